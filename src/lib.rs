@@ -1,0 +1,12 @@
+//! # uaf — FIDO UAF 1.1 for Rust
+//!
+//! A facade over the `uaf-*` crates, so an application can depend on one crate. Each
+//! re-exported crate documents itself; start with [`proto`].
+//!
+//! | module | crate | what |
+//! |---|---|---|
+//! | [`proto`] | `uaf-proto` | wire formats: TLV assertions, JSON messages, registry values, status codes |
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use uaf_proto as proto;
