@@ -47,8 +47,7 @@ impl fmt::Display for IdError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for IdError {}
+impl core::error::Error for IdError {}
 
 /// Authenticator Attestation ID: `"VVVV#MMMM"`, 4 hex digits of vendor, `#`, 4 hex digits of
 /// model (digest §1.3). Hex digits compare case-insensitively; the received spelling is kept.
@@ -307,6 +306,7 @@ impl fmt::Display for FacetId {
 }
 
 /// Splits `host[:port]` (IPv6 literals in brackets keep their colons).
+#[cfg(feature = "alloc")]
 fn split_host_port(authority: &str) -> (&str, Option<&str>) {
     if authority.starts_with('[') {
         if let Some(end) = authority.find(']') {
@@ -422,6 +422,8 @@ impl fmt::Display for AppId {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
 
     #[test]
     fn aaid_accepts_hex_and_compares_case_insensitively() {

@@ -311,7 +311,7 @@ macro_rules! registry_bits {
             /// The flag whose MDS3 string is `s` (exact, lower case), if any.
             #[must_use]
             pub fn from_mds3_name(s: &str) -> Option<Self> {
-                Self::NAMED.iter().find(|(_, _, m)| *m == s).map(|(f, _, _)| *f)
+                Self::NAMED.iter().find(|(_, _, m)| !m.is_empty() && *m == s).map(|(f, _, _)| *f)
             }
 
             /// The registry names of the set flags, in registry order.
@@ -500,7 +500,9 @@ pub const CONTENT_TYPE_IMAGE_PNG: &str = "image/png";
 
 #[cfg(test)]
 mod tests {
+    extern crate alloc;
     use super::*;
+    use alloc::string::{String, ToString};
 
     #[test]
     fn alg_sign_is_total_and_round_trips() {
@@ -558,16 +560,12 @@ mod tests {
         assert_eq!(TcDisplay(0).to_string_for_test(), "(none)");
     }
 
-    fn alloc_free_display(v: UserVerify) -> std::string::String {
-        extern crate std;
-        use std::string::ToString;
+    fn alloc_free_display(v: UserVerify) -> String {
         v.to_string()
     }
 
     impl TcDisplay {
-        fn to_string_for_test(self) -> std::string::String {
-            extern crate std;
-            use std::string::ToString;
+        fn to_string_for_test(self) -> String {
             self.to_string()
         }
     }
