@@ -1,0 +1,352 @@
+//! Authentication response processing (digest §3.3, UAF protocol 1.1 §3.5.7.5), including
+//! transaction confirmation.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use uaf_crypto::{PublicKey, SignatureVerifier};
+use uaf_metadata::MetadataSource;
+use uaf_proto::assertion::{AuthAssertion, ParseOptions};
+use uaf_proto::message::{AuthenticationResponse, AuthenticatorSignAssertion, Transaction};
+use uaf_proto::registry::{AlgSign, UserVerify, ASSERTION_SCHEME_UAFV1TLV};
+use uaf_proto::tlv;
+
+use crate::binding::{self, ct_eq, AUTH_STEPS};
+use crate::counter::{CounterUpdate, CounterVerdict};
+use crate::error::{Error, ErrorKind, TransactionProblem};
+use crate::events::SecurityEvent;
+use crate::pending::PendingAuthentication;
+use crate::registration::{check_fch, none_verified};
+use crate::step::StepId;
+use crate::store::Registration;
+use crate::{RegistrationLookup, RelyingParty};
+
+/// One verified authentication assertion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthenticatedKey {
+    /// The registration used (as stored before this sign-in).
+    pub registration: Registration,
+    /// The user verification methods the metadata lists for the model: how the user unlocked
+    /// the key (digest §3.3; UAF assertions do not name the method used).
+    pub user_verification: UserVerify,
+    /// Index of the transaction variant confirmed (mode 0x02), if the request carried one.
+    pub transaction_confirmed: Option<usize>,
+    /// The counter verdict.
+    pub counter: CounterVerdict,
+    /// The compare-and-swap counter update to persist, if the counter advanced.
+    pub counter_update: Option<CounterUpdate>,
+    /// The algorithm used, which may differ from the registered one only in encoding when the
+    /// `signature-encoding-switch` relaxation is on.
+    pub sign_alg: AlgSign,
+}
+
+/// The result of a successful authentication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthenticationOutcome {
+    /// The verified keys, in response order (normally one).
+    pub keys: Vec<AuthenticatedKey>,
+    /// Assertions that were skipped, with why.
+    pub skipped: Vec<Error>,
+}
+
+impl AuthenticationOutcome {
+    /// The account that signed in (of the first verified key).
+    #[must_use]
+    pub fn username(&self) -> Option<&str> {
+        self.keys.first().map(|k| k.registration.username.as_str())
+    }
+}
+
+/// Maps a TLV structure error to the step of the member it concerns.
+fn tlv_step(err: &uaf_proto::assertion::AssertionError) -> StepId {
+    match err.tag() {
+        Some(tlv::TAG_ASSERTION_INFO) => StepId::AuthAssertionInfo,
+        Some(tlv::TAG_AUTHENTICATOR_NONCE) => StepId::AuthNonce,
+        Some(tlv::TAG_FINAL_CHALLENGE_HASH) => StepId::AuthFinalChallengeHash,
+        Some(tlv::TAG_TRANSACTION_CONTENT_HASH) => StepId::AuthTransaction,
+        Some(tlv::TAG_COUNTERS) => StepId::AuthCounter,
+        Some(tlv::TAG_SIGNATURE) => StepId::AuthSignature,
+        _ => StepId::AuthTlv,
+    }
+}
+
+/// Whether `a` and `b` are the same curve/scheme in the other signature encoding (RAW ↔ DER).
+fn encoding_switch(a: AlgSign, b: AlgSign) -> bool {
+    use AlgSign::*;
+    matches!(
+        (a, b),
+        (Secp256r1EcdsaSha256Raw, Secp256r1EcdsaSha256Der)
+            | (Secp256r1EcdsaSha256Der, Secp256r1EcdsaSha256Raw)
+            | (Secp256k1EcdsaSha256Raw, Secp256k1EcdsaSha256Der)
+            | (Secp256k1EcdsaSha256Der, Secp256k1EcdsaSha256Raw)
+            | (RsassaPssSha256Raw, RsassaPssSha256Der)
+            | (RsassaPssSha256Der, RsassaPssSha256Raw)
+    )
+}
+
+pub(crate) struct AuthContext<'a> {
+    pub(crate) username: Option<&'a str>,
+    pub(crate) fc_params: Option<&'a str>,
+    pub(crate) transactions: &'a [Transaction],
+}
+
+impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
+    /// Verifies an authentication (or transaction confirmation) response (digest §3.3)
+    /// against the request it answers and the stored registrations.
+    ///
+    /// Nothing is changed by this call: persist each [`AuthenticatedKey::counter_update`]
+    /// with [`crate::store::CredentialStore::compare_and_swap_counter`]. A lost swap means
+    /// another sign-in with the same key raced this one; treat it as a failed sign-in.
+    ///
+    /// # Errors
+    /// The first failing step; [`Error::status`] gives the UAF status code.
+    pub fn finish_authentication<L: RegistrationLookup + ?Sized>(
+        &self,
+        response: &str,
+        pending: PendingAuthentication,
+        registrations: &L,
+        now: u64,
+    ) -> Result<AuthenticationOutcome, Error> {
+        let request = &pending.request;
+        // UAF-PROTO 3.5.7.5 (AUTH-01/AUTH-02): one well-typed AuthenticationResponse.
+        let msg =
+            AuthenticationResponse::parse_array(response, &binding::decode_options(&self.config))
+                .map_err(|e| binding::message_error(e, &AUTH_STEPS))?;
+        // (AUTH-03 … AUTH-12).
+        binding::check_message(
+            &self.config,
+            &AUTH_STEPS,
+            &msg.header,
+            &request.header,
+            &request.challenge,
+            pending.issued_at,
+            &msg.fc_params,
+            now,
+        )?;
+        let ctx = AuthContext {
+            username: pending.username.as_deref(),
+            fc_params: Some(&msg.fc_params),
+            transactions: &request.transaction,
+        };
+        let mut keys = Vec::new();
+        let mut skipped = Vec::new();
+        for (i, a) in msg.assertions.iter().enumerate() {
+            match self.verify_auth_json_assertion(a, &ctx, registrations) {
+                Ok(k) => keys.push(k),
+                Err(e) => skipped.push(e.at_assertion(i)),
+            }
+        }
+        // (AUTH-23): at least one assertion verified.
+        if keys.is_empty() {
+            return Err(none_verified(StepId::AuthResult, StepId::AuthMembers, skipped));
+        }
+        Ok(AuthenticationOutcome { keys, skipped })
+    }
+
+    /// Verifies one authentication assertion on its own (TLV bytes), against the stored
+    /// registrations and metadata: every per-assertion step of digest §3.3 A5 except the final
+    /// challenge hash (A5.8), as for a request without transaction and without a user.
+    ///
+    /// **For conformance runs on material published without its `fcParams`.** An assertion
+    /// accepted this way proves nothing about freshness: never sign a user in with it.
+    ///
+    /// # Errors
+    /// The first failing step.
+    pub fn verify_authentication_assertion_unbound<L: RegistrationLookup + ?Sized>(
+        &self,
+        assertion: &[u8],
+        registrations: &L,
+    ) -> Result<AuthenticatedKey, Error> {
+        let ctx = AuthContext { username: None, fc_params: None, transactions: &[] };
+        self.verify_auth_tlv(assertion, &ctx, registrations)
+    }
+
+    fn verify_auth_json_assertion<L: RegistrationLookup + ?Sized>(
+        &self,
+        a: &AuthenticatorSignAssertion,
+        ctx: &AuthContext<'_>,
+        registrations: &L,
+    ) -> Result<AuthenticatedKey, Error> {
+        // UAF-PROTO 3.5.7.5 (AUTH-13): the assertion scheme is UAFV1TLV.
+        if a.assertion_scheme != ASSERTION_SCHEME_UAFV1TLV {
+            return Err(Error::new(
+                StepId::AuthAssertionScheme,
+                ErrorKind::UnsupportedAssertionScheme { scheme: a.assertion_scheme.clone() },
+            ));
+        }
+        // (AUTH-14): unsigned JSON extensions marked fail_if_unknown.
+        if let Some(ext) = a
+            .exts
+            .iter()
+            .find(|e| e.fail_if_unknown && !self.config.known_extensions().iter().any(|k| *k == e.id))
+        {
+            return Err(Error::new(
+                StepId::AuthTlv,
+                ErrorKind::UnknownCriticalExtension { id: ext.id.clone() },
+            ));
+        }
+        // (AUTH-14): base64url under the RP's policy.
+        let bytes = self
+            .config
+            .base64()
+            .decode(&a.assertion)
+            .map_err(|e| Error::new(StepId::AuthTlv, ErrorKind::AssertionBase64(e)))?;
+        self.verify_auth_tlv(&bytes, ctx, registrations)
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn verify_auth_tlv<L: RegistrationLookup + ?Sized>(
+        &self,
+        bytes: &[u8],
+        ctx: &AuthContext<'_>,
+        registrations: &L,
+    ) -> Result<AuthenticatedKey, Error> {
+        let cfg = &self.config;
+        // UAF-PROTO 3.5.7.5 (AUTH-14): one TAG_UAFV1_AUTH_ASSERTION with one SignedData and
+        // one signature, no trailing bytes, each member once.
+        let opts = ParseOptions::new().with_unknown_critical_tags(cfg.compat().unknown_critical_tags);
+        let assertion = AuthAssertion::parse_with(bytes, opts)
+            .map_err(|e| Error::new(tlv_step(&e), ErrorKind::Assertion(e)))?;
+        let known: Vec<&str> = cfg.known_extensions().iter().map(String::as_str).collect();
+        if let Some(ext) = assertion.unknown_critical_extension(&known) {
+            return Err(Error::new(
+                StepId::AuthTlv,
+                ErrorKind::UnknownCriticalExtension { id: ext.id.to_string() },
+            ));
+        }
+        let sd = &assertion.signed_data;
+        let info = sd.assertion_info;
+        // (AUTH-15): the (AAID, KeyID) is registered, for the user of the request.
+        let registration = registrations
+            .find(&sd.aaid, sd.key_id)
+            .map_err(|e| Error::new(StepId::AuthRegistration, ErrorKind::Storage(e)))?
+            .filter(|r| ctx.username.is_none_or(|u| r.username == u))
+            .ok_or_else(|| Error::new(StepId::AuthRegistration, ErrorKind::UnknownKeyId))?;
+        // (AUTH-16): metadata known, status reports acceptable.
+        let entry = self
+            .metadata
+            .lookup(&sd.aaid)
+            .ok_or_else(|| Error::new(StepId::AuthStatus, ErrorKind::UnknownAaid))?;
+        if let Err(u) = uaf_metadata::acceptability(entry, Some(u32::from(info.authenticator_version))) {
+            self.emit(&SecurityEvent::RevokedAuthenticator { aaid: sd.aaid, reason: u.to_string() });
+            return Err(Error::new(StepId::AuthStatus, ErrorKind::Revoked(u)));
+        }
+        let statement = entry.statement();
+        // (AUTH-17): mode 0x01 or 0x02; the algorithm registered (or, with
+        // `signature-encoding-switch`, its other encoding), accepted and in the metadata.
+        if !matches!(info.authentication_mode, 0x01 | 0x02) {
+            return Err(Error::new(
+                StepId::AuthAssertionInfo,
+                ErrorKind::WrongAuthenticationMode { mode: info.authentication_mode },
+            ));
+        }
+        let alg = info.sign_alg;
+        let switch_ok =
+            cfg.compat().signature_encoding_switch && encoding_switch(registration.sign_alg, alg);
+        if alg != registration.sign_alg && !switch_ok {
+            return Err(Error::new(
+                StepId::AuthAssertionInfo,
+                ErrorKind::AlgorithmNotAsRegistered { registered: registration.sign_alg, found: alg },
+            ));
+        }
+        if !cfg.accepts_algorithm(alg) {
+            return Err(Error::new(StepId::AuthAssertionInfo, ErrorKind::AlgorithmNotAccepted { alg }));
+        }
+        if !statement.supports_sign_alg(alg) && !switch_ok {
+            return Err(Error::new(
+                StepId::AuthAssertionInfo,
+                ErrorKind::AlgorithmNotInMetadata { alg },
+            ));
+        }
+        // (AUTH-18): nonce of at least 8 bytes (the parser enforces it; kept explicit).
+        if sd.authenticator_nonce.len() < 8 {
+            return Err(Error::new(
+                StepId::AuthNonce,
+                ErrorKind::NonceTooShort { len: sd.authenticator_nonce.len() },
+            ));
+        }
+        // (AUTH-19): FCH == H(fcParams as received).
+        if let Some(fc_params) = ctx.fc_params {
+            check_fch(alg, fc_params, sd.final_challenge_hash)
+                .map_err(|k| Error::new(StepId::AuthFinalChallengeHash, k))?;
+        }
+        // (AUTH-20): transaction mode and content hash agree with the request.
+        let transaction_confirmed = check_transaction(
+            ctx.transactions,
+            info.authentication_mode,
+            sd.transaction_content_hash,
+            alg,
+            !statement.tc_display().is_empty(),
+        )
+        .map_err(|p| Error::new(StepId::AuthTransaction, ErrorKind::Transaction(p)))?;
+        // (AUTH-21): the signature over the received SignedData TLV, with the stored key.
+        // Checked before the counter so an unauthenticated assertion cannot raise an alarm.
+        let key = PublicKey::decode_for(
+            registration.sign_alg,
+            registration.public_key_encoding,
+            &registration.public_key,
+        )
+        .map_err(|e| Error::new(StepId::AuthSignature, ErrorKind::UnacceptableKey(e)))?;
+        self.verifier
+            .verify(alg, &key, sd.raw, assertion.signature)
+            .map_err(|e| Error::new(StepId::AuthSignature, ErrorKind::SignatureInvalid(e)))?;
+        // (AUTH-22): the counter advanced, or counters are unsupported.
+        let counter = CounterVerdict::judge(registration.sign_counter, sd.sign_counter);
+        if let CounterVerdict::Regressed { stored, received } = counter {
+            let accepted = counter.accepted_under(cfg.counter_policy());
+            self.emit(&SecurityEvent::CounterRegressed {
+                username: registration.username.clone(),
+                aaid: registration.aaid,
+                key_id: registration.key_id.as_bytes().to_vec(),
+                stored,
+                received,
+                accepted,
+            });
+            if !accepted {
+                return Err(Error::new(
+                    StepId::AuthCounter,
+                    ErrorKind::CounterRegressed { stored, received },
+                ));
+            }
+        }
+        Ok(AuthenticatedKey {
+            user_verification: statement.user_verification_methods(),
+            transaction_confirmed,
+            counter_update: counter.update(),
+            counter,
+            sign_alg: alg,
+            registration,
+        })
+    }
+}
+
+/// A5.9: returns the index of the confirmed transaction variant.
+fn check_transaction(
+    sent: &[Transaction],
+    mode: u8,
+    tc_hash: &[u8],
+    alg: AlgSign,
+    has_display: bool,
+) -> Result<Option<usize>, TransactionProblem> {
+    if sent.is_empty() {
+        if mode != 0x01 || !tc_hash.is_empty() {
+            return Err(TransactionProblem::NotRequested);
+        }
+        return Ok(None);
+    }
+    if mode != 0x02 {
+        return Err(TransactionProblem::NotConfirmed);
+    }
+    if !has_display {
+        return Err(TransactionProblem::NoDisplay);
+    }
+    let hash_alg = alg.hash().ok_or(TransactionProblem::HashMismatch)?;
+    for (i, t) in sent.iter().enumerate() {
+        let digest =
+            uaf_crypto::hash(hash_alg, &t.content).map_err(|_| TransactionProblem::HashMismatch)?;
+        if ct_eq(digest.as_bytes(), tc_hash) {
+            return Ok(Some(i));
+        }
+    }
+    Err(TransactionProblem::HashMismatch)
+}
