@@ -107,11 +107,28 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         registrations: &L,
         now: u64,
     ) -> Result<AuthenticationOutcome, Error> {
-        let request = &pending.request;
+        let msg = self.parse_authentication_response(response)?;
+        self.finish_authentication_parsed(&msg, pending, registrations, now)
+    }
+
+    /// AUTH-01/AUTH-02: decodes the response text.
+    pub(crate) fn parse_authentication_response(
+        &self,
+        response: &str,
+    ) -> Result<AuthenticationResponse, Error> {
         // UAF-PROTO 3.5.7.5 (AUTH-01/AUTH-02): one well-typed AuthenticationResponse.
-        let msg =
-            AuthenticationResponse::parse_array(response, &binding::decode_options(&self.config))
-                .map_err(|e| binding::message_error(e, &AUTH_STEPS))?;
+        AuthenticationResponse::parse_array(response, &binding::decode_options(&self.config))
+            .map_err(|e| binding::message_error(e, &AUTH_STEPS))
+    }
+
+    pub(crate) fn finish_authentication_parsed<L: RegistrationLookup + ?Sized>(
+        &self,
+        msg: &AuthenticationResponse,
+        pending: PendingAuthentication,
+        registrations: &L,
+        now: u64,
+    ) -> Result<AuthenticationOutcome, Error> {
+        let request = &pending.request;
         // (AUTH-03 … AUTH-12).
         binding::check_message(
             &self.config,

@@ -77,6 +77,10 @@ mod registration;
 #[cfg(feature = "alloc")]
 mod request;
 #[cfg(feature = "alloc")]
+mod service;
+#[cfg(feature = "alloc")]
+pub mod stateless;
+#[cfg(feature = "alloc")]
 pub mod store;
 
 #[cfg(feature = "alloc")]
@@ -96,6 +100,8 @@ pub use pending::{PendingAuthentication, PendingRegistration};
 pub use registration::{RegisteredKey, RegistrationOutcome};
 #[cfg(feature = "alloc")]
 pub use request::{Deregistration, DeregistrationTarget};
+#[cfg(feature = "alloc")]
+pub use service::Service;
 #[cfg(feature = "alloc")]
 pub use store::Registration;
 

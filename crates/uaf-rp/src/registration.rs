@@ -111,10 +111,26 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         existing: &L,
         now: u64,
     ) -> Result<RegistrationOutcome, Error> {
-        let request = &pending.request;
+        let msg = self.parse_registration_response(response)?;
+        self.finish_registration_parsed(&msg, pending, existing, now)
+    }
+
+    /// REG-01/REG-02: decodes the response text (used by the stateful layer to find the
+    /// pending state by `serverData` before verifying).
+    pub(crate) fn parse_registration_response(&self, response: &str) -> Result<RegistrationResponse, Error> {
         // UAF-PROTO 3.4.6.5 (REG-01/REG-02): one well-typed RegistrationResponse.
-        let msg = RegistrationResponse::parse_array(response, &binding::decode_options(&self.config))
-            .map_err(|e| binding::message_error(e, &REG_STEPS))?;
+        RegistrationResponse::parse_array(response, &binding::decode_options(&self.config))
+            .map_err(|e| binding::message_error(e, &REG_STEPS))
+    }
+
+    pub(crate) fn finish_registration_parsed<L: RegistrationLookup + ?Sized>(
+        &self,
+        msg: &RegistrationResponse,
+        pending: PendingRegistration,
+        existing: &L,
+        now: u64,
+    ) -> Result<RegistrationOutcome, Error> {
+        let request = &pending.request;
         // (REG-03 … REG-12): header, serverData, fcParams.
         binding::check_message(
             &self.config,
