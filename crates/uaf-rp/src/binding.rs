@@ -29,6 +29,8 @@ pub(crate) struct Steps {
     pub(crate) challenge: StepId,
     pub(crate) facet: StepId,
     pub(crate) channel_binding: StepId,
+    pub(crate) assertion_scheme: StepId,
+    pub(crate) tlv: StepId,
 }
 
 pub(crate) const REG_STEPS: Steps = Steps {
@@ -44,6 +46,8 @@ pub(crate) const REG_STEPS: Steps = Steps {
     challenge: StepId::RegChallenge,
     facet: StepId::RegFacet,
     channel_binding: StepId::RegChannelBinding,
+    assertion_scheme: StepId::RegAssertionScheme,
+    tlv: StepId::RegTlv,
 };
 
 pub(crate) const AUTH_STEPS: Steps = Steps {
@@ -59,6 +63,8 @@ pub(crate) const AUTH_STEPS: Steps = Steps {
     challenge: StepId::AuthChallenge,
     facet: StepId::AuthFacet,
     channel_binding: StepId::AuthChannelBinding,
+    assertion_scheme: StepId::AuthAssertionScheme,
+    tlv: StepId::AuthTlv,
 };
 
 pub(crate) fn decode_options(config: &Config) -> DecodeOptions {
@@ -66,16 +72,31 @@ pub(crate) fn decode_options(config: &Config) -> DecodeOptions {
 }
 
 /// Maps a decode error of the response message to its step: syntax and array shape are
-/// "parse" (R1.1), a wrong `op` is R1.4, everything else is "members" (R1.2).
+/// "parse" (R1.1), a malformed `upv` is R1.3, a wrong `op` R1.4, a malformed `serverData` R2,
+/// a malformed `fcParams` R3, a malformed `assertionScheme` or `assertion` (base64, size)
+/// R5.1/R5.2 — still a message-level rejection, since the decoder reads the whole message —
+/// and missing members or anything else "members" (R1.2).
 pub(crate) fn message_error(e: MessageError, steps: &Steps) -> Error {
+    let path = e.path.as_str();
     let step = match e.kind {
-        MessageErrorKind::InvalidJson { .. } => steps.parse,
-        MessageErrorKind::WrongOperation { .. } => steps.op,
-        MessageErrorKind::WrongType { .. } | MessageErrorKind::Length { .. }
-            if e.path.is_empty() =>
+        MessageErrorKind::InvalidJson { .. } | MessageErrorKind::DuplicateMember
+            if !path.contains('.') =>
         {
             steps.parse
         }
+        MessageErrorKind::WrongOperation { .. } => steps.op,
+        MessageErrorKind::WrongType { .. } | MessageErrorKind::Length { .. } if path.is_empty() => {
+            steps.parse
+        }
+        _ if path.contains("header.upv") => steps.version,
+        _ if path.ends_with("header.op") => steps.op,
+        _ if path.ends_with("header.appID") => steps.header_app_id,
+        _ if path.contains("header.exts") => steps.header_exts,
+        _ if path.ends_with("header.serverData") => steps.server_data,
+        MessageErrorKind::MissingMember => steps.members,
+        _ if path.ends_with("fcParams") => steps.fc_params,
+        _ if path.ends_with(".assertionScheme") => steps.assertion_scheme,
+        _ if path.ends_with(".assertion") => steps.tlv,
         _ => steps.members,
     };
     Error::new(step, ErrorKind::Message(e))
