@@ -8,10 +8,10 @@ use uaf_crypto::{PublicKey, SignatureVerifier};
 use uaf_metadata::MetadataSource;
 use uaf_proto::assertion::{AuthAssertion, ParseOptions};
 use uaf_proto::message::{AuthenticationResponse, AuthenticatorSignAssertion, Transaction};
-use uaf_proto::registry::{AlgSign, UserVerify, ASSERTION_SCHEME_UAFV1TLV};
+use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgSign, UserVerify};
 use uaf_proto::tlv;
 
-use crate::binding::{self, ct_eq, AUTH_STEPS};
+use crate::binding::{self, AUTH_STEPS, ct_eq};
 use crate::counter::{CounterUpdate, CounterVerdict};
 use crate::error::{Error, ErrorKind, TransactionProblem};
 use crate::events::SecurityEvent;
@@ -155,7 +155,11 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         }
         // (AUTH-23): at least one assertion verified.
         if keys.is_empty() {
-            return Err(none_verified(StepId::AuthResult, StepId::AuthMembers, skipped));
+            return Err(none_verified(
+                StepId::AuthResult,
+                StepId::AuthMembers,
+                skipped,
+            ));
         }
         Ok(AuthenticationOutcome { keys, skipped })
     }
@@ -174,7 +178,11 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         assertion: &[u8],
         registrations: &L,
     ) -> Result<AuthenticatedKey, Error> {
-        let ctx = AuthContext { username: None, fc_params: None, transactions: &[] };
+        let ctx = AuthContext {
+            username: None,
+            fc_params: None,
+            transactions: &[],
+        };
         self.verify_auth_tlv(assertion, &ctx, registrations)
     }
 
@@ -188,14 +196,16 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         if a.assertion_scheme != ASSERTION_SCHEME_UAFV1TLV {
             return Err(Error::new(
                 StepId::AuthAssertionScheme,
-                ErrorKind::UnsupportedAssertionScheme { scheme: a.assertion_scheme.clone() },
+                ErrorKind::UnsupportedAssertionScheme {
+                    scheme: a.assertion_scheme.clone(),
+                },
             ));
         }
         // (AUTH-14): unsigned JSON extensions marked fail_if_unknown.
         if let Some(ext) = a
             .exts
             .iter()
-            .find(|e| e.fail_if_unknown && !self.config.known_extensions().iter().any(|k| *k == e.id))
+            .find(|e| e.fail_if_unknown && !self.config.known_extensions().contains(&e.id))
         {
             return Err(Error::new(
                 StepId::AuthTlv,
@@ -221,14 +231,17 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         let cfg = &self.config;
         // UAF-PROTO 3.5.7.5 (AUTH-14): one TAG_UAFV1_AUTH_ASSERTION with one SignedData and
         // one signature, no trailing bytes, each member once.
-        let opts = ParseOptions::new().with_unknown_critical_tags(cfg.compat().unknown_critical_tags);
+        let opts =
+            ParseOptions::new().with_unknown_critical_tags(cfg.compat().unknown_critical_tags);
         let assertion = AuthAssertion::parse_with(bytes, opts)
             .map_err(|e| Error::new(tlv_step(&e), ErrorKind::Assertion(e)))?;
         let known: Vec<&str> = cfg.known_extensions().iter().map(String::as_str).collect();
         if let Some(ext) = assertion.unknown_critical_extension(&known) {
             return Err(Error::new(
                 StepId::AuthTlv,
-                ErrorKind::UnknownCriticalExtension { id: ext.id.to_string() },
+                ErrorKind::UnknownCriticalExtension {
+                    id: ext.id.to_string(),
+                },
             ));
         }
         let sd = &assertion.signed_data;
@@ -244,8 +257,13 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             .metadata
             .lookup(&sd.aaid)
             .ok_or_else(|| Error::new(StepId::AuthStatus, ErrorKind::UnknownAaid))?;
-        if let Err(u) = uaf_metadata::acceptability(entry, Some(u32::from(info.authenticator_version))) {
-            self.emit(&SecurityEvent::RevokedAuthenticator { aaid: sd.aaid, reason: u.to_string() });
+        if let Err(u) =
+            uaf_metadata::acceptability(entry, Some(u32::from(info.authenticator_version)))
+        {
+            self.emit(&SecurityEvent::RevokedAuthenticator {
+                aaid: sd.aaid,
+                reason: u.to_string(),
+            });
             return Err(Error::new(StepId::AuthStatus, ErrorKind::Revoked(u)));
         }
         let statement = entry.statement();
@@ -254,7 +272,9 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         if !matches!(info.authentication_mode, 0x01 | 0x02) {
             return Err(Error::new(
                 StepId::AuthAssertionInfo,
-                ErrorKind::WrongAuthenticationMode { mode: info.authentication_mode },
+                ErrorKind::WrongAuthenticationMode {
+                    mode: info.authentication_mode,
+                },
             ));
         }
         let alg = info.sign_alg;
@@ -263,11 +283,17 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         if alg != registration.sign_alg && !switch_ok {
             return Err(Error::new(
                 StepId::AuthAssertionInfo,
-                ErrorKind::AlgorithmNotAsRegistered { registered: registration.sign_alg, found: alg },
+                ErrorKind::AlgorithmNotAsRegistered {
+                    registered: registration.sign_alg,
+                    found: alg,
+                },
             ));
         }
         if !cfg.accepts_algorithm(alg) {
-            return Err(Error::new(StepId::AuthAssertionInfo, ErrorKind::AlgorithmNotAccepted { alg }));
+            return Err(Error::new(
+                StepId::AuthAssertionInfo,
+                ErrorKind::AlgorithmNotAccepted { alg },
+            ));
         }
         if !statement.supports_sign_alg(alg) && !switch_ok {
             return Err(Error::new(
@@ -279,7 +305,9 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         if sd.authenticator_nonce.len() < 8 {
             return Err(Error::new(
                 StepId::AuthNonce,
-                ErrorKind::NonceTooShort { len: sd.authenticator_nonce.len() },
+                ErrorKind::NonceTooShort {
+                    len: sd.authenticator_nonce.len(),
+                },
             ));
         }
         // (AUTH-19): FCH == H(fcParams as received).

@@ -110,7 +110,9 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 /// Normalises a facet ID for comparison: web facets by origin (scheme, host, non-default
 /// port; any path dropped), others exactly.
 pub(crate) fn normalise_facet(facet: &str) -> String {
-    let lower_prefix = facet.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("https://"));
+    let lower_prefix = facet
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("https://"));
     if lower_prefix {
         if let Ok(origin) = FacetId::origin_of_url(facet) {
             return alloc::string::ToString::to_string(&origin);
@@ -134,12 +136,18 @@ pub(crate) fn check_message(
 ) -> Result<FinalChallengeParams, Error> {
     // UAF-PROTO 3.4.6.5 / 3.5.7.5 (REG-03/AUTH-03): upv supported and equal to the request's.
     if !config.versions().contains(&header.upv) {
-        return Err(Error::new(steps.version, ErrorKind::UnsupportedVersion { found: header.upv }));
+        return Err(Error::new(
+            steps.version,
+            ErrorKind::UnsupportedVersion { found: header.upv },
+        ));
     }
     if header.upv != request_header.upv {
         return Err(Error::new(
             steps.version,
-            ErrorKind::VersionMismatch { expected: request_header.upv, found: header.upv },
+            ErrorKind::VersionMismatch {
+                expected: request_header.upv,
+                found: header.upv,
+            },
         ));
     }
     // (REG-04/AUTH-04): op is the request's (the decoder already required the right name).
@@ -147,17 +155,24 @@ pub(crate) fn check_message(
         return Err(Error::new(steps.op, ErrorKind::WrongOperation));
     }
     // (REG-05/AUTH-05): header.appID, when present, is the request's AppID.
-    let request_app_id = request_header.app_id.as_ref().map(|a| a.as_str()).unwrap_or("");
+    let request_app_id = request_header
+        .app_id
+        .as_ref()
+        .map(|a| a.as_str())
+        .unwrap_or("");
     if let Some(app_id) = &header.app_id {
         if app_id.as_str() != request_app_id {
-            return Err(Error::new(steps.header_app_id, ErrorKind::HeaderAppIdMismatch));
+            return Err(Error::new(
+                steps.header_app_id,
+                ErrorKind::HeaderAppIdMismatch,
+            ));
         }
     }
     // (REG-06/AUTH-06): an unknown header extension marked fail_if_unknown fails the operation.
     if let Some(ext) = header
         .exts
         .iter()
-        .find(|e| e.fail_if_unknown && !config.known_extensions().iter().any(|k| *k == e.id))
+        .find(|e| e.fail_if_unknown && !config.known_extensions().contains(&e.id))
     {
         return Err(Error::new(
             steps.header_exts,
@@ -188,20 +203,33 @@ pub(crate) fn check_message(
         return Err(Error::new(steps.challenge, ErrorKind::ChallengeMismatch));
     }
     if now.saturating_sub(issued_at) > config.challenge_ttl_secs() {
-        return Err(Error::new(steps.challenge, ErrorKind::ChallengeExpired { issued_at, now }));
+        return Err(Error::new(
+            steps.challenge,
+            ErrorKind::ChallengeExpired { issued_at, now },
+        ));
     }
     // (REG-11/AUTH-11): the facet is trusted. With an empty request AppID the facet is the
     // AppID and trusts itself only if our list holds it too.
     let facet = normalise_facet(&fcp.facet_id);
-    if !config.trusted_facets().iter().any(|t| normalise_facet(t) == facet) {
+    if !config
+        .trusted_facets()
+        .iter()
+        .any(|t| normalise_facet(t) == facet)
+    {
         return Err(Error::new(
             steps.facet,
-            ErrorKind::UntrustedFacet { facet_id: fcp.facet_id.clone() },
+            ErrorKind::UntrustedFacet {
+                facet_id: fcp.facet_id.clone(),
+            },
         ));
     }
     // (REG-12/AUTH-12): channel binding members known on both sides are equal.
-    check_channel_binding(config.channel_binding(), &fcp.channel_binding)
-        .map_err(|member| Error::new(steps.channel_binding, ErrorKind::ChannelBindingMismatch { member }))?;
+    check_channel_binding(config.channel_binding(), &fcp.channel_binding).map_err(|member| {
+        Error::new(
+            steps.channel_binding,
+            ErrorKind::ChannelBindingMismatch { member },
+        )
+    })?;
     Ok(fcp)
 }
 
@@ -213,9 +241,12 @@ fn decode_fc_params(config: &Config, text: &str) -> Result<FinalChallengeParams,
                 && e.path.ends_with("channelBinding") =>
         {
             // Compat `missing-channel-binding`: read a missing member as `{}`.
-            let bytes = config.base64().decode(text).map_err(|b| MessageError::new(String::from("fcParams"), MessageErrorKind::Base64(b)))?;
-            let json = core::str::from_utf8(&bytes)
-                .map_err(|_| MessageError::new(String::from("fcParams"), MessageErrorKind::InvalidUtf8))?;
+            let bytes = config.base64().decode(text).map_err(|b| {
+                MessageError::new(String::from("fcParams"), MessageErrorKind::Base64(b))
+            })?;
+            let json = core::str::from_utf8(&bytes).map_err(|_| {
+                MessageError::new(String::from("fcParams"), MessageErrorKind::InvalidUtf8)
+            })?;
             let trimmed = json.trim_end();
             let body = trimmed.strip_suffix('}').ok_or(e)?;
             let mut patched = String::from(body.trim_end());
@@ -223,7 +254,10 @@ fn decode_fc_params(config: &Config, text: &str) -> Result<FinalChallengeParams,
                 patched.push(',');
             }
             patched.push_str("\"channelBinding\":{}}");
-            FinalChallengeParams::parse_json(&patched, &DecodeOptions::new().with_base64(Base64Policy::Strict))
+            FinalChallengeParams::parse_json(
+                &patched,
+                &DecodeOptions::new().with_base64(Base64Policy::Strict),
+            )
         }
         other => other,
     }
@@ -235,8 +269,16 @@ pub(crate) fn check_channel_binding(
     got: &ChannelBinding,
 ) -> Result<(), &'static str> {
     let pairs: [(&'static str, &Option<String>, &Option<String>); 4] = [
-        ("serverEndPoint", &expected.server_end_point, &got.server_end_point),
-        ("tlsServerCertificate", &expected.tls_server_certificate, &got.tls_server_certificate),
+        (
+            "serverEndPoint",
+            &expected.server_end_point,
+            &got.server_end_point,
+        ),
+        (
+            "tlsServerCertificate",
+            &expected.tls_server_certificate,
+            &got.tls_server_certificate,
+        ),
         ("tlsUnique", &expected.tls_unique, &got.tls_unique),
         ("cid_pubkey", &expected.cid_pubkey, &got.cid_pubkey),
     ];

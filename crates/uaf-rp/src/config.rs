@@ -10,7 +10,7 @@ use uaf_crypto::attestation::ChainOptions;
 use uaf_proto::b64::Base64Policy;
 use uaf_proto::id::{AppId, FacetId, IdError};
 use uaf_proto::message::{ChannelBinding, MatchCriteria, Policy, Version};
-use uaf_proto::registry::{AlgSign, UserVerify, ASSERTION_SCHEME_UAFV1TLV};
+use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgSign, UserVerify};
 
 use crate::counter::CounterPolicy;
 use crate::error::StatusCodeMode;
@@ -358,7 +358,11 @@ impl RelyingPartyBuilder {
     /// stand for one value.
     #[must_use]
     pub const fn danger_lenient_base64(mut self, lenient: bool) -> Self {
-        self.base64 = if lenient { Base64Policy::Lenient } else { Base64Policy::Strict };
+        self.base64 = if lenient {
+            Base64Policy::Lenient
+        } else {
+            Base64Policy::Strict
+        };
         self
     }
 
@@ -450,7 +454,10 @@ impl RelyingPartyBuilder {
             Some(list) => {
                 let mut out = Vec::with_capacity(list.len());
                 for (index, facet) in list.into_iter().enumerate() {
-                    out.push(normalise_trusted_facet(&facet).ok_or(ConfigError::Facet { index, facet })?);
+                    out.push(
+                        normalise_trusted_facet(&facet)
+                            .ok_or(ConfigError::Facet { index, facet })?,
+                    );
                 }
                 out
             }
@@ -508,7 +515,9 @@ fn normalise_trusted_facet(facet: &str) -> Option<String> {
         || facet.starts_with(FacetId::ANDROID_PREFIX)
         || facet.starts_with(FacetId::IOS_PREFIX)
     {
-        return FacetId::parse(facet).ok().map(|f| alloc::string::ToString::to_string(&f));
+        return FacetId::parse(facet)
+            .ok()
+            .map(|f| alloc::string::ToString::to_string(&f));
     }
     Some(String::from(facet))
 }
@@ -540,7 +549,10 @@ fn default_policy(accept: Option<&[AlgSign]>) -> Policy {
         assertion_schemes: Some(vec![ASSERTION_SCHEME_UAFV1TLV.into()]),
         ..MatchCriteria::default()
     };
-    Policy { accepted: vec![vec![criteria]], disallowed: Vec::new() }
+    Policy {
+        accepted: vec![vec![criteria]],
+        disallowed: Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -549,7 +561,9 @@ mod tests {
 
     #[test]
     fn defaults_are_safe() {
-        let c = RelyingPartyBuilder::new("https://uaf.example.com/facets.json").build().unwrap();
+        let c = RelyingPartyBuilder::new("https://uaf.example.com/facets.json")
+            .build()
+            .unwrap();
         assert_eq!(c.trusted_facets(), ["https://uaf.example.com"]);
         assert_eq!(c.versions(), [Version::V1_1, Version::V1_0]);
         assert_eq!(c.base64(), Base64Policy::Strict);
@@ -565,15 +579,24 @@ mod tests {
     #[test]
     fn rejects_bad_settings() {
         assert_eq!(
-            RelyingPartyBuilder::new("https://a.example/f").trusted_facets(["http://a.example"]).build(),
-            Err(ConfigError::Facet { index: 0, facet: "http://a.example".into() })
+            RelyingPartyBuilder::new("https://a.example/f")
+                .trusted_facets(["http://a.example"])
+                .build(),
+            Err(ConfigError::Facet {
+                index: 0,
+                facet: "http://a.example".into()
+            })
         );
         assert_eq!(
-            RelyingPartyBuilder::new("https://a.example/f").versions(Vec::new()).build(),
+            RelyingPartyBuilder::new("https://a.example/f")
+                .versions(Vec::new())
+                .build(),
             Err(ConfigError::NoVersions)
         );
         assert_eq!(
-            RelyingPartyBuilder::new("https://a.example/f").challenge_ttl_secs(0).build(),
+            RelyingPartyBuilder::new("https://a.example/f")
+                .challenge_ttl_secs(0)
+                .build(),
             Err(ConfigError::ZeroChallengeTtl)
         );
     }

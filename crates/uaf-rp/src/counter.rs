@@ -59,9 +59,10 @@ impl CounterVerdict {
     #[must_use]
     pub const fn update(self) -> Option<CounterUpdate> {
         match self {
-            CounterVerdict::Advanced { stored, received } => {
-                Some(CounterUpdate { expected: stored, new: received })
-            }
+            CounterVerdict::Advanced { stored, received } => Some(CounterUpdate {
+                expected: stored,
+                new: received,
+            }),
             CounterVerdict::Unsupported | CounterVerdict::Regressed { .. } => None,
         }
     }
@@ -96,30 +97,51 @@ mod tests {
         assert_eq!(CounterVerdict::judge(0, 0), CounterVerdict::Unsupported);
         assert_eq!(
             CounterVerdict::judge(0, 1),
-            CounterVerdict::Advanced { stored: 0, received: 1 }
+            CounterVerdict::Advanced {
+                stored: 0,
+                received: 1
+            }
         );
         assert_eq!(
             CounterVerdict::judge(5, 5),
-            CounterVerdict::Regressed { stored: 5, received: 5 }
+            CounterVerdict::Regressed {
+                stored: 5,
+                received: 5
+            }
         );
         assert_eq!(
             CounterVerdict::judge(5, 0),
-            CounterVerdict::Regressed { stored: 5, received: 0 }
+            CounterVerdict::Regressed {
+                stored: 5,
+                received: 0
+            }
         );
         assert_eq!(
             CounterVerdict::judge(5, 4),
-            CounterVerdict::Regressed { stored: 5, received: 4 }
+            CounterVerdict::Regressed {
+                stored: 5,
+                received: 4
+            }
         );
         assert_eq!(
             CounterVerdict::judge(u32::MAX - 1, u32::MAX),
-            CounterVerdict::Advanced { stored: u32::MAX - 1, received: u32::MAX }
+            CounterVerdict::Advanced {
+                stored: u32::MAX - 1,
+                received: u32::MAX
+            }
         );
     }
 
     #[test]
     fn updates_and_policies() {
         let adv = CounterVerdict::judge(1, 9);
-        assert_eq!(adv.update(), Some(CounterUpdate { expected: 1, new: 9 }));
+        assert_eq!(
+            adv.update(),
+            Some(CounterUpdate {
+                expected: 1,
+                new: 9
+            })
+        );
         assert!(adv.accepted_under(CounterPolicy::RejectRegression));
         let reg = CounterVerdict::judge(9, 1);
         assert_eq!(reg.update(), None);

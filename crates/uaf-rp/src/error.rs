@@ -251,25 +251,43 @@ impl ErrorKind {
     pub fn group(&self) -> ErrorGroup {
         use ErrorKind::*;
         match self {
-            Message(_) | FcParams(_) | AssertionBase64(_) | Assertion(_)
-            | UnknownCriticalExtension { .. } | NonceTooShort { .. } | KeyIdLength { .. } => {
-                ErrorGroup::Decode
-            }
-            UnsupportedVersion { .. } | VersionMismatch { .. } | WrongOperation
-            | HeaderAppIdMismatch | ServerDataMismatch | FcAppIdMismatch | ChallengeMismatch
-            | ChallengeExpired { .. } | ChallengeUnknown | UntrustedFacet { .. }
-            | ChannelBindingMismatch { .. } | FinalChallengeHashMismatch | Transaction(_) => {
-                ErrorGroup::Binding
-            }
-            UnsupportedAssertionScheme { .. } | UnknownAaid | Policy(_) | Revoked(_)
-            | WrongAuthenticationMode { .. } | AlgorithmNotAccepted { .. }
-            | AlgorithmNotInMetadata { .. } | KeyEncodingNotInMetadata { .. }
-            | AlgorithmNotAsRegistered { .. } | AlreadyRegistered | UnknownKeyId => {
-                ErrorGroup::Policy
-            }
+            Message(_)
+            | FcParams(_)
+            | AssertionBase64(_)
+            | Assertion(_)
+            | UnknownCriticalExtension { .. }
+            | NonceTooShort { .. }
+            | KeyIdLength { .. } => ErrorGroup::Decode,
+            UnsupportedVersion { .. }
+            | VersionMismatch { .. }
+            | WrongOperation
+            | HeaderAppIdMismatch
+            | ServerDataMismatch
+            | FcAppIdMismatch
+            | ChallengeMismatch
+            | ChallengeExpired { .. }
+            | ChallengeUnknown
+            | UntrustedFacet { .. }
+            | ChannelBindingMismatch { .. }
+            | FinalChallengeHashMismatch
+            | Transaction(_) => ErrorGroup::Binding,
+            UnsupportedAssertionScheme { .. }
+            | UnknownAaid
+            | Policy(_)
+            | Revoked(_)
+            | WrongAuthenticationMode { .. }
+            | AlgorithmNotAccepted { .. }
+            | AlgorithmNotInMetadata { .. }
+            | KeyEncodingNotInMetadata { .. }
+            | AlgorithmNotAsRegistered { .. }
+            | AlreadyRegistered
+            | UnknownKeyId => ErrorGroup::Policy,
             UnacceptableKey(_) | SignatureInvalid(_) => ErrorGroup::Crypto,
-            AttestationTypeNotAllowed { .. } | SurrogateWithRoots | EcdaaUnsupported
-            | AttestationChain(_) | AttestationSignature(_) => ErrorGroup::Attestation,
+            AttestationTypeNotAllowed { .. }
+            | SurrogateWithRoots
+            | EcdaaUnsupported
+            | AttestationChain(_)
+            | AttestationSignature(_) => ErrorGroup::Attestation,
             CounterRegressed { .. } => ErrorGroup::Counter,
             Storage(_) => ErrorGroup::Storage,
             NoAssertionVerified { first, .. } => first.kind.group(),
@@ -343,21 +361,34 @@ impl ErrorKind {
             AlgorithmNotAccepted { .. } | AlgorithmNotInMetadata { .. } => {
                 UafStatusCode::UnacceptableAlgorithm
             }
-            AttestationTypeNotAllowed { .. } | SurrogateWithRoots | EcdaaUnsupported
-            | AttestationChain(_) | AttestationSignature(_) => {
-                UafStatusCode::UnacceptableAttestation
-            }
+            AttestationTypeNotAllowed { .. }
+            | SurrogateWithRoots
+            | EcdaaUnsupported
+            | AttestationChain(_)
+            | AttestationSignature(_) => UafStatusCode::UnacceptableAttestation,
             Storage(_) => UafStatusCode::InternalServerError,
             NoAssertionVerified { first, .. } => first.kind.specific_status(),
-            Message(_) | FcParams(_) | AssertionBase64(_) | Assertion(_)
-            | UnknownCriticalExtension { .. } | NonceTooShort { .. } | KeyIdLength { .. }
-            | UnsupportedVersion { .. } | VersionMismatch { .. } | WrongOperation
-            | HeaderAppIdMismatch | FcAppIdMismatch | UntrustedFacet { .. }
-            | FinalChallengeHashMismatch | Transaction(_) | UnsupportedAssertionScheme { .. }
-            | WrongAuthenticationMode { .. } | AlgorithmNotAsRegistered { .. }
-            | AlreadyRegistered | SignatureInvalid(_) | CounterRegressed { .. } => {
-                UafStatusCode::UnacceptableContent
-            }
+            Message(_)
+            | FcParams(_)
+            | AssertionBase64(_)
+            | Assertion(_)
+            | UnknownCriticalExtension { .. }
+            | NonceTooShort { .. }
+            | KeyIdLength { .. }
+            | UnsupportedVersion { .. }
+            | VersionMismatch { .. }
+            | WrongOperation
+            | HeaderAppIdMismatch
+            | FcAppIdMismatch
+            | UntrustedFacet { .. }
+            | FinalChallengeHashMismatch
+            | Transaction(_)
+            | UnsupportedAssertionScheme { .. }
+            | WrongAuthenticationMode { .. }
+            | AlgorithmNotAsRegistered { .. }
+            | AlreadyRegistered
+            | SignatureInvalid(_)
+            | CounterRegressed { .. } => UafStatusCode::UnacceptableContent,
         }
     }
 }
@@ -371,10 +402,17 @@ impl fmt::Display for ErrorKind {
             AssertionBase64(e) => write!(f, "the assertion is not valid base64url: {e}"),
             Assertion(e) => write!(f, "the assertion TLV is malformed: {e}"),
             UnknownCriticalExtension { id } => {
-                write!(f, "unknown critical extension {id:?}: the operation must fail")
+                write!(
+                    f,
+                    "unknown critical extension {id:?}: the operation must fail"
+                )
             }
             UnsupportedVersion { found } => {
-                write!(f, "protocol version {}.{} is not supported", found.major, found.minor)
+                write!(
+                    f,
+                    "protocol version {}.{} is not supported",
+                    found.major, found.minor
+                )
             }
             VersionMismatch { expected, found } => write!(
                 f,
@@ -397,10 +435,16 @@ impl fmt::Display for ErrorKind {
                 write!(f, "facet {facet_id:?} is not in the trusted facet list")
             }
             ChannelBindingMismatch { member } => {
-                write!(f, "channel binding {member} differs from the TLS channel the server saw")
+                write!(
+                    f,
+                    "channel binding {member} differs from the TLS channel the server saw"
+                )
             }
             UnsupportedAssertionScheme { scheme } => {
-                write!(f, "assertion scheme {scheme:?} is not supported (expected \"UAFV1TLV\")")
+                write!(
+                    f,
+                    "assertion scheme {scheme:?} is not supported (expected \"UAFV1TLV\")"
+                )
             }
             UnknownAaid => f.write_str("no metadata statement for this AAID"),
             Policy(r) => write!(f, "the authenticator is not acceptable: {r}"),
@@ -413,10 +457,16 @@ impl fmt::Display for ErrorKind {
                 write!(f, "the metadata statement does not list {alg}")
             }
             KeyEncodingNotInMetadata { encoding } => {
-                write!(f, "the metadata statement does not list key encoding {encoding}")
+                write!(
+                    f,
+                    "the metadata statement does not list key encoding {encoding}"
+                )
             }
             AlgorithmNotAsRegistered { registered, found } => {
-                write!(f, "signed with {found}, but the key was registered for {registered}")
+                write!(
+                    f,
+                    "signed with {found}, but the key was registered for {registered}"
+                )
             }
             FinalChallengeHashMismatch => {
                 f.write_str("the final challenge hash is not the hash of fcParams as received")
@@ -426,7 +476,10 @@ impl fmt::Display for ErrorKind {
             UnacceptableKey(e) => write!(f, "the public key is not acceptable: {e}"),
             UnknownKeyId => f.write_str("no registration for this (AAID, KeyID) and user"),
             NonceTooShort { len } => {
-                write!(f, "the authenticator nonce is {len} bytes; at least 8 are required")
+                write!(
+                    f,
+                    "the authenticator nonce is {len} bytes; at least 8 are required"
+                )
             }
             Transaction(p) => write!(f, "transaction confirmation: {p}"),
             SignatureInvalid(e) => write!(f, "the signature does not verify: {e}"),
@@ -437,7 +490,10 @@ impl fmt::Display for ErrorKind {
             EcdaaUnsupported => f.write_str("ECDAA attestation is not supported"),
             AttestationChain(e) => write!(f, "the attestation chain is not trusted: {e}"),
             AttestationSignature(e) => {
-                write!(f, "the attestation signature over the KRD does not verify: {e}")
+                write!(
+                    f,
+                    "the attestation signature over the KRD does not verify: {e}"
+                )
             }
             CounterRegressed { stored, received } => write!(
                 f,
@@ -466,7 +522,11 @@ impl Error {
     /// An error at `step`.
     #[must_use]
     pub const fn new(step: StepId, kind: ErrorKind) -> Self {
-        Error { step, kind, assertion: None }
+        Error {
+            step,
+            kind,
+            assertion: None,
+        }
     }
 
     /// The same error, about assertion `index`.
@@ -503,8 +563,20 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.assertion {
-            Some(i) => write!(f, "{} {}: assertion {i}: {}", self.step.id(), self.step.digest_label(), self.kind),
-            None => write!(f, "{} {}: {}", self.step.id(), self.step.digest_label(), self.kind),
+            Some(i) => write!(
+                f,
+                "{} {}: assertion {i}: {}",
+                self.step.id(),
+                self.step.digest_label(),
+                self.kind
+            ),
+            None => write!(
+                f,
+                "{} {}: {}",
+                self.step.id(),
+                self.step.digest_label(),
+                self.kind
+            ),
         }
     }
 }
@@ -518,10 +590,19 @@ mod tests {
     #[test]
     fn conformance_mode_collapses_to_1498_but_keeps_1500() {
         let e = Error::new(StepId::AuthChallenge, ErrorKind::ChallengeUnknown);
-        assert_eq!(e.status(StatusCodeMode::Specific), UafStatusCode::RequestInvalid);
-        assert_eq!(e.status(StatusCodeMode::Conformance), UafStatusCode::UnacceptableContent);
+        assert_eq!(
+            e.status(StatusCodeMode::Specific),
+            UafStatusCode::RequestInvalid
+        );
+        assert_eq!(
+            e.status(StatusCodeMode::Conformance),
+            UafStatusCode::UnacceptableContent
+        );
         let e = Error::new(StepId::AuthRegistration, ErrorKind::Storage("disk".into()));
-        assert_eq!(e.status(StatusCodeMode::Conformance), UafStatusCode::InternalServerError);
+        assert_eq!(
+            e.status(StatusCodeMode::Conformance),
+            UafStatusCode::InternalServerError
+        );
     }
 
     #[test]
@@ -529,9 +610,15 @@ mod tests {
         let first = Error::new(StepId::AuthRegistration, ErrorKind::UnknownKeyId).at_assertion(0);
         let e = Error::new(
             StepId::AuthResult,
-            ErrorKind::NoAssertionVerified { first: Box::new(first), count: 2 },
+            ErrorKind::NoAssertionVerified {
+                first: Box::new(first),
+                count: 2,
+            },
         );
-        assert_eq!(e.status(StatusCodeMode::Specific), UafStatusCode::UnknownKeyId);
+        assert_eq!(
+            e.status(StatusCodeMode::Specific),
+            UafStatusCode::UnknownKeyId
+        );
         assert_eq!(e.decisive_step(), StepId::AuthRegistration);
         assert_eq!(e.kind.code(), "policy.unknown-key-id");
     }

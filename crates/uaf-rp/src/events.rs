@@ -60,7 +60,7 @@ impl SecurityEventSink for std::sync::Mutex<Vec<SecurityEvent>> {
 }
 
 #[cfg(feature = "std")]
-impl<T: SecurityEventSink + ?Sized> SecurityEventSink for std::sync::Arc<T> {
+impl<T: SecurityEventSink + ?Sized> SecurityEventSink for alloc::sync::Arc<T> {
     fn event(&self, event: &SecurityEvent) {
         (**self).event(event);
     }

@@ -49,6 +49,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// `Error` carries the failing step and a typed cause with context (up to ~150 bytes); it is
+// only built on the rejection path, and keeping it unboxed keeps its fields matchable.
+#![allow(clippy::result_large_err)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -123,7 +126,11 @@ pub fn is_supported_algorithm(alg: AlgSign) -> bool {
 #[cfg(feature = "alloc")]
 #[must_use]
 pub fn supported_algorithms() -> alloc::vec::Vec<AlgSign> {
-    AlgSign::KNOWN.iter().copied().filter(|a| is_supported_algorithm(*a)).collect()
+    AlgSign::KNOWN
+        .iter()
+        .copied()
+        .filter(|a| is_supported_algorithm(*a))
+        .collect()
 }
 
 /// Read access to stored registrations during verification: the core asks, the caller's
@@ -141,7 +148,10 @@ pub trait RegistrationLookup {
 #[cfg(feature = "alloc")]
 impl RegistrationLookup for [Registration] {
     fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, String> {
-        Ok(self.iter().find(|r| r.aaid == *aaid && r.key_id.as_bytes() == key_id).cloned())
+        Ok(self
+            .iter()
+            .find(|r| r.aaid == *aaid && r.key_id.as_bytes() == key_id)
+            .cloned())
     }
 }
 
@@ -169,7 +179,12 @@ impl<M> RelyingParty<M, uaf_crypto::Backend> {
     /// A relying party with the fastest signature backend compiled in.
     #[must_use]
     pub fn new(config: Config, metadata: M) -> Self {
-        RelyingParty { config, metadata, verifier: uaf_crypto::Backend::fastest(), events: None }
+        RelyingParty {
+            config,
+            metadata,
+            verifier: uaf_crypto::Backend::fastest(),
+            events: None,
+        }
     }
 }
 
@@ -178,7 +193,12 @@ impl<M, V> RelyingParty<M, V> {
     /// A relying party with a signature verifier of your choice (an HSM, another backend).
     #[must_use]
     pub fn with_verifier(config: Config, metadata: M, verifier: V) -> Self {
-        RelyingParty { config, metadata, verifier, events: None }
+        RelyingParty {
+            config,
+            metadata,
+            verifier,
+            events: None,
+        }
     }
 
     /// Sends security events (counter regressions, revoked authenticators, attestation

@@ -66,7 +66,11 @@ impl PendingAuthentication {
         username: Option<String>,
         issued_at: u64,
     ) -> Self {
-        PendingAuthentication { request, username, issued_at }
+        PendingAuthentication {
+            request,
+            username,
+            issued_at,
+        }
     }
 
     /// The request as issued.

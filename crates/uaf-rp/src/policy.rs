@@ -93,10 +93,15 @@ impl Candidate<'_> {
         let user_verification_details: Vec<UserVerify> = s
             .user_verification_details()
             .iter()
-            .map(|set| set.iter().fold(UserVerify::EMPTY, |acc, d| acc | d.user_verification))
+            .map(|set| {
+                set.iter()
+                    .fold(UserVerify::EMPTY, |acc, d| acc | d.user_verification)
+            })
             .collect();
         let mut caps = AuthenticatorCapabilities::new(self.aaid);
-        caps.key_ids = KeyId::from_stored(self.key_id.to_vec()).map(|k| vec![k]).unwrap_or_default();
+        caps.key_ids = KeyId::from_stored(self.key_id.to_vec())
+            .map(|k| vec![k])
+            .unwrap_or_default();
         caps.user_verification = s.user_verification_methods();
         caps.user_verification_details = user_verification_details;
         caps.key_protection = s.key_protection();
@@ -110,7 +115,11 @@ impl Candidate<'_> {
             None => s.attestation_types().to_vec(),
         };
         caps.authenticator_version = self.authenticator_version;
-        caps.extension_ids = s.supported_extensions().iter().map(|e| e.id.clone()).collect();
+        caps.extension_ids = s
+            .supported_extensions()
+            .iter()
+            .map(|e| e.id.clone())
+            .collect();
         caps
     }
 }
@@ -169,7 +178,9 @@ mod tests {
     #[test]
     fn user_verifying_methods() {
         assert!(verifies_user(UserVerify::PASSCODE));
-        assert!(verifies_user(UserVerify::FINGERPRINT | UserVerify::PRESENCE));
+        assert!(verifies_user(
+            UserVerify::FINGERPRINT | UserVerify::PRESENCE
+        ));
         assert!(!verifies_user(UserVerify::PRESENCE));
         assert!(!verifies_user(UserVerify::NONE));
         assert!(!verifies_user(UserVerify::EMPTY));

@@ -4,7 +4,7 @@ use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use uaf_crypto::attestation::{verify_attestation_chain, PublicKeyKind};
+use uaf_crypto::attestation::{PublicKeyKind, verify_attestation_chain};
 use uaf_crypto::{PublicKey, SignatureVerifier};
 use uaf_metadata::{MetadataEntry, MetadataSource};
 use uaf_proto::assertion::{Attestation, ParseOptions, RegAssertion};
@@ -13,10 +13,10 @@ use uaf_proto::message::{
     AuthenticatorRegistrationAssertion, MessageError, MessageErrorKind, Policy,
     RegistrationResponse,
 };
-use uaf_proto::registry::{AlgKey, AlgSign, UserVerify, ASSERTION_SCHEME_UAFV1TLV};
+use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgKey, AlgSign, UserVerify};
 use uaf_proto::tlv;
 
-use crate::binding::{self, ct_eq, REG_STEPS};
+use crate::binding::{self, REG_STEPS, ct_eq};
 use crate::error::{Error, ErrorKind};
 use crate::events::SecurityEvent;
 use crate::pending::PendingRegistration;
@@ -117,7 +117,10 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
 
     /// REG-01/REG-02: decodes the response text (used by the stateful layer to find the
     /// pending state by `serverData` before verifying).
-    pub(crate) fn parse_registration_response(&self, response: &str) -> Result<RegistrationResponse, Error> {
+    pub(crate) fn parse_registration_response(
+        &self,
+        response: &str,
+    ) -> Result<RegistrationResponse, Error> {
         // UAF-PROTO 3.4.6.5 (REG-01/REG-02): one well-typed RegistrationResponse.
         RegistrationResponse::parse_array(response, &binding::decode_options(&self.config))
             .map_err(|e| binding::message_error(e, &REG_STEPS))
@@ -158,9 +161,16 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         }
         // (REG-24): at least one assertion verified.
         if registered.is_empty() {
-            return Err(none_verified(StepId::RegResult, StepId::RegMembers, skipped));
+            return Err(none_verified(
+                StepId::RegResult,
+                StepId::RegMembers,
+                skipped,
+            ));
         }
-        Ok(RegistrationOutcome { registered, skipped })
+        Ok(RegistrationOutcome {
+            registered,
+            skipped,
+        })
     }
 
     /// Verifies one registration assertion on its own (the TLV bytes of `assertion`, already
@@ -181,7 +191,12 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         existing: &L,
         now: u64,
     ) -> Result<RegisteredKey, Error> {
-        let ctx = RegContext { username, fc_params: None, policy: None, now };
+        let ctx = RegContext {
+            username,
+            fc_params: None,
+            policy: None,
+            now,
+        };
         self.verify_reg_tlv(assertion, &ctx, existing, &[])
     }
 
@@ -196,14 +211,16 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         if a.assertion_scheme != ASSERTION_SCHEME_UAFV1TLV {
             return Err(Error::new(
                 StepId::RegAssertionScheme,
-                ErrorKind::UnsupportedAssertionScheme { scheme: a.assertion_scheme.clone() },
+                ErrorKind::UnsupportedAssertionScheme {
+                    scheme: a.assertion_scheme.clone(),
+                },
             ));
         }
         // (REG-14): unsigned JSON extensions marked fail_if_unknown.
         if let Some(ext) = a
             .exts
             .iter()
-            .find(|e| e.fail_if_unknown && !self.config.known_extensions().iter().any(|k| *k == e.id))
+            .find(|e| e.fail_if_unknown && !self.config.known_extensions().contains(&e.id))
         {
             return Err(Error::new(
                 StepId::RegTlv,
@@ -231,14 +248,17 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         // UAF-PROTO 3.4.6.5 (REG-14): one well-formed TAG_UAFV1_REG_ASSERTION, no trailing
         // bytes, each KRD member once, unknown critical tags rejected (unless the
         // `unknown-critical-tags` relaxation is on).
-        let opts = ParseOptions::new().with_unknown_critical_tags(cfg.compat().unknown_critical_tags);
+        let opts =
+            ParseOptions::new().with_unknown_critical_tags(cfg.compat().unknown_critical_tags);
         let assertion = RegAssertion::parse_with(bytes, opts)
             .map_err(|e| Error::new(tlv_step(&e), ErrorKind::Assertion(e)))?;
         let known: Vec<&str> = cfg.known_extensions().iter().map(String::as_str).collect();
         if let Some(ext) = assertion.unknown_critical_extension(&known) {
             return Err(Error::new(
                 StepId::RegTlv,
-                ErrorKind::UnknownCriticalExtension { id: ext.id.to_string() },
+                ErrorKind::UnknownCriticalExtension {
+                    id: ext.id.to_string(),
+                },
             ));
         }
         let krd = &assertion.krd;
@@ -263,15 +283,22 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         policy::check(cfg, ctx.policy, &candidate)
             .map_err(|r| Error::new(StepId::RegPolicy, ErrorKind::Policy(r)))?;
         // (REG-17): no revoking or compromise status report.
-        if let Err(u) = uaf_metadata::acceptability(entry, Some(u32::from(info.authenticator_version))) {
-            self.emit(&SecurityEvent::RevokedAuthenticator { aaid, reason: u.to_string() });
+        if let Err(u) =
+            uaf_metadata::acceptability(entry, Some(u32::from(info.authenticator_version)))
+        {
+            self.emit(&SecurityEvent::RevokedAuthenticator {
+                aaid,
+                reason: u.to_string(),
+            });
             return Err(Error::new(StepId::RegStatus, ErrorKind::Revoked(u)));
         }
         // (REG-18): mode 0x01, algorithm accepted and listed, key encoding listed.
         if info.authentication_mode != 0x01 {
             return Err(Error::new(
                 StepId::RegAssertionInfo,
-                ErrorKind::WrongAuthenticationMode { mode: info.authentication_mode },
+                ErrorKind::WrongAuthenticationMode {
+                    mode: info.authentication_mode,
+                },
             ));
         }
         if !cfg.accepts_algorithm(info.sign_alg) {
@@ -289,7 +316,9 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         if !statement.supports_key_encoding(info.pub_key_alg) {
             return Err(Error::new(
                 StepId::RegAssertionInfo,
-                ErrorKind::KeyEncodingNotInMetadata { encoding: info.pub_key_alg },
+                ErrorKind::KeyEncodingNotInMetadata {
+                    encoding: info.pub_key_alg,
+                },
             ));
         }
         // (REG-19): FCH == H(fcParams as received), H per the signature algorithm.
@@ -299,7 +328,12 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         }
         // (REG-20): KeyID 32..=2048 bytes, (AAID, KeyID) not registered yet.
         let key_id = KeyId::new(krd.key_id.to_vec()).map_err(|_| {
-            Error::new(StepId::RegKeyId, ErrorKind::KeyIdLength { len: krd.key_id.len() })
+            Error::new(
+                StepId::RegKeyId,
+                ErrorKind::KeyIdLength {
+                    len: krd.key_id.len(),
+                },
+            )
         })?;
         let taken_earlier = earlier
             .iter()
@@ -318,10 +352,14 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         let legacy = self
             .verify_attestation(&assertion, entry, &public_key, ctx.now)
             .map_err(|k| {
-                self.emit(&SecurityEvent::AttestationFailed { aaid, reason: k.to_string() });
+                self.emit(&SecurityEvent::AttestationFailed {
+                    aaid,
+                    reason: k.to_string(),
+                });
                 Error::new(StepId::RegAttestation, k)
             })?;
-        let older_than_metadata = u32::from(info.authenticator_version) < statement.authenticator_version();
+        let older_than_metadata =
+            u32::from(info.authenticator_version) < statement.authenticator_version();
         Ok(RegisteredKey {
             registration: Registration {
                 username: String::from(ctx.username),
@@ -358,10 +396,16 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         if !statement.supports_attestation(found) {
             return Err(ErrorKind::AttestationTypeNotAllowed { found });
         }
-        let roots: Vec<&[u8]> =
-            statement.attestation_root_certificates().iter().map(Vec::as_slice).collect();
+        let roots: Vec<&[u8]> = statement
+            .attestation_root_certificates()
+            .iter()
+            .map(Vec::as_slice)
+            .collect();
         match &assertion.attestation {
-            Attestation::BasicFull { signature, certificates } => {
+            Attestation::BasicFull {
+                signature,
+                certificates,
+            } => {
                 // R5.11 basic full 1–4: chain to a metadata root, AAID extension.
                 let chain: Vec<&[u8]> = certificates.iter().collect();
                 let verified = verify_attestation_chain(
@@ -402,12 +446,19 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
 pub(crate) fn none_verified(result: StepId, members: StepId, skipped: Vec<Error>) -> Error {
     let count = skipped.len();
     match skipped.into_iter().next() {
-        Some(first) => {
-            Error::new(result, ErrorKind::NoAssertionVerified { first: Box::new(first), count })
-        }
+        Some(first) => Error::new(
+            result,
+            ErrorKind::NoAssertionVerified {
+                first: Box::new(first),
+                count,
+            },
+        ),
         None => Error::new(
             members,
-            ErrorKind::Message(MessageError::new(String::from("[0].assertions"), MessageErrorKind::Empty)),
+            ErrorKind::Message(MessageError::new(
+                String::from("[0].assertions"),
+                MessageErrorKind::Empty,
+            )),
         ),
     }
 }

@@ -12,11 +12,11 @@ use uaf_proto::message::{
     Operation, OperationHeader, Policy, RegistrationRequest, ServerChallenge, Transaction,
 };
 
+use crate::RelyingParty;
 use crate::error::{Error, ErrorKind};
 use crate::pending::{PendingAuthentication, PendingRegistration};
 use crate::step::StepId;
 use crate::store::Registration;
-use crate::RelyingParty;
 
 /// Length of generated challenges (digest §3.4: 32 random bytes).
 pub(crate) const CHALLENGE_LEN: usize = 32;
@@ -86,7 +86,9 @@ impl<M, V> RelyingParty<M, V> {
             .map_err(gen_error)?;
         let mut policy = self.config.policy().clone();
         for r in existing {
-            policy.disallowed.push(MatchCriteria::registered_key(r.aaid, r.key_id.clone()));
+            policy
+                .disallowed
+                .push(MatchCriteria::registered_key(r.aaid, r.key_id.clone()));
         }
         let request = RegistrationRequest {
             header: self.header(Operation::Reg, rng),
@@ -96,7 +98,10 @@ impl<M, V> RelyingParty<M, V> {
         };
         // UAF-PROTO 3.4 (REQ-01): what we send passes the schema we enforce on input.
         request.check().map_err(gen_error)?;
-        Ok((request.clone(), PendingRegistration::from_issued(request, now)))
+        Ok((
+            request.clone(),
+            PendingRegistration::from_issued(request, now),
+        ))
     }
 
     /// Starts an authentication (digest §3.4). With `user` = `Some((username, registrations))`
@@ -120,13 +125,22 @@ impl<M, V> RelyingParty<M, V> {
         let (policy, username) = match user {
             Some((name, regs)) => {
                 if regs.is_empty() {
-                    return Err(Error::new(StepId::RequestGeneration, ErrorKind::UnknownKeyId));
+                    return Err(Error::new(
+                        StepId::RequestGeneration,
+                        ErrorKind::UnknownKeyId,
+                    ));
                 }
                 let accepted = regs
                     .iter()
                     .map(|r| vec![MatchCriteria::registered_key(r.aaid, r.key_id.clone())])
                     .collect();
-                (Policy { accepted, disallowed: Vec::new() }, Some(String::from(name)))
+                (
+                    Policy {
+                        accepted,
+                        disallowed: Vec::new(),
+                    },
+                    Some(String::from(name)),
+                )
             }
             None => (self.config.policy().clone(), None),
         };
@@ -138,7 +152,10 @@ impl<M, V> RelyingParty<M, V> {
         };
         // UAF-PROTO 3.4 (REQ-01).
         request.check().map_err(gen_error)?;
-        Ok((request.clone(), PendingAuthentication::from_issued(request, username, now)))
+        Ok((
+            request.clone(),
+            PendingAuthentication::from_issued(request, username, now),
+        ))
     }
 
     /// Builds a deregistration for one user (digest §2.10, §3.5) from that user's
@@ -155,7 +172,9 @@ impl<M, V> RelyingParty<M, V> {
         let matches: Vec<&Registration> = registrations
             .iter()
             .filter(|r| match target {
-                DeregistrationTarget::Key { aaid, key_id } => r.aaid == *aaid && r.key_id == *key_id,
+                DeregistrationTarget::Key { aaid, key_id } => {
+                    r.aaid == *aaid && r.key_id == *key_id
+                }
                 DeregistrationTarget::Aaid(aaid) => r.aaid == *aaid,
                 DeregistrationTarget::All => true,
             })
@@ -165,14 +184,20 @@ impl<M, V> RelyingParty<M, V> {
         }
         let authenticators = match target {
             DeregistrationTarget::Key { aaid, key_id } => {
-                vec![DeregisterAuthenticator::Key { aaid: *aaid, key_id: key_id.clone() }]
+                vec![DeregisterAuthenticator::Key {
+                    aaid: *aaid,
+                    key_id: key_id.clone(),
+                }]
             }
             DeregistrationTarget::Aaid(aaid) => vec![DeregisterAuthenticator::AllOfAaid(*aaid)],
             DeregistrationTarget::All => vec![DeregisterAuthenticator::All],
         };
         let mut header = OperationHeader::new(self.config.request_version(), Operation::Dereg);
         header.app_id = Some(self.config.app_id().clone());
-        let request = DeregistrationRequest { header, authenticators };
+        let request = DeregistrationRequest {
+            header,
+            authenticators,
+        };
         // UAF-PROTO 3.4 (REQ-01).
         request.check().map_err(gen_error)?;
         Ok(Deregistration {

@@ -14,6 +14,7 @@ use uaf_crypto::SignatureVerifier;
 use uaf_metadata::MetadataSource;
 use uaf_proto::message::Transaction;
 
+use crate::RelyingParty;
 use crate::authentication::AuthenticationOutcome;
 use crate::counter::CounterVerdict;
 use crate::error::{Error, ErrorKind};
@@ -23,7 +24,6 @@ use crate::registration::RegistrationOutcome;
 use crate::request::DeregistrationTarget;
 use crate::step::StepId;
 use crate::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore, StoreLookup};
-use crate::RelyingParty;
 
 /// The relying party with its stores.
 #[derive(Debug)]
@@ -47,8 +47,18 @@ where
     PA: PendingStore<PendingAuthentication>,
 {
     /// Puts the relying party and its stores together.
-    pub fn new(rp: RelyingParty<M, V>, credentials: C, pending_registrations: PR, pending_authentications: PA) -> Self {
-        Service { rp, credentials, pending_registrations, pending_authentications }
+    pub fn new(
+        rp: RelyingParty<M, V>,
+        credentials: C,
+        pending_registrations: PR,
+        pending_authentications: PA,
+    ) -> Self {
+        Service {
+            rp,
+            credentials,
+            pending_registrations,
+            pending_authentications,
+        }
     }
 
     /// The relying party.
@@ -65,14 +75,25 @@ where
     ///
     /// # Errors
     /// Request generation or storage failures.
-    pub fn begin_registration<R: CryptoRng + ?Sized>(&self, username: &str, now: u64, rng: &mut R) -> Result<String, Error> {
+    pub fn begin_registration<R: CryptoRng + ?Sized>(
+        &self,
+        username: &str,
+        now: u64,
+        rng: &mut R,
+    ) -> Result<String, Error> {
         let existing = self
             .credentials
             .list_by_user(username)
             .map_err(storage(StepId::RequestGeneration))?;
         let (request, pending) = self.rp.start_registration(username, &existing, now, rng)?;
-        let key = pending.server_data().unwrap_or_default().as_bytes().to_vec();
-        self.pending_registrations.put(&key, pending).map_err(storage(StepId::RequestGeneration))?;
+        let key = pending
+            .server_data()
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec();
+        self.pending_registrations
+            .put(&key, pending)
+            .map_err(storage(StepId::RequestGeneration))?;
         Ok(request.to_json())
     }
 
@@ -81,9 +102,18 @@ where
     /// # Errors
     /// Any verification failure; [`ErrorKind::ChallengeUnknown`] (1491) for a response
     /// whose pending request is unknown or already used.
-    pub fn complete_registration(&self, response: &str, now: u64) -> Result<RegistrationOutcome, Error> {
+    pub fn complete_registration(
+        &self,
+        response: &str,
+        now: u64,
+    ) -> Result<RegistrationOutcome, Error> {
         let msg = self.rp.parse_registration_response(response)?;
-        let key = msg.header.server_data.as_deref().unwrap_or_default().as_bytes();
+        let key = msg
+            .header
+            .server_data
+            .as_deref()
+            .unwrap_or_default()
+            .as_bytes();
         // UAF-PROTO 3.4.6.5 (REG-07): the pending state is found by serverData and taken, so
         // the challenge is single use.
         let pending = self
@@ -91,9 +121,18 @@ where
             .take(key)
             .map_err(storage(StepId::RegServerData))?
             .ok_or_else(|| Error::new(StepId::RegServerData, ErrorKind::ChallengeUnknown))?;
-        let outcome = self.rp.finish_registration_parsed(&msg, pending, &StoreLookup(&self.credentials), now)?;
+        let outcome = self.rp.finish_registration_parsed(
+            &msg,
+            pending,
+            &StoreLookup(&self.credentials),
+            now,
+        )?;
         for key in &outcome.registered {
-            match self.credentials.insert_unique(key.registration.clone()).map_err(storage(StepId::RegKeyId))? {
+            match self
+                .credentials
+                .insert_unique(key.registration.clone())
+                .map_err(storage(StepId::RegKeyId))?
+            {
                 InsertOutcome::Inserted => {}
                 InsertOutcome::AlreadyExists => {
                     return Err(Error::new(StepId::RegKeyId, ErrorKind::AlreadyRegistered));
@@ -117,13 +156,23 @@ where
         rng: &mut R,
     ) -> Result<String, Error> {
         let regs = match username {
-            Some(u) => Some(self.credentials.list_by_user(u).map_err(storage(StepId::RequestGeneration))?),
+            Some(u) => Some(
+                self.credentials
+                    .list_by_user(u)
+                    .map_err(storage(StepId::RequestGeneration))?,
+            ),
             None => None,
         };
         let user = username.zip(regs.as_deref());
         let (request, pending) = self.rp.start_authentication(user, transaction, now, rng)?;
-        let key = pending.server_data().unwrap_or_default().as_bytes().to_vec();
-        self.pending_authentications.put(&key, pending).map_err(storage(StepId::RequestGeneration))?;
+        let key = pending
+            .server_data()
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec();
+        self.pending_authentications
+            .put(&key, pending)
+            .map_err(storage(StepId::RequestGeneration))?;
         Ok(request.to_json())
     }
 
@@ -133,18 +182,34 @@ where
     ///
     /// # Errors
     /// Any verification failure; [`ErrorKind::ChallengeUnknown`] (1491) for a replay.
-    pub fn complete_authentication(&self, response: &str, now: u64) -> Result<AuthenticationOutcome, Error> {
+    pub fn complete_authentication(
+        &self,
+        response: &str,
+        now: u64,
+    ) -> Result<AuthenticationOutcome, Error> {
         let msg = self.rp.parse_authentication_response(response)?;
-        let key = msg.header.server_data.as_deref().unwrap_or_default().as_bytes();
+        let key = msg
+            .header
+            .server_data
+            .as_deref()
+            .unwrap_or_default()
+            .as_bytes();
         // UAF-PROTO 3.5.7.5 (AUTH-07): taken once.
         let pending = self
             .pending_authentications
             .take(key)
             .map_err(storage(StepId::AuthServerData))?
             .ok_or_else(|| Error::new(StepId::AuthServerData, ErrorKind::ChallengeUnknown))?;
-        let outcome = self.rp.finish_authentication_parsed(&msg, pending, &StoreLookup(&self.credentials), now)?;
+        let outcome = self.rp.finish_authentication_parsed(
+            &msg,
+            pending,
+            &StoreLookup(&self.credentials),
+            now,
+        )?;
         for k in &outcome.keys {
-            let Some(update) = k.counter_update else { continue };
+            let Some(update) = k.counter_update else {
+                continue;
+            };
             let r = &k.registration;
             let mut expected = update.expected;
             loop {
@@ -173,11 +238,17 @@ where
                         }
                         return Err(Error::new(
                             StepId::AuthCounter,
-                            ErrorKind::CounterRegressed { stored: current, received: update.new },
+                            ErrorKind::CounterRegressed {
+                                stored: current,
+                                received: update.new,
+                            },
                         ));
                     }
                     CasOutcome::NotFound => {
-                        return Err(Error::new(StepId::AuthRegistration, ErrorKind::UnknownKeyId));
+                        return Err(Error::new(
+                            StepId::AuthRegistration,
+                            ErrorKind::UnknownKeyId,
+                        ));
                     }
                 }
             }
@@ -190,11 +261,20 @@ where
     ///
     /// # Errors
     /// Nothing matches ([`ErrorKind::UnknownKeyId`]) or storage failures.
-    pub fn deregister(&self, username: &str, target: &DeregistrationTarget) -> Result<String, Error> {
-        let regs = self.credentials.list_by_user(username).map_err(storage(StepId::Deregistration))?;
+    pub fn deregister(
+        &self,
+        username: &str,
+        target: &DeregistrationTarget,
+    ) -> Result<String, Error> {
+        let regs = self
+            .credentials
+            .list_by_user(username)
+            .map_err(storage(StepId::Deregistration))?;
         let d = self.rp.deregistration_request(target, &regs)?;
         for (aaid, key_id) in &d.delete {
-            self.credentials.delete(aaid, key_id.as_bytes()).map_err(storage(StepId::Deregistration))?;
+            self.credentials
+                .delete(aaid, key_id.as_bytes())
+                .map_err(storage(StepId::Deregistration))?;
         }
         Ok(d.request.to_json())
     }

@@ -80,7 +80,9 @@ impl fmt::Display for SealError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             SealError::Malformed => "sealed serverData is malformed",
-            SealError::BadMac => "sealed serverData does not authenticate (tampered or another key)",
+            SealError::BadMac => {
+                "sealed serverData does not authenticate (tampered or another key)"
+            }
             SealError::WrongOperation => "sealed serverData belongs to another operation",
             SealError::TooLarge => "the state does not fit in serverData (1536 characters)",
         })
@@ -160,14 +162,23 @@ impl ServerDataKey {
             out.extend_from_slice(&len.to_be_bytes());
             out.extend_from_slice(&t.content);
             if png {
-                let d = t.tc_display_png_characteristics.as_ref().ok_or(SealError::Malformed)?;
+                let d = t
+                    .tc_display_png_characteristics
+                    .as_ref()
+                    .ok_or(SealError::Malformed)?;
                 if !d.plte.is_empty() {
                     // Palettes would not fit; PNG transactions with palettes need a store.
                     return Err(SealError::TooLarge);
                 }
                 out.extend_from_slice(&d.width.to_be_bytes());
                 out.extend_from_slice(&d.height.to_be_bytes());
-                out.extend_from_slice(&[d.bit_depth, d.color_type, d.compression, d.filter, d.interlace]);
+                out.extend_from_slice(&[
+                    d.bit_depth,
+                    d.color_type,
+                    d.compression,
+                    d.filter,
+                    d.interlace,
+                ]);
                 out.extend_from_slice(&[0, 0]);
             }
         }
@@ -182,9 +193,16 @@ impl ServerDataKey {
     }
 
     fn open(&self, server_data: &str, op: Operation) -> Result<Sealed, SealError> {
-        let bytes = b64::Base64Policy::Strict.decode(server_data).map_err(|_| SealError::Malformed)?;
-        let body_len = bytes.len().checked_sub(TAG_LEN).ok_or(SealError::Malformed)?;
-        let (body, tag) = bytes.split_at_checked(body_len).ok_or(SealError::Malformed)?;
+        let bytes = b64::Base64Policy::Strict
+            .decode(server_data)
+            .map_err(|_| SealError::Malformed)?;
+        let body_len = bytes
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or(SealError::Malformed)?;
+        let (body, tag) = bytes
+            .split_at_checked(body_len)
+            .ok_or(SealError::Malformed)?;
         let mut mac = self.mac();
         mac.update(body);
         // Constant-time comparison.
@@ -238,7 +256,11 @@ impl ServerDataKey {
                 None
             };
             transactions.push(Transaction {
-                content_type: String::from(if png { CONTENT_TYPE_IMAGE_PNG } else { CONTENT_TYPE_TEXT_PLAIN }),
+                content_type: String::from(if png {
+                    CONTENT_TYPE_IMAGE_PNG
+                } else {
+                    CONTENT_TYPE_TEXT_PLAIN
+                }),
                 content,
                 tc_display_png_characteristics,
             });
@@ -246,7 +268,14 @@ impl ServerDataKey {
         if !r.0.is_empty() {
             return Err(SealError::Malformed);
         }
-        Ok(Sealed { op: found, upv, issued_at, challenge, username, transactions })
+        Ok(Sealed {
+            op: found,
+            upv,
+            issued_at,
+            challenge,
+            username,
+            transactions,
+        })
     }
 
     /// Seals a pending registration: returns the same request with `serverData` replaced by
@@ -254,7 +283,10 @@ impl ServerDataKey {
     ///
     /// # Errors
     /// [`SealError::TooLarge`] if the username does not fit.
-    pub fn seal_registration(&self, pending: &PendingRegistration) -> Result<RegistrationRequest, SealError> {
+    pub fn seal_registration(
+        &self,
+        pending: &PendingRegistration,
+    ) -> Result<RegistrationRequest, SealError> {
         let mut request = pending.request.clone();
         let sealed = Sealed {
             op: Operation::Reg,
@@ -272,7 +304,10 @@ impl ServerDataKey {
     ///
     /// # Errors
     /// [`SealError::TooLarge`] if the transactions or username do not fit.
-    pub fn seal_authentication(&self, pending: &PendingAuthentication) -> Result<AuthenticationRequest, SealError> {
+    pub fn seal_authentication(
+        &self,
+        pending: &PendingAuthentication,
+    ) -> Result<AuthenticationRequest, SealError> {
         let mut request = pending.request.clone();
         let sealed = Sealed {
             op: Operation::Auth,
@@ -303,7 +338,9 @@ impl ServerDataKey {
             .map_err(|_| Error::new(StepId::RegServerData, ErrorKind::ServerDataMismatch))?;
         let mut policy = config.policy().clone();
         for r in existing {
-            policy.disallowed.push(MatchCriteria::registered_key(r.aaid, r.key_id.clone()));
+            policy
+                .disallowed
+                .push(MatchCriteria::registered_key(r.aaid, r.key_id.clone()));
         }
         let challenge = ServerChallenge::new(s.challenge)
             .map_err(|_| Error::new(StepId::RegServerData, ErrorKind::ServerDataMismatch))?;
@@ -350,8 +387,17 @@ impl ServerDataKey {
         let mut header = OperationHeader::new(s.upv, Operation::Auth);
         header.app_id = Some(config.app_id().clone());
         header.server_data = Some(String::from(server_data));
-        let request = AuthenticationRequest { header, challenge, transaction: s.transactions, policy };
-        Ok(PendingAuthentication::from_issued(request, s.username, s.issued_at))
+        let request = AuthenticationRequest {
+            header,
+            challenge,
+            transaction: s.transactions,
+            policy,
+        };
+        Ok(PendingAuthentication::from_issued(
+            request,
+            s.username,
+            s.issued_at,
+        ))
     }
 
     /// The username sealed in an authentication `serverData`, so a server can look up that
@@ -359,7 +405,11 @@ impl ServerDataKey {
     ///
     /// # Errors
     /// As [`ServerDataKey::open_authentication`].
-    pub fn sealed_username(&self, server_data: &str, op: Operation) -> Result<Option<String>, SealError> {
+    pub fn sealed_username(
+        &self,
+        server_data: &str,
+        op: Operation,
+    ) -> Result<Option<String>, SealError> {
         self.open(server_data, op).map(|s| s.username)
     }
 }
@@ -426,7 +476,9 @@ mod tests {
     use uaf_proto::message::Transaction;
 
     fn config() -> Config {
-        RelyingPartyBuilder::new("https://uaf.example.com/facets.json").build().unwrap()
+        RelyingPartyBuilder::new("https://uaf.example.com/facets.json")
+            .build()
+            .unwrap()
     }
 
     fn pending_auth() -> PendingAuthentication {
@@ -452,22 +504,45 @@ mod tests {
         assert_eq!(opened.username(), Some("alice"));
         assert_eq!(opened.issued_at(), 1000);
         assert_eq!(opened.request().challenge.as_bytes(), &[7; 32]);
-        assert_eq!(opened.request().transaction, pending_auth().request().transaction);
-        assert_eq!(key.sealed_username(&sd, Operation::Auth).unwrap(), Some("alice".into()));
+        assert_eq!(
+            opened.request().transaction,
+            pending_auth().request().transaction
+        );
+        assert_eq!(
+            key.sealed_username(&sd, Operation::Auth).unwrap(),
+            Some("alice".into())
+        );
     }
 
     #[test]
     fn tampering_another_key_and_other_operation_fail() {
         let key = ServerDataKey::new([9; 32]);
-        let sd = key.seal_authentication(&pending_auth()).unwrap().header.server_data.unwrap();
+        let sd = key
+            .seal_authentication(&pending_auth())
+            .unwrap()
+            .header
+            .server_data
+            .unwrap();
         let mut bytes = b64::Base64Policy::Strict.decode(&sd).unwrap();
         bytes[12] ^= 1;
         let tampered = b64::encode(&bytes);
-        assert_eq!(key.open(&tampered, Operation::Auth).err(), Some(SealError::BadMac));
+        assert_eq!(
+            key.open(&tampered, Operation::Auth).err(),
+            Some(SealError::BadMac)
+        );
         let other = ServerDataKey::new([8; 32]);
-        assert_eq!(other.open(&sd, Operation::Auth).err(), Some(SealError::BadMac));
-        assert_eq!(key.open(&sd, Operation::Reg).err(), Some(SealError::WrongOperation));
-        assert_eq!(key.open("AAAA", Operation::Auth).err(), Some(SealError::Malformed));
+        assert_eq!(
+            other.open(&sd, Operation::Auth).err(),
+            Some(SealError::BadMac)
+        );
+        assert_eq!(
+            key.open(&sd, Operation::Reg).err(),
+            Some(SealError::WrongOperation)
+        );
+        assert_eq!(
+            key.open("AAAA", Operation::Auth).err(),
+            Some(SealError::Malformed)
+        );
         let e = key.open_registration(&config(), &sd, &[]).unwrap_err();
         assert_eq!(e.step, StepId::RegServerData);
         assert_eq!(e.kind, ErrorKind::ServerDataMismatch);

@@ -113,7 +113,9 @@ pub struct StoreLookup<'a, S>(pub &'a S);
 
 impl<S: CredentialStore> crate::RegistrationLookup for StoreLookup<'_, S> {
     fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, String> {
-        self.0.get(aaid, key_id).map_err(|e| alloc::string::ToString::to_string(&e))
+        self.0
+            .get(aaid, key_id)
+            .map_err(|e| alloc::string::ToString::to_string(&e))
     }
 }
 
@@ -176,16 +178,25 @@ impl CredentialStore for MemoryCredentialStore {
     type Error = Infallible;
 
     fn get(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, Infallible> {
-        Ok(with(&self.records, |r| r.iter().find(|x| same_key(x, aaid, key_id)).cloned()))
+        Ok(with(&self.records, |r| {
+            r.iter().find(|x| same_key(x, aaid, key_id)).cloned()
+        }))
     }
 
     fn list_by_user(&self, username: &str) -> Result<Vec<Registration>, Infallible> {
-        Ok(with(&self.records, |r| r.iter().filter(|x| x.username == username).cloned().collect()))
+        Ok(with(&self.records, |r| {
+            r.iter()
+                .filter(|x| x.username == username)
+                .cloned()
+                .collect()
+        }))
     }
 
     fn insert_unique(&self, registration: Registration) -> Result<InsertOutcome, Infallible> {
         Ok(with(&self.records, |r| {
-            if r.iter().any(|x| same_key(x, &registration.aaid, registration.key_id.as_bytes())) {
+            if r.iter()
+                .any(|x| same_key(x, &registration.aaid, registration.key_id.as_bytes()))
+            {
                 InsertOutcome::AlreadyExists
             } else {
                 r.push(registration);
@@ -201,13 +212,17 @@ impl CredentialStore for MemoryCredentialStore {
         expected: u32,
         new: u32,
     ) -> Result<CasOutcome, Infallible> {
-        Ok(with(&self.records, |r| match r.iter_mut().find(|x| same_key(x, aaid, key_id)) {
-            None => CasOutcome::NotFound,
-            Some(x) if x.sign_counter == expected => {
-                x.sign_counter = new;
-                CasOutcome::Swapped
+        Ok(with(&self.records, |r| {
+            match r.iter_mut().find(|x| same_key(x, aaid, key_id)) {
+                None => CasOutcome::NotFound,
+                Some(x) if x.sign_counter == expected => {
+                    x.sign_counter = new;
+                    CasOutcome::Swapped
+                }
+                Some(x) => CasOutcome::Conflict {
+                    current: x.sign_counter,
+                },
             }
-            Some(x) => CasOutcome::Conflict { current: x.sign_counter },
         }))
     }
 
@@ -248,7 +263,9 @@ pub struct MemoryPendingStore<P> {
 
 impl<P> Default for MemoryPendingStore<P> {
     fn default() -> Self {
-        Self { entries: Cell::new(Vec::new()) }
+        Self {
+            entries: Cell::new(Vec::new()),
+        }
     }
 }
 
@@ -324,13 +341,19 @@ mod tests {
     #[test]
     fn insert_unique_get_list_delete() {
         let s = MemoryCredentialStore::new();
-        assert_eq!(s.insert_unique(reg("alice", "ABCD#0001", 1, 0)).unwrap(), InsertOutcome::Inserted);
+        assert_eq!(
+            s.insert_unique(reg("alice", "ABCD#0001", 1, 0)).unwrap(),
+            InsertOutcome::Inserted
+        );
         assert_eq!(
             s.insert_unique(reg("bob", "abcd#0001", 1, 0)).unwrap(),
             InsertOutcome::AlreadyExists,
             "AAIDs compare case-insensitively"
         );
-        assert_eq!(s.insert_unique(reg("alice", "ABCD#0001", 2, 0)).unwrap(), InsertOutcome::Inserted);
+        assert_eq!(
+            s.insert_unique(reg("alice", "ABCD#0001", 2, 0)).unwrap(),
+            InsertOutcome::Inserted
+        );
         let aaid = Aaid::parse("ABCD#0001").unwrap();
         assert!(s.get(&aaid, &[1; 32]).unwrap().is_some());
         assert!(s.get(&aaid, &[3; 32]).unwrap().is_none());
@@ -345,12 +368,18 @@ mod tests {
         let s = MemoryCredentialStore::new();
         s.insert_unique(reg("alice", "ABCD#0001", 1, 5)).unwrap();
         let aaid = Aaid::parse("ABCD#0001").unwrap();
-        assert_eq!(s.compare_and_swap_counter(&aaid, &[1; 32], 5, 6).unwrap(), CasOutcome::Swapped);
+        assert_eq!(
+            s.compare_and_swap_counter(&aaid, &[1; 32], 5, 6).unwrap(),
+            CasOutcome::Swapped
+        );
         assert_eq!(
             s.compare_and_swap_counter(&aaid, &[1; 32], 5, 7).unwrap(),
             CasOutcome::Conflict { current: 6 }
         );
-        assert_eq!(s.compare_and_swap_counter(&aaid, &[2; 32], 0, 1).unwrap(), CasOutcome::NotFound);
+        assert_eq!(
+            s.compare_and_swap_counter(&aaid, &[2; 32], 0, 1).unwrap(),
+            CasOutcome::NotFound
+        );
     }
 
     #[test]
@@ -367,7 +396,7 @@ mod tests {
     #[cfg(feature = "std")]
     #[test]
     fn concurrent_cas_loses_no_update() {
-        use std::sync::Arc;
+        use alloc::sync::Arc;
         let s = Arc::new(MemoryCredentialStore::new());
         s.insert_unique(reg("alice", "ABCD#0001", 1, 0)).unwrap();
         let aaid = Aaid::parse("ABCD#0001").unwrap();
@@ -379,7 +408,10 @@ mod tests {
                     for _ in 0..500 {
                         loop {
                             let cur = s.get(&aaid, &[1; 32]).unwrap().unwrap().sign_counter;
-                            match s.compare_and_swap_counter(&aaid, &[1; 32], cur, cur + 1).unwrap() {
+                            match s
+                                .compare_and_swap_counter(&aaid, &[1; 32], cur, cur + 1)
+                                .unwrap()
+                            {
                                 CasOutcome::Swapped => {
                                     wins += 1;
                                     break;

@@ -1,10 +1,20 @@
 //! The stateful layer: pending state single use, stores applied, counters advanced by
 //! compare-and-swap under concurrency, deregistration, and the stateless (sealed) mode.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::result_large_err
+)]
 
 mod common;
 
 use common::*;
 use std::sync::{Arc, Mutex};
+use uaf_metadata::MetadataIndex;
 use uaf_proto::message::{AuthenticationRequest, RegistrationRequest};
 use uaf_proto::status::UafStatusCode;
 use uaf_rp::stateless::{MemoryReplayGuard, ReplayGuard, ServerDataKey};
@@ -14,7 +24,6 @@ use uaf_rp::{
     DeregistrationTarget, ErrorKind, PendingAuthentication, PendingRegistration, SecurityEvent,
     Service, StatusCodeMode,
 };
-use uaf_metadata::MetadataIndex;
 
 type Svc = Service<
     MetadataIndex,
@@ -24,20 +33,32 @@ type Svc = Service<
 >;
 
 fn service() -> Svc {
-    Service::new(rp(), MemoryCredentialStore::new(), MemoryPendingStore::new(), MemoryPendingStore::new())
+    Service::new(
+        rp(),
+        MemoryCredentialStore::new(),
+        MemoryPendingStore::new(),
+        MemoryPendingStore::new(),
+    )
 }
 
 fn register(svc: &Svc) -> uaf_crypto::SigningKey {
     let json = svc.begin_registration("alice", NOW, &mut rng(1)).unwrap();
-    let req = RegistrationRequest::parse_array(&json, &Default::default()).unwrap().remove(0);
+    let req = RegistrationRequest::parse_array(&json, &Default::default())
+        .unwrap()
+        .remove(0);
     let key = uauth(2);
-    svc.complete_registration(&RegParts::for_request(&req).build(&key), NOW).unwrap();
+    svc.complete_registration(&RegParts::for_request(&req).build(&key), NOW)
+        .unwrap();
     key
 }
 
 fn auth_response(svc: &Svc, key: &uaf_crypto::SigningKey, counter: u32, seed: u8) -> String {
-    let json = svc.begin_authentication(Some("alice"), Vec::new(), NOW, &mut rng(seed)).unwrap();
-    let req = AuthenticationRequest::parse_array(&json, &Default::default()).unwrap().remove(0);
+    let json = svc
+        .begin_authentication(Some("alice"), Vec::new(), NOW, &mut rng(seed))
+        .unwrap();
+    let req = AuthenticationRequest::parse_array(&json, &Default::default())
+        .unwrap()
+        .remove(0);
     AuthParts::for_request(&req, &[0x42; 32], counter).build(key)
 }
 
@@ -45,17 +66,24 @@ fn auth_response(svc: &Svc, key: &uaf_crypto::SigningKey, counter: u32, seed: u8
 fn registration_is_stored_and_a_replay_fails_with_1491() {
     let svc = service();
     let json = svc.begin_registration("alice", NOW, &mut rng(1)).unwrap();
-    let req = RegistrationRequest::parse_array(&json, &Default::default()).unwrap().remove(0);
+    let req = RegistrationRequest::parse_array(&json, &Default::default())
+        .unwrap()
+        .remove(0);
     let response = RegParts::for_request(&req).build(&uauth(2));
     svc.complete_registration(&response, NOW).unwrap();
     assert_eq!(svc.credentials().list_by_user("alice").unwrap().len(), 1);
     let e = svc.complete_registration(&response, NOW).unwrap_err();
     assert_eq!(e.step, StepId::RegServerData);
     assert_eq!(e.kind, ErrorKind::ChallengeUnknown);
-    assert_eq!(e.status(StatusCodeMode::Specific), UafStatusCode::RequestInvalid);
+    assert_eq!(
+        e.status(StatusCodeMode::Specific),
+        UafStatusCode::RequestInvalid
+    );
     // The next registration request disallows the key now registered.
     let json = svc.begin_registration("alice", NOW, &mut rng(9)).unwrap();
-    let req = RegistrationRequest::parse_array(&json, &Default::default()).unwrap().remove(0);
+    let req = RegistrationRequest::parse_array(&json, &Default::default())
+        .unwrap()
+        .remove(0);
     assert_eq!(req.policy.disallowed.len(), 1);
 }
 
@@ -70,7 +98,10 @@ fn authentication_advances_the_stored_counter_and_a_replay_fails() {
     assert_eq!(stored[0].sign_counter, 7);
     let e = svc.complete_authentication(&response, NOW).unwrap_err();
     assert_eq!(e.kind, ErrorKind::ChallengeUnknown);
-    assert_eq!(e.status(StatusCodeMode::Specific), UafStatusCode::RequestInvalid);
+    assert_eq!(
+        e.status(StatusCodeMode::Specific),
+        UafStatusCode::RequestInvalid
+    );
 }
 
 /// Many threads sign in with the same key at once, all with counter 1: exactly one wins.
@@ -78,7 +109,9 @@ fn authentication_advances_the_stored_counter_and_a_replay_fails() {
 fn concurrent_sign_ins_with_one_counter_value_exactly_one_wins() {
     let svc = Arc::new(service());
     let key = register(&svc);
-    let responses: Vec<String> = (0..16).map(|i| auth_response(&svc, &key, 1, 10 + i)).collect();
+    let responses: Vec<String> = (0..16)
+        .map(|i| auth_response(&svc, &key, 1, 10 + i))
+        .collect();
     let wins = Mutex::new(0u32);
     std::thread::scope(|s| {
         for r in &responses {
@@ -92,7 +125,10 @@ fn concurrent_sign_ins_with_one_counter_value_exactly_one_wins() {
         }
     });
     assert_eq!(*wins.lock().unwrap(), 1);
-    assert_eq!(svc.credentials().list_by_user("alice").unwrap()[0].sign_counter, 1);
+    assert_eq!(
+        svc.credentials().list_by_user("alice").unwrap()[0].sign_counter,
+        1
+    );
 }
 
 /// Distinct increasing counters raced in parallel: no update is lost (the stored value ends
@@ -102,8 +138,14 @@ fn concurrent_sign_ins_with_one_counter_value_exactly_one_wins() {
 fn concurrent_sign_ins_lose_no_update() {
     let svc = Arc::new(service());
     let key = register(&svc);
-    let responses: Vec<(u32, String)> =
-        (1..=24u32).map(|c| (c, auth_response(&svc, &key, c, 40 + u8::try_from(c).unwrap()))).collect();
+    let responses: Vec<(u32, String)> = (1..=24u32)
+        .map(|c| {
+            (
+                c,
+                auth_response(&svc, &key, c, 40 + u8::try_from(c).unwrap()),
+            )
+        })
+        .collect();
     let won = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for (c, r) in &responses {
@@ -117,25 +159,46 @@ fn concurrent_sign_ins_lose_no_update() {
         }
     });
     let won = won.into_inner().unwrap();
-    assert!(won.contains(&24), "the highest counter always wins: {won:?}");
-    assert_eq!(svc.credentials().list_by_user("alice").unwrap()[0].sign_counter, 24);
+    assert!(
+        won.contains(&24),
+        "the highest counter always wins: {won:?}"
+    );
+    assert_eq!(
+        svc.credentials().list_by_user("alice").unwrap()[0].sign_counter,
+        24
+    );
 }
 
 #[test]
 fn counter_regression_is_reported_to_the_event_sink() {
     let sink = Arc::new(Mutex::new(Vec::<SecurityEvent>::new()));
     let rp = rp().with_event_sink(Box::new(Arc::clone(&sink)));
-    let svc: Svc = Service::new(rp, MemoryCredentialStore::new(), MemoryPendingStore::new(), MemoryPendingStore::new());
+    let svc: Svc = Service::new(
+        rp,
+        MemoryCredentialStore::new(),
+        MemoryPendingStore::new(),
+        MemoryPendingStore::new(),
+    );
     let key = register(&svc);
-    svc.complete_authentication(&auth_response(&svc, &key, 5, 3), NOW).unwrap();
-    let e = svc.complete_authentication(&auth_response(&svc, &key, 4, 4), NOW).unwrap_err();
+    svc.complete_authentication(&auth_response(&svc, &key, 5, 3), NOW)
+        .unwrap();
+    let e = svc
+        .complete_authentication(&auth_response(&svc, &key, 4, 4), NOW)
+        .unwrap_err();
     assert_eq!(e.decisive_step(), StepId::AuthCounter);
-    assert!(matches!(&e.kind, ErrorKind::NoAssertionVerified { first, .. }
-        if first.kind == ErrorKind::CounterRegressed { stored: 5, received: 4 }));
+    assert!(
+        matches!(&e.kind, ErrorKind::NoAssertionVerified { first, .. }
+        if first.kind == ErrorKind::CounterRegressed { stored: 5, received: 4 })
+    );
     let events = sink.lock().unwrap();
     assert!(matches!(
         events.as_slice(),
-        [SecurityEvent::CounterRegressed { stored: 5, received: 4, accepted: false, .. }]
+        [SecurityEvent::CounterRegressed {
+            stored: 5,
+            received: 4,
+            accepted: false,
+            ..
+        }]
     ));
 }
 
@@ -146,14 +209,23 @@ fn deregistration_deletes_and_later_sign_in_fails_with_1481() {
     let json = svc.deregister("alice", &DeregistrationTarget::All).unwrap();
     assert!(json.contains(r#""op":"Dereg""#));
     assert!(svc.credentials().list_by_user("alice").unwrap().is_empty());
-    let e = svc.begin_authentication(Some("alice"), Vec::new(), NOW, &mut rng(5)).unwrap_err();
+    let e = svc
+        .begin_authentication(Some("alice"), Vec::new(), NOW, &mut rng(5))
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::UnknownKeyId);
     // A first-factor request (no username) still finds nothing.
-    let json = svc.begin_authentication(None, Vec::new(), NOW, &mut rng(6)).unwrap();
-    let req = AuthenticationRequest::parse_array(&json, &Default::default()).unwrap().remove(0);
+    let json = svc
+        .begin_authentication(None, Vec::new(), NOW, &mut rng(6))
+        .unwrap();
+    let req = AuthenticationRequest::parse_array(&json, &Default::default())
+        .unwrap()
+        .remove(0);
     let text = AuthParts::for_request(&req, &[0x42; 32], 9).build(&key);
     let e = svc.complete_authentication(&text, NOW).unwrap_err();
-    assert_eq!(e.status(StatusCodeMode::Specific), UafStatusCode::UnknownKeyId);
+    assert_eq!(
+        e.status(StatusCodeMode::Specific),
+        UafStatusCode::UnknownKeyId
+    );
 }
 
 #[test]
@@ -162,35 +234,53 @@ fn stateless_sealed_server_data_with_a_replay_guard() {
     let key = ServerDataKey::new([5; 32]);
     let guard = MemoryReplayGuard::new();
     // Register statelessly.
-    let (req, pending) = rp.start_registration("alice", &[], NOW, &mut rng(1)).unwrap();
+    let (req, pending) = rp
+        .start_registration("alice", &[], NOW, &mut rng(1))
+        .unwrap();
     let sealed = key.seal_registration(&pending).unwrap();
     let uauth_key = uauth(2);
     let response = RegParts::for_request(&sealed).build(&uauth_key);
     let _ = req;
-    let msg = uaf_proto::message::RegistrationResponse::parse_array(&response, &Default::default()).unwrap();
+    let msg = uaf_proto::message::RegistrationResponse::parse_array(&response, &Default::default())
+        .unwrap();
     let sd = msg.header.server_data.unwrap();
     let pending = key.open_registration(rp.config(), &sd, &[]).unwrap();
-    let out = rp.finish_registration(&response, pending, &[][..], NOW).unwrap();
+    let out = rp
+        .finish_registration(&response, pending, &[][..], NOW)
+        .unwrap();
     let regs = vec![out.registered[0].registration.clone()];
     // Authenticate statelessly: the guard admits the challenge once.
-    let (_, pending) = rp.start_authentication(Some(("alice", &regs[..])), Vec::new(), NOW, &mut rng(3)).unwrap();
+    let (_, pending) = rp
+        .start_authentication(Some(("alice", &regs[..])), Vec::new(), NOW, &mut rng(3))
+        .unwrap();
     let sealed = key.seal_authentication(&pending).unwrap();
     let response = AuthParts::for_request(&sealed, &[0x42; 32], 1).build(&uauth_key);
     for attempt in 0..2 {
-        let msg = uaf_proto::message::AuthenticationResponse::parse_array(&response, &Default::default()).unwrap();
+        let msg =
+            uaf_proto::message::AuthenticationResponse::parse_array(&response, &Default::default())
+                .unwrap();
         let sd = msg.header.server_data.unwrap();
-        let user = key.sealed_username(&sd, uaf_proto::message::Operation::Auth).unwrap();
+        let user = key
+            .sealed_username(&sd, uaf_proto::message::Operation::Auth)
+            .unwrap();
         assert_eq!(user.as_deref(), Some("alice"));
         let pending = key.open_authentication(rp.config(), &sd, &regs).unwrap();
         let first = guard
-            .first_use(pending.request().challenge.as_bytes(), pending.issued_at() + 300, NOW)
+            .first_use(
+                pending.request().challenge.as_bytes(),
+                pending.issued_at() + 300,
+                NOW,
+            )
             .unwrap();
         assert_eq!(first, attempt == 0);
         if first {
-            rp.finish_authentication(&response, pending, &regs, NOW).unwrap();
+            rp.finish_authentication(&response, pending, &regs, NOW)
+                .unwrap();
         }
     }
     // A forged serverData does not open.
-    let e = key.open_authentication(rp.config(), "AAAA", &regs).unwrap_err();
+    let e = key
+        .open_authentication(rp.config(), "AAAA", &regs)
+        .unwrap_err();
     assert_eq!(e.step, StepId::AuthServerData);
 }

@@ -1,13 +1,24 @@
 //! One positive and at least one negative test for every step ID of `docs/spec-steps.md`,
 //! each negative asserting the exact step, error kind and status in both status-code modes.
 //! The list at the end checks that no step is left without tests.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::result_large_err
+)]
 
 mod common;
 
 use common::*;
 use std::collections::BTreeSet;
 use uaf_metadata::{MetadataEntry, MetadataIndex};
-use uaf_proto::message::{ChannelBinding, MatchCriteria, MessageErrorKind, Policy, Transaction, Version};
+use uaf_proto::message::{
+    ChannelBinding, MatchCriteria, MessageErrorKind, Policy, Transaction, Version,
+};
 use uaf_proto::registry::{AlgKey, AlgSign, UserVerify};
 use uaf_proto::status::UafStatusCode as S;
 use uaf_proto::tlv::{self, TlvWriter};
@@ -23,8 +34,16 @@ use uaf_rp::{
 fn check(err: &Error, step: StepId, specific: S) {
     assert_eq!(err.decisive_step(), step, "{err}");
     assert_eq!(err.status(StatusCodeMode::Specific), specific, "{err}");
-    let conformance = if specific == S::InternalServerError { specific } else { S::UnacceptableContent };
-    assert_eq!(err.status(StatusCodeMode::Conformance), conformance, "{err}");
+    let conformance = if specific == S::InternalServerError {
+        specific
+    } else {
+        S::UnacceptableContent
+    };
+    assert_eq!(
+        err.status(StatusCodeMode::Conformance),
+        conformance,
+        "{err}"
+    );
 }
 
 /// The per-assertion error inside "no assertion verified".
@@ -35,7 +54,10 @@ fn inner(err: &Error) -> &ErrorKind {
     }
 }
 
-fn reg_with(rp: &RelyingParty<MetadataIndex>, f: impl FnOnce(&mut RegParts)) -> Result<uaf_rp::RegistrationOutcome, Error> {
+fn reg_with(
+    rp: &RelyingParty<MetadataIndex>,
+    f: impl FnOnce(&mut RegParts),
+) -> Result<uaf_rp::RegistrationOutcome, Error> {
     let (req, pending) = reg_request(rp);
     let mut parts = RegParts::for_request(&req);
     f(&mut parts);
@@ -49,7 +71,8 @@ fn reg_fail(f: impl FnOnce(&mut RegParts)) -> Error {
 fn reg_text_fail(rp: &RelyingParty<MetadataIndex>, edit: impl FnOnce(String) -> String) -> Error {
     let (req, pending) = reg_request(rp);
     let text = edit(RegParts::for_request(&req).build(&uauth(2)));
-    rp.finish_registration(&text, pending, &[][..], NOW).unwrap_err()
+    rp.finish_registration(&text, pending, &[][..], NOW)
+        .unwrap_err()
 }
 
 fn auth_with(
@@ -76,8 +99,10 @@ fn auth_text_fail(edit: impl FnOnce(String) -> String) -> Error {
     let e = enroll(&rp);
     let regs = vec![e.registration.clone()];
     let (req, pending) = auth_request(&rp, &regs, Vec::new());
-    let text = edit(AuthParts::for_request(&req, e.registration.key_id.as_bytes(), 1).build(&e.key));
-    rp.finish_authentication(&text, pending, &regs, NOW).unwrap_err()
+    let text =
+        edit(AuthParts::for_request(&req, e.registration.key_id.as_bytes(), 1).build(&e.key));
+    rp.finish_authentication(&text, pending, &regs, NOW)
+        .unwrap_err()
 }
 
 // ------------------------------------------------------------------------------------------
@@ -111,7 +136,9 @@ fn reg_01_parse() {
 
 #[test]
 fn reg_02_members() {
-    let e = reg_text_fail(&rp(), |t| t.replace(r#""assertions":[{"#, r#""assertionz":[{"#));
+    let e = reg_text_fail(&rp(), |t| {
+        t.replace(r#""assertions":[{"#, r#""assertionz":[{"#)
+    });
     check(&e, StepId::RegMembers, S::UnacceptableContent);
     let e = reg_text_fail(&rp(), |t| {
         let start = t.find(r#""assertions":"#).unwrap();
@@ -124,14 +151,24 @@ fn reg_02_members() {
 fn reg_03_version() {
     let e = reg_fail(|p| p.upv = (1, 7));
     check(&e, StepId::RegVersion, S::UnacceptableContent);
-    assert_eq!(e.kind, ErrorKind::UnsupportedVersion { found: Version::new(1, 7) });
+    assert_eq!(
+        e.kind,
+        ErrorKind::UnsupportedVersion {
+            found: Version::new(1, 7)
+        }
+    );
     let e = reg_fail(|p| p.upv = (1, 0));
     assert_eq!(
         e.kind,
-        ErrorKind::VersionMismatch { expected: Version::V1_1, found: Version::V1_0 }
+        ErrorKind::VersionMismatch {
+            expected: Version::V1_1,
+            found: Version::V1_0
+        }
     );
     check(&e, StepId::RegVersion, S::UnacceptableContent);
-    let e = reg_text_fail(&rp(), |t| t.replace(r#""upv":{"major":1,"minor":1}"#, r#""upv":{}"#));
+    let e = reg_text_fail(&rp(), |t| {
+        t.replace(r#""upv":{"major":1,"minor":1}"#, r#""upv":{}"#)
+    });
     check(&e, StepId::RegVersion, S::UnacceptableContent);
 }
 
@@ -154,12 +191,29 @@ fn reg_05_header_app_id() {
 
 #[test]
 fn reg_06_header_extensions() {
-    let e = reg_fail(|p| p.header_exts = Some(r#"[{"id":"x.critical","data":"","fail_if_unknown":true}]"#.into()));
+    let e = reg_fail(|p| {
+        p.header_exts = Some(r#"[{"id":"x.critical","data":"","fail_if_unknown":true}]"#.into())
+    });
     check(&e, StepId::RegHeaderExts, S::UnacceptableContent);
-    assert_eq!(e.kind, ErrorKind::UnknownCriticalExtension { id: "x.critical".into() });
-    assert!(reg_with(&rp(), |p| p.header_exts = Some(r#"[{"id":"x.optional","data":"","fail_if_unknown":false}]"#.into())).is_ok());
+    assert_eq!(
+        e.kind,
+        ErrorKind::UnknownCriticalExtension {
+            id: "x.critical".into()
+        }
+    );
+    assert!(
+        reg_with(&rp(), |p| p.header_exts = Some(
+            r#"[{"id":"x.optional","data":"","fail_if_unknown":false}]"#.into()
+        ))
+        .is_ok()
+    );
     let known = rp_with(builder().known_extensions(["x.critical"]).build().unwrap());
-    assert!(reg_with(&known, |p| p.header_exts = Some(r#"[{"id":"x.critical","data":"","fail_if_unknown":true}]"#.into())).is_ok());
+    assert!(
+        reg_with(&known, |p| p.header_exts = Some(
+            r#"[{"id":"x.critical","data":"","fail_if_unknown":true}]"#.into()
+        ))
+        .is_ok()
+    );
 }
 
 #[test]
@@ -179,7 +233,11 @@ fn reg_08_fc_params() {
     // Padded base64 is refused under the strict policy, accepted under the lenient one.
     // (The facet spelling is chosen so that the base64 text needs padding.)
     let padded = |p: &mut RegParts| {
-        for facet in ["https://uaf.example.com", "https://uaf.example.com/", "https://uaf.example.com/a"] {
+        for facet in [
+            "https://uaf.example.com",
+            "https://uaf.example.com/",
+            "https://uaf.example.com/a",
+        ] {
             p.fc_facet = facet.into();
             p.fc_params = None;
             let fc = p.fc_params();
@@ -197,7 +255,10 @@ fn reg_08_fc_params() {
     assert!(reg_with(&lenient, padded).is_ok());
     // A missing channelBinding member: refused, unless `missing-channel-binding`.
     let no_cb = |p: &mut RegParts| {
-        let json = format!(r#"{{"appID":"{}","challenge":"{}","facetID":"{}"}}"#, p.fc_app_id, p.fc_challenge, p.fc_facet);
+        let json = format!(
+            r#"{{"appID":"{}","challenge":"{}","facetID":"{}"}}"#,
+            p.fc_app_id, p.fc_challenge, p.fc_facet
+        );
         p.fc_params = Some(uaf_proto::b64::encode(json.as_bytes()));
     };
     let e = reg_fail(no_cb);
@@ -223,34 +284,77 @@ fn reg_10_challenge() {
     let rp = rp();
     let (req, pending) = reg_request(&rp);
     let text = RegParts::for_request(&req).build(&uauth(2));
-    assert!(rp.finish_registration(&text, pending.clone(), &[][..], NOW + 300).is_ok());
-    let e = rp.finish_registration(&text, pending, &[][..], NOW + 301).unwrap_err();
+    assert!(
+        rp.finish_registration(&text, pending.clone(), &[][..], NOW + 300)
+            .is_ok()
+    );
+    let e = rp
+        .finish_registration(&text, pending, &[][..], NOW + 301)
+        .unwrap_err();
     check(&e, StepId::RegChallenge, S::RequestInvalid);
-    assert_eq!(e.kind, ErrorKind::ChallengeExpired { issued_at: NOW, now: NOW + 301 });
+    assert_eq!(
+        e.kind,
+        ErrorKind::ChallengeExpired {
+            issued_at: NOW,
+            now: NOW + 301
+        }
+    );
 }
 
 #[test]
 fn reg_11_facet() {
     let e = reg_fail(|p| p.fc_facet = "https://evil.example.com".into());
     check(&e, StepId::RegFacet, S::UnacceptableContent);
-    assert_eq!(e.kind, ErrorKind::UntrustedFacet { facet_id: "https://evil.example.com".into() });
+    assert_eq!(
+        e.kind,
+        ErrorKind::UntrustedFacet {
+            facet_id: "https://evil.example.com".into()
+        }
+    );
     let e = reg_fail(|p| p.fc_facet = "android:apk-key-hash:AAAAzCMzhpGCNnLFceBuVpPfDqM".into());
     check(&e, StepId::RegFacet, S::UnacceptableContent);
     // Trusted: the Android facet, and a web origin written with a default port or a path.
     let rp = rp();
-    assert!(reg_with(&rp, |p| p.fc_facet = "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM".into()).is_ok());
-    assert!(reg_with(&rp, |p| p.fc_facet = "https://UAF.example.com:443/index.html".into()).is_ok());
+    assert!(
+        reg_with(&rp, |p| p.fc_facet =
+            "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM".into())
+        .is_ok()
+    );
+    assert!(
+        reg_with(&rp, |p| p.fc_facet =
+            "https://UAF.example.com:443/index.html".into())
+        .is_ok()
+    );
 }
 
 #[test]
 fn reg_12_channel_binding() {
-    let cb = ChannelBinding { server_end_point: Some("c2VydmVy".into()), ..Default::default() };
+    let cb = ChannelBinding {
+        server_end_point: Some("c2VydmVy".into()),
+        ..Default::default()
+    };
     let rp = rp_with(builder().channel_binding(cb).build().unwrap());
-    let e = reg_with(&rp, |p| p.fc_channel_binding = r#"{"serverEndPoint":"b3RoZXI"}"#.into()).unwrap_err();
+    let e = reg_with(&rp, |p| {
+        p.fc_channel_binding = r#"{"serverEndPoint":"b3RoZXI"}"#.into()
+    })
+    .unwrap_err();
     check(&e, StepId::RegChannelBinding, S::ChannelBindingRefused);
-    assert_eq!(e.kind, ErrorKind::ChannelBindingMismatch { member: "serverEndPoint" });
-    assert!(reg_with(&rp, |p| p.fc_channel_binding = r#"{"serverEndPoint":"c2VydmVy"}"#.into()).is_ok());
-    assert!(reg_with(&rp, |p| p.fc_channel_binding = r#"{"tlsUnique":"eA"}"#.into()).is_ok());
+    assert_eq!(
+        e.kind,
+        ErrorKind::ChannelBindingMismatch {
+            member: "serverEndPoint"
+        }
+    );
+    assert!(
+        reg_with(&rp, |p| p.fc_channel_binding =
+            r#"{"serverEndPoint":"c2VydmVy"}"#.into())
+        .is_ok()
+    );
+    assert!(
+        reg_with(&rp, |p| p.fc_channel_binding =
+            r#"{"tlsUnique":"eA"}"#.into())
+        .is_ok()
+    );
 }
 
 // ------------------------------------------------------------------------------------------
@@ -261,7 +365,12 @@ fn reg_12_channel_binding() {
 fn reg_13_assertion_scheme() {
     let e = reg_fail(|p| p.scheme = "UAFV2TLV".into());
     check(&e, StepId::RegAssertionScheme, S::UnacceptableContent);
-    assert_eq!(*inner(&e), ErrorKind::UnsupportedAssertionScheme { scheme: "UAFV2TLV".into() });
+    assert_eq!(
+        *inner(&e),
+        ErrorKind::UnsupportedAssertionScheme {
+            scheme: "UAFV2TLV".into()
+        }
+    );
 }
 
 #[test]
@@ -272,7 +381,9 @@ fn reg_14_tlv() {
     // Bad base64 is caught while decoding the message (so the whole response is rejected).
     let e = reg_fail(|p| p.assertion = Some("AQID+A".into()));
     check(&e, StepId::RegTlv, S::UnacceptableContent);
-    assert!(matches!(inner(&e), ErrorKind::Message(m) if matches!(m.kind, MessageErrorKind::Base64(_))));
+    assert!(
+        matches!(inner(&e), ErrorKind::Message(m) if matches!(m.kind, MessageErrorKind::Base64(_)))
+    );
 }
 
 #[test]
@@ -287,21 +398,50 @@ fn reg_16_policy() {
     // Presence-only authenticator: the RP requires user verification.
     let e = reg_fail(|p| p.aaid = "F1D0#0002".into());
     check(&e, StepId::RegPolicy, S::UnacceptableAuthenticator);
-    assert_eq!(*inner(&e), ErrorKind::Policy(PolicyRejection::UserVerificationRequired));
+    assert_eq!(
+        *inner(&e),
+        ErrorKind::Policy(PolicyRejection::UserVerificationRequired)
+    );
     // With UV "any", the default request policy still wants a verifying method.
-    let any = rp_with(builder().user_verification(UserVerificationRequirement::Any).build().unwrap());
+    let any = rp_with(
+        builder()
+            .user_verification(UserVerificationRequirement::Any)
+            .build()
+            .unwrap(),
+    );
     let e = reg_with(&any, |p| p.aaid = "F1D0#0002".into()).unwrap_err();
-    assert!(matches!(inner(&e), ErrorKind::Policy(PolicyRejection::NotAccepted { .. })), "{e}");
+    assert!(
+        matches!(
+            inner(&e),
+            ErrorKind::Policy(PolicyRejection::NotAccepted { .. })
+        ),
+        "{e}"
+    );
     // A key the request disallows (already registered by this user).
     let rp = rp();
     let enrolled = enroll(&rp);
-    let (req, pending) = rp.start_registration("alice", std::slice::from_ref(&enrolled.registration), NOW, &mut rng(5)).unwrap();
+    let (req, pending) = rp
+        .start_registration(
+            "alice",
+            std::slice::from_ref(&enrolled.registration),
+            NOW,
+            &mut rng(5),
+        )
+        .unwrap();
     let parts = RegParts::for_request(&req);
     let e = rp
-        .finish_registration(&parts.build(&uauth(2)), pending, &vec![enrolled.registration.clone()], NOW)
+        .finish_registration(
+            &parts.build(&uauth(2)),
+            pending,
+            &vec![enrolled.registration.clone()],
+            NOW,
+        )
         .unwrap_err();
     check(&e, StepId::RegPolicy, S::UnacceptableAuthenticator);
-    assert_eq!(*inner(&e), ErrorKind::Policy(PolicyRejection::Disallowed { index: 0 }));
+    assert_eq!(
+        *inner(&e),
+        ErrorKind::Policy(PolicyRejection::Disallowed { index: 0 })
+    );
 }
 
 fn revoked_metadata() -> MetadataIndex {
@@ -332,7 +472,12 @@ fn reg_18_assertion_info() {
     // Algorithm not in the metadata (which lists only 0x0001).
     let e = reg_fail(|p| p.sign_alg = AlgSign::Secp256r1EcdsaSha256Der);
     check(&e, StepId::RegAssertionInfo, S::UnacceptableAlgorithm);
-    assert_eq!(*inner(&e), ErrorKind::AlgorithmNotInMetadata { alg: AlgSign::Secp256r1EcdsaSha256Der });
+    assert_eq!(
+        *inner(&e),
+        ErrorKind::AlgorithmNotInMetadata {
+            alg: AlgSign::Secp256r1EcdsaSha256Der
+        }
+    );
     // Algorithm the RP does not accept (the request policy would allow it).
     let policy = Policy {
         accepted: vec![vec![MatchCriteria {
@@ -342,14 +487,30 @@ fn reg_18_assertion_info() {
         }]],
         disallowed: Vec::new(),
     };
-    let strict = rp_with(builder().accept_algorithms([AlgSign::Secp256r1EcdsaSha256Der]).policy(policy).build().unwrap());
+    let strict = rp_with(
+        builder()
+            .accept_algorithms([AlgSign::Secp256r1EcdsaSha256Der])
+            .policy(policy)
+            .build()
+            .unwrap(),
+    );
     let e = reg_with(&strict, |_| {}).unwrap_err();
     check(&e, StepId::RegAssertionInfo, S::UnacceptableAlgorithm);
-    assert_eq!(*inner(&e), ErrorKind::AlgorithmNotAccepted { alg: AlgSign::Secp256r1EcdsaSha256Raw });
+    assert_eq!(
+        *inner(&e),
+        ErrorKind::AlgorithmNotAccepted {
+            alg: AlgSign::Secp256r1EcdsaSha256Raw
+        }
+    );
     // Key encoding not in the metadata.
     let e = reg_fail(|p| p.key_alg = AlgKey::EccX962Der);
     check(&e, StepId::RegAssertionInfo, S::UnacceptableKey);
-    assert_eq!(*inner(&e), ErrorKind::KeyEncodingNotInMetadata { encoding: AlgKey::EccX962Der });
+    assert_eq!(
+        *inner(&e),
+        ErrorKind::KeyEncodingNotInMetadata {
+            encoding: AlgKey::EccX962Der
+        }
+    );
 }
 
 #[test]
@@ -372,7 +533,9 @@ fn reg_20_key_id() {
     let enrolled = enroll(&rp);
     let (req, pending) = reg_request(&rp);
     let text = RegParts::for_request(&req).build(&uauth(2));
-    let e = rp.finish_registration(&text, pending, &vec![enrolled.registration], NOW).unwrap_err();
+    let e = rp
+        .finish_registration(&text, pending, &vec![enrolled.registration], NOW)
+        .unwrap_err();
     check(&e, StepId::RegKeyId, S::UnacceptableContent);
     assert_eq!(*inner(&e), ErrorKind::AlreadyRegistered);
     // 2048 bytes is the largest allowed.
@@ -423,11 +586,15 @@ fn reg_23_attestation() {
     // A model whose metadata allows only basic full.
     let mut m = metadata();
     let basic_full_only = metadata_json("F1D0#0004", 4, 1).replace("[15880]", "[15879]");
-    m.insert(MetadataEntry::from_json(&basic_full_only).unwrap()).unwrap();
+    m.insert(MetadataEntry::from_json(&basic_full_only).unwrap())
+        .unwrap();
     let rp = RelyingParty::new(builder().build().unwrap(), m);
     let e = reg_with(&rp, |p| p.aaid = "F1D0#0004".into()).unwrap_err();
     check(&e, StepId::RegAttestation, S::UnacceptableAttestation);
-    assert!(matches!(inner(&e), ErrorKind::AttestationTypeNotAllowed { .. }));
+    assert!(matches!(
+        inner(&e),
+        ErrorKind::AttestationTypeNotAllowed { .. }
+    ));
 }
 
 #[test]
@@ -438,18 +605,27 @@ fn reg_24_result() {
     let mut parts = RegParts::for_request(&req);
     parts.aaid = "F1D0#9999".into();
     let text = parts.build(&uauth(2));
-    let one = text[text.find(r#"{"assertionScheme""#).unwrap()..text.rfind("]}]").unwrap()].to_string();
+    let one =
+        text[text.find(r#"{"assertionScheme""#).unwrap()..text.rfind("]}]").unwrap()].to_string();
     let two = text.replacen(&one, &format!("{one},{one}"), 1);
-    let e = rp.finish_registration(&two, pending, &[][..], NOW).unwrap_err();
+    let e = rp
+        .finish_registration(&two, pending, &[][..], NOW)
+        .unwrap_err();
     assert_eq!(e.step, StepId::RegResult);
-    assert!(matches!(e.kind, ErrorKind::NoAssertionVerified { count: 2, .. }));
+    assert!(matches!(
+        e.kind,
+        ErrorKind::NoAssertionVerified { count: 2, .. }
+    ));
     check(&e, StepId::RegMetadata, S::UnknownAaid);
     // One bad, one good: success, and the skipped one is reported.
     let (req, pending) = reg_request(&rp);
     let good = RegParts::for_request(&req).build(&uauth(2));
-    let good_one = good[good.find(r#"{"assertionScheme""#).unwrap()..good.rfind("]}]").unwrap()].to_string();
+    let good_one =
+        good[good.find(r#"{"assertionScheme""#).unwrap()..good.rfind("]}]").unwrap()].to_string();
     let mixed = good.replacen(&good_one, &format!("{one},{good_one}"), 1);
-    let out = rp.finish_registration(&mixed, pending, &[][..], NOW).unwrap();
+    let out = rp
+        .finish_registration(&mixed, pending, &[][..], NOW)
+        .unwrap();
     assert_eq!(out.registered.len(), 1);
     assert_eq!(out.skipped.len(), 1);
     assert_eq!(out.skipped[0].assertion, Some(0));
@@ -465,7 +641,13 @@ fn auth_positive_path_covers_every_step() {
     let e = enroll(&rp);
     let out = auth_with(&rp, &e, Vec::new(), |_| {}).unwrap();
     let k = &out.keys[0];
-    assert_eq!(k.counter, CounterVerdict::Advanced { stored: 0, received: 1 });
+    assert_eq!(
+        k.counter,
+        CounterVerdict::Advanced {
+            stored: 0,
+            received: 1
+        }
+    );
     assert_eq!(k.counter_update.map(|u| (u.expected, u.new)), Some((0, 1)));
     assert_eq!(k.user_verification, UserVerify::PASSCODE);
     assert_eq!(out.username(), Some("alice"));
@@ -473,8 +655,16 @@ fn auth_positive_path_covers_every_step() {
 
 #[test]
 fn auth_01_parse() {
-    check(&auth_text_fail(|_| "{".into()), StepId::AuthParse, S::UnacceptableContent);
-    check(&auth_text_fail(|_| "{}".into()), StepId::AuthParse, S::UnacceptableContent);
+    check(
+        &auth_text_fail(|_| "{".into()),
+        StepId::AuthParse,
+        S::UnacceptableContent,
+    );
+    check(
+        &auth_text_fail(|_| "{}".into()),
+        StepId::AuthParse,
+        S::UnacceptableContent,
+    );
 }
 
 #[test]
@@ -491,8 +681,16 @@ fn auth_03_version() {
 
 #[test]
 fn auth_04_op() {
-    check(&auth_fail(|p| p.op = "Reg".into()), StepId::AuthOp, S::UnacceptableContent);
-    check(&auth_fail(|p| p.op = "auth".into()), StepId::AuthOp, S::UnacceptableContent);
+    check(
+        &auth_fail(|p| p.op = "Reg".into()),
+        StepId::AuthOp,
+        S::UnacceptableContent,
+    );
+    check(
+        &auth_fail(|p| p.op = "auth".into()),
+        StepId::AuthOp,
+        S::UnacceptableContent,
+    );
 }
 
 #[test]
@@ -504,14 +702,21 @@ fn auth_05_header_app_id() {
 #[test]
 fn auth_06_header_extensions() {
     let e = auth_text_fail(|t| {
-        t.replace(r#""op":"Auth""#, r#""op":"Auth","exts":[{"id":"x.critical","data":"","fail_if_unknown":true}]"#)
+        t.replace(
+            r#""op":"Auth""#,
+            r#""op":"Auth","exts":[{"id":"x.critical","data":"","fail_if_unknown":true}]"#,
+        )
     });
     check(&e, StepId::AuthHeaderExts, S::UnacceptableContent);
 }
 
 #[test]
 fn auth_07_server_data() {
-    check(&auth_fail(|p| p.server_data = Some("other".into())), StepId::AuthServerData, S::RequestInvalid);
+    check(
+        &auth_fail(|p| p.server_data = Some("other".into())),
+        StepId::AuthServerData,
+        S::RequestInvalid,
+    );
 }
 
 #[test]
@@ -522,7 +727,11 @@ fn auth_08_fc_params() {
 
 #[test]
 fn auth_09_fc_app_id() {
-    check(&auth_fail(|p| p.fc_app_id = "https://a.example/f".into()), StepId::AuthFcAppId, S::UnacceptableContent);
+    check(
+        &auth_fail(|p| p.fc_app_id = "https://a.example/f".into()),
+        StepId::AuthFcAppId,
+        S::UnacceptableContent,
+    );
 }
 
 #[test]
@@ -533,17 +742,31 @@ fn auth_10_challenge() {
 
 #[test]
 fn auth_11_facet() {
-    check(&auth_fail(|p| p.fc_facet = "ios:bundle-id:com.evil".into()), StepId::AuthFacet, S::UnacceptableContent);
+    check(
+        &auth_fail(|p| p.fc_facet = "ios:bundle-id:com.evil".into()),
+        StepId::AuthFacet,
+        S::UnacceptableContent,
+    );
 }
 
 #[test]
 fn auth_12_channel_binding() {
-    let cb = ChannelBinding { tls_unique: Some("dW5pcXVl".into()), ..Default::default() };
+    let cb = ChannelBinding {
+        tls_unique: Some("dW5pcXVl".into()),
+        ..Default::default()
+    };
     let rp = rp_with(builder().channel_binding(cb).build().unwrap());
     let e = enroll(&rp);
-    let err = auth_with(&rp, &e, Vec::new(), |p| p.fc_channel_binding = r#"{"tlsUnique":"b3RoZXI"}"#.into()).unwrap_err();
+    let err = auth_with(&rp, &e, Vec::new(), |p| {
+        p.fc_channel_binding = r#"{"tlsUnique":"b3RoZXI"}"#.into()
+    })
+    .unwrap_err();
     check(&err, StepId::AuthChannelBinding, S::ChannelBindingRefused);
-    assert!(auth_with(&rp, &e, Vec::new(), |p| p.fc_channel_binding = r#"{"tlsUnique":"dW5pcXVl"}"#.into()).is_ok());
+    assert!(
+        auth_with(&rp, &e, Vec::new(), |p| p.fc_channel_binding =
+            r#"{"tlsUnique":"dW5pcXVl"}"#.into())
+        .is_ok()
+    );
 }
 
 // ------------------------------------------------------------------------------------------
@@ -552,7 +775,11 @@ fn auth_12_channel_binding() {
 
 #[test]
 fn auth_13_assertion_scheme() {
-    check(&auth_fail(|p| p.scheme = "WAV1CBOR".into()), StepId::AuthAssertionScheme, S::UnacceptableContent);
+    check(
+        &auth_fail(|p| p.scheme = "WAV1CBOR".into()),
+        StepId::AuthAssertionScheme,
+        S::UnacceptableContent,
+    );
 }
 
 #[test]
@@ -561,7 +788,9 @@ fn auth_14_tlv() {
     check(&e, StepId::AuthTlv, S::UnacceptableContent);
     let e = auth_fail(|p| p.assertion = Some("Aj4AAA==".into()));
     check(&e, StepId::AuthTlv, S::UnacceptableContent);
-    assert!(matches!(inner(&e), ErrorKind::Message(m) if matches!(m.kind, MessageErrorKind::Base64(_))));
+    assert!(
+        matches!(inner(&e), ErrorKind::Message(m) if matches!(m.kind, MessageErrorKind::Base64(_)))
+    );
 }
 
 #[test]
@@ -573,9 +802,14 @@ fn auth_15_registration() {
     let rp = rp();
     let enrolled = enroll(&rp);
     let regs = vec![enrolled.registration.clone()];
-    let (req, pending) = rp.start_authentication(Some(("bob", &regs[..])), Vec::new(), NOW, &mut rng(6)).unwrap();
-    let text = AuthParts::for_request(&req, enrolled.registration.key_id.as_bytes(), 1).build(&enrolled.key);
-    let e = rp.finish_authentication(&text, pending, &regs, NOW).unwrap_err();
+    let (req, pending) = rp
+        .start_authentication(Some(("bob", &regs[..])), Vec::new(), NOW, &mut rng(6))
+        .unwrap();
+    let text = AuthParts::for_request(&req, enrolled.registration.key_id.as_bytes(), 1)
+        .build(&enrolled.key);
+    let e = rp
+        .finish_authentication(&text, pending, &regs, NOW)
+        .unwrap_err();
     check(&e, StepId::AuthRegistration, S::UnknownKeyId);
 }
 
@@ -591,14 +825,18 @@ fn auth_16_metadata_status() {
     let (req, pending) = auth_request(&revoked, &regs, Vec::new());
     let mut parts = AuthParts::for_request(&req, e.registration.key_id.as_bytes(), 1);
     parts.aaid = "F1D0#0003".into();
-    let err = revoked.finish_authentication(&parts.build(&e.key), pending, &regs, NOW).unwrap_err();
+    let err = revoked
+        .finish_authentication(&parts.build(&e.key), pending, &regs, NOW)
+        .unwrap_err();
     check(&err, StepId::AuthStatus, S::RevokedAuthenticator);
     // Metadata gone for the model.
     let empty = RelyingParty::new(builder().build().unwrap(), MetadataIndex::new());
     let regs = vec![e.registration.clone()];
     let (req, pending) = auth_request(&empty, &regs, Vec::new());
     let text = AuthParts::for_request(&req, e.registration.key_id.as_bytes(), 1).build(&e.key);
-    let err = empty.finish_authentication(&text, pending, &regs, NOW).unwrap_err();
+    let err = empty
+        .finish_authentication(&text, pending, &regs, NOW)
+        .unwrap_err();
     check(&err, StepId::AuthStatus, S::UnknownAaid);
 }
 
@@ -609,13 +847,19 @@ fn auth_17_assertion_info() {
     assert_eq!(*inner(&e), ErrorKind::WrongAuthenticationMode { mode: 3 });
     let e = auth_fail(|p| p.sign_alg = AlgSign::Secp256r1EcdsaSha256Der);
     check(&e, StepId::AuthAssertionInfo, S::UnacceptableContent);
-    assert!(matches!(inner(&e), ErrorKind::AlgorithmNotAsRegistered { .. }));
+    assert!(matches!(
+        inner(&e),
+        ErrorKind::AlgorithmNotAsRegistered { .. }
+    ));
     // `signature-encoding-switch` allows the DER encoding of the registered RAW algorithm.
     let mut compat = Compat::default();
     compat.enable("signature-encoding-switch").unwrap();
     let rp = rp_with(builder().compat(compat).build().unwrap());
     let enrolled = enroll(&rp);
-    let out = auth_with(&rp, &enrolled, Vec::new(), |p| p.sign_alg = AlgSign::Secp256r1EcdsaSha256Der).unwrap();
+    let out = auth_with(&rp, &enrolled, Vec::new(), |p| {
+        p.sign_alg = AlgSign::Secp256r1EcdsaSha256Der
+    })
+    .unwrap();
     assert_eq!(out.keys[0].sign_alg, AlgSign::Secp256r1EcdsaSha256Der);
 }
 
@@ -662,35 +906,58 @@ fn auth_20_transaction() {
     // Sent, but mode 0x01.
     let err = auth_with(&rp, &e, vec![t.clone()], |_| {}).unwrap_err();
     check(&err, StepId::AuthTransaction, S::UnacceptableContent);
-    assert_eq!(*inner(&err), ErrorKind::Transaction(TransactionProblem::NotConfirmed));
+    assert_eq!(
+        *inner(&err),
+        ErrorKind::Transaction(TransactionProblem::NotConfirmed)
+    );
     // Wrong hash.
     let other = Transaction::text("Pay 9999 EUR").unwrap();
     let err = auth_with(&rp, &e, vec![t.clone()], |p| p.confirm(&other)).unwrap_err();
-    assert_eq!(*inner(&err), ErrorKind::Transaction(TransactionProblem::HashMismatch));
+    assert_eq!(
+        *inner(&err),
+        ErrorKind::Transaction(TransactionProblem::HashMismatch)
+    );
     // None sent, but mode 0x02.
     let err = auth_with(&rp, &e, Vec::new(), |p| p.confirm(&t)).unwrap_err();
-    assert_eq!(*inner(&err), ErrorKind::Transaction(TransactionProblem::NotRequested));
+    assert_eq!(
+        *inner(&err),
+        ErrorKind::Transaction(TransactionProblem::NotRequested)
+    );
     // The model has no display.
-    let any = rp_with(builder().user_verification(UserVerificationRequirement::Any).policy(Policy {
-        accepted: vec![vec![MatchCriteria {
-            authentication_algorithms: Some(vec![AlgSign::Secp256r1EcdsaSha256Raw]),
-            assertion_schemes: Some(vec!["UAFV1TLV".into()]),
-            ..MatchCriteria::default()
-        }]],
-        disallowed: Vec::new(),
-    }).build().unwrap());
+    let any = rp_with(
+        builder()
+            .user_verification(UserVerificationRequirement::Any)
+            .policy(Policy {
+                accepted: vec![vec![MatchCriteria {
+                    authentication_algorithms: Some(vec![AlgSign::Secp256r1EcdsaSha256Raw]),
+                    assertion_schemes: Some(vec!["UAFV1TLV".into()]),
+                    ..MatchCriteria::default()
+                }]],
+                disallowed: Vec::new(),
+            })
+            .build()
+            .unwrap(),
+    );
     let (req, pending) = reg_request(&any);
     let mut parts = RegParts::for_request(&req);
     parts.aaid = "F1D0#0002".into();
     let key = uauth(2);
-    let reg = any.finish_registration(&parts.build(&key), pending, &[][..], NOW).unwrap();
-    let silent = Enrolled { key, registration: reg.registered[0].registration.clone() };
+    let reg = any
+        .finish_registration(&parts.build(&key), pending, &[][..], NOW)
+        .unwrap();
+    let silent = Enrolled {
+        key,
+        registration: reg.registered[0].registration.clone(),
+    };
     let err = auth_with(&any, &silent, vec![t.clone()], |p| {
         p.aaid = "F1D0#0002".into();
         p.confirm(&t);
     })
     .unwrap_err();
-    assert_eq!(*inner(&err), ErrorKind::Transaction(TransactionProblem::NoDisplay));
+    assert_eq!(
+        *inner(&err),
+        ErrorKind::Transaction(TransactionProblem::NoDisplay)
+    );
 }
 
 #[test]
@@ -707,11 +974,28 @@ fn auth_22_counter() {
     e.registration.sign_counter = 5;
     let err = auth_with(&rp, &e, Vec::new(), |p| p.counter = 5).unwrap_err();
     check(&err, StepId::AuthCounter, S::UnacceptableContent);
-    assert_eq!(*inner(&err), ErrorKind::CounterRegressed { stored: 5, received: 5 });
+    assert_eq!(
+        *inner(&err),
+        ErrorKind::CounterRegressed {
+            stored: 5,
+            received: 5
+        }
+    );
     // Flag-only accepts, never lowers the stored value.
-    let flag = rp_with(builder().counter_policy(CounterPolicy::FlagOnly).build().unwrap());
+    let flag = rp_with(
+        builder()
+            .counter_policy(CounterPolicy::FlagOnly)
+            .build()
+            .unwrap(),
+    );
     let out = auth_with(&flag, &e, Vec::new(), |p| p.counter = 3).unwrap();
-    assert_eq!(out.keys[0].counter, CounterVerdict::Regressed { stored: 5, received: 3 });
+    assert_eq!(
+        out.keys[0].counter,
+        CounterVerdict::Regressed {
+            stored: 5,
+            received: 3
+        }
+    );
     assert_eq!(out.keys[0].counter_update, None);
     // Both zero: counters unsupported.
     e.registration.sign_counter = 0;
@@ -723,7 +1007,10 @@ fn auth_22_counter() {
 fn auth_23_result() {
     let e = auth_fail(|p| p.key_id = vec![8; 32]);
     assert_eq!(e.step, StepId::AuthResult);
-    assert!(matches!(e.kind, ErrorKind::NoAssertionVerified { count: 1, .. }));
+    assert!(matches!(
+        e.kind,
+        ErrorKind::NoAssertionVerified { count: 1, .. }
+    ));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -735,19 +1022,31 @@ fn req_01_request_generation() {
     let rp = rp();
     let (req, pending) = reg_request(&rp);
     assert_eq!(req.challenge.as_bytes().len(), 32);
-    assert!(req.header.server_data.as_ref().is_some_and(|s| !s.is_empty()));
+    assert!(
+        req.header
+            .server_data
+            .as_ref()
+            .is_some_and(|s| !s.is_empty())
+    );
     assert!(req.policy.validate().is_ok());
     assert_eq!(pending.issued_at(), NOW);
-    let e = rp.start_registration(&"x".repeat(129), &[], NOW, &mut rng(1)).unwrap_err();
+    let e = rp
+        .start_registration(&"x".repeat(129), &[], NOW, &mut rng(1))
+        .unwrap_err();
     assert_eq!(e.step, StepId::RequestGeneration);
     // A known user without keys cannot be asked to sign in with one.
-    let e = rp.start_authentication(Some(("carol", &[])), Vec::new(), NOW, &mut rng(1)).unwrap_err();
+    let e = rp
+        .start_authentication(Some(("carol", &[])), Vec::new(), NOW, &mut rng(1))
+        .unwrap_err();
     assert_eq!(e.step, StepId::RequestGeneration);
     // The auth request names the user's keys.
     let enrolled = enroll(&rp);
     let regs = vec![enrolled.registration.clone()];
     let (req, _) = auth_request(&rp, &regs, Vec::new());
-    assert_eq!(req.policy.accepted[0][0].key_ids.as_ref().unwrap()[0], enrolled.registration.key_id);
+    assert_eq!(
+        req.policy.accepted[0][0].key_ids.as_ref().unwrap()[0],
+        enrolled.registration.key_id
+    );
 }
 
 #[test]
@@ -755,8 +1054,13 @@ fn dereg_01_deregistration() {
     let rp = rp();
     let e = enroll(&rp);
     let regs = vec![e.registration.clone()];
-    let d = rp.deregistration_request(&DeregistrationTarget::All, &regs).unwrap();
-    assert_eq!(d.delete, vec![(e.registration.aaid, e.registration.key_id.clone())]);
+    let d = rp
+        .deregistration_request(&DeregistrationTarget::All, &regs)
+        .unwrap();
+    assert_eq!(
+        d.delete,
+        vec![(e.registration.aaid, e.registration.key_id.clone())]
+    );
     assert!(d.request.to_json().contains(r#""op":"Dereg""#));
     let other = DeregistrationTarget::Aaid(uaf_proto::id::Aaid::parse("F1D0#0009").unwrap());
     let err = rp.deregistration_request(&other, &regs).unwrap_err();
@@ -774,7 +1078,11 @@ fn every_step_has_tests_and_a_docs_row() {
         if !me.contains(&name) {
             missing.insert(s.id());
         }
-        assert!(docs.contains(&format!("| {} |", s.id())), "docs/spec-steps.md lacks {}", s.id());
+        assert!(
+            docs.contains(&format!("| {} |", s.id())),
+            "docs/spec-steps.md lacks {}",
+            s.id()
+        );
     }
     assert!(missing.is_empty(), "steps without tests: {missing:?}");
 }

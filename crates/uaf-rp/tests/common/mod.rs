@@ -2,15 +2,25 @@
 //! responses from `uaf-proto` builders and `uaf-crypto` signing, with every field exposed so a
 //! test can change exactly one thing. (The simulated authenticator and client crates test the
 //! same rules end to end through real command TLVs.)
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::result_large_err
+)]
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use uaf_crypto::{KeyType, SigningKey};
 use uaf_metadata::{MetadataEntry, MetadataIndex};
 use uaf_proto::assertion::{
-    encode_auth_assertion, encode_reg_assertion, Attestation, AuthAssertionInfo, Extensions,
-    KrdBuilder, RegAssertionInfo, SignedDataBuilder,
+    Attestation, AuthAssertionInfo, Extensions, KrdBuilder, RegAssertionInfo, SignedDataBuilder,
+    encode_auth_assertion, encode_reg_assertion,
 };
 use uaf_proto::b64;
 use uaf_proto::id::Aaid;
@@ -35,19 +45,28 @@ pub fn metadata_json(aaid: &str, uv: u32, tc_display: u16) -> String {
         "attestationTypes":[15880],"userVerificationDetails":[[{{"userVerification":{uv}}}]],
         "keyProtection":1,"matcherProtection":1,"attachmentHint":1,"isSecondFactorOnly":false,
         "tcDisplay":{tc_display}{tc},"attestationRootCertificates":[]}}"#,
-        tc = if tc_display == 0 { "" } else { r#","tcDisplayContentType":"text/plain""# }
+        tc = if tc_display == 0 {
+            ""
+        } else {
+            r#","tcDisplayContentType":"text/plain""#
+        }
     )
 }
 
 pub fn metadata() -> MetadataIndex {
     let mut index = MetadataIndex::new();
-    index.insert(MetadataEntry::from_json(&metadata_json(AAID, 4, 1)).unwrap()).unwrap();
-    index.insert(MetadataEntry::from_json(&metadata_json("F1D0#0002", 1, 0)).unwrap()).unwrap();
+    index
+        .insert(MetadataEntry::from_json(&metadata_json(AAID, 4, 1)).unwrap())
+        .unwrap();
+    index
+        .insert(MetadataEntry::from_json(&metadata_json("F1D0#0002", 1, 0)).unwrap())
+        .unwrap();
     index
 }
 
 pub fn builder() -> RelyingPartyBuilder {
-    RelyingPartyBuilder::new(APP_ID).trusted_facets([FACET, "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM"])
+    RelyingPartyBuilder::new(APP_ID)
+        .trusted_facets([FACET, "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM"])
 }
 
 pub fn rp_with(config: Config) -> RelyingParty<MetadataIndex> {
@@ -105,7 +124,12 @@ impl RegParts {
             op: "Reg".into(),
             app_id: req.header.app_id.as_ref().map(|a| a.as_str().to_string()),
             server_data: req.header.server_data.clone(),
-            fc_app_id: req.header.app_id.as_ref().map(|a| a.as_str().to_string()).unwrap_or_default(),
+            fc_app_id: req
+                .header
+                .app_id
+                .as_ref()
+                .map(|a| a.as_str().to_string())
+                .unwrap_or_default(),
             fc_challenge: req.challenge.to_base64url(),
             fc_facet: FACET.into(),
             fc_channel_binding: "{}".into(),
@@ -152,23 +176,25 @@ impl RegParts {
                 .pub_key
                 .clone()
                 .unwrap_or_else(|| key.public_key().encode(self.key_alg).unwrap());
-            let krd = self.krd.clone().unwrap_or_else(|| KrdBuilder {
-                aaid: Aaid::parse(&self.aaid).unwrap(),
-                assertion_info: RegAssertionInfo {
-                    authenticator_version: self.version,
-                    authentication_mode: self.mode,
-                    sign_alg: self.sign_alg,
-                    pub_key_alg: self.key_alg,
-                },
-                final_challenge_hash: &fch,
-                key_id: &self.key_id,
-                sign_counter: self.sign_counter,
-                reg_counter: self.reg_counter,
-                pub_key: &pub_key,
-                extensions: Extensions::empty(),
-            }
-            .encode()
-            .unwrap());
+            let krd = self.krd.clone().unwrap_or_else(|| {
+                KrdBuilder {
+                    aaid: Aaid::parse(&self.aaid).unwrap(),
+                    assertion_info: RegAssertionInfo {
+                        authenticator_version: self.version,
+                        authentication_mode: self.mode,
+                        sign_alg: self.sign_alg,
+                        pub_key_alg: self.key_alg,
+                    },
+                    final_challenge_hash: &fch,
+                    key_id: &self.key_id,
+                    sign_counter: self.sign_counter,
+                    reg_counter: self.reg_counter,
+                    pub_key: &pub_key,
+                    extensions: Extensions::empty(),
+                }
+                .encode()
+                .unwrap()
+            });
             let other;
             let signer: &SigningKey = match self.attest_with {
                 Some(seed) => {
@@ -177,16 +203,23 @@ impl RegParts {
                 }
                 None => key,
             };
-            let sig = signer.sign_deterministic(AlgSign::Secp256r1EcdsaSha256Raw, &krd).unwrap();
+            let sig = signer
+                .sign_deterministic(AlgSign::Secp256r1EcdsaSha256Raw, &krd)
+                .unwrap();
             let tlv = encode_reg_assertion(
                 &krd,
-                &Attestation::BasicSurrogate { signature: sig.as_bytes() },
+                &Attestation::BasicSurrogate {
+                    signature: sig.as_bytes(),
+                },
                 Extensions::empty(),
             )
             .unwrap();
             b64::encode(&tlv)
         });
-        let mut header = format!(r#""upv":{{"major":{},"minor":{}}},"op":"{}""#, self.upv.0, self.upv.1, self.op);
+        let mut header = format!(
+            r#""upv":{{"major":{},"minor":{}}},"op":"{}""#,
+            self.upv.0, self.upv.1, self.op
+        );
         if let Some(a) = &self.app_id {
             header.push_str(&format!(r#","appID":"{a}""#));
         }
@@ -239,7 +272,12 @@ impl AuthParts {
             op: "Auth".into(),
             app_id: req.header.app_id.as_ref().map(|a| a.as_str().to_string()),
             server_data: req.header.server_data.clone(),
-            fc_app_id: req.header.app_id.as_ref().map(|a| a.as_str().to_string()).unwrap_or_default(),
+            fc_app_id: req
+                .header
+                .app_id
+                .as_ref()
+                .map(|a| a.as_str().to_string())
+                .unwrap_or_default(),
             fc_challenge: req.challenge.to_base64url(),
             fc_facet: FACET.into(),
             fc_channel_binding: "{}".into(),
@@ -288,22 +326,24 @@ impl AuthParts {
                     .as_bytes()
                     .to_vec()
             });
-            let sd = self.signed_data.clone().unwrap_or_else(|| SignedDataBuilder {
-                aaid: Aaid::parse(&self.aaid).unwrap(),
-                assertion_info: AuthAssertionInfo {
-                    authenticator_version: self.version,
-                    authentication_mode: self.mode,
-                    sign_alg: self.sign_alg,
-                },
-                authenticator_nonce: &self.nonce,
-                final_challenge_hash: &fch,
-                transaction_content_hash: &self.tc_hash,
-                key_id: &self.key_id,
-                sign_counter: self.counter,
-                extensions: Extensions::empty(),
-            }
-            .encode()
-            .unwrap());
+            let sd = self.signed_data.clone().unwrap_or_else(|| {
+                SignedDataBuilder {
+                    aaid: Aaid::parse(&self.aaid).unwrap(),
+                    assertion_info: AuthAssertionInfo {
+                        authenticator_version: self.version,
+                        authentication_mode: self.mode,
+                        sign_alg: self.sign_alg,
+                    },
+                    authenticator_nonce: &self.nonce,
+                    final_challenge_hash: &fch,
+                    transaction_content_hash: &self.tc_hash,
+                    key_id: &self.key_id,
+                    sign_counter: self.counter,
+                    extensions: Extensions::empty(),
+                }
+                .encode()
+                .unwrap()
+            });
             let other;
             let signer: &SigningKey = match self.sign_with {
                 Some(seed) => {
@@ -315,7 +355,10 @@ impl AuthParts {
             let sig = signer.sign_deterministic(self.sign_alg, &sd).unwrap();
             b64::encode(&encode_auth_assertion(&sd, sig.as_bytes(), Extensions::empty()).unwrap())
         });
-        let mut header = format!(r#""upv":{{"major":{},"minor":{}}},"op":"{}""#, self.upv.0, self.upv.1, self.op);
+        let mut header = format!(
+            r#""upv":{{"major":{},"minor":{}}},"op":"{}""#,
+            self.upv.0, self.upv.1, self.op
+        );
         if let Some(a) = &self.app_id {
             header.push_str(&format!(r#","appID":"{a}""#));
         }
@@ -341,16 +384,24 @@ pub fn uauth(seed: u8) -> SigningKey {
 
 /// Registers `alice` with a fresh key through the RP (positive path).
 pub fn enroll(rp: &RelyingParty<MetadataIndex>) -> Enrolled {
-    let (req, pending) = rp.start_registration("alice", &[], NOW, &mut rng(1)).unwrap();
+    let (req, pending) = rp
+        .start_registration("alice", &[], NOW, &mut rng(1))
+        .unwrap();
     let key = uauth(2);
     let parts = RegParts::for_request(&req);
-    let out = rp.finish_registration(&parts.build(&key), pending, &[][..], NOW).unwrap();
-    Enrolled { key, registration: out.registered[0].registration.clone() }
+    let out = rp
+        .finish_registration(&parts.build(&key), pending, &[][..], NOW)
+        .unwrap();
+    Enrolled {
+        key,
+        registration: out.registered[0].registration.clone(),
+    }
 }
 
 /// A fresh registration request/pending pair.
 pub fn reg_request(rp: &RelyingParty<MetadataIndex>) -> (RegistrationRequest, PendingRegistration) {
-    rp.start_registration("alice", &[], NOW, &mut rng(3)).unwrap()
+    rp.start_registration("alice", &[], NOW, &mut rng(3))
+        .unwrap()
 }
 
 /// A fresh authentication request for alice's registrations.
@@ -359,5 +410,6 @@ pub fn auth_request(
     regs: &[Registration],
     transaction: Vec<Transaction>,
 ) -> (AuthenticationRequest, PendingAuthentication) {
-    rp.start_authentication(Some(("alice", regs)), transaction, NOW, &mut rng(4)).unwrap()
+    rp.start_authentication(Some(("alice", regs)), transaction, NOW, &mut rng(4))
+        .unwrap()
 }
