@@ -1,0 +1,104 @@
+//! The verifier's cost against the bare signature verification it cannot avoid, in one run.
+//!
+//! For each signature backend compiled in: `bare/<backend>` verifies one P-256 signature over
+//! a SignedData-sized message through `uaf_crypto::Backend`; `finish_authentication/<backend>`
+//! verifies a complete authentication response (JSON, base64url, fcParams, TLV, metadata,
+//! policy, final challenge hash, signature, counter) with a stored key. The ratio of the two
+//! is the verifier's overhead (goal ≤ 1.1×). `finish_registration/surrogate` is listed for
+//! scale.
+//!
+//! Run: `cargo bench -p uaf-rp --features ring,aws-lc-rs --bench verify`, then
+//! `scripts/bench-ratios.sh` prints the ratios from criterion's estimates.
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented function"
+)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::result_large_err,
+    dead_code,
+    unreachable_pub,
+    reason = "benchmark fixtures"
+)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use core::hint::black_box;
+use core::time::Duration;
+
+use common::*;
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use uaf_crypto::{Backend, SignatureVerifier};
+use uaf_proto::registry::AlgSign;
+use uaf_rp::RelyingParty;
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("verifier");
+    g.throughput(Throughput::Elements(1));
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(3));
+    g.sample_size(30);
+
+    // A registered key and one valid authentication response.
+    let rp0 = rp();
+    let enrolled = enroll(&rp0);
+    let regs = vec![enrolled.registration.clone()];
+    let (req, pending) = auth_request(&rp0, &regs, Vec::new());
+    let response = AuthParts::for_request(&req, enrolled.registration.key_id.as_bytes(), 1)
+        .build(&enrolled.key);
+    let message = [0x5a_u8; 146];
+    let sig = enrolled
+        .key
+        .sign_deterministic(AlgSign::Secp256r1EcdsaSha256Raw, &message)
+        .unwrap();
+    let public = enrolled.key.public_key();
+
+    for backend in Backend::ALL.iter().copied() {
+        g.bench_function(format!("bare/{}", backend.name()), |b| {
+            b.iter(|| {
+                backend
+                    .verify(
+                        AlgSign::Secp256r1EcdsaSha256Raw,
+                        black_box(&public),
+                        black_box(&message),
+                        black_box(sig.as_bytes()),
+                    )
+                    .unwrap()
+            });
+        });
+        let rp = RelyingParty::with_verifier(builder().build().unwrap(), metadata(), backend);
+        g.bench_function(format!("finish_authentication/{}", backend.name()), |b| {
+            b.iter_batched(
+                || pending.clone(),
+                |p| {
+                    rp.finish_authentication(black_box(&response), p, &regs, NOW)
+                        .unwrap()
+                },
+                BatchSize::SmallInput,
+            );
+        });
+    }
+
+    let (req, pending) = reg_request(&rp0);
+    let reg_response = RegParts::for_request(&req).build(&uauth(2));
+    g.bench_function("finish_registration/surrogate", |b| {
+        b.iter_batched(
+            || pending.clone(),
+            |p| {
+                rp0.finish_registration(black_box(&reg_response), p, &[][..], NOW)
+                    .unwrap()
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
