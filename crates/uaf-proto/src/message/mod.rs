@@ -64,6 +64,7 @@ mod facets;
 mod fcparams;
 mod header;
 pub mod json;
+mod matching;
 mod policy;
 mod reg;
 mod ser;
@@ -81,6 +82,10 @@ pub use error::{JsonType, LengthUnit, MessageError, MessageErrorKind};
 pub use facets::{FacetIdCheck, FacetIdProblem, RejectedFacetId, TrustedFacetList, TrustedFacets};
 pub use fcparams::{ChannelBinding, FinalChallengeParams};
 pub use header::OperationHeader;
+pub use matching::{
+    AcceptedRejection, AcceptedSetFailure, AuthenticatorCapabilities, AuthenticatorMismatch,
+    CriteriaMismatch, DisallowedMatch, PolicyMatch, PolicyRejection,
+};
 pub use policy::{MatchCriteria, Policy};
 pub use reg::{AuthenticatorRegistrationAssertion, RegistrationRequest, RegistrationResponse};
 pub use transport::{
