@@ -15,10 +15,10 @@ use uaf_proto::id::Aaid;
 use uaf_proto::registry::{AlgKey, AlgSign, HashAlg};
 use uaf_proto::tlv::{
     TAG_AAID, TAG_ASSERTION_INFO, TAG_ATTESTATION_BASIC_FULL, TAG_ATTESTATION_BASIC_SURROGATE,
-    TAG_ATTESTATION_CERT, TAG_AUTHENTICATOR_NONCE, TAG_COUNTERS, TAG_EXTENSION,
-    TAG_EXTENSION_DATA, TAG_EXTENSION_ID, TAG_FINAL_CHALLENGE_HASH, TAG_KEYID, TAG_PUB_KEY,
-    TAG_SIGNATURE, TAG_TRANSACTION_CONTENT_HASH, TAG_UAFV1_AUTH_ASSERTION, TAG_UAFV1_KRD,
-    TAG_UAFV1_REG_ASSERTION, TAG_UAFV1_SIGNED_DATA, TlvError, TlvWriter,
+    TAG_ATTESTATION_CERT, TAG_AUTHENTICATOR_NONCE, TAG_COUNTERS, TAG_EXTENSION, TAG_EXTENSION_DATA,
+    TAG_EXTENSION_ID, TAG_FINAL_CHALLENGE_HASH, TAG_KEYID, TAG_PUB_KEY, TAG_SIGNATURE,
+    TAG_TRANSACTION_CONTENT_HASH, TAG_UAFV1_AUTH_ASSERTION, TAG_UAFV1_KRD, TAG_UAFV1_REG_ASSERTION,
+    TAG_UAFV1_SIGNED_DATA, TlvError, TlvWriter,
 };
 
 use crate::Error;
@@ -413,7 +413,11 @@ pub(crate) fn auth_assertion<R: CryptoRng + ?Sized>(
     } else {
         input.aaid
     };
-    let mut mode = if input.transaction.is_some() { 0x02 } else { 0x01 };
+    let mut mode = if input.transaction.is_some() {
+        0x02
+    } else {
+        0x01
+    };
     if has(Fault::TransactionShownModeOne) {
         mode = 0x01;
     }

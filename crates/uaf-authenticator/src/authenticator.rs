@@ -21,7 +21,9 @@ use crate::Error;
 use crate::assemble::{self, AttestationKind, AuthInput, RegInput};
 use crate::cert::{AttestationCredentials, TestCa};
 use crate::fault::{Fault, Operation};
-use crate::keys::{KEY_ID_LEN, KeyWrapper, RawKeyHandle, StoredKey, access_binding, binding_matches};
+use crate::keys::{
+    KEY_ID_LEN, KeyWrapper, RawKeyHandle, StoredKey, access_binding, binding_matches,
+};
 use crate::metadata;
 use crate::profile::{AttestationConfig, Counters, KeyStorage, Profile};
 use crate::user::{
@@ -163,13 +165,14 @@ impl<R: CryptoRng, U: UserVerifier> Authenticator<R, U> {
     /// type, counters, a transaction display).
     pub fn arm(&mut self, fault: Fault) -> Result<(), Error> {
         let req = fault.requirements();
-        let reason = if req
+        let wrong_attestation = req
             .attestation
-            .is_some_and(|t| t != self.profile.attestation_type())
-        {
-            Some(match req.attestation {
-                Some(AttestationType::BasicFull) => "it needs basic full attestation",
-                _ => "it needs basic surrogate attestation",
+            .filter(|t| *t != self.profile.attestation_type());
+        let reason = if let Some(needed) = wrong_attestation {
+            Some(if needed == AttestationType::BasicFull {
+                "it needs basic full attestation"
+            } else {
+                "it needs basic surrogate attestation"
             })
         } else if req.counters && self.profile.counters() == Counters::None {
             Some("it needs a profile with sign counters")
@@ -513,7 +516,11 @@ impl<R: CryptoRng, U: UserVerifier> Authenticator<R, U> {
             }
         }
         // Step 7: counter, nonce, signature; the armed faults that fit this command.
-        let state = self.counters.get(&chosen.key_id).copied().unwrap_or_default();
+        let state = self
+            .counters
+            .get(&chosen.key_id)
+            .copied()
+            .unwrap_or_default();
         let has_transaction = cmd.transaction_content.is_some();
         let faults = self.take_faults(Operation::Auth, |f| {
             let req = f.requirements();
@@ -561,7 +568,10 @@ impl<R: CryptoRng, U: UserVerifier> Authenticator<R, U> {
                 }
                 for stored in &self.stored {
                     let named = cmd.key_handles.is_empty()
-                        || cmd.key_handles.iter().any(|kh| kh == stored.key_id.as_slice());
+                        || cmd
+                            .key_handles
+                            .iter()
+                            .any(|kh| kh == stored.key_id.as_slice());
                     if named && binding_matches(&stored.binding, binding) {
                         out.push(Candidate {
                             key_id: stored.key_id.clone(),
@@ -705,18 +715,5 @@ impl<R, U> fmt::Debug for Authenticator<R, U> {
             .field("stored_keys", &self.stored.len())
             .field("armed", &self.armed)
             .finish_non_exhaustive()
-    }
-}
-
-/// Anything that answers authenticator command TLVs with response TLVs: what a FIDO client or
-/// ASM drives. [`Authenticator`] is one; a client can hold several behind this trait.
-pub trait CommandHandler {
-    /// Processes one command TLV and returns the response TLV.
-    fn process(&mut self, command: &[u8]) -> Vec<u8>;
-}
-
-impl<R: CryptoRng, U: UserVerifier> CommandHandler for Authenticator<R, U> {
-    fn process(&mut self, command: &[u8]) -> Vec<u8> {
-        Authenticator::process(self, command)
     }
 }

@@ -1,22 +1,5 @@
 //! Attestation credentials (the batch attestation key and its certificate chain) and a test
-//! certificate authority that makes them.
-//!
-//! **How the certificates are made.** The DER is written by hand here (about a hundred lines,
-//! no certificate-builder dependency) because the crate must build without `std`: the
-//! `x509-cert` builder and `rcgen` need it. The certificates are X.509 v3, signed with
-//! ECDSA P-256 / SHA-256 by the CA key through [`uaf_crypto::SigningKey`], valid from
-//! 2020-01-01 to 9999-12-31 (RFC 5280's "no well-defined expiration", so tests need no clock):
-//!
-//! - the **root**: self-signed, subject `CN=uaf-authenticator test CA, O=uaf-rs, C=ZZ`,
-//!   `basicConstraints` critical `cA=TRUE`, `keyUsage` critical `keyCertSign, cRLSign`;
-//! - the **attestation certificate** (leaf): subject `CN=uaf-authenticator attestation
-//!   VVVV#MMMM, OU=Authenticator Attestation, O=uaf-rs, C=ZZ` (the fields the FIDO metadata
-//!   specification asks of attestation certificates), `basicConstraints` critical `cA=FALSE`,
-//!   and the FIDO extension `id-fido-gen-ce-aaid` (1.3.6.1.4.1.45724.1.1.1) holding the AAID.
-//!   Its key is of the profile's curve (P-256 or secp256k1).
-//!
-//! Serial numbers and keys come from the caller's RNG, and the signatures are RFC 6979
-//! signatures hedged with that RNG, so a seeded RNG gives byte-identical certificates.
+//! certificate authority that makes them (see [`TestCa`] for what the certificates hold).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -34,9 +17,7 @@ use crate::Error;
 pub const TEST_CA_NAME: &str = "uaf-authenticator test CA";
 
 /// DER of the OID `ecdsa-with-SHA256` (1.2.840.10045.4.3.2).
-const OID_ECDSA_WITH_SHA256: &[u8] = &[
-    0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02,
-];
+const OID_ECDSA_WITH_SHA256: &[u8] = &[0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02];
 /// DER of `id-at-commonName` (2.5.4.3).
 const OID_CN: &[u8] = &[0x06, 0x03, 0x55, 0x04, 0x03];
 /// DER of `id-at-countryName` (2.5.4.6).
@@ -81,7 +62,8 @@ fn der(tag: u8, content: &[u8]) -> Result<Vec<u8>, Error> {
             out.extend_from_slice(&[0x81, short]);
         }
     } else {
-        let long = u16::try_from(len).map_err(|_| Error::Certificate("an item exceeds 65535 bytes"))?;
+        let long =
+            u16::try_from(len).map_err(|_| Error::Certificate("an item exceeds 65535 bytes"))?;
         out.push(0x82);
         out.extend_from_slice(&long.to_be_bytes());
     }
@@ -177,11 +159,28 @@ fn spki_of(key: &PublicKey) -> Result<Vec<u8>, Error> {
 }
 
 /// A test certificate authority: a P-256 key and its self-signed root certificate. It issues
-/// attestation certificates for authenticator models (see the [module documentation](self)
-/// for what the certificates contain).
+/// attestation certificates for authenticator models. One CA can issue the credentials of
+/// several models, and one set of credentials can be given to several authenticators of the
+/// same model (a batch).
 ///
-/// One CA can issue the credentials of several models, and one set of credentials can be
-/// given to several authenticators of the same model (a batch).
+/// **How the certificates are made.** The DER is written by hand (about a hundred lines, no
+/// certificate-builder dependency) because this crate must build without `std`, which the
+/// `x509-cert` builder and `rcgen` need. The certificates are X.509 v3, signed with ECDSA
+/// P-256 / SHA-256 by the CA key through [`uaf_crypto::SigningKey`], valid from 2020-01-01 to
+/// 9999-12-31 (RFC 5280's "no well-defined expiration", so no clock is needed):
+///
+/// - the **root**: self-signed, subject `CN=uaf-authenticator test CA, O=uaf-rs, C=ZZ`
+///   ([`TEST_CA_NAME`]), `basicConstraints` critical `cA=TRUE`, `keyUsage` critical
+///   `keyCertSign, cRLSign`;
+/// - the **attestation certificate**: subject `CN=uaf-authenticator attestation VVVV#MMMM,
+///   OU=Authenticator Attestation, O=uaf-rs, C=ZZ` (the fields the FIDO metadata
+///   specification asks of attestation certificates), `basicConstraints` critical `cA=FALSE`,
+///   and the FIDO extension `id-fido-gen-ce-aaid` (1.3.6.1.4.1.45724.1.1.1) holding the AAID.
+///   Its key is of the profile's curve (P-256 or secp256k1).
+///
+/// Serial numbers and keys come from the caller's RNG and the signatures are RFC 6979
+/// signatures hedged with it, so a seeded RNG gives byte-identical certificates. They validate
+/// on `uaf-crypto`'s strict (rustls-webpki) path.
 #[derive(Clone)]
 pub struct TestCa {
     scalar: Zeroizing<[u8; 32]>,
@@ -196,7 +195,11 @@ impl TestCa {
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Result<TestCa, Error> {
         let key = SigningKey::generate(KeyType::P256, rng)?;
         let name = ca_name()?;
-        let basic_constraints = extension(OID_BASIC_CONSTRAINTS, true, &sequence(&[&[0x01, 0x01, 0xFF]])?)?;
+        let basic_constraints = extension(
+            OID_BASIC_CONSTRAINTS,
+            true,
+            &sequence(&[&[0x01, 0x01, 0xFF]])?,
+        )?;
         // keyCertSign (bit 5) and cRLSign (bit 6): 0b0000_0110, the last bit unused.
         let key_usage = extension(OID_KEY_USAGE, true, &der(BIT_STRING, &[0x01, 0x06])?)?;
         let spki = spki_of(&key.public_key())?;
@@ -224,7 +227,10 @@ impl TestCa {
     }
 
     fn key(&self) -> Result<SigningKey, Error> {
-        Ok(SigningKey::from_private_scalar(KeyType::P256, &self.scalar[..])?)
+        Ok(SigningKey::from_private_scalar(
+            KeyType::P256,
+            &self.scalar[..],
+        )?)
     }
 
     /// Generates an attestation key of type `key_type` for the model `aaid` and issues its
@@ -401,7 +407,10 @@ mod tests {
         assert_eq!(der(0x04, &[]).unwrap(), [0x04, 0x00]);
         assert_eq!(der(0x04, &[0; 0x7F]).unwrap()[..2], [0x04, 0x7F]);
         assert_eq!(der(0x04, &[0; 0x80]).unwrap()[..3], [0x04, 0x81, 0x80]);
-        assert_eq!(der(0x04, &[0; 0x100]).unwrap()[..4], [0x04, 0x82, 0x01, 0x00]);
+        assert_eq!(
+            der(0x04, &[0; 0x100]).unwrap()[..4],
+            [0x04, 0x82, 0x01, 0x00]
+        );
         assert_eq!(
             der(0x04, &alloc::vec![0; 0x10000]),
             Err(Error::Certificate("an item exceeds 65535 bytes"))

@@ -16,10 +16,24 @@
 //! assertion (the `REG-nn` / `AUTH-nn` IDs of `uaf-rp`'s step table, digest §3.2/§3.3), and
 //! [`Fault::expected_status`] the UAF status code in "specific" mode (the table "Status codes in
 //! specific mode" of the conformance-vector format). In "conformance" mode every one of them is
-//! 1498. The rule used for structure faults: whatever `uaf-proto`'s strict assertion parser
-//! rejects is a malformed assertion, step `REG-14` / `AUTH-14`, status 1498, even where a later
-//! step names the same field (for example the 8-byte `TAG_COUNTERS` rule of `REG-21`, which
-//! the parser enforces first). The expectations assume the metadata statement that
+//! 1498. The rule for structure faults, the one `uaf-rp` applies: what `uaf-proto`'s strict
+//! assertion parser rejects is malformed (status 1498) and is reported at the step of the member
+//! the parser names, so that a member of the wrong shape is reported where that member is
+//! checked:
+//!
+//! | member named by the parse error | registration | authentication |
+//! |---|---|---|
+//! | `TAG_ASSERTION_INFO` | `REG-18` | `AUTH-17` |
+//! | `TAG_AUTHENTICATOR_NONCE` | — | `AUTH-18` |
+//! | `TAG_FINAL_CHALLENGE_HASH` | `REG-19` | `AUTH-19` |
+//! | `TAG_TRANSACTION_CONTENT_HASH` | — | `AUTH-20` |
+//! | `TAG_KEYID` | `REG-20` | (`AUTH-14`) |
+//! | `TAG_COUNTERS` | `REG-21` | `AUTH-22` |
+//! | `TAG_PUB_KEY` | `REG-22` | — |
+//! | `TAG_SIGNATURE` | (`REG-14`) | `AUTH-21` |
+//! | anything else (AAID, the composites, unknown tags, trailing bytes) | `REG-14` | `AUTH-14` |
+//!
+//! The expectations assume the metadata statement that
 //! [`Profile::metadata_statement`](crate::Profile::metadata_statement) writes for the profile
 //! (one signature algorithm, one key encoding, the profile's attestation type) and a relying
 //! party with default options (strict base64url, counter regressions rejected, no
@@ -31,7 +45,7 @@ use uaf_proto::registry::AttestationType;
 use uaf_proto::status::UafStatusCode;
 use uaf_proto::tlv::{
     TAG_AAID, TAG_ASSERTION_INFO, TAG_AUTHENTICATOR_NONCE, TAG_COUNTERS, TAG_FINAL_CHALLENGE_HASH,
-    TAG_KEYID, TAG_PUB_KEY, TAG_TRANSACTION_CONTENT_HASH,
+    TAG_KEYID, TAG_PUB_KEY, TAG_SIGNATURE, TAG_TRANSACTION_CONTENT_HASH,
 };
 
 /// The operation whose response a fault corrupts.
@@ -210,7 +224,7 @@ impl Requirements {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Fault {
-    // ----- Registration: TLV structure (REG-14, 1498) -----
+    // ----- Registration: TLV structure (1498; REG-14 or the member's step) -----
     /// The top-level tag is `TAG_UAFV1_AUTH_ASSERTION` (0x3E02) instead of
     /// `TAG_UAFV1_REG_ASSERTION`. `REG-14`, 1498.
     RegAssertionTagWrong,
@@ -223,14 +237,17 @@ pub enum Fault {
     /// is over the KRD that would have been sent). `REG-14`, 1498.
     KrdMissing,
     /// One KRD member is left out (the attestation signature covers the KRD without it).
-    /// `REG-14`, 1498.
+    /// The member's step (see the [module documentation](self): `REG-14` for `TAG_AAID`,
+    /// `REG-18` assertion info, `REG-19` final challenge hash, `REG-20` KeyID, `REG-21`
+    /// counters, `REG-22` public key), 1498.
     KrdMemberMissing(KrdMember),
-    /// One KRD member has length 0 (signed). `REG-14`, 1498.
+    /// One KRD member has length 0 (signed). The member's step, as for
+    /// [`Fault::KrdMemberMissing`], 1498.
     KrdMemberEmpty(KrdMember),
     /// `TAG_ASSERTION_INFO` in the KRD is 8 bytes: the 7 valid bytes and a zero (signed).
-    /// `REG-14`, 1498.
+    /// `REG-18`, 1498.
     KrdAssertionInfoLength,
-    /// `TAG_COUNTERS` in the KRD is 4 bytes: the SignCounter only (signed). `REG-14`, 1498.
+    /// `TAG_COUNTERS` in the KRD is 4 bytes: the SignCounter only (signed). `REG-21`, 1498.
     KrdCountersLength,
     /// `TAG_AAID` appears twice in the KRD, with the same value (signed). `REG-14`, 1498.
     KrdDuplicateTag,
@@ -265,7 +282,7 @@ pub enum Fault {
     RegSignAlgNotInMetadata,
     /// `TAG_PUB_KEY` is written in another encoding, declared in `PublicKeyAlgAndEncoding`
     /// (X9.62 RAW ↔ DER; COSE → RAW), which the metadata does not list (signed). `REG-18`,
-    /// 1495.
+    /// 1494 (`uaf-rp` counts an unlisted key encoding as an unacceptable key, not algorithm).
     RegPublicKeyEncodingNotInMetadata,
 
     // ----- Registration: final challenge hash (REG-19) -----
@@ -308,7 +325,7 @@ pub enum Fault {
     /// `REG-23`, 1496.
     SurrogateForModelWithRoots,
 
-    // ----- Authentication: TLV structure (AUTH-14, 1498) -----
+    // ----- Authentication: TLV structure (1498; AUTH-14 or the member's step) -----
     /// The top-level tag is `TAG_UAFV1_REG_ASSERTION` (0x3E01) instead of
     /// `TAG_UAFV1_AUTH_ASSERTION`. `AUTH-14`, 1498.
     AuthAssertionTagWrong,
@@ -319,26 +336,29 @@ pub enum Fault {
     AuthTrailingBytes,
     /// The authentication assertion holds the signature only. `AUTH-14`, 1498.
     SignedDataMissing,
-    /// The authentication assertion holds the SignedData only. `AUTH-14`, 1498.
+    /// The authentication assertion holds the SignedData only. `AUTH-21`, 1498.
     SignatureMissing,
-    /// `TAG_SIGNATURE` is empty. `AUTH-14`, 1498.
+    /// `TAG_SIGNATURE` is empty. `AUTH-21`, 1498.
     SignatureEmpty,
-    /// One SignedData member is left out (signed without it). `AUTH-14`, 1498.
+    /// One SignedData member is left out (signed without it). The member's step (see the
+    /// [module documentation](self): `AUTH-14` for `TAG_AAID` and `TAG_KEYID`, `AUTH-17`
+    /// assertion info, `AUTH-18` nonce, `AUTH-19` final challenge hash, `AUTH-20` transaction
+    /// content hash, `AUTH-22` counters), 1498.
     SignedDataMemberMissing(SignedDataMember),
-    /// One SignedData member has length 0 (signed). For every member but
-    /// `TAG_TRANSACTION_CONTENT_HASH` that is malformed: `AUTH-14`, 1498. An empty
-    /// transaction content hash is the normal value without a transaction, so
-    /// `SignedDataMemberEmpty(TransactionContentHash)` needs a Sign command with transaction
-    /// content: the mode is 0x02 and the hash is empty, `AUTH-20`, 1498.
+    /// One SignedData member has length 0 (signed): malformed, at the member's step as for
+    /// [`Fault::SignedDataMemberMissing`], 1498. An empty transaction content hash is the
+    /// normal value without a transaction, so `SignedDataMemberEmpty(TransactionContentHash)`
+    /// needs a Sign command with transaction content: the mode is 0x02 and the hash is empty,
+    /// `AUTH-20`, 1498.
     SignedDataMemberEmpty(SignedDataMember),
     /// `TAG_ASSERTION_INFO` in the SignedData is 6 bytes: the 5 valid bytes and a zero
-    /// (signed). `AUTH-14`, 1498.
+    /// (signed). `AUTH-17`, 1498.
     AuthAssertionInfoLength,
     /// `TAG_COUNTERS` in the SignedData is 8 bytes: the SignCounter and four zero bytes
-    /// (signed). `AUTH-14`, 1498.
+    /// (signed). `AUTH-22`, 1498.
     AuthCountersLength,
     /// `TAG_AUTHENTICATOR_NONCE` is 7 random bytes, one short of the minimum (signed).
-    /// `AUTH-14`, 1498.
+    /// `AUTH-18`, 1498.
     AuthenticatorNonceShort,
     /// `TAG_AAID` appears twice in the SignedData, with the same value (signed). `AUTH-14`,
     /// 1498.
@@ -408,6 +428,33 @@ pub enum Fault {
     /// authenticator's own counter does not move). Needs a profile with counters and a key
     /// that already authenticated once. `AUTH-22`, 1498.
     CounterFrozen,
+}
+
+/// The registration step at which a parse error naming member `tag` is reported (module
+/// documentation).
+const fn reg_member_step(tag: u16) -> &'static str {
+    match tag {
+        TAG_ASSERTION_INFO => "REG-18",
+        TAG_FINAL_CHALLENGE_HASH => "REG-19",
+        TAG_KEYID => "REG-20",
+        TAG_COUNTERS => "REG-21",
+        TAG_PUB_KEY => "REG-22",
+        _ => "REG-14",
+    }
+}
+
+/// The authentication step at which a parse error naming member `tag` is reported (module
+/// documentation).
+const fn auth_member_step(tag: u16) -> &'static str {
+    match tag {
+        TAG_ASSERTION_INFO => "AUTH-17",
+        TAG_AUTHENTICATOR_NONCE => "AUTH-18",
+        TAG_FINAL_CHALLENGE_HASH => "AUTH-19",
+        TAG_TRANSACTION_CONTENT_HASH => "AUTH-20",
+        TAG_SIGNATURE => "AUTH-21",
+        TAG_COUNTERS => "AUTH-22",
+        _ => "AUTH-14",
+    }
 }
 
 impl Fault {
@@ -571,14 +618,13 @@ impl Fault {
     pub const fn target_step(self) -> &'static str {
         use Fault::*;
         match self {
+            KrdMemberMissing(m) | KrdMemberEmpty(m) => reg_member_step(m.tag()),
+            KrdAssertionInfoLength => reg_member_step(TAG_ASSERTION_INFO),
+            KrdCountersLength => reg_member_step(TAG_COUNTERS),
             RegAssertionTagWrong
             | RegAssertionUnwrapped
             | RegTrailingBytes
             | KrdMissing
-            | KrdMemberMissing(_)
-            | KrdMemberEmpty(_)
-            | KrdAssertionInfoLength
-            | KrdCountersLength
             | KrdDuplicateTag
             | KrdUnknownCriticalTag
             | KrdUnknownCriticalExtension
@@ -599,18 +645,15 @@ impl Fault {
             | AttestationCertificateUnchained
             | SurrogateSignatureWrongKey
             | SurrogateForModelWithRoots => "REG-23",
-            SignedDataMemberEmpty(SignedDataMember::TransactionContentHash) => "AUTH-20",
+            SignedDataMemberMissing(m) | SignedDataMemberEmpty(m) => auth_member_step(m.tag()),
+            AuthAssertionInfoLength => auth_member_step(TAG_ASSERTION_INFO),
+            AuthCountersLength => auth_member_step(TAG_COUNTERS),
+            AuthenticatorNonceShort => auth_member_step(TAG_AUTHENTICATOR_NONCE),
+            SignatureMissing | SignatureEmpty => auth_member_step(TAG_SIGNATURE),
             AuthAssertionTagWrong
             | AuthAssertionUnwrapped
             | AuthTrailingBytes
             | SignedDataMissing
-            | SignatureMissing
-            | SignatureEmpty
-            | SignedDataMemberMissing(_)
-            | SignedDataMemberEmpty(_)
-            | AuthAssertionInfoLength
-            | AuthCountersLength
-            | AuthenticatorNonceShort
             | SignedDataDuplicateTag
             | SignedDataUnknownCriticalTag
             | SignedDataUnknownCriticalExtension => "AUTH-14",
@@ -635,10 +678,10 @@ impl Fault {
         use Fault::*;
         match self {
             RegAaidUnknown => UafStatusCode::UnknownAaid,
-            RegSignAlgNotInMetadata | RegPublicKeyEncodingNotInMetadata => {
-                UafStatusCode::UnacceptableAlgorithm
+            RegSignAlgNotInMetadata => UafStatusCode::UnacceptableAlgorithm,
+            RegPublicKeyInvalid | RegPublicKeyEncodingNotInMetadata => {
+                UafStatusCode::UnacceptableKey
             }
-            RegPublicKeyInvalid => UafStatusCode::UnacceptableKey,
             AttestationSignatureCorrupt
             | AttestationSignatureWrongKey
             | AttestationCertificateCorrupt
@@ -660,7 +703,9 @@ impl Fault {
             | AttestationCertificateCorrupt
             | AttestationCertificateUnchained
             | SurrogateForModelWithRoots => Requirements::attestation(AttestationType::BasicFull),
-            SurrogateSignatureWrongKey => Requirements::attestation(AttestationType::BasicSurrogate),
+            SurrogateSignatureWrongKey => {
+                Requirements::attestation(AttestationType::BasicSurrogate)
+            }
             SignedDataMemberEmpty(SignedDataMember::TransactionContentHash)
             | TransactionHashMismatch
             | TransactionShownModeOne => Requirements::transaction(true),
@@ -910,9 +955,29 @@ mod tests {
             Fault::SignedDataMemberEmpty(SignedDataMember::KeyId).target_step(),
             "AUTH-14"
         );
+        assert_eq!(
+            Fault::KrdMemberMissing(KrdMember::Counters).target_step(),
+            "REG-21"
+        );
+        assert_eq!(
+            Fault::KrdMemberEmpty(KrdMember::Aaid).target_step(),
+            "REG-14"
+        );
+        assert_eq!(Fault::AuthenticatorNonceShort.target_step(), "AUTH-18");
+        assert_eq!(Fault::SignatureMissing.target_step(), "AUTH-21");
+        assert_eq!(Fault::AuthCountersLength.target_step(), "AUTH-22");
+        assert_eq!(
+            Fault::RegPublicKeyEncodingNotInMetadata
+                .expected_status()
+                .value(),
+            1494
+        );
         assert_eq!(Fault::AuthKeyIdUnknown.expected_status().value(), 1481);
         assert_eq!(Fault::RegPublicKeyInvalid.expected_status().value(), 1494);
-        assert_eq!(Fault::RegSignAlgNotInMetadata.expected_status().value(), 1495);
+        assert_eq!(
+            Fault::RegSignAlgNotInMetadata.expected_status().value(),
+            1495
+        );
         assert_eq!(Fault::RegAaidUnknown.expected_status().value(), 1480);
     }
 

@@ -93,8 +93,9 @@ impl RawKeyHandle {
         let username = self.username.as_deref().unwrap_or("").as_bytes();
         let id_len = u8::try_from(key_id.len())
             .map_err(|_| Error::InvalidCredentials("a KeyID in a key handle exceeds 255 bytes"))?;
-        let name_len = u8::try_from(username.len())
-            .map_err(|_| Error::InvalidCredentials("a username in a key handle exceeds 255 bytes"))?;
+        let name_len = u8::try_from(username.len()).map_err(|_| {
+            Error::InvalidCredentials("a username in a key handle exceeds 255 bytes")
+        })?;
         let mut out = Zeroizing::new(Vec::with_capacity(
             67usize
                 .saturating_add(key_id.len())
@@ -175,7 +176,11 @@ impl KeyWrapper {
         let mut buf = raw.encode()?;
         let tag = self
             .cipher()?
-            .encrypt_inout_detached(&Nonce::from(nonce), &Self::aad(aaid), buf.as_mut_slice().into())
+            .encrypt_inout_detached(
+                &Nonce::from(nonce),
+                &Self::aad(aaid),
+                buf.as_mut_slice().into(),
+            )
             .map_err(|_| Error::InvalidCredentials("key handle encryption failed"))?;
         let mut out = Vec::with_capacity(1 + NONCE_LEN + buf.len() + TAG_LEN);
         out.push(KEY_HANDLE_VERSION);
@@ -257,9 +262,21 @@ mod tests {
             assert!(wrapper.unwrap(&bad, &aaid()).is_none(), "byte {i}");
         }
         // Another model, another secret, truncation, an unknown version.
-        assert!(wrapper.unwrap(&handle, &Aaid::parse("FFFF#FC02").unwrap()).is_none());
-        assert!(KeyWrapper::generate(&mut rng).unwrap(&handle, &aaid()).is_none());
-        assert!(wrapper.unwrap(&handle[..handle.len() - 1], &aaid()).is_none());
+        assert!(
+            wrapper
+                .unwrap(&handle, &Aaid::parse("FFFF#FC02").unwrap())
+                .is_none()
+        );
+        assert!(
+            KeyWrapper::generate(&mut rng)
+                .unwrap(&handle, &aaid())
+                .is_none()
+        );
+        assert!(
+            wrapper
+                .unwrap(&handle[..handle.len() - 1], &aaid())
+                .is_none()
+        );
         assert!(wrapper.unwrap(&[], &aaid()).is_none());
         assert!(wrapper.unwrap(&[KEY_HANDLE_VERSION; 20], &aaid()).is_none());
     }
@@ -268,7 +285,9 @@ mod tests {
     fn second_factor_handles_carry_no_identity() {
         let mut rng = ChaCha20Rng::seed_from_u64(2);
         let wrapper = KeyWrapper::generate(&mut rng);
-        let handle = wrapper.wrap(&raw(&mut rng, None, None), &aaid(), &mut rng).unwrap();
+        let handle = wrapper
+            .wrap(&raw(&mut rng, None, None), &aaid(), &mut rng)
+            .unwrap();
         let back = wrapper.unwrap(&handle, &aaid()).unwrap();
         assert!(back.key_id.is_none() && back.username.is_none());
         // 1 + 12 + (1 + 32 + 32 + 1 + 1) + 16: long enough to be a KeyID (at least 32 bytes).

@@ -168,7 +168,7 @@ mod user;
 pub use fault::{Fault, KrdMember, Operation, Requirements, SignedDataMember};
 
 #[cfg(feature = "alloc")]
-pub use authenticator::{Authenticator, CommandHandler, MAX_GLOBAL_COUNTER_STEP, MAX_KEY_HANDLES};
+pub use authenticator::{Authenticator, MAX_GLOBAL_COUNTER_STEP, MAX_KEY_HANDLES};
 #[cfg(feature = "alloc")]
 pub use cert::{AttestationCredentials, TEST_CA_NAME, TestCa};
 #[cfg(feature = "alloc")]

@@ -111,7 +111,10 @@ impl PngDescriptor {
 
     /// The palette as `TAG_TC_DISPLAY_PNG_CHARACTERISTICS` encodes it.
     pub(crate) fn encoded_palette(&self) -> Vec<u8> {
-        self.palette.iter().flat_map(RgbPaletteEntry::to_bytes).collect()
+        self.palette
+            .iter()
+            .flat_map(RgbPaletteEntry::to_bytes)
+            .collect()
     }
 }
 

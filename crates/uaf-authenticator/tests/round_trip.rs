@@ -1,6 +1,12 @@
 //! GetInfo, Register, Sign and Deregister round trips for every algorithm × key encoding ×
 //! attestation type, checked as a relying party checks them (uaf-proto parsing, uaf-crypto
 //! signatures and chains), and the metadata statement parsed by uaf-metadata.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // helpers outside #[test]
 
 mod common;
 
@@ -46,7 +52,11 @@ fn every_algorithm_encoding_and_attestation_registers_signs_and_deregisters() {
                 check_registration(&profile, &roots, &reg.assertion, &default_fch());
                 assert_eq!(reg.sign_counter, 0, "{what}");
                 assert_eq!(reg.key_id.len(), 32, "{what}");
-                assert_eq!(reg.key_handle.is_some(), storage == KeyStorage::Wrapped, "{what}");
+                assert_eq!(
+                    reg.key_handle.is_some(),
+                    storage == KeyStorage::Wrapped,
+                    "{what}"
+                );
 
                 for expected in 1..=2 {
                     let fch = fch(&format!("fcParams {expected}"));
@@ -83,17 +93,14 @@ fn metadata_statement_matches_the_authenticator() {
                 .user_verification(UserVerify::PASSCODE | UserVerify::FINGERPRINT)
                 .build()
                 .unwrap();
-            let phone = phone(profile.clone(), 900 + i as u64);
+            let phone = phone(profile.clone(), 900 + u64::try_from(i).unwrap());
             let json = phone.metadata_statement();
             let statement = MetadataStatement::from_json(&json).unwrap();
             assert_eq!(statement.aaid(), profile.aaid());
             assert_eq!(statement.authenticator_version(), 7);
             assert_eq!(statement.authentication_algorithms(), [alg]);
             assert_eq!(statement.public_key_alg_and_encodings(), [enc]);
-            assert_eq!(
-                statement.attestation_types(),
-                [profile.attestation_type()]
-            );
+            assert_eq!(statement.attestation_types(), [profile.attestation_type()]);
             assert!(statement.supports_assertion_scheme("UAFV1TLV"));
             let uv: Vec<u32> = statement
                 .user_verification_details()
@@ -103,7 +110,10 @@ fn metadata_statement_matches_the_authenticator() {
             assert_eq!(uv, [0x02, 0x04]); // registry order
             let roots = statement.attestation_root_certificates();
             assert_eq!(roots.len(), phone.attestation_roots().len());
-            assert_eq!(roots.len(), usize::from(profile.attestation_type() == AttestationType::BasicFull));
+            assert_eq!(
+                roots.len(),
+                usize::from(profile.attestation_type() == AttestationType::BasicFull)
+            );
             for (a, b) in roots.iter().zip(phone.attestation_roots()) {
                 assert_eq!(a.as_slice(), b.as_slice());
             }
@@ -117,7 +127,11 @@ fn png_display_metadata_and_get_info() {
     let png = PngDescriptor {
         palette: vec![
             RgbPaletteEntry { r: 200, g: 0, b: 0 },
-            RgbPaletteEntry { r: 216, g: 216, b: 216 },
+            RgbPaletteEntry {
+                r: 216,
+                g: 216,
+                b: 216,
+            },
         ],
         bit_depth: 1,
         color_type: 3,
@@ -125,7 +139,10 @@ fn png_display_metadata_and_get_info() {
     };
     let profile = Profile::builder(aaid("FFFF#FC02"))
         .algorithm(AlgSign::Secp256r1EcdsaSha256Raw, AlgKey::EccX962Der)
-        .transaction_display(TransactionDisplay::Png(vec![png, PngDescriptor::rgba(300, 500)]))
+        .transaction_display(TransactionDisplay::Png(vec![
+            png,
+            PngDescriptor::rgba(300, 500),
+        ]))
         .tc_display(TcDisplay::ANY | TcDisplay::PRIVILEGED_SOFTWARE)
         .build()
         .unwrap();
@@ -134,14 +151,24 @@ fn png_display_metadata_and_get_info() {
     let statement = MetadataStatement::from_json(&phone.metadata_statement()).unwrap();
     let pngs = statement.tc_display_png_characteristics();
     assert_eq!(pngs.len(), 2);
-    assert_eq!((pngs[0].width, pngs[0].height, pngs[0].color_type), (200, 400, 3));
+    assert_eq!(
+        (pngs[0].width, pngs[0].height, pngs[0].color_type),
+        (200, 400, 3)
+    );
     assert_eq!(pngs[0].plte.len(), 2);
     assert_eq!(pngs[0].plte[1].g, 216);
     assert_eq!((pngs[1].width, pngs[1].bit_depth), (300, 8));
     assert_eq!(statement.tc_display(), TcDisplay(0x0003));
     assert_eq!(statement.tc_display_content_type(), Some("image/png"));
 
-    let response = phone.process(&TAG_UAFV1_GETINFO_CMD.to_le_bytes().iter().chain(&[0, 0]).copied().collect::<Vec<u8>>());
+    let response = phone.process(
+        &TAG_UAFV1_GETINFO_CMD
+            .to_le_bytes()
+            .iter()
+            .chain(&[0, 0])
+            .copied()
+            .collect::<Vec<u8>>(),
+    );
     let info = GetInfoResponse::parse(&response).unwrap();
     assert_eq!(info.status, CmdStatus::Ok);
     assert_eq!(info.api_version, Some(API_VERSION));
@@ -178,9 +205,15 @@ fn get_info_describes_the_profile() {
         a.attestation_types.iter().collect::<Vec<_>>(),
         [AttestationType::BasicSurrogate]
     );
-    assert_eq!(a.metadata.authentication_alg, AlgSign::Secp256k1EcdsaSha256Der);
+    assert_eq!(
+        a.metadata.authentication_alg,
+        AlgSign::Secp256k1EcdsaSha256Der
+    );
     assert_eq!(a.metadata.user_verification, UserVerify::FINGERPRINT);
-    assert_eq!(a.metadata.max_key_handles, uaf_authenticator::MAX_KEY_HANDLES);
+    assert_eq!(
+        a.metadata.max_key_handles,
+        uaf_authenticator::MAX_KEY_HANDLES
+    );
     assert!(a.metadata.tc_display.is_empty());
     assert_eq!(a.tc_display_content_type, None);
     // An approving user with a PIN only: FINGERPRINT profiles still see someone enrolled.
@@ -245,7 +278,9 @@ fn caller_provided_credentials_are_used_as_given() {
     let parsed = uaf_proto::assertion::RegAssertion::parse(&reg.assertion).unwrap();
     let leaf = leaf_key(&parsed, issued.roots());
     let sig = parsed.attestation.signature().unwrap();
-    assert!(uaf_crypto::verify(AlgSign::Secp256k1EcdsaSha256Raw, &leaf, parsed.krd.raw, sig).is_err());
+    assert!(
+        uaf_crypto::verify(AlgSign::Secp256k1EcdsaSha256Raw, &leaf, parsed.krd.raw, sig).is_err()
+    );
     assert!(
         uaf_crypto::verify(
             AlgSign::Secp256k1EcdsaSha256Raw,
@@ -320,7 +355,10 @@ fn counters_per_key_global_and_none() {
         steps.push(now - last);
         last = now;
     }
-    assert!(steps.iter().any(|s| *s != steps[0]), "increments vary: {steps:?}");
+    assert!(
+        steps.iter().any(|s| *s != steps[0]),
+        "increments vary: {steps:?}"
+    );
     let g2 = register(&mut phone_b, "b");
     assert_eq!(g2.sign_counter, last);
     assert!(c(&mut phone_b, &g2, &global) > last);
@@ -334,7 +372,9 @@ fn counters_per_key_global_and_none() {
     let n1 = register(&mut phone_c, "a");
     assert_eq!(c(&mut phone_c, &n1, &none), 0);
     assert_eq!(c(&mut phone_c, &n1, &none), 0);
-    let krd = uaf_proto::assertion::RegAssertion::parse(&n1.assertion).unwrap().krd;
+    let krd = uaf_proto::assertion::RegAssertion::parse(&n1.assertion)
+        .unwrap()
+        .krd;
     assert_eq!((krd.sign_counter, krd.reg_counter), (0, 0));
 }
 
@@ -382,16 +422,52 @@ fn first_factor_internal_storage_offers_accounts_then_signs_the_chosen_one() {
     let accounts: Vec<(&str, &[u8])> = list.iter().map(|u| (u.username, u.key_handle)).collect();
     assert_eq!(
         accounts,
-        [("alice", alice.key_id.as_slice()), ("bob", bob.key_id.as_slice())]
+        [
+            ("alice", alice.key_id.as_slice()),
+            ("bob", bob.key_id.as_slice())
+        ]
     );
     // The ASM picks bob.
     let (status, assertion) = sign_raw(
         &mut phone,
-        &sign_cmd(&[bob.key_id.clone()], None, &default_fch()),
+        &sign_cmd(core::slice::from_ref(&bob.key_id), None, &default_fch()),
     );
     assert_eq!(status, CmdStatus::Ok);
     check_authentication(&profile, &bob, &assertion.unwrap(), &default_fch(), None);
     // Another token sees no key at all.
     let cmd = sign_cmd_with(&[], None, &default_fch(), b"another ASM", Some(APP_ID));
     assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::AccessDenied);
+}
+
+#[test]
+fn output_is_the_canonical_uaf_proto_encoding() {
+    use uaf_proto::assertion::{AuthAssertion, RegAssertion, encode_reg_assertion};
+    for (i, (alg, enc)) in algorithms().into_iter().enumerate() {
+        for attestation in attestations() {
+            let profile = Profile::builder(aaid("FFFF#FC01"))
+                .algorithm(alg, enc)
+                .attestation(attestation)
+                .transaction_display(TransactionDisplay::Text)
+                .build()
+                .unwrap();
+            let mut phone = phone(profile, 300 + u64::try_from(i).unwrap());
+            let reg = register(&mut phone, "alice");
+            let parsed = RegAssertion::parse(&reg.assertion).unwrap();
+            assert_eq!(parsed.krd.to_builder().encode().unwrap(), parsed.krd.raw);
+            assert_eq!(
+                encode_reg_assertion(parsed.krd.raw, &parsed.attestation, parsed.extensions)
+                    .unwrap(),
+                reg.assertion
+            );
+            for transaction in [None, Some(&b"Pay 1 EUR"[..])] {
+                let bytes = authenticate(&mut phone, &reg, transaction);
+                let auth = AuthAssertion::parse(&bytes).unwrap();
+                assert_eq!(
+                    auth.signed_data.to_builder().encode().unwrap(),
+                    auth.signed_data.raw
+                );
+                assert_eq!(auth.encode().unwrap(), bytes);
+            }
+        }
+    }
 }

@@ -131,15 +131,14 @@ impl Registered {
 /// Sends Register and returns the response's pieces (status must be OK). The KeyID and key
 /// are read from the assertion without validating it (faults may be armed).
 pub fn register_raw(phone: &mut Phone, username: &str) -> (Vec<u8>, Option<Vec<u8>>) {
-    let cmd = register_cmd(
-        username,
-        phone.profile().attestation_type(),
-        &default_fch(),
-    );
+    let cmd = register_cmd(username, phone.profile().attestation_type(), &default_fch());
     let response = phone.process(&cmd);
     let r = RegisterResponse::parse(&response).unwrap();
     assert_eq!(r.status, CmdStatus::Ok);
-    (r.assertion.unwrap().to_vec(), r.key_handle.map(<[u8]>::to_vec))
+    (
+        r.assertion.unwrap().to_vec(),
+        r.key_handle.map(<[u8]>::to_vec),
+    )
 }
 
 /// Registers and checks the assertion parses.
