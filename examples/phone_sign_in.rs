@@ -1,0 +1,339 @@
+//! "Sign in with your phone, not your password" — the whole story in one process.
+//!
+//! A relying party (`uaf-rp` with in-memory stores) and a phone (`uaf-client` driving the
+//! simulated `uaf-authenticator` through real UAF command TLVs) talk UAF 1.1 messages:
+//!
+//! 1. the phone is set up with a PIN;
+//! 2. the account enables phone sign-in (registration; basic full attestation checked against
+//!    the authenticator's metadata);
+//! 3. "Use an app instead": the sign-in request carries a transaction whose text holds the
+//!    number the web page shows; the phone shows it, the user confirms and unlocks with the
+//!    PIN; the RP verifies and reports how the user was verified;
+//! 4. a wrong PIN is refused on the phone;
+//! 5. a replayed response is rejected;
+//! 6. a cloned key (a copy that reports an older sign counter) is detected;
+//! 7. the phone is removed (deregistration) and a later sign-in with it fails.
+//!
+//! Run: `cargo run --example phone_sign_in`. It exits with status 1 if any step does not
+//! behave as stated.
+#![allow(clippy::print_stdout, reason = "an example that tells a story")]
+
+use std::process::ExitCode;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng as _, SeedableRng};
+use uaf::authenticator::{
+    Authenticator, Fault, Profile, ScriptedUser, TransactionDisplay, UserAction,
+};
+use uaf::client::{AuthenticatorOptions, Client, ClientConfig, ClientOutcome, ClientRequest};
+use uaf::metadata::{MetadataEntry, MetadataIndex};
+use uaf::proto::id::Aaid;
+use uaf::proto::message::Transaction;
+use uaf::rp::store::{CredentialStore, MemoryCredentialStore, MemoryPendingStore};
+use uaf::rp::{
+    DeregistrationTarget, ErrorKind, PendingAuthentication, PendingRegistration, RelyingParty,
+    RelyingPartyBuilder, SecurityEvent, Service, StatusCodeMode,
+};
+
+const APP_ID: &str = "https://login.example.com/uaf/facets.json";
+const PAGE: &str = "https://login.example.com";
+const PIN: &str = "2468";
+const NOW: u64 = 1_800_000_000;
+
+type Phone = Authenticator<ChaCha20Rng, ScriptedUser>;
+type Rp = Service<
+    MetadataIndex,
+    MemoryCredentialStore,
+    MemoryPendingStore<PendingRegistration>,
+    MemoryPendingStore<PendingAuthentication>,
+>;
+
+/// Counts the steps that did not behave as stated.
+struct Story {
+    failures: u32,
+}
+
+impl Story {
+    fn check(&mut self, ok: bool, what: &str) {
+        if ok {
+            println!("   ✓ {what}");
+        } else {
+            println!("   ✗ NOT AS EXPECTED: {what}");
+            self.failures += 1;
+        }
+    }
+}
+
+/// The phone answers a UAF request message; returns the response message text, or the client
+/// error in words.
+fn phone_answers(client: &mut Client<Phone>, request: &str) -> Result<String, String> {
+    match client.process(&ClientRequest::new(request, PAGE)) {
+        Ok(ClientOutcome::Registration(r)) | Ok(ClientOutcome::Authentication(r)) => Ok(r.message),
+        Ok(other) => Err(format!("unexpected outcome {other:?}")),
+        Err(e) => Err(format!("{e} ({})", e.code())),
+    }
+}
+
+fn main() -> ExitCode {
+    if run() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Tells the story; returns how many steps did not behave as stated (a test runs it too).
+pub fn run() -> u32 {
+    let mut story = Story { failures: 0 };
+    let mut rng = ChaCha20Rng::seed_from_u64(2026);
+
+    println!("1. The phone is set up: an authenticator protected by the PIN {PIN}.");
+    let profile =
+        match Profile::builder(Aaid::parse("F1D0#0A01").unwrap_or_else(|_| unreachable!()))
+            .description("Example phone (simulated)")
+            .transaction_display(TransactionDisplay::Text)
+            .build()
+        {
+            Ok(p) => p,
+            Err(e) => {
+                println!("   ✗ cannot build the phone profile: {e}");
+                return 1;
+            }
+        };
+    let phone = match Authenticator::new(
+        profile,
+        ChaCha20Rng::seed_from_u64(1),
+        ScriptedUser::approving(PIN),
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            println!("   ✗ cannot make the phone: {e}");
+            return 1;
+        }
+    };
+    // The relying party trusts this authenticator model through its metadata statement.
+    let mut metadata = MetadataIndex::new();
+    let entry = MetadataEntry::from_json(&phone.metadata_statement());
+    story.check(
+        entry.is_ok(),
+        "the RP loads the authenticator model's metadata statement",
+    );
+    if let Ok(entry) = entry {
+        story.check(
+            metadata.insert(entry).is_ok(),
+            "and indexes it by AAID F1D0#0A01",
+        );
+    }
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<SecurityEvent>::new()));
+    let config = match RelyingPartyBuilder::new(APP_ID).build() {
+        Ok(c) => c,
+        Err(e) => {
+            println!("   ✗ RP configuration: {e}");
+            return 1;
+        }
+    };
+    let rp: Rp = Service::new(
+        RelyingParty::new(config, metadata)
+            .with_event_sink(Box::new(std::sync::Arc::clone(&events))),
+        MemoryCredentialStore::new(),
+        MemoryPendingStore::new(),
+        MemoryPendingStore::new(),
+    );
+    let mut client = Client::new(ClientConfig::default(), &mut rng);
+    client.add_authenticator(phone, AuthenticatorOptions::with_version(1));
+
+    println!("\n2. Alice enables phone sign-in for her account (registration).");
+    let request = rp.begin_registration("alice", NOW, &mut rng);
+    story.check(
+        request.is_ok(),
+        "the RP issues a registration request with a fresh 32-byte challenge",
+    );
+    let response = request
+        .map_err(|e| e.to_string())
+        .and_then(|r| phone_answers(&mut client, &r));
+    story.check(
+        response.is_ok(),
+        "the phone asks for the PIN, makes a key pair for this account and answers",
+    );
+    match response.map(|r| rp.complete_registration(&r, NOW)) {
+        Ok(Ok(out)) => {
+            let k = &out.registered[0];
+            println!(
+                "   the RP stored key {} of {} ({:?} attestation, {})",
+                k.registration.key_id,
+                k.registration.aaid,
+                k.registration.attestation_type,
+                k.registration.sign_alg
+            );
+            story.check(
+                k.registration.attestation_type == uaf::proto::registry::AttestationType::BasicFull,
+                "basic full attestation: the certificate chain and the signature check out against the metadata's root",
+            );
+        }
+        Ok(Err(e)) => story.check(false, &format!("the RP accepts the registration: {e}")),
+        Err(e) => story.check(false, &format!("the phone answered: {e}")),
+    }
+
+    println!("\n3. On the sign-in page Alice picks \"Use an app instead\".");
+    let number = rng.next_u32() % 90 + 10;
+    println!("   the page shows the number {number}; the phone gets a notification");
+    let text = format!("Sign in to login.example.com? The page shows the number {number}.");
+    let transaction = match Transaction::text(&text) {
+        Ok(t) => vec![t],
+        Err(e) => {
+            story.check(false, &format!("transaction text: {e}"));
+            Vec::new()
+        }
+    };
+    let mut last_response = String::new();
+    match rp
+        .begin_authentication(Some("alice"), transaction, NOW + 60, &mut rng)
+        .map_err(|e| e.to_string())
+        .and_then(|r| phone_answers(&mut client, &r))
+    {
+        Ok(resp) => {
+            let shown = client
+                .authenticator(0)
+                .and_then(|p| {
+                    p.user()
+                        .shown_transactions()
+                        .last()
+                        .map(|t| t.content.clone())
+                })
+                .unwrap_or_default();
+            story.check(
+                shown == text.as_bytes(),
+                &format!("the phone showed: \"{text}\""),
+            );
+            story.check(
+                true,
+                "Alice compared the number, approved, and unlocked with her PIN",
+            );
+            last_response = resp.clone();
+            match rp.complete_authentication(&resp, NOW + 70) {
+                Ok(out) => {
+                    let k = &out.keys[0];
+                    println!(
+                        "   the RP verified the signature of {} (user verified by {}), counter {:?}",
+                        k.registration.aaid, k.user_verification, k.counter
+                    );
+                    story.check(
+                        k.transaction_confirmed == Some(0),
+                        "the RP checked the confirmed text's hash",
+                    );
+                    story.check(
+                        out.username() == Some("alice"),
+                        "Alice is signed in: one approval, two factors (the phone, and the PIN that unlocked it)",
+                    );
+                }
+                Err(e) => story.check(false, &format!("the RP accepts the sign-in: {e}")),
+            }
+        }
+        Err(e) => story.check(false, &format!("sign-in request answered: {e}")),
+    }
+
+    println!("\n4. Someone else picks up the phone and types a wrong PIN.");
+    if let Some(p) = client.authenticator_mut(0) {
+        p.user_mut().push(UserAction::EnterPin("0000".into()));
+    }
+    match rp
+        .begin_authentication(Some("alice"), Vec::new(), NOW + 120, &mut rng)
+        .map_err(|e| e.to_string())
+        .map(|r| phone_answers(&mut client, &r))
+    {
+        Ok(Err(e)) => story.check(
+            true,
+            &format!("the phone refuses: {e}; nothing is sent to the RP"),
+        ),
+        Ok(Ok(_)) => story.check(false, "the phone refuses a wrong PIN"),
+        Err(e) => story.check(false, &format!("sign-in request: {e}")),
+    }
+
+    println!("\n5. An attacker who captured the earlier response sends it again.");
+    match rp.complete_authentication(&last_response, NOW + 130) {
+        Err(e) => story.check(
+            matches!(e.kind, ErrorKind::ChallengeUnknown),
+            &format!(
+                "the RP rejects the replay with {} ({e})",
+                e.status(StatusCodeMode::Specific)
+            ),
+        ),
+        Ok(_) => story.check(false, "the RP rejects a replayed response"),
+    }
+
+    println!(
+        "\n6. A copy of the phone's key, made before the last sign-in, is used (a cloned key)."
+    );
+    if let Some(p) = client.authenticator_mut(0) {
+        story.check(
+            p.arm(Fault::CounterRollback).is_ok(),
+            "the copy reports an older sign counter",
+        );
+    }
+    match rp
+        .begin_authentication(Some("alice"), Vec::new(), NOW + 200, &mut rng)
+        .map_err(|e| e.to_string())
+        .and_then(|r| phone_answers(&mut client, &r))
+        .map(|resp| rp.complete_authentication(&resp, NOW + 210))
+    {
+        Ok(Err(e)) => {
+            story.check(
+                e.decisive_step() == uaf::rp::step::StepId::AuthCounter,
+                &format!("the RP refuses it: {e}"),
+            );
+            let alarm = events
+                .lock()
+                .map(|v| {
+                    v.iter()
+                        .any(|ev| matches!(ev, SecurityEvent::CounterRegressed { .. }))
+                })
+                .unwrap_or(false);
+            story.check(
+                alarm,
+                "and raises a security event: the key may have been cloned",
+            );
+        }
+        Ok(Ok(_)) => story.check(false, "the RP detects the cloned key"),
+        Err(e) => story.check(false, &format!("cloned-key sign-in: {e}")),
+    }
+
+    println!("\n7. Alice removes the phone from her account (deregistration).");
+    match rp.deregister("alice", &DeregistrationTarget::All) {
+        Ok(dereg) => {
+            let removed = match client.process(&ClientRequest::new(&dereg, PAGE)) {
+                Ok(ClientOutcome::Deregistration(report)) => report.removed.len(),
+                _ => 0,
+            };
+            story.check(
+                removed == 1,
+                "the RP deleted the key and the phone deleted its copy",
+            );
+        }
+        Err(e) => story.check(false, &format!("deregistration: {e}")),
+    }
+    let left = rp
+        .credentials()
+        .list_by_user("alice")
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    story.check(left == 0, "no phone is registered for Alice any more");
+    match rp
+        .begin_authentication(None, Vec::new(), NOW + 300, &mut rng)
+        .map(|r| phone_answers(&mut client, &r))
+    {
+        Ok(Err(e)) => story.check(true, &format!("a later sign-in with the phone fails: {e}")),
+        Ok(Ok(resp)) => story.check(
+            rp.complete_authentication(&resp, NOW + 310).is_err(),
+            "a later sign-in with the phone fails",
+        ),
+        Err(e) => story.check(true, &format!("a later sign-in with the phone fails: {e}")),
+    }
+    println!("   Alice falls back to her password and other security info.");
+
+    if story.failures == 0 {
+        println!("\nEverything behaved as stated.");
+    } else {
+        println!("\n{} step(s) did not behave as stated.", story.failures);
+    }
+    story.failures
+}
