@@ -92,7 +92,9 @@ impl fmt::Display for Base64Error {
             Base64Error::TrailingBits => {
                 f.write_str("base64url value is not canonical (non-zero trailing bits)")
             }
-            Base64Error::OutputTooSmall => f.write_str("output buffer too small for the decoded value"),
+            Base64Error::OutputTooSmall => {
+                f.write_str("output buffer too small for the decoded value")
+            }
         }
     }
 }
@@ -216,7 +218,9 @@ pub fn encode(bytes: &[u8]) -> alloc::string::String {
 /// [`Base64Error`] if `text` is not standard base64.
 #[cfg(feature = "alloc")]
 pub fn decode_standard(text: &str) -> Result<alloc::vec::Vec<u8>, Base64Error> {
-    STANDARD_PADDED.decode(text.as_bytes()).map_err(map_decode_error)
+    STANDARD_PADDED
+        .decode(text.as_bytes())
+        .map_err(map_decode_error)
 }
 
 /// Encodes `bytes` as padded standard base64 (certificates in metadata statements).
@@ -232,40 +236,72 @@ mod tests {
 
     #[test]
     fn strict_accepts_canonical_unpadded() {
-        assert_eq!(Base64Policy::Strict.decode("AQID-_8").unwrap(), [1, 2, 3, 0xfb, 0xff]);
+        assert_eq!(
+            Base64Policy::Strict.decode("AQID-_8").unwrap(),
+            [1, 2, 3, 0xfb, 0xff]
+        );
         assert!(Base64Policy::Strict.decode("").unwrap().is_empty());
         assert_eq!(encode(&[1, 2, 3, 0xfb, 0xff]), "AQID-_8");
     }
 
     #[test]
     fn strict_rejects_padding_standard_alphabet_whitespace_and_trailing_bits() {
-        assert_eq!(Base64Policy::Strict.decode("AQI="), Err(Base64Error::Padding));
-        assert_eq!(Base64Policy::Strict.decode("AQ=="), Err(Base64Error::Padding));
+        assert_eq!(
+            Base64Policy::Strict.decode("AQI="),
+            Err(Base64Error::Padding)
+        );
+        assert_eq!(
+            Base64Policy::Strict.decode("AQ=="),
+            Err(Base64Error::Padding)
+        );
         assert_eq!(
             Base64Policy::Strict.decode("+/8"),
-            Err(Base64Error::InvalidByte { offset: 0, byte: b'+' })
+            Err(Base64Error::InvalidByte {
+                offset: 0,
+                byte: b'+'
+            })
         );
         assert_eq!(
             Base64Policy::Strict.decode("AQ\nID"),
-            Err(Base64Error::InvalidByte { offset: 2, byte: b'\n' })
+            Err(Base64Error::InvalidByte {
+                offset: 2,
+                byte: b'\n'
+            })
         );
         // "AR" decodes to 0x01 with non-zero trailing bits.
-        assert_eq!(Base64Policy::Strict.decode("AR"), Err(Base64Error::TrailingBits));
-        assert_eq!(Base64Policy::Strict.decode("A"), Err(Base64Error::InvalidLength));
+        assert_eq!(
+            Base64Policy::Strict.decode("AR"),
+            Err(Base64Error::TrailingBits)
+        );
+        assert_eq!(
+            Base64Policy::Strict.decode("A"),
+            Err(Base64Error::InvalidLength)
+        );
     }
 
     #[test]
     fn lenient_accepts_android_style() {
         let android = "AQID+/8=\r\n";
-        assert_eq!(Base64Policy::Lenient.decode(android).unwrap(), [1, 2, 3, 0xfb, 0xff]);
-        assert_eq!(Base64Policy::Lenient.decode("AQID-_8").unwrap(), [1, 2, 3, 0xfb, 0xff]);
+        assert_eq!(
+            Base64Policy::Lenient.decode(android).unwrap(),
+            [1, 2, 3, 0xfb, 0xff]
+        );
+        assert_eq!(
+            Base64Policy::Lenient.decode("AQID-_8").unwrap(),
+            [1, 2, 3, 0xfb, 0xff]
+        );
         let mut out = [0u8; 8];
-        let n = Base64Policy::Lenient.decode_to_slice("AQ ID\n+/8=", &mut out).unwrap();
+        let n = Base64Policy::Lenient
+            .decode_to_slice("AQ ID\n+/8=", &mut out)
+            .unwrap();
         assert_eq!(&out[..n], &[1, 2, 3, 0xfb, 0xff]);
         assert!(Base64Policy::Lenient.decode("AQ*D").is_err());
         assert_eq!(
             Base64Policy::Lenient.decode_to_slice("AQ==AQ", &mut out),
-            Err(Base64Error::InvalidByte { offset: 4, byte: b'A' })
+            Err(Base64Error::InvalidByte {
+                offset: 4,
+                byte: b'A'
+            })
         );
     }
 
@@ -277,7 +313,10 @@ mod tests {
             Err(Base64Error::OutputTooSmall)
         );
         let mut out = [0u8; 3];
-        assert_eq!(Base64Policy::Strict.decode_to_slice("AQID", &mut out), Ok(3));
+        assert_eq!(
+            Base64Policy::Strict.decode_to_slice("AQID", &mut out),
+            Ok(3)
+        );
     }
 
     #[test]

@@ -62,7 +62,11 @@ impl Aaid {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, IdError> {
         let arr: [u8; 9] = bytes.try_into().map_err(|_| IdError::Aaid)?;
         for (i, b) in arr.iter().enumerate() {
-            let ok = if i == 4 { *b == b'#' } else { b.is_ascii_hexdigit() };
+            let ok = if i == 4 {
+                *b == b'#'
+            } else {
+                b.is_ascii_hexdigit()
+            };
             if !ok {
                 return Err(IdError::Aaid);
             }
@@ -180,7 +184,11 @@ impl KeyId {
         if (Self::MIN_LEN..=Self::MAX_LEN).contains(&bytes.len()) {
             Ok(KeyId(bytes))
         } else {
-            Err(IdError::KeyIdLength { len: bytes.len(), min: Self::MIN_LEN, max: Self::MAX_LEN })
+            Err(IdError::KeyIdLength {
+                len: bytes.len(),
+                min: Self::MIN_LEN,
+                max: Self::MAX_LEN,
+            })
         }
     }
 
@@ -194,7 +202,11 @@ impl KeyId {
         if (1..=Self::MAX_LEN).contains(&bytes.len()) {
             Ok(KeyId(bytes))
         } else {
-            Err(IdError::KeyIdLength { len: bytes.len(), min: 1, max: Self::MAX_LEN })
+            Err(IdError::KeyIdLength {
+                len: bytes.len(),
+                min: 1,
+                max: Self::MAX_LEN,
+            })
         }
     }
 
@@ -261,12 +273,25 @@ impl FacetId {
     pub fn parse(s: &str) -> Result<Self, IdError> {
         if let Some(hash) = s.strip_prefix(Self::ANDROID_PREFIX) {
             let ok = !hash.is_empty()
-                && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
-            return if ok { Ok(FacetId::Android(hash.into())) } else { Err(IdError::FacetId) };
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+            return if ok {
+                Ok(FacetId::Android(hash.into()))
+            } else {
+                Err(IdError::FacetId)
+            };
         }
         if let Some(bundle) = s.strip_prefix(Self::IOS_PREFIX) {
-            let ok = !bundle.is_empty() && !bundle.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control());
-            return if ok { Ok(FacetId::Ios(bundle.into())) } else { Err(IdError::FacetId) };
+            let ok = !bundle.is_empty()
+                && !bundle
+                    .bytes()
+                    .any(|b| b.is_ascii_whitespace() || b.is_ascii_control());
+            return if ok {
+                Ok(FacetId::Ios(bundle.into()))
+            } else {
+                Err(IdError::FacetId)
+            };
         }
         let origin = web_origin(s, false).ok_or(IdError::FacetId)?;
         Ok(FacetId::Web(origin))
@@ -278,7 +303,9 @@ impl FacetId {
     /// # Errors
     /// [`IdError::FacetId`] if `url` is not an `https` URL with a host.
     pub fn origin_of_url(url: &str) -> Result<Self, IdError> {
-        web_origin(url, true).map(FacetId::Web).ok_or(IdError::FacetId)
+        web_origin(url, true)
+            .map(FacetId::Web)
+            .ok_or(IdError::FacetId)
     }
 
     /// The host of a web facet (without port), `None` for application facets.
@@ -311,8 +338,15 @@ fn split_host_port(authority: &str) -> (&str, Option<&str>) {
     if authority.starts_with('[') {
         if let Some(end) = authority.find(']') {
             let (host, rest) = authority.split_at(end + 1);
-            return (host, rest.strip_prefix(':'));
+            if rest.is_empty() {
+                return (host, None);
+            }
+            if let Some(port) = rest.strip_prefix(':') {
+                return (host, Some(port));
+            }
         }
+        // No closing bracket, or something other than a port after it: the whole authority
+        // is returned as the host, which the host check then refuses.
         return (authority, None);
     }
     match authority.rsplit_once(':') {
@@ -340,8 +374,24 @@ fn web_origin(s: &str, allow_path: bool) -> Option<String> {
         return None;
     }
     let (host, port) = split_host_port(authority);
-    let host_ok = !host.is_empty()
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'[' | b']' | b':'));
+    // A DNS name or IPv4 address (letters, digits, `-`, `.`), or an IPv6 literal in brackets.
+    // A `:` outside brackets always starts the port, so a normalised origin parses back to
+    // itself (found by the `ids` fuzz target: `https://a:b:443` used to normalise to
+    // `https://a:b`, which did not parse).
+    let host_ok = match host.strip_prefix('[') {
+        Some(rest) => rest.strip_suffix(']').is_some_and(|ip| {
+            !ip.is_empty()
+                && ip
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'))
+        }),
+        None => {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'))
+        }
+    };
     if !host_ok {
         return None;
     }
@@ -438,7 +488,15 @@ mod tests {
 
     #[test]
     fn aaid_rejects_malformed() {
-        for bad in ["ABCD#ABC", "ABCD#ABCDE", "ABCDXABCD", "GBCD#ABCD", "ABCD#ABC ", "", "ABCD-ABCD"] {
+        for bad in [
+            "ABCD#ABC",
+            "ABCD#ABCDE",
+            "ABCDXABCD",
+            "GBCD#ABCD",
+            "ABCD#ABC ",
+            "",
+            "ABCD-ABCD",
+        ] {
             assert_eq!(Aaid::parse(bad), Err(IdError::Aaid), "{bad}");
         }
     }
@@ -450,7 +508,11 @@ mod tests {
         assert!(KeyId::new(vec![0u8; 2048]).is_ok());
         assert_eq!(
             KeyId::new(vec![0u8; 31]),
-            Err(IdError::KeyIdLength { len: 31, min: 32, max: 2048 })
+            Err(IdError::KeyIdLength {
+                len: 31,
+                min: 32,
+                max: 2048
+            })
         );
         assert!(KeyId::new(vec![0u8; 2049]).is_err());
         assert!(KeyId::from_stored(b"key-1".to_vec()).is_ok());
@@ -465,7 +527,9 @@ mod tests {
             FacetId::Web("https://example.com".into())
         );
         assert_eq!(
-            FacetId::parse("https://login.example.com:8443").unwrap().to_string(),
+            FacetId::parse("https://login.example.com:8443")
+                .unwrap()
+                .to_string(),
             "https://login.example.com:8443"
         );
         assert_eq!(
@@ -489,9 +553,54 @@ mod tests {
             assert_eq!(FacetId::parse(bad), Err(IdError::FacetId), "{bad}");
         }
         assert_eq!(
-            FacetId::origin_of_url("https://uaf.example.com/facets.json").unwrap().host(),
+            FacetId::origin_of_url("https://uaf.example.com/facets.json")
+                .unwrap()
+                .host(),
             Some("uaf.example.com")
         );
+    }
+
+    /// Regression (fuzz target `ids`): a `:` in the host outside an IPv6 literal, or anything
+    /// but a port after one, is refused, so a normalised origin always parses back to itself.
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn facet_id_hosts_with_colons() {
+        for bad in [
+            "https://UAFios:bundle-id:om:443/",
+            "https://a:b:443",
+            "https://a:b",
+            "https://[::1]x",
+            "https://[::1]x:443",
+            "https://[::1",
+            "https://[]",
+            "https://[example.com]",
+        ] {
+            assert_eq!(FacetId::parse(bad), Err(IdError::FacetId), "{bad}");
+            assert_eq!(FacetId::origin_of_url(bad), Err(IdError::FacetId), "{bad}");
+        }
+        for (good, normalised, host) in [
+            ("https://[::1]", "https://[::1]", "[::1]"),
+            ("https://[::1]:443/", "https://[::1]", "[::1]"),
+            (
+                "https://[2001:DB8::1]:8443",
+                "https://[2001:db8::1]:8443",
+                "[2001:db8::1]",
+            ),
+            (
+                "https://127.0.0.1:8443",
+                "https://127.0.0.1:8443",
+                "127.0.0.1",
+            ),
+        ] {
+            let f = FacetId::parse(good).unwrap();
+            assert_eq!(f.to_string(), normalised);
+            assert_eq!(
+                FacetId::parse(normalised),
+                Ok(f.clone()),
+                "idempotent: {good}"
+            );
+            assert_eq!(f.host(), Some(host));
+        }
     }
 
     #[cfg(feature = "alloc")]
@@ -499,9 +608,16 @@ mod tests {
     fn app_ids() {
         let a = AppId::new("https://uaf.example.com/facets.json").unwrap();
         assert!(a.is_https_url());
-        assert_eq!(a.origin(), Some(FacetId::Web("https://uaf.example.com".into())));
+        assert_eq!(
+            a.origin(),
+            Some(FacetId::Web("https://uaf.example.com".into()))
+        );
         assert!(AppId::new("").unwrap().is_empty());
-        assert!(!AppId::new("android:apk-key-hash:abc").unwrap().is_https_url());
+        assert!(
+            !AppId::new("android:apk-key-hash:abc")
+                .unwrap()
+                .is_https_url()
+        );
         assert_eq!(
             AppId::new("x".repeat(513)),
             Err(IdError::AppIdTooLong { len: 513 })

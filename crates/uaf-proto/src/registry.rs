@@ -190,17 +190,24 @@ impl AlgSign {
     pub const fn hash(self) -> Option<HashAlg> {
         use AlgSign::*;
         match self {
-            Secp256r1EcdsaSha256Raw | Secp256r1EcdsaSha256Der | RsassaPssSha256Raw
-            | RsassaPssSha256Der | Secp256k1EcdsaSha256Raw | Secp256k1EcdsaSha256Der
-            | RsaEmsaPkcs1Sha256Raw | RsaEmsaPkcs1Sha256Der | RsassaPkcsv15Sha256Raw => {
-                Some(HashAlg::Sha256)
-            }
+            Secp256r1EcdsaSha256Raw
+            | Secp256r1EcdsaSha256Der
+            | RsassaPssSha256Raw
+            | RsassaPssSha256Der
+            | Secp256k1EcdsaSha256Raw
+            | Secp256k1EcdsaSha256Der
+            | RsaEmsaPkcs1Sha256Raw
+            | RsaEmsaPkcs1Sha256Der
+            | RsassaPkcsv15Sha256Raw => Some(HashAlg::Sha256),
             Sm2Sm3Raw => Some(HashAlg::Sm3),
             RsassaPssSha384Raw | RsassaPkcsv15Sha384Raw | Secp384r1EcdsaSha384Raw => {
                 Some(HashAlg::Sha384)
             }
-            RsassaPssSha512Raw | RsassaPkcsv15Sha512Raw | Secp521r1EcdsaSha512Raw
-            | Ed25519EddsaSha512Raw | Ed448EddsaSha512Raw => Some(HashAlg::Sha512),
+            RsassaPssSha512Raw
+            | RsassaPkcsv15Sha512Raw
+            | Secp521r1EcdsaSha512Raw
+            | Ed25519EddsaSha512Raw
+            | Ed448EddsaSha512Raw => Some(HashAlg::Sha512),
             RsassaPkcsv15Sha1Raw => Some(HashAlg::Sha1),
             Unknown(_) => None,
         }
@@ -537,8 +544,14 @@ mod tests {
 
     #[test]
     fn hashes() {
-        assert_eq!(AlgSign::Secp256r1EcdsaSha256Raw.hash(), Some(HashAlg::Sha256));
-        assert_eq!(AlgSign::Secp384r1EcdsaSha384Raw.hash(), Some(HashAlg::Sha384));
+        assert_eq!(
+            AlgSign::Secp256r1EcdsaSha256Raw.hash(),
+            Some(HashAlg::Sha256)
+        );
+        assert_eq!(
+            AlgSign::Secp384r1EcdsaSha384Raw.hash(),
+            Some(HashAlg::Sha384)
+        );
         assert_eq!(AlgSign::Sm2Sm3Raw.hash(), Some(HashAlg::Sm3));
         assert_eq!(AlgSign::Unknown(99).hash(), None);
         assert_eq!(HashAlg::Sha1.output_len(), 20);
@@ -555,8 +568,14 @@ mod tests {
             alloc_free_display(uv),
             "USER_VERIFY_FINGERPRINT | USER_VERIFY_PASSCODE | 0x8000"
         );
-        assert_eq!(UserVerify::from_mds3_name("fingerprint_internal"), Some(UserVerify::FINGERPRINT));
-        assert_eq!(KeyProtection::HARDWARE | KeyProtection::TEE, KeyProtection(6));
+        assert_eq!(
+            UserVerify::from_mds3_name("fingerprint_internal"),
+            Some(UserVerify::FINGERPRINT)
+        );
+        assert_eq!(
+            KeyProtection::HARDWARE | KeyProtection::TEE,
+            KeyProtection(6)
+        );
         assert_eq!(TcDisplay(0).to_string_for_test(), "(none)");
     }
 

@@ -248,7 +248,9 @@ impl CmdStatus {
             CmdStatus::Ok => AsmStatusCode::Ok,
             CmdStatus::AccessDenied => AsmStatusCode::AccessDenied,
             CmdStatus::UserCancelled => AsmStatusCode::UserCancelled,
-            CmdStatus::CannotRenderTransactionContent => AsmStatusCode::CannotRenderTransactionContent,
+            CmdStatus::CannotRenderTransactionContent => {
+                AsmStatusCode::CannotRenderTransactionContent
+            }
             CmdStatus::KeyDisappearedPermanently => AsmStatusCode::KeyDisappearedPermanently,
             CmdStatus::UserNotResponsive => AsmStatusCode::UserNotResponsive,
             CmdStatus::InsufficientResources => AsmStatusCode::InsufficientAuthenticatorResources,
@@ -269,25 +271,49 @@ mod tests {
         for n in 0..=u16::MAX {
             assert_eq!(UafStatusCode::from_value(n).value(), n);
         }
-        assert_eq!(UafStatusCode::from_value(1498), UafStatusCode::UnacceptableContent);
-        assert_eq!(UafStatusCode::from_value(1499), UafStatusCode::Unknown(1499));
+        assert_eq!(
+            UafStatusCode::from_value(1498),
+            UafStatusCode::UnacceptableContent
+        );
+        assert_eq!(
+            UafStatusCode::from_value(1499),
+            UafStatusCode::Unknown(1499)
+        );
         assert!(UafStatusCode::Ok.is_ok());
-        assert_eq!(UafStatusCode::UnknownKeyId.spec_name(), Some("Unknown KeyID"));
+        assert_eq!(
+            UafStatusCode::UnknownKeyId.spec_name(),
+            Some("Unknown KeyID")
+        );
     }
 
     #[test]
     fn cmd_status_maps_to_asm() {
-        assert_eq!(CmdStatus::from_value(0x0F), CmdStatus::InsufficientResources);
-        assert_eq!(CmdStatus::UserCancelled.to_asm(), AsmStatusCode::UserCancelled);
+        assert_eq!(
+            CmdStatus::from_value(0x0F),
+            CmdStatus::InsufficientResources
+        );
+        assert_eq!(
+            CmdStatus::UserCancelled.to_asm(),
+            AsmStatusCode::UserCancelled
+        );
         assert_eq!(CmdStatus::ParamsInvalid.to_asm(), AsmStatusCode::Error);
         assert_eq!(CmdStatus::from_value(0x0B), CmdStatus::Unknown(0x0B));
     }
 
     #[test]
     fn client_error_codes() {
-        assert_eq!(ClientErrorCode::from_value(7), ClientErrorCode::UntrustedFacetId);
+        assert_eq!(
+            ClientErrorCode::from_value(7),
+            ClientErrorCode::UntrustedFacetId
+        );
         assert_eq!(ClientErrorCode::from_value(8), ClientErrorCode::Unknown(8));
-        assert_eq!(ClientErrorCode::from_value(0xFF), ClientErrorCode::UnknownError);
-        assert_eq!(ClientErrorCode::from_value(0xFF).spec_name(), Some("UNKNOWN"));
+        assert_eq!(
+            ClientErrorCode::from_value(0xFF),
+            ClientErrorCode::UnknownError
+        );
+        assert_eq!(
+            ClientErrorCode::from_value(0xFF).spec_name(),
+            Some("UNKNOWN")
+        );
     }
 }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the seed corpus of the fuzz targets in fuzz/corpus/<target>/ (re-runnable).
+#
+# Sources: the harness's built-in seeds (the UAF specification's example messages, the
+# simulated authenticator's registration and authentication, commands, keys, attestation
+# chains, sealed serverData, structured-mutation starts) and every file of
+# conformance-vectors/, examples/data/ and the uaf-metadata test statements, each routed to
+# the targets that read it (uaf_fuzz_harness::seeds::classify).
+#
+# Files are named by content hash: re-running adds only what is new and never deletes inputs
+# that fuzzing added. To shrink a corpus after long runs, use `fuzz/run.sh --cmin`.
+#
+# Usage: scripts/fuzz-corpus.sh [EXTRA_INPUT_DIR...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+inputs=()
+for d in conformance-vectors examples/data crates/uaf-metadata/tests/data "$@"; do
+  [ -d "$d" ] && inputs+=("$d")
+done
+# With every optional algorithm, so key seeds cover RSA, P-384, Ed25519 and secp256k1 too.
+cargo run --quiet --release -p uaf-fuzz-harness --features all-algorithms --bin fuzz-seeds -- \
+  fuzz/corpus "${inputs[@]}"
+echo "corpus: $(find fuzz/corpus -type f | wc -l) files, $(du -sh fuzz/corpus | cut -f1)"
