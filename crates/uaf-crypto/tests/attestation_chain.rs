@@ -151,12 +151,26 @@ fn ignore_expiry_accepts_an_expired_chain_and_says_so() {
 }
 
 #[test]
-fn ignore_expiry_still_rejects_not_yet_valid() {
+fn ignore_expiry_accepts_not_yet_valid_and_says_so() {
+    // "Outside the validity period" covers both ends (a device with a clock in the future).
     let c = Chain::with_leaf(params("Future Leaf", 3, (2030, 1, 1), (2035, 1, 1)));
     let options = ChainOptions::new().danger_ignore_expiry(true);
-    let err = verify_attestation_chain(&[&c.leaf, &c.inter], &[&c.root], None, NOW, &options)
-        .unwrap_err();
-    assert_eq!(err, AttestationError::CertificateNotYetValid);
+    let verified =
+        verify_attestation_chain(&[&c.leaf, &c.inter], &[&c.root], None, NOW, &options).unwrap();
+    assert!(verified.expiry_ignored());
+}
+
+#[test]
+fn ignore_expiry_still_needs_an_instant_when_the_whole_path_was_valid() {
+    // Leaf valid from 2030, intermediate expired in 2025: never valid together.
+    let mut c = Chain::with_leaf(params("Future Leaf", 3, (2030, 1, 1), (2035, 1, 1)));
+    let mut old = params("Test Intermediate", 2, (2021, 1, 1), (2025, 1, 1));
+    old.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    c.inter = issue(&old, &c.inter_key, &c.root_params, &c.root_key);
+    let options = ChainOptions::new().danger_ignore_expiry(true);
+    assert!(
+        verify_attestation_chain(&[&c.leaf, &c.inter], &[&c.root], None, NOW, &options).is_err()
+    );
 }
 
 #[test]

@@ -45,7 +45,7 @@
 //!   case-insensitively, as AAIDs do).
 //! * **Bounded work.** At most [`ChainOptions::max_chain_len`] received certificates.
 //! * **Time is an input.** The validation time is always passed in (sans-I/O).
-//!   [`ChainOptions::danger_ignore_expiry`] relaxes `notAfter` for published test chains.
+//!   [`ChainOptions::danger_ignore_expiry`] relaxes the validity period for published test chains.
 //!
 //! Revocation (CRLs) is not checked here; the metadata service's status reports cover
 //! attestation key compromise.
@@ -109,18 +109,20 @@ impl ChainOptions {
         self
     }
 
-    /// **Dangerous.** Accepts certificates whose `notAfter` has passed (the verifier's named
-    /// compatibility option `ignore-attestation-expiry`: published test chains, such as the
-    /// UAF specification's examples, have expired).
+    /// **Dangerous.** Accepts certificates outside their validity period — expired, or not yet
+    /// valid (the verifier's named compatibility option `ignore-attestation-expiry`: published
+    /// test chains, such as the UAF specification's examples, have expired; devices with a
+    /// wrong clock issue certificates valid from the future). Signatures and chaining are
+    /// still checked.
     ///
     /// Risk: an expired attestation certificate is no longer maintained by its vendor; if its
     /// key leaked after expiry, no revocation will say so, and anyone holding the key can
     /// then attest arbitrary keys as that authenticator model. Use it for tests and
     /// conformance runs, not for production registration.
     ///
-    /// How: the chain is validated at the earliest `notAfter` among the received certificates
-    /// on the path (or at the given time, if earlier), so `notBefore` is checked against that
-    /// earlier instant, a chain with no instant at which all its certificates were valid still
+    /// How: the chain is validated at the instant nearest to the given time at which every
+    /// received certificate on the path is valid (the earliest `notAfter` if the given time
+    /// is later, the latest `notBefore` if it is earlier); a chain with no such instant still
     /// fails, and [`VerifiedChain::expiry_ignored`] says whether the option changed the result.
     #[must_use]
     pub const fn danger_ignore_expiry(mut self, ignore: bool) -> Self {
@@ -333,13 +335,25 @@ pub fn verify_attestation_chain(
         .ok_or(AttestationError::NoCertificates)?;
 
     let (time, expiry_ignored) = if options.ignore_expiry {
+        // The instant inside every received certificate's validity that is nearest to the
+        // given time: the earliest `notAfter` if that time is later, the latest `notBefore`
+        // if it is earlier. With no common instant, the given time is kept (and fails).
         let earliest_expiry = path
             .iter()
             .map(ParsedCert::not_after)
             .min()
             .unwrap_or(time_unix_secs);
-        let time = earliest_expiry.min(time_unix_secs);
-        (time, time < time_unix_secs)
+        let latest_start = path
+            .iter()
+            .map(ParsedCert::not_before)
+            .max()
+            .unwrap_or(time_unix_secs);
+        let time = if latest_start > earliest_expiry {
+            time_unix_secs
+        } else {
+            time_unix_secs.clamp(latest_start, earliest_expiry)
+        };
+        (time, time != time_unix_secs)
     } else {
         (time_unix_secs, false)
     };
