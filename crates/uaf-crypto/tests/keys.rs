@@ -1,5 +1,6 @@
 //! Public keys by `ALG_KEY_*` (digest §6.2): every encoding decodes and encodes back to the
 //! same bytes, every malformation is a typed error, COSE_Key maps written by hand decode.
+#![cfg(feature = "alloc")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,5 +1,6 @@
 //! Property tests: no input makes a decoder or `verify` panic, and every key decodes back
 //! from each of its encodings.
+#![cfg(feature = "alloc")]
 #![allow(
     clippy::unwrap_used,
     reason = "test code: a failed fixture must stop the test"

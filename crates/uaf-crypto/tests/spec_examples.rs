@@ -1,6 +1,7 @@
 //! Known-answer tests from the UAF protocol specification's own example messages
 //! (v1.0 Examples 8 and 10, repeated in 1.1; digest §9.1): the signatures there verify, and
 //! every change to them is caught.
+#![cfg(feature = "alloc")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -621,3 +621,82 @@ fn errors_say_what_to_fix() {
     let e: Box<dyn core::error::Error> = Box::new(CryptoError::VerificationFailed);
     assert!(e.to_string().contains("verification failed"));
 }
+
+#[test]
+fn ec_keys_encode_without_alloc_into_a_buffer() {
+    // encode_to_slice is the allocation-free encoder: the EC encodings work in every build.
+    let (key, msg, raw, _) = p256_fixture();
+    let mut buf = [0_u8; 96];
+    let point = key
+        .encode_to_slice(AlgKey::EccX962Raw, &mut buf)
+        .unwrap()
+        .to_vec();
+    assert_eq!(Some(point.as_slice()), key.x962_point());
+    let spki = key
+        .encode_to_slice(AlgKey::EccX962Der, &mut buf)
+        .unwrap()
+        .to_vec();
+    let again = PublicKey::decode(AlgKey::EccX962Der, &spki).unwrap();
+    assert_eq!(again, key);
+    check_all(AlgSign::Secp256r1EcdsaSha256Raw, &again, &msg, &raw, Ok(()));
+    let mut short = [0_u8; 90];
+    assert_eq!(
+        key.encode_to_slice(AlgKey::EccX962Der, &mut short),
+        Err(CryptoError::BufferTooSmall { needed: 91 })
+    );
+}
+
+#[cfg(not(feature = "alloc"))]
+#[test]
+fn cose_keys_need_alloc() {
+    let (key, _, _, _) = p256_fixture();
+    assert_eq!(
+        PublicKey::decode(AlgKey::Cose, &[0xa0]),
+        Err(CryptoError::UnsupportedKeyEncoding(AlgKey::Cose))
+    );
+    assert_eq!(
+        key.encode_to_slice(AlgKey::Cose, &mut [0; 128]),
+        Err(CryptoError::UnsupportedKeyEncoding(AlgKey::Cose))
+    );
+}
+
+#[test]
+fn hash_known_answers_and_unsupported_hashes() {
+    use uaf_crypto::hash;
+    use uaf_proto::registry::HashAlg;
+    // FIPS 180-4 examples ("abc").
+    let cases = [
+        (
+            HashAlg::Sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        ),
+        (
+            HashAlg::Sha384,
+            "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed\
+             8086072ba1e7cc2358baeca134c825a7",
+        ),
+        (
+            HashAlg::Sha512,
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a\
+             2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+        ),
+    ];
+    for (alg, expected) in cases {
+        let d = hash(alg, b"abc").unwrap();
+        assert_eq!(hex::encode(d.as_bytes()), expected);
+        assert_eq!(d.len(), alg.output_len());
+        assert!(!d.is_empty());
+    }
+    for alg in [HashAlg::Sha1, HashAlg::Sm3] {
+        assert_eq!(hash(alg, b"abc"), Err(CryptoError::UnsupportedHash(alg)));
+    }
+    // The hash of each verifiable algorithm is offered.
+    for alg in [
+        AlgSign::Secp256r1EcdsaSha256Raw,
+        AlgSign::Secp384r1EcdsaSha384Raw,
+        AlgSign::Ed25519EddsaSha512Raw,
+        AlgSign::RsassaPssSha256Der,
+    ] {
+        assert!(hash(alg.hash().unwrap(), b"fcParams").is_ok());
+    }
+}
