@@ -17,6 +17,12 @@
 //! Run: `cargo run --example phone_sign_in`. It exits with status 1 if any step does not
 //! behave as stated.
 #![allow(clippy::print_stdout, reason = "an example that tells a story")]
+#![allow(
+    clippy::std_instead_of_alloc,
+    clippy::std_instead_of_core,
+    clippy::result_large_err,
+    reason = "an application, not a no_std library"
+)]
 
 use std::process::ExitCode;
 
@@ -156,20 +162,22 @@ pub fn run() -> u32 {
         "the phone asks for the PIN, makes a key pair for this account and answers",
     );
     match response.map(|r| rp.complete_registration(&r, NOW)) {
-        Ok(Ok(out)) => {
-            let k = &out.registered[0];
-            println!(
-                "   the RP stored key {} of {} ({:?} attestation, {})",
-                k.registration.key_id,
-                k.registration.aaid,
-                k.registration.attestation_type,
-                k.registration.sign_alg
-            );
-            story.check(
+        Ok(Ok(out)) => match out.registered.first() {
+            Some(k) => {
+                println!(
+                    "   the RP stored key {} of {} ({:?} attestation, {})",
+                    k.registration.key_id,
+                    k.registration.aaid,
+                    k.registration.attestation_type,
+                    k.registration.sign_alg
+                );
+                story.check(
                 k.registration.attestation_type == uaf::proto::registry::AttestationType::BasicFull,
                 "basic full attestation: the certificate chain and the signature check out against the metadata's root",
             );
-        }
+            }
+            None => story.check(false, "the RP registered a key"),
+        },
         Ok(Err(e)) => story.check(false, &format!("the RP accepts the registration: {e}")),
         Err(e) => story.check(false, &format!("the phone answered: {e}")),
     }
@@ -212,7 +220,10 @@ pub fn run() -> u32 {
             last_response = resp.clone();
             match rp.complete_authentication(&resp, NOW + 70) {
                 Ok(out) => {
-                    let k = &out.keys[0];
+                    let Some(k) = out.keys.first() else {
+                        story.check(false, "the RP verified a key");
+                        return story.failures + 1;
+                    };
                     println!(
                         "   the RP verified the signature of {} (user verified by {}), counter {:?}",
                         k.registration.aaid, k.user_verification, k.counter
