@@ -2,7 +2,7 @@
 //! in-memory implementations.
 //!
 //! The verifier core never calls a store: it returns what to persist (new registrations, a
-//! compare-and-swap counter update). [`crate::Verifier`]-level convenience code, and servers,
+//! compare-and-swap counter update). [`crate::Service`] (the convenience layer), and servers,
 //! apply those through these traits. The in-memory stores use a `std::sync::Mutex` under the
 //! `std` feature (thread-safe) and a `RefCell` otherwise (single-threaded no_std targets).
 

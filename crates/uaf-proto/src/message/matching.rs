@@ -297,7 +297,7 @@ fn any_of<T>(list: Option<&Vec<T>>, hit: impl FnMut(&T) -> bool) -> bool {
 
 impl MatchCriteria {
     /// Checks `authenticator` against every member of these criteria (semantics in the
-    /// [module documentation](self)).
+    /// `MatchCriteria` table of the UAF protocol, digest §2.12).
     ///
     /// # Errors
     /// The first member, in specification order, that the authenticator does not match.
@@ -521,7 +521,7 @@ impl Policy {
     }
 
     /// Evaluates the policy against the available `authenticators` (semantics in the
-    /// [module documentation](self)): the first `accepted[i]` whose criteria are each matched
+    /// `MatchCriteria` table of the UAF protocol, digest §2.12). the first `accepted[i]` whose criteria are each matched
     /// by a different authenticator not excluded by `disallowed`.
     ///
     /// # Errors
