@@ -4,8 +4,9 @@
 //! a SignedData-sized message through `uaf_crypto::Backend`; `finish_authentication/<backend>`
 //! verifies a complete authentication response (JSON, base64url, fcParams, TLV, metadata,
 //! policy, final challenge hash, signature, counter) with a stored key. The ratio of the two
-//! is the verifier's overhead (goal ≤ 1.1×). `finish_registration/surrogate` is listed for
-//! scale.
+//! is the verifier's overhead (goal ≤ 1.1×). `finish_registration/surrogate` and
+//! `finish_registration/basic_full_two_cert_path` (a certificate chain checked) are listed
+//! for scale.
 //!
 //! Run: `cargo bench -p uaf-rp --features ring,aws-lc-rs --bench verify`, then
 //! `scripts/bench-ratios.sh` prints the ratios from criterion's estimates.
@@ -92,6 +93,53 @@ fn bench(c: &mut Criterion) {
             || pending.clone(),
             |p| {
                 rp0.finish_registration(black_box(&reg_response), p, &[][..], NOW)
+                    .unwrap()
+            },
+            BatchSize::SmallInput,
+        );
+    });
+
+    // Basic full attestation from the simulated phone: the attestation certificate, issued
+    // by the test CA whose root the metadata lists (a two-certificate path), checked on the
+    // strict (rustls-webpki) path, then the attestation signature over the KRD.
+    let aaid = uaf_proto::id::Aaid::parse("FFFF#FC01").unwrap();
+    let profile = uaf_authenticator::Profile::builder(aaid)
+        .attestation(uaf_authenticator::AttestationConfig::GenerateBasicFull)
+        .build()
+        .unwrap();
+    let phone = uaf_authenticator::Authenticator::new(
+        profile,
+        rng(21),
+        uaf_authenticator::ScriptedUser::approving("1234"),
+    )
+    .unwrap();
+    let mut index = uaf_metadata::MetadataIndex::new();
+    index
+        .insert(uaf_metadata::MetadataEntry::from_json(&phone.metadata_statement()).unwrap())
+        .unwrap();
+    let full_rp = RelyingParty::new(
+        uaf_rp::RelyingPartyBuilder::new(APP_ID).build().unwrap(),
+        index,
+    );
+    let mut client = uaf_client::Client::new(uaf_client::ClientConfig::default(), &mut rng(22));
+    client.add_authenticator(phone, uaf_client::AuthenticatorOptions::with_version(1));
+    let (req, pending) = full_rp
+        .start_registration("alice", &[], NOW, &mut rng(23))
+        .unwrap();
+    let text = req.to_json();
+    let response = client
+        .process(&uaf_client::ClientRequest::new(&text, FACET))
+        .unwrap()
+        .response()
+        .cloned()
+        .unwrap()
+        .message;
+    g.bench_function("finish_registration/basic_full_two_cert_path", |b| {
+        b.iter_batched(
+            || pending.clone(),
+            |p| {
+                full_rp
+                    .finish_registration(black_box(&response), p, &[][..], NOW)
                     .unwrap()
             },
             BatchSize::SmallInput,
