@@ -8,11 +8,18 @@
 # the targets that read it (uaf_fuzz_harness::seeds::classify).
 #
 # Files are named by content hash: re-running adds only what is new and never deletes inputs
-# that fuzzing added. To shrink a corpus after long runs, use `fuzz/run.sh --cmin`.
+# that fuzzing added. Then, when cargo-fuzz and the nightly toolchain are installed, every
+# target's corpus is minimised (`fuzz/run.sh --cmin`: only inputs that add coverage stay), so
+# the committed corpus stays small; pass --no-cmin to skip that step.
 #
-# Usage: scripts/fuzz-corpus.sh [EXTRA_INPUT_DIR...]
+# Usage: scripts/fuzz-corpus.sh [--no-cmin] [EXTRA_INPUT_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cmin=1
+if [ "${1:-}" = "--no-cmin" ]; then
+  cmin=0
+  shift
+fi
 inputs=()
 for d in conformance-vectors examples/data crates/uaf-metadata/tests/data "$@"; do
   [ -d "$d" ] && inputs+=("$d")
@@ -20,4 +27,9 @@ done
 # With every optional algorithm, so key seeds cover RSA, P-384, Ed25519 and secp256k1 too.
 cargo run --quiet --release -p uaf-fuzz-harness --features all-algorithms --bin fuzz-seeds -- \
   fuzz/corpus "${inputs[@]}"
-echo "corpus: $(find fuzz/corpus -type f | wc -l) files, $(du -sh fuzz/corpus | cut -f1)"
+if [ "$cmin" = 1 ] && cargo fuzz --version >/dev/null 2>&1 && rustup run nightly rustc --version >/dev/null 2>&1; then
+  fuzz/run.sh --cmin
+elif [ "$cmin" = 1 ]; then
+  echo "cargo-fuzz or nightly missing: corpus not minimised (fuzz/run.sh --cmin installs cargo-fuzz)"
+fi
+echo "corpus: $(find fuzz/corpus -type f | wc -l) files, $(du -sb fuzz/corpus | cut -f1) bytes"

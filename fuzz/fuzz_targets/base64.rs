@@ -1,4 +1,4 @@
 #![no_main]
-//! cargo-fuzz target `base64`: see `uaf_fuzz_harness::TARGETS` and docs/fuzzing.md.
+//! cargo-fuzz target `base64` (docs/fuzzing.md): `uaf_fuzz_harness::proto::base64`.
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| (uaf_fuzz_harness::target("base64").expect("a harness target").run)(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| uaf_fuzz_harness::proto::base64(data));

@@ -10,7 +10,9 @@ use crate::data;
 
 /// Picks `list[i % len]`, or `fallback` for an empty list.
 fn pick<T: Copy>(list: &[T], i: u8, fallback: T) -> T {
-    list.get(usize::from(i) % list.len().max(1)).copied().unwrap_or(fallback)
+    list.get(usize::from(i) % list.len().max(1))
+        .copied()
+        .unwrap_or(fallback)
 }
 
 /// Splits `data` at `at` (or at its end).
@@ -29,7 +31,9 @@ fn split(data: &[u8], at: usize) -> (&[u8], &[u8]) {
 /// Invariants: a decoded key re-encodes in its own encoding and decodes back to the same key;
 /// it round-trips through COSE; `decode_for` never accepts a key `check_alg` rejects.
 pub fn public_key(data: &[u8]) {
-    let [enc_sel, alg_sel, l0, l1, rest @ ..] = data else { return };
+    let [enc_sel, alg_sel, l0, l1, rest @ ..] = data else {
+        return;
+    };
     let encoding = if *enc_sel == 0xff {
         AlgKey::from_value(u16::from(*alg_sel))
     } else {
@@ -54,7 +58,10 @@ pub fn public_key(data: &[u8]) {
         let _ = verify(alg, &key, message, signature);
     }
     if let Ok(key) = PublicKey::decode_for(alg, encoding, key_bytes) {
-        assert!(key.check_alg(alg).is_ok(), "decode_for returned a key that does not fit {alg:?}");
+        assert!(
+            key.check_alg(alg).is_ok(),
+            "decode_for returned a key that does not fit {alg:?}"
+        );
         check_key(&key, encoding, Some(alg));
         let _ = verify(alg, &key, message, signature);
         // The same message under every algorithm: only errors, never panics.
@@ -72,10 +79,18 @@ fn check_key(key: &PublicKey, encoding: AlgKey, alg: Option<AlgSign>) {
             Some(a) => PublicKey::decode_for(a, encoding, &bytes),
             None => PublicKey::decode(encoding, &bytes),
         };
-        assert_eq!(back.as_ref(), Ok(key), "{encoding:?}: decode -> encode -> decode");
+        assert_eq!(
+            back.as_ref(),
+            Ok(key),
+            "{encoding:?}: decode -> encode -> decode"
+        );
     }
     let cose = key.to_cose_key().expect("a decoded key encodes as COSE");
-    assert_eq!(PublicKey::from_cose_key(&cose).as_ref(), Ok(key), "COSE round trip");
+    assert_eq!(
+        PublicKey::from_cose_key(&cose).as_ref(),
+        Ok(key),
+        "COSE round trip"
+    );
     for e in AlgKey::KNOWN {
         let _ = key.encode(*e);
     }
@@ -86,13 +101,23 @@ fn check_key(key: &PublicKey, encoding: AlgKey, alg: Option<AlgSign>) {
 /// Invariant: a decoded key re-encodes (`to_cose_key`) to bytes that decode to the same key,
 /// and that encoding is a fixed point.
 pub fn cose_key(data: &[u8]) {
-    let Ok(key) = PublicKey::from_cose_key(data) else { return };
+    let Ok(key) = PublicKey::from_cose_key(data) else {
+        return;
+    };
     let _ = (key.key_type(), key.x962_point());
     let encoded = key.to_cose_key().expect("a decoded COSE key re-encodes");
     let back = PublicKey::from_cose_key(&encoded).expect("a re-encoded COSE key decodes");
     assert_eq!(back, key, "COSE decode -> encode -> decode");
-    assert_eq!(back.to_cose_key().ok(), Some(encoded), "COSE encoding is canonical");
-    assert_eq!(PublicKey::decode(AlgKey::Cose, data).as_ref(), Ok(&key), "decode(COSE) agrees");
+    assert_eq!(
+        back.to_cose_key().ok(),
+        Some(encoded),
+        "COSE encoding is canonical"
+    );
+    assert_eq!(
+        PublicKey::decode(AlgKey::Cose, data).as_ref(),
+        Ok(&key),
+        "decode(COSE) agrees"
+    );
 }
 
 /// Validation times the chain target picks from.
@@ -114,7 +139,9 @@ const TIMES: [u64; 3] = [
 /// Invariants: every relaxation only adds acceptances: strict ⇒ legacy, and without
 /// `danger_ignore_expiry` ⇒ with it; the strict path never reports the legacy path used.
 pub fn attestation_chain(data: &[u8]) {
-    let [flags, roots_sel, rest @ ..] = data else { return };
+    let [flags, roots_sel, rest @ ..] = data else {
+        return;
+    };
     let (time, mut rest) = match (flags >> 1) & 3 {
         3 => {
             let (t, r) = split(rest, 8);
@@ -126,7 +153,9 @@ pub fn attestation_chain(data: &[u8]) {
     };
     let mut certs: Vec<&[u8]> = Vec::new();
     while certs.len() < 10 {
-        let Some(([l0, l1], r)) = rest.split_first_chunk::<2>().map(|(h, r)| (*h, r)) else { break };
+        let Some(([l0, l1], r)) = rest.split_first_chunk::<2>().map(|(h, r)| (*h, r)) else {
+            break;
+        };
         let (c, r) = split(r, usize::from(u16::from_le_bytes([l0, l1])));
         certs.push(c);
         rest = r;
@@ -154,10 +183,18 @@ pub fn attestation_chain(data: &[u8]) {
     ] {
         let r = verify_attestation_chain(&chain, &roots, expected, time, &opts);
         if let Ok(v) = &r {
-            let _ = (v.leaf_spki_der(), v.leaf_public_key(), v.leaf_key_kind(), v.leaf_aaid());
+            let _ = (
+                v.leaf_spki_der(),
+                v.leaf_public_key(),
+                v.leaf_key_kind(),
+                v.leaf_aaid(),
+            );
             let _ = (v.anchor(), v.path_len(), v.expiry_ignored());
             if !opts.is_legacy_allowed() {
-                assert!(!v.used_legacy_path(), "{name}: the strict path used the legacy path");
+                assert!(
+                    !v.used_legacy_path(),
+                    "{name}: the strict path used the legacy path"
+                );
             }
         }
         results.push((name, r.is_ok()));
@@ -169,6 +206,9 @@ pub fn attestation_chain(data: &[u8]) {
         ("legacy", "legacy+ignore-expiry"),
         ("strict+ignore-expiry", "legacy+ignore-expiry"),
     ] {
-        assert!(!ok(narrow) || ok(wide), "{narrow} accepts a chain that {wide} rejects");
+        assert!(
+            !ok(narrow) || ok(wide),
+            "{narrow} accepts a chain that {wide} rejects"
+        );
     }
 }

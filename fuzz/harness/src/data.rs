@@ -8,20 +8,26 @@ use uaf_proto::assertion::{Attestation, RegAssertion};
 use uaf_proto::b64::Base64Policy;
 
 /// UAF protocol Example 7: a registration request (AppID, challenge, username `apa`).
-pub const SPEC_REG_REQUEST: &str = include_str!("../../../examples/data/spec-ex7-registration-request.json");
+pub const SPEC_REG_REQUEST: &str =
+    include_str!("../../../examples/data/spec-ex7-registration-request.json");
 /// Example 8: the registration response to it (basic full attestation, X.509 v1 / SHA-1).
-pub const SPEC_REG_RESPONSE: &str = include_str!("../../../examples/data/spec-ex8-registration-response.json");
+pub const SPEC_REG_RESPONSE: &str =
+    include_str!("../../../examples/data/spec-ex8-registration-response.json");
 /// Example 9: an authentication request.
-pub const SPEC_AUTH_REQUEST: &str = include_str!("../../../examples/data/spec-ex9-authentication-request.json");
+pub const SPEC_AUTH_REQUEST: &str =
+    include_str!("../../../examples/data/spec-ex9-authentication-request.json");
 /// Example 10: the authentication response, signed with the key registered in Example 8.
-pub const SPEC_AUTH_RESPONSE: &str = include_str!("../../../examples/data/spec-ex10-authentication-response.json");
+pub const SPEC_AUTH_RESPONSE: &str =
+    include_str!("../../../examples/data/spec-ex10-authentication-response.json");
 /// The UAF 1.1 deregistration example.
-pub const SPEC_DEREG_REQUEST: &str = include_str!("../../../examples/data/spec-deregistration-request.json");
+pub const SPEC_DEREG_REQUEST: &str =
+    include_str!("../../../examples/data/spec-deregistration-request.json");
 /// The FIDO conformance server API document's authentication response.
 pub const CONFORMANCE_AUTH_RESPONSE: &str =
     include_str!("../../../examples/data/conformance-api-authentication-response.json");
 /// Example 8's assertion alone (base64url TLV).
-pub const SPEC_REG_ASSERTION_B64: &str = include_str!("../../../examples/data/spec-ex8-reg-assertion.b64");
+pub const SPEC_REG_ASSERTION_B64: &str =
+    include_str!("../../../examples/data/spec-ex8-reg-assertion.b64");
 
 /// 2016-01-01T00:00:00Z: inside the validity of Example 8's attestation certificate.
 pub const SPEC_NOW: u64 = 1_451_606_400;
@@ -29,7 +35,8 @@ pub const SPEC_NOW: u64 = 1_451_606_400;
 pub const SIM_NOW: u64 = 1_893_456_000;
 
 /// The uaf-metadata test root (a self-signed P-256 certificate).
-pub const METADATA_TEST_ROOT: &[u8] = include_bytes!("../../../crates/uaf-metadata/tests/data/test-root.der");
+pub const METADATA_TEST_ROOT: &[u8] =
+    include_bytes!("../../../crates/uaf-metadata/tests/data/test-root.der");
 /// The harness test chain: root, intermediate, leaf (AAID extension `ABCD#ABCD`).
 pub const CHAIN_ROOT: &[u8] = include_bytes!("../data/root.der");
 /// The intermediate of the harness test chain.
@@ -50,7 +57,10 @@ pub fn spec_certificate() -> &'static [u8] {
         let Attestation::BasicFull { certificates, .. } = a.attestation else {
             panic!("Example 8 has basic full attestation")
         };
-        certificates.first().expect("Example 8 has a certificate").to_vec()
+        certificates
+            .first()
+            .expect("Example 8 has a certificate")
+            .to_vec()
     })
 }
 
@@ -58,7 +68,11 @@ pub fn spec_certificate() -> &'static [u8] {
 pub fn trust_anchors() -> &'static [Vec<u8>] {
     static ROOTS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     ROOTS.get_or_init(|| {
-        vec![spec_certificate().to_vec(), METADATA_TEST_ROOT.to_vec(), CHAIN_ROOT.to_vec()]
+        vec![
+            spec_certificate().to_vec(),
+            METADATA_TEST_ROOT.to_vec(),
+            CHAIN_ROOT.to_vec(),
+        ]
     })
 }
 

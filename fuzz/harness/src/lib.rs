@@ -21,6 +21,7 @@
 
 pub mod crypto;
 pub mod data;
+pub mod device;
 pub mod metadata;
 pub mod proto;
 pub mod rp;
@@ -35,6 +36,12 @@ pub struct Target {
     pub run: fn(&[u8]),
 }
 
+impl Target {
+    const fn new(name: &'static str, run: fn(&[u8])) -> Self {
+        Target { name, run }
+    }
+}
+
 impl core::fmt::Debug for Target {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.name)
@@ -43,29 +50,31 @@ impl core::fmt::Debug for Target {
 
 /// Every target, in the order `fuzz/run.sh` runs them.
 pub const TARGETS: &[Target] = &[
-    Target { name: "tlv", run: proto::tlv },
-    Target { name: "reg_assertion", run: proto::reg_assertion },
-    Target { name: "auth_assertion", run: proto::auth_assertion },
-    Target { name: "command", run: proto::command },
-    Target { name: "reg_request", run: proto::reg_request },
-    Target { name: "reg_response", run: proto::reg_response },
-    Target { name: "auth_request", run: proto::auth_request },
-    Target { name: "auth_response", run: proto::auth_response },
-    Target { name: "dereg_request", run: proto::dereg_request },
-    Target { name: "json", run: proto::json },
-    Target { name: "fc_params", run: proto::fc_params },
-    Target { name: "trusted_facets", run: proto::trusted_facets },
-    Target { name: "ids", run: proto::ids },
-    Target { name: "base64", run: proto::base64 },
-    Target { name: "metadata", run: metadata::metadata },
-    Target { name: "public_key", run: crypto::public_key },
-    Target { name: "cose_key", run: crypto::cose_key },
-    Target { name: "attestation_chain", run: crypto::attestation_chain },
-    Target { name: "rp_registration", run: rp::registration },
-    Target { name: "rp_authentication", run: rp::authentication },
-    Target { name: "rp_server_data", run: rp::server_data },
-    Target { name: "rp_registration_mutation", run: rp::registration_mutation },
-    Target { name: "rp_authentication_mutation", run: rp::authentication_mutation },
+    Target::new("tlv", proto::tlv),
+    Target::new("reg_assertion", proto::reg_assertion),
+    Target::new("auth_assertion", proto::auth_assertion),
+    Target::new("command", proto::command),
+    Target::new("reg_request", proto::reg_request),
+    Target::new("reg_response", proto::reg_response),
+    Target::new("auth_request", proto::auth_request),
+    Target::new("auth_response", proto::auth_response),
+    Target::new("dereg_request", proto::dereg_request),
+    Target::new("json", proto::json),
+    Target::new("fc_params", proto::fc_params),
+    Target::new("trusted_facets", proto::trusted_facets),
+    Target::new("ids", proto::ids),
+    Target::new("base64", proto::base64),
+    Target::new("metadata", metadata::metadata),
+    Target::new("public_key", crypto::public_key),
+    Target::new("cose_key", crypto::cose_key),
+    Target::new("attestation_chain", crypto::attestation_chain),
+    Target::new("rp_registration", rp::registration),
+    Target::new("rp_authentication", rp::authentication),
+    Target::new("rp_server_data", rp::server_data),
+    Target::new("rp_registration_mutation", rp::registration_mutation),
+    Target::new("rp_authentication_mutation", rp::authentication_mutation),
+    Target::new("authenticator", device::authenticator),
+    Target::new("client", device::client),
 ];
 
 /// The target called `name`.

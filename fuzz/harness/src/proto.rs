@@ -11,11 +11,11 @@ use uaf_proto::b64::{self, Base64Policy};
 use uaf_proto::command::{Command, GetInfoResponse, RegisterResponse, SignResponse};
 use uaf_proto::id::{Aaid, AppId, FacetId, KeyId};
 use uaf_proto::message::{
-    self, AnyMessage, AuthenticationRequest, AuthenticationResponse,
-    AuthenticatorCapabilities, AuthenticatorRegistrationAssertion, AuthenticatorSignAssertion,
-    DecodeOptions, DeregistrationRequest, FinalChallengeParams, GetUafRequest, MessageError,
-    RegistrationRequest, RegistrationResponse, ReturnUafRequest, SendUafResponse, ServerResponse,
-    TrustedFacetList, UafMessage, Version,
+    self, AnyMessage, AuthenticationRequest, AuthenticationResponse, AuthenticatorCapabilities,
+    AuthenticatorRegistrationAssertion, AuthenticatorSignAssertion, DecodeOptions,
+    DeregistrationRequest, FinalChallengeParams, GetUafRequest, MessageError, RegistrationRequest,
+    RegistrationResponse, ReturnUafRequest, SendUafResponse, ServerResponse, TrustedFacetList,
+    UafMessage, Version,
 };
 use uaf_proto::tlv::{self, TlvError, TlvReader, TlvWriter};
 
@@ -26,7 +26,10 @@ const POLICIES: [Base64Policy; 2] = [Base64Policy::Strict, Base64Policy::Lenient
 
 /// Both assertion parse modes: the spec's, and with unknown critical tags skipped.
 fn parse_modes() -> [ParseOptions; 2] {
-    [ParseOptions::STRICT, ParseOptions::new().with_unknown_critical_tags(true)]
+    [
+        ParseOptions::STRICT,
+        ParseOptions::new().with_unknown_critical_tags(true),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -46,11 +49,26 @@ fn read_tree(reader: TlvReader<'_>, input_len: usize) -> Result<Vec<Node>, TlvEr
         let item = item?;
         // The raw bytes are the header and the value, and lie inside the input.
         assert_eq!(item.raw.len(), item.value.len() + 4, "raw = header + value");
-        assert!(item.offset + item.raw.len() <= input_len, "item past the input");
-        assert_eq!(item.raw.get(4..), Some(item.value), "value is the tail of raw");
-        let _ = (item.u8_value(), item.u16_value(), item.u32_value(), item.str_value());
+        assert!(
+            item.offset + item.raw.len() <= input_len,
+            "item past the input"
+        );
+        assert_eq!(
+            item.raw.get(4..),
+            Some(item.value),
+            "value is the tail of raw"
+        );
+        let _ = (
+            item.u8_value(),
+            item.u16_value(),
+            item.u32_value(),
+            item.str_value(),
+        );
         if item.is_composite() {
-            out.push(Node::Composite(item.tag, read_tree(item.children()?, input_len)?));
+            out.push(Node::Composite(
+                item.tag,
+                read_tree(item.children()?, input_len)?,
+            ));
         } else {
             out.push(Node::Leaf(item.tag, item.value.to_vec()));
         }
@@ -94,9 +112,16 @@ pub fn tlv(data: &[u8]) {
     if let Ok(nodes) = tree {
         let mut w = TlvWriter::new();
         write_tree(&mut w, &nodes).expect("a tree that was read can be written");
-        assert_eq!(w.as_bytes(), data, "TLV decode -> encode is not the identity");
+        assert_eq!(
+            w.as_bytes(),
+            data,
+            "TLV decode -> encode is not the identity"
+        );
         let again = read_tree(TlvReader::new(w.as_bytes()), data.len()).expect("re-read");
-        assert_eq!(again, nodes, "TLV decode -> encode -> decode is not the identity");
+        assert_eq!(
+            again, nodes,
+            "TLV decode -> encode -> decode is not the identity"
+        );
     }
     // One top-level item and nothing after it.
     let mut reader = TlvReader::new(data);
@@ -104,7 +129,11 @@ pub fn tlv(data: &[u8]) {
     assert_eq!(tlv::parse_single(data).is_ok(), one, "parse_single");
     if let Some([t0, t1]) = data.first_chunk::<2>() {
         let tag = u16::from_le_bytes([*t0, *t1]);
-        assert_eq!(tlv::parse_expected(data, tag).is_ok(), one, "parse_expected");
+        assert_eq!(
+            tlv::parse_expected(data, tag).is_ok(),
+            one,
+            "parse_expected"
+        );
     }
 }
 
@@ -118,14 +147,22 @@ pub fn tlv(data: &[u8]) {
 /// re-encodes, and the re-encoding parses to the same fields and re-encodes to itself.
 pub fn reg_assertion(data: &[u8]) {
     for opts in parse_modes() {
-        let Ok(a) = RegAssertion::parse_with(data, opts) else { continue };
+        let Ok(a) = RegAssertion::parse_with(data, opts) else {
+            continue;
+        };
         assert_eq!(a.raw, data, "raw is the whole input");
         assert!(contains(data, a.krd.raw), "KRD raw lies inside the input");
         let _ = a.unknown_critical_extension(&[]);
         let _ = a.attestation.attestation_type();
-        let encoded = a.encode().expect("a parsed registration assertion re-encodes");
+        let encoded = a
+            .encode()
+            .expect("a parsed registration assertion re-encodes");
         let b = RegAssertion::parse_with(&encoded, opts).expect("re-encoded assertion parses");
-        assert_eq!(b.krd.to_builder(), a.krd.to_builder(), "KRD fields round trip");
+        assert_eq!(
+            b.krd.to_builder(),
+            a.krd.to_builder(),
+            "KRD fields round trip"
+        );
         assert_eq!(b.attestation, a.attestation, "attestation round trips");
         assert_eq!(b.extensions, a.extensions, "unsigned extensions round trip");
         assert_eq!(b.encode().ok(), Some(encoded), "encoding is canonical");
@@ -143,14 +180,28 @@ pub fn reg_assertion(data: &[u8]) {
 /// Invariants as for [`reg_assertion`], for `SignedData`.
 pub fn auth_assertion(data: &[u8]) {
     for opts in parse_modes() {
-        let Ok(a) = AuthAssertion::parse_with(data, opts) else { continue };
+        let Ok(a) = AuthAssertion::parse_with(data, opts) else {
+            continue;
+        };
         assert_eq!(a.raw, data, "raw is the whole input");
-        assert!(contains(data, a.signed_data.raw), "SignedData raw lies inside the input");
-        assert!(a.signed_data.authenticator_nonce.len() >= 8, "nonce of at least 8 bytes");
+        assert!(
+            contains(data, a.signed_data.raw),
+            "SignedData raw lies inside the input"
+        );
+        assert!(
+            a.signed_data.authenticator_nonce.len() >= 8,
+            "nonce of at least 8 bytes"
+        );
         let _ = a.unknown_critical_extension(&[]);
-        let encoded = a.encode().expect("a parsed authentication assertion re-encodes");
+        let encoded = a
+            .encode()
+            .expect("a parsed authentication assertion re-encodes");
         let b = AuthAssertion::parse_with(&encoded, opts).expect("re-encoded assertion parses");
-        assert_eq!(b.signed_data.to_builder(), a.signed_data.to_builder(), "fields round trip");
+        assert_eq!(
+            b.signed_data.to_builder(),
+            a.signed_data.to_builder(),
+            "fields round trip"
+        );
         assert_eq!(b.signature, a.signature, "signature round trips");
         assert_eq!(b.extensions, a.extensions, "unsigned extensions round trip");
         assert_eq!(b.encode().ok(), Some(encoded), "encoding is canonical");
@@ -184,7 +235,12 @@ macro_rules! tlv_round_trip {
                 let second = <$t>::parse(&encoded).unwrap_or_else(|e| {
                     panic!("{}: the re-encoding does not parse: {e}", stringify!($t))
                 });
-                assert_eq!(second, first, "{}: parse -> encode -> parse", stringify!($t));
+                assert_eq!(
+                    second,
+                    first,
+                    "{}: parse -> encode -> parse",
+                    stringify!($t)
+                );
                 assert_eq!(
                     second.encode().ok().as_deref(),
                     Some(encoded.as_slice()),
@@ -230,14 +286,23 @@ fn request_array<T: PartialEq + Debug>(
 ) {
     for policy in POLICIES {
         let opts = DecodeOptions::new().with_base64(policy);
-        let Ok(first) = parse(text, &opts) else { continue };
-        assert!(!first.is_empty(), "{name}: a request array holds at least one message");
+        let Ok(first) = parse(text, &opts) else {
+            continue;
+        };
+        assert!(
+            !first.is_empty(),
+            "{name}: a request array holds at least one message"
+        );
         for m in &first {
             let _ = check(m);
         }
         let json = to_json(&first);
-        let second = parse(&json, &opts).unwrap_or_else(|e| panic!("{name}: re-encoding does not parse: {e}\n{json}"));
-        assert_eq!(second, first, "{name}: decode -> encode -> decode is not the identity");
+        let second = parse(&json, &opts)
+            .unwrap_or_else(|e| panic!("{name}: re-encoding does not parse: {e}\n{json}"));
+        assert_eq!(
+            second, first,
+            "{name}: decode -> encode -> decode is not the identity"
+        );
         assert_eq!(to_json(&second), json, "{name}: encoding is not canonical");
     }
 }
@@ -289,11 +354,17 @@ pub fn reg_response(data: &[u8]) {
     let Some(text) = text(data) else { return };
     for policy in POLICIES {
         let opts = DecodeOptions::new().with_base64(policy);
-        let Ok(first) = RegistrationResponse::parse_array(text, &opts) else { continue };
+        let Ok(first) = RegistrationResponse::parse_array(text, &opts) else {
+            continue;
+        };
         let json = first.to_json();
-        let second = RegistrationResponse::parse_array(&json, &opts)
-            .unwrap_or_else(|e| panic!("RegistrationResponse re-encoding does not parse: {e}\n{json}"));
-        assert_eq!(second, first, "RegistrationResponse decode -> encode -> decode");
+        let second = RegistrationResponse::parse_array(&json, &opts).unwrap_or_else(|e| {
+            panic!("RegistrationResponse re-encoding does not parse: {e}\n{json}")
+        });
+        assert_eq!(
+            second, first,
+            "RegistrationResponse decode -> encode -> decode"
+        );
         let _ = first.fc_params(policy);
         for a in &first.assertions {
             if let Ok(bytes) = a.decode_assertion(policy) {
@@ -311,11 +382,17 @@ pub fn auth_response(data: &[u8]) {
     let Some(text) = text(data) else { return };
     for policy in POLICIES {
         let opts = DecodeOptions::new().with_base64(policy);
-        let Ok(first) = AuthenticationResponse::parse_array(text, &opts) else { continue };
+        let Ok(first) = AuthenticationResponse::parse_array(text, &opts) else {
+            continue;
+        };
         let json = first.to_json();
-        let second = AuthenticationResponse::parse_array(&json, &opts)
-            .unwrap_or_else(|e| panic!("AuthenticationResponse re-encoding does not parse: {e}\n{json}"));
-        assert_eq!(second, first, "AuthenticationResponse decode -> encode -> decode");
+        let second = AuthenticationResponse::parse_array(&json, &opts).unwrap_or_else(|e| {
+            panic!("AuthenticationResponse re-encoding does not parse: {e}\n{json}")
+        });
+        assert_eq!(
+            second, first,
+            "AuthenticationResponse decode -> encode -> decode"
+        );
         let _ = first.fc_params(policy);
         for a in &first.assertions {
             if let Ok(bytes) = a.decode_assertion(policy) {
@@ -329,7 +406,9 @@ pub fn auth_response(data: &[u8]) {
 /// `message::parse_any`: decode → encode → decode identity, and the operation is kept.
 fn any_message(text: &str) {
     let opts = DecodeOptions::new();
-    let Ok(first) = message::parse_any(text, &opts) else { return };
+    let Ok(first) = message::parse_any(text, &opts) else {
+        return;
+    };
     let json = first.to_json();
     let second: AnyMessage = message::parse_any(&json, &opts)
         .unwrap_or_else(|e| panic!("parse_any re-encoding does not parse: {e}\n{json}"));
@@ -348,16 +427,27 @@ pub fn json(data: &[u8]) {
         let again = serde_json::to_string(&value).expect("a JSON value serialises");
         let back = message::json::parse(&again)
             .unwrap_or_else(|e| panic!("serialised JSON does not parse: {e}\n{again}"));
-        assert_eq!(back, value, "JSON decode -> encode -> decode is not the identity");
+        assert_eq!(
+            back, value,
+            "JSON decode -> encode -> decode is not the identity"
+        );
     }
     macro_rules! envelope {
         ($t:ty) => {
             if let Ok(first) = <$t>::parse(text) {
                 let json = first.to_json();
                 let second = <$t>::parse(&json).unwrap_or_else(|e| {
-                    panic!("{}: re-encoding does not parse: {e}\n{json}", stringify!($t))
+                    panic!(
+                        "{}: re-encoding does not parse: {e}\n{json}",
+                        stringify!($t)
+                    )
                 });
-                assert_eq!(second, first, "{}: decode -> encode -> decode", stringify!($t));
+                assert_eq!(
+                    second,
+                    first,
+                    "{}: decode -> encode -> decode",
+                    stringify!($t)
+                );
             }
         };
     }
@@ -414,9 +504,15 @@ pub fn fc_params(data: &[u8]) {
 /// Invariant: decode → encode → decode is the identity.
 pub fn trusted_facets(data: &[u8]) {
     let Some(text) = text(data) else { return };
-    let Ok(list) = TrustedFacetList::parse(text) else { return };
+    let Ok(list) = TrustedFacetList::parse(text) else {
+        return;
+    };
     let json = list.to_json();
-    assert_eq!(TrustedFacetList::parse(&json), Ok(list.clone()), "trusted facets round trip");
+    assert_eq!(
+        TrustedFacetList::parse(&json),
+        Ok(list.clone()),
+        "trusted facets round trip"
+    );
     for v in [Version::V1_0, Version::V1_1, Version::new(2, 0)] {
         if let Some(f) = list.select(v) {
             let check = f.facet_ids();
@@ -439,18 +535,36 @@ pub fn ids(data: &[u8]) {
     }
     if let Ok(k) = KeyId::new(data.to_vec()) {
         assert_eq!(k.as_bytes(), data);
-        assert_eq!(b64::Base64Policy::Strict.decode(&k.to_base64url()).ok().as_deref(), Some(data));
+        assert_eq!(
+            b64::Base64Policy::Strict
+                .decode(&k.to_base64url())
+                .ok()
+                .as_deref(),
+            Some(data)
+        );
     }
     let Some(s) = text(data) else { return };
     if let Ok(f) = FacetId::parse(s) {
         let printed = f.to_string();
-        assert_eq!(FacetId::parse(&printed), Ok(f.clone()), "facet ID normalisation is idempotent");
+        assert_eq!(
+            FacetId::parse(&printed),
+            Ok(f.clone()),
+            "facet ID normalisation is idempotent"
+        );
         let _ = f.host();
     }
     if let Ok(o) = FacetId::origin_of_url(s) {
         let printed = o.to_string();
-        assert_eq!(FacetId::parse(&printed), Ok(o.clone()), "an origin is a facet ID");
-        assert_eq!(FacetId::origin_of_url(&printed), Ok(o), "an origin is its own origin");
+        assert_eq!(
+            FacetId::parse(&printed),
+            Ok(o.clone()),
+            "an origin is a facet ID"
+        );
+        assert_eq!(
+            FacetId::origin_of_url(&printed),
+            Ok(o),
+            "an origin is its own origin"
+        );
     }
     if let Ok(app) = AppId::new(s) {
         assert_eq!(app.as_str(), s);
@@ -471,19 +585,30 @@ pub fn base64(data: &[u8]) {
     let strict = Base64Policy::Strict.decode(s);
     if let Ok(bytes) = &strict {
         assert_eq!(b64::encode(bytes), s, "strict base64url is canonical");
-        assert_eq!(Base64Policy::Lenient.decode(s).as_ref(), Ok(bytes), "lenient ⊇ strict");
+        assert_eq!(
+            Base64Policy::Lenient.decode(s).as_ref(),
+            Ok(bytes),
+            "lenient ⊇ strict"
+        );
     }
     for policy in POLICIES {
         let owned = policy.decode(s);
         let mut buf = vec![0u8; s.len()];
-        let sliced = policy.decode_to_slice(s, &mut buf).map(|n| buf.get(..n).map(<[u8]>::to_vec));
+        let sliced = policy
+            .decode_to_slice(s, &mut buf)
+            .map(|n| buf.get(..n).map(<[u8]>::to_vec));
         match (&owned, sliced) {
-            (Ok(a), Ok(Some(b))) => assert_eq!(*a, b, "{policy:?}: decode and decode_to_slice differ"),
+            (Ok(a), Ok(Some(b))) => {
+                assert_eq!(*a, b, "{policy:?}: decode and decode_to_slice differ")
+            }
             (Err(_), Err(_)) => {}
             (a, b) => panic!("{policy:?}: decode {a:?} but decode_to_slice {b:?}"),
         }
     }
     if let Ok(bytes) = b64::decode_standard(s) {
-        assert_eq!(b64::decode_standard(&b64::encode_standard(&bytes)), Ok(bytes));
+        assert_eq!(
+            b64::decode_standard(&b64::encode_standard(&bytes)),
+            Ok(bytes)
+        );
     }
 }

@@ -102,7 +102,10 @@ fn statement(aaid: &str, attestation_type: u16, roots: &[&[u8]]) -> MetadataEntr
 
 /// The JSON text of [`statement`].
 fn statement_json(aaid: &str, attestation_type: u16, roots: &[&[u8]]) -> String {
-    let roots: Vec<String> = roots.iter().map(|r| format!("\"{}\"", b64::encode_standard(r))).collect();
+    let roots: Vec<String> = roots
+        .iter()
+        .map(|r| format!("\"{}\"", b64::encode_standard(r)))
+        .collect();
     format!(
         r#"{{"aaid":"{aaid}","description":"uaf-rs fuzz harness authenticator",
         "authenticatorVersion":256,"upv":[{{"major":1,"minor":0}},{{"major":1,"minor":1}}],
@@ -131,16 +134,19 @@ fn build_spec_world() -> World {
         .insert(statement("ABCD#ABCD", 15879, &[data::spec_certificate()]))
         .expect("one entry");
     let trusted = vec![String::from("com.noknok.android.sampleapp")];
-    let config = RelyingPartyBuilder::new("https://uaf-test-1.noknoktest.com:8443/SampleApp/uaf/facets")
-        .trusted_facets(trusted.clone())
-        .danger_legacy_certificates(true)
-        .build()
-        .expect("the specification world's configuration is valid");
+    let config =
+        RelyingPartyBuilder::new("https://uaf-test-1.noknoktest.com:8443/SampleApp/uaf/facets")
+            .trusted_facets(trusted.clone())
+            .danger_legacy_certificates(true)
+            .build()
+            .expect("the specification world's configuration is valid");
     let rp = RelyingParty::new(config, index);
     let now = data::SPEC_NOW;
     let issued_at = now - 10;
-    let reg = RegModel::parse(data::SPEC_REG_RESPONSE).expect("Example 8 is a registration response");
-    let auth = AuthModel::parse(data::SPEC_AUTH_RESPONSE).expect("Example 10 is an authentication response");
+    let reg =
+        RegModel::parse(data::SPEC_REG_RESPONSE).expect("Example 8 is a registration response");
+    let auth = AuthModel::parse(data::SPEC_AUTH_RESPONSE)
+        .expect("Example 10 is an authentication response");
     let outcome = rp
         .finish_registration(
             data::SPEC_REG_RESPONSE,
@@ -149,7 +155,12 @@ fn build_spec_world() -> World {
             now,
         )
         .expect("Example 8 verifies");
-    let registration = outcome.registered.first().expect("one key").registration.clone();
+    let registration = outcome
+        .registered
+        .first()
+        .expect("one key")
+        .registration
+        .clone();
     let world = World {
         rp,
         now,
@@ -178,13 +189,18 @@ const SIM_USER: &str = "alice";
 const SIM_STORED_COUNTER: u32 = 5;
 
 fn build_sim_world() -> World {
-    let uauth = SigningKey::from_private_scalar(KeyType::P256, &[0x11; 32]).expect("a valid scalar");
+    let uauth =
+        SigningKey::from_private_scalar(KeyType::P256, &[0x11; 32]).expect("a valid scalar");
     let attestation_key =
         SigningKey::from_private_scalar(KeyType::P256, &data::unhex(data::CHAIN_LEAF_SCALAR_HEX))
             .expect("the test chain's leaf scalar");
     let mut index = MetadataIndex::new();
-    index.insert(statement(SIM_FULL_AAID, 15879, &[data::CHAIN_ROOT])).expect("one entry");
-    index.insert(statement(SIM_SURROGATE_AAID, 15880, &[])).expect("another entry");
+    index
+        .insert(statement(SIM_FULL_AAID, 15879, &[data::CHAIN_ROOT]))
+        .expect("one entry");
+    index
+        .insert(statement(SIM_SURROGATE_AAID, 15880, &[]))
+        .expect("another entry");
     let trusted = vec![
         String::from("https://uaf.example.com"),
         String::from("android:apk-key-hash:Lir5oIjf552K/XN4bTul0VS3GfM"),
@@ -207,10 +223,16 @@ fn build_sim_world() -> World {
         facet_id: String::from("https://uaf.example.com"),
         channel_binding: Default::default(),
     };
-    let pub_key = uauth.public_key().encode(AlgKey::EccX962Raw).expect("a raw point");
+    let pub_key = uauth
+        .public_key()
+        .encode(AlgKey::EccX962Raw)
+        .expect("a raw point");
     let mut reg = Vec::new();
     let mut signed_krds = BTreeSet::new();
-    for (aaid, full, key_id) in [(SIM_FULL_AAID, true, [0x4b; 32]), (SIM_SURROGATE_AAID, false, [0x53; 32])] {
+    for (aaid, full, key_id) in [
+        (SIM_FULL_AAID, true, [0x4b; 32]),
+        (SIM_SURROGATE_AAID, false, [0x53; 32]),
+    ] {
         let mut m = RegModel {
             header: response_header(&reg_request.header),
             fcp: fcp(&reg_request.challenge),
@@ -231,7 +253,14 @@ fn build_sim_world() -> World {
             },
             krd_bytes: Vec::new(),
             signature: Vec::new(),
-            certificates: if full { Some(vec![data::CHAIN_LEAF.to_vec(), data::CHAIN_INTERMEDIATE.to_vec()]) } else { None },
+            certificates: if full {
+                Some(vec![
+                    data::CHAIN_LEAF.to_vec(),
+                    data::CHAIN_INTERMEDIATE.to_vec(),
+                ])
+            } else {
+                None
+            },
         };
         m.fc_text = m.fcp.to_fc_params();
         m.krd.fch = Sha256::digest(m.fc_text.as_bytes()).to_vec();
@@ -251,10 +280,20 @@ fn build_sim_world() -> World {
             now,
         )
         .expect("the sim surrogate registration verifies");
-    let mut registration = outcome.registered.first().expect("one key").registration.clone();
+    let mut registration = outcome
+        .registered
+        .first()
+        .expect("one key")
+        .registration
+        .clone();
     registration.sign_counter = SIM_STORED_COUNTER;
     let (auth_request, _) = rp
-        .start_authentication(Some((SIM_USER, &[registration.clone()])), Vec::new(), issued_at, &mut rng)
+        .start_authentication(
+            Some((SIM_USER, &[registration.clone()])),
+            Vec::new(),
+            issued_at,
+            &mut rng,
+        )
         .expect("an authentication request");
     let mut auth = AuthModel {
         header: response_header(&auth_request.header),
@@ -308,7 +347,10 @@ fn response_header(request: &OperationHeader) -> OperationHeader {
 }
 
 fn sign(key: &SigningKey, alg: AlgSign, message: &[u8]) -> Vec<u8> {
-    key.sign_deterministic(alg, message).expect("the harness key signs").as_bytes().to_vec()
+    key.sign_deterministic(alg, message)
+        .expect("the harness key signs")
+        .as_bytes()
+        .to_vec()
 }
 
 impl World {
@@ -317,7 +359,11 @@ impl World {
     }
 
     fn pending_auth(&self) -> PendingAuthentication {
-        PendingAuthentication::from_issued(self.auth_request.clone(), self.auth_username.clone(), self.issued_at)
+        PendingAuthentication::from_issued(
+            self.auth_request.clone(),
+            self.auth_username.clone(),
+            self.issued_at,
+        )
     }
 
     /// The unmutated responses verify, and pass the oracle (else the harness is wrong).
@@ -330,7 +376,10 @@ impl World {
                 .unwrap_or_else(|e| panic!("the valid registration does not verify: {e}"));
             self.check_registration(&text, &outcome, None);
         }
-        let text = self.auth.to_json().expect("the valid authentication encodes");
+        let text = self
+            .auth
+            .to_json()
+            .expect("the valid authentication encodes");
         let regs = [self.registration.clone()];
         let outcome = self
             .rp
@@ -343,8 +392,12 @@ impl World {
     /// application facets exactly.
     fn facet_trusted(&self, facet: &str) -> bool {
         let norm = |f: &str| {
-            if f.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("https://")) {
-                FacetId::origin_of_url(f).map(|o| o.to_string()).unwrap_or_else(|_| f.to_owned())
+            if f.get(..8)
+                .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+            {
+                FacetId::origin_of_url(f)
+                    .map(|o| o.to_string())
+                    .unwrap_or_else(|_| f.to_owned())
             } else {
                 f.to_owned()
             }
@@ -362,34 +415,85 @@ impl World {
         challenge: &ServerChallenge,
         what: &str,
     ) -> &'t str {
-        assert_eq!(header.upv, request_header.upv, "{what} accepted with another upv");
-        assert_eq!(header.op, request_header.op, "{what} accepted with another op");
-        assert_eq!(header.server_data, request_header.server_data, "{what} accepted with other serverData");
-        let app_id = request_header.app_id.as_ref().map(AppId::as_str).unwrap_or("");
+        assert_eq!(
+            header.upv, request_header.upv,
+            "{what} accepted with another upv"
+        );
+        assert_eq!(
+            header.op, request_header.op,
+            "{what} accepted with another op"
+        );
+        assert_eq!(
+            header.server_data, request_header.server_data,
+            "{what} accepted with other serverData"
+        );
+        let app_id = request_header
+            .app_id
+            .as_ref()
+            .map(AppId::as_str)
+            .unwrap_or("");
         if let Some(a) = &header.app_id {
-            assert_eq!(a.as_str(), app_id, "{what} accepted with another header appID");
+            assert_eq!(
+                a.as_str(),
+                app_id,
+                "{what} accepted with another header appID"
+            );
         }
         let fcp = FinalChallengeParams::from_fc_params(fc_text, Base64Policy::Strict)
-            .unwrap_or_else(|e| panic!("{what} accepted with fcParams that do not decode strictly: {e}"));
-        assert_eq!(fcp.challenge.as_bytes(), challenge.as_bytes(), "{what} accepted with another challenge");
-        assert_eq!(fcp.app_id.as_str(), app_id, "{what} accepted with another fcParams.appID");
-        assert!(self.facet_trusted(&fcp.facet_id), "{what} accepted from untrusted facet {:?}", fcp.facet_id);
+            .unwrap_or_else(|e| {
+                panic!("{what} accepted with fcParams that do not decode strictly: {e}")
+            });
+        assert_eq!(
+            fcp.challenge.as_bytes(),
+            challenge.as_bytes(),
+            "{what} accepted with another challenge"
+        );
+        assert_eq!(
+            fcp.app_id.as_str(),
+            app_id,
+            "{what} accepted with another fcParams.appID"
+        );
+        assert!(
+            self.facet_trusted(&fcp.facet_id),
+            "{what} accepted from untrusted facet {:?}",
+            fcp.facet_id
+        );
         fc_text
     }
 
     /// The oracle for an accepted registration (see the module documentation).
     /// `resigned`: a KRD the authenticator signed for this case, besides the world's own.
-    fn check_registration(&self, text: &str, outcome: &RegistrationOutcome, resigned: Option<&[u8]>) {
-        let r = RegistrationResponse::parse_array(text, &DecodeOptions::new())
-            .unwrap_or_else(|e| panic!("a registration was accepted from text that does not parse: {e}"));
-        let fc = self.check_binding(&r.header, &r.fc_params, &self.reg_request.header, &self.reg_request.challenge, "registration");
+    fn check_registration(
+        &self,
+        text: &str,
+        outcome: &RegistrationOutcome,
+        resigned: Option<&[u8]>,
+    ) {
+        let r =
+            RegistrationResponse::parse_array(text, &DecodeOptions::new()).unwrap_or_else(|e| {
+                panic!("a registration was accepted from text that does not parse: {e}")
+            });
+        let fc = self.check_binding(
+            &r.header,
+            &r.fc_params,
+            &self.reg_request.header,
+            &self.reg_request.challenge,
+            "registration",
+        );
         let fch = Sha256::digest(fc.as_bytes());
-        assert!(!outcome.registered.is_empty(), "an accepted registration registers a key");
+        assert!(
+            !outcome.registered.is_empty(),
+            "an accepted registration registers a key"
+        );
         for key in &outcome.registered {
             let reg = &key.registration;
             let found = r.assertions.iter().any(|a| {
-                let Ok(bytes) = a.decode_assertion(Base64Policy::Strict) else { return false };
-                let Ok(parsed) = RegAssertion::parse(&bytes) else { return false };
+                let Ok(bytes) = a.decode_assertion(Base64Policy::Strict) else {
+                    return false;
+                };
+                let Ok(parsed) = RegAssertion::parse(&bytes) else {
+                    return false;
+                };
                 let k = &parsed.krd;
                 if k.aaid != reg.aaid || k.key_id != reg.key_id.as_bytes() {
                     return false;
@@ -399,13 +503,27 @@ impl World {
                     "registration accepted a KRD nobody signed: {:02x?}",
                     k.raw
                 );
-                assert_eq!(k.final_challenge_hash, fch.as_slice(), "registration accepted a KRD for other fcParams");
-                assert_eq!(k.pub_key, reg.public_key.as_slice(), "the stored key is the KRD's");
-                assert_eq!(k.sign_counter, reg.sign_counter, "the stored counter is the KRD's");
+                assert_eq!(
+                    k.final_challenge_hash,
+                    fch.as_slice(),
+                    "registration accepted a KRD for other fcParams"
+                );
+                assert_eq!(
+                    k.pub_key,
+                    reg.public_key.as_slice(),
+                    "the stored key is the KRD's"
+                );
+                assert_eq!(
+                    k.sign_counter, reg.sign_counter,
+                    "the stored counter is the KRD's"
+                );
                 true
             });
             assert!(found, "an accepted key is in no assertion of the response");
-            assert_eq!(reg.username, self.reg_request.username, "registered to the requested user");
+            assert_eq!(
+                reg.username, self.reg_request.username,
+                "registered to the requested user"
+            );
         }
     }
 
@@ -418,16 +536,34 @@ impl World {
         stored: &Registration,
         resigned: Option<&[u8]>,
     ) {
-        let r = AuthenticationResponse::parse_array(text, &DecodeOptions::new())
-            .unwrap_or_else(|e| panic!("an authentication was accepted from text that does not parse: {e}"));
-        let fc = self.check_binding(&r.header, &r.fc_params, &self.auth_request.header, &self.auth_request.challenge, "authentication");
+        let r =
+            AuthenticationResponse::parse_array(text, &DecodeOptions::new()).unwrap_or_else(|e| {
+                panic!("an authentication was accepted from text that does not parse: {e}")
+            });
+        let fc = self.check_binding(
+            &r.header,
+            &r.fc_params,
+            &self.auth_request.header,
+            &self.auth_request.challenge,
+            "authentication",
+        );
         let fch = Sha256::digest(fc.as_bytes());
-        assert!(!outcome.keys.is_empty(), "an accepted authentication names a key");
+        assert!(
+            !outcome.keys.is_empty(),
+            "an accepted authentication names a key"
+        );
         for key in &outcome.keys {
-            assert_eq!(&key.registration, stored, "authenticated with the stored registration");
+            assert_eq!(
+                &key.registration, stored,
+                "authenticated with the stored registration"
+            );
             let found = r.assertions.iter().any(|a| {
-                let Ok(bytes) = a.decode_assertion(Base64Policy::Strict) else { return false };
-                let Ok(parsed) = AuthAssertion::parse(&bytes) else { return false };
+                let Ok(bytes) = a.decode_assertion(Base64Policy::Strict) else {
+                    return false;
+                };
+                let Ok(parsed) = AuthAssertion::parse(&bytes) else {
+                    return false;
+                };
                 let sd = &parsed.signed_data;
                 if sd.aaid != stored.aaid || sd.key_id != stored.key_id.as_bytes() {
                     return false;
@@ -437,16 +573,30 @@ impl World {
                     "authentication accepted SignedData nobody signed: {:02x?}",
                     sd.raw
                 );
-                assert_eq!(sd.final_challenge_hash, fch.as_slice(), "authentication accepted SignedData for other fcParams");
+                assert_eq!(
+                    sd.final_challenge_hash,
+                    fch.as_slice(),
+                    "authentication accepted SignedData for other fcParams"
+                );
                 assert!(
-                    sd.sign_counter > stored.sign_counter || (sd.sign_counter == 0 && stored.sign_counter == 0),
+                    sd.sign_counter > stored.sign_counter
+                        || (sd.sign_counter == 0 && stored.sign_counter == 0),
                     "authentication accepted counter {} against stored {}",
                     sd.sign_counter,
                     stored.sign_counter
                 );
-                assert_eq!(sd.assertion_info.sign_alg, stored.sign_alg, "authentication accepted another algorithm");
-                assert_eq!(sd.assertion_info.authentication_mode, 1, "a transaction was confirmed but none was requested");
-                assert!(sd.transaction_content_hash.is_empty(), "a transaction hash but no transaction requested");
+                assert_eq!(
+                    sd.assertion_info.sign_alg, stored.sign_alg,
+                    "authentication accepted another algorithm"
+                );
+                assert_eq!(
+                    sd.assertion_info.authentication_mode, 1,
+                    "a transaction was confirmed but none was requested"
+                );
+                assert!(
+                    sd.transaction_content_hash.is_empty(),
+                    "a transaction hash but no transaction requested"
+                );
                 true
             });
             assert!(found, "an accepted key is in no assertion of the response");
@@ -508,7 +658,11 @@ struct RegModel {
 impl RegModel {
     fn parse(text: &str) -> Option<Self> {
         let r = RegistrationResponse::parse_array(text, &DecodeOptions::new()).ok()?;
-        let bytes = r.assertions.first()?.decode_assertion(Base64Policy::Strict).ok()?;
+        let bytes = r
+            .assertions
+            .first()?
+            .decode_assertion(Base64Policy::Strict)
+            .ok()?;
         let a = RegAssertion::parse(&bytes).ok()?;
         let k = a.krd;
         Some(RegModel {
@@ -527,20 +681,29 @@ impl RegModel {
             krd_bytes: k.raw.to_vec(),
             signature: a.attestation.signature()?.to_vec(),
             certificates: match a.attestation {
-                Attestation::BasicFull { certificates, .. } => Some(certificates.iter().map(<[u8]>::to_vec).collect()),
+                Attestation::BasicFull { certificates, .. } => {
+                    Some(certificates.iter().map(<[u8]>::to_vec).collect())
+                }
                 _ => None,
             },
         })
     }
 
     fn assertion(&self) -> Option<Vec<u8>> {
-        let certs: Vec<&[u8]> = self.certificates.iter().flatten().map(Vec::as_slice).collect();
+        let certs: Vec<&[u8]> = self
+            .certificates
+            .iter()
+            .flatten()
+            .map(Vec::as_slice)
+            .collect();
         let attestation = match &self.certificates {
             Some(_) => Attestation::BasicFull {
                 signature: &self.signature,
                 certificates: TlvList::from_slice(&certs),
             },
-            None => Attestation::BasicSurrogate { signature: &self.signature },
+            None => Attestation::BasicSurrogate {
+                signature: &self.signature,
+            },
         };
         assertion::encode_reg_assertion(&self.krd_bytes, &attestation, TlvList::empty()).ok()
     }
@@ -604,7 +767,11 @@ struct AuthModel {
 impl AuthModel {
     fn parse(text: &str) -> Option<Self> {
         let r = AuthenticationResponse::parse_array(text, &DecodeOptions::new()).ok()?;
-        let bytes = r.assertions.first()?.decode_assertion(Base64Policy::Strict).ok()?;
+        let bytes = r
+            .assertions
+            .first()?
+            .decode_assertion(Base64Policy::Strict)
+            .ok()?;
         let a = AuthAssertion::parse(&bytes).ok()?;
         let sd = a.signed_data;
         Some(AuthModel {
@@ -814,7 +981,12 @@ pub struct Case<S> {
 }
 
 /// Applies the message-level fields; returns whether `fc_text` must be recomputed from `fcp`.
-fn apply_message_field(f: &Field, header: &mut OperationHeader, fcp: &mut FinalChallengeParams, fc_text: &mut Option<String>) {
+fn apply_message_field(
+    f: &Field,
+    header: &mut OperationHeader,
+    fcp: &mut FinalChallengeParams,
+    fc_text: &mut Option<String>,
+) {
     match f {
         Field::Challenge(c) => {
             if let Ok(c) = ServerChallenge::new(c.clone()) {
@@ -834,13 +1006,18 @@ fn apply_message_field(f: &Field, header: &mut OperationHeader, fcp: &mut FinalC
             }
         }
         Field::TlsUnique(t) => fcp.channel_binding.tls_unique = t.clone(),
-        Field::HeaderAppId(a) => header.app_id = a.as_ref().and_then(|a| AppId::new(a.clone()).ok()),
+        Field::HeaderAppId(a) => {
+            header.app_id = a.as_ref().and_then(|a| AppId::new(a.clone()).ok())
+        }
         Field::ServerData(s) => header.server_data = s.clone(),
         Field::Version(major, minor) => header.upv = Version::new(*major, *minor),
         Field::FcText(t) => *fc_text = Some(t.clone()),
         _ => return,
     }
-    if !matches!(f, Field::FcText(_) | Field::HeaderAppId(_) | Field::ServerData(_) | Field::Version(..)) {
+    if !matches!(
+        f,
+        Field::FcText(_) | Field::HeaderAppId(_) | Field::ServerData(_) | Field::Version(..)
+    ) {
         *fc_text = None;
     }
 }
@@ -995,13 +1172,21 @@ fn auth_case_text(world: &World, case: &Case<AuthStart>) -> Option<(String, Opti
 /// what it re-signed for a tricked client (`resign`), so edits of signed bytes, and re-signed
 /// changes of the challenge, AppID or facet, must all be rejected.
 pub fn registration_mutation(data: &[u8]) {
-    let Ok(case) = Case::<RegStart>::arbitrary_take_rest(Unstructured::new(data)) else { return };
+    let Ok(case) = Case::<RegStart>::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
     let world = match case.start {
         RegStart::Spec => spec_world(),
         _ => sim_world(),
     };
-    let Some((text, resigned)) = reg_case_text(world, &case) else { return };
-    if let Ok(outcome) = world.rp.finish_registration(&text, world.pending_reg(), &[][..], world.now) {
+    let Some((text, resigned)) = reg_case_text(world, &case) else {
+        return;
+    };
+    if let Ok(outcome) =
+        world
+            .rp
+            .finish_registration(&text, world.pending_reg(), &[][..], world.now)
+    {
         world.check_registration(&text, &outcome, resigned.as_deref());
     }
 }
@@ -1013,18 +1198,26 @@ pub fn registration_mutation(data: &[u8]) {
 /// Invariant: the acceptance oracle holds whenever the response is accepted; in particular a
 /// sign counter at or below the stored one is never accepted.
 pub fn authentication_mutation(data: &[u8]) {
-    let Ok(case) = Case::<AuthStart>::arbitrary_take_rest(Unstructured::new(data)) else { return };
+    let Ok(case) = Case::<AuthStart>::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
     let world = match case.start {
         AuthStart::Spec => spec_world(),
         AuthStart::Sim => sim_world(),
     };
-    let Some((text, resigned)) = auth_case_text(world, &case) else { return };
+    let Some((text, resigned)) = auth_case_text(world, &case) else {
+        return;
+    };
     let mut stored = world.registration.clone();
     if let Some(c) = case.stored_counter {
         stored.sign_counter = c;
     }
     let regs = [stored.clone()];
-    if let Ok(outcome) = world.rp.finish_authentication(&text, world.pending_auth(), &regs[..], world.now) {
+    if let Ok(outcome) =
+        world
+            .rp
+            .finish_authentication(&text, world.pending_auth(), &regs[..], world.now)
+    {
         world.check_authentication(&text, &outcome, &stored, resigned.as_deref());
     }
 }
@@ -1040,13 +1233,20 @@ pub fn authentication_mutation(data: &[u8]) {
 pub fn registration(data: &[u8]) {
     let w = spec_world();
     if let Ok(text) = core::str::from_utf8(data) {
-        if let Ok(outcome) = w.rp.finish_registration(text, w.pending_reg(), &[][..], w.now) {
+        if let Ok(outcome) =
+            w.rp.finish_registration(text, w.pending_reg(), &[][..], w.now)
+        {
             w.check_registration(text, &outcome, None);
         }
     }
-    if let Ok(key) = w.rp.verify_registration_assertion_unbound(data, "apa", &[][..], w.now) {
+    if let Ok(key) =
+        w.rp.verify_registration_assertion_unbound(data, "apa", &[][..], w.now)
+    {
         let a = RegAssertion::parse(data).expect("an accepted assertion parses");
-        assert!(w.signed_krds.contains(a.krd.raw), "unbound registration accepted an unsigned KRD");
+        assert!(
+            w.signed_krds.contains(a.krd.raw),
+            "unbound registration accepted an unsigned KRD"
+        );
         assert_eq!(key.registration.key_id.as_bytes(), a.krd.key_id);
     }
 }
@@ -1061,14 +1261,24 @@ pub fn authentication(data: &[u8]) {
     let w = spec_world();
     let regs = [w.registration.clone()];
     if let Ok(text) = core::str::from_utf8(data) {
-        if let Ok(outcome) = w.rp.finish_authentication(text, w.pending_auth(), &regs[..], w.now) {
+        if let Ok(outcome) =
+            w.rp.finish_authentication(text, w.pending_auth(), &regs[..], w.now)
+        {
             w.check_authentication(text, &outcome, &w.registration, None);
         }
     }
-    if let Ok(key) = w.rp.verify_authentication_assertion_unbound(data, &regs[..]) {
+    if let Ok(key) =
+        w.rp.verify_authentication_assertion_unbound(data, &regs[..])
+    {
         let a = AuthAssertion::parse(data).expect("an accepted assertion parses");
-        assert!(w.signed_data.contains(a.signed_data.raw), "unbound authentication accepted unsigned SignedData");
-        assert!(a.signed_data.sign_counter > w.registration.sign_counter, "unbound authentication accepted a lowered counter");
+        assert!(
+            w.signed_data.contains(a.signed_data.raw),
+            "unbound authentication accepted unsigned SignedData"
+        );
+        assert!(
+            a.signed_data.sign_counter > w.registration.sign_counter,
+            "unbound authentication accepted a lowered counter"
+        );
         assert_eq!(key.registration, w.registration);
     }
 }
@@ -1085,12 +1295,15 @@ const SERVER_DATA_KEY: [u8; 32] = [0x5d; 32];
 /// was opened for, and a request sealed by `seal_*` opens to the same challenge, user and
 /// time.
 pub fn server_data(data: &[u8]) {
-    let Some((mode, body)) = data.split_first() else { return };
+    let Some((mode, body)) = data.split_first() else {
+        return;
+    };
     let key = ServerDataKey::new(SERVER_DATA_KEY);
     let text = if *mode == 0 {
         String::from_utf8_lossy(body).into_owned()
     } else {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&SERVER_DATA_KEY).expect("any key length");
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(&SERVER_DATA_KEY).expect("any key length");
         mac.update(body);
         let mut sealed = body.to_vec();
         sealed.extend_from_slice(&mac.finalize().into_bytes());
@@ -1106,11 +1319,17 @@ pub fn server_data(data: &[u8]) {
         match key.seal_registration(&p) {
             Ok(again) => {
                 let sd = again.header.server_data.clone().expect("sealed serverData");
-                let q = key.open_registration(config, &sd, &regs).expect("a sealed state opens");
+                let q = key
+                    .open_registration(config, &sd, &regs)
+                    .expect("a sealed state opens");
                 assert_eq!(q.request().challenge, p.request().challenge);
                 assert_eq!(q.username(), p.username());
             }
-            Err(e) => assert_eq!(e, SealError::TooLarge, "an opened registration state does not seal again"),
+            Err(e) => assert_eq!(
+                e,
+                SealError::TooLarge,
+                "an opened registration state does not seal again"
+            ),
         }
     }
     if let Ok(p) = key.open_authentication(config, &text, &regs) {
@@ -1118,12 +1337,18 @@ pub fn server_data(data: &[u8]) {
         match key.seal_authentication(&p) {
             Ok(again) => {
                 let sd = again.header.server_data.clone().expect("sealed serverData");
-                let q = key.open_authentication(config, &sd, &regs).expect("a sealed state opens");
+                let q = key
+                    .open_authentication(config, &sd, &regs)
+                    .expect("a sealed state opens");
                 assert_eq!(q.request().challenge, p.request().challenge);
                 assert_eq!(q.request().transaction, p.request().transaction);
                 assert_eq!(q.username(), p.username());
             }
-            Err(e) => assert_eq!(e, SealError::TooLarge, "an opened authentication state does not seal again"),
+            Err(e) => assert_eq!(
+                e,
+                SealError::TooLarge,
+                "an opened authentication state does not seal again"
+            ),
         }
     }
     for op in [Operation::Reg, Operation::Auth, Operation::Dereg] {
@@ -1152,7 +1377,10 @@ pub(crate) fn seeds(out: &mut Vec<(&'static str, Vec<u8>)>) {
     // Raw-input verifier targets: the specification's messages and assertions.
     push("rp_registration", data::SPEC_REG_RESPONSE.as_bytes());
     push("rp_authentication", data::SPEC_AUTH_RESPONSE.as_bytes());
-    push("rp_authentication", data::CONFORMANCE_AUTH_RESPONSE.as_bytes());
+    push(
+        "rp_authentication",
+        data::CONFORMANCE_AUTH_RESPONSE.as_bytes(),
+    );
     for w in [spec, sim] {
         for m in &w.reg {
             let json = m.to_json().expect("valid registration");
@@ -1177,7 +1405,8 @@ pub(crate) fn seeds(out: &mut Vec<(&'static str, Vec<u8>)>) {
         }
         push("fc_params", w.auth.fc_text.as_bytes());
         let reg_request = RegistrationRequest::array_to_json(core::slice::from_ref(&w.reg_request));
-        let auth_request = AuthenticationRequest::array_to_json(core::slice::from_ref(&w.auth_request));
+        let auth_request =
+            AuthenticationRequest::array_to_json(core::slice::from_ref(&w.auth_request));
         for t in ["reg_request", "json"] {
             push(t, reg_request.as_bytes());
         }
@@ -1188,15 +1417,21 @@ pub(crate) fn seeds(out: &mut Vec<(&'static str, Vec<u8>)>) {
     // Sealed serverData: as text, and as the body under the MAC.
     let key = ServerDataKey::new(SERVER_DATA_KEY);
     let sealed = [
-        key.seal_registration(&sim.pending_reg()).ok().and_then(|r| r.header.server_data),
-        key.seal_authentication(&sim.pending_auth()).ok().and_then(|r| r.header.server_data),
+        key.seal_registration(&sim.pending_reg())
+            .ok()
+            .and_then(|r| r.header.server_data),
+        key.seal_authentication(&sim.pending_auth())
+            .ok()
+            .and_then(|r| r.header.server_data),
     ];
     for text in sealed.into_iter().flatten() {
         let mut seed = vec![0u8];
         seed.extend_from_slice(text.as_bytes());
         push("rp_server_data", &seed);
         if let Ok(bytes) = Base64Policy::Strict.decode(&text) {
-            let body = bytes.get(..bytes.len().saturating_sub(32)).unwrap_or_default();
+            let body = bytes
+                .get(..bytes.len().saturating_sub(32))
+                .unwrap_or_default();
             let mut seed = vec![1u8];
             seed.extend_from_slice(body);
             push("rp_server_data", &seed);
@@ -1232,4 +1467,169 @@ pub(crate) fn seeds(out: &mut Vec<(&'static str, Vec<u8>)>) {
     // The unmutated starts (all-zero input: first start, no fields, no edits).
     push("rp_registration_mutation", &[0u8; 16]);
     push("rp_authentication_mutation", &[0u8; 16]);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use uaf_rp::ErrorKind;
+
+    use super::*;
+
+    fn reg_case(start: RegStart, fields: Vec<Field>, resign: bool) -> Case<RegStart> {
+        Case {
+            start,
+            fields,
+            resign,
+            signed_edits: Vec::new(),
+            signature_edits: Vec::new(),
+            assertion_edits: Vec::new(),
+            json_edits: Vec::new(),
+            stored_counter: None,
+        }
+    }
+
+    fn auth_case(fields: Vec<Field>, resign: bool, stored_counter: Option<u32>) -> Case<AuthStart> {
+        Case {
+            start: AuthStart::Sim,
+            fields,
+            resign,
+            signed_edits: Vec::new(),
+            signature_edits: Vec::new(),
+            assertion_edits: Vec::new(),
+            json_edits: Vec::new(),
+            stored_counter,
+        }
+    }
+
+    /// The valid registration's outcome (to present to the oracle with another text).
+    fn valid_reg_outcome(w: &World, index: usize) -> RegistrationOutcome {
+        let text = w.reg.get(index).unwrap().to_json().unwrap();
+        w.rp.finish_registration(&text, w.pending_reg(), &[][..], w.now)
+            .unwrap()
+    }
+
+    #[test]
+    fn unmutated_cases_are_accepted_and_pass_the_oracle() {
+        let w = sim_world();
+        for start in [RegStart::SimBasicFull, RegStart::SimSurrogate] {
+            // Re-signing with nothing changed gives the same bytes (deterministic signatures).
+            let (text, resigned) = reg_case_text(w, &reg_case(start, Vec::new(), true)).unwrap();
+            let outcome =
+                w.rp.finish_registration(&text, w.pending_reg(), &[][..], w.now)
+                    .unwrap();
+            w.check_registration(&text, &outcome, resigned.as_deref());
+        }
+        let (text, _) = auth_case_text(w, &auth_case(Vec::new(), true, None)).unwrap();
+        let regs = [w.registration.clone()];
+        let outcome =
+            w.rp.finish_authentication(&text, w.pending_auth(), &regs[..], w.now)
+                .unwrap();
+        w.check_authentication(&text, &outcome, &w.registration, None);
+    }
+
+    /// Each binding change, re-signed by the legitimate authenticator: the relying party
+    /// rejects it at the right step, and the oracle would have flagged an acceptance.
+    #[test]
+    fn resigned_binding_changes_are_rejected_and_the_oracle_notices_them() {
+        let w = sim_world();
+        let cases = [
+            (Field::Challenge(vec![0xc4; 32]), "challenge"),
+            (
+                Field::AppId("https://evil.example/facets.json".into()),
+                "appID",
+            ),
+            (Field::Facet("https://evil.example".into()), "facet"),
+            (Field::ServerData(Some("AAAA".into())), "serverData"),
+            (
+                Field::HeaderAppId(Some("https://evil.example/facets.json".into())),
+                "header appID",
+            ),
+        ];
+        let valid = valid_reg_outcome(w, 1);
+        for (field, what) in cases {
+            let (text, resigned) =
+                reg_case_text(w, &reg_case(RegStart::SimSurrogate, vec![field], true)).unwrap();
+            let err =
+                w.rp.finish_registration(&text, w.pending_reg(), &[][..], w.now)
+                    .unwrap_err();
+            assert!(
+                matches!(
+                    err.kind,
+                    ErrorKind::ChallengeMismatch
+                        | ErrorKind::FcAppIdMismatch
+                        | ErrorKind::UntrustedFacet { .. }
+                        | ErrorKind::ServerDataMismatch
+                        | ErrorKind::HeaderAppIdMismatch
+                ),
+                "{what}: {err}"
+            );
+            let oracle = catch_unwind(AssertUnwindSafe(|| {
+                w.check_registration(&text, &valid, resigned.as_deref());
+            }));
+            assert!(oracle.is_err(), "the oracle accepts a changed {what}");
+        }
+    }
+
+    #[test]
+    fn an_edited_signed_byte_is_rejected_and_the_oracle_notices_it() {
+        let w = sim_world();
+        let mut case = reg_case(RegStart::SimBasicFull, Vec::new(), false);
+        // A KeyID byte (inside the KRD, past the header and the AAID / info members).
+        case.signed_edits = vec![ByteEdit {
+            at: 40,
+            op: EditOp::Xor(1),
+        }];
+        let (text, resigned) = reg_case_text(w, &case).unwrap();
+        assert!(resigned.is_none());
+        let err =
+            w.rp.finish_registration(&text, w.pending_reg(), &[][..], w.now)
+                .unwrap_err();
+        assert!(
+            !matches!(err.kind, ErrorKind::Message(_)),
+            "rejected for the signature, not the syntax: {err}"
+        );
+        let valid = valid_reg_outcome(w, 0);
+        let oracle = catch_unwind(AssertUnwindSafe(|| {
+            w.check_registration(&text, &valid, None)
+        }));
+        assert!(oracle.is_err(), "the oracle accepts an unsigned KRD");
+    }
+
+    #[test]
+    fn a_lowered_counter_is_rejected_and_the_oracle_notices_it() {
+        let w = sim_world();
+        let regs = [w.registration.clone()];
+        let valid_text = w.auth.to_json().unwrap();
+        let valid =
+            w.rp.finish_authentication(&valid_text, w.pending_auth(), &regs[..], w.now)
+                .unwrap();
+        // Re-signed with counter 5 (= stored), and the valid response against a stored 6.
+        for (fields, stored) in [(vec![Field::LowerCounter(1)], None), (Vec::new(), Some(6))] {
+            let case = auth_case(fields, true, stored);
+            let (text, resigned) = auth_case_text(w, &case).unwrap();
+            let mut reg = w.registration.clone();
+            if let Some(c) = stored {
+                reg.sign_counter = c;
+            }
+            let err =
+                w.rp.finish_authentication(&text, w.pending_auth(), &[reg.clone()][..], w.now)
+                    .unwrap_err();
+            let ErrorKind::NoAssertionVerified { first, .. } = &err.kind else {
+                panic!("{err}")
+            };
+            assert!(
+                matches!(first.kind, ErrorKind::CounterRegressed { .. }),
+                "{first}"
+            );
+            let oracle = catch_unwind(AssertUnwindSafe(|| {
+                w.check_authentication(&text, &valid, &reg, resigned.as_deref());
+            }));
+            assert!(
+                oracle.is_err(),
+                "the oracle accepts a counter that did not advance"
+            );
+        }
+    }
 }

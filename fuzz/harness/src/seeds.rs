@@ -57,11 +57,29 @@ pub fn builtin() -> Vec<Seed> {
 fn transport(out: &mut Vec<Seed>) {
     let request = String::from(data::SPEC_REG_REQUEST);
     let texts = [
-        GetUafRequest { op: Some(Operation::Reg), previous_request: None, context: Some("{}".into()) }.to_json(),
-        ReturnUafRequest { status_code: 1200, uaf_request: Some(request.clone()), op: Some(Operation::Reg), lifetime_millis: Some(60_000) }.to_json(),
-        SendUafResponse { uaf_response: String::from(data::SPEC_REG_RESPONSE), context: None }.to_json(),
+        GetUafRequest {
+            op: Some(Operation::Reg),
+            previous_request: None,
+            context: Some("{}".into()),
+        }
+        .to_json(),
+        ReturnUafRequest {
+            status_code: 1200,
+            uaf_request: Some(request.clone()),
+            op: Some(Operation::Reg),
+            lifetime_millis: Some(60_000),
+        }
+        .to_json(),
+        SendUafResponse {
+            uaf_response: String::from(data::SPEC_REG_RESPONSE),
+            context: None,
+        }
+        .to_json(),
         ServerResponse::with_status(UafStatusCode::Ok).to_json(),
-        format!(r#"{{"uafProtocolMessage":{},"additionalData":{{"k":1}}}}"#, serde_json::Value::String(request)),
+        format!(
+            r#"{{"uafProtocolMessage":{},"additionalData":{{"k":1}}}}"#,
+            serde_json::Value::String(request)
+        ),
     ];
     for t in texts {
         out.push(("json", t.into_bytes()));
@@ -72,13 +90,21 @@ fn transport(out: &mut Vec<Seed>) {
 }
 
 fn commands(out: &mut Vec<Seed>) {
+    let mut encoded_commands = Vec::new();
     let assertion = b64::Base64Policy::Strict
         .decode(data::SPEC_REG_ASSERTION_B64.trim())
         .expect("Example 8's assertion");
-    let auth_assertion = message::AuthenticationResponse::parse_array(data::SPEC_AUTH_RESPONSE, &DecodeOptions::new())
-        .ok()
-        .and_then(|r| r.assertions.first().and_then(|a| a.decode_assertion(Base64Policy::Strict).ok()))
-        .expect("Example 10's assertion");
+    let auth_assertion = message::AuthenticationResponse::parse_array(
+        data::SPEC_AUTH_RESPONSE,
+        &DecodeOptions::new(),
+    )
+    .ok()
+    .and_then(|r| {
+        r.assertions
+            .first()
+            .and_then(|a| a.decode_assertion(Base64Policy::Strict).ok())
+    })
+    .expect("Example 10's assertion");
     let fch = [0x5a; 32];
     let khat = [0x33; 32];
     let key_handles: [&[u8]; 2] = [b"key handle one", b"key handle two"];
@@ -86,7 +112,9 @@ fn commands(out: &mut Vec<Seed>) {
     let info = AuthenticatorInfo {
         authenticator_index: 0,
         aaid: Aaid::parse("ABCD#ABCD").expect("AAID"),
-        metadata: AuthenticatorMetadata::from_bytes([0x01, 0x00, 0x01, 0x04, 0, 0, 0, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00]),
+        metadata: AuthenticatorMetadata::from_bytes([
+            0x01, 0x00, 0x01, 0x04, 0, 0, 0, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00,
+        ]),
         tc_display_content_type: Some("text/plain"),
         tc_display_png_characteristics: TlvList::empty(),
         assertion_scheme: "UAFV1TLV",
@@ -126,7 +154,11 @@ fn commands(out: &mut Vec<Seed>) {
             extensions: TlvList::empty(),
         }
         .encode(),
-        OpenSettingsCommand { authenticator_index: 0, extensions: TlvList::empty() }.encode(),
+        OpenSettingsCommand {
+            authenticator_index: 0,
+            extensions: TlvList::empty(),
+        }
+        .encode(),
         GetInfoResponse {
             status: CmdStatus::Ok,
             api_version: Some(1),
@@ -151,8 +183,10 @@ fn commands(out: &mut Vec<Seed>) {
     for e in encoded {
         let bytes = e.expect("a harness command encodes");
         out.push(("command", bytes.clone()));
-        out.push(("tlv", bytes));
+        out.push(("tlv", bytes.clone()));
+        encoded_commands.push(bytes);
     }
+    crate::device::seeds(out, &encoded_commands);
 }
 
 fn identifiers(out: &mut Vec<Seed>) {
@@ -169,20 +203,37 @@ fn identifiers(out: &mut Vec<Seed>) {
         out.push(("ids", s.as_bytes().to_vec()));
     }
     out.push(("ids", vec![0x4b; 32]));
-    for s in ["AT4AAA", "AT4AAA==", "AT4A\r\nAA", "+/+/", "_-_-", "Zg", "Zh"] {
+    for s in [
+        "AT4AAA",
+        "AT4AAA==",
+        "AT4A\r\nAA",
+        "+/+/",
+        "_-_-",
+        "Zg",
+        "Zh",
+    ] {
         out.push(("base64", s.as_bytes().to_vec()));
     }
-    out.push(("base64", data::SPEC_REG_ASSERTION_B64.trim().as_bytes().to_vec()));
+    out.push((
+        "base64",
+        data::SPEC_REG_ASSERTION_B64.trim().as_bytes().to_vec(),
+    ));
 }
 
 /// The index of `v` in `list` as a selector byte.
 fn selector<T: PartialEq>(list: &[T], v: &T) -> u8 {
-    list.iter().position(|x| x == v).and_then(|i| u8::try_from(i).ok()).unwrap_or(0xfe)
+    list.iter()
+        .position(|x| x == v)
+        .and_then(|i| u8::try_from(i).ok())
+        .unwrap_or(0xfe)
 }
 
 /// A `public_key` input.
 fn key_input(enc: AlgKey, alg: AlgSign, key: &[u8], message: &[u8], signature: &[u8]) -> Vec<u8> {
-    let mut v = vec![selector(AlgKey::KNOWN, &enc), selector(AlgSign::KNOWN, &alg)];
+    let mut v = vec![
+        selector(AlgKey::KNOWN, &enc),
+        selector(AlgSign::KNOWN, &alg),
+    ];
     v.extend_from_slice(&u16::try_from(key.len()).unwrap_or(0).to_le_bytes());
     v.extend_from_slice(key);
     v.push(u8::try_from(message.len()).unwrap_or(0));
@@ -195,11 +246,17 @@ fn keys(out: &mut Vec<Seed>) {
     let signer = SigningKey::from_private_scalar(KeyType::P256, &[0x11; 32]).expect("scalar");
     let key = signer.public_key();
     let message = b"uaf-rs fuzz seed";
-    for alg in [AlgSign::Secp256r1EcdsaSha256Raw, AlgSign::Secp256r1EcdsaSha256Der] {
+    for alg in [
+        AlgSign::Secp256r1EcdsaSha256Raw,
+        AlgSign::Secp256r1EcdsaSha256Der,
+    ] {
         let sig = signer.sign_deterministic(alg, message).expect("signs");
         for enc in [AlgKey::EccX962Raw, AlgKey::EccX962Der, AlgKey::Cose] {
             if let Ok(bytes) = key.encode(enc) {
-                out.push(("public_key", key_input(enc, alg, &bytes, message, sig.as_bytes())));
+                out.push((
+                    "public_key",
+                    key_input(enc, alg, &bytes, message, sig.as_bytes()),
+                ));
             }
         }
     }
@@ -207,12 +264,37 @@ fn keys(out: &mut Vec<Seed>) {
         out.push(("cose_key", cose));
     }
     for (der, enc, alg) in [
-        (data::RSA2048_PUB, AlgKey::Rsa2048Der, AlgSign::RsassaPssSha256Raw),
-        (data::P384_PUB, AlgKey::EccX962Der, AlgSign::Secp384r1EcdsaSha384Raw),
-        (data::ED25519_PUB, AlgKey::EccX962Der, AlgSign::Ed25519EddsaSha512Raw),
-        (data::SECP256K1_PUB, AlgKey::EccX962Der, AlgSign::Secp256k1EcdsaSha256Der),
+        (
+            data::RSA2048_PUB,
+            AlgKey::Rsa2048Der,
+            AlgSign::RsassaPssSha256Raw,
+        ),
+        (
+            data::P384_PUB,
+            AlgKey::EccX962Der,
+            AlgSign::Secp384r1EcdsaSha384Raw,
+        ),
+        (
+            data::ED25519_PUB,
+            AlgKey::EccX962Der,
+            AlgSign::Ed25519EddsaSha512Raw,
+        ),
+        (
+            data::SECP256K1_PUB,
+            AlgKey::EccX962Der,
+            AlgSign::Secp256k1EcdsaSha256Der,
+        ),
     ] {
-        out.push(("public_key", key_input(enc, alg, der, message, &[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01])));
+        out.push((
+            "public_key",
+            key_input(
+                enc,
+                alg,
+                der,
+                message,
+                &[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
+            ),
+        ));
         // With the optional algorithms compiled in, the other encodings of the key too.
         if let Ok(k) = PublicKey::decode(enc, der) {
             for e in [AlgKey::Rsa2048Raw, AlgKey::EccX962Raw, AlgKey::Cose] {
@@ -268,6 +350,15 @@ fn chains(out: &mut Vec<Seed>) {
 pub fn classify(bytes: &[u8]) -> Vec<Seed> {
     let mut text_targets = Vec::new();
     let mut out = Vec::new();
+    if let Some(parts) = vector_parts(bytes) {
+        // A vector answers its own relying-party configuration: the `rp_*` targets (the
+        // specification world) would stop at its first binding check, so they get none.
+        return parts
+            .iter()
+            .flat_map(|p| classify(p))
+            .filter(|(t, _)| !t.starts_with("rp_"))
+            .collect();
+    }
     if let Ok(text) = core::str::from_utf8(bytes) {
         if message::json::parse(text).is_ok() {
             text_targets.push("json");
@@ -278,7 +369,11 @@ pub fn classify(bytes: &[u8]) -> Vec<Seed> {
             Ok(AnyMessage::RegistrationResponse(r)) => {
                 text_targets.extend(["reg_response", "rp_registration"]);
                 out.push(("fc_params", r.fc_params.clone().into_bytes()));
-                for a in r.assertions.iter().filter_map(|a| a.decode_assertion(lenient).ok()) {
+                for a in r
+                    .assertions
+                    .iter()
+                    .filter_map(|a| a.decode_assertion(lenient).ok())
+                {
                     out.extend(classify_binary(&a).into_iter().map(|t| (t, a.clone())));
                 }
             }
@@ -286,7 +381,11 @@ pub fn classify(bytes: &[u8]) -> Vec<Seed> {
             Ok(AnyMessage::AuthenticationResponse(r)) => {
                 text_targets.extend(["auth_response", "rp_authentication"]);
                 out.push(("fc_params", r.fc_params.clone().into_bytes()));
-                for a in r.assertions.iter().filter_map(|a| a.decode_assertion(lenient).ok()) {
+                for a in r
+                    .assertions
+                    .iter()
+                    .filter_map(|a| a.decode_assertion(lenient).ok())
+                {
                     out.extend(classify_binary(&a).into_iter().map(|t| (t, a.clone())));
                 }
             }
@@ -309,14 +408,54 @@ pub fn classify(bytes: &[u8]) -> Vec<Seed> {
                 if FinalChallengeParams::from_fc_params(trimmed, Base64Policy::Lenient).is_ok() {
                     out.push(("fc_params", trimmed.as_bytes().to_vec()));
                 }
-                out.extend(classify_binary(&decoded).into_iter().map(|t| (t, decoded.clone())));
+                out.extend(
+                    classify_binary(&decoded)
+                        .into_iter()
+                        .map(|t| (t, decoded.clone())),
+                );
             }
         }
     } else {
-        out.extend(classify_binary(bytes).into_iter().map(|t| (t, bytes.to_vec())));
+        out.extend(
+            classify_binary(bytes)
+                .into_iter()
+                .map(|t| (t, bytes.to_vec())),
+        );
     }
     out.extend(text_targets.into_iter().map(|t| (t, bytes.to_vec())));
     out
+}
+
+/// The parts of a conformance vector (`uaf-conformance-vector/1`) the targets read: the
+/// request, the response text, the assertion (decoded), each metadata entry. `None` for
+/// anything else.
+fn vector_parts(bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let format = v.get("format")?.as_str()?;
+    if !format.starts_with("uaf-conformance-vector/") {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if let Some(r) = v.get("request") {
+        parts.push(r.to_string().into_bytes());
+    }
+    if let Some(r) = v.get("response").and_then(serde_json::Value::as_str) {
+        parts.push(r.as_bytes().to_vec());
+    }
+    if let Some(a) = v.get("assertion").and_then(serde_json::Value::as_str) {
+        if let Ok(bytes) = Base64Policy::Lenient.decode(a) {
+            parts.push(bytes);
+        }
+    }
+    for m in v
+        .get("metadata")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        parts.push(m.to_string().into_bytes());
+    }
+    Some(parts)
 }
 
 fn classify_binary(bytes: &[u8]) -> Vec<&'static str> {

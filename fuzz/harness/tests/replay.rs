@@ -16,7 +16,9 @@ fn fuzz_dir() -> PathBuf {
 
 /// The files of `dir/<target>/`, sorted (none if the directory does not exist).
 fn inputs(dir: &Path, target: &str) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(dir.join(target)) else { return Vec::new() };
+    let Ok(entries) = fs::read_dir(dir.join(target)) else {
+        return Vec::new();
+    };
     let mut files: Vec<PathBuf> = entries
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_file() && !p.file_name().unwrap().to_string_lossy().starts_with('.'))
@@ -54,32 +56,57 @@ fn replay(kind: &str) -> (usize, Vec<String>) {
 #[test]
 fn corpus_replays_without_failure() {
     let (count, failures) = replay("corpus");
-    assert!(count > 0, "the seed corpus is missing: run scripts/fuzz-corpus.sh");
-    assert!(failures.is_empty(), "{} of {count} corpus inputs fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        count > 0,
+        "the seed corpus is missing: run scripts/fuzz-corpus.sh"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {count} corpus inputs fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn saved_crashes_stay_fixed() {
     let (count, failures) = replay("artifacts");
-    assert!(failures.is_empty(), "{} of {count} saved crashes fail again:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} saved crashes fail again:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn every_target_has_seeds() {
     let dir = fuzz_dir().join("corpus");
-    let empty: Vec<&str> = TARGETS.iter().map(|t| t.name).filter(|n| inputs(&dir, n).is_empty()).collect();
-    assert!(empty.is_empty(), "targets without seed corpus: {empty:?} (run scripts/fuzz-corpus.sh)");
+    let empty: Vec<&str> = TARGETS
+        .iter()
+        .map(|t| t.name)
+        .filter(|n| inputs(&dir, n).is_empty())
+        .collect();
+    assert!(
+        empty.is_empty(),
+        "targets without seed corpus: {empty:?} (run scripts/fuzz-corpus.sh)"
+    );
 }
 
 #[test]
 fn corpus_and_fuzz_target_names_match_the_harness() {
     let root = fuzz_dir();
     for kind in ["corpus", "artifacts"] {
-        let Ok(entries) = fs::read_dir(root.join(kind)) else { continue };
+        let Ok(entries) = fs::read_dir(root.join(kind)) else {
+            continue;
+        };
         for e in entries {
             let name = e.unwrap().file_name().to_string_lossy().into_owned();
             if !name.starts_with('.') {
-                assert!(target(&name).is_some(), "fuzz/{kind}/{name} names no harness target");
+                assert!(
+                    target(&name).is_some(),
+                    "fuzz/{kind}/{name} names no harness target"
+                );
             }
         }
     }
@@ -95,7 +122,10 @@ fn corpus_and_fuzz_target_names_match_the_harness() {
     // fuzz/Cargo.toml declares one [[bin]] per target.
     let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
     for n in &names {
-        assert!(manifest.contains(&format!("name = \"{n}\"")), "fuzz/Cargo.toml lacks [[bin]] {n}");
+        assert!(
+            manifest.contains(&format!("name = \"{n}\"")),
+            "fuzz/Cargo.toml lacks [[bin]] {n}"
+        );
     }
 }
 

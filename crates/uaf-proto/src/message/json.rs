@@ -674,6 +674,28 @@ mod tests {
         assert!(parse(&ok).is_ok());
     }
 
+    /// Regression (fuzz target `json`): numbers that are not 64-bit integers are read
+    /// correctly rounded, so a parsed value, serialised, parses back to itself.
+    #[test]
+    fn numbers_round_trip_through_text() {
+        for text in [
+            r#"{"a":1111111111111111111200}"#,
+            "[1.1111111111111111e21]",
+            "[1.1111111111111112e21]",
+            "[0.1,-0.0,5e-324,1.7976931348623157e308,18446744073709551616]",
+            "[-9223372036854775808,18446744073709551615]",
+        ] {
+            let v = parse(text).unwrap();
+            assert_eq!(parse(&to_string(&v)).unwrap(), v, "{text}");
+        }
+        assert_eq!(
+            parse("[1111111111111111111200]").unwrap(),
+            Value::Array(alloc::vec![Value::Number(Number::Float(
+                1.1111111111111111e21
+            ))])
+        );
+    }
+
     #[test]
     fn integer_reader_ranges() {
         let p = Path::Root;

@@ -1,23 +1,29 @@
 //! Writes the seed corpus: `fuzz-seeds OUT_DIR [INPUT_DIR…]`.
 //!
 //! Every built-in seed of `uaf_fuzz_harness::seeds::builtin`, and every file under the input
-//! directories routed by `seeds::classify`, goes to `OUT_DIR/<target>/seed-<hash>`, the name
-//! being the first 16 bytes of the SHA-256 of the content: re-running adds only what is new,
-//! and never touches inputs that fuzzing added.
-#![allow(clippy::expect_used, clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
+//! directories routed by `seeds::classify`, goes to `OUT_DIR/<target>/<hash>`, the name being
+//! the SHA-1 of the content in hex, as libFuzzer names its inputs: re-running adds only what is
+//! new, never touches inputs that fuzzing added, and agrees with `cargo fuzz cmin`.
+#![allow(
+    clippy::expect_used,
+    clippy::std_instead_of_alloc,
+    clippy::std_instead_of_core
+)]
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use sha1::{Digest, Sha1};
 use uaf_fuzz_harness::{TARGETS, seeds};
 
 /// Largest file taken from an input directory.
 const MAX_SEED_LEN: u64 = 64 * 1024;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
@@ -41,13 +47,16 @@ fn main() {
         let bytes = fs::read(path).expect("readable input file");
         all.extend(seeds::classify(&bytes));
     }
-    let mut written: BTreeMap<&str, (usize, usize)> = TARGETS.iter().map(|t| (t.name, (0, 0))).collect();
+    let mut written: BTreeMap<&str, (usize, usize)> =
+        TARGETS.iter().map(|t| (t.name, (0, 0))).collect();
     for (target, data) in all {
         let dir = out.join(target);
         fs::create_dir_all(&dir).expect("corpus directory");
-        let hash = Sha256::digest(&data);
-        let name: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        let path = dir.join(format!("seed-{name}"));
+        let name: String = Sha1::digest(&data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let path = dir.join(name);
         let entry = written.entry(target).or_default();
         if path.exists() {
             entry.1 += 1;
