@@ -96,7 +96,7 @@ mod signing;
 #[cfg(feature = "alloc")]
 pub mod attestation;
 
-pub use backend::{Backend, SignatureVerifier, verify};
+pub use backend::{Backend, SignatureVerifier, is_supported, verify};
 pub use error::CryptoError;
 pub use hash::{Digest, hash};
 pub use key::{KeyType, PublicKey};

@@ -700,3 +700,21 @@ fn hash_known_answers_and_unsupported_hashes() {
         assert!(hash(alg.hash().unwrap(), b"fcParams").is_ok());
     }
 }
+
+/// `is_supported` says exactly which algorithms `verify` handles in this build: for every
+/// other one, `verify` answers `UnsupportedAlgorithm` before looking at key or signature.
+#[test]
+fn is_supported_matches_verify() {
+    let mut rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(5);
+    let key = uaf_crypto::SigningKey::generate(uaf_crypto::KeyType::P256, &mut rng)
+        .unwrap()
+        .public_key();
+    for n in 0..=0x20u16 {
+        let alg = uaf_proto::registry::AlgSign::from_value(n);
+        let unsupported = matches!(
+            uaf_crypto::verify(alg, &key, b"m", &[0; 64]),
+            Err(uaf_crypto::CryptoError::UnsupportedAlgorithm(_))
+        );
+        assert_eq!(uaf_crypto::is_supported(alg), !unsupported, "{alg}");
+    }
+}

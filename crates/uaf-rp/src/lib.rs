@@ -118,8 +118,8 @@ use uaf_proto::registry::AlgSign;
 
 /// Whether this build verifies `alg` (uaf-crypto's enabled features decide).
 #[must_use]
-pub fn is_supported_algorithm(alg: AlgSign) -> bool {
-    uaf_crypto::KeyType::for_alg(alg).is_some_and(uaf_crypto::KeyType::is_supported)
+pub const fn is_supported_algorithm(alg: AlgSign) -> bool {
+    uaf_crypto::is_supported(alg)
 }
 
 /// The signature algorithms this build verifies, in registry order.

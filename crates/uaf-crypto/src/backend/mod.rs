@@ -215,6 +215,26 @@ fn need(alg: AlgSign, key: &PublicKey, kt: KeyType) -> Result<(), CryptoError> {
 }
 
 /// Validates `alg`, the key's fit and the signature encoding; the same for every backend.
+/// Whether this build verifies `alg`: its cargo feature is on and this crate implements it
+/// (the algorithms [`verify`] accepts; everything else is
+/// [`CryptoError::UnsupportedAlgorithm`]).
+#[must_use]
+pub const fn is_supported(alg: AlgSign) -> bool {
+    use AlgSign::*;
+    match alg {
+        Secp256r1EcdsaSha256Raw | Secp256r1EcdsaSha256Der => true,
+        Secp256k1EcdsaSha256Raw | Secp256k1EcdsaSha256Der => cfg!(feature = "secp256k1"),
+        Secp384r1EcdsaSha384Raw => cfg!(feature = "p384"),
+        Ed25519EddsaSha512Raw => cfg!(feature = "ed25519"),
+        RsassaPssSha256Raw
+        | RsassaPssSha256Der
+        | RsaEmsaPkcs1Sha256Raw
+        | RsaEmsaPkcs1Sha256Der
+        | RsassaPkcsv15Sha256Raw => cfg!(feature = "rsa"),
+        _ => false,
+    }
+}
+
 fn prepare<'s>(
     alg: AlgSign,
     key: &PublicKey,
