@@ -270,6 +270,16 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             .lookup(&aaid)
             .ok_or_else(|| Error::new(StepId::RegMetadata, ErrorKind::UnknownAaid))?;
         let statement = entry.statement();
+        // (REG-15, with R5.1): the metadata describes an authenticator of this assertion
+        // scheme (known only now that the AAID is).
+        if !statement.supports_assertion_scheme(ASSERTION_SCHEME_UAFV1TLV) {
+            return Err(Error::new(
+                StepId::RegMetadata,
+                ErrorKind::UnsupportedAssertionScheme {
+                    scheme: String::from(statement.assertion_scheme().unwrap_or_default()),
+                },
+            ));
+        }
         let attestation_type = assertion.attestation.attestation_type();
         // (REG-16): request policy (accepted, not disallowed) and the RP's requirements.
         let candidate = Candidate {

@@ -82,8 +82,8 @@ steps! {
     RegAssertionScheme = "REG-13", "R5.1", "assertionScheme is \"UAFV1TLV\"";
     /// The assertion decodes and its TLV is a well-formed registration assertion.
     RegTlv = "REG-14", "R5.2", "assertion is base64url of one well-formed TAG_UAFV1_REG_ASSERTION";
-    /// The AAID has metadata.
-    RegMetadata = "REG-15", "R5.3", "the AAID has a metadata statement";
+    /// The AAID has metadata, for the `UAFV1TLV` scheme (R5.1's metadata half).
+    RegMetadata = "REG-15", "R5.3", "the AAID has a metadata statement, for the UAFV1TLV scheme";
     /// The authenticator satisfies the request policy (accepted, not disallowed) and the RP's
     /// user-verification and attestation requirements.
     RegPolicy = "REG-16", "R5.4", "the authenticator satisfies the policy (accepted, not disallowed)";

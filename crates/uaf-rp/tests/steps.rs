@@ -391,6 +391,20 @@ fn reg_15_metadata() {
     let e = reg_fail(|p| p.aaid = "F1D0#9999".into());
     check(&e, StepId::RegMetadata, S::UnknownAaid);
     assert_eq!(*inner(&e), ErrorKind::UnknownAaid);
+    // Metadata for this AAID, but for another assertion scheme (R5.1).
+    let mut m = metadata();
+    let other_scheme = metadata_json("F1D0#0005", 4, 1).replace(r#""UAFV1TLV""#, r#""WAV1CBOR""#);
+    m.insert(MetadataEntry::from_json(&other_scheme).unwrap())
+        .unwrap();
+    let rp = RelyingParty::new(builder().build().unwrap(), m);
+    let e = reg_with(&rp, |p| p.aaid = "F1D0#0005".into()).unwrap_err();
+    check(&e, StepId::RegMetadata, S::UnacceptableContent);
+    assert_eq!(
+        *inner(&e),
+        ErrorKind::UnsupportedAssertionScheme {
+            scheme: "WAV1CBOR".into()
+        }
+    );
 }
 
 #[test]
