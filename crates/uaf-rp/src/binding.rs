@@ -4,7 +4,6 @@
 use alloc::string::String;
 
 use subtle::ConstantTimeEq;
-use uaf_proto::b64::Base64Policy;
 use uaf_proto::id::FacetId;
 use uaf_proto::message::{
     ChannelBinding, DecodeOptions, FinalChallengeParams, MessageError, MessageErrorKind,
@@ -234,33 +233,12 @@ pub(crate) fn check_message(
 }
 
 fn decode_fc_params(config: &Config, text: &str) -> Result<FinalChallengeParams, MessageError> {
-    match FinalChallengeParams::from_fc_params(text, config.base64()) {
-        Err(e)
-            if config.compat().missing_channel_binding
-                && matches!(e.kind, MessageErrorKind::MissingMember)
-                && e.path.ends_with("channelBinding") =>
-        {
-            // Compat `missing-channel-binding`: read a missing member as `{}`.
-            let bytes = config.base64().decode(text).map_err(|b| {
-                MessageError::new(String::from("fcParams"), MessageErrorKind::Base64(b))
-            })?;
-            let json = core::str::from_utf8(&bytes).map_err(|_| {
-                MessageError::new(String::from("fcParams"), MessageErrorKind::InvalidUtf8)
-            })?;
-            let trimmed = json.trim_end();
-            let body = trimmed.strip_suffix('}').ok_or(e)?;
-            let mut patched = String::from(body.trim_end());
-            if !patched.ends_with('{') {
-                patched.push(',');
-            }
-            patched.push_str("\"channelBinding\":{}}");
-            FinalChallengeParams::parse_json(
-                &patched,
-                &DecodeOptions::new().with_base64(Base64Policy::Strict),
-            )
-        }
-        other => other,
-    }
+    // The `missing-channel-binding` relaxation reads an absent member as `{}`.
+    FinalChallengeParams::from_fc_params_with(
+        text,
+        &decode_options(config)
+            .with_missing_channel_binding(config.compat().missing_channel_binding),
+    )
 }
 
 /// Compares the members present on both sides; returns the first that differs.

@@ -44,14 +44,25 @@ impl FinalChallengeParams {
     /// [`MessageError`]: [`MessageErrorKind::Base64`], [`MessageErrorKind::InvalidUtf8`] or
     /// [`MessageErrorKind::InvalidJson`] at `fcParams`; member errors at `fcParams.<member>`.
     pub fn from_fc_params(fc_params: &str, policy: Base64Policy) -> Result<Self, MessageError> {
+        Self::from_fc_params_with(fc_params, &DecodeOptions::new().with_base64(policy))
+    }
+
+    /// As [`FinalChallengeParams::from_fc_params`], with every decode option (the base64
+    /// policy, and whether a missing `channelBinding` reads as `{}`).
+    ///
+    /// # Errors
+    /// As [`FinalChallengeParams::from_fc_params`].
+    pub fn from_fc_params_with(
+        fc_params: &str,
+        opts: &DecodeOptions,
+    ) -> Result<Self, MessageError> {
         let root = Path::Root;
         let path = root.key("fcParams");
-        let opts = DecodeOptions::new().with_base64(policy);
-        let bytes = json::decode_base64(fc_params, &path, &opts)?;
+        let bytes = json::decode_base64(fc_params, &path, opts)?;
         let text = core::str::from_utf8(&bytes)
             .map_err(|_| MessageError::at(&path, MessageErrorKind::InvalidUtf8))?;
         let value = json::parse_node(text, &path)?;
-        Self::decode(&value, &path, &opts)
+        Self::decode(&value, &path, opts)
     }
 
     /// Decodes the JSON text of a `FinalChallengeParams` object (already base64url-decoded).
@@ -88,7 +99,12 @@ impl FinalChallengeParams {
                 ServerChallenge::decode(v, p, opts)
             })?,
             facet_id: m.required("facetID", json::nonempty_string)?.into(),
-            channel_binding: m.required("channelBinding", ChannelBinding::decode)?,
+            channel_binding: if opts.allow_missing_channel_binding {
+                m.optional("channelBinding", ChannelBinding::decode)?
+                    .unwrap_or_default()
+            } else {
+                m.required("channelBinding", ChannelBinding::decode)?
+            },
         })
     }
 }

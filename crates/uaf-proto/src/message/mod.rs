@@ -103,15 +103,27 @@ pub struct DecodeOptions {
     /// conformance tool demands) or [`Base64Policy::Lenient`] (a compatibility relaxation for
     /// legacy Android clients).
     pub base64: Base64Policy,
+    /// Reads a `FinalChallengeParams` without a `channelBinding` member as if it held `{}`
+    /// (the verifier's `missing-channel-binding` compatibility relaxation: some early UAF 1.0
+    /// clients omit the member). Off by default: the member is required.
+    pub allow_missing_channel_binding: bool,
 }
 
 impl DecodeOptions {
-    /// The defaults: strict base64url.
+    /// The defaults: strict base64url, `channelBinding` required.
     #[must_use]
     pub const fn new() -> Self {
         DecodeOptions {
             base64: Base64Policy::Strict,
+            allow_missing_channel_binding: false,
         }
+    }
+
+    /// These options with [`DecodeOptions::allow_missing_channel_binding`] set to `allow`.
+    #[must_use]
+    pub const fn with_missing_channel_binding(mut self, allow: bool) -> Self {
+        self.allow_missing_channel_binding = allow;
+        self
     }
 
     /// These options with `policy` for base64url members.
