@@ -221,18 +221,20 @@ fn need(alg: AlgSign, key: &PublicKey, kt: KeyType) -> Result<(), CryptoError> {
 #[must_use]
 pub const fn is_supported(alg: AlgSign) -> bool {
     use AlgSign::*;
-    match alg {
-        Secp256r1EcdsaSha256Raw | Secp256r1EcdsaSha256Der => true,
-        Secp256k1EcdsaSha256Raw | Secp256k1EcdsaSha256Der => cfg!(feature = "secp256k1"),
-        Secp384r1EcdsaSha384Raw => cfg!(feature = "p384"),
-        Ed25519EddsaSha512Raw => cfg!(feature = "ed25519"),
-        RsassaPssSha256Raw
-        | RsassaPssSha256Der
-        | RsaEmsaPkcs1Sha256Raw
-        | RsaEmsaPkcs1Sha256Der
-        | RsassaPkcsv15Sha256Raw => cfg!(feature = "rsa"),
-        _ => false,
-    }
+    matches!(alg, Secp256r1EcdsaSha256Raw | Secp256r1EcdsaSha256Der)
+        || (cfg!(feature = "secp256k1")
+            && matches!(alg, Secp256k1EcdsaSha256Raw | Secp256k1EcdsaSha256Der))
+        || (cfg!(feature = "p384") && matches!(alg, Secp384r1EcdsaSha384Raw))
+        || (cfg!(feature = "ed25519") && matches!(alg, Ed25519EddsaSha512Raw))
+        || (cfg!(feature = "rsa")
+            && matches!(
+                alg,
+                RsassaPssSha256Raw
+                    | RsassaPssSha256Der
+                    | RsaEmsaPkcs1Sha256Raw
+                    | RsaEmsaPkcs1Sha256Der
+                    | RsassaPkcsv15Sha256Raw
+            ))
 }
 
 fn prepare<'s>(
