@@ -6,7 +6,7 @@ use alloc::string::String;
 use subtle::ConstantTimeEq;
 use uaf_proto::id::FacetId;
 use uaf_proto::message::{
-    ChannelBinding, DecodeOptions, FinalChallengeParams, MessageError, MessageErrorKind,
+    ChannelBinding, DecodeOptions, Extension, FinalChallengeParams, MessageError, MessageErrorKind,
     OperationHeader, ServerChallenge,
 };
 
@@ -101,6 +101,16 @@ pub(crate) fn message_error(e: MessageError, steps: &Steps) -> Error {
     Error::new(step, ErrorKind::Message(e))
 }
 
+/// The first JSON extension marked `fail_if_unknown` whose id the RP does not know (header
+/// extensions, R1.6, and unsigned assertion extensions, R5.2).
+pub(crate) fn unknown_critical_extension<'e>(
+    config: &Config,
+    exts: &'e [Extension],
+) -> Option<&'e Extension> {
+    exts.iter()
+        .find(|e| e.fail_if_unknown && !config.known_extensions().contains(&e.id))
+}
+
 /// Constant-time equality of two byte strings (length is not secret).
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
@@ -168,11 +178,7 @@ pub(crate) fn check_message(
         }
     }
     // (REG-06/AUTH-06): an unknown header extension marked fail_if_unknown fails the operation.
-    if let Some(ext) = header
-        .exts
-        .iter()
-        .find(|e| e.fail_if_unknown && !config.known_extensions().contains(&e.id))
-    {
+    if let Some(ext) = unknown_critical_extension(config, &header.exts) {
         return Err(Error::new(
             steps.header_exts,
             ErrorKind::UnknownCriticalExtension { id: ext.id.clone() },

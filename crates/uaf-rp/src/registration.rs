@@ -217,11 +217,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             ));
         }
         // (REG-14): unsigned JSON extensions marked fail_if_unknown.
-        if let Some(ext) = a
-            .exts
-            .iter()
-            .find(|e| e.fail_if_unknown && !self.config.known_extensions().contains(&e.id))
-        {
+        if let Some(ext) = binding::unknown_critical_extension(&self.config, &a.exts) {
             return Err(Error::new(
                 StepId::RegTlv,
                 ErrorKind::UnknownCriticalExtension { id: ext.id.clone() },
