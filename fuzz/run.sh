@@ -12,6 +12,8 @@
 # A crash stops its target's run; the table counts it and the script exits 1. Fix the crash
 # in the library, then copy the input into fuzz/artifacts/<target>/ so that
 # `cargo test -p uaf-fuzz-harness` replays it from then on.
+# Set RUNS=N to also stop a target after N executions (libFuzzer -runs), e.g. the long run of
+# docs/fuzzing.md: RUNS=10000000 fuzz/run.sh 600 (ten minutes or ten million, whichever first).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -63,8 +65,12 @@ for t in "${targets[@]}"; do
   before=$(find "run/artifacts/$t" -type f | wc -l)
   start=$(date +%s.%N)
   status=0
+  runs=()
+  if [ -n "${RUNS:-}" ]; then
+    runs=(-runs="$RUNS")
+  fi
   cargo +nightly fuzz run "$t" "run/corpus/$t" "corpus/$t" -- \
-    -max_total_time="$seconds" -print_final_stats=1 -timeout=30 -rss_limit_mb=2048 \
+    -max_total_time="$seconds" "${runs[@]}" -print_final_stats=1 -timeout=30 -rss_limit_mb=2048 \
     -artifact_prefix="run/artifacts/$t/" >"$log" 2>&1 || status=$?
   end=$(date +%s.%N)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
@@ -88,7 +94,7 @@ for t in "${targets[@]}"; do
 done
 
 echo
-echo "short run: ${seconds}s per target, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
+echo "run: ${seconds}s${RUNS:+ or $RUNS executions} per target, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
 printf '%-28s %12s %10s %8s\n' target execs execs/s crashes
 printf '%s\n' "${rows[@]}"
 exit "$failed"

@@ -4,7 +4,9 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use uaf_crypto::{PublicKey, SignatureVerifier};
+#[cfg(not(feature = "std"))]
+use uaf_crypto::PublicKey;
+use uaf_crypto::SignatureVerifier;
 use uaf_metadata::MetadataSource;
 use uaf_proto::assertion::{AuthAssertion, ParseOptions};
 use uaf_proto::message::{AuthenticationResponse, AuthenticatorSignAssertion, Transaction};
@@ -322,12 +324,20 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         .map_err(|p| Error::new(StepId::AuthTransaction, ErrorKind::Transaction(p)))?;
         // (AUTH-21): the signature over the received SignedData TLV, with the stored key.
         // Checked before the counter so an unauthenticated assertion cannot raise an alarm.
+        #[cfg(feature = "std")]
+        let key = self.keys.decode(
+            registration.sign_alg,
+            registration.public_key_encoding,
+            &registration.public_key,
+        );
+        #[cfg(not(feature = "std"))]
         let key = PublicKey::decode_for(
             registration.sign_alg,
             registration.public_key_encoding,
             &registration.public_key,
-        )
-        .map_err(|e| Error::new(StepId::AuthSignature, ErrorKind::UnacceptableKey(e)))?;
+        );
+        let key =
+            key.map_err(|e| Error::new(StepId::AuthSignature, ErrorKind::UnacceptableKey(e)))?;
         self.verifier
             .verify(alg, &key, sd.raw, assertion.signature)
             .map_err(|e| Error::new(StepId::AuthSignature, ErrorKind::SignatureInvalid(e)))?;

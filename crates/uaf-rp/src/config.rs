@@ -121,6 +121,7 @@ pub struct Config {
     pub(crate) known_extensions: Vec<String>,
     pub(crate) policy: Policy,
     pub(crate) max_chain_len: usize,
+    pub(crate) key_cache_capacity: usize,
 }
 
 impl Config {
@@ -292,9 +293,14 @@ pub struct RelyingPartyBuilder {
     known_extensions: Vec<String>,
     policy: Option<Policy>,
     max_chain_len: usize,
+    key_cache_capacity: usize,
 }
 
 impl RelyingPartyBuilder {
+    /// The default of [`RelyingPartyBuilder::key_cache_capacity`]: 4096 keys (a few MB at
+    /// most).
+    pub const DEFAULT_KEY_CACHE_CAPACITY: usize = 4096;
+
     /// Starts a configuration for `app_id` (normally the `https` URL of the trusted-facets
     /// list).
     #[must_use]
@@ -316,6 +322,7 @@ impl RelyingPartyBuilder {
             known_extensions: Vec::new(),
             policy: None,
             max_chain_len: ChainOptions::DEFAULT_MAX_CHAIN_LEN,
+            key_cache_capacity: Self::DEFAULT_KEY_CACHE_CAPACITY,
         }
     }
 
@@ -444,6 +451,18 @@ impl RelyingPartyBuilder {
         self
     }
 
+    /// How many decoded stored keys the relying party keeps (feature `std`), so a key that
+    /// signs in often is decoded and validated once rather than at every sign-in. Entries are
+    /// keyed by the exact stored key bytes, encoding and algorithm, so a changed registration
+    /// is never verified with a stale key; the oldest entry goes first when the cache is full.
+    /// `0` turns the cache off. Default [`RelyingPartyBuilder::DEFAULT_KEY_CACHE_CAPACITY`].
+    /// Without `std` there is no cache and keys are decoded at each verification.
+    #[must_use]
+    pub const fn key_cache_capacity(mut self, keys: usize) -> Self {
+        self.key_cache_capacity = keys;
+        self
+    }
+
     /// Checks and freezes the configuration.
     ///
     /// # Errors
@@ -499,6 +518,7 @@ impl RelyingPartyBuilder {
             known_extensions: self.known_extensions,
             policy,
             max_chain_len: self.max_chain_len,
+            key_cache_capacity: self.key_cache_capacity,
         })
     }
 }

@@ -71,6 +71,8 @@ pub mod config;
 pub mod error;
 #[cfg(feature = "alloc")]
 mod events;
+#[cfg(feature = "std")]
+mod key_cache;
 #[cfg(feature = "alloc")]
 pub mod pending;
 #[cfg(feature = "alloc")]
@@ -172,6 +174,9 @@ pub struct RelyingParty<M, V = uaf_crypto::Backend> {
     pub(crate) metadata: M,
     pub(crate) verifier: V,
     pub(crate) events: Option<Box<dyn SecurityEventSink + Send + Sync>>,
+    /// Decoded stored keys ([`RelyingPartyBuilder::key_cache_capacity`]).
+    #[cfg(feature = "std")]
+    pub(crate) keys: key_cache::KeyCache,
 }
 
 #[cfg(feature = "alloc")]
@@ -179,12 +184,7 @@ impl<M> RelyingParty<M, uaf_crypto::Backend> {
     /// A relying party with the fastest signature backend compiled in.
     #[must_use]
     pub fn new(config: Config, metadata: M) -> Self {
-        RelyingParty {
-            config,
-            metadata,
-            verifier: uaf_crypto::Backend::fastest(),
-            events: None,
-        }
+        RelyingParty::with_verifier(config, metadata, uaf_crypto::Backend::fastest())
     }
 }
 
@@ -194,6 +194,8 @@ impl<M, V> RelyingParty<M, V> {
     #[must_use]
     pub fn with_verifier(config: Config, metadata: M, verifier: V) -> Self {
         RelyingParty {
+            #[cfg(feature = "std")]
+            keys: key_cache::KeyCache::new(config.key_cache_capacity),
             config,
             metadata,
             verifier,

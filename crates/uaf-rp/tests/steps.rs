@@ -981,6 +981,37 @@ fn auth_21_signature() {
     assert!(matches!(inner(&e), ErrorKind::SignatureInvalid(_)));
 }
 
+/// AUTH-21 with the decoded-key cache: a sign-in fills it, and when the stored key of the same
+/// (AAID, KeyID) changes, the next sign-in is verified with the new key, never the cached old
+/// one — with the cache on (default), off, and at capacity 1.
+#[test]
+fn auth_21_signature_key_cache_follows_the_stored_key() {
+    for capacity in [
+        uaf_rp::RelyingPartyBuilder::DEFAULT_KEY_CACHE_CAPACITY,
+        1,
+        0,
+    ] {
+        let rp = rp_with(builder().key_cache_capacity(capacity).build().unwrap());
+        let mut e = enroll(&rp);
+        auth_with(&rp, &e, Vec::new(), |_| {}).unwrap();
+        auth_with(&rp, &e, Vec::new(), |_| {}).unwrap();
+        // The registration now holds another key under the same AAID and KeyID.
+        let old = core::mem::replace(&mut e.key, uauth(99));
+        e.registration.public_key = e.key.public_key().x962_point().unwrap().to_vec();
+        auth_with(&rp, &e, Vec::new(), |_| {}).unwrap();
+        let err = auth_with(&rp, &e, Vec::new(), |p| p.sign_with = Some(77)).unwrap_err();
+        check(&err, StepId::AuthSignature, S::UnacceptableContent);
+        // The old key's signature fails against the new stored key.
+        let stale = Enrolled {
+            key: old,
+            registration: e.registration.clone(),
+        };
+        let err = auth_with(&rp, &stale, Vec::new(), |_| {}).unwrap_err();
+        check(&err, StepId::AuthSignature, S::UnacceptableContent);
+        assert!(matches!(inner(&err), ErrorKind::SignatureInvalid(_)));
+    }
+}
+
 #[test]
 fn auth_22_counter() {
     let rp = rp();
