@@ -3,6 +3,7 @@
 use core::fmt;
 
 use uaf_proto::message::Operation;
+use uaf_proto::status::UafStatusCode;
 
 /// A deliberate defect in a response message, for testing a relying party.
 ///
@@ -83,6 +84,24 @@ impl ClientFault {
             Operation::Reg => Some(reg),
             Operation::Auth => Some(auth),
             Operation::Dereg => None,
+        }
+    }
+
+    /// The status a relying party answers when it rejects this fault, in the spec's specific
+    /// codes (digest §3.1, §4): a foreign or already used challenge is 1491 (the request is
+    /// unknown or stale), a channel-binding mismatch 1490, every other fault 1498. A server in
+    /// conformance mode answers 1498 for all of them, as the FIDO conformance tool expects.
+    #[must_use]
+    pub const fn expected_status(self) -> UafStatusCode {
+        match self {
+            ClientFault::WrongChallenge | ClientFault::ReplayPreviousResponse => {
+                UafStatusCode::RequestInvalid
+            }
+            ClientFault::ChannelBindingMismatch => UafStatusCode::ChannelBindingRefused,
+            ClientFault::WrongAppId
+            | ClientFault::UntrustedFacet
+            | ClientFault::AndroidBase64FcParams
+            | ClientFault::AndroidBase64Assertion => UafStatusCode::UnacceptableContent,
         }
     }
 

@@ -11,15 +11,16 @@
 //! | [`suite`] | finds vector files, runs them, prints the report |
 //! | [`generate`] | makes the simulator vectors (`uaf-authenticator` + `uaf-client`) |
 //! | [`coverage`] | which vectors cover each step of `docs/spec-steps.md`, both ways |
+//! | [`http`] | tests any UAF server over HTTP (the FIDO conformance server API) with the simulated client and every fault |
 //!
 //! The binary `uaf-conformance` is the command-line front: `vectors`, `generate`,
-//! `coverage`, `inspect`. See `docs/conformance.md`.
+//! `coverage`, `inspect`, `server-metadata`, `server`. See `docs/conformance.md`.
 //!
-//! **Not for** testing a server over HTTP (a later addition), nor for production use: the
-//! runner deliberately rebuilds pending state from recorded requests.
+//! **Not for** production use: the vector runner deliberately rebuilds pending state from
+//! recorded requests, and the server suite registers throw-away users on the server it tests.
 //!
 //! **Features**: none. The runner enables every algorithm of `uaf-crypto` (secp256k1, P-384,
-//! Ed25519, RSA), as the format asks.
+//! Ed25519, RSA), as the format asks. The HTTP client (`ureq`) speaks plain `http://` only.
 //!
 //! ## Example
 //! Run the UAF specification's example registration:
@@ -45,6 +46,7 @@ extern crate alloc;
 
 pub mod coverage;
 pub mod generate;
+pub mod http;
 pub mod run;
 pub mod suite;
 pub mod vector;

@@ -5,9 +5,11 @@
 //! uaf-conformance generate DIR                 write the simulator-made vectors into DIR
 //! uaf-conformance coverage [--markdown] [--check-readme FILE | --update-readme FILE] PATH...
 //! uaf-conformance inspect FILE                 decode a UAF message or TLV ('-': stdin)
+//! uaf-conformance server-metadata DIR          write the server suite's metadata statements
+//! uaf-conformance server --url BASE [...]      test a UAF server over HTTP
 //! ```
-//! Exit status: 0 success; 1 a vector failed or was invalid, coverage incomplete, a stale
-//! README; 2 a usage or I/O error.
+//! Exit status: 0 success; 1 a vector or server case failed, a vector was invalid, coverage
+//! incomplete, a stale README; 2 a usage or I/O error, or the server unreachable.
 
 use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::PathBuf;
@@ -16,6 +18,7 @@ use std::process::ExitCode;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use uaf_conformance::coverage::{self, Coverage};
 use uaf_conformance::generate;
+use uaf_conformance::http::{self as server_suite, ServerOptions, ServerSuite, SuiteError};
 use uaf_conformance::suite::{self, Summary};
 
 const USAGE: &str = "usage:
@@ -29,7 +32,19 @@ const USAGE: &str = "usage:
       when a step lacks either. --check-readme fails when FILE's table is not current;
       --update-readme rewrites it.
   uaf-conformance inspect FILE
-      A decoded view of a UAF message or TLV (FILE '-' reads standard input).";
+      A decoded view of a UAF message or TLV (FILE '-' reads standard input).
+  uaf-conformance server-metadata DIR
+      Write the metadata statements (one JSON file per AAID, attestation roots inside) of
+      every simulated authenticator the server suite uses; the server under test loads them.
+      Deterministic: the same files on every run.
+  uaf-conformance server --url BASE [--facet FACET] [--username-prefix P] [--specific-status]
+                         [--json] [--only SUBSTRING] [--timeout SECONDS] [--list]
+      Test the UAF server at BASE through the FIDO conformance server API (POST BASE/get,
+      POST BASE/respond): request shapes, every simulated model, every fault. One line per
+      case, then `N passed, N failed, N skipped`; --json one JSON object per case.
+      --specific-status expects each fault's own status instead of 1498. --list prints the
+      plan without contacting the server. Exit 0 all passed, 1 a case failed, 2 usage error
+      or the server unreachable.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +57,8 @@ fn main() -> ExitCode {
         "generate" => generate_cmd(rest),
         "coverage" => coverage_cmd(rest),
         "inspect" => inspect(rest),
+        "server-metadata" => server_metadata(rest),
+        "server" => server(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -273,6 +290,112 @@ fn inspect(args: &[String]) -> ExitCode {
     let report = uaf::inspect::inspect(&input);
     let _ = std::io::stdout().write_all(report.text().as_bytes());
     if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn server_metadata(args: &[String]) -> ExitCode {
+    let (_, paths) = match options(args, &[]) {
+        Ok(x) => x,
+        Err(e) => return usage_error(&e),
+    };
+    let [dir] = paths.as_slice() else {
+        return usage_error("server-metadata needs exactly one DIR");
+    };
+    match server_suite::write_metadata(dir) {
+        Ok(files) => {
+            println!(
+                "{} metadata statements written to {}",
+                files.len(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("server-metadata: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn server(args: &[String]) -> ExitCode {
+    let mut opts = ServerOptions::default();
+    let mut url: Option<String> = None;
+    let mut json = false;
+    let mut list = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let flag = a.as_str();
+        match flag {
+            "--json" => json = true,
+            "--list" => list = true,
+            "--specific-status" => opts.specific_status = true,
+            "--url" | "--facet" | "--username-prefix" | "--only" | "--timeout" => {
+                let Some(value) = it.next() else {
+                    return usage_error(&format!("{flag} needs a value"));
+                };
+                match flag {
+                    "--url" => url = Some(value.clone()),
+                    "--facet" => opts.facet = Some(value.clone()),
+                    "--username-prefix" => opts.username_prefix.clone_from(value),
+                    "--only" => opts.only = Some(value.clone()),
+                    _ => match value.parse::<u64>() {
+                        Ok(secs) if secs > 0 => {
+                            opts.timeout = core::time::Duration::from_secs(secs);
+                        }
+                        _ => return usage_error("--timeout needs a whole number of seconds > 0"),
+                    },
+                }
+            }
+            other => return usage_error(&format!("server: unknown argument {other}")),
+        }
+    }
+    let suite = ServerSuite::new(opts);
+    if list {
+        let mut stdout = std::io::stdout().lock();
+        for c in suite.plan() {
+            if json {
+                let _ = writeln!(
+                    stdout,
+                    "{}",
+                    serde_json::json!({"id": c.id, "title": c.title, "group": c.group.name(), "fido_test": c.fido_test})
+                );
+            } else {
+                let _ = writeln!(stdout, "{}  {}", c.id, c.title);
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let Some(url) = url else {
+        return usage_error("server needs --url BASE");
+    };
+    if suite.plan().is_empty() {
+        return usage_error("--only matches no case");
+    }
+    let mut stdout = std::io::stdout().lock();
+    let run = suite.run_with(&url, |r| {
+        let text = if json { r.json().to_string() } else { r.line() };
+        let _ = writeln!(stdout, "{text}");
+        let _ = stdout.flush();
+    });
+    let results = match run {
+        Ok(r) => r,
+        // A usage error, an unreachable server, or models that could not be built: nothing
+        // was judged.
+        Err(e @ (SuiteError::Usage(_) | SuiteError::Unreachable(_) | SuiteError::Setup(_))) => {
+            eprintln!("uaf-conformance server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let summary = server_suite::Summary::of(&results);
+    if json {
+        eprintln!("{summary}");
+    } else {
+        let _ = writeln!(stdout, "{summary}");
+    }
+    if summary.all_passed() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

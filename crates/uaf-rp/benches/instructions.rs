@@ -59,17 +59,14 @@ fn main() {
         .find(|b| b.name() == backend_name)
         .unwrap_or_else(|| panic!("backend {backend_name} is not compiled in"));
 
-    let rp0 = rp();
-    let enrolled = enroll(&rp0);
-    let regs = vec![enrolled.registration.clone()];
-    let (req, pending) = auth_request(&rp0, &regs, Vec::new());
-    let response = AuthParts::for_request(&req, enrolled.registration.key_id.as_bytes(), 1)
-        .build(&enrolled.key);
-    let message = [0x5a_u8; 146];
-    let sig = enrolled
-        .key
-        .sign_deterministic(AlgSign::Secp256r1EcdsaSha256Raw, &message)
-        .unwrap();
+    let AuthBench {
+        enrolled,
+        regs,
+        response,
+        pending,
+        message,
+        signature: sig,
+    } = AuthBench::new();
     let stored = &enrolled.registration;
     let public = PublicKey::decode_for(
         stored.sign_alg,
@@ -94,7 +91,7 @@ fn main() {
             AlgSign::Secp256r1EcdsaSha256Raw,
             &public,
             &message,
-            sig.as_bytes(),
+            sig.as_slice(),
         )
         .unwrap();
     rp.finish_authentication(&response, pending.clone(), &regs, NOW)
@@ -107,7 +104,7 @@ fn main() {
                     AlgSign::Secp256r1EcdsaSha256Raw,
                     black_box(&public),
                     black_box(&message),
-                    black_box(sig.as_bytes()),
+                    black_box(sig.as_slice()),
                 )
                 .unwrap(),
             "decode+bare" => {
@@ -122,7 +119,7 @@ fn main() {
                         AlgSign::Secp256r1EcdsaSha256Raw,
                         &key,
                         black_box(&message),
-                        black_box(sig.as_bytes()),
+                        black_box(sig.as_slice()),
                     )
                     .unwrap();
             }

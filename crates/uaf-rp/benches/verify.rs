@@ -50,18 +50,16 @@ fn bench(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(5));
     g.sample_size(50);
 
-    // A registered key and one valid authentication response.
+    // A registered key, one valid authentication response, and a bare signature.
+    let AuthBench {
+        enrolled,
+        regs,
+        response,
+        pending,
+        message,
+        signature: sig,
+    } = AuthBench::new();
     let rp0 = rp();
-    let enrolled = enroll(&rp0);
-    let regs = vec![enrolled.registration.clone()];
-    let (req, pending) = auth_request(&rp0, &regs, Vec::new());
-    let response = AuthParts::for_request(&req, enrolled.registration.key_id.as_bytes(), 1)
-        .build(&enrolled.key);
-    let message = [0x5a_u8; 146];
-    let sig = enrolled
-        .key
-        .sign_deterministic(AlgSign::Secp256r1EcdsaSha256Raw, &message)
-        .unwrap();
     let public = enrolled.key.public_key();
 
     for backend in Backend::ALL.iter().copied() {
@@ -72,7 +70,7 @@ fn bench(c: &mut Criterion) {
                         AlgSign::Secp256r1EcdsaSha256Raw,
                         black_box(&public),
                         black_box(&message),
-                        black_box(sig.as_bytes()),
+                        black_box(sig.as_slice()),
                     )
                     .unwrap()
             });

@@ -333,18 +333,11 @@ fn every_client_fault_is_rejected_where_it_says() {
                 w.authenticate_with(Vec::new(), Some(fault))
                     .expect_err(&format!("{fault:?} must be rejected"))
             };
-            let status = match fault {
-                ClientFault::WrongChallenge | ClientFault::ReplayPreviousResponse => {
-                    UafStatusCode::RequestInvalid
-                }
-                ClientFault::ChannelBindingMismatch => UafStatusCode::ChannelBindingRefused,
-                _ => UafStatusCode::UnacceptableContent,
-            };
             check_rejection(
                 &format!("{fault:?} {op:?}"),
                 &err,
                 fault.step_id(op).unwrap(),
-                status,
+                fault.expected_status(),
             );
         }
     }

@@ -16,7 +16,7 @@ const MAX_BODY: u64 = 1 << 20;
 
 /// Why an HTTP exchange did not give an answer to judge.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HttpError {
+pub(crate) enum HttpError {
     /// The server could not be reached (connection refused, name not found, timeout, TLS):
     /// nothing was judged.
     Unreachable(String),
@@ -120,6 +120,7 @@ impl Http {
     }
 
     /// The base URL, without a trailing `/`.
+    #[cfg(test)]
     pub(crate) fn base(&self) -> &str {
         &self.base
     }
@@ -264,6 +265,9 @@ mod tests {
         let t = Duration::from_secs(1);
         assert!(Http::new("ftp://x", t).is_err());
         assert!(Http::new("https://x", t).is_err());
-        assert_eq!(Http::new("http://x:1/uaf/", t).unwrap().base(), "http://x:1/uaf");
+        assert_eq!(
+            Http::new("http://x:1/uaf/", t).unwrap().base(),
+            "http://x:1/uaf"
+        );
     }
 }

@@ -413,3 +413,41 @@ pub fn auth_request(
     rp.start_authentication(Some(("alice", regs)), transaction, NOW, &mut rng(4))
         .unwrap()
 }
+
+/// The fixtures of the verifier benchmarks: an enrolled key, one valid authentication response
+/// for it with its pending state, and a bare P-256 signature (RAW) over a SignedData-sized
+/// message, for the bare-verify baseline.
+pub struct AuthBench {
+    pub enrolled: Enrolled,
+    pub regs: Vec<Registration>,
+    pub response: String,
+    pub pending: PendingAuthentication,
+    pub message: [u8; 146],
+    pub signature: Vec<u8>,
+}
+
+impl AuthBench {
+    pub fn new() -> Self {
+        let rp0 = rp();
+        let enrolled = enroll(&rp0);
+        let regs = vec![enrolled.registration.clone()];
+        let (req, pending) = auth_request(&rp0, &regs, Vec::new());
+        let response = AuthParts::for_request(&req, enrolled.registration.key_id.as_bytes(), 1)
+            .build(&enrolled.key);
+        let message = [0x5a_u8; 146];
+        let signature = enrolled
+            .key
+            .sign_deterministic(AlgSign::Secp256r1EcdsaSha256Raw, &message)
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+        AuthBench {
+            enrolled,
+            regs,
+            response,
+            pending,
+            message,
+            signature,
+        }
+    }
+}
