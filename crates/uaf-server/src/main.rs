@@ -1,0 +1,150 @@
+//! `uaf-server`: the reference FIDO UAF relying party (see `docs/server.md`).
+#![forbid(unsafe_code)]
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use tracing_subscriber::EnvFilter;
+use uaf_server::{Server, ServerConfig, StatusCodeMode};
+
+/// Status codes of rejected responses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum StatusCodes {
+    /// 1498 for every rejected response (what the FIDO conformance tool expects).
+    Conformance,
+    /// Each error's own status code (1491 replay, 1480 unknown AAID, 1496 attestation, …).
+    Specific,
+}
+
+/// The reference FIDO UAF 1.1 relying party: the FIDO conformance server API (POST /get,
+/// POST /respond), the trusted facet list (GET /facets.json) and GET /healthz, with SQLite
+/// storage. Logs go to stderr; set RUST_LOG (e.g. `uaf_server=debug`) for more.
+#[derive(Debug, Parser)]
+#[command(name = "uaf-server", version)]
+struct Args {
+    /// Address to listen on (port 0: any free port; the address is logged).
+    #[arg(long, env = "UAF_SERVER_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The AppID (https URL of the trusted facet list). Default:
+    /// https://{listen address}{prefix}facets.json.
+    #[arg(long, env = "UAF_SERVER_APP_ID")]
+    app_id: Option<String>,
+    /// A trusted facet ID (repeatable): https://host[:port], android:apk-key-hash:…,
+    /// ios:bundle-id:…. Default: the AppID's origin.
+    #[arg(long = "facet", value_name = "FACET")]
+    facets: Vec<String>,
+    /// Directory of metadata statements (*.json, recursively). Without it every registration
+    /// is refused.
+    #[arg(long, env = "UAF_SERVER_METADATA", value_name = "DIR")]
+    metadata: Option<PathBuf>,
+    /// Status codes of rejected responses.
+    #[arg(
+        long,
+        env = "UAF_SERVER_STATUS_CODES",
+        value_enum,
+        default_value = "conformance"
+    )]
+    status_codes: StatusCodes,
+    /// SQLite database file (`:memory:`: in memory, lost on exit).
+    #[arg(long, env = "UAF_SERVER_DATABASE", default_value = "uaf-server.db")]
+    database: PathBuf,
+    /// Path prefix of every endpoint (e.g. /uaf/).
+    #[arg(long, env = "UAF_SERVER_PREFIX", default_value = "/")]
+    prefix: String,
+    /// How long an issued challenge stays valid, in seconds.
+    #[arg(long, env = "UAF_SERVER_CHALLENGE_TTL", default_value_t = 300)]
+    challenge_ttl: u64,
+    /// Serve the FIDO conformance server API (POST /get, POST /respond). Unauthenticated by
+    /// design (anyone who reaches it can register and deregister keys for any user name):
+    /// for test deployments only.
+    #[arg(long, env = "UAF_SERVER_CONFORMANCE_API")]
+    conformance_api: bool,
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .init();
+
+    let mut config = ServerConfig::default();
+    config.listen = args.listen;
+    config.app_id = args.app_id;
+    config.facets = args.facets;
+    config.metadata = args.metadata;
+    config.status_codes = match args.status_codes {
+        StatusCodes::Conformance => StatusCodeMode::Conformance,
+        StatusCodes::Specific => StatusCodeMode::Specific,
+    };
+    config.database = args.database;
+    config.prefix = args.prefix;
+    config.challenge_ttl_secs = args.challenge_ttl;
+    config.conformance_api = args.conformance_api;
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_io()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("uaf-server: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let server = Server::bind(config).await?;
+        tracing::info!(
+            address = %server.local_addr(),
+            app_id = server.app_id(),
+            prefix = server.prefix(),
+            "listening on http://{}{}",
+            server.local_addr(),
+            server.prefix()
+        );
+        server.serve(shutdown_signal()).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("uaf-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! The HTTP server: [`ServerConfig`], [`Server`] (bind, then serve until a shutdown signal)
+//! and [`ServerHandle`] (a server on its own runtime thread, for tests and embedding).
+
+use core::fmt;
+use core::future::Future;
+use core::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use uaf_metadata::MetadataIndex;
+use uaf_proto::message::TrustedFacetList;
+use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
+
+use crate::api::{self, Answer, App, Shared};
+use crate::store::{Clock, SqliteDatabase, system_clock};
+
+/// How the server runs. Start from [`ServerConfig::default`] and set what differs.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The address to listen on (default `127.0.0.1:8080`; port 0: any free port).
+    pub listen: SocketAddr,
+    /// The AppID (normally the `https` URL of the trusted facet list). Default:
+    /// `https://{bound address}{prefix}facets.json`, i.e. this server behind a TLS proxy on
+    /// the same host and port.
+    pub app_id: Option<String>,
+    /// The trusted facet IDs (`https://host[:port]`, `android:apk-key-hash:…`,
+    /// `ios:bundle-id:…`). Empty: the origin of an `https` AppID.
+    pub facets: Vec<String>,
+    /// A directory of metadata statements ([`MetadataIndex::load_dir`]). `None`: no
+    /// authenticator is known, so every registration is refused.
+    pub metadata: Option<PathBuf>,
+    /// Status codes of rejections: [`StatusCodeMode::Conformance`] (1498 for every rejected
+    /// response, what the FIDO conformance tool expects; the default) or
+    /// [`StatusCodeMode::Specific`].
+    pub status_codes: StatusCodeMode,
+    /// The SQLite database file (default `uaf-server.db`); `:memory:` for a private
+    /// in-memory database.
+    pub database: PathBuf,
+    /// The path prefix of every endpoint (default `/`; e.g. `/uaf/` serves `/uaf/get`).
+    pub prefix: String,
+    /// How long an issued challenge stays valid, in seconds (default 300).
+    pub challenge_ttl_secs: u64,
+    /// The clock (unix seconds) of the verifier and the stores. Default: the system clock.
+    pub clock: Clock,
+    /// Serve the FIDO conformance server API (`POST {prefix}get`, `POST {prefix}respond`).
+    /// Default **off**: that API is unauthenticated by design — whoever can reach it can
+    /// register a key for any user name and deregister any user's keys — so it is for test
+    /// deployments that run the FIDO conformance tool or `uaf-conformance server`, never for
+    /// a server real users depend on.
+    pub conformance_api: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            app_id: None,
+            facets: Vec::new(),
+            metadata: None,
+            status_codes: StatusCodeMode::Conformance,
+            database: PathBuf::from("uaf-server.db"),
+            prefix: String::from("/"),
+            challenge_ttl_secs: 300,
+            clock: system_clock(),
+            conformance_api: false,
+        }
+    }
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("app_id", &self.app_id)
+            .field("facets", &self.facets)
+            .field("metadata", &self.metadata)
+            .field("status_codes", &self.status_codes)
+            .field("database", &self.database)
+            .field("prefix", &self.prefix)
+            .field("challenge_ttl_secs", &self.challenge_ttl_secs)
+            .field("conformance_api", &self.conformance_api)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The listening socket (bind, accept) failed.
+    Io(std::io::Error),
+    /// The relying-party configuration is wrong (AppID, facets, TTL).
+    Config(String),
+    /// The metadata directory cannot be loaded.
+    Metadata(String),
+    /// The database cannot be opened or migrated.
+    Store(crate::StoreError),
+    /// The runtime failed (a task panicked, the runtime could not start).
+    Runtime(String),
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerError::Io(e) => write!(f, "socket: {e}"),
+            ServerError::Config(m) => write!(f, "configuration: {m}"),
+            ServerError::Metadata(m) => write!(f, "metadata: {m}"),
+            ServerError::Store(e) => write!(f, "database: {e}"),
+            ServerError::Runtime(m) => write!(f, "runtime: {m}"),
+        }
+    }
+}
+
+impl core::error::Error for ServerError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            ServerError::Io(e) => Some(e),
+            ServerError::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// `/`, `/uaf`, `uaf/` → `/`, `/uaf/`, `/uaf/`.
+fn normalise_prefix(prefix: &str) -> String {
+    let inner = prefix.trim_matches('/');
+    if inner.is_empty() {
+        String::from("/")
+    } else {
+        format!("/{inner}/")
+    }
+}
+
+/// A bound server, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    addr: SocketAddr,
+    app_id: String,
+    prefix: String,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.addr)
+            .field("app_id", &self.app_id)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Binds `config.listen`, opens (and migrates) the database, loads the metadata and
+    /// builds the relying party. Nothing is served until [`Server::serve`].
+    ///
+    /// # Errors
+    /// [`ServerError`] naming what failed.
+    pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(ServerError::Io)?;
+        let addr = listener.local_addr().map_err(ServerError::Io)?;
+        let prefix = normalise_prefix(&config.prefix);
+        let app_id = config
+            .app_id
+            .clone()
+            .unwrap_or_else(|| format!("https://{addr}{prefix}facets.json"));
+
+        let mut builder = RelyingPartyBuilder::new(app_id.clone())
+            .status_codes(config.status_codes)
+            .challenge_ttl_secs(config.challenge_ttl_secs);
+        if !config.facets.is_empty() {
+            builder = builder.trusted_facets(config.facets.iter().cloned());
+        }
+        let rp_config = builder
+            .build()
+            .map_err(|e| ServerError::Config(e.to_string()))?;
+        let facets = rp_config.trusted_facets().to_vec();
+
+        let metadata_dir = config.metadata.clone();
+        let database = config.database.clone();
+        let ttl = config.challenge_ttl_secs;
+        let clock = Arc::clone(&config.clock);
+        let (metadata, db) = tokio::task::spawn_blocking(move || {
+            let metadata = match &metadata_dir {
+                Some(dir) => MetadataIndex::load_dir(dir)
+                    .map_err(|e| ServerError::Metadata(format!("{}: {e}", dir.display())))?,
+                None => MetadataIndex::new(),
+            };
+            let db = SqliteDatabase::open(&database).map_err(ServerError::Store)?;
+            Ok::<_, ServerError>((metadata, db))
+        })
+        .await
+        .map_err(|e| ServerError::Runtime(e.to_string()))??;
+        if config.metadata.is_none() {
+            tracing::warn!("no --metadata: every registration will be refused (unknown AAID)");
+        }
+
+        let service = Service::new(
+            RelyingParty::new(rp_config, metadata),
+            db.credentials(),
+            db.pending_registrations(ttl).with_clock(Arc::clone(&clock)),
+            db.pending_authentications(ttl)
+                .with_clock(Arc::clone(&clock)),
+        );
+        let app = Arc::new(App {
+            service,
+            database: db,
+            mode: config.status_codes,
+            clock,
+            facets_json: api::facet_list(&facets).to_json(),
+        });
+        let mut router = Router::new();
+        if config.conformance_api {
+            tracing::warn!(
+                "the FIDO conformance server API is on: it is unauthenticated (anyone who can \
+                 reach it can register and deregister keys for any user); use it for tests only"
+            );
+            router = router
+                .route(&format!("{prefix}get"), post(get_request))
+                .route(&format!("{prefix}respond"), post(respond));
+        }
+        let router = router
+            .route(&format!("{prefix}facets.json"), get(facets_json))
+            .route(&format!("{prefix}healthz"), get(healthz))
+            .with_state(app);
+        Ok(Server {
+            listener,
+            router,
+            addr,
+            app_id,
+            prefix,
+        })
+    }
+
+    /// The address bound (with the port chosen, when 0 was asked).
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The AppID the relying party issues requests with.
+    #[must_use]
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// The normalised path prefix (`/` or `/x/`).
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and lets the requests in
+    /// flight finish (graceful shutdown).
+    ///
+    /// # Errors
+    /// [`ServerError::Io`] when the listening socket fails.
+    pub async fn serve<F>(self, shutdown: F) -> Result<(), ServerError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(ServerError::Io)
+    }
+
+    /// Starts a server on a runtime of its own (a background thread with a small
+    /// multi-thread runtime) and returns once it is bound: for tests and for embedding in
+    /// synchronous programs.
+    ///
+    /// # Errors
+    /// As [`Server::bind`], or [`ServerError::Runtime`] when the runtime cannot start.
+    pub fn spawn(config: ServerConfig) -> Result<ServerHandle, ServerError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_io()
+            .build()
+            .map_err(|e| ServerError::Runtime(e.to_string()))?;
+        let server = runtime.block_on(Server::bind(config))?;
+        let (addr, app_id, prefix) = (server.addr, server.app_id.clone(), server.prefix.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name(format!("uaf-server {addr}"))
+            .spawn(move || {
+                runtime.block_on(server.serve(async {
+                    // A dropped sender stops the server too.
+                    let _ = stopped.await;
+                }))
+            })
+            .map_err(|e| ServerError::Runtime(e.to_string()))?;
+        Ok(ServerHandle {
+            addr,
+            app_id,
+            prefix,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A server running on its own thread ([`Server::spawn`]). Dropping it shuts it down.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    app_id: String,
+    prefix: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
+}
+
+impl ServerHandle {
+    /// The address bound.
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://{address}{prefix}` without the trailing `/` (the base URL of the conformance
+    /// API: `{base}/get`, `{base}/respond`).
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        format!("http://{}{}", self.addr, self.prefix.trim_end_matches('/'))
+    }
+
+    /// The AppID the relying party issues requests with.
+    #[must_use]
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// Stops the server gracefully and waits for it.
+    ///
+    /// # Errors
+    /// What made the server fail, if it did.
+    pub fn shutdown(mut self) -> Result<(), ServerError> {
+        self.stop_and_join()
+    }
+
+    fn stop_and_join(&mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| ServerError::Runtime(String::from("the server thread panicked")))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop_and_join() {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+    }
+}
+
+fn json_response(answer: Answer) -> Response {
+    let status = StatusCode::from_u16(answer.http).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.body,
+    )
+        .into_response()
+}
+
+/// Runs `f` on the blocking pool (verification and SQLite must not stall the async workers).
+async fn blocking(app: Shared, f: impl FnOnce(&App) -> Answer + Send + 'static) -> Response {
+    match tokio::task::spawn_blocking(move || f(&app)).await {
+        Ok(answer) => json_response(answer),
+        Err(e) => {
+            tracing::error!(error = %e, "request task failed");
+            json_response(Answer {
+                http: 500,
+                body: String::from("{\"statusCode\":1500}"),
+            })
+        }
+    }
+}
+
+async fn get_request(State(app): State<Shared>, body: Bytes) -> Response {
+    blocking(app, move |a| a.get(&body)).await
+}
+
+async fn respond(State(app): State<Shared>, body: Bytes) -> Response {
+    blocking(app, move |a| a.respond(&body)).await
+}
+
+async fn healthz(State(app): State<Shared>) -> Response {
+    blocking(app, App::health).await
+}
+
+async fn facets_json(State(app): State<Shared>) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, TrustedFacetList::CONTENT_TYPE),
+            // Clients may cache the list (digest §7.3 step 9); it changes only on restart.
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        app.facets_json.clone(),
+    )
+        .into_response()
+}
