@@ -1,12 +1,16 @@
 //! # uaf-server — the reference FIDO UAF 1.1 relying party
 //!
-//! An HTTP server over [`uaf_rp::Service`] with SQLite storage. This first slice serves the
-//! FIDO conformance server API and the trusted facet list:
+//! An HTTP server over [`uaf_rp::Service`] with SQLite storage. It serves phone sign-in ("sign
+//! in with your phone, not your password"), the trusted facet list, a health check and,
+//! opt-in, the FIDO conformance server API:
 //!
 //! | endpoint | what |
 //! |---|---|
-//! | `POST {prefix}get` | `{"op":"Reg"\|"Auth"\|"Dereg","context":"{\"username\":…}"}` → `{"statusCode":1200,"uafRequest":"[…]"}` (digest §2.13, §10.1) |
-//! | `POST {prefix}respond` | `{"uafResponse":"[…]"}` → `{"statusCode":1200\|14xx}`; accepted registrations are stored, counters compare-and-swapped |
+//! | `GET {prefix}` | the sign-in page: user name, "Use an app instead" (embedded HTML/CSS/JS) |
+//! | `{prefix}api/signin/…`, `{prefix}api/me`, `{prefix}api/signout` | the browser side of phone sign-in (browser secret and session cookies, HttpOnly, SameSite=Strict) |
+//! | `{prefix}phone/…` | the phone side: enrolment by a one-time invite ([`create_invite`]), notifications, approve, decline (device token) |
+//! | `POST {prefix}get` | `{"op":"Reg"\|"Auth"\|"Dereg","context":"{\"username\":…}"}` → `{"statusCode":1200,"uafRequest":"[…]"}` (digest §2.13, §10.1; with `conformance_api` only) |
+//! | `POST {prefix}respond` | `{"uafResponse":"[…]"}` → `{"statusCode":1200\|14xx}`; accepted registrations are stored, counters compare-and-swapped (with `conformance_api` only) |
 //! | `GET {prefix}facets.json` | the trusted facet list, `application/fido.trusted-apps+json` (digest §7.2) |
 //! | `GET {prefix}healthz` | `{"status":"ok"}` when the database answers |
 //!
@@ -18,9 +22,13 @@
 //! a versioned schema with forward migrations. Verification and SQLite calls run on tokio's
 //! blocking pool.
 //!
+//! Phone sign-in keeps its invites, enrolled phones, attempts and sessions in
+//! [`SqliteSignInStore`] (schema version 2); every secret is stored as its SHA-256 and
+//! compared in constant time. The phone itself is the `uaf-phone` crate.
+//!
 //! ## Not for (yet)
-//! The phone sign-in web page and push flow, PostgreSQL for several nodes, the `uaf-phone`
-//! command line: see `docs/server.md`.
+//! Passwords, push notifications (the phone polls), PostgreSQL for several nodes, TLS (run
+//! behind a TLS-terminating proxy): see `docs/server.md`.
 //!
 //! ## Features
 //! - `ring`, `aws-lc-rs`: the fast signature backends of `uaf-rp` (both build C code). The
@@ -50,9 +58,13 @@
 mod api;
 mod server;
 pub mod store;
+mod web;
 
 pub use server::{Server, ServerConfig, ServerError, ServerHandle};
 pub use store::{
-    PersistedPending, SqliteCredentialStore, SqliteDatabase, SqlitePendingStore, StoreError,
+    AttemptRow, AttemptState, DeviceRow, InviteRow, PersistedPending, SessionRow,
+    SqliteCredentialStore, SqliteDatabase, SqlitePendingStore, SqliteSignInStore, StoreError,
+    unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
+pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};

@@ -7,9 +7,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
-use uaf_server::{Server, ServerConfig, StatusCodeMode};
+use uaf_server::{Server, ServerConfig, SqliteDatabase, StatusCodeMode, create_invite, unix_now};
 
 /// Status codes of rejected responses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -20,12 +20,15 @@ enum StatusCodes {
     Specific,
 }
 
-/// The reference FIDO UAF 1.1 relying party: the FIDO conformance server API (POST /get,
-/// POST /respond), the trusted facet list (GET /facets.json) and GET /healthz, with SQLite
+/// The reference FIDO UAF 1.1 relying party: phone sign-in (the page at /, enrolment by
+/// invite, approval on the phone), the trusted facet list (GET /facets.json), GET /healthz
+/// and, opt-in, the FIDO conformance server API (POST /get, POST /respond), with SQLite
 /// storage. Logs go to stderr; set RUST_LOG (e.g. `uaf_server=debug`) for more.
 #[derive(Debug, Parser)]
 #[command(name = "uaf-server", version)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on (port 0: any free port; the address is logged).
     #[arg(long, env = "UAF_SERVER_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -50,7 +53,12 @@ struct Args {
     )]
     status_codes: StatusCodes,
     /// SQLite database file (`:memory:`: in memory, lost on exit).
-    #[arg(long, env = "UAF_SERVER_DATABASE", default_value = "uaf-server.db")]
+    #[arg(
+        long,
+        env = "UAF_SERVER_DATABASE",
+        default_value = "uaf-server.db",
+        global = true
+    )]
     database: PathBuf,
     /// Path prefix of every endpoint (e.g. /uaf/).
     #[arg(long, env = "UAF_SERVER_PREFIX", default_value = "/")]
@@ -63,6 +71,49 @@ struct Args {
     /// for test deployments only.
     #[arg(long, env = "UAF_SERVER_CONFORMANCE_API")]
     conformance_api: bool,
+    /// How long a browser session made by a phone sign-in lives, in seconds.
+    #[arg(long, env = "UAF_SERVER_SESSION_TTL", default_value_t = 8 * 60 * 60)]
+    session_ttl: u64,
+    /// Mark the sign-in and session cookies `Secure` (when a TLS-terminating proxy serves
+    /// the site over https).
+    #[arg(long, env = "UAF_SERVER_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Prints a one-time code (valid 15 minutes) that lets a phone enrol for USERNAME with
+    /// `uaf-phone enroll`. Only its SHA-256 is stored in the database.
+    Invite {
+        /// The account the phone signs in to.
+        username: String,
+    },
+}
+
+/// `uaf-server invite USERNAME [--database PATH]`.
+fn invite(database: &std::path::Path, username: &str) -> ExitCode {
+    let db = match SqliteDatabase::open(database) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("uaf-server: {}: {e}", database.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match create_invite(&db, username, unix_now()) {
+        Ok(invite) => {
+            println!("{}", invite.code);
+            eprintln!(
+                "one-time code for {:?}, valid for 15 minutes: uaf-phone enroll --server URL \
+                 --username {:?} --code {}",
+                invite.username, invite.username, invite.code
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("uaf-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Ctrl-C, or SIGTERM on Unix.
@@ -96,6 +147,9 @@ async fn shutdown_signal() {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(Command::Invite { username }) = &args.command {
+        return invite(&args.database, username);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -117,6 +171,8 @@ fn main() -> ExitCode {
     config.prefix = args.prefix;
     config.challenge_ttl_secs = args.challenge_ttl;
     config.conformance_api = args.conformance_api;
+    config.session_ttl_secs = args.session_ttl;
+    config.secure_cookies = args.secure_cookies;
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_io()

@@ -56,6 +56,12 @@ pub struct ServerConfig {
     /// deployments that run the FIDO conformance tool or `uaf-conformance server`, never for
     /// a server real users depend on.
     pub conformance_api: bool,
+    /// How long a browser session made by a phone sign-in lives, in seconds (default 28800,
+    /// 8 hours).
+    pub session_ttl_secs: u64,
+    /// Mark the sign-in and session cookies `Secure` (default off, because the server itself
+    /// speaks plain HTTP; turn it on behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +77,8 @@ impl Default for ServerConfig {
             challenge_ttl_secs: 300,
             clock: system_clock(),
             conformance_api: false,
+            session_ttl_secs: 8 * 60 * 60,
+            secure_cookies: false,
         }
     }
 }
@@ -87,6 +95,8 @@ impl fmt::Debug for ServerConfig {
             .field("prefix", &self.prefix)
             .field("challenge_ttl_secs", &self.challenge_ttl_secs)
             .field("conformance_api", &self.conformance_api)
+            .field("session_ttl_secs", &self.session_ttl_secs)
+            .field("secure_cookies", &self.secure_cookies)
             .finish_non_exhaustive()
     }
 }
@@ -229,10 +239,21 @@ impl Server {
                 .route(&format!("{prefix}get"), post(get_request))
                 .route(&format!("{prefix}respond"), post(respond));
         }
+        let web = crate::web::router(
+            Arc::clone(&app),
+            crate::web::WebConfig {
+                prefix: prefix.clone(),
+                session_ttl_secs: config.session_ttl_secs,
+                attempt_ttl_secs: config.challenge_ttl_secs,
+                secure_cookies: config.secure_cookies,
+                site: crate::web::site_of(&app_id),
+            },
+        );
         let router = router
             .route(&format!("{prefix}facets.json"), get(facets_json))
             .route(&format!("{prefix}healthz"), get(healthz))
-            .with_state(app);
+            .with_state(app)
+            .merge(web);
         Ok(Server {
             listener,
             router,

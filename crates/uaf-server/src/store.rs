@@ -110,6 +110,45 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (kind, challenge)
      );
      CREATE INDEX pending_by_issue ON pending (issued_at);",
+    // 1 → 2: phone sign-in — one-time enrolment invites, enrolled phones (device tokens),
+    // sign-in attempts and browser sessions. Every secret is stored as its SHA-256.
+    "CREATE TABLE phone_invites (
+         code_hash BLOB PRIMARY KEY,
+         username TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL
+     );
+     CREATE INDEX phone_invites_by_expiry ON phone_invites (expires_at);
+     CREATE TABLE phone_devices (
+         token_hash BLOB PRIMARY KEY,
+         username TEXT NOT NULL,
+         aaid TEXT NOT NULL,
+         key_id BLOB NOT NULL,
+         created_at INTEGER NOT NULL,
+         UNIQUE (aaid, key_id)
+     );
+     CREATE INDEX phone_devices_by_user ON phone_devices (username);
+     CREATE TABLE signin_attempts (
+         id TEXT PRIMARY KEY,
+         username TEXT NOT NULL,
+         browser_hash BLOB NOT NULL,
+         server_data TEXT,
+         request TEXT,
+         match_code TEXT NOT NULL,
+         state TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL
+     );
+     CREATE INDEX signin_attempts_by_user ON signin_attempts (username, state);
+     CREATE INDEX signin_attempts_by_expiry ON signin_attempts (expires_at);
+     CREATE TABLE sessions (
+         id_hash BLOB PRIMARY KEY,
+         username TEXT NOT NULL,
+         method TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL
+     );
+     CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
 ];
 
 /// The clock of the stores: unix seconds.
@@ -121,7 +160,9 @@ pub fn system_clock() -> Clock {
     Arc::new(unix_now)
 }
 
-pub(crate) fn unix_now() -> u64 {
+/// The system time in unix seconds (0 before 1970).
+#[must_use]
+pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -288,6 +329,13 @@ impl SqliteDatabase {
     #[must_use]
     pub fn pending_registrations(&self, ttl_secs: u64) -> SqlitePendingStore<PendingRegistration> {
         SqlitePendingStore::new(self.clone(), ttl_secs)
+    }
+
+    /// The rows of the phone sign-in flow (invites, phones, attempts, sessions) over this
+    /// database.
+    #[must_use]
+    pub fn sign_in(&self) -> SqliteSignInStore {
+        SqliteSignInStore { db: self.clone() }
     }
 
     /// The pending-authentication store over this database; see
@@ -694,5 +742,485 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
         P::from_row(&request, username, issued_at)
             .map(Some)
             .map_err(|e| StoreError::Corrupt(format!("pending {} state: {e}", P::KIND)))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phone sign-in (schema version 2)
+// ---------------------------------------------------------------------------------------------
+
+/// A one-time enrolment invite, as stored (the code itself is never stored, only its SHA-256).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InviteRow {
+    /// The account the invite enrols a phone for.
+    pub username: String,
+    /// When it was made (unix seconds).
+    pub created_at: u64,
+    /// The last second it is valid (unix seconds).
+    pub expires_at: u64,
+}
+
+/// An enrolled phone: the account and the key its device token is bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeviceRow {
+    /// The account.
+    pub username: String,
+    /// The AAID of the phone's authenticator (upper case).
+    pub aaid: String,
+    /// The KeyID registered at enrolment.
+    pub key_id: Vec<u8>,
+    /// When it was enrolled (unix seconds).
+    pub created_at: u64,
+}
+
+/// Where a sign-in attempt is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AttemptState {
+    /// Waiting for the phone.
+    Pending,
+    /// The phone approved it (a verified UAF authentication); the browser may collect the
+    /// session.
+    Approved,
+    /// The phone declined it.
+    Declined,
+    /// The phone answered but its response did not verify (the challenge is used up).
+    Failed,
+    /// The browser collected its session: the attempt is used up.
+    Consumed,
+}
+
+impl AttemptState {
+    /// The stored text.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AttemptState::Pending => "pending",
+            AttemptState::Approved => "approved",
+            AttemptState::Declined => "declined",
+            AttemptState::Failed => "failed",
+            AttemptState::Consumed => "consumed",
+        }
+    }
+
+    /// The state of a stored text.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<AttemptState> {
+        [
+            AttemptState::Pending,
+            AttemptState::Approved,
+            AttemptState::Declined,
+            AttemptState::Failed,
+            AttemptState::Consumed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A sign-in attempt, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptRow {
+    /// The attempt's identifier (base64url of 32 random bytes; an identifier, not a
+    /// credential: collecting the session needs the browser secret, approving needs a phone).
+    pub id: String,
+    /// The account named in the browser (known or not).
+    pub username: String,
+    /// SHA-256 of the browser secret (the HttpOnly cookie of the browser that started it).
+    pub browser_hash: Vec<u8>,
+    /// The `serverData` of the UAF authentication request (`None` when no request was
+    /// issued: an unknown user, or a user without phones).
+    pub server_data: Option<String>,
+    /// The UAF authentication request sent to the user's phones.
+    pub request: Option<String>,
+    /// The short code shown both on the page and on the phone.
+    pub match_code: String,
+    /// Where it is.
+    pub state: AttemptState,
+    /// When it was made (unix seconds).
+    pub created_at: u64,
+    /// The last second it is valid (unix seconds).
+    pub expires_at: u64,
+}
+
+impl AttemptRow {
+    /// A new pending attempt.
+    #[must_use]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        username: String,
+        browser_hash: Vec<u8>,
+        server_data: Option<String>,
+        request: Option<String>,
+        match_code: String,
+        created_at: u64,
+        expires_at: u64,
+    ) -> AttemptRow {
+        AttemptRow {
+            id,
+            username,
+            browser_hash,
+            server_data,
+            request,
+            match_code,
+            state: AttemptState::Pending,
+            created_at,
+            expires_at,
+        }
+    }
+}
+
+/// A browser session, as stored (the session id itself is never stored, only its SHA-256).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionRow {
+    /// The account signed in.
+    pub username: String,
+    /// How (`uaf-phone`).
+    pub method: String,
+    /// When it was made (unix seconds).
+    pub created_at: u64,
+    /// The last second it is valid (unix seconds).
+    pub expires_at: u64,
+}
+
+/// The rows of the phone sign-in flow over a [`SqliteDatabase`]: invites (taken once),
+/// enrolled phones, sign-in attempts (state changes by compare-and-swap) and sessions.
+/// Secrets arrive here already hashed (SHA-256); lookups are by hash.
+#[derive(Clone, Debug)]
+pub struct SqliteSignInStore {
+    db: SqliteDatabase,
+}
+
+fn u64_of(v: i64, what: &str) -> Result<u64, StoreError> {
+    u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} out of range")))
+}
+
+const ATTEMPT_COLUMNS: &str = "id, username, browser_hash, server_data, request, match_code, \
+                               state, created_at, expires_at";
+
+fn attempt_of(row: &Row<'_>) -> Result<AttemptRow, StoreError> {
+    let state: String = row.get(6)?;
+    Ok(AttemptRow {
+        id: row.get(0)?,
+        username: row.get(1)?,
+        browser_hash: row.get(2)?,
+        server_data: row.get(3)?,
+        request: row.get(4)?,
+        match_code: row.get(5)?,
+        state: AttemptState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("attempt state {state:?}")))?,
+        created_at: u64_of(row.get(7)?, "creation time")?,
+        expires_at: u64_of(row.get(8)?, "expiry time")?,
+    })
+}
+
+impl SqliteSignInStore {
+    /// Stores an invite (purging the expired ones first).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] (a duplicate code hash included).
+    pub fn put_invite(
+        &self,
+        code_hash: &[u8],
+        username: &str,
+        created_at: u64,
+        expires_at: u64,
+    ) -> Result<(), StoreError> {
+        let created = to_i64(created_at, "time")?;
+        let expires = to_i64(expires_at, "time")?;
+        self.db.write(|tx| {
+            tx.execute(
+                "DELETE FROM phone_invites WHERE expires_at < ?1",
+                params![created],
+            )?;
+            tx.execute(
+                "INSERT INTO phone_invites (code_hash, username, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![code_hash, username, created, expires],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The invite with this code hash, if stored (expired ones included: the caller judges).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn find_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
+        self.db.read(|c| {
+            let row: Option<(String, i64, i64)> = c
+                .query_row(
+                    "SELECT username, created_at, expires_at FROM phone_invites
+                     WHERE code_hash = ?1",
+                    params![code_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            row.map(|(username, c, e)| {
+                Ok(InviteRow {
+                    username,
+                    created_at: u64_of(c, "creation time")?,
+                    expires_at: u64_of(e, "expiry time")?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Removes and returns the invite with this code hash (one statement: of concurrent takes
+    /// exactly one gets it, so a code is used once).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn take_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
+        let row: Option<(String, i64, i64)> = self.db.write(|tx| {
+            Ok(tx
+                .query_row(
+                    "DELETE FROM phone_invites WHERE code_hash = ?1
+                     RETURNING username, created_at, expires_at",
+                    params![code_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?)
+        })?;
+        row.map(|(username, c, e)| {
+            Ok(InviteRow {
+                username,
+                created_at: u64_of(c, "creation time")?,
+                expires_at: u64_of(e, "expiry time")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores an enrolled phone: its device token hash, bound to the account and key.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] (the key already has a phone, or a duplicate token hash).
+    pub fn put_device(
+        &self,
+        token_hash: &[u8],
+        username: &str,
+        aaid: &Aaid,
+        key_id: &[u8],
+        created_at: u64,
+    ) -> Result<(), StoreError> {
+        let created = to_i64(created_at, "time")?;
+        self.db.write(|tx| {
+            tx.execute(
+                "INSERT INTO phone_devices (token_hash, username, aaid, key_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![token_hash, username, aaid_key(aaid), key_id, created],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The phone whose device token has this hash.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn find_device(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, StoreError> {
+        self.db.read(|c| {
+            let row: Option<(String, String, Vec<u8>, i64)> = c
+                .query_row(
+                    "SELECT username, aaid, key_id, created_at FROM phone_devices
+                     WHERE token_hash = ?1",
+                    params![token_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            row.map(|(username, aaid, key_id, c)| {
+                Ok(DeviceRow {
+                    username,
+                    aaid,
+                    key_id,
+                    created_at: u64_of(c, "creation time")?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Stores a new attempt (purging the attempts expired for an hour).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
+        let created = to_i64(a.created_at, "time")?;
+        let expires = to_i64(a.expires_at, "time")?;
+        let cutoff = to_i64(a.created_at.saturating_sub(3600), "time")?;
+        self.db.write(|tx| {
+            tx.execute(
+                "DELETE FROM signin_attempts WHERE expires_at < ?1",
+                params![cutoff],
+            )?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO signin_attempts ({ATTEMPT_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                ),
+                params![
+                    a.id,
+                    a.username,
+                    a.browser_hash,
+                    a.server_data,
+                    a.request,
+                    a.match_code,
+                    a.state.as_str(),
+                    created,
+                    expires
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The attempt with this id.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {
+        self.db.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ATTEMPT_COLUMNS} FROM signin_attempts WHERE id = ?1"
+            ))?;
+            let mut rows = stmt.query([id])?;
+            match rows.next()? {
+                Some(row) => attempt_of(row).map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// The pending, unexpired attempts of `username` that carry a UAF request, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn pending_attempts(
+        &self,
+        username: &str,
+        now: u64,
+    ) -> Result<Vec<AttemptRow>, StoreError> {
+        let now = to_i64(now, "time")?;
+        self.db.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ATTEMPT_COLUMNS} FROM signin_attempts
+                 WHERE username = ?1 AND state = 'pending' AND expires_at >= ?2
+                   AND request IS NOT NULL
+                 ORDER BY created_at, id"
+            ))?;
+            let mut rows = stmt.query(params![username, now])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(attempt_of(row)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Moves attempt `id` from `from` to `to` if it is in `from` and not expired at `now`
+    /// (compare-and-swap: of concurrent transitions exactly one wins). Returns whether it
+    /// moved.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn transition(
+        &self,
+        id: &str,
+        from: AttemptState,
+        to: AttemptState,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        let now = to_i64(now, "time")?;
+        self.db.write(|tx| {
+            let n = tx.execute(
+                "UPDATE signin_attempts SET state = ?1
+                 WHERE id = ?2 AND state = ?3 AND expires_at >= ?4",
+                params![to.as_str(), id, from.as_str(), now],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    /// In one transaction: moves attempt `id` from approved to consumed (if not expired at
+    /// `now`) and, if it moved, stores the session. Returns whether it did.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn consume_into_session(
+        &self,
+        id: &str,
+        now: u64,
+        session_hash: &[u8],
+        session: &SessionRow,
+    ) -> Result<bool, StoreError> {
+        let now_i = to_i64(now, "time")?;
+        let created = to_i64(session.created_at, "time")?;
+        let expires = to_i64(session.expires_at, "time")?;
+        self.db.write(|tx| {
+            let n = tx.execute(
+                "UPDATE signin_attempts SET state = 'consumed'
+                 WHERE id = ?1 AND state = 'approved' AND expires_at >= ?2",
+                params![id, now_i],
+            )?;
+            if n != 1 {
+                return Ok(false);
+            }
+            tx.execute("DELETE FROM sessions WHERE expires_at < ?1", params![now_i])?;
+            tx.execute(
+                "INSERT INTO sessions (id_hash, username, method, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    session_hash,
+                    session.username,
+                    session.method,
+                    created,
+                    expires
+                ],
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// The session whose id has this hash (expired ones included: the caller judges).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>, StoreError> {
+        self.db.read(|c| {
+            let row: Option<(String, String, i64, i64)> = c
+                .query_row(
+                    "SELECT username, method, created_at, expires_at FROM sessions
+                     WHERE id_hash = ?1",
+                    params![id_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            row.map(|(username, method, c, e)| {
+                Ok(SessionRow {
+                    username,
+                    method,
+                    created_at: u64_of(c, "creation time")?,
+                    expires_at: u64_of(e, "expiry time")?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Deletes the session whose id has this hash; returns whether there was one.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn delete_session(&self, id_hash: &[u8]) -> Result<bool, StoreError> {
+        self.db.write(|tx| {
+            let n = tx.execute("DELETE FROM sessions WHERE id_hash = ?1", params![id_hash])?;
+            Ok(n > 0)
+        })
     }
 }

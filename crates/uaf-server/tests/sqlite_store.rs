@@ -419,7 +419,18 @@ fn migrates_an_empty_file_and_refuses_a_newer_schema() {
         .map(Result::unwrap)
         .collect();
     tables.sort();
-    assert_eq!(tables, ["pending", "registrations", "schema_version"]);
+    assert_eq!(
+        tables,
+        [
+            "pending",
+            "phone_devices",
+            "phone_invites",
+            "registrations",
+            "schema_version",
+            "sessions",
+            "signin_attempts"
+        ]
+    );
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

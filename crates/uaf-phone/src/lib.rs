@@ -1,0 +1,599 @@
+//! # uaf-phone — the phone of "sign in with your phone, not your password"
+//!
+//! A simulated phone for `uaf-server`'s phone sign-in: the FIDO UAF client of `uaf-client`
+//! over the software authenticator of `uaf-authenticator`, unlocked by a PIN. It enrols for
+//! one account with a one-time invite code, keeps its state in a JSON file, lists the
+//! sign-ins waiting for it, and approves (with the PIN) or declines them.
+//!
+//! **For**: demos, tests and the reference flow of `uaf-server` (`docs/server.md`, "Phone
+//! sign-in"). **Not for**: protecting real accounts. The state file is this phone's "secure
+//! element": whoever reads it can make the phone's key (see the README).
+//!
+//! | item | what |
+//! |---|---|
+//! | [`Phone::enroll`] | invite code → `POST /phone/enroll/start` → registration with the PIN → `POST /phone/enroll/finish` → device token |
+//! | [`Phone::save`], [`Phone::load`] | the state file (JSON, written atomically, mode 0600) |
+//! | [`Phone::pending`] | `GET /phone/notifications` with the device token |
+//! | [`Phone::approve`] | the PIN unlocks the key, the client signs the request, `POST /phone/respond` |
+//! | [`Phone::decline`] | `POST /phone/decline` |
+//! | [`metadata_statement`], [`write_metadata`] | the model's metadata for the server's `--metadata` directory |
+//!
+//! ## Example
+//! The model's metadata, for the server:
+//! ```
+//! let statement = uaf_phone::metadata_statement()?;
+//! assert!(statement.contains(uaf_phone::AAID));
+//! # Ok::<(), uaf_phone::PhoneError>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+// A std-only crate: `std::` paths are the natural ones here.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+mod device;
+mod http;
+mod state;
+
+use core::fmt;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use uaf_authenticator::Authenticator;
+use uaf_client::{AuthenticatorOptions, Client, ClientConfig, ClientError, ClientRequest};
+use uaf_proto::message::TrustedFacetList;
+use uaf_proto::status::CmdStatus;
+
+pub use device::{AAID, metadata_statement, model};
+
+use device::{PinPad, SharedRng, os_random, pin_hash};
+use http::Http;
+use state::PhoneState;
+
+/// What went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PhoneError {
+    /// A wrong argument (an https URL, an empty PIN…).
+    Usage(String),
+    /// The server cannot be reached or the answer cannot be read.
+    Unreachable(String),
+    /// The server answered something that is not what the flow expects.
+    BadAnswer(String),
+    /// The server refused (HTTP status and its message).
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The server's `error` message.
+        message: String,
+    },
+    /// The PIN was wrong (the authenticator refused to unlock the key).
+    WrongPin,
+    /// The FIDO client or the authenticator failed.
+    Client(String),
+    /// The simulated authenticator cannot be built.
+    Device(String),
+    /// The state file cannot be read, written or restored.
+    State(String),
+    /// The operating system gave no randomness.
+    Random(String),
+}
+
+impl fmt::Display for PhoneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PhoneError::Usage(m) => write!(f, "{m}"),
+            PhoneError::Unreachable(m) => write!(f, "server unreachable: {m}"),
+            PhoneError::BadAnswer(m) => write!(f, "unexpected answer from the server: {m}"),
+            PhoneError::Refused { status, message } => {
+                write!(f, "the server refused (HTTP {status}): {message}")
+            }
+            PhoneError::WrongPin => f.write_str("wrong PIN"),
+            PhoneError::Client(m) => write!(f, "FIDO client: {m}"),
+            PhoneError::Device(m) => write!(f, "authenticator: {m}"),
+            PhoneError::State(m) => write!(f, "phone state: {m}"),
+            PhoneError::Random(m) => write!(f, "no randomness from the operating system: {m}"),
+        }
+    }
+}
+
+impl core::error::Error for PhoneError {}
+
+fn client_error(e: &ClientError) -> PhoneError {
+    match e {
+        ClientError::Authenticator {
+            status: CmdStatus::AccessDenied,
+            ..
+        } => PhoneError::WrongPin,
+        other => PhoneError::Client(other.to_string()),
+    }
+}
+
+/// One sign-in waiting for the phone (`GET /phone/notifications`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Notification {
+    /// The attempt's identifier.
+    pub attempt: String,
+    /// The UAF authentication request to answer.
+    pub uaf_request: String,
+    /// The site (host of the AppID).
+    pub site: String,
+    /// The account.
+    pub username: String,
+    /// The code the sign-in page shows too: the person checks they match.
+    pub match_code: String,
+    /// When the sign-in started (unix seconds).
+    pub created_at: u64,
+    /// The last second it can be approved (unix seconds).
+    pub expires_at: u64,
+}
+
+impl Notification {
+    fn from_json(v: &Value) -> Option<Notification> {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+        Some(Notification {
+            attempt: s("attempt")?,
+            uaf_request: s("uafRequest")?,
+            site: s("site")?,
+            username: s("username")?,
+            match_code: s("matchCode")?,
+            created_at: v.get("createdAt").and_then(Value::as_u64)?,
+            expires_at: v.get("expiresAt").and_then(Value::as_u64)?,
+        })
+    }
+
+    /// What the phone asks: `Sign in to <site> as <user>? code NN`.
+    #[must_use]
+    pub fn prompt(&self) -> String {
+        format!(
+            "Sign in to {} as {}? code {}",
+            self.site, self.username, self.match_code
+        )
+    }
+}
+
+/// How to enrol ([`Phone::enroll`]).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Enrollment {
+    /// The server: `http://host:port[/prefix]`.
+    pub server: String,
+    /// The account.
+    pub username: String,
+    /// The one-time invite code from `uaf-server invite`.
+    pub code: String,
+    /// The PIN that will unlock the phone's key.
+    pub pin: String,
+    /// The facet ID the phone app reports. Default: `https://host[:port]` of `server` (the
+    /// server's default trusted facet when it runs behind a TLS proxy on the same address).
+    pub facet: Option<String>,
+}
+
+impl fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Enrollment")
+            .field("server", &self.server)
+            .field("username", &self.username)
+            .field("code", &"<secret>")
+            .field("pin", &"<secret>")
+            .field("facet", &self.facet)
+            .finish()
+    }
+}
+
+impl Enrollment {
+    /// An enrolment with the default facet.
+    #[must_use]
+    pub fn new(server: &str, username: &str, code: &str, pin: &str) -> Enrollment {
+        Enrollment {
+            server: String::from(server),
+            username: String::from(username),
+            code: String::from(code),
+            pin: String::from(pin),
+            facet: None,
+        }
+    }
+}
+
+/// `https://host[:port]` of an `http://host[:port]/…` URL.
+fn default_facet(server: &str) -> String {
+    let rest = server.split_once("://").map_or(server, |(_, r)| r);
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!("https://{host}")
+}
+
+/// The simulated authenticator of the phone.
+type Device = Authenticator<SharedRng, PinPad>;
+
+/// An enrolled phone (see the [crate documentation](crate)).
+pub struct Phone {
+    state: PhoneState,
+    client: Client<Device>,
+    http: Http,
+}
+
+impl fmt::Debug for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Phone")
+            .field("server", &self.state.server)
+            .field("username", &self.state.username)
+            .field("aaid", &self.state.aaid)
+            .finish_non_exhaustive()
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn unb64(text: &str, what: &str) -> Result<Vec<u8>, PhoneError> {
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|e| PhoneError::State(format!("{what}: {e}")))
+}
+
+fn array32(bytes: &[u8], what: &str) -> Result<[u8; 32], PhoneError> {
+    <[u8; 32]>::try_from(bytes).map_err(|_| PhoneError::State(format!("{what}: not 32 bytes")))
+}
+
+/// The client and its authenticator, built from the seeds; the enrolment request (if any)
+/// answered again. Returns the response message and the KeyID registered.
+fn build_device(
+    seed: [u8; 32],
+    asm_token: [u8; 32],
+    pad: PinPad,
+) -> Result<(Client<Device>, SharedRng), PhoneError> {
+    let rng = SharedRng::seeded(seed);
+    let profile = model()?;
+    let version = profile.authenticator_version();
+    let device = Authenticator::new(profile, rng.clone(), pad)
+        .map_err(|e| PhoneError::Device(e.to_string()))?;
+    let mut client = Client::with_asm_token(ClientConfig::default(), asm_token);
+    client.add_authenticator(device, AuthenticatorOptions::with_version(version));
+    Ok((client, rng))
+}
+
+fn pad_of(client: &mut Client<Device>) -> Result<&mut PinPad, PhoneError> {
+    client
+        .authenticator_mut(0)
+        .map(Authenticator::user_mut)
+        .ok_or_else(|| PhoneError::Device(String::from("the phone has no authenticator")))
+}
+
+/// Answers a registration request; returns the response and the KeyID (base64url).
+fn register(
+    client: &mut Client<Device>,
+    request: &str,
+    facet: &str,
+    facets: Option<&TrustedFacetList>,
+) -> Result<(String, String), PhoneError> {
+    let mut req = ClientRequest::new(request, facet);
+    if let Some(list) = facets {
+        req = req.trusted_facets(list);
+    }
+    let outcome = client.process(&req).map_err(|e| client_error(&e))?;
+    let response = outcome
+        .response()
+        .ok_or_else(|| PhoneError::Client(String::from("the registration gave no response")))?
+        .message
+        .clone();
+    let key_id = client
+        .registrations()
+        .last()
+        .map(|r| b64(r.key_id().as_bytes()))
+        .ok_or_else(|| PhoneError::Client(String::from("no key was registered")))?;
+    Ok((response, key_id))
+}
+
+/// The server's trusted facet list, if it serves one.
+fn fetch_facets(http: &Http) -> Option<String> {
+    match http.get_text("/facets.json") {
+        Ok((200, text)) if TrustedFacetList::parse(&text).is_ok() => Some(text),
+        _ => None,
+    }
+}
+
+impl Phone {
+    /// Enrols this phone for an account: checks the invite code and gets a registration
+    /// request (`POST /phone/enroll/start`), makes a key unlocked by the PIN, sends the
+    /// registration (`POST /phone/enroll/finish`, which consumes the code) and keeps the
+    /// device token the server returns. Save the phone with [`Phone::save`].
+    ///
+    /// # Errors
+    /// [`PhoneError`]: the server refused (a wrong, used or expired code: HTTP 403), the
+    /// client failed, no randomness.
+    pub fn enroll(e: &Enrollment) -> Result<Phone, PhoneError> {
+        if e.pin.is_empty() {
+            return Err(PhoneError::Usage(String::from("the PIN must not be empty")));
+        }
+        let http = Http::new(&e.server)?;
+        let facet = e.facet.clone().unwrap_or_else(|| default_facet(&e.server));
+        let start = http.post(
+            "/phone/enroll/start",
+            &json!({ "username": e.username, "code": e.code }),
+            None,
+        )?;
+        let request = start
+            .get("uafRequest")
+            .and_then(Value::as_str)
+            .ok_or_else(|| PhoneError::BadAnswer(String::from("no uafRequest")))?
+            .to_owned();
+        let facets = fetch_facets(&http);
+        let list = facets
+            .as_deref()
+            .and_then(|t| TrustedFacetList::parse(t).ok());
+
+        let seed = os_random::<32>()?;
+        let asm_token = os_random::<32>()?;
+        let salt = os_random::<16>()?;
+        let hash = pin_hash(&salt, &e.pin);
+        let (mut client, rng) = build_device(seed, asm_token, PinPad::new(salt.to_vec(), hash))?;
+        pad_of(&mut client)?.enter(&e.pin);
+        let (response, key_id) = register(&mut client, &request, &facet, list.as_ref())?;
+        rng.go_live()?;
+
+        let finish = http.post(
+            "/phone/enroll/finish",
+            &json!({ "username": e.username, "code": e.code, "uafResponse": response }),
+            None,
+        )?;
+        let token = finish
+            .get("deviceToken")
+            .and_then(Value::as_str)
+            .ok_or_else(|| PhoneError::BadAnswer(String::from("no deviceToken")))?;
+        let server_key = finish.get("keyID").and_then(Value::as_str);
+        if server_key != Some(key_id.as_str()) {
+            return Err(PhoneError::BadAnswer(String::from(
+                "the server registered another key than this phone's",
+            )));
+        }
+        let state = PhoneState {
+            version: state::VERSION,
+            server: String::from(http.base()),
+            username: e.username.clone(),
+            facet_id: facet,
+            trusted_facets: facets,
+            aaid: String::from(AAID),
+            key_id,
+            device_token: String::from(token),
+            authenticator_seed: b64(&seed),
+            asm_token: b64(&asm_token),
+            pin_salt: b64(&salt),
+            pin_hash: b64(&hash),
+            enrollment_request: request,
+        };
+        Ok(Phone {
+            state,
+            client,
+            http,
+        })
+    }
+
+    /// Loads a phone saved by [`Phone::save`]: rebuilds its authenticator from the saved
+    /// seed and replays its enrolment (deterministically: the same key and key handle come
+    /// back; checked against the saved KeyID), then switches to fresh OS randomness.
+    ///
+    /// # Errors
+    /// [`PhoneError::State`] when the file cannot be read or restored.
+    pub fn load(path: &Path) -> Result<Phone, PhoneError> {
+        let state = state::read(path)?;
+        let http = Http::new(&state.server)?;
+        let seed = array32(
+            &unb64(&state.authenticator_seed, "authenticatorSeed")?,
+            "authenticatorSeed",
+        )?;
+        let asm_token = array32(&unb64(&state.asm_token, "asmToken")?, "asmToken")?;
+        let salt = unb64(&state.pin_salt, "pinSalt")?;
+        let hash = array32(&unb64(&state.pin_hash, "pinHash")?, "pinHash")?;
+        let (mut client, rng) = build_device(seed, asm_token, PinPad::new(salt, hash))?;
+        pad_of(&mut client)?.restoring(true);
+        let list = state
+            .trusted_facets
+            .as_deref()
+            .and_then(|t| TrustedFacetList::parse(t).ok());
+        let restored = register(
+            &mut client,
+            &state.enrollment_request,
+            &state.facet_id,
+            list.as_ref(),
+        );
+        pad_of(&mut client)?.restoring(false);
+        let (_, key_id) = restored.map_err(|e| PhoneError::State(format!("restore: {e}")))?;
+        if key_id != state.key_id {
+            return Err(PhoneError::State(String::from(
+                "the saved key cannot be restored (the state file is inconsistent)",
+            )));
+        }
+        rng.go_live()?;
+        Ok(Phone {
+            state,
+            client,
+            http,
+        })
+    }
+
+    /// Saves the phone's state as JSON at `path`: written to a temporary file in the same
+    /// directory with mode 0600, then renamed over `path` (atomic).
+    ///
+    /// # Errors
+    /// [`PhoneError::State`].
+    pub fn save(&self, path: &Path) -> Result<(), PhoneError> {
+        state::write(path, &self.state)
+    }
+
+    /// The default state file of `username`: `./uaf-phone-<username>.json`.
+    #[must_use]
+    pub fn default_state_path(username: &str) -> PathBuf {
+        let safe: String = username
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        PathBuf::from(format!("uaf-phone-{safe}.json"))
+    }
+
+    /// The account.
+    #[must_use]
+    pub fn username(&self) -> &str {
+        &self.state.username
+    }
+
+    /// The server base URL.
+    #[must_use]
+    pub fn server(&self) -> &str {
+        &self.state.server
+    }
+
+    /// The KeyID registered (base64url).
+    #[must_use]
+    pub fn key_id(&self) -> &str {
+        &self.state.key_id
+    }
+
+    /// The sign-ins waiting for this phone (`GET /phone/notifications`).
+    ///
+    /// # Errors
+    /// [`PhoneError`] (HTTP 401: the device token is not known any more).
+    pub fn pending(&self) -> Result<Vec<Notification>, PhoneError> {
+        let v = self
+            .http
+            .get("/phone/notifications", Some(&self.state.device_token))?;
+        let list = v
+            .get("notifications")
+            .and_then(Value::as_array)
+            .ok_or_else(|| PhoneError::BadAnswer(String::from("no notifications list")))?;
+        list.iter()
+            .map(|n| {
+                Notification::from_json(n)
+                    .ok_or_else(|| PhoneError::BadAnswer(String::from("a malformed notification")))
+            })
+            .collect()
+    }
+
+    /// Unlocks the key with `pin` and answers the sign-in request of `n`, without sending it:
+    /// the UAF authentication response (for tests; [`Phone::approve`] signs and sends).
+    ///
+    /// # Errors
+    /// [`PhoneError::WrongPin`], [`PhoneError::Client`] (a request this phone has no key
+    /// for, an AppID it does not trust).
+    pub fn sign(&mut self, n: &Notification, pin: &str) -> Result<String, PhoneError> {
+        if n.username != self.state.username {
+            return Err(PhoneError::Usage(format!(
+                "this phone is enrolled for {:?}, not {:?}",
+                self.state.username, n.username
+            )));
+        }
+        let list = self
+            .state
+            .trusted_facets
+            .as_deref()
+            .and_then(|t| TrustedFacetList::parse(t).ok());
+        pad_of(&mut self.client)?.enter(pin);
+        let mut req =
+            ClientRequest::new(&n.uaf_request, &self.state.facet_id).account(&self.state.username);
+        if let Some(l) = &list {
+            req = req.trusted_facets(l);
+        }
+        let outcome = self.client.process(&req);
+        // A PIN serves one operation, used or not.
+        pad_of(&mut self.client)?.clear();
+        let outcome = outcome.map_err(|e| client_error(&e))?;
+        outcome
+            .response()
+            .map(|r| r.message.clone())
+            .ok_or_else(|| PhoneError::Client(String::from("the sign-in gave no response")))
+    }
+
+    /// Sends a signed response for `attempt` (`POST /phone/respond`).
+    ///
+    /// # Errors
+    /// [`PhoneError::Refused`]: the response does not verify, the attempt is not this
+    /// phone's, is no longer waiting (409) or has expired (410).
+    pub fn send_response(&self, attempt: &str, uaf_response: &str) -> Result<(), PhoneError> {
+        self.http.post(
+            "/phone/respond",
+            &json!({ "attempt": attempt, "uafResponse": uaf_response }),
+            Some(&self.state.device_token),
+        )?;
+        Ok(())
+    }
+
+    /// Approves `n`: unlocks the key with `pin`, signs, sends.
+    ///
+    /// # Errors
+    /// As [`Phone::sign`] and [`Phone::send_response`].
+    pub fn approve(&mut self, n: &Notification, pin: &str) -> Result<(), PhoneError> {
+        let response = self.sign(n, pin)?;
+        self.send_response(&n.attempt, &response)
+    }
+
+    /// Declines `n` (`POST /phone/decline`).
+    ///
+    /// # Errors
+    /// [`PhoneError::Refused`] as [`Phone::send_response`].
+    pub fn decline(&self, n: &Notification) -> Result<(), PhoneError> {
+        self.decline_attempt(&n.attempt)
+    }
+
+    /// Declines the attempt `attempt` (`POST /phone/decline`).
+    ///
+    /// # Errors
+    /// As [`Phone::decline`].
+    pub fn decline_attempt(&self, attempt: &str) -> Result<(), PhoneError> {
+        self.http.post(
+            "/phone/decline",
+            &json!({ "attempt": attempt }),
+            Some(&self.state.device_token),
+        )?;
+        Ok(())
+    }
+}
+
+/// Writes the simulated phone model's metadata statement into `dir` (created if needed) as
+/// `FA5E-0001.json`; returns the file.
+///
+/// # Errors
+/// [`PhoneError::State`] when the file cannot be written.
+pub fn write_metadata(dir: &Path) -> Result<PathBuf, PhoneError> {
+    let mut text = metadata_statement()?;
+    text.push('\n');
+    std::fs::create_dir_all(dir)
+        .map_err(|e| PhoneError::State(format!("{}: {e}", dir.display())))?;
+    let path = dir.join(format!("{}.json", AAID.replace('#', "-")));
+    std::fs::write(&path, text)
+        .map_err(|e| PhoneError::State(format!("{}: {e}", path.display())))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_facet_is_the_https_origin() {
+        assert_eq!(
+            default_facet("http://127.0.0.1:8080/uaf"),
+            "https://127.0.0.1:8080"
+        );
+        assert_eq!(default_facet("http://example.com"), "https://example.com");
+    }
+
+    #[test]
+    fn the_default_state_path_is_safe() {
+        assert_eq!(
+            Phone::default_state_path("alice"),
+            PathBuf::from("uaf-phone-alice.json")
+        );
+        assert_eq!(
+            Phone::default_state_path("../x y"),
+            PathBuf::from("uaf-phone-.._x_y.json")
+        );
+    }
+}

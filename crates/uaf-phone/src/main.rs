@@ -1,0 +1,246 @@
+//! `uaf-phone`: the simulated phone of uaf-server's phone sign-in (see the README).
+#![forbid(unsafe_code)]
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+use std::collections::BTreeSet;
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use uaf_phone::{Enrollment, Notification, Phone, PhoneError};
+
+/// A simulated phone for uaf-server's "sign in with your phone": enrol with an invite code,
+/// then approve sign-ins with the PIN.
+#[derive(Debug, Parser)]
+#[command(name = "uaf-phone", version)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Writes the phone model's metadata statement into DIR (for `uaf-server --metadata DIR`).
+    Metadata {
+        /// The directory (created if needed).
+        dir: PathBuf,
+    },
+    /// Enrols this phone for an account with a one-time code from `uaf-server invite`.
+    Enroll {
+        /// The server, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        server: String,
+        /// The account.
+        #[arg(long)]
+        username: String,
+        /// The one-time invite code.
+        #[arg(long)]
+        code: String,
+        /// The PIN that will unlock the key (asked on the terminal when absent).
+        #[arg(long)]
+        pin: Option<String>,
+        /// The state file (default ./uaf-phone-<username>.json).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// The facet ID the app reports (default https://host:port of --server).
+        #[arg(long)]
+        facet: Option<String>,
+    },
+    /// Waits for sign-ins and approves or declines them.
+    Wait {
+        /// The state file written by `enroll`.
+        #[arg(long)]
+        state: PathBuf,
+        /// Approve every sign-in without asking.
+        #[arg(long, conflicts_with = "deny")]
+        approve: bool,
+        /// Decline every sign-in without asking.
+        #[arg(long)]
+        deny: bool,
+        /// The PIN (asked on the terminal when absent).
+        #[arg(long)]
+        pin: Option<String>,
+        /// Handle one sign-in, then exit.
+        #[arg(long)]
+        once: bool,
+        /// Milliseconds between two polls.
+        #[arg(long, default_value_t = 1000)]
+        interval_ms: u64,
+        /// Give up after this many seconds without a sign-in (default: wait forever).
+        #[arg(long)]
+        timeout: Option<u64>,
+    },
+}
+
+/// Reads one line from the terminal after `prompt`.
+fn ask(prompt: &str) -> Option<String> {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_owned()),
+    }
+}
+
+fn pin_or_ask(pin: Option<&String>) -> Result<String, PhoneError> {
+    if let Some(p) = pin {
+        return Ok(p.clone());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(PhoneError::Usage(String::from(
+            "no --pin and no terminal to ask it on",
+        )));
+    }
+    // The simulated phone reads the PIN as a line (it is echoed: this is a demo).
+    ask("PIN: ").ok_or_else(|| PhoneError::Usage(String::from("no PIN entered")))
+}
+
+/// What to do with one notification.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Approve,
+    Deny,
+    Skip,
+}
+
+fn decide(n: &Notification, approve: bool, deny: bool) -> Decision {
+    println!("{}", n.prompt());
+    if approve {
+        return Decision::Approve;
+    }
+    if deny {
+        return Decision::Deny;
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!("uaf-phone: not answered (no terminal): use --approve or --deny");
+        return Decision::Skip;
+    }
+    match ask("Approve? [y/N] ").as_deref().map(str::trim) {
+        Some("y" | "Y" | "yes" | "Yes") => Decision::Approve,
+        _ => Decision::Deny,
+    }
+}
+
+fn handle(phone: &mut Phone, n: &Notification, d: Decision, pin: Option<&String>) -> bool {
+    let result = match d {
+        Decision::Approve => pin_or_ask(pin).and_then(|p| phone.approve(n, &p)),
+        Decision::Deny => phone.decline(n),
+        Decision::Skip => return false,
+    };
+    match (result, d) {
+        (Ok(()), Decision::Approve) => {
+            println!("approved");
+            true
+        }
+        (Ok(()), _) => {
+            println!("declined");
+            true
+        }
+        (Err(e), _) => {
+            eprintln!("uaf-phone: {e}");
+            false
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn wait(
+    state: &std::path::Path,
+    approve: bool,
+    deny: bool,
+    pin: Option<&String>,
+    once: bool,
+    interval: Duration,
+    timeout: Option<Duration>,
+) -> Result<ExitCode, PhoneError> {
+    let mut phone = Phone::load(state)?;
+    eprintln!(
+        "uaf-phone: waiting for sign-ins to {} as {}",
+        phone.server(),
+        phone.username()
+    );
+    let mut seen = BTreeSet::new();
+    let mut last = Instant::now();
+    loop {
+        for n in phone.pending()? {
+            if !seen.insert(n.attempt.clone()) {
+                continue;
+            }
+            last = Instant::now();
+            let d = decide(&n, approve, deny);
+            let done = handle(&mut phone, &n, d, pin);
+            if once {
+                return Ok(if done {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                });
+            }
+        }
+        if timeout.is_some_and(|t| last.elapsed() > t) {
+            eprintln!("uaf-phone: no sign-in before the timeout");
+            return Ok(ExitCode::FAILURE);
+        }
+        std::thread::sleep(interval);
+    }
+}
+
+fn run(args: Args) -> Result<ExitCode, PhoneError> {
+    match args.command {
+        Command::Metadata { dir } => {
+            let path = uaf_phone::write_metadata(&dir)?;
+            println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Enroll {
+            server,
+            username,
+            code,
+            pin,
+            state,
+            facet,
+        } => {
+            let pin = pin_or_ask(pin.as_ref())?;
+            let mut e = Enrollment::new(&server, &username, &code, &pin);
+            e.facet = facet;
+            let phone = Phone::enroll(&e)?;
+            let path = state.unwrap_or_else(|| Phone::default_state_path(&username));
+            phone.save(&path)?;
+            println!(
+                "enrolled {username} at {server}; state in {}",
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Wait {
+            state,
+            approve,
+            deny,
+            pin,
+            once,
+            interval_ms,
+            timeout,
+        } => wait(
+            &state,
+            approve,
+            deny,
+            pin.as_ref(),
+            once,
+            Duration::from_millis(interval_ms.max(100)),
+            timeout.map(Duration::from_secs),
+        ),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("uaf-phone: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! Phone sign-in: "Sign in with your phone, not your password".
+//!
+//! A person's phone holds a key made for one account, unlocked on the phone by its PIN; the
+//! server keeps the public key. The sign-in page offers "Use an app instead"; the phone
+//! sees the sign-in, the person approves it with the PIN, and that one approval is two
+//! factors (the phone, and the ability to unlock it). See `docs/server.md`, "Phone sign-in".
+//!
+//! | endpoint | who | what |
+//! |---|---|---|
+//! | `GET {prefix}`, `GET {prefix}signin` | anyone | the sign-in page (`assets/`, embedded) |
+//! | `POST {prefix}api/signin/start` | anyone | `{username}` → `{attempt, matchCode, expiresAt, pollMillis}` + browser secret cookie |
+//! | `GET {prefix}api/signin/{id}` | browser cookie | `{state, matchCode}` |
+//! | `POST {prefix}api/signin/{id}/complete` | browser cookie, approved | session cookie + `{username, factors, method}` |
+//! | `GET {prefix}api/me` | session cookie | `{username, factors, method, expiresAt}` |
+//! | `POST {prefix}api/signout` | session cookie | deletes the session |
+//! | `POST {prefix}phone/enroll/start` | invite code | `{username, code}` → `{uafRequest}` |
+//! | `POST {prefix}phone/enroll/finish` | invite code (consumed) | `{username, code, uafResponse}` → `{deviceToken, aaid, keyID}` |
+//! | `GET {prefix}phone/notifications` | device token | `{notifications: […]}` |
+//! | `POST {prefix}phone/respond` | device token + UAF signature | `{attempt, uafResponse}` → `{state: "approved"}` |
+//! | `POST {prefix}phone/decline` | device token | `{attempt}` → `{state: "declined"}` |
+//!
+//! Every `POST` takes `Content-Type: application/json` (a cross-site HTML form cannot send
+//! it), and every cookie is `HttpOnly; SameSite=Strict`.
+
+mod flow;
+pub(crate) mod secret;
+
+use core::fmt;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
+
+pub(crate) use flow::WebConfig;
+use flow::{Flow, Reply};
+
+use crate::api::Shared;
+use crate::store::{SqliteDatabase, StoreError};
+
+/// How long an invite code is valid: 15 minutes.
+pub const INVITE_TTL_SECS: u64 = 15 * 60;
+
+/// A one-time enrolment invite ([`create_invite`]). The code is shown once; the database
+/// keeps only its SHA-256.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Invite {
+    /// The code to give the person (10 base32 characters; spaces, dashes and case do not
+    /// matter when typed).
+    pub code: String,
+    /// The account it enrols a phone for.
+    pub username: String,
+    /// The last second it is valid (unix seconds).
+    pub expires_at: u64,
+}
+
+impl fmt::Debug for Invite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invite")
+            .field("code", &"<secret>")
+            .field("username", &self.username)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Why an invite could not be made.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum InviteError {
+    /// The user name is empty, too long (over 128 characters), has control characters or
+    /// spaces at either end.
+    BadUsername,
+    /// The operating system gave no randomness.
+    Random(String),
+    /// The database refused.
+    Store(StoreError),
+}
+
+impl fmt::Display for InviteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InviteError::BadUsername => f.write_str(
+                "the user name must be 1 to 128 characters, without control characters or \
+                 surrounding spaces",
+            ),
+            InviteError::Random(e) => write!(f, "no randomness from the operating system: {e}"),
+            InviteError::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for InviteError {}
+
+/// Makes a one-time invite that lets a phone enrol for `username`, valid for
+/// [`INVITE_TTL_SECS`] from `now` (unix seconds). The code comes from the OS random generator
+/// and only its SHA-256 is stored.
+///
+/// # Errors
+/// [`InviteError`].
+pub fn create_invite(db: &SqliteDatabase, username: &str, now: u64) -> Result<Invite, InviteError> {
+    if !flow::valid_username(username) {
+        return Err(InviteError::BadUsername);
+    }
+    let code = secret::invite_code().map_err(|e| InviteError::Random(e.to_string()))?;
+    let expires_at = now.saturating_add(INVITE_TTL_SECS);
+    db.sign_in()
+        .put_invite(&code.hash, username, now, expires_at)
+        .map_err(InviteError::Store)?;
+    Ok(Invite {
+        code: code.text,
+        username: String::from(username),
+        expires_at,
+    })
+}
+
+/// The site name phones show: the host (and port) of the AppID.
+pub(crate) fn site_of(app_id: &str) -> String {
+    let rest = app_id.split_once("://").map_or(app_id, |(_, r)| r);
+    let host = rest.split('/').next().unwrap_or(rest);
+    String::from(host)
+}
+
+type WebState = Arc<Flow>;
+
+/// The routes of the phone sign-in flow and its page, under `config.prefix`.
+pub(crate) fn router(app: Shared, config: WebConfig) -> Router {
+    let p = config.prefix.clone();
+    let store = app.database.sign_in();
+    let state: WebState = Arc::new(Flow { app, store, config });
+    Router::new()
+        .route(&p, get(page))
+        .route(&format!("{p}signin"), get(page))
+        .route(&format!("{p}assets/signin.js"), get(script))
+        .route(&format!("{p}assets/signin.css"), get(style))
+        .route(&format!("{p}api/signin/start"), post(signin_start))
+        .route(&format!("{p}api/signin/{{id}}"), get(signin_status))
+        .route(
+            &format!("{p}api/signin/{{id}}/complete"),
+            post(signin_complete),
+        )
+        .route(&format!("{p}api/me"), get(me))
+        .route(&format!("{p}api/signout"), post(signout))
+        .route(&format!("{p}phone/enroll/start"), post(enroll_start))
+        .route(&format!("{p}phone/enroll/finish"), post(enroll_finish))
+        .route(&format!("{p}phone/notifications"), get(notifications))
+        .route(&format!("{p}phone/respond"), post(respond))
+        .route(&format!("{p}phone/decline"), post(decline))
+        .with_state(state)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page: HTML, CSS and JavaScript embedded at build time (no build step, no CDN)
+// ---------------------------------------------------------------------------------------------
+
+const INDEX_HTML: &str = include_str!("../../assets/index.html");
+const SIGNIN_JS: &str = include_str!("../../assets/signin.js");
+const SIGNIN_CSS: &str = include_str!("../../assets/signin.css");
+
+/// Only our own script and style; no framing, no plugins, no base or form tricks.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+                   img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn page() -> Response {
+    asset("text/html; charset=utf-8", INDEX_HTML)
+}
+
+async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", SIGNIN_JS)
+}
+
+async fn style() -> Response {
+    asset("text/css; charset=utf-8", SIGNIN_CSS)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The HTTP layer: headers and bodies in, the flow on the blocking pool, JSON out
+// ---------------------------------------------------------------------------------------------
+
+fn reply(r: Reply) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        r.body.to_string(),
+    )
+        .into_response();
+    for c in r.cookies {
+        match HeaderValue::from_str(&c) {
+            Ok(v) => {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Err(e) => tracing::error!(error = %e, "cookie is not a header value"),
+        }
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"uaf-phone\""),
+        );
+    }
+    response
+}
+
+/// Runs `f` on the blocking pool (SQLite and signature verification).
+async fn blocking(state: WebState, f: impl FnOnce(&Flow) -> Reply + Send + 'static) -> Response {
+    match tokio::task::spawn_blocking(move || f(&state)).await {
+        Ok(r) => reply(r),
+        Err(e) => {
+            tracing::error!(error = %e, "request task failed");
+            reply(Reply::error(500, "internal error"))
+        }
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// A JSON body of type `T`, sent as `Content-Type: application/json`.
+fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, Response> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(reply(Reply::error(
+            415,
+            "the body must be sent as Content-Type: application/json",
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        reply(Reply::error(
+            400,
+            &format!("the body is not the expected JSON object: {e}"),
+        ))
+    })
+}
+
+/// Requires a JSON content type for a `POST` without a meaningful body (CSRF: a cross-site
+/// form cannot send it without a CORS preflight that this server never grants).
+fn json_post(headers: &HeaderMap) -> Result<(), Response> {
+    let body: &[u8] = b"{}";
+    json_body::<serde_json::Value>(headers, body).map(|_| ())
+}
+
+async fn signin_start(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
+    match json_body(&headers, &body) {
+        Ok(b) => blocking(s, move |f| f.signin_start(&b)).await,
+        Err(r) => r,
+    }
+}
+
+async fn signin_status(
+    State(s): State<WebState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let cookies = header_text(&headers, header::COOKIE);
+    blocking(s, move |f| f.signin_status(&id, cookies.as_deref())).await
+}
+
+async fn signin_complete(
+    State(s): State<WebState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = json_post(&headers) {
+        return r;
+    }
+    let cookies = header_text(&headers, header::COOKIE);
+    blocking(s, move |f| f.signin_complete(&id, cookies.as_deref())).await
+}
+
+async fn me(State(s): State<WebState>, headers: HeaderMap) -> Response {
+    let cookies = header_text(&headers, header::COOKIE);
+    blocking(s, move |f| f.me(cookies.as_deref())).await
+}
+
+async fn signout(State(s): State<WebState>, headers: HeaderMap) -> Response {
+    if let Err(r) = json_post(&headers) {
+        return r;
+    }
+    let cookies = header_text(&headers, header::COOKIE);
+    blocking(s, move |f| f.signout(cookies.as_deref())).await
+}
+
+async fn enroll_start(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
+    match json_body(&headers, &body) {
+        Ok(b) => blocking(s, move |f| f.enroll_start(&b)).await,
+        Err(r) => r,
+    }
+}
+
+async fn enroll_finish(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
+    match json_body(&headers, &body) {
+        Ok(b) => blocking(s, move |f| f.enroll_finish(&b)).await,
+        Err(r) => r,
+    }
+}
+
+async fn notifications(State(s): State<WebState>, headers: HeaderMap) -> Response {
+    let auth = header_text(&headers, header::AUTHORIZATION);
+    blocking(s, move |f| match f.device(auth.as_deref()) {
+        Ok(d) => f.notifications(&d),
+        Err(r) => r,
+    })
+    .await
+}
+
+async fn respond(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
+    let auth = header_text(&headers, header::AUTHORIZATION);
+    match json_body(&headers, &body) {
+        Ok(b) => {
+            blocking(s, move |f| match f.device(auth.as_deref()) {
+                Ok(d) => f.respond(&d, &b),
+                Err(r) => r,
+            })
+            .await
+        }
+        Err(r) => r,
+    }
+}
+
+async fn decline(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
+    let auth = header_text(&headers, header::AUTHORIZATION);
+    match json_body(&headers, &body) {
+        Ok(b) => {
+            blocking(s, move |f| match f.device(auth.as_deref()) {
+                Ok(d) => f.decline(&d, &b),
+                Err(r) => r,
+            })
+            .await
+        }
+        Err(r) => r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_is_the_app_id_host() {
+        assert_eq!(
+            site_of("https://login.example.com:8443/uaf/facets.json"),
+            "login.example.com:8443"
+        );
+        assert_eq!(site_of("https://example.com"), "example.com");
+    }
+}
