@@ -20,14 +20,14 @@ use uaf_rp::{
     StatusCodeMode,
 };
 
-use crate::store::{Clock, SqliteCredentialStore, SqliteDatabase, SqlitePendingStore};
+use crate::store::{AnyCredentialStore, AnyPendingStore, Clock, Database};
 
-/// The relying party with its SQLite stores.
-pub(crate) type SqliteService = Service<
+/// The relying party with the stores of its database (SQLite or PostgreSQL).
+pub(crate) type AppService = Service<
     MetadataIndex,
-    SqliteCredentialStore,
-    SqlitePendingStore<PendingRegistration>,
-    SqlitePendingStore<PendingAuthentication>,
+    AnyCredentialStore,
+    AnyPendingStore<PendingRegistration>,
+    AnyPendingStore<PendingAuthentication>,
 >;
 
 /// An answer: HTTP status and JSON body.
@@ -54,8 +54,8 @@ impl Answer {
 
 /// Everything the handlers share.
 pub(crate) struct App {
-    pub(crate) service: SqliteService,
-    pub(crate) database: SqliteDatabase,
+    pub(crate) service: AppService,
+    pub(crate) database: Database,
     pub(crate) mode: StatusCodeMode,
     pub(crate) clock: Clock,
     pub(crate) facets_json: String,

@@ -1,6 +1,7 @@
 //! # uaf-server — the reference FIDO UAF 1.1 relying party
 //!
-//! An HTTP server over [`uaf_rp::Service`] with SQLite storage. It serves phone sign-in ("sign
+//! An HTTP server over [`uaf_rp::Service`] with SQLite storage, or PostgreSQL for several
+//! nodes on one database. It serves phone sign-in ("sign
 //! in with your phone, not your password"), the trusted facet list, a health check and,
 //! opt-in, the FIDO conformance server API:
 //!
@@ -22,13 +23,19 @@
 //! a versioned schema with forward migrations. Verification and SQLite calls run on tokio's
 //! blocking pool.
 //!
+//! PostgreSQL ([`PgDatabase`], `--database postgres://…`): a fixed pool of connections per
+//! node, the same guarantees by single statements (`INSERT … ON CONFLICT DO NOTHING`,
+//! `UPDATE … WHERE sign_counter = $expected`, `DELETE … RETURNING`), the same schema versions,
+//! migrations serialised by an advisory lock; any node can serve any step of a ceremony.
+//! [`Database`] is either backend; the server code sees only it.
+//!
 //! Phone sign-in keeps its invites, enrolled phones, attempts and sessions in
 //! [`SqliteSignInStore`] (schema version 2); every secret is stored as its SHA-256 and
 //! compared in constant time. The phone itself is the `uaf-phone` crate.
 //!
 //! ## Not for (yet)
-//! Passwords, push notifications (the phone polls), PostgreSQL for several nodes, TLS (run
-//! behind a TLS-terminating proxy): see `docs/server.md`.
+//! Passwords, push notifications (the phone polls), TLS (run behind a TLS-terminating proxy;
+//! no TLS to PostgreSQL either): see `docs/server.md`.
 //!
 //! ## Features
 //! - `ring`, `aws-lc-rs`: the fast signature backends of `uaf-rp` (both build C code). The
@@ -62,9 +69,10 @@ mod web;
 
 pub use server::{Server, ServerConfig, ServerError, ServerHandle};
 pub use store::{
-    AttemptRow, AttemptState, DeviceRow, InviteRow, PersistedPending, SessionRow,
-    SqliteCredentialStore, SqliteDatabase, SqlitePendingStore, SqliteSignInStore, StoreError,
-    unix_now,
+    AnyCredentialStore, AnyPendingStore, AnySignInStore, AttemptRow, AttemptState, Database,
+    DeviceRow, InviteRow, PersistedPending, PgCredentialStore, PgDatabase, PgPendingStore,
+    PgSignInStore, SessionRow, SqliteCredentialStore, SqliteDatabase, SqlitePendingStore,
+    SqliteSignInStore, StoreError, unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
 pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
-use uaf_server::{Server, ServerConfig, SqliteDatabase, StatusCodeMode, create_invite, unix_now};
+use uaf_server::{
+    Database, PgDatabase, Server, ServerConfig, StatusCodeMode, create_invite, unix_now,
+};
 
 /// Status codes of rejected responses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -23,7 +25,7 @@ enum StatusCodes {
 /// The reference FIDO UAF 1.1 relying party: phone sign-in (the page at /, enrolment by
 /// invite, approval on the phone), the trusted facet list (GET /facets.json), GET /healthz
 /// and, opt-in, the FIDO conformance server API (POST /get, POST /respond), with SQLite
-/// storage. Logs go to stderr; set RUST_LOG (e.g. `uaf_server=debug`) for more.
+/// storage in SQLite or, for several nodes on one database, PostgreSQL. Logs go to stderr; set RUST_LOG (e.g. `uaf_server=debug`) for more.
 #[derive(Debug, Parser)]
 #[command(name = "uaf-server", version)]
 struct Args {
@@ -52,7 +54,8 @@ struct Args {
         default_value = "conformance"
     )]
     status_codes: StatusCodes,
-    /// SQLite database file (`:memory:`: in memory, lost on exit).
+    /// SQLite database file (`:memory:`: in memory, lost on exit), or a PostgreSQL URL
+    /// (`postgres://user[:password]@host[:port]/dbname`) shared by several nodes.
     #[arg(
         long,
         env = "UAF_SERVER_DATABASE",
@@ -60,6 +63,10 @@ struct Args {
         global = true
     )]
     database: PathBuf,
+    /// PostgreSQL connections of this node (a fixed pool; unused with SQLite).
+    #[arg(long, env = "UAF_SERVER_POOL_SIZE", default_value_t = PgDatabase::DEFAULT_POOL_SIZE,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+    pool_size: usize,
     /// Path prefix of every endpoint (e.g. /uaf/).
     #[arg(long, env = "UAF_SERVER_PREFIX", default_value = "/")]
     prefix: String,
@@ -92,10 +99,13 @@ enum Command {
 
 /// `uaf-server invite USERNAME [--database PATH]`.
 fn invite(database: &std::path::Path, username: &str) -> ExitCode {
-    let db = match SqliteDatabase::open(database) {
+    let db = match Database::open(database, 1) {
         Ok(db) => db,
         Err(e) => {
-            eprintln!("uaf-server: {}: {e}", database.display());
+            eprintln!(
+                "uaf-server: {}: {e}",
+                uaf_server::store::redact_url(&database.to_string_lossy())
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -168,6 +178,7 @@ fn main() -> ExitCode {
         StatusCodes::Specific => StatusCodeMode::Specific,
     };
     config.database = args.database;
+    config.pool_size = args.pool_size;
     config.prefix = args.prefix;
     config.challenge_ttl_secs = args.challenge_ttl;
     config.conformance_api = args.conformance_api;

@@ -19,7 +19,7 @@ use uaf_proto::message::TrustedFacetList;
 use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
 
 use crate::api::{self, Answer, App, Shared};
-use crate::store::{Clock, SqliteDatabase, system_clock};
+use crate::store::{Clock, Database, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
 #[derive(Clone)]
@@ -41,9 +41,13 @@ pub struct ServerConfig {
     /// response, what the FIDO conformance tool expects; the default) or
     /// [`StatusCodeMode::Specific`].
     pub status_codes: StatusCodeMode,
-    /// The SQLite database file (default `uaf-server.db`); `:memory:` for a private
-    /// in-memory database.
+    /// The database: an SQLite file (default `uaf-server.db`; `:memory:` for a private
+    /// in-memory database), or a PostgreSQL URL (`postgres://…` or `postgresql://…`) that
+    /// several server nodes may share ([`Database::open`]).
     pub database: PathBuf,
+    /// The number of PostgreSQL connections of this node (default
+    /// [`PgDatabase::DEFAULT_POOL_SIZE`]); unused with SQLite (one connection).
+    pub pool_size: usize,
     /// The path prefix of every endpoint (default `/`; e.g. `/uaf/` serves `/uaf/get`).
     pub prefix: String,
     /// How long an issued challenge stays valid, in seconds (default 300).
@@ -73,6 +77,7 @@ impl Default for ServerConfig {
             metadata: None,
             status_codes: StatusCodeMode::Conformance,
             database: PathBuf::from("uaf-server.db"),
+            pool_size: PgDatabase::DEFAULT_POOL_SIZE,
             prefix: String::from("/"),
             challenge_ttl_secs: 300,
             clock: system_clock(),
@@ -91,7 +96,8 @@ impl fmt::Debug for ServerConfig {
             .field("facets", &self.facets)
             .field("metadata", &self.metadata)
             .field("status_codes", &self.status_codes)
-            .field("database", &self.database)
+            .field("database", &redact_url(&self.database.to_string_lossy()))
+            .field("pool_size", &self.pool_size)
             .field("prefix", &self.prefix)
             .field("challenge_ttl_secs", &self.challenge_ttl_secs)
             .field("conformance_api", &self.conformance_api)
@@ -198,6 +204,7 @@ impl Server {
 
         let metadata_dir = config.metadata.clone();
         let database = config.database.clone();
+        let pool_size = config.pool_size;
         let ttl = config.challenge_ttl_secs;
         let clock = Arc::clone(&config.clock);
         let (metadata, db) = tokio::task::spawn_blocking(move || {
@@ -206,7 +213,7 @@ impl Server {
                     .map_err(|e| ServerError::Metadata(format!("{}: {e}", dir.display())))?,
                 None => MetadataIndex::new(),
             };
-            let db = SqliteDatabase::open(&database).map_err(ServerError::Store)?;
+            let db = Database::open(&database, pool_size).map_err(ServerError::Store)?;
             Ok::<_, ServerError>((metadata, db))
         })
         .await
@@ -218,9 +225,8 @@ impl Server {
         let service = Service::new(
             RelyingParty::new(rp_config, metadata),
             db.credentials(),
-            db.pending_registrations(ttl).with_clock(Arc::clone(&clock)),
-            db.pending_authentications(ttl)
-                .with_clock(Arc::clone(&clock)),
+            db.pending_registrations(ttl, Arc::clone(&clock)),
+            db.pending_authentications(ttl, Arc::clone(&clock)),
         );
         let app = Arc::new(App {
             service,
@@ -399,7 +405,8 @@ fn json_response(answer: Answer) -> Response {
         .into_response()
 }
 
-/// Runs `f` on the blocking pool (verification and SQLite must not stall the async workers).
+/// Runs `f` on the blocking pool (verification and database calls must not stall the async
+/// workers).
 async fn blocking(app: Shared, f: impl FnOnce(&App) -> Answer + Send + 'static) -> Response {
     match tokio::task::spawn_blocking(move || f(&app)).await {
         Ok(answer) => json_response(answer),

@@ -1,3 +1,6 @@
+//! Storage. [`Database`] opens either backend for the server code: SQLite (this module, one
+//! node) or PostgreSQL ([`postgres`], several nodes on one database).
+//!
 //! SQLite storage: [`SqliteCredentialStore`] (a [`CredentialStore`]) and
 //! [`SqlitePendingStore`] (a [`PendingStore`] of pending registrations or authentications),
 //! both over one [`SqliteDatabase`].
@@ -44,11 +47,19 @@ use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
 
-/// What can go wrong in the SQLite stores.
+mod any;
+pub mod postgres;
+
+pub use any::{AnyCredentialStore, AnyPendingStore, AnySignInStore, Database};
+pub use postgres::{
+    PgCredentialStore, PgDatabase, PgPendingStore, PgSignInStore, is_postgres_url, redact_url,
+};
+
+/// What can go wrong in the stores (SQLite or PostgreSQL).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// SQLite reported an error (I/O, lock timeout, constraint…).
+    /// The database reported an error (I/O, lock or connection timeout, constraint…).
     Database(String),
     /// A stored row cannot be read back (a value out of range, an invalid AAID or request).
     Corrupt(String),
@@ -357,8 +368,9 @@ fn current_version(c: &Connection) -> Result<u32, StoreError> {
     u32::try_from(v.unwrap_or(0)).map_err(|e| StoreError::Corrupt(format!("schema version: {e}")))
 }
 
-fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
-    i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} does not fit SQLite")))
+pub(crate) fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
+    i64::try_from(v)
+        .map_err(|_| StoreError::Corrupt(format!("{what} {v} does not fit a 64-bit integer")))
 }
 
 fn int<T: TryFrom<i64>>(row: &Row<'_>, index: usize, what: &str) -> Result<T, StoreError> {
@@ -391,7 +403,7 @@ impl SqliteCredentialStore {
     }
 }
 
-const REG_COLUMNS: &str = "username, aaid, key_id, public_key, public_key_encoding, sign_alg, \
+pub(crate) const REG_COLUMNS: &str = "username, aaid, key_id, public_key, public_key_encoding, sign_alg, \
                            sign_counter, authenticator_version, attestation_type, registered_at";
 
 fn registration_of(row: &Row<'_>) -> Result<Registration, StoreError> {
@@ -413,7 +425,7 @@ fn registration_of(row: &Row<'_>) -> Result<Registration, StoreError> {
 }
 
 /// AAIDs are stored upper case: `abcd#0001` and `ABCD#0001` are one model.
-fn aaid_key(aaid: &Aaid) -> String {
+pub(crate) fn aaid_key(aaid: &Aaid) -> String {
     aaid.to_uppercase().as_str().to_owned()
 }
 
@@ -887,6 +899,19 @@ pub struct SessionRow {
     pub expires_at: u64,
 }
 
+impl SessionRow {
+    /// A session of `username` signed in by `method`, valid from `created_at` to `expires_at`.
+    #[must_use]
+    pub fn new(username: String, method: String, created_at: u64, expires_at: u64) -> SessionRow {
+        SessionRow {
+            username,
+            method,
+            created_at,
+            expires_at,
+        }
+    }
+}
+
 /// The rows of the phone sign-in flow over a [`SqliteDatabase`]: invites (taken once),
 /// enrolled phones, sign-in attempts (state changes by compare-and-swap) and sessions.
 /// Secrets arrive here already hashed (SHA-256); lookups are by hash.
@@ -895,11 +920,11 @@ pub struct SqliteSignInStore {
     db: SqliteDatabase,
 }
 
-fn u64_of(v: i64, what: &str) -> Result<u64, StoreError> {
+pub(crate) fn u64_of(v: i64, what: &str) -> Result<u64, StoreError> {
     u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} out of range")))
 }
 
-const ATTEMPT_COLUMNS: &str = "id, username, browser_hash, server_data, request, match_code, \
+pub(crate) const ATTEMPT_COLUMNS: &str = "id, username, browser_hash, server_data, request, match_code, \
                                state, created_at, expires_at";
 
 fn attempt_of(row: &Row<'_>) -> Result<AttemptRow, StoreError> {

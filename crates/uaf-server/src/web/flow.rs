@@ -20,7 +20,7 @@ use uaf_rp::store::CredentialStore;
 
 use super::secret::{self, expired};
 use crate::api::Shared;
-use crate::store::{AttemptRow, AttemptState, DeviceRow, SessionRow, SqliteSignInStore};
+use crate::store::{AnySignInStore, AttemptRow, AttemptState, DeviceRow, SessionRow};
 
 /// The factors one phone approval proves.
 pub(crate) const FACTORS: [&str; 2] = ["possession", "user-verification"];
@@ -84,7 +84,7 @@ pub(crate) struct WebConfig {
 /// The flow's state: the relying party with its stores, and the sign-in rows.
 pub(crate) struct Flow {
     pub(crate) app: Shared,
-    pub(crate) store: SqliteSignInStore,
+    pub(crate) store: AnySignInStore,
     pub(crate) config: WebConfig,
 }
 

@@ -40,7 +40,7 @@ pub(crate) use flow::WebConfig;
 use flow::{Flow, Reply};
 
 use crate::api::Shared;
-use crate::store::{SqliteDatabase, StoreError};
+use crate::store::{Database, StoreError};
 
 /// How long an invite code is valid: 15 minutes.
 pub const INVITE_TTL_SECS: u64 = 15 * 60;
@@ -99,11 +99,17 @@ impl core::error::Error for InviteError {}
 
 /// Makes a one-time invite that lets a phone enrol for `username`, valid for
 /// [`INVITE_TTL_SECS`] from `now` (unix seconds). The code comes from the OS random generator
-/// and only its SHA-256 is stored.
+/// and only its SHA-256 is stored. `db` is a [`Database`] of either backend, or a reference
+/// to a [`crate::SqliteDatabase`] or [`crate::PgDatabase`].
 ///
 /// # Errors
 /// [`InviteError`].
-pub fn create_invite(db: &SqliteDatabase, username: &str, now: u64) -> Result<Invite, InviteError> {
+pub fn create_invite(
+    db: impl Into<Database>,
+    username: &str,
+    now: u64,
+) -> Result<Invite, InviteError> {
+    let db: Database = db.into();
     if !flow::valid_username(username) {
         return Err(InviteError::BadUsername);
     }
@@ -227,7 +233,7 @@ fn reply(r: Reply) -> Response {
     response
 }
 
-/// Runs `f` on the blocking pool (SQLite and signature verification).
+/// Runs `f` on the blocking pool (database calls and signature verification).
 async fn blocking(state: WebState, f: impl FnOnce(&Flow) -> Reply + Send + 'static) -> Response {
     match tokio::task::spawn_blocking(move || f(&state)).await {
         Ok(r) => reply(r),
