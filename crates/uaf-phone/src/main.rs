@@ -94,8 +94,11 @@ fn pin_or_ask(pin: Option<&String>) -> Result<String, PhoneError> {
             "no --pin and no terminal to ask it on",
         )));
     }
-    // The simulated phone reads the PIN as a line (it is echoed: this is a demo).
-    ask("PIN: ").ok_or_else(|| PhoneError::Usage(String::from("no PIN entered")))
+    // Read without echo, as a phone's PIN pad would.
+    match rpassword::prompt_password("PIN: ") {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => Err(PhoneError::Usage(String::from("no PIN entered"))),
+    }
 }
 
 /// What to do with one notification.
