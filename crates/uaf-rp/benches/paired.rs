@@ -53,9 +53,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument that names no backend skips them all.
-    let filter: Option<String> = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with("--"));
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     let rounds = env_or("UAF_PAIRED_ROUNDS", 200);
     let batch = env_or("UAF_PAIRED_BATCH", 40);
     let AuthBench {
@@ -83,7 +81,10 @@ fn main() {
         "backend", "bare /s", "finish /s", "ratio median [IQR]"
     );
     for backend in Backend::ALL.iter().copied() {
-        if filter.as_deref().is_some_and(|f| !backend.name().contains(f)) {
+        if filter
+            .as_deref()
+            .is_some_and(|f| !backend.name().contains(f))
+        {
             continue;
         }
         let rp = RelyingParty::with_verifier(builder().build().unwrap(), metadata(), backend);
