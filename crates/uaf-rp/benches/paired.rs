@@ -20,7 +20,6 @@
     clippy::std_instead_of_alloc,
     clippy::result_large_err,
     clippy::print_stdout,
-    clippy::cast_precision_loss,
     dead_code,
     unreachable_pub,
     reason = "measurement fixtures"
@@ -45,10 +44,9 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// The `q`-quantile of sorted values (nearest rank).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted[i]
+/// The `percent` percentile of sorted values (nearest rank below).
+fn percentile(sorted: &[f64], percent: usize) -> f64 {
+    sorted[(sorted.len() - 1) * percent / 100]
 }
 
 fn main() {
@@ -56,6 +54,7 @@ fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     let rounds = env_or("UAF_PAIRED_ROUNDS", 200);
     let batch = env_or("UAF_PAIRED_BATCH", 40);
+    let batch_f = f64::from(u32::try_from(batch).expect("a batch fits in u32"));
     let AuthBench {
         enrolled,
         regs,
@@ -124,8 +123,8 @@ fn main() {
             }
             let t_finish = t1.elapsed().as_secs_f64();
             ratios.push(t_finish / t_bare);
-            bare_rates.push(batch as f64 / t_bare);
-            finish_rates.push(batch as f64 / t_finish);
+            bare_rates.push(batch_f / t_bare);
+            finish_rates.push(batch_f / t_finish);
         }
         for v in [&mut ratios, &mut bare_rates, &mut finish_rates] {
             v.sort_by(f64::total_cmp);
@@ -133,11 +132,11 @@ fn main() {
         println!(
             "{:<11} {:>14.0} {:>14.0} {:>10.3}x [{:.3}, {:.3}]",
             backend.name(),
-            quantile(&bare_rates, 0.5),
-            quantile(&finish_rates, 0.5),
-            quantile(&ratios, 0.5),
-            quantile(&ratios, 0.25),
-            quantile(&ratios, 0.75),
+            percentile(&bare_rates, 50),
+            percentile(&finish_rates, 50),
+            percentile(&ratios, 50),
+            percentile(&ratios, 25),
+            percentile(&ratios, 75),
         );
     }
 }
