@@ -9,7 +9,8 @@
 //! instructions <case> <N>
 //!   case: bare/<backend>                 Backend::verify of one P-256 signature (key decoded once)
 //!         decode+bare/<backend>          PublicKey::decode_for, then Backend::verify
-//!         finish_authentication/<backend> a whole authentication response, stored key
+//!         finish_authentication/<backend> a whole authentication response, stored key (the
+//!                                        count includes cloning its pending state: a bound)
 //!         finish_authentication_cold/<backend> the same with the decoded-key cache off
 //!   backend: rustcrypto, ring, aws-lc-rs (as compiled in)
 //! ```

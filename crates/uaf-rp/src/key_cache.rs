@@ -20,18 +20,19 @@ use std::sync::RwLock;
 use uaf_crypto::{CryptoError, PublicKey};
 use uaf_proto::registry::{AlgKey, AlgSign};
 
-/// What identifies a decoded key: the stored bytes, their encoding and the algorithm.
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct Entry {
-    sign_alg: AlgSign,
-    encoding: AlgKey,
-    bytes: Vec<u8>,
-}
+/// The algorithm and encoding a stored key is decoded under; with the stored bytes, what
+/// identifies a decoded key.
+type Kind = (AlgSign, AlgKey);
 
 #[derive(Default)]
 struct Inner {
-    keys: HashMap<Entry, Arc<PublicKey>>,
-    order: VecDeque<Entry>,
+    /// Per kind, the decoded keys by their exact stored bytes. Two levels so that a look-up
+    /// borrows the stored bytes (`Vec<u8>: Borrow<[u8]>`) instead of copying them: a hit, the
+    /// common case on the sign-in path, allocates nothing.
+    keys: HashMap<Kind, HashMap<Vec<u8>, Arc<PublicKey>>>,
+    /// Insertion order, for first-in-first-out eviction: one entry per cached key, so its
+    /// length is the number of keys.
+    order: VecDeque<(Kind, Vec<u8>)>,
 }
 
 /// Decoded stored keys, at most `capacity` of them.
@@ -59,21 +60,16 @@ impl KeyCache {
         if self.capacity == 0 {
             return PublicKey::decode_for(sign_alg, encoding, bytes).map(Arc::new);
         }
-        let entry = Entry {
-            sign_alg,
-            encoding,
-            bytes: bytes.to_vec(),
-        };
+        let kind = (sign_alg, encoding);
         // A poisoned lock means a thread panicked while holding it; every mutation below
-        // leaves the map and the queue consistent, so the data is still usable.
+        // leaves the maps, the queue and the count consistent, so the data is still usable.
         if let Some(key) = self
             .inner
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .keys
-            .get(&entry)
+            .get(kind, bytes)
         {
-            return Ok(Arc::clone(key));
+            return Ok(key);
         }
         // Decode outside the lock; failures are not cached (they are rare and cheap).
         let key = Arc::new(PublicKey::decode_for(sign_alg, encoding, bytes)?);
@@ -81,20 +77,24 @@ impl KeyCache {
             .inner
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(existing) = inner.keys.get(&entry) {
+        if let Some(existing) = inner.get(kind, bytes) {
             // Another thread decoded the same key meanwhile; keep one copy.
-            return Ok(Arc::clone(existing));
+            return Ok(existing);
         }
-        while inner.keys.len() >= self.capacity {
-            match inner.order.pop_front() {
-                Some(oldest) => {
-                    inner.keys.remove(&oldest);
-                }
-                None => break,
+        while inner.order.len() >= self.capacity {
+            let Some((old_kind, old_bytes)) = inner.order.pop_front() else {
+                break;
+            };
+            if let Some(per_kind) = inner.keys.get_mut(&old_kind) {
+                per_kind.remove(&old_bytes);
             }
         }
-        inner.order.push_back(entry.clone());
-        inner.keys.insert(entry, Arc::clone(&key));
+        inner.order.push_back((kind, bytes.to_vec()));
+        inner
+            .keys
+            .entry(kind)
+            .or_default()
+            .insert(bytes.to_vec(), Arc::clone(&key));
         Ok(key)
     }
 
@@ -104,8 +104,14 @@ impl KeyCache {
         self.inner
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .keys
+            .order
             .len()
+    }
+}
+
+impl Inner {
+    fn get(&self, kind: Kind, bytes: &[u8]) -> Option<Arc<PublicKey>> {
+        self.keys.get(&kind)?.get(bytes).map(Arc::clone)
     }
 }
 
