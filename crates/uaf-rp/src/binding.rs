@@ -207,7 +207,7 @@ pub(crate) fn check_message(
     if !ct_eq(fcp.challenge.as_bytes(), request_challenge.as_bytes()) {
         return Err(Error::new(steps.challenge, ErrorKind::ChallengeMismatch));
     }
-    if now.saturating_sub(issued_at) > config.challenge_ttl_secs() {
+    if crate::pending::expired(issued_at, now, config.challenge_ttl_secs()) {
         return Err(Error::new(
             steps.challenge,
             ErrorKind::ChallengeExpired { issued_at, now },

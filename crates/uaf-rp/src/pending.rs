@@ -6,6 +6,36 @@ use alloc::string::String;
 
 use uaf_proto::message::{AuthenticationRequest, RegistrationRequest};
 
+/// The expiry rule of a pending state, the one place it is written: a state issued at
+/// `issued_at` (unix seconds) has expired at `now` when more than `lifetime_secs` have passed.
+/// A state exactly `lifetime_secs` old is still valid. Clocks that go back never expire a state.
+///
+/// ```
+/// use uaf_rp::pending::expired;
+/// assert!(!expired(100, 400, 300));
+/// assert!(expired(100, 401, 300));
+/// assert!(!expired(500, 400, 300));
+/// ```
+#[must_use]
+pub const fn expired(issued_at: u64, now: u64, lifetime_secs: u64) -> bool {
+    now.saturating_sub(issued_at) > lifetime_secs
+}
+
+/// The same rule as a cut-off for stores that filter in a query: a state has expired at `now`
+/// exactly when its `issued_at` is **less than** the returned value
+/// (`issued_at < now - lifetime_secs`, saturating at 0).
+///
+/// ```
+/// use uaf_rp::pending::{expired, expiry_cutoff};
+/// for issued_at in [0, 99, 100, 101, 400] {
+///     assert_eq!(issued_at < expiry_cutoff(400, 300), expired(issued_at, 400, 300));
+/// }
+/// ```
+#[must_use]
+pub const fn expiry_cutoff(now: u64, lifetime_secs: u64) -> u64 {
+    now.saturating_sub(lifetime_secs)
+}
+
 /// The state of an issued registration request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingRegistration {
