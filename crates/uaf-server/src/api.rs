@@ -20,14 +20,14 @@ use uaf_rp::{
     StatusCodeMode,
 };
 
-use crate::store::{AnyCredentialStore, AnyPendingStore, Clock, Database};
+use crate::store::{Clock, DynCredentialStore, ExpiringPendingStore, SharedStore, Stores};
 
-/// The relying party with the stores of its database (SQLite or PostgreSQL).
+/// The relying party with the stores of its database (whichever backend).
 pub(crate) type AppService = Service<
     MetadataIndex,
-    AnyCredentialStore,
-    AnyPendingStore<PendingRegistration>,
-    AnyPendingStore<PendingAuthentication>,
+    SharedStore<DynCredentialStore>,
+    SharedStore<dyn ExpiringPendingStore<PendingRegistration>>,
+    SharedStore<dyn ExpiringPendingStore<PendingAuthentication>>,
 >;
 
 /// An answer: HTTP status and JSON body.
@@ -55,7 +55,7 @@ impl Answer {
 /// Everything the handlers share.
 pub(crate) struct App {
     pub(crate) service: AppService,
-    pub(crate) database: Database,
+    pub(crate) stores: Stores,
     pub(crate) mode: StatusCodeMode,
     pub(crate) clock: Clock,
     pub(crate) facets_json: String,
@@ -312,7 +312,7 @@ impl App {
 
     /// `GET /healthz`: the database answers.
     pub(crate) fn health(&self) -> Answer {
-        match self.database.ping() {
+        match self.stores.backend.ping() {
             Ok(()) => Answer::ok(String::from("{\"status\":\"ok\"}")),
             Err(e) => {
                 tracing::error!(error = %e, "health check");

@@ -19,7 +19,7 @@ use uaf_proto::message::TrustedFacetList;
 use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
 
 use crate::api::{self, Answer, App, Shared};
-use crate::store::{Clock, Database, PgDatabase, redact_url, system_clock};
+use crate::store::{Clock, PgDatabase, SharedStore, Stores, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
 #[derive(Clone)]
@@ -43,7 +43,7 @@ pub struct ServerConfig {
     pub status_codes: StatusCodeMode,
     /// The database: an SQLite file (default `uaf-server.db`; `:memory:` for a private
     /// in-memory database), or a PostgreSQL URL (`postgres://…` or `postgresql://…`) that
-    /// several server nodes may share ([`Database::open`]).
+    /// several server nodes may share ([`crate::store::open`]).
     pub database: PathBuf,
     /// The number of PostgreSQL connections of this node (default
     /// [`PgDatabase::DEFAULT_POOL_SIZE`]); unused with SQLite (one connection).
@@ -213,7 +213,8 @@ impl Server {
                     .map_err(|e| ServerError::Metadata(format!("{}: {e}", dir.display())))?,
                 None => MetadataIndex::new(),
             };
-            let db = Database::open(&database, pool_size).map_err(ServerError::Store)?;
+            let db = crate::store::open(&database.to_string_lossy(), pool_size)
+                .map_err(ServerError::Store)?;
             Ok::<_, ServerError>((metadata, db))
         })
         .await
@@ -222,15 +223,16 @@ impl Server {
             tracing::warn!("no --metadata: every registration will be refused (unknown AAID)");
         }
 
+        let stores = Stores::new(db, ttl, Arc::clone(&clock));
         let service = Service::new(
             RelyingParty::new(rp_config, metadata),
-            db.credentials(),
-            db.pending_registrations(ttl, Arc::clone(&clock)),
-            db.pending_authentications(ttl, Arc::clone(&clock)),
+            SharedStore(Arc::clone(&stores.credentials)),
+            SharedStore(Arc::clone(&stores.pending_registrations)),
+            SharedStore(Arc::clone(&stores.pending_authentications)),
         );
         let app = Arc::new(App {
             service,
-            database: db,
+            stores,
             mode: config.status_codes,
             clock,
             facets_json: api::facet_list(&facets).to_json(),

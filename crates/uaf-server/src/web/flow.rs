@@ -11,6 +11,8 @@
 //! | watch, collect an attempt (`/api/signin/{id}`, `…/complete`) | the browser secret cookie set at start |
 //! | `/api/me`, `/api/signout` | the session cookie |
 
+use std::sync::Arc;
+
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use serde::Deserialize;
@@ -20,7 +22,7 @@ use uaf_rp::store::CredentialStore;
 
 use super::secret::{self, expired};
 use crate::api::Shared;
-use crate::store::{AnySignInStore, AttemptRow, AttemptState, DeviceRow, SessionRow};
+use crate::store::{AttemptRow, AttemptState, DeviceRow, NewSession, SessionRow, SignInStore};
 
 /// The factors one phone approval proves.
 pub(crate) const FACTORS: [&str; 2] = ["possession", "user-verification"];
@@ -84,7 +86,7 @@ pub(crate) struct WebConfig {
 /// The flow's state: the relying party with its stores, and the sign-in rows.
 pub(crate) struct Flow {
     pub(crate) app: Shared,
-    pub(crate) store: AnySignInStore,
+    pub(crate) store: Arc<dyn SignInStore>,
     pub(crate) config: WebConfig,
 }
 
@@ -289,13 +291,13 @@ impl Flow {
             Ok(t) => t,
             Err(e) => return Reply::internal("no OS randomness", &e),
         };
-        if let Err(e) = self.store.put_device(
-            &token.hash,
-            &body.username,
+        let device = DeviceRow::new(
+            body.username.clone(),
             &first.aaid,
-            first.key_id.as_bytes(),
+            first.key_id.as_bytes().to_vec(),
             now,
-        ) {
+        );
+        if let Err(e) = self.store.put_device(&token.hash, &device) {
             return Reply::internal("device store", &e);
         }
         tracing::info!(username = body.username, aaid = %first.aaid, "phone enrolled");
@@ -397,8 +399,7 @@ impl Flow {
             // The challenge is used up: the attempt cannot be approved any more.
             if let Err(e) = self.store.transition(
                 &attempt.id,
-                AttemptState::Pending,
-                AttemptState::Failed,
+                AttemptState::Pending.to(AttemptState::Failed),
                 now,
             ) {
                 tracing::error!(error = %e, "attempt transition");
@@ -436,8 +437,7 @@ impl Flow {
         }
         match self.store.transition(
             &attempt.id,
-            AttemptState::Pending,
-            AttemptState::Approved,
+            AttemptState::Pending.to(AttemptState::Approved),
             now,
         ) {
             Ok(true) => {
@@ -457,8 +457,7 @@ impl Flow {
         };
         match self.store.transition(
             &attempt.id,
-            AttemptState::Pending,
-            AttemptState::Declined,
+            AttemptState::Pending.to(AttemptState::Declined),
             self.now(),
         ) {
             Ok(true) => {
@@ -608,10 +607,10 @@ impl Flow {
             created_at: now,
             expires_at: now.saturating_add(self.config.session_ttl_secs),
         };
-        match self
-            .store
-            .consume_into_session(&attempt.id, now, &session.hash, &row)
-        {
+        match self.store.consume_into_session(
+            &attempt.id,
+            &NewSession::new(session.hash.to_vec(), row.clone(), now),
+        ) {
             Ok(true) => {}
             Ok(false) => {
                 return Reply {

@@ -40,7 +40,7 @@ pub(crate) use flow::WebConfig;
 use flow::{Flow, Reply};
 
 use crate::api::Shared;
-use crate::store::{Database, StoreError};
+use crate::store::{Backend, InviteRow, StoreError};
 
 /// How long an invite code is valid: 15 minutes.
 pub const INVITE_TTL_SECS: u64 = 15 * 60;
@@ -99,24 +99,20 @@ impl core::error::Error for InviteError {}
 
 /// Makes a one-time invite that lets a phone enrol for `username`, valid for
 /// [`INVITE_TTL_SECS`] from `now` (unix seconds). The code comes from the OS random generator
-/// and only its SHA-256 is stored. `db` is a [`Database`] of either backend, or a reference
-/// to a [`crate::SqliteDatabase`] or [`crate::PgDatabase`].
+/// and only its SHA-256 is stored in `db` (any [`Backend`]: a [`crate::SqliteDatabase`], a
+/// [`crate::PgDatabase`], or what [`crate::store::open`] returns).
 ///
 /// # Errors
 /// [`InviteError`].
-pub fn create_invite(
-    db: impl Into<Database>,
-    username: &str,
-    now: u64,
-) -> Result<Invite, InviteError> {
-    let db: Database = db.into();
+pub fn create_invite(db: &dyn Backend, username: &str, now: u64) -> Result<Invite, InviteError> {
     if !flow::valid_username(username) {
         return Err(InviteError::BadUsername);
     }
     let code = secret::invite_code().map_err(|e| InviteError::Random(e.to_string()))?;
     let expires_at = now.saturating_add(INVITE_TTL_SECS);
+    let row = InviteRow::new(String::from(username), now, expires_at);
     db.sign_in()
-        .put_invite(&code.hash, username, now, expires_at)
+        .put_invite(&code.hash, &row)
         .map_err(InviteError::Store)?;
     Ok(Invite {
         code: code.text,
@@ -137,7 +133,7 @@ type WebState = Arc<Flow>;
 /// The routes of the phone sign-in flow and its page, under `config.prefix`.
 pub(crate) fn router(app: Shared, config: WebConfig) -> Router {
     let p = config.prefix.clone();
-    let store = app.database.sign_in();
+    let store = std::sync::Arc::clone(&app.stores.sign_in);
     let state: WebState = Arc::new(Flow { app, store, config });
     Router::new()
         .route(&p, get(page))
