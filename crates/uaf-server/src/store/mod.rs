@@ -40,6 +40,11 @@ pub mod sqlite;
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
 pub use sqlite::{SqliteDatabase, SqlitePendingStore};
 
+/// The newest schema version this build knows: every backend has the same versions, with the
+/// same meaning (docs/server.md, "Schema").
+pub const SCHEMA_VERSION: u32 = SqliteDatabase::SCHEMA_VERSION;
+const _: () = assert!(PgDatabase::SCHEMA_VERSION == SqliteDatabase::SCHEMA_VERSION);
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
@@ -71,6 +76,13 @@ pub enum StoreError {
     /// A stored value cannot be read back (a value out of range, an invalid AAID or request).
     Corrupt {
         /// The column (or value) that cannot be read.
+        column: &'static str,
+        /// Why.
+        source: BoxError,
+    },
+    /// A value does not fit its column (an integer over `i64::MAX`): nothing was written.
+    Unrepresentable {
+        /// The column.
         column: &'static str,
         /// Why.
         source: BoxError,
@@ -109,6 +121,9 @@ impl fmt::Display for StoreError {
             StoreError::Corrupt { column, source } => {
                 write!(f, "stored {column} cannot be read: {source}")
             }
+            StoreError::Unrepresentable { column, source } => {
+                write!(f, "{column} cannot be stored: {source}")
+            }
             StoreError::NewerSchema { found, known } => write!(
                 f,
                 "the database has schema version {found}, this build knows up to {known}: \
@@ -123,7 +138,8 @@ impl core::error::Error for StoreError {
         match self {
             StoreError::Database(e)
             | StoreError::Location { source: e, .. }
-            | StoreError::Corrupt { source: e, .. } => Some(&**e),
+            | StoreError::Corrupt { source: e, .. }
+            | StoreError::Unrepresentable { source: e, .. } => Some(&**e),
             _ => None,
         }
     }
@@ -850,7 +866,10 @@ impl<D, P: PersistedPending> PendingTable<D, P> {
 
 /// Integers cross the database as `i64` (SQLite INTEGER, PostgreSQL BIGINT).
 pub(crate) fn to_i64(v: u64, column: &'static str) -> Result<i64, StoreError> {
-    i64::try_from(v).map_err(|e| StoreError::corrupt(column, e))
+    i64::try_from(v).map_err(|e| StoreError::Unrepresentable {
+        column,
+        source: Box::new(e),
+    })
 }
 
 /// AAIDs are stored upper case: `abcd#0001` and `ABCD#0001` are one model.
