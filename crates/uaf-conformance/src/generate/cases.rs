@@ -1481,7 +1481,7 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
             };
             w.phone.arm(0, fault)?;
             let (req, resp, _) = w.auth_exchange(Some(USER), &regs, tx, &Answer::default())?;
-            w.auth_case(
+            let mut c = w.auth_case(
                 id,
                 &what,
                 per_assertion(step),
@@ -1490,10 +1490,26 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
                 req,
                 resp,
                 status(code),
-            )
+            );
+            c.step_label = signed_data_member_label(fault);
+            c
         }
     };
     Ok(c)
+}
+
+/// `A5.3` for the faults that break the SignedData member rule (each member exactly once,
+/// with a value: digest §3.3 A5.3), the half of `AUTH-14` that is not the assertion's
+/// framing (A5.2).
+fn signed_data_member_label(fault: Fault) -> Option<&'static str> {
+    use uaf_authenticator::SignedDataMember;
+    match fault {
+        Fault::SignedDataMemberEmpty(SignedDataMember::TransactionContentHash) => None,
+        Fault::SignedDataMemberMissing(_)
+        | Fault::SignedDataMemberEmpty(_)
+        | Fault::SignedDataDuplicateTag => Some("A5.3"),
+        _ => None,
+    }
 }
 
 /// A PNG rendering of a transaction for an 8 × 4 RGBA display.
