@@ -69,6 +69,7 @@ pub(super) fn all(s: &mut Suite) {
     counters(s);
     status_modes(s);
     compat(s);
+    critical_tags_outside_signed_data(s);
     requests(s);
     assertion_ops(s);
     deregistration(s);
@@ -2119,6 +2120,72 @@ fn compat(s: &mut Suite) {
             };
             Ok(c)
         });
+    }
+}
+
+/// Appends an unknown TLV with the critical bit, 0x2EF0 "vendor", directly inside the first
+/// assertion's container (`TAG_UAFV1_REG_ASSERTION` / `TAG_UAFV1_AUTH_ASSERTION`): outside the
+/// signed KRD / SignedData, so every signature still verifies.
+fn critical_tag_in_container(response: &str) -> R<String> {
+    edit_json(response, |v| {
+        let text = message_mut(v)?
+            .get("assertions")
+            .and_then(|a| a.get(0))
+            .and_then(|a| a.get("assertion"))
+            .and_then(Value::as_str)
+            .ok_or("no assertion")?;
+        let mut tlv = Base64Policy::Strict
+            .decode(text)
+            .map_err(|e| e.to_string())?;
+        let extra = [0xF0, 0x2E, 0x06, 0x00, b'v', b'e', b'n', b'd', b'o', b'r'];
+        let len = tlv
+            .get(2..4)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .ok_or("assertion too short")?;
+        let new_len = len
+            .checked_add(u16::try_from(extra.len()).map_err(|e| e.to_string())?)
+            .ok_or("assertion too long")?;
+        tlv.splice(2..4, new_len.to_le_bytes());
+        tlv.extend_from_slice(&extra);
+        set_first_assertion(v, "assertion", json!(b64::encode(&tlv)))
+    })
+}
+
+/// `unknown-critical-tags` is scoped to the signed structures: an unknown critical tag in the
+/// assertion container is malformed with or without it (digest §3.2 R5.2, §3.3 A5.2).
+fn critical_tags_outside_signed_data(s: &mut Suite) {
+    for op in [Op::Reg, Op::Auth] {
+        for relax in [false, true] {
+            let prefix = if op == Op::Reg { "reg" } else { "auth" };
+            let id = if relax {
+                alloc::format!("{prefix}-compat-unknown-critical-tags-outside-signed-data")
+            } else {
+                alloc::format!("{prefix}-critical-tag-outside-signed-data")
+            };
+            let (step, signed) = if op == Op::Reg {
+                (StepId::RegTlv, "KRD")
+            } else {
+                (StepId::AuthTlv, "SignedData")
+            };
+            let what = if relax {
+                alloc::format!(
+                    "An unknown critical tag (0x2EF0) directly inside the assertion container, outside the signed {signed}, with the `unknown-critical-tags` relaxation: the relaxation covers the {signed} only, so the assertion is still malformed (1498)"
+                )
+            } else {
+                alloc::format!(
+                    "An unknown critical tag (0x2EF0) directly inside the assertion container, outside the signed {signed}: malformed (1498)"
+                )
+            };
+            s.add(&id, |id| {
+                let mut c = edited(id, op, &what, per_assertion(step), 1498, |t| {
+                    critical_tag_in_container(t)
+                })?;
+                if relax {
+                    c.rp.compat = vec![String::from("unknown-critical-tags")];
+                }
+                Ok(c)
+            });
+        }
     }
 }
 
