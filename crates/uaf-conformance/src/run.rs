@@ -214,7 +214,7 @@ pub fn run(vector: &Vector) -> Result<Judged, VectorError> {
 ///
 /// # Errors
 /// [`VectorError`] at `rp.compat[i]` for an unknown relaxation, or at `rp` for a setting
-/// `uaf-rp` refuses (e.g. an `http:` trusted facet).
+/// `uaf-rp` refuses (e.g. an empty trusted facet; every non-empty one loads).
 pub fn config(rp: &RpSettings) -> Result<Config, VectorError> {
     builder(rp)?
         .build()
@@ -752,8 +752,21 @@ mod tests {
         rp.compat = alloc::vec![String::from("missing-channel-binding"), String::from("x")];
         assert_eq!(config(&rp).unwrap_err().field, "rp.compat[1]");
         let mut rp = settings();
-        rp.trusted_facets = Some(alloc::vec![String::from("http://uaf.example.com")]);
+        rp.trusted_facets = Some(alloc::vec![String::new()]);
         assert_eq!(config(&rp).unwrap_err().field, "rp");
+        // Any non-empty facet loads, whatever its shape (real deployments' lists).
+        let mut rp = settings();
+        rp.trusted_facets = Some(alloc::vec![
+            String::from("android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM="),
+            String::from("com.noknok.android.sampleapp"),
+        ]);
+        assert_eq!(
+            config(&rp).unwrap().trusted_facets(),
+            [
+                "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM=",
+                "com.noknok.android.sampleapp"
+            ]
+        );
     }
 
     #[test]

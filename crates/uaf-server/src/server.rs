@@ -155,6 +155,56 @@ fn normalise_prefix(prefix: &str) -> String {
     }
 }
 
+/// The start-up check of the configured facets (`--facet`): they are ours, so a web facet must
+/// be an `https://host[:port]` origin (an `http:` facet, or one with a path, is a
+/// configuration error); any other non-empty string is accepted as is (a padded Android hash,
+/// a bare package name), as the relying party accepts every non-empty facet.
+fn check_facets(facets: &[String]) -> Result<(), String> {
+    for (index, facet) in facets.iter().enumerate() {
+        let web = ["http:", "https:"].iter().any(|scheme| {
+            facet
+                .get(..scheme.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        });
+        if web && uaf_proto::id::FacetId::parse(facet).is_err() {
+            return Err(format!(
+                "--facet {index} ({facet:?}): a web facet must be an https origin, https://host[:port]"
+            ));
+        }
+        if facet.is_empty() {
+            return Err(format!("--facet {index} is empty"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod facet_check_tests {
+    use super::check_facets;
+
+    #[test]
+    fn web_facets_must_be_https_origins_other_facets_load_as_they_are() {
+        let ok = |f: &[&str]| check_facets(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            ok(&[
+                "https://login.example.com:8443",
+                "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM=",
+                "com.noknok.android.sampleapp",
+                "ios:bundle-id:org.example.app",
+            ]),
+            Ok(())
+        );
+        for bad in [
+            "http://insecure.example.com",
+            "HTTP://a.example",
+            "https://a.example/x",
+            "",
+        ] {
+            assert!(ok(&["https://a.example", bad]).is_err(), "{bad}");
+        }
+    }
+}
+
 /// A bound server, ready to serve.
 pub struct Server {
     listener: TcpListener,
@@ -191,6 +241,7 @@ impl Server {
             .clone()
             .unwrap_or_else(|| format!("https://{addr}{prefix}facets.json"));
 
+        check_facets(&config.facets).map_err(ServerError::Config)?;
         let mut builder = RelyingPartyBuilder::new(app_id.clone())
             .status_codes(config.status_codes)
             .challenge_ttl_secs(config.challenge_ttl_secs);
@@ -200,6 +251,9 @@ impl Server {
         let rp_config = builder
             .build()
             .map_err(|e| ServerError::Config(e.to_string()))?;
+        for odd in rp_config.trusted_facet_warnings() {
+            tracing::warn!("trusted facet: {odd}");
+        }
         let facets = rp_config.trusted_facets().to_vec();
 
         let metadata_dir = config.metadata.clone();

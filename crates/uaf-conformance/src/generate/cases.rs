@@ -58,6 +58,7 @@ pub(super) fn all(s: &mut Suite) {
     basic(s);
     message_level(s);
     client_faults(s);
+    facet_lists(s);
     challenges(s);
     policy(s);
     metadata_status(s);
@@ -2118,6 +2119,89 @@ fn compat(s: &mut Suite) {
                 e.sign_counter = Some(counter_in(c.response.as_deref().unwrap_or_default())?);
                 e
             };
+            Ok(c)
+        });
+    }
+}
+
+/// Trusted facet lists of any shape load (the format's "Facets" rule): padded Android hashes
+/// and bare package names, as real deployments publish them, compared exactly; web facets
+/// with a path, compared by origin. Each with a client that sends a facet the list holds
+/// (accepted) and one that it does not (1498 at R4.3). Hand-built: the simulated client
+/// refuses to send such facet IDs.
+fn facet_lists(s: &mut Suite) {
+    const PADDED: &str = "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM=";
+    const PACKAGE: &str = "com.noknok.android.sampleapp";
+    for (id, listed, sent, code, what) in [
+        (
+            "reg-facet-list-padded-android-hash",
+            PADDED,
+            PADDED,
+            1200,
+            "The trusted list holds a padded Android facet (`…=`, as real deployments publish it) and the client sends exactly that: the list loads and the facet is trusted",
+        ),
+        (
+            "reg-facet-list-padded-android-hash-unpadded-sent",
+            PADDED,
+            ANDROID_FACET,
+            1498,
+            "The trusted list holds a padded Android facet and the client sends the unpadded one: non-web facets compare exactly, so it is not trusted",
+        ),
+        (
+            "reg-facet-list-package-name",
+            PACKAGE,
+            PACKAGE,
+            1200,
+            "The trusted list holds a bare Android package name (a legacy facet) and the client sends exactly that: the list loads and the facet is trusted",
+        ),
+        (
+            "reg-facet-list-package-name-other-sent",
+            PACKAGE,
+            "com.noknok.android.otherapp",
+            1498,
+            "The trusted list holds a bare package name and the client sends another one: not trusted",
+        ),
+        (
+            "reg-facet-list-web-facet-with-path",
+            "https://UAF.example.com:443/login/",
+            FACET,
+            1200,
+            "The trusted list holds a web facet with a path, upper-case host and the default port: web facets compare by origin, so the client's origin is trusted",
+        ),
+        (
+            "reg-facet-list-web-facet-other-port",
+            "https://uaf.example.com:8443/login",
+            FACET,
+            1498,
+            "The trusted list holds the RP's host on another port: a different origin, not trusted",
+        ),
+    ] {
+        s.add(id, |id| {
+            let aaid = "F1D0#0004";
+            let statement: Value = serde_json::from_str(
+                &built(profile(aaid)?.attestation(AttestationConfig::BasicSurrogate))?
+                    .metadata_statement(&[]),
+            )
+            .map_err(|e| e.to_string())?;
+            let metadata = vec![statement];
+            let mut rp = settings();
+            rp.trusted_facets = Some(vec![String::from(listed)]);
+            let server = Server::new(&rp, &metadata, None)?;
+            let (req, _) = server.start_reg(USER, &[], id, 20)?;
+            let fc = handmade::fc_params(APP_ID, &req.challenge.to_base64url(), sent, Some("{}"));
+            let tlv = handmade::reg_tlv(aaid, &fc, &handmade::key(id)?, &[0x46; 32])?;
+            let resp = handmade::reg_response(&req.header, fc, &[tlv])?;
+            let e = if code == 1200 {
+                reg_success(&resp)?
+            } else {
+                status(code)
+            };
+            let mut c = Case::new(id, what, Op::Reg, rp, e);
+            c.origin = Origin::Handmade;
+            c.steps = vec![StepId::RegFacet];
+            c.metadata = metadata;
+            c.request = Some(req.to_json());
+            c.response = Some(resp);
             Ok(c)
         });
     }
