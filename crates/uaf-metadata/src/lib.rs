@@ -86,6 +86,10 @@ extern crate alloc;
 extern crate std;
 
 #[cfg(feature = "alloc")]
+pub mod blob;
+#[cfg(feature = "std")]
+mod blob_file;
+#[cfg(feature = "alloc")]
 mod entry;
 #[cfg(feature = "alloc")]
 mod error;
@@ -102,6 +106,10 @@ mod statement;
 #[cfg(feature = "alloc")]
 mod status;
 
+#[cfg(feature = "alloc")]
+pub use blob::{BlobError, BlobVerifier, FIDO_MDS_ROOT_DER, MetadataBlob};
+#[cfg(feature = "std")]
+pub use blob_file::{BlobFileError, read_der_or_pem, system_time_unix_secs};
 #[cfg(feature = "alloc")]
 pub use entry::MetadataEntry;
 #[cfg(feature = "alloc")]
