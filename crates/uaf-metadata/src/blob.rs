@@ -382,13 +382,16 @@ impl<'a> BlobVerifier<'a> {
                 key: signer.leaf_key_kind(),
             });
         }
-        let signing_input_len = header_b64.len().saturating_add(1).saturating_add(payload_b64.len());
-        let signing_input = text
-            .as_bytes()
-            .get(..signing_input_len)
-            .ok_or(BlobError::NotCompactJws {
-                reason: "the signing input is out of range",
-            })?;
+        let signing_input_len = header_b64
+            .len()
+            .saturating_add(1)
+            .saturating_add(payload_b64.len());
+        let signing_input =
+            text.as_bytes()
+                .get(..signing_input_len)
+                .ok_or(BlobError::NotCompactJws {
+                    reason: "the signing input is out of range",
+                })?;
         let (sign_alg, key_encoding) = header.alg.primitive();
         let key = PublicKey::decode_for(sign_alg, key_encoding, signer.leaf_spki_der())
             .map_err(BlobError::Signature)?;
@@ -418,16 +421,18 @@ struct Header {
 
 impl Header {
     fn parse(bytes: &[u8]) -> Result<Self, BlobError> {
-        let text = core::str::from_utf8(bytes).map_err(|_| {
-            BlobError::Header(MetadataError::Syntax { line: 1, column: 1 })
-        })?;
+        let text = core::str::from_utf8(bytes)
+            .map_err(|_| BlobError::Header(MetadataError::Syntax { line: 1, column: 1 }))?;
         let value = json::parse(text).map_err(BlobError::Header)?;
         let root = Path::ROOT;
         let o = json::object(&value, &root).map_err(BlobError::Header)?;
-        let alg_name = o.req(&root, "alg", json::string).map_err(BlobError::Header)?;
-        let alg = JwsAlgorithm::from_name(alg_name).ok_or_else(|| BlobError::UnsupportedAlgorithm {
-            alg: alg_name.into(),
-        })?;
+        let alg_name = o
+            .req(&root, "alg", json::string)
+            .map_err(BlobError::Header)?;
+        let alg =
+            JwsAlgorithm::from_name(alg_name).ok_or_else(|| BlobError::UnsupportedAlgorithm {
+                alg: alg_name.into(),
+            })?;
         if o.has("crit") {
             return Err(BlobError::CriticalHeader);
         }
@@ -485,9 +490,8 @@ impl MetadataBlob {
         alg: JwsAlgorithm,
         options: &ParseOptions,
     ) -> Result<Self, BlobError> {
-        let text = core::str::from_utf8(bytes).map_err(|_| {
-            BlobError::Payload(MetadataError::Syntax { line: 1, column: 1 })
-        })?;
+        let text = core::str::from_utf8(bytes)
+            .map_err(|_| BlobError::Payload(MetadataError::Syntax { line: 1, column: 1 }))?;
         let value = json::parse(text).map_err(BlobError::Payload)?;
         let root = Path::ROOT;
         let o = json::object(&value, &root).map_err(BlobError::Payload)?;
@@ -507,7 +511,10 @@ impl MetadataBlob {
         let mut skipped_non_uaf = 0_usize;
         let mut skipped_without_statement = 0_usize;
         let entries_path = root.field("entries");
-        let entries = match o.req(&root, "entries", |v, _| Ok(v)).map_err(BlobError::Payload)? {
+        let entries = match o
+            .req(&root, "entries", |v, _| Ok(v))
+            .map_err(BlobError::Payload)?
+        {
             Value::Array(items) => items,
             other => {
                 return Err(BlobError::Payload(

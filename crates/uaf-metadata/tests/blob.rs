@@ -48,7 +48,10 @@ fn valid_blob_gives_the_uaf_entries_and_counts_the_others() {
     let blob = verify(&mds, &mds.blob(&good_payload())).unwrap();
     assert_eq!(blob.no(), 42);
     assert_eq!(blob.next_update(), IsoDate::new(2026, 2, 1).unwrap());
-    assert_eq!(blob.legal_header(), "Test BLOB of uaf-rs; no legal meaning.");
+    assert_eq!(
+        blob.legal_header(),
+        "Test BLOB of uaf-rs; no legal meaning."
+    );
     assert_eq!(blob.algorithm(), JwsAlgorithm::Es256);
     assert_eq!(blob.entries_total(), 5);
     assert_eq!(blob.skipped_non_uaf(), 2);
@@ -127,7 +130,12 @@ fn bad_signature_is_refused() {
 fn wrong_root_is_refused() {
     let mds = TestMds::new();
     let text = mds.blob(&good_payload());
-    let other = TestMds::with_root_seed(21, (2022, 1, 1), (2038, 1, 1), SignerKey::Ec(EcKey::new(13)));
+    let other = TestMds::with_root_seed(
+        21,
+        (2022, 1, 1),
+        (2038, 1, 1),
+        SignerKey::Ec(EcKey::new(13)),
+    );
     let crls = mds.crls();
     let crl_refs: Vec<&[u8]> = crls.iter().map(Vec::as_slice).collect();
     let anchors = [other.root.as_slice()];
@@ -231,11 +239,22 @@ fn revocation_must_be_known_and_current() {
     );
     // Not a CRL.
     assert_eq!(
-        verify_with_crls(&mds, &[crls[0].clone(), b"\x30\x03\x02\x01\x01".to_vec()], &text),
-        Err(BlobError::Chain(AttestationError::MalformedCrl { index: 1 }))
+        verify_with_crls(
+            &mds,
+            &[crls[0].clone(), b"\x30\x03\x02\x01\x01".to_vec()],
+            &text
+        ),
+        Err(BlobError::Chain(AttestationError::MalformedCrl {
+            index: 1
+        }))
     );
     // A CRL signed by another key under the CA's name.
-    let other = TestMds::with_root_seed(21, (2022, 1, 1), (2038, 1, 1), SignerKey::Ec(EcKey::new(13)));
+    let other = TestMds::with_root_seed(
+        21,
+        (2022, 1, 1),
+        (2038, 1, 1),
+        SignerKey::Ec(EcKey::new(13)),
+    );
     let forged_root_crl = other.crls()[0].clone();
     assert!(matches!(
         verify_with_crls(&mds, &[forged_root_crl, crls[1].clone()], &text),
@@ -268,10 +287,22 @@ fn no_must_increase() {
     let crl_refs: Vec<&[u8]> = crls.iter().map(Vec::as_slice).collect();
     let anchors = [mds.root.as_slice()];
     let verifier = BlobVerifier::new(NOW, &crl_refs).trust_anchors(&anchors);
-    assert_eq!(verifier.clone().last_accepted_no(41).verify(&text).unwrap().no(), 42);
+    assert_eq!(
+        verifier
+            .clone()
+            .last_accepted_no(41)
+            .verify(&text)
+            .unwrap()
+            .no(),
+        42
+    );
     for last in [42, 43, u64::MAX] {
         assert_eq!(
-            verifier.clone().last_accepted_no(last).verify(&text).unwrap_err(),
+            verifier
+                .clone()
+                .last_accepted_no(last)
+                .verify(&text)
+                .unwrap_err(),
             BlobError::NotNewer {
                 no: 42,
                 last_accepted: last
@@ -437,7 +468,10 @@ fn malformed_payload_fields_are_named() {
     assert_eq!(
         payload_error(
             &mds,
-            &good_payload().replace(r#""legalHeader":"Test BLOB of uaf-rs; no legal meaning.","#, "")
+            &good_payload().replace(
+                r#""legalHeader":"Test BLOB of uaf-rs; no legal meaning.","#,
+                ""
+            )
         ),
         BlobError::Payload(MetadataError::MissingField {
             path: "legalHeader".into()
@@ -473,8 +507,8 @@ fn malformed_payload_fields_are_named() {
             found: "number"
         })
     );
-    let bad_statement = entry("blob-entry-certified.json")
-        .replace(r#""ecc_x962_raw""#, r#""ecc_x962_rawr""#);
+    let bad_statement =
+        entry("blob-entry-certified.json").replace(r#""ecc_x962_raw""#, r#""ecc_x962_rawr""#);
     assert_eq!(
         payload_error(&mds, &payload(1, "2026-02-01", &[bad_statement])),
         BlobError::Payload(MetadataError::UnknownName {

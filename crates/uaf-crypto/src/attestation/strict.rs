@@ -200,9 +200,11 @@ pub(crate) fn map_error(error: webpki::Error, position: Option<CertPosition>) ->
             reason: "a CRL uses a feature that is not supported (delta, indirect, partitioned or v1 CRL, or a bad CRL number)",
         },
         E::UnsupportedCrlSignatureAlgorithmContext(_)
-        | E::UnsupportedCrlSignatureAlgorithmForPublicKeyContext(_) => AttestationError::CrlRejected {
-            reason: "a CRL is signed with an unsupported algorithm",
-        },
+        | E::UnsupportedCrlSignatureAlgorithmForPublicKeyContext(_) => {
+            AttestationError::CrlRejected {
+                reason: "a CRL is signed with an unsupported algorithm",
+            }
+        }
         _ => AttestationError::PathRejected {
             reason: "unexpected rustls-webpki error",
         },

@@ -232,8 +232,16 @@ impl TestMds {
             .der()
             .to_vec()
         };
-        let root_revoked = revoked.iter().copied().filter(|s| *s == CA_SERIAL).collect();
-        let ca_revoked = revoked.iter().copied().filter(|s| *s != CA_SERIAL).collect();
+        let root_revoked = revoked
+            .iter()
+            .copied()
+            .filter(|s| *s == CA_SERIAL)
+            .collect();
+        let ca_revoked = revoked
+            .iter()
+            .copied()
+            .filter(|s| *s != CA_SERIAL)
+            .collect();
         vec![
             crl(&self.root_params, &self.root_key, root_revoked),
             crl(&self.ca_params, &self.ca_key, ca_revoked),
