@@ -63,7 +63,9 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
+mod reply;
 mod server;
+mod state;
 pub mod store;
 mod web;
 

@@ -8,17 +8,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use uaf_metadata::MetadataIndex;
-use uaf_proto::message::TrustedFacetList;
 use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
 
-use crate::api::{self, Answer, App, Shared};
+use crate::api;
+use crate::state::App;
 use crate::store::{Clock, Database, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
@@ -289,16 +284,6 @@ impl Server {
             clock,
             facets_json: api::facet_list(&facets).to_json(),
         });
-        let mut router = Router::new();
-        if config.conformance_api {
-            tracing::warn!(
-                "the FIDO conformance server API is on: it is unauthenticated (anyone who can \
-                 reach it can register and deregister keys for any user); use it for tests only"
-            );
-            router = router
-                .route(&format!("{prefix}get"), post(get_request))
-                .route(&format!("{prefix}respond"), post(respond));
-        }
         let web = crate::web::router(
             Arc::clone(&app),
             crate::web::WebConfig {
@@ -309,9 +294,7 @@ impl Server {
                 site: crate::web::site_of(&app_id),
             },
         );
-        let router = router
-            .route(&format!("{prefix}facets.json"), get(facets_json))
-            .route(&format!("{prefix}healthz"), get(healthz))
+        let router = api::routes(&prefix, config.conformance_api)
             .with_state(app)
             .merge(web);
         Ok(Server {
@@ -447,54 +430,4 @@ impl Drop for ServerHandle {
             tracing::error!(error = %e, "server stopped with an error");
         }
     }
-}
-
-fn json_response(answer: Answer) -> Response {
-    let status = StatusCode::from_u16(answer.http).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        answer.body,
-    )
-        .into_response()
-}
-
-/// Runs `f` on the blocking pool (verification and database calls must not stall the async
-/// workers).
-async fn blocking(app: Shared, f: impl FnOnce(&App) -> Answer + Send + 'static) -> Response {
-    match tokio::task::spawn_blocking(move || f(&app)).await {
-        Ok(answer) => json_response(answer),
-        Err(e) => {
-            tracing::error!(error = %e, "request task failed");
-            json_response(Answer {
-                http: 500,
-                body: String::from("{\"statusCode\":1500}"),
-            })
-        }
-    }
-}
-
-async fn get_request(State(app): State<Shared>, body: Bytes) -> Response {
-    blocking(app, move |a| a.get(&body)).await
-}
-
-async fn respond(State(app): State<Shared>, body: Bytes) -> Response {
-    blocking(app, move |a| a.respond(&body)).await
-}
-
-async fn healthz(State(app): State<Shared>) -> Response {
-    blocking(app, App::health).await
-}
-
-async fn facets_json(State(app): State<Shared>) -> Response {
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, TrustedFacetList::CONTENT_TYPE),
-            // Clients may cache the list (digest §7.3 step 9); it changes only on restart.
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        app.facets_json.clone(),
-    )
-        .into_response()
 }
