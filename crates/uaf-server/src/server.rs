@@ -5,15 +5,13 @@ use core::fmt;
 use core::future::Future;
 use core::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::Router;
 use tokio::net::TcpListener;
 use uaf_metadata::MetadataIndex;
-use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
+use uaf_rp::StatusCodeMode;
 
-use crate::api;
-use crate::state::App;
+use crate::signin::{PhoneSignIn, normalise_prefix};
 use crate::store::{Clock, Database, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
@@ -140,66 +138,6 @@ impl core::error::Error for ServerError {
     }
 }
 
-/// `/`, `/uaf`, `uaf/` → `/`, `/uaf/`, `/uaf/`.
-fn normalise_prefix(prefix: &str) -> String {
-    let inner = prefix.trim_matches('/');
-    if inner.is_empty() {
-        String::from("/")
-    } else {
-        format!("/{inner}/")
-    }
-}
-
-/// The start-up check of the configured facets (`--facet`): they are ours, so a web facet must
-/// be an `https://host[:port]` origin (an `http:` facet, or one with a path, is a
-/// configuration error); any other non-empty string is accepted as is (a padded Android hash,
-/// a bare package name), as the relying party accepts every non-empty facet.
-fn check_facets(facets: &[String]) -> Result<(), String> {
-    for (index, facet) in facets.iter().enumerate() {
-        let web = ["http:", "https:"].iter().any(|scheme| {
-            facet
-                .get(..scheme.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
-        });
-        if web && uaf_proto::id::FacetId::parse(facet).is_err() {
-            return Err(format!(
-                "--facet {index} ({facet:?}): a web facet must be an https origin, https://host[:port]"
-            ));
-        }
-        if facet.is_empty() {
-            return Err(format!("--facet {index} is empty"));
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod facet_check_tests {
-    use super::check_facets;
-
-    #[test]
-    fn web_facets_must_be_https_origins_other_facets_load_as_they_are() {
-        let ok = |f: &[&str]| check_facets(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(
-            ok(&[
-                "https://login.example.com:8443",
-                "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM=",
-                "com.noknok.android.sampleapp",
-                "ios:bundle-id:org.example.app",
-            ]),
-            Ok(())
-        );
-        for bad in [
-            "http://insecure.example.com",
-            "HTTP://a.example",
-            "https://a.example/x",
-            "",
-        ] {
-            assert!(ok(&["https://a.example", bad]).is_err(), "{bad}");
-        }
-    }
-}
-
 /// A bound server, ready to serve.
 pub struct Server {
     listener: TcpListener,
@@ -236,26 +174,9 @@ impl Server {
             .clone()
             .unwrap_or_else(|| format!("https://{addr}{prefix}facets.json"));
 
-        check_facets(&config.facets).map_err(ServerError::Config)?;
-        let mut builder = RelyingPartyBuilder::new(app_id.clone())
-            .status_codes(config.status_codes)
-            .challenge_ttl_secs(config.challenge_ttl_secs);
-        if !config.facets.is_empty() {
-            builder = builder.trusted_facets(config.facets.iter().cloned());
-        }
-        let rp_config = builder
-            .build()
-            .map_err(|e| ServerError::Config(e.to_string()))?;
-        for odd in rp_config.trusted_facet_warnings() {
-            tracing::warn!("trusted facet: {odd}");
-        }
-        let facets = rp_config.trusted_facets().to_vec();
-
         let metadata_dir = config.metadata.clone();
         let database = config.database.clone();
         let pool_size = config.pool_size;
-        let ttl = config.challenge_ttl_secs;
-        let clock = Arc::clone(&config.clock);
         let (metadata, db) = tokio::task::spawn_blocking(move || {
             let metadata = match &metadata_dir {
                 Some(dir) => MetadataIndex::load_dir(dir)
@@ -270,33 +191,18 @@ impl Server {
         if config.metadata.is_none() {
             tracing::warn!("no --metadata: every registration will be refused (unknown AAID)");
         }
-
-        let service = Service::new(
-            RelyingParty::new(rp_config, metadata),
-            db.credentials(),
-            db.pending_registrations(ttl, Arc::clone(&clock)),
-            db.pending_authentications(ttl, Arc::clone(&clock)),
-        );
-        let app = Arc::new(App {
-            service,
-            database: db,
-            mode: config.status_codes,
-            clock,
-            facets_json: api::facet_list(&facets).to_json(),
-        });
-        let web = crate::web::router(
-            Arc::clone(&app),
-            crate::web::WebConfig {
-                prefix: prefix.clone(),
-                session_ttl_secs: config.session_ttl_secs,
-                attempt_ttl_secs: config.challenge_ttl_secs,
-                secure_cookies: config.secure_cookies,
-                site: crate::web::site_of(&app_id),
-            },
-        );
-        let router = api::routes(&prefix, config.conformance_api)
-            .with_state(app)
-            .merge(web);
+        let signin = PhoneSignIn::builder(app_id.clone())
+            .facets(config.facets)
+            .metadata(metadata)
+            .status_codes(config.status_codes)
+            .prefix(&prefix)
+            .challenge_ttl_secs(config.challenge_ttl_secs)
+            .session_ttl_secs(config.session_ttl_secs)
+            .secure_cookies(config.secure_cookies)
+            .conformance_api(config.conformance_api)
+            .clock(config.clock)
+            .build(db)?;
+        let router = signin.router();
         Ok(Server {
             listener,
             router,
