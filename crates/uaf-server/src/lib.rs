@@ -64,11 +64,15 @@
 mod api;
 mod reply;
 mod server;
+mod signin;
 mod state;
 pub mod store;
 mod web;
 
 pub use server::{Server, ServerConfig, ServerError, ServerHandle};
+pub use signin::{
+    Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
+};
 pub use store::{
     AttemptRow, AttemptState, Backend, DeviceRow, InviteRow, NewSession, PersistedPending,
     PgDatabase, SessionRow, SignInStore, SqliteDatabase, StoreError, Stores, Transition, unix_now,

@@ -389,6 +389,18 @@ pub fn open(location: &str, pool_size: usize) -> Result<Arc<dyn Backend>, StoreE
     }
 }
 
+impl From<SqliteDatabase> for Arc<dyn Backend> {
+    fn from(db: SqliteDatabase) -> Self {
+        Arc::new(db)
+    }
+}
+
+impl From<PgDatabase> for Arc<dyn Backend> {
+    fn from(db: PgDatabase) -> Self {
+        Arc::new(db)
+    }
+}
+
 /// The stores the server holds: one handle per trait, all over one [`Backend`].
 #[derive(Clone)]
 #[non_exhaustive]
