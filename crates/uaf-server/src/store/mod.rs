@@ -42,8 +42,100 @@ pub use sqlite::{SqliteDatabase, SqlitePendingStore};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
-pub const SCHEMA_VERSION: u32 = SqliteDatabase::SCHEMA_VERSION;
-const _: () = assert!(PgDatabase::SCHEMA_VERSION == SqliteDatabase::SCHEMA_VERSION);
+// A handful of migrations: the length always fits.
+#[allow(clippy::as_conversions)]
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The forward migrations of every SQL backend: entry `i` takes a database from version `i` to
+/// `i + 1`. `{bytes}`, `{int}` and `{row_id}` are the backend's byte type, 64-bit integer type
+/// and insertion-order column ([`Dialect`]). Never edit a published entry; append a new one
+/// (docs/server.md, "Schema").
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 0 → 1: registrations and pending ceremonies.
+    "CREATE TABLE registrations (
+         {row_id}
+         aaid TEXT NOT NULL,
+         key_id {bytes} NOT NULL,
+         username TEXT NOT NULL,
+         public_key {bytes} NOT NULL,
+         public_key_encoding {int} NOT NULL,
+         sign_alg {int} NOT NULL,
+         sign_counter {int} NOT NULL,
+         authenticator_version {int} NOT NULL,
+         attestation_type {int} NOT NULL,
+         registered_at {int} NOT NULL,
+         UNIQUE (aaid, key_id)
+     );
+     CREATE INDEX registrations_by_user ON registrations (username);
+     CREATE TABLE pending (
+         kind TEXT NOT NULL,
+         challenge {bytes} NOT NULL,
+         request TEXT NOT NULL,
+         username TEXT,
+         issued_at {int} NOT NULL,
+         PRIMARY KEY (kind, challenge)
+     );
+     CREATE INDEX pending_by_issue ON pending (issued_at);",
+    // 1 → 2: phone sign-in — one-time enrolment invites, enrolled phones (device tokens),
+    // sign-in attempts and browser sessions. Every secret is stored as its SHA-256.
+    "CREATE TABLE phone_invites (
+         code_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX phone_invites_by_expiry ON phone_invites (expires_at);
+     CREATE TABLE phone_devices (
+         token_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         aaid TEXT NOT NULL,
+         key_id {bytes} NOT NULL,
+         created_at {int} NOT NULL,
+         UNIQUE (aaid, key_id)
+     );
+     CREATE INDEX phone_devices_by_user ON phone_devices (username);
+     CREATE TABLE signin_attempts (
+         id TEXT PRIMARY KEY,
+         username TEXT NOT NULL,
+         browser_hash {bytes} NOT NULL,
+         server_data TEXT,
+         request TEXT,
+         match_code TEXT NOT NULL,
+         state TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX signin_attempts_by_user ON signin_attempts (username, state);
+     CREATE INDEX signin_attempts_by_expiry ON signin_attempts (expires_at);
+     CREATE TABLE sessions (
+         id_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         method TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
+];
+
+/// What the SQL backends' schemas differ in: the words [`MIGRATIONS`] leave open.
+pub(crate) struct Dialect {
+    /// The byte-string type (`BLOB`, `BYTEA`).
+    pub(crate) bytes: &'static str,
+    /// The 64-bit integer type (`INTEGER`, `BIGINT`).
+    pub(crate) int: &'static str,
+    /// The column definition (with its comma) that keeps the insertion order of
+    /// `registrations`, or nothing where the table has one built in (SQLite's `rowid`).
+    pub(crate) row_id: &'static str,
+}
+
+impl Dialect {
+    /// A migration step in this dialect.
+    pub(crate) fn migration(&self, step: &str) -> String {
+        step.replace("{row_id}", self.row_id)
+            .replace("{bytes}", self.bytes)
+            .replace("{int}", self.int)
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -353,25 +445,10 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// [`StoreError`].
     fn ping(&self) -> Result<(), StoreError>;
 
-    /// The credential store.
-    fn credentials(&self) -> Arc<DynCredentialStore>;
-
-    /// The pending-registration store: states expire `ttl_secs` after issue, by `clock`.
-    fn pending_registrations(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingRegistration>>;
-
-    /// The pending-authentication store: states expire `ttl_secs` after issue, by `clock`.
-    fn pending_authentications(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingAuthentication>>;
-
-    /// The phone sign-in rows.
-    fn sign_in(&self) -> Arc<dyn SignInStore>;
+    /// Every store over this database; pending states expire `challenge_ttl_secs` after
+    /// issue, by `clock`. (A backend whose handle is itself the credential and sign-in store
+    /// answers [`Stores::of`].)
+    fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores;
 }
 
 /// Opens `location`: a `postgres://…` or `postgresql://…` URL opens PostgreSQL with a pool of
@@ -418,17 +495,31 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// Every store of `backend`; pending states expire `challenge_ttl_secs` after issue, by
-    /// `clock`.
+    /// Every store of `backend` ([`Backend::stores`]).
     #[must_use]
-    pub fn new(backend: Arc<dyn Backend>, challenge_ttl_secs: u64, clock: Clock) -> Stores {
+    pub fn new(backend: &dyn Backend, challenge_ttl_secs: u64, clock: Clock) -> Stores {
+        backend.stores(challenge_ttl_secs, clock)
+    }
+
+    /// The stores of a database handle `db` that is itself the credential and the sign-in
+    /// store, with a [`PendingTable`] of each kind over it: what the SQL backends answer
+    /// [`Backend::stores`] with.
+    #[must_use]
+    pub fn of<D>(db: &D, challenge_ttl_secs: u64, clock: Clock) -> Stores
+    where
+        D: Backend + CredentialStore<Error = StoreError> + SignInStore + Clone + 'static,
+        PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
+        PendingTable<D, PendingAuthentication>: ExpiringPendingStore<PendingAuthentication>,
+    {
+        let ttl = challenge_ttl_secs;
         Stores {
-            credentials: backend.credentials(),
-            pending_registrations: backend
-                .pending_registrations(challenge_ttl_secs, Arc::clone(&clock)),
-            pending_authentications: backend.pending_authentications(challenge_ttl_secs, clock),
-            sign_in: backend.sign_in(),
-            backend,
+            backend: Arc::new(db.clone()),
+            credentials: Arc::new(db.clone()),
+            pending_registrations: Arc::new(
+                PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
+            ),
+            pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
+            sign_in: Arc::new(db.clone()),
         }
     }
 }

@@ -57,88 +57,25 @@ use std::time::Instant;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row, Transaction};
 use uaf_proto::id::Aaid;
+use uaf_rp::Registration;
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
-use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
 
 use super::{
-    AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, DynCredentialStore,
-    ExpiringPendingStore, InviteRow, NewSession, PendingTable, PersistedPending, SessionRow,
-    SignInStore, StoreError, Transition, Waited, aaid_key, attempt_of, device_of, inserted,
-    invite_of, missed, reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
+    AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore,
+    InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore,
+    StoreError, Stores, Transition, Waited, aaid_key, attempt_of, device_of, inserted, invite_of,
+    missed, reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
 };
 
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
 pub const MIGRATION_LOCK: i64 = 0x7561_6673_6368_656d;
 
-/// The forward migrations, as for SQLite (entry `i` takes version `i` to `i + 1`, the same
-/// numbers and meaning), with PostgreSQL types: `BYTEA` for bytes, `BIGINT` for integers.
-/// Never edit a published entry; append a new one.
-const MIGRATIONS: &[&str] = &[
-    // 0 → 1: registrations and pending ceremonies. `id` keeps the insertion order (SQLite's
-    // rowid).
-    "CREATE TABLE registrations (
-         id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-         aaid TEXT NOT NULL,
-         key_id BYTEA NOT NULL,
-         username TEXT NOT NULL,
-         public_key BYTEA NOT NULL,
-         public_key_encoding BIGINT NOT NULL,
-         sign_alg BIGINT NOT NULL,
-         sign_counter BIGINT NOT NULL,
-         authenticator_version BIGINT NOT NULL,
-         attestation_type BIGINT NOT NULL,
-         registered_at BIGINT NOT NULL,
-         UNIQUE (aaid, key_id)
-     );
-     CREATE INDEX registrations_by_user ON registrations (username);
-     CREATE TABLE pending (
-         kind TEXT NOT NULL,
-         challenge BYTEA NOT NULL,
-         request TEXT NOT NULL,
-         username TEXT,
-         issued_at BIGINT NOT NULL,
-         PRIMARY KEY (kind, challenge)
-     );
-     CREATE INDEX pending_by_issue ON pending (issued_at);",
-    // 1 → 2: phone sign-in. Every secret is stored as its SHA-256.
-    "CREATE TABLE phone_invites (
-         code_hash BYTEA PRIMARY KEY,
-         username TEXT NOT NULL,
-         created_at BIGINT NOT NULL,
-         expires_at BIGINT NOT NULL
-     );
-     CREATE INDEX phone_invites_by_expiry ON phone_invites (expires_at);
-     CREATE TABLE phone_devices (
-         token_hash BYTEA PRIMARY KEY,
-         username TEXT NOT NULL,
-         aaid TEXT NOT NULL,
-         key_id BYTEA NOT NULL,
-         created_at BIGINT NOT NULL,
-         UNIQUE (aaid, key_id)
-     );
-     CREATE INDEX phone_devices_by_user ON phone_devices (username);
-     CREATE TABLE signin_attempts (
-         id TEXT PRIMARY KEY,
-         username TEXT NOT NULL,
-         browser_hash BYTEA NOT NULL,
-         server_data TEXT,
-         request TEXT,
-         match_code TEXT NOT NULL,
-         state TEXT NOT NULL,
-         created_at BIGINT NOT NULL,
-         expires_at BIGINT NOT NULL
-     );
-     CREATE INDEX signin_attempts_by_user ON signin_attempts (username, state);
-     CREATE INDEX signin_attempts_by_expiry ON signin_attempts (expires_at);
-     CREATE TABLE sessions (
-         id_hash BYTEA PRIMARY KEY,
-         username TEXT NOT NULL,
-         method TEXT NOT NULL,
-         created_at BIGINT NOT NULL,
-         expires_at BIGINT NOT NULL
-     );
-     CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
-];
+/// PostgreSQL's types; `id` keeps the insertion order (SQLite's `rowid`).
+const POSTGRES: Dialect = Dialect {
+    bytes: "BYTEA",
+    int: "BIGINT",
+    row_id: "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
+};
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
@@ -266,10 +203,8 @@ impl PgDatabase {
     /// How long one call (its statements, with a connect if needed) may take.
     pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
-    /// The newest schema version this build knows (the same number as SQLite's).
-    // A handful of migrations: the length always fits.
-    #[allow(clippy::as_conversions)]
-    pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+    /// The newest schema version this build knows ([`super::SCHEMA_VERSION`]).
+    pub const SCHEMA_VERSION: u32 = super::SCHEMA_VERSION;
 
     /// Connects `pool_size` connections (at least one) to the database at `url`
     /// (`postgres://user[:password]@host[:port]/dbname[?options=…]`, the libpq URL form; plain
@@ -452,7 +387,7 @@ impl PgDatabase {
                 let Some(step) = MIGRATIONS.get(step) else {
                     return Ok(true);
                 };
-                tx.batch_execute(step).await?;
+                tx.batch_execute(&POSTGRES.migration(step)).await?;
                 tx.execute(
                     "UPDATE schema_version SET version = $1",
                     &[&i64::from(found + 1)],
@@ -471,26 +406,19 @@ impl PgDatabase {
         self.with(async |c| Ok(c.execute(q, args).await?))
     }
 
-    /// One row of `q` (or none), read by `decode`.
+    /// The rows of `q` (a query, or a statement with `RETURNING`).
+    fn rows(&self, q: &str, args: &Args<'_>) -> Result<Vec<Row>, StoreError> {
+        self.with(async |c| Ok(c.query(q, args).await?))
+    }
+
+    /// The first row of `q` (or none), read by `decode`.
     fn one<T>(
         &self,
         q: &str,
         args: &Args<'_>,
         decode: impl FnOnce(&Row) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
-        let row = self.with(async |c| Ok(c.query_opt(q, args).await?))?;
-        row.as_ref().map(decode).transpose()
-    }
-
-    /// Every row of `q`, read by `decode`.
-    fn all<T>(
-        &self,
-        q: &str,
-        args: &Args<'_>,
-        decode: impl Fn(&Row) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
-        let rows = self.with(async |c| Ok(c.query(q, args).await?))?;
-        rows.iter().map(decode).collect()
+        self.rows(q, args)?.first().map(decode).transpose()
     }
 }
 
@@ -532,28 +460,8 @@ impl Backend for PgDatabase {
         self.one("SELECT 1", &[], |_| Ok(())).map(drop)
     }
 
-    fn credentials(&self) -> Arc<DynCredentialStore> {
-        Arc::new(self.clone())
-    }
-
-    fn pending_registrations(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingRegistration>> {
-        Arc::new(PgPendingStore::new(self.clone(), ttl_secs).with_clock(clock))
-    }
-
-    fn pending_authentications(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingAuthentication>> {
-        Arc::new(PgPendingStore::new(self.clone(), ttl_secs).with_clock(clock))
-    }
-
-    fn sign_in(&self) -> Arc<dyn SignInStore> {
-        Arc::new(self.clone())
+    fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
+        Stores::of(self, challenge_ttl_secs, clock)
     }
 }
 
@@ -576,7 +484,10 @@ impl CredentialStore for PgDatabase {
             reg_columns!(),
             " FROM registrations WHERE username = $1 ORDER BY id"
         );
-        self.all(q, &[&username], registration_of)
+        self.rows(q, &[&username])?
+            .iter()
+            .map(registration_of)
+            .collect()
     }
 
     fn insert_unique(&self, r: Registration) -> Result<InsertOutcome, StoreError> {
@@ -772,7 +683,10 @@ impl SignInStore for PgDatabase {
     fn pending_attempts(&self, username: &str, now: u64) -> Result<Vec<AttemptRow>, StoreError> {
         let valid_from = rows_valid_from(now, 0)?;
         let by: &Args<'_> = &[&username, &valid_from];
-        self.all(sql::PENDING_ATTEMPTS, by, attempt_of)
+        self.rows(sql::PENDING_ATTEMPTS, by)?
+            .iter()
+            .map(attempt_of)
+            .collect()
     }
 
     fn transition(&self, id: &str, step: Transition, now: u64) -> Result<bool, StoreError> {

@@ -48,14 +48,21 @@ use std::time::Instant;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uaf_proto::id::Aaid;
+use uaf_rp::Registration;
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
-use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
 
 use super::{
-    AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, DynCredentialStore,
-    ExpiringPendingStore, InviteRow, NewSession, PendingTable, PersistedPending, SessionRow,
-    SignInStore, StoreError, Transition, Waited, aaid_key, attempt_of, device_of, inserted,
-    invite_of, missed, reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
+    AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore,
+    InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore,
+    StoreError, Stores, Transition, Waited, aaid_key, attempt_of, device_of, inserted, invite_of,
+    missed, reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
+};
+
+/// SQLite's types; its implicit `rowid` keeps the insertion order.
+const SQLITE: Dialect = Dialect {
+    bytes: "BLOB",
+    int: "INTEGER",
+    row_id: "",
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -78,74 +85,6 @@ impl Columns for Row<'_> {
         Ok(self.get(i)?)
     }
 }
-
-/// The forward migrations: entry `i` takes a database from version `i` to `i + 1`. Never
-/// edit a published entry; append a new one (docs/server.md, "Schema").
-const MIGRATIONS: &[&str] = &[
-    // 0 → 1: registrations and pending ceremonies.
-    "CREATE TABLE registrations (
-         aaid TEXT NOT NULL,
-         key_id BLOB NOT NULL,
-         username TEXT NOT NULL,
-         public_key BLOB NOT NULL,
-         public_key_encoding INTEGER NOT NULL,
-         sign_alg INTEGER NOT NULL,
-         sign_counter INTEGER NOT NULL,
-         authenticator_version INTEGER NOT NULL,
-         attestation_type INTEGER NOT NULL,
-         registered_at INTEGER NOT NULL,
-         UNIQUE (aaid, key_id)
-     );
-     CREATE INDEX registrations_by_user ON registrations (username);
-     CREATE TABLE pending (
-         kind TEXT NOT NULL,
-         challenge BLOB NOT NULL,
-         request TEXT NOT NULL,
-         username TEXT,
-         issued_at INTEGER NOT NULL,
-         PRIMARY KEY (kind, challenge)
-     );
-     CREATE INDEX pending_by_issue ON pending (issued_at);",
-    // 1 → 2: phone sign-in — one-time enrolment invites, enrolled phones (device tokens),
-    // sign-in attempts and browser sessions. Every secret is stored as its SHA-256.
-    "CREATE TABLE phone_invites (
-         code_hash BLOB PRIMARY KEY,
-         username TEXT NOT NULL,
-         created_at INTEGER NOT NULL,
-         expires_at INTEGER NOT NULL
-     );
-     CREATE INDEX phone_invites_by_expiry ON phone_invites (expires_at);
-     CREATE TABLE phone_devices (
-         token_hash BLOB PRIMARY KEY,
-         username TEXT NOT NULL,
-         aaid TEXT NOT NULL,
-         key_id BLOB NOT NULL,
-         created_at INTEGER NOT NULL,
-         UNIQUE (aaid, key_id)
-     );
-     CREATE INDEX phone_devices_by_user ON phone_devices (username);
-     CREATE TABLE signin_attempts (
-         id TEXT PRIMARY KEY,
-         username TEXT NOT NULL,
-         browser_hash BLOB NOT NULL,
-         server_data TEXT,
-         request TEXT,
-         match_code TEXT NOT NULL,
-         state TEXT NOT NULL,
-         created_at INTEGER NOT NULL,
-         expires_at INTEGER NOT NULL
-     );
-     CREATE INDEX signin_attempts_by_user ON signin_attempts (username, state);
-     CREATE INDEX signin_attempts_by_expiry ON signin_attempts (expires_at);
-     CREATE TABLE sessions (
-         id_hash BLOB PRIMARY KEY,
-         username TEXT NOT NULL,
-         method TEXT NOT NULL,
-         created_at INTEGER NOT NULL,
-         expires_at INTEGER NOT NULL
-     );
-     CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
-];
 
 /// The read-only connections of a database file.
 struct Readers {
@@ -195,10 +134,8 @@ impl SqliteDatabase {
     /// The number of read-only connections of a database file.
     pub const READERS: usize = 4;
 
-    /// The newest schema version this build knows (the number of migrations).
-    // A handful of migrations: the length always fits.
-    #[allow(clippy::as_conversions)]
-    pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+    /// The newest schema version this build knows ([`super::SCHEMA_VERSION`]).
+    pub const SCHEMA_VERSION: u32 = super::SCHEMA_VERSION;
 
     /// Opens (creating if needed) the database file at `path`, or a private in-memory
     /// database for `:memory:`; switches to WAL, migrates the schema forward, and opens the
@@ -310,56 +247,9 @@ impl SqliteDatabase {
         out
     }
 
-    /// One row of `q` (or none), read by `decode`, on a reader.
-    fn read_opt<T>(
-        &self,
-        q: &str,
-        args: impl rusqlite::Params,
-        decode: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
-    ) -> Result<Option<T>, StoreError> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(q)?;
-            let mut rows = stmt.query(args)?;
-            rows.next()?.map(decode).transpose()
-        })
-    }
-
-    /// Every row of `q`, read by `decode`, on a reader.
-    fn read_all<T>(
-        &self,
-        q: &str,
-        args: impl rusqlite::Params,
-        decode: impl Fn(&Row<'_>) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(q)?;
-            let mut rows = stmt.query(args)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(decode(row)?);
-            }
-            Ok(out)
-        })
-    }
-
     /// Runs `q` in a write transaction of its own; returns the rows changed.
     fn execute(&self, q: &str, args: impl rusqlite::Params) -> Result<u64, StoreError> {
         self.write(|tx| changed(tx.execute(q, args)?))
-    }
-
-    /// `DELETE … RETURNING` of one row (or none), read by `decode`: one statement, so of
-    /// concurrent takes exactly one gets the row.
-    fn take_one<T>(
-        &self,
-        q: &str,
-        args: impl rusqlite::Params,
-        decode: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
-    ) -> Result<Option<T>, StoreError> {
-        self.write(|tx| {
-            let mut stmt = tx.prepare_cached(q)?;
-            let mut rows = stmt.query(args)?;
-            rows.next()?.map(decode).transpose()
-        })
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -381,18 +271,41 @@ impl SqliteDatabase {
         })?;
         // Each step in its own transaction: a failure leaves the last complete version.
         for (from, step) in (0u32..).zip(MIGRATIONS) {
+            let step = SQLITE.migration(step);
             self.write(|tx| {
                 // Re-read under the write lock: another process may have migrated meanwhile.
                 if current_version(tx)? != from {
                     return Ok(());
                 }
-                tx.execute_batch(step)?;
+                tx.execute_batch(&step)?;
                 tx.execute("UPDATE schema_version SET version = ?1", [from + 1])?;
                 Ok(())
             })?;
         }
         Ok(())
     }
+}
+
+/// Every row of `q` on `c`, read by `decode` (a query, or a statement with `RETURNING`: one
+/// statement, so of concurrent `DELETE … RETURNING`s of a row exactly one gets it).
+fn rows<T>(
+    c: &Connection,
+    q: &str,
+    args: impl rusqlite::Params,
+    decode: impl Fn(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = c.prepare_cached(q)?;
+    let mut found = stmt.query(args)?;
+    let mut out = Vec::new();
+    while let Some(row) = found.next()? {
+        out.push(decode(row)?);
+    }
+    Ok(out)
+}
+
+/// The first of `rows` (queries by a unique key find one or none).
+fn first<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
 }
 
 fn changed(n: usize) -> Result<u64, StoreError> {
@@ -432,28 +345,8 @@ impl Backend for SqliteDatabase {
         })
     }
 
-    fn credentials(&self) -> Arc<DynCredentialStore> {
-        Arc::new(self.clone())
-    }
-
-    fn pending_registrations(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingRegistration>> {
-        Arc::new(PendingTable::new(self.clone(), ttl_secs).with_clock(clock))
-    }
-
-    fn pending_authentications(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingAuthentication>> {
-        Arc::new(PendingTable::new(self.clone(), ttl_secs).with_clock(clock))
-    }
-
-    fn sign_in(&self) -> Arc<dyn SignInStore> {
-        Arc::new(self.clone())
+    fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
+        Stores::of(self, challenge_ttl_secs, clock)
     }
 }
 
@@ -466,7 +359,8 @@ impl CredentialStore for SqliteDatabase {
 
     fn get(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StoreError> {
         let key = params![aaid_key(aaid), key_id];
-        self.read_opt(sql::GET_REGISTRATION, key, |r| registration_of(r))
+        self.read(|c| rows(c, sql::GET_REGISTRATION, key, |r| registration_of(r)))
+            .map(first)
     }
 
     fn list_by_user(&self, username: &str) -> Result<Vec<Registration>, StoreError> {
@@ -475,7 +369,7 @@ impl CredentialStore for SqliteDatabase {
             reg_columns!(),
             " FROM registrations WHERE username = $1 ORDER BY rowid"
         );
-        self.read_all(q, [username], |r| registration_of(r))
+        self.read(|c| rows(c, q, [username], |r| registration_of(r)))
     }
 
     fn insert_unique(&self, r: Registration) -> Result<InsertOutcome, StoreError> {
@@ -559,18 +453,18 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
         let key = params![P::KIND, challenge];
         let taken = self
             .db
-            .take_one(sql::TAKE_PENDING, key, |r| self.unexpired(r))?;
-        Ok(taken.flatten())
+            .write(|tx| rows(tx, sql::TAKE_PENDING, key, |r| self.unexpired(r)))?;
+        Ok(first(taken).flatten())
     }
 }
 
 impl<P: PersistedPending> ExpiringPendingStore<P> for SqlitePendingStore<P> {
     fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
         let key = params![P::KIND, challenge, self.cutoff()?];
-        let row = self
+        let found = self
             .db
-            .read_opt(sql::PEEK_PENDING, key, |r| self.unexpired(r))?;
-        Ok(row.flatten())
+            .read(|c| rows(c, sql::PEEK_PENDING, key, |r| self.unexpired(r)))?;
+        Ok(first(found).flatten())
     }
 
     fn purge_expired(&self) -> Result<usize, StoreError> {
@@ -580,8 +474,8 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for SqlitePendingStore<P> {
     fn len(&self) -> Result<u64, StoreError> {
         let n = self
             .db
-            .read_opt(sql::COUNT_PENDING, [P::KIND], |r| r.uint(0, "count"))?;
-        Ok(n.unwrap_or(0))
+            .read(|c| rows(c, sql::COUNT_PENDING, [P::KIND], |r| r.uint(0, "count")))?;
+        Ok(first(n).unwrap_or(0))
     }
 
     fn ttl_secs(&self) -> u64 {
@@ -608,11 +502,13 @@ impl SignInStore for SqliteDatabase {
     }
 
     fn find_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
-        self.read_opt(sql::FIND_INVITE, [code_hash], |r| invite_of(r))
+        self.read(|c| rows(c, sql::FIND_INVITE, [code_hash], |r| invite_of(r)))
+            .map(first)
     }
 
     fn take_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
-        self.take_one(sql::TAKE_INVITE, [code_hash], |r| invite_of(r))
+        self.write(|c| rows(c, sql::TAKE_INVITE, [code_hash], |r| invite_of(r)))
+            .map(first)
     }
 
     fn put_device(&self, token_hash: &[u8], d: &DeviceRow) -> Result<(), StoreError> {
@@ -622,7 +518,8 @@ impl SignInStore for SqliteDatabase {
     }
 
     fn find_device(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, StoreError> {
-        self.read_opt(sql::FIND_DEVICE, [token_hash], |r| device_of(r))
+        self.read(|c| rows(c, sql::FIND_DEVICE, [token_hash], |r| device_of(r)))
+            .map(first)
     }
 
     fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
@@ -653,13 +550,19 @@ impl SignInStore for SqliteDatabase {
     }
 
     fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {
-        self.read_opt(sql::FIND_ATTEMPT, [id], |r| attempt_of(r))
+        self.read(|c| rows(c, sql::FIND_ATTEMPT, [id], |r| attempt_of(r)))
+            .map(first)
     }
 
     fn pending_attempts(&self, username: &str, now: u64) -> Result<Vec<AttemptRow>, StoreError> {
         let valid_from = rows_valid_from(now, 0)?;
-        self.read_all(sql::PENDING_ATTEMPTS, params![username, valid_from], |r| {
-            attempt_of(r)
+        self.read(|c| {
+            rows(
+                c,
+                sql::PENDING_ATTEMPTS,
+                params![username, valid_from],
+                |r| attempt_of(r),
+            )
         })
     }
 
@@ -691,7 +594,8 @@ impl SignInStore for SqliteDatabase {
     }
 
     fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>, StoreError> {
-        self.read_opt(sql::FIND_SESSION, [id_hash], |r| session_of(r))
+        self.read(|c| rows(c, sql::FIND_SESSION, [id_hash], |r| session_of(r)))
+            .map(first)
     }
 
     fn delete_session(&self, id_hash: &[u8]) -> Result<bool, StoreError> {
