@@ -34,6 +34,7 @@ use uaf_rp::pending::{expired, expiry_cutoff};
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
 
+mod pool;
 pub mod postgres;
 pub mod sqlite;
 

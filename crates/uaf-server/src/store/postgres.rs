@@ -51,8 +51,7 @@
 use core::fmt;
 use core::future::Future;
 use core::time::Duration;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Instant;
+use std::sync::Arc;
 
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row, Transaction};
@@ -60,6 +59,7 @@ use uaf_proto::id::Aaid;
 use uaf_rp::Registration;
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 
+use super::pool::Pool;
 use super::{
     AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore,
     InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore,
@@ -128,10 +128,7 @@ pub fn redact_url(location: &str) -> String {
 
 /// The pool: one slot per connection; `None` is a slot whose connection must be made (at
 /// start after a failure, or after the server closed it).
-struct Pool {
-    idle: Mutex<Vec<Option<Client>>>,
-    returned: Condvar,
-}
+type Slots = Pool<Option<Client>>;
 
 struct Inner {
     /// Drives the connections. Shut down in the background on drop (a runtime dropped on an
@@ -139,16 +136,14 @@ struct Inner {
     runtime: Option<tokio::runtime::Runtime>,
     handle: tokio::runtime::Handle,
     config: tokio_postgres::Config,
-    pool: Pool,
+    pool: Slots,
     size: usize,
     location: String,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if let Ok(idle) = self.pool.idle.get_mut() {
-            idle.clear();
-        }
+        self.pool.clear();
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
@@ -173,23 +168,14 @@ impl fmt::Debug for PgDatabase {
 
 /// A connection checked out of the pool; given back on drop.
 struct Checkout<'a> {
-    pool: &'a Pool,
+    pool: &'a Slots,
     client: Option<Client>,
 }
 
 impl Drop for Checkout<'_> {
     fn drop(&mut self) {
         let client = self.client.take().filter(|c| !c.is_closed());
-        lock(&self.pool.idle).push(client);
-        self.pool.returned.notify_one();
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Poisoned only if a thread panicked holding it; the vector of slots is still sound.
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
+        self.pool.give(client);
     }
 }
 
@@ -241,10 +227,7 @@ impl PgDatabase {
                 handle: runtime.handle().clone(),
                 runtime: Some(runtime),
                 config,
-                pool: Pool {
-                    idle: Mutex::new((0..size).map(|_| None).collect()),
-                    returned: Condvar::new(),
-                },
+                pool: Pool::new((0..size).map(|_| None).collect()),
                 size,
                 location,
             }),
@@ -297,25 +280,7 @@ impl PgDatabase {
     /// back on drop, empty unless the connection is put back into it.
     fn checkout(&self) -> Result<(Checkout<'_>, Client), StoreError> {
         let pool = &self.inner.pool;
-        let deadline = Instant::now() + Self::CHECKOUT_TIMEOUT;
-        let mut idle = lock(&pool.idle);
-        let slot = loop {
-            if let Some(slot) = idle.pop() {
-                break slot;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(StoreError::Timeout {
-                    waiting_for: Waited::Connection,
-                    after: Self::CHECKOUT_TIMEOUT,
-                });
-            }
-            idle = match pool.returned.wait_timeout(idle, left) {
-                Ok((g, _)) => g,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        };
-        drop(idle);
+        let slot = pool.take(Self::CHECKOUT_TIMEOUT)?;
         // From here the slot goes back on drop, with or without a connection.
         let out = Checkout { pool, client: None };
         let client = match slot.filter(|c| !c.is_closed()) {
@@ -404,6 +369,21 @@ impl PgDatabase {
     /// Runs one statement on a pooled connection; returns the rows changed.
     fn execute(&self, q: &str, args: &Args<'_>) -> Result<u64, StoreError> {
         self.with(async |c| Ok(c.execute(q, args).await?))
+    }
+
+    /// In one transaction: purges the rows of `table` (key `key`) whose `expires_at` is before
+    /// `valid_from` ([`purge`]), then runs `insert` with `row`.
+    fn insert_purging(
+        &self,
+        (table, key, valid_from): (&str, &str, i64),
+        insert: &str,
+        row: &Args<'_>,
+    ) -> Result<(), StoreError> {
+        self.write(async |tx| {
+            purge(tx, table, key, "expires_at < $1", &[&valid_from]).await?;
+            tx.execute(insert, row).await?;
+            Ok(())
+        })
     }
 
     /// The rows of `q` (a query, or a statement with `RETURNING`).
@@ -547,6 +527,21 @@ impl CredentialStore for PgDatabase {
 /// the store's clock.
 pub type PgPendingStore<P> = PendingTable<PgDatabase, P>;
 
+impl<P: PersistedPending> PgPendingStore<P> {
+    /// Purges the states of this kind issued before `cutoff`.
+    async fn purge_in(&self, tx: &Transaction<'_>, cutoff: i64) -> Result<u64, StoreError> {
+        let expired = "kind = $1 AND issued_at < $2";
+        purge(
+            tx,
+            "pending",
+            "kind, challenge",
+            expired,
+            &[&P::KIND, &cutoff],
+        )
+        .await
+    }
+}
+
 impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
     type Error = StoreError;
 
@@ -555,15 +550,7 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
         let issued = to_i64(issued_at, "issue time")?;
         let cutoff = self.cutoff()?;
         self.db.write(async |tx| {
-            let expired = "kind = $1 AND issued_at < $2";
-            purge(
-                tx,
-                "pending",
-                "kind, challenge",
-                expired,
-                &[&P::KIND, &cutoff],
-            )
-            .await?;
+            self.purge_in(tx, cutoff).await?;
             let row: &Args<'_> = &[&P::KIND, &challenge, &request, &username, &issued];
             tx.execute(sql::PUT_PENDING, row).await?;
             Ok(())
@@ -588,17 +575,7 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for PgPendingStore<P> {
 
     fn purge_expired(&self) -> Result<usize, StoreError> {
         let cutoff = self.cutoff()?;
-        let n = self.db.write(async |tx| {
-            let expired = "kind = $1 AND issued_at < $2";
-            purge(
-                tx,
-                "pending",
-                "kind, challenge",
-                expired,
-                &[&P::KIND, &cutoff],
-            )
-            .await
-        })?;
+        let n = self.db.write(async |tx| self.purge_in(tx, cutoff).await)?;
         usize::try_from(n).map_err(|e| StoreError::corrupt("row count", e))
     }
 
@@ -623,13 +600,9 @@ impl SignInStore for PgDatabase {
         let created = to_i64(invite.created_at, "time")?;
         let expires = to_i64(invite.expires_at, "time")?;
         let valid_from = rows_valid_from(invite.created_at, 0)?;
-        self.write(async |tx| {
-            let expired = "expires_at < $1";
-            purge(tx, "phone_invites", "code_hash", expired, &[&valid_from]).await?;
-            let row: &Args<'_> = &[&code_hash, &invite.username, &created, &expires];
-            tx.execute(sql::INSERT_INVITE, row).await?;
-            Ok(())
-        })
+        let row: &Args<'_> = &[&code_hash, &invite.username, &created, &expires];
+        let stale = ("phone_invites", "code_hash", valid_from);
+        self.insert_purging(stale, sql::INSERT_INVITE, row)
     }
 
     fn find_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
@@ -657,23 +630,14 @@ impl SignInStore for PgDatabase {
         // Attempts are kept an hour past their end (the page may still ask about them).
         let keep_from = rows_valid_from(a.created_at, 3600)?;
         let state = a.state.as_str();
-        self.write(async |tx| {
-            let expired = "expires_at < $1";
-            purge(tx, "signin_attempts", "id", expired, &[&keep_from]).await?;
-            let row: &Args<'_> = &[
-                &a.id,
-                &a.username,
-                &a.browser_hash,
-                &a.server_data,
-                &a.request,
-                &a.match_code,
-                &state,
-                &created,
-                &expires,
-            ];
-            tx.execute(sql::INSERT_ATTEMPT, row).await?;
-            Ok(())
-        })
+        let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
+        let row: &Args<'_> = &[id, user, browser, &a.server_data, &a.request, code, &state];
+        let row: &Args<'_> = &[row, &[&created, &expires]].concat();
+        self.insert_purging(
+            ("signin_attempts", "id", keep_from),
+            sql::INSERT_ATTEMPT,
+            row,
+        )
     }
 
     fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {

@@ -43,19 +43,19 @@
 use core::fmt;
 use core::time::Duration;
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uaf_proto::id::Aaid;
 use uaf_rp::Registration;
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 
+use super::pool::{Pool, lock};
 use super::{
     AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore,
     InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore,
-    StoreError, Stores, Transition, Waited, aaid_key, attempt_of, device_of, inserted, invite_of,
-    missed, reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
+    StoreError, Stores, Transition, aaid_key, attempt_of, device_of, inserted, invite_of, missed,
+    reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
 };
 
 /// SQLite's types; its implicit `rowid` keeps the insertion order.
@@ -86,15 +86,9 @@ impl Columns for Row<'_> {
     }
 }
 
-/// The read-only connections of a database file.
-struct Readers {
-    idle: Mutex<Vec<Connection>>,
-    returned: Condvar,
-}
-
 struct Inner {
     writer: Mutex<Connection>,
-    readers: Option<Readers>,
+    readers: Option<Pool<Connection>>,
     location: String,
 }
 
@@ -111,15 +105,6 @@ impl fmt::Debug for SqliteDatabase {
             .field("location", &self.inner.location)
             .field("readers", &self.readers())
             .finish_non_exhaustive()
-    }
-}
-
-/// Locks `m`. A poisoned lock only means a thread panicked while holding it: every write runs
-/// in a transaction that rolled back when that thread unwound, so the connections are sound.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
     }
 }
 
@@ -174,10 +159,7 @@ impl SqliteDatabase {
                 c.busy_timeout(Self::BUSY_TIMEOUT)?;
                 idle.push(c);
             }
-            let readers = Readers {
-                idle: Mutex::new(idle),
-                returned: Condvar::new(),
-            };
+            let readers = Pool::new(idle);
             // Nothing else holds the handle yet.
             if let Some(inner) = Arc::get_mut(&mut db.inner) {
                 inner.readers = Some(readers);
@@ -221,30 +203,28 @@ impl SqliteDatabase {
         let Some(pool) = &self.inner.readers else {
             return f(&lock(&self.inner.writer));
         };
-        let deadline = Instant::now() + Self::BUSY_TIMEOUT;
-        let mut idle = lock(&pool.idle);
-        let conn = loop {
-            if let Some(c) = idle.pop() {
-                break c;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(StoreError::Timeout {
-                    waiting_for: Waited::Connection,
-                    after: Self::BUSY_TIMEOUT,
-                });
-            }
-            idle = match pool.returned.wait_timeout(idle, left) {
-                Ok((g, _)) => g,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        };
-        drop(idle);
+        let conn = pool.take(Self::BUSY_TIMEOUT)?;
         // Given back after the call (a panic in `f`, which the lints rule out, would lose it).
         let out = f(&conn);
-        lock(&pool.idle).push(conn);
-        pool.returned.notify_one();
+        pool.give(conn);
         out
+    }
+
+    /// In one write transaction: deletes the rows of `table` whose `expires_at` is before
+    /// `valid_from`, then runs `insert` with `row`.
+    fn purge_and_insert(
+        &self,
+        table: &str,
+        valid_from: i64,
+        insert: &str,
+        row: impl rusqlite::Params,
+    ) -> Result<(), StoreError> {
+        let purge = format!("DELETE FROM {table} WHERE expires_at < ?1");
+        self.write(|tx| {
+            tx.execute(&purge, [valid_from])?;
+            tx.execute(insert, row)?;
+            Ok(())
+        })
     }
 
     /// Runs `q` in a write transaction of its own; returns the rows changed.
@@ -492,13 +472,8 @@ impl SignInStore for SqliteDatabase {
         let created = to_i64(invite.created_at, "time")?;
         let expires = to_i64(invite.expires_at, "time")?;
         let valid_from = rows_valid_from(invite.created_at, 0)?;
-        self.write(|tx| {
-            let purge = "DELETE FROM phone_invites WHERE expires_at < ?1";
-            tx.execute(purge, [valid_from])?;
-            let row = params![code_hash, invite.username, created, expires];
-            tx.execute(sql::INSERT_INVITE, row)?;
-            Ok(())
-        })
+        let row = params![code_hash, invite.username, created, expires];
+        self.purge_and_insert("phone_invites", valid_from, sql::INSERT_INVITE, row)
     }
 
     fn find_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
@@ -527,26 +502,20 @@ impl SignInStore for SqliteDatabase {
         let expires = to_i64(a.expires_at, "time")?;
         // Attempts are kept an hour past their end (the page may still ask about them).
         let keep_from = rows_valid_from(a.created_at, 3600)?;
-        self.write(|tx| {
-            let purge = "DELETE FROM signin_attempts WHERE expires_at < ?1";
-            tx.execute(purge, [keep_from])?;
-            let state = a.state.as_str();
-            tx.execute(
-                sql::INSERT_ATTEMPT,
-                params![
-                    a.id,
-                    a.username,
-                    a.browser_hash,
-                    a.server_data,
-                    a.request,
-                    a.match_code,
-                    state,
-                    created,
-                    expires
-                ],
-            )?;
-            Ok(())
-        })
+        let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
+        let uaf = (&a.server_data, &a.request);
+        let row = params![
+            id,
+            user,
+            browser,
+            uaf.0,
+            uaf.1,
+            code,
+            a.state.as_str(),
+            created,
+            expires
+        ];
+        self.purge_and_insert("signin_attempts", keep_from, sql::INSERT_ATTEMPT, row)
     }
 
     fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {
