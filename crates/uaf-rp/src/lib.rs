@@ -82,6 +82,8 @@ mod registration;
 #[cfg(feature = "alloc")]
 mod request;
 #[cfg(feature = "alloc")]
+mod response;
+#[cfg(feature = "alloc")]
 mod service;
 #[cfg(feature = "alloc")]
 pub mod stateless;
@@ -96,15 +98,17 @@ pub use config::{
     UserVerificationRequirement,
 };
 #[cfg(feature = "alloc")]
-pub use error::{Error, ErrorGroup, ErrorKind, StatusCodeMode, TransactionProblem};
+pub use error::{Error, ErrorGroup, ErrorKind, StatusCodeMode, StorageError, TransactionProblem};
 #[cfg(feature = "alloc")]
 pub use events::{SecurityEvent, SecurityEventSink};
 #[cfg(feature = "alloc")]
-pub use pending::{PendingAuthentication, PendingRegistration};
+pub use pending::{AuthenticationRequirements, PendingAuthentication, PendingRegistration};
 #[cfg(feature = "alloc")]
 pub use registration::{RegisteredKey, RegistrationOutcome};
 #[cfg(feature = "alloc")]
-pub use request::{Deregistration, DeregistrationTarget};
+pub use request::{AuthenticationOptions, Deregistration, DeregistrationTarget};
+#[cfg(feature = "alloc")]
+pub use response::ParsedResponse;
 #[cfg(feature = "alloc")]
 pub use service::Service;
 #[cfg(feature = "alloc")]
@@ -112,8 +116,6 @@ pub use store::Registration;
 
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
-#[cfg(feature = "alloc")]
-use alloc::string::String;
 #[cfg(feature = "alloc")]
 use uaf_proto::id::Aaid;
 use uaf_proto::registry::AlgSign;
@@ -143,13 +145,14 @@ pub trait RegistrationLookup {
     /// The registration of (AAID, KeyID), if any (AAID case-insensitive, KeyID bytewise).
     ///
     /// # Errors
-    /// A description of the storage failure.
-    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, String>;
+    /// The storage failure, with the store's error as its source
+    /// ([`StorageError::new`]); the verifier reports it as [`ErrorKind::Storage`] (1500).
+    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StorageError>;
 }
 
 #[cfg(feature = "alloc")]
 impl RegistrationLookup for [Registration] {
-    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, String> {
+    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StorageError> {
         Ok(self
             .iter()
             .find(|r| r.aaid == *aaid && r.key_id.as_bytes() == key_id)
@@ -159,7 +162,7 @@ impl RegistrationLookup for [Registration] {
 
 #[cfg(feature = "alloc")]
 impl RegistrationLookup for alloc::vec::Vec<Registration> {
-    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, String> {
+    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StorageError> {
         self.as_slice().find(aaid, key_id)
     }
 }

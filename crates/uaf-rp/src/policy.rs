@@ -35,7 +35,9 @@ pub enum PolicyRejection {
         /// `((i, j), member)` for each criterion.
         mismatches: Vec<((usize, usize), CriteriaMismatch)>,
     },
-    /// The RP requires user verification and the metadata lists only presence or none.
+    /// User verification is required (by the RP at registration, by the authentication's
+    /// requirements at authentication) and the metadata lists no method that verifies the
+    /// user: only presence, location or none ([`verifies_user`]).
     UserVerificationRequired,
     /// The RP requires basic full attestation and the assertion carries another type.
     BasicFullRequired {
@@ -58,7 +60,7 @@ impl fmt::Display for PolicyRejection {
                 Ok(())
             }
             PolicyRejection::UserVerificationRequired => f.write_str(
-                "the relying party requires user verification, and the metadata lists only presence or none",
+                "user verification is required, and the metadata lists only presence, location or none",
             ),
             PolicyRejection::BasicFullRequired { found } => {
                 write!(f, "the relying party requires basic full attestation, not {found}")
@@ -124,10 +126,27 @@ impl Candidate<'_> {
     }
 }
 
-/// Whether `methods` (an OR of verification methods) verifies the user: something beyond
-/// presence only or none.
-fn verifies_user(methods: UserVerify) -> bool {
-    let weak = UserVerify::PRESENCE | UserVerify::NONE | UserVerify::ALL;
+/// Whether `methods` (the metadata's `userVerificationMethods`, an OR of methods) verifies
+/// the **user**: it lists a method beyond presence, location and none. The one rule of this
+/// crate, used for the RP's [`UserVerificationRequirement::Required`] at registration
+/// (REG-16) and for [`crate::AuthenticationRequirements::require_user_verification`] at
+/// authentication (AUTH-16).
+///
+/// **Location does not count.** `USER_VERIFY_LOCATION` says the authenticator checks where
+/// the device is, not who holds it: anyone with the phone at the right place passes, so it
+/// proves possession (like presence), not the user. It still counts when listed together with
+/// a method that verifies the user. (UAF assertions do not say which listed method was used;
+/// the metadata's list is what the server can judge.)
+///
+/// ```
+/// use uaf_proto::registry::UserVerify;
+/// use uaf_rp::policy::verifies_user;
+/// assert!(verifies_user(UserVerify::FINGERPRINT | UserVerify::PRESENCE));
+/// assert!(!verifies_user(UserVerify::PRESENCE | UserVerify::LOCATION));
+/// ```
+#[must_use]
+pub fn verifies_user(methods: UserVerify) -> bool {
+    let weak = UserVerify::PRESENCE | UserVerify::LOCATION | UserVerify::NONE | UserVerify::ALL;
     !(methods & UserVerify(!weak.bits())).is_empty()
 }
 
@@ -184,5 +203,10 @@ mod tests {
         assert!(!verifies_user(UserVerify::PRESENCE));
         assert!(!verifies_user(UserVerify::NONE));
         assert!(!verifies_user(UserVerify::EMPTY));
+        assert!(!verifies_user(UserVerify::LOCATION));
+        assert!(!verifies_user(
+            UserVerify::LOCATION | UserVerify::PRESENCE | UserVerify::ALL
+        ));
+        assert!(verifies_user(UserVerify::LOCATION | UserVerify::VOICEPRINT));
     }
 }

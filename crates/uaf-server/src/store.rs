@@ -731,6 +731,29 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
         })
     }
 
+    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
+        let row: Option<(String, Option<String>, i64)> = self.db.read(|c| {
+            Ok(c.query_row(
+                "SELECT request, username, issued_at FROM pending
+                 WHERE kind = ?1 AND challenge = ?2",
+                params![P::KIND, challenge],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+        })?;
+        let Some((request, username, issued_at)) = row else {
+            return Ok(None);
+        };
+        let issued_at = u64::try_from(issued_at)
+            .map_err(|_| StoreError::Corrupt(format!("issue time {issued_at}")))?;
+        if self.expired(issued_at, (self.clock)()) {
+            return Ok(None);
+        }
+        P::from_row(&request, username, issued_at)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("pending {} state: {e}", P::KIND)))
+    }
+
     fn take(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
         // One statement: of concurrent takes, exactly one sees the row (single use).
         let row: Option<(String, Option<String>, i64)> = self.db.write(|tx| {

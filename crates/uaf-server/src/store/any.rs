@@ -280,6 +280,10 @@ impl<P: PersistedPending> PendingStore<P> for AnyPendingStore<P> {
         both!(self, AnyPendingStore, s => s.put(challenge, pending))
     }
 
+    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
+        both!(self, AnyPendingStore, s => s.peek(challenge))
+    }
+
     fn take(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
         both!(self, AnyPendingStore, s => s.take(challenge))
     }

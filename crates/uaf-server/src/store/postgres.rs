@@ -778,6 +778,29 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
         })
     }
 
+    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
+        let row = self.db.with(async |c| {
+            Ok(c.query_opt(
+                "SELECT request, username, issued_at FROM pending
+                 WHERE kind = $1 AND challenge = $2",
+                &[&P::KIND, &challenge],
+            )
+            .await?)
+        })?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let request: String = row.try_get(0)?;
+        let username: Option<String> = row.try_get(1)?;
+        let issued_at = u64_of(row.try_get(2)?, "issue time")?;
+        if (self.clock)().saturating_sub(issued_at) > self.ttl_secs {
+            return Ok(None);
+        }
+        P::from_row(&request, username, issued_at)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("pending {} state: {e}", P::KIND)))
+    }
+
     fn take(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
         // One statement: of concurrent takes (on any node), exactly one sees the row.
         let row = self.db.with(async |c| {
