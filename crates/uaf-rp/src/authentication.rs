@@ -19,7 +19,7 @@ use crate::counter::{CounterUpdate, CounterVerdict};
 use crate::error::{Error, ErrorKind, TransactionProblem};
 use crate::events::SecurityEvent;
 use crate::pending::{AuthenticationRequirements, PendingAuthentication};
-use crate::policy::{PolicyRejection, verifies_user};
+use crate::policy::{AuthenticatorRejection, verifies_user};
 use crate::registration::{check_fch, none_verified};
 use crate::step::StepId;
 use crate::store::Registration;
@@ -299,7 +299,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             {
                 return Err(Error::new(
                     StepId::AuthStatus,
-                    ErrorKind::Policy(PolicyRejection::UserVerificationRequired),
+                    ErrorKind::Policy(AuthenticatorRejection::UserVerificationRequired),
                 ));
             }
         }

@@ -20,7 +20,7 @@ use uaf_proto::message::{MessageError, Version};
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
 use uaf_proto::status::UafStatusCode;
 
-use crate::policy::PolicyRejection;
+use crate::policy::AuthenticatorRejection;
 use crate::step::StepId;
 
 /// How rejections are reported as UAF status codes.
@@ -125,7 +125,7 @@ pub enum ErrorKind {
     UnknownAaid,
     /// The policy, or the RP's user-verification / attestation requirement, rejects the
     /// authenticator.
-    Policy(PolicyRejection),
+    Policy(AuthenticatorRejection),
     /// A metadata status report makes the authenticator unacceptable.
     Revoked(Unacceptable),
     /// `AuthenticationMode` is not allowed here.

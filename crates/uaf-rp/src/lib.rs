@@ -14,7 +14,17 @@
 //!   [`RegistrationLookup`]); they get back a decision plus the state change to persist
 //!   (registrations to insert, a compare-and-swap counter update).
 //! - **One-shot typed state**: `start_*` returns the request and a pending state;
-//!   `finish_*` consumes the pending state by value.
+//!   `finish_*` consumes the pending state by value. [`Service`] names its steps the same.
+//! - **One parse per response**: [`RelyingParty::parse_response`] decodes a response once,
+//!   strictly, into a [`ParsedResponse`] ([`ParsedResponse::op`],
+//!   [`ParsedResponse::server_data`]); verify the typed message with
+//!   [`RelyingParty::finish_registration_message`] /
+//!   [`RelyingParty::finish_authentication_message`].
+//! - **Reject before commit**: an authentication can be limited to allowed keys and require
+//!   user verification ([`AuthenticationOptions`], [`AuthenticationRequirements`]); the
+//!   verifier checks both (AUTH-15, AUTH-16). [`Service`] verifies a response completely
+//!   against a pending state it only peeked at, and takes the state and writes only then: a
+//!   rejection leaves the challenge pending and the counters untouched.
 //! - **Pluggable**: metadata ([`uaf_metadata::MetadataSource`]), crypto
 //!   ([`uaf_crypto::SignatureVerifier`]), storage ([`store`]), security events
 //!   ([`SecurityEventSink`]).

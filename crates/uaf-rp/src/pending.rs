@@ -88,8 +88,8 @@ impl PendingRegistration {
 ///
 /// | requirement | step | error | status |
 /// |---|---|---|---|
-/// | [`allowed_keys`](Self::allowed_keys): the assertion's (AAID, KeyID) is one of these | AUTH-15 | [`ErrorKind::KeyNotAllowed`](crate::ErrorKind::KeyNotAllowed) | 1480 |
-/// | [`user_verification`](Self::user_verification) `Required`: the metadata lists a method that verifies the user ([`crate::policy::verifies_user`]) | AUTH-16 | [`ErrorKind::Policy`](crate::ErrorKind::Policy)`(UserVerificationRequired)` | 1480 |
+/// | [`allowed_keys`](Self::allowed_keys): the assertion's (AAID, KeyID) is one of these | AUTH-15 | [`ErrorKind::KeyNotAllowed`](crate::ErrorKind::KeyNotAllowed) | 1492 |
+/// | [`user_verification`](Self::user_verification) `Required`: the metadata lists a method that verifies the user ([`crate::policy::verifies_user`]) | AUTH-16 | [`ErrorKind::Policy`](crate::ErrorKind::Policy)`(UserVerificationRequired)` | 1492 |
 ///
 /// Give it when starting ([`crate::AuthenticationOptions`]); it travels in the
 /// [`PendingAuthentication`]. Servers that persist pending states store

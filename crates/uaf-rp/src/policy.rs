@@ -19,10 +19,17 @@ use uaf_proto::registry::{AlgSign, AttestationType, UserVerify};
 
 use crate::config::{AttestationRequirement, Config, UserVerificationRequirement};
 
-/// Why the policy rejects an authenticator.
+/// Why the server rejects the authenticator behind one assertion: the request policy, or the
+/// RP's (or the authentication's) own requirements.
+///
+/// Not [`uaf_proto::message::PolicyRejection`]: that one is the client-side answer to "which
+/// of my authenticators satisfy this policy" ([`Policy::evaluate`] over several
+/// authenticators, each `accepted[i]` needing all its criteria matched by different ones);
+/// this one judges a single authenticator, which passes when it matches *some* criterion of
+/// some `accepted[i]` (module docs), and also carries the RP's requirements.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum PolicyRejection {
+pub enum AuthenticatorRejection {
     /// The authenticator matches `disallowed[index]` (for a registration: normally a key the
     /// user registered already).
     Disallowed {
@@ -46,23 +53,23 @@ pub enum PolicyRejection {
     },
 }
 
-impl fmt::Display for PolicyRejection {
+impl fmt::Display for AuthenticatorRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PolicyRejection::Disallowed { index } => {
+            AuthenticatorRejection::Disallowed { index } => {
                 write!(f, "it matches disallowed[{index}] of the request policy")
             }
-            PolicyRejection::NotAccepted { mismatches } => {
+            AuthenticatorRejection::NotAccepted { mismatches } => {
                 f.write_str("it matches no accepted criterion of the request policy")?;
                 for ((i, j), m) in mismatches {
                     write!(f, "; accepted[{i}][{j}]: {}", m.member_name())?;
                 }
                 Ok(())
             }
-            PolicyRejection::UserVerificationRequired => f.write_str(
+            AuthenticatorRejection::UserVerificationRequired => f.write_str(
                 "user verification is required, and the metadata lists only presence, location or none",
             ),
-            PolicyRejection::BasicFullRequired { found } => {
+            AuthenticatorRejection::BasicFullRequired { found } => {
                 write!(f, "the relying party requires basic full attestation, not {found}")
             }
         }
@@ -158,17 +165,17 @@ pub fn check(
     config: &Config,
     policy: Option<&Policy>,
     candidate: &Candidate<'_>,
-) -> Result<(), PolicyRejection> {
+) -> Result<(), AuthenticatorRejection> {
     if config.user_verification() == UserVerificationRequirement::Required
         && !verifies_user(candidate.statement.user_verification_methods())
     {
-        return Err(PolicyRejection::UserVerificationRequired);
+        return Err(AuthenticatorRejection::UserVerificationRequired);
     }
     if let (AttestationRequirement::BasicFullOnly, Some(found)) =
         (config.attestation(), candidate.attestation_type)
     {
         if found != AttestationType::BasicFull {
-            return Err(PolicyRejection::BasicFullRequired { found });
+            return Err(AuthenticatorRejection::BasicFullRequired { found });
         }
     }
     let Some(policy) = policy else {
@@ -176,7 +183,7 @@ pub fn check(
     };
     let caps = candidate.capabilities();
     if let Some(index) = policy.disallowed_by(&caps) {
-        return Err(PolicyRejection::Disallowed { index });
+        return Err(AuthenticatorRejection::Disallowed { index });
     }
     let mut mismatches = Vec::new();
     for (i, set) in policy.accepted.iter().enumerate() {
@@ -187,7 +194,7 @@ pub fn check(
             }
         }
     }
-    Err(PolicyRejection::NotAccepted { mismatches })
+    Err(AuthenticatorRejection::NotAccepted { mismatches })
 }
 
 #[cfg(test)]

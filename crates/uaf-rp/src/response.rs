@@ -10,7 +10,7 @@ use uaf_proto::message::{
 
 use crate::RelyingParty;
 use crate::binding::{self, AUTH_STEPS, REG_STEPS};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 
 /// A response decoded by [`RelyingParty::parse_response`] (or `Service::parse_response`):
 /// strictly, exactly as the verifier decodes it. Pass it on to
@@ -77,9 +77,10 @@ impl<M, V> RelyingParty<M, V> {
     /// [`ParsedResponse::op`], find the pending state by [`ParsedResponse::server_data`],
     /// then verify the typed message.
     ///
-    /// A text whose first message says `"op":"Auth"` is judged as an authentication
-    /// response; anything else (another op, no op, not JSON) as a registration response, so
-    /// its error carries a `REG-` step.
+    /// A text whose first message's header decodes up to `"op":"Auth"` is judged as an
+    /// authentication response; anything else (another op, no op, a header that fails before
+    /// its op, not JSON) as a registration response, so its error carries a `REG-` step.
+    /// (Every decode failure answers the same status, 1498.)
     ///
     /// # Errors
     /// The decode failure, exactly as the operation's own parser reports it (same step, same
@@ -90,31 +91,33 @@ impl<M, V> RelyingParty<M, V> {
             Ok(AnyMessage::RegistrationResponse(r)) => Ok(ParsedResponse::Registration(r)),
             Ok(AnyMessage::AuthenticationResponse(a)) => Ok(ParsedResponse::Authentication(a)),
             // Rejection paths only (the text is not a response we accept): the operation's own
-            // parser names the exact error, so the step is the one a direct call reports.
+            // parser names the exact error, so the step is the one a direct call reports, and
+            // the happy path above stays one parse.
             Ok(AnyMessage::AuthenticationRequests(_)) => self
                 .parse_authentication_response(text)
                 .map(ParsedResponse::Authentication),
             Ok(_) => self
                 .parse_registration_response(text)
                 .map(ParsedResponse::Registration),
-            Err(e) => {
-                // An authentication text fails the authentication parser with this very
-                // error; any other text fails it with another (its op is not `Auth`).
-                match AuthenticationResponse::parse_array(text, &options) {
-                    Err(auth) if auth == e && !is_op_error(&e.kind) => {
-                        Err(binding::message_error(e, &AUTH_STEPS))
-                    }
-                    Ok(a) => Ok(ParsedResponse::Authentication(a)),
-                    Err(_) => self
-                        .parse_registration_response(text)
-                        .map(ParsedResponse::Registration),
-                }
-            }
+            // The text is no response: the operation's own parser names the error.
+            Err(_) => match self.parse_registration_response(text) {
+                Err(e) if header_says_auth(&e) => self
+                    .parse_authentication_response(text)
+                    .map(ParsedResponse::Authentication),
+                other => other.map(ParsedResponse::Registration),
+            },
         }
     }
 }
 
-/// Whether the decode failed on `header.op` itself (then the text is not judged as `Auth`).
-fn is_op_error(kind: &MessageErrorKind) -> bool {
-    matches!(kind, MessageErrorKind::WrongOperation { .. })
+/// Whether the registration parser failed because `header.op` is `Auth`: the header decoded
+/// up to the op, and the op is the other one.
+fn header_says_auth(e: &Error) -> bool {
+    matches!(
+        &e.kind,
+        ErrorKind::Message(m) if matches!(
+            m.kind,
+            MessageErrorKind::WrongOperation { found: Operation::Auth, .. }
+        )
+    )
 }

@@ -48,6 +48,17 @@ fn key_of(server_data: Option<&str>) -> &[u8] {
     server_data.unwrap_or_default().as_bytes()
 }
 
+/// A rejection of a response whose pending state has meanwhile been taken by a concurrent
+/// response with the same `serverData` (a double submit) is reported as what it is, a used
+/// challenge (1491), rather than as whatever the now stale comparison found (e.g. the
+/// counter the winner just advanced, or the key it just registered).
+fn lost_race<P, S: PendingStore<P>>(store: &S, key: &[u8], step: StepId, e: Error) -> Error {
+    match store.peek(key) {
+        Ok(None) => Error::new(step, ErrorKind::ChallengeUnknown),
+        Ok(Some(_)) | Err(_) => e,
+    }
+}
+
 impl<M, C, PR, PA, V> Service<M, C, PR, PA, V>
 where
     M: MetadataSource,
@@ -79,6 +90,16 @@ where
     /// The credential store.
     pub fn credentials(&self) -> &C {
         &self.credentials
+    }
+
+    /// The store of pending registrations (to purge expired ones, or to look at one).
+    pub fn pending_registrations(&self) -> &PR {
+        &self.pending_registrations
+    }
+
+    /// The store of pending authentications.
+    pub fn pending_authentications(&self) -> &PA {
+        &self.pending_authentications
     }
 
     /// Issues a registration request for `username`; returns the request JSON.
@@ -150,9 +171,10 @@ where
             .peek(key)
             .map_err(storage(StepId::RegServerData))?
             .ok_or_else(unknown)?;
-        let outcome =
-            self.rp
-                .verify_registration(msg, &pending, &StoreLookup(&self.credentials), now)?;
+        let outcome = self
+            .rp
+            .verify_registration(msg, &pending, &StoreLookup(&self.credentials), now)
+            .map_err(|e| lost_race(&self.pending_registrations, key, StepId::RegServerData, e))?;
         // ... and, the response verified, taken: the challenge is single use (REG-10).
         self.pending_registrations
             .take(key)
@@ -246,9 +268,17 @@ where
             .peek(key)
             .map_err(storage(StepId::AuthServerData))?
             .ok_or_else(unknown)?;
-        let outcome =
-            self.rp
-                .verify_authentication(msg, &pending, &StoreLookup(&self.credentials), now)?;
+        let outcome = self
+            .rp
+            .verify_authentication(msg, &pending, &StoreLookup(&self.credentials), now)
+            .map_err(|e| {
+                lost_race(
+                    &self.pending_authentications,
+                    key,
+                    StepId::AuthServerData,
+                    e,
+                )
+            })?;
         // ... and, the response verified, taken once (AUTH-10: single use).
         self.pending_authentications
             .take(key)
