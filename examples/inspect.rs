@@ -8,17 +8,32 @@
 //!
 //! Input: a JSON UAF message (any request or response array), a transport envelope, decoded
 //! fcParams, or a TLV assertion/command as base64url, hex or raw bytes. Reads FILE, or standard
-//! input when FILE is absent or `-`. Exits with 1 when the tree holds an `ERROR:` line, 2 when
-//! the input cannot be read.
+//! input when FILE is absent or `-` (with no FILE and a terminal on standard input it prints
+//! its usage instead of waiting). Exits with 1 when the tree holds an `ERROR:` line, 2 when the
+//! input cannot be read. `uaf-conformance inspect` is the same view as an installed command.
 
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, IsTerminal as _, Read as _, Write as _};
 use std::process::ExitCode;
+
+const USAGE: &str = "usage: inspect [FILE]   (standard input when FILE is absent or -)
+A readable, decoded tree of a UAF message, envelope or fcParams (JSON), or of a TLV assertion
+or command (base64url, hex or raw bytes). Exit 0 clean, 1 the tree holds an ERROR: line,
+2 the input cannot be read.";
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     let path = args.next();
     if args.next().is_some() {
-        eprintln!("usage: inspect [FILE]   (standard input when FILE is absent or -)");
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    if path.as_deref().is_some_and(|p| p == "-h" || p == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    if path.is_none() && io::stdin().is_terminal() {
+        // Nothing piped in and no FILE: waiting for a paste would look like a hang.
+        eprintln!("{USAGE}");
         return ExitCode::from(2);
     }
     let input = match path.as_deref() {

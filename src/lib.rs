@@ -11,18 +11,17 @@
 //! | [`rp`] | `uaf-rp` | the relying-party verifier |
 //! | [`authenticator`] | `uaf-authenticator` | a simulated authenticator with faults, for tests |
 //! | [`client`] | `uaf-client` | the FIDO client / ASM role, for tests and phone apps |
-//! | [`inspect`] | `uaf` (this crate) | a readable decoded view of any UAF message or TLV, for debugging |
+//! | [`inspect`] | `uaf-inspect` | a readable decoded view of any UAF message or TLV, for debugging |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub use uaf_authenticator as authenticator;
 pub use uaf_client as client;
 pub use uaf_crypto as crypto;
+pub use uaf_inspect as inspect;
 pub use uaf_metadata as metadata;
 pub use uaf_proto as proto;
 pub use uaf_rp as rp;
-
-pub mod inspect;
 
 /// The README's usage example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]

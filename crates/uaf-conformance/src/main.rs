@@ -4,7 +4,7 @@
 //! uaf-conformance vectors [--json] PATH...     run vector files (folders: recursively)
 //! uaf-conformance generate DIR                 write the simulator-made vectors into DIR
 //! uaf-conformance coverage [--markdown] [--check-readme FILE | --update-readme FILE] PATH...
-//! uaf-conformance inspect FILE                 decode a UAF message or TLV ('-': stdin)
+//! uaf-conformance inspect [FILE]               decode a UAF message or TLV ('-' or none: stdin)
 //! uaf-conformance server-metadata DIR          write the server suite's metadata statements
 //! uaf-conformance server --url BASE [...]      test a UAF server over HTTP
 //! ```
@@ -12,97 +12,177 @@
 //! incomplete, a stale README; 2 a usage or I/O error, or the server unreachable.
 
 use std::io::{IsTerminal as _, Read as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{CommandFactory as _, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use uaf_conformance::coverage::{self, Coverage};
 use uaf_conformance::generate;
 use uaf_conformance::http::{self as server_suite, ServerOptions, ServerSuite, SuiteError};
 use uaf_conformance::suite::{self, Summary};
 
-const USAGE: &str = "usage:
-  uaf-conformance vectors [--json] PATH...
-      Run every vector file (folders are searched recursively for *.json). One line per
-      vector, then `N passed, N failed`; --json prints one JSON object per vector.
-  uaf-conformance generate DIR
-      Write the simulator-made vectors into DIR (deterministic: byte-identical on rerun).
-  uaf-conformance coverage [--markdown] [--check-readme FILE | --update-readme FILE] PATH...
-      Which vectors cover each step of docs/spec-steps.md, positive and negative; fails
-      when a step lacks either. --check-readme fails when FILE's table is not current;
-      --update-readme rewrites it.
-  uaf-conformance inspect FILE
-      A decoded view of a UAF message or TLV (FILE '-' reads standard input).
-  uaf-conformance server-metadata DIR
-      Write the metadata statements (one JSON file per AAID, attestation roots inside) of
-      every simulated authenticator the server suite uses; the server under test loads them.
-      Deterministic: the same files on every run.
-  uaf-conformance server --url BASE [--facet FACET] [--username-prefix P] [--specific-status]
-                         [--json] [--only SUBSTRING] [--timeout SECONDS] [--list]
-      Test the UAF server at BASE through the FIDO conformance server API (POST BASE/get,
-      POST BASE/respond): request shapes, every simulated model, every fault. One line per
-      case, then `N passed, N failed, N skipped`; --json one JSON object per case.
-      --specific-status expects each fault's own status instead of 1498. --list prints the
-      plan without contacting the server. Exit 0 all passed, 1 a case failed, 2 usage error
-      or the server unreachable.";
+/// FIDO UAF 1.1 conformance: runs the language-neutral vectors against uaf-rp, generates the
+/// simulator-made ones, reports step coverage, decodes messages, and tests any UAF server over
+/// HTTP (see docs/conformance.md).
+#[derive(Debug, Parser)]
+#[command(
+    name = "uaf-conformance",
+    version,
+    arg_required_else_help = true,
+    after_help = "Exit status: 0 success; 1 a vector or server case failed, a vector was \
+                  invalid, coverage incomplete, a stale README; 2 a usage or I/O error, or the \
+                  server unreachable."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every vector file (folders are searched recursively for *.json).
+    ///
+    /// One line per vector, then `N passed, N failed`.
+    Vectors {
+        /// Print one JSON object per vector (the summary goes to standard error).
+        #[arg(long)]
+        json: bool,
+        /// Vector files or folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Write the simulator-made vectors into DIR (deterministic: byte-identical on rerun).
+    Generate {
+        /// The folder to write (stale vector files in it are removed).
+        dir: PathBuf,
+    },
+    /// Which vectors cover each step of docs/spec-steps.md, positive and negative.
+    ///
+    /// Fails when a step lacks either.
+    Coverage {
+        /// Print the coverage table as Markdown.
+        #[arg(long)]
+        markdown: bool,
+        /// Fail when FILE's coverage table is not current.
+        #[arg(long, value_name = "FILE", conflicts_with = "update_readme")]
+        check_readme: Option<PathBuf>,
+        /// Rewrite FILE's coverage table.
+        #[arg(long, value_name = "FILE")]
+        update_readme: Option<PathBuf>,
+        /// Vector files or folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// A decoded view of a UAF message or TLV.
+    ///
+    /// Input: a JSON UAF message, a transport envelope, decoded fcParams, or a TLV assertion
+    /// or command as base64url, hex or raw bytes. Exit 0 clean, 1 the view holds an `ERROR:`
+    /// line, 2 the input cannot be read.
+    Inspect {
+        /// The file to decode; `-` or none: standard input (not a terminal).
+        file: Option<String>,
+    },
+    /// Write the metadata statements of every simulated authenticator the server suite uses.
+    ///
+    /// One JSON file per AAID, attestation roots inside; the server under test loads them.
+    /// Deterministic: the same files on every run.
+    ServerMetadata {
+        /// The folder to write.
+        dir: PathBuf,
+    },
+    /// Test the UAF server at BASE through the FIDO conformance server API.
+    ///
+    /// POST BASE/get, POST BASE/respond: request shapes, every simulated model, every fault.
+    /// One line per case, then `N passed, N failed, N skipped`. Exit 0 all passed, 1 a case
+    /// failed, 2 usage error or the server unreachable.
+    Server {
+        /// The base URL of the conformance API (plain http).
+        #[arg(long, value_name = "BASE", required_unless_present = "list")]
+        url: Option<String>,
+        /// The facet ID the simulated client reports (default: the origin of BASE as https).
+        #[arg(long, value_name = "FACET")]
+        facet: Option<String>,
+        /// The beginning of every user name (default `uaf-conformance-`).
+        #[arg(long, value_name = "P")]
+        username_prefix: Option<String>,
+        /// Expect each fault's own status instead of 1498.
+        #[arg(long)]
+        specific_status: bool,
+        /// Print one JSON object per case (the summary goes to standard error).
+        #[arg(long)]
+        json: bool,
+        /// Run only the cases whose id contains SUBSTRING.
+        #[arg(long, value_name = "SUBSTRING")]
+        only: Option<String>,
+        /// The limit of each HTTP call, in whole seconds (default 10).
+        #[arg(long, value_name = "SECONDS",
+              value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: Option<u64>,
+        /// Print the plan without contacting the server.
+        #[arg(long)]
+        list: bool,
+    },
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((command, rest)) = args.split_first() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    match command.as_str() {
-        "vectors" => vectors(rest),
-        "generate" => generate_cmd(rest),
-        "coverage" => coverage_cmd(rest),
-        "inspect" => inspect(rest),
-        "server-metadata" => server_metadata(rest),
-        "server" => server(rest),
-        "help" | "--help" | "-h" => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
+    match Cli::parse().command {
+        Command::Vectors { json, paths } => vectors(&paths, json),
+        Command::Generate { dir } => generate_cmd(&dir),
+        Command::Coverage {
+            markdown,
+            check_readme,
+            update_readme,
+            paths,
+        } => {
+            let readme = match (check_readme, update_readme) {
+                (_, Some(file)) => Some((true, file)),
+                (Some(file), None) => Some((false, file)),
+                (None, None) => None,
+            };
+            coverage_cmd(&paths, markdown, readme)
         }
-        other => {
-            eprintln!("uaf-conformance: unknown command {other:?}\n{USAGE}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// Splits `--flag` options from paths; unknown options are usage errors.
-fn options<'a>(args: &'a [String], known: &[&str]) -> Result<(Vec<&'a str>, Vec<PathBuf>), String> {
-    let mut flags = Vec::new();
-    let mut paths = Vec::new();
-    for a in args {
-        if a.starts_with("--") {
-            if known.contains(&a.as_str()) {
-                flags.push(a.as_str());
-            } else {
-                return Err(format!("unknown option {a}"));
+        Command::Inspect { file } => inspect(file.as_deref()),
+        Command::ServerMetadata { dir } => server_metadata(&dir),
+        Command::Server {
+            url,
+            facet,
+            username_prefix,
+            specific_status,
+            json,
+            only,
+            timeout,
+            list,
+        } => {
+            let mut opts = ServerOptions::default();
+            opts.facet = facet;
+            if let Some(prefix) = username_prefix {
+                opts.username_prefix = prefix;
             }
-        } else {
-            paths.push(PathBuf::from(a));
+            opts.specific_status = specific_status;
+            opts.only = only;
+            if let Some(secs) = timeout {
+                opts.timeout = core::time::Duration::from_secs(secs);
+            }
+            server(url, opts, json, list)
         }
     }
-    Ok((flags, paths))
 }
 
-fn usage_error(msg: &str) -> ExitCode {
-    eprintln!("uaf-conformance: {msg}\n{USAGE}");
+/// A usage error found after parsing: the message and the subcommand's usage, exit 2.
+fn usage_error(subcommand: &str, msg: &str) -> ExitCode {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let usage = cmd
+        .find_subcommand_mut(subcommand)
+        .map(|c| c.render_usage().to_string())
+        .unwrap_or_default();
+    eprintln!("uaf-conformance {subcommand}: {msg}\n{usage}");
     ExitCode::from(2)
 }
 
-fn vectors(args: &[String]) -> ExitCode {
-    let (flags, paths) = match options(args, &["--json"]) {
-        Ok(x) => x,
-        Err(e) => return usage_error(&e),
-    };
-    if paths.is_empty() {
-        return usage_error("vectors needs at least one PATH");
-    }
-    let json = flags.contains(&"--json");
-    let files = suite::find(&paths);
+fn vectors(paths: &[PathBuf], json: bool) -> ExitCode {
+    let files = suite::find(paths);
     let terminal = std::io::stdout().is_terminal() && !json;
     let bar = if terminal {
         let bar = ProgressBar::with_draw_target(
@@ -149,14 +229,7 @@ fn vectors(args: &[String]) -> ExitCode {
     }
 }
 
-fn generate_cmd(args: &[String]) -> ExitCode {
-    let (_, paths) = match options(args, &[]) {
-        Ok(x) => x,
-        Err(e) => return usage_error(&e),
-    };
-    let [dir] = paths.as_slice() else {
-        return usage_error("generate needs exactly one DIR");
-    };
+fn generate_cmd(dir: &Path) -> ExitCode {
     match generate::write(dir) {
         Ok(written) => {
             for old in &written.removed {
@@ -182,33 +255,15 @@ fn generate_cmd(args: &[String]) -> ExitCode {
     }
 }
 
-fn coverage_cmd(args: &[String]) -> ExitCode {
-    // --check-readme and --update-readme take a value.
-    let mut readme: Option<(bool, PathBuf)> = None;
-    let mut rest = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--check-readme" | "--update-readme" => {
-                let Some(file) = it.next() else {
-                    return usage_error(&format!("{a} needs a FILE"));
-                };
-                readme = Some((a == "--update-readme", PathBuf::from(file)));
-            }
-            _ => rest.push(a.clone()),
-        }
-    }
-    let (flags, paths) = match options(&rest, &["--markdown"]) {
-        Ok(x) => x,
-        Err(e) => return usage_error(&e),
-    };
-    if paths.is_empty() {
-        return usage_error("coverage needs at least one PATH");
-    }
-    let entries = suite::run_files(&suite::find(&paths), |_| {});
+fn coverage_cmd(
+    paths: &[PathBuf],
+    markdown_out: bool,
+    readme: Option<(bool, PathBuf)>,
+) -> ExitCode {
+    let entries = suite::run_files(&suite::find(paths), |_| {});
     let cov = Coverage::of(&entries);
     let markdown = cov.markdown();
-    if flags.contains(&"--markdown") {
+    if markdown_out {
         print!("{markdown}");
     } else {
         println!("{}", cov.table());
@@ -270,24 +325,33 @@ fn coverage_cmd(args: &[String]) -> ExitCode {
     }
 }
 
-fn inspect(args: &[String]) -> ExitCode {
-    let [file] = args else {
-        return usage_error("inspect needs exactly one FILE ('-' for standard input)");
-    };
-    let input = if file == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map(|_| buf)
-    } else {
-        std::fs::read(file)
+fn inspect(file: Option<&str>) -> ExitCode {
+    let stdin = std::io::stdin();
+    if file.is_none() && stdin.is_terminal() {
+        // Nothing piped in and no FILE: waiting for a paste would look like a hang.
+        let mut cmd = Cli::command();
+        cmd.build();
+        if let Some(sub) = cmd.find_subcommand_mut("inspect") {
+            eprintln!("{}", sub.render_long_help());
+        }
+        return ExitCode::from(2);
+    }
+    let (what, input) = match file {
+        Some(path) if path != "-" => (path, std::fs::read(path)),
+        _ => {
+            let mut buf = Vec::new();
+            let read = stdin.lock().read_to_end(&mut buf).map(|_| buf);
+            ("standard input", read)
+        }
     };
     let input = match input {
         Ok(bytes) => bytes,
         Err(e) => {
-            eprintln!("uaf-conformance: cannot read {file}: {e}");
+            eprintln!("uaf-conformance inspect: cannot read {what}: {e}");
             return ExitCode::from(2);
         }
     };
-    let report = uaf::inspect::inspect(&input);
+    let report = uaf_inspect::inspect(&input);
     let _ = std::io::stdout().write_all(report.text().as_bytes());
     if report.is_clean() {
         ExitCode::SUCCESS
@@ -296,14 +360,7 @@ fn inspect(args: &[String]) -> ExitCode {
     }
 }
 
-fn server_metadata(args: &[String]) -> ExitCode {
-    let (_, paths) = match options(args, &[]) {
-        Ok(x) => x,
-        Err(e) => return usage_error(&e),
-    };
-    let [dir] = paths.as_slice() else {
-        return usage_error("server-metadata needs exactly one DIR");
-    };
+fn server_metadata(dir: &Path) -> ExitCode {
     match server_suite::write_metadata(dir) {
         Ok(files) => {
             println!(
@@ -320,38 +377,7 @@ fn server_metadata(args: &[String]) -> ExitCode {
     }
 }
 
-fn server(args: &[String]) -> ExitCode {
-    let mut opts = ServerOptions::default();
-    let mut url: Option<String> = None;
-    let mut json = false;
-    let mut list = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let flag = a.as_str();
-        match flag {
-            "--json" => json = true,
-            "--list" => list = true,
-            "--specific-status" => opts.specific_status = true,
-            "--url" | "--facet" | "--username-prefix" | "--only" | "--timeout" => {
-                let Some(value) = it.next() else {
-                    return usage_error(&format!("{flag} needs a value"));
-                };
-                match flag {
-                    "--url" => url = Some(value.clone()),
-                    "--facet" => opts.facet = Some(value.clone()),
-                    "--username-prefix" => opts.username_prefix.clone_from(value),
-                    "--only" => opts.only = Some(value.clone()),
-                    _ => match value.parse::<u64>() {
-                        Ok(secs) if secs > 0 => {
-                            opts.timeout = core::time::Duration::from_secs(secs);
-                        }
-                        _ => return usage_error("--timeout needs a whole number of seconds > 0"),
-                    },
-                }
-            }
-            other => return usage_error(&format!("server: unknown argument {other}")),
-        }
-    }
+fn server(url: Option<String>, opts: ServerOptions, json: bool, list: bool) -> ExitCode {
     let suite = ServerSuite::new(opts);
     if list {
         let mut stdout = std::io::stdout().lock();
@@ -369,10 +395,10 @@ fn server(args: &[String]) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let Some(url) = url else {
-        return usage_error("server needs --url BASE");
+        return usage_error("server", "server needs --url BASE");
     };
     if suite.plan().is_empty() {
-        return usage_error("--only matches no case");
+        return usage_error("server", "--only matches no case");
     }
     let mut stdout = std::io::stdout().lock();
     let run = suite.run_with(&url, |r| {

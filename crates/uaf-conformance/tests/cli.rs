@@ -142,5 +142,125 @@ fn usage_errors_exit_2() {
     assert_eq!(bin(&["vectors"]).status.code(), Some(2));
     assert_eq!(bin(&["vectors", "--yaml", "x"]).status.code(), Some(2));
     assert_eq!(bin(&["generate"]).status.code(), Some(2));
+    assert_eq!(bin(&["server", "--timeout", "0"]).status.code(), Some(2));
+    assert_eq!(
+        bin(&["server", "--list", "--timeout", "x"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(bin(&["coverage", "--check-readme"]).status.code(), Some(2));
+    assert_eq!(
+        bin(&[
+            "coverage",
+            "--check-readme",
+            "a",
+            "--update-readme",
+            "b",
+            "x"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(bin(&["inspect", "a", "b"]).status.code(), Some(2));
+    // `server` without --url (and without --list) names the missing flag.
+    let o = bin(&["server"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8(o.stderr)
+            .unwrap()
+            .contains("--url <BASE>")
+    );
     assert!(bin(&["help"]).status.success());
+    assert!(bin(&["--help"]).status.success());
+}
+
+#[test]
+fn version_and_subcommand_help_print_and_exit_0() {
+    let o = bin(&["--version"]);
+    assert!(o.status.success());
+    assert_eq!(
+        stdout(&o),
+        format!("uaf-conformance {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    for sub in [
+        "vectors",
+        "generate",
+        "coverage",
+        "inspect",
+        "server-metadata",
+        "server",
+    ] {
+        let o = bin(&[sub, "--help"]);
+        assert!(o.status.success(), "{sub} --help");
+        assert!(
+            stdout(&o).contains(&format!("Usage: uaf-conformance {sub}")),
+            "{sub} --help: {}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
+fn inspect_reads_standard_input_without_a_file_or_with_dash() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let text = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/data/spec-ex8-reg-assertion.b64"),
+    )
+    .unwrap();
+    for args in [&["inspect"][..], &["inspect", "-"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_uaf-conformance"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&text).unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{args:?}");
+        assert!(stdout(&o).contains("TAG_UAFV1_REG_ASSERTION"), "{args:?}");
+    }
+    // Empty standard input is an empty input (an `ERROR:` line), not a usage error.
+    let o = Command::new(env!("CARGO_BIN_EXE_uaf-conformance"))
+        .arg("inspect")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).starts_with("ERROR: empty input"));
+    // An unreadable file: exit 2.
+    let o = bin(&["inspect", "no/such/file"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8(o.stderr)
+            .unwrap()
+            .starts_with("uaf-conformance inspect: cannot read no/such/file: ")
+    );
+}
+
+/// With no FILE and a terminal on standard input, `inspect` prints its usage and exits 2
+/// instead of waiting for input. The terminal is a pseudo-terminal made by util-linux
+/// `script`; its timeout turns a wait into a failure.
+#[cfg(target_os = "linux")]
+#[test]
+fn inspect_with_a_terminal_and_no_file_prints_usage() {
+    let program = env!("CARGO_BIN_EXE_uaf-conformance");
+    let o = Command::new("timeout")
+        .args([
+            "20",
+            "script",
+            "-qec",
+            &format!("{program} inspect"),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("util-linux `script` and coreutils `timeout` run this test");
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("Usage: uaf-conformance inspect [FILE]"),
+        "{text}"
+    );
 }

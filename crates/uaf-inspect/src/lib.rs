@@ -1,5 +1,8 @@
-//! A readable, decoded view of UAF messages and `UAFV1TLV` structures, for people debugging an
-//! integration.
+//! # uaf-inspect — a readable, decoded view of UAF messages and `UAFV1TLV` structures
+//!
+//! For people debugging an integration: paste whatever the phone or the server sent and read
+//! it as a tree. Used by `uaf-conformance inspect` and the `uaf` facade's `inspect` example
+//! (`cargo run --example inspect -- FILE`).
 //!
 //! [`inspect`] takes whatever is at hand and recognises it ([`InputFormat`]):
 //! - JSON: a UAF message array (any request or response of `Reg`, `Auth`, `Dereg`), a transport
@@ -17,19 +20,28 @@
 //! entries with registry names.
 //!
 //! It never fails and never panics: what cannot be decoded is an `ERROR:` line (a TLV error
-//! names its offset), counted in [`Report::problems`]. It is a diagnostic view, not a
-//! verifier: it checks structure and the final challenge hash, not signatures, certificate
-//! chains, metadata, policy or freshness.
+//! names its offset), counted in [`Report::problems`].
+//!
+//! **Not for** verification: it checks structure and the final challenge hash, not signatures,
+//! certificate chains, metadata, policy or freshness (that is `uaf-rp`'s job). Its text is for
+//! people and may change between versions; do not parse it.
+//!
+//! **Features**: none; it needs `std` (it is a tool for a developer's machine).
 //!
 //! ```
-//! let json = std::fs::read("examples/data/spec-ex10-authentication-response.json")?;
-//! let report = uaf::inspect::inspect(&json);
-//! assert_eq!(report.format(), uaf::inspect::InputFormat::Json);
+//! let json = std::fs::read(concat!(
+//!     env!("CARGO_MANIFEST_DIR"),
+//!     "/../../examples/data/spec-ex10-authentication-response.json"
+//! ))?;
+//! let report = uaf_inspect::inspect(&json);
+//! assert_eq!(report.format(), uaf_inspect::InputFormat::Json);
 //! assert!(report.text().contains("FCH matches fcParams"));
 //! assert_eq!(report.problems(), 0);
 //! println!("{report}");
 //! # Ok::<(), std::io::Error>(())
 //! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use core::fmt::{self, Write as _};
 
@@ -266,7 +278,46 @@ enum Payload {
     Empty,
     Json(String),
     Bytes(Vec<u8>),
-    Unrecognized(Vec<String>),
+    Unrecognized(Vec<NotDecoded>),
+}
+
+/// Why text was not read as one of the encodings [`inspect`] tries.
+#[derive(Debug)]
+enum NotDecoded {
+    /// Not hex digits.
+    Hex(HexError),
+    /// Not strict base64url.
+    Base64Url(b64::Base64Error),
+    /// Not base64 under the lenient policy either.
+    Base64Lenient(b64::Base64Error),
+}
+
+impl fmt::Display for NotDecoded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Hex(e) => write!(f, "not hex: {e}"),
+            Self::Base64Url(e) => write!(f, "not base64url: {e}"),
+            Self::Base64Lenient(e) => write!(f, "not base64 either (lenient policy): {e}"),
+        }
+    }
+}
+
+/// Why text is not hex.
+#[derive(Debug, PartialEq, Eq)]
+enum HexError {
+    /// A character that is neither a hex digit nor ASCII whitespace.
+    NotADigit(char),
+    /// An odd number of digits (the count).
+    OddLength(usize),
+}
+
+impl fmt::Display for HexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotADigit(c) => write!(f, "{c:?} is not a hex digit"),
+            Self::OddLength(n) => write!(f, "odd number of digits ({n})"),
+        }
+    }
 }
 
 struct Classified {
@@ -300,18 +351,21 @@ fn classify(input: &[u8]) -> Classified {
     }
 
     let candidates = [
-        (InputFormat::Hex, decode_hex(trimmed)),
+        (
+            InputFormat::Hex,
+            decode_hex(trimmed).map_err(NotDecoded::Hex),
+        ),
         (
             InputFormat::Base64Url,
             Base64Policy::Strict
                 .decode(trimmed)
-                .map_err(|e| format!("not base64url: {e}")),
+                .map_err(NotDecoded::Base64Url),
         ),
         (
             InputFormat::Base64Lenient,
             Base64Policy::Lenient
                 .decode(trimmed)
-                .map_err(|e| format!("not base64 either (lenient policy): {e}")),
+                .map_err(NotDecoded::Base64Lenient),
         ),
     ];
     // First choice: bytes that are well-formed TLV; then text holding JSON (an fcParams
@@ -367,17 +421,17 @@ fn binary(input: &[u8]) -> Classified {
 }
 
 /// Decodes hex digits, ignoring ASCII whitespace between them.
-fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
+fn decode_hex(text: &str) -> Result<Vec<u8>, HexError> {
     let mut digits = Vec::with_capacity(text.len());
     for c in text.chars().filter(|c| !c.is_ascii_whitespace()) {
         let digit = c
             .to_digit(16)
             .and_then(|d| u8::try_from(d).ok())
-            .ok_or_else(|| format!("not hex: {:?} is not a hex digit", c))?;
+            .ok_or(HexError::NotADigit(c))?;
         digits.push(digit);
     }
     if digits.len() % 2 != 0 {
-        return Err(format!("not hex: odd number of digits ({})", digits.len()));
+        return Err(HexError::OddLength(digits.len()));
     }
     Ok(digits
         .chunks_exact(2)
@@ -1676,45 +1730,62 @@ fn render_fch(
     }
 }
 
+/// What the strict parser said: what it read, or why it refused.
+enum Verdict {
+    /// Parsed; what it is.
+    Accepted(String),
+    /// Rejected; the parser's error, rendered.
+    Rejected(String),
+}
+
+impl<E: fmt::Display> From<Result<String, E>> for Verdict {
+    fn from(result: Result<String, E>) -> Self {
+        match result {
+            Ok(what) => Self::Accepted(what),
+            Err(e) => Self::Rejected(e.to_string()),
+        }
+    }
+}
+
 /// The strict parser's verdict on a top-level assertion, command or response.
 fn render_verdict(out: &mut Out, depth: usize, bytes: &[u8]) {
     let Some(&[t0, t1]) = bytes.first_chunk::<2>() else {
         return;
     };
     let tag = u16::from_le_bytes([t0, t1]);
-    let verdict: Result<String, String> = match tag {
+    let verdict: Verdict = match tag {
         TAG_UAFV1_REG_ASSERTION => match RegAssertion::parse(bytes) {
             Ok(a) => {
                 render_reg_summary(out, depth, &a);
                 return;
             }
-            Err(e) => Err(e.to_string()),
+            Err(e) => Verdict::Rejected(e.to_string()),
         },
         TAG_UAFV1_AUTH_ASSERTION => match AuthAssertion::parse(bytes) {
             Ok(a) => {
                 render_auth_summary(out, depth, &a);
                 return;
             }
-            Err(e) => Err(e.to_string()),
+            Err(e) => Verdict::Rejected(e.to_string()),
         },
         0x3401..=0x3406 => Command::parse(bytes)
             .map(|c| format!("{} command", TagDisplay(c.tag())))
-            .map_err(|e| e.to_string()),
+            .into(),
         TAG_UAFV1_GETINFO_CMD_RESPONSE => GetInfoResponse::parse(bytes)
             .map(|r| format!("GetInfo response, status {}", r.status))
-            .map_err(|e| e.to_string()),
+            .into(),
         TAG_UAFV1_REGISTER_CMD_RESPONSE => RegisterResponse::parse(bytes)
             .map(|r| format!("Register response, status {}", r.status))
-            .map_err(|e| e.to_string()),
+            .into(),
         TAG_UAFV1_SIGN_CMD_RESPONSE => SignResponse::parse(bytes)
             .map(|r| format!("Sign response, status {}", r.status))
-            .map_err(|e| e.to_string()),
+            .into(),
         TAG_UAFV1_DEREGISTER_CMD_RESPONSE => DeregisterResponse::parse(bytes)
             .map(|r| format!("Deregister response, status {}", r.status))
-            .map_err(|e| e.to_string()),
+            .into(),
         TAG_UAFV1_OPEN_SETTINGS_CMD_RESPONSE => OpenSettingsResponse::parse(bytes)
             .map(|r| format!("OpenSettings response, status {}", r.status))
-            .map_err(|e| e.to_string()),
+            .into(),
         _ => {
             if tlv::check_structure(bytes).is_ok() {
                 say!(
@@ -1728,8 +1799,8 @@ fn render_verdict(out: &mut Out, depth: usize, bytes: &[u8]) {
         }
     };
     match verdict {
-        Ok(what) => say!(out, depth, "strict parse: OK, {what}"),
-        Err(e) => problem!(out, depth, "strict parse rejects it: {e}"),
+        Verdict::Accepted(what) => say!(out, depth, "strict parse: OK, {what}"),
+        Verdict::Rejected(e) => problem!(out, depth, "strict parse rejects it: {e}"),
     }
 }
 
@@ -1822,8 +1893,12 @@ mod tests {
     #[test]
     fn hex_decoding_ignores_whitespace_and_rejects_odd_or_non_hex() {
         assert_eq!(decode_hex("01 3e\n00 00").unwrap(), [0x01, 0x3e, 0, 0]);
-        assert!(decode_hex("013").unwrap_err().contains("odd number"));
-        assert!(decode_hex("0g").unwrap_err().contains("not a hex digit"));
+        assert_eq!(decode_hex("013"), Err(HexError::OddLength(3)));
+        assert_eq!(decode_hex("0g"), Err(HexError::NotADigit('g')));
+        assert_eq!(
+            NotDecoded::Hex(HexError::NotADigit('g')).to_string(),
+            "not hex: 'g' is not a hex digit"
+        );
     }
 
     #[test]

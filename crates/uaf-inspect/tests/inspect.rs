@@ -1,4 +1,4 @@
-//! `uaf::inspect` on the example messages of `examples/data/` (the UAF specification's
+//! `uaf_inspect` on the example messages of `examples/data/` (the UAF specification's
 //! Examples 7–10, its deregistration example and the conformance API document's authentication
 //! response; digest §9), on malformed input, and on every input encoding.
 
@@ -6,11 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use uaf::inspect::{InputFormat, Report, detect, inspect};
-use uaf::proto::b64;
+use uaf_inspect::{InputFormat, Report, detect, inspect};
+use uaf_proto::b64;
 
 fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data")
 }
 
 fn read(name: &str) -> Vec<u8> {
