@@ -312,14 +312,8 @@ pub type DynCredentialStore = dyn CredentialStore<Error = StoreError> + Send + S
 
 /// A [`PendingStore`] whose states expire a fixed time after issue (the relying party's
 /// challenge lifetime), by the store's [`Clock`], judged by [`uaf_rp::pending::expired`]: an
-/// expired state is never returned.
+/// expired state is never returned (by `peek` or `take`).
 pub trait ExpiringPendingStore<P>: PendingStore<P, Error = StoreError> + Send + Sync {
-    /// The state of `challenge`, if present and unexpired, **without** removing it.
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError>;
-
     /// Deletes the expired states of this kind; returns how many.
     ///
     /// # Errors
@@ -584,6 +578,10 @@ impl<P, T: ?Sized + PendingStore<P>> PendingStore<P> for SharedStore<T> {
 
     fn put(&self, challenge: &[u8], pending: P) -> Result<(), T::Error> {
         self.0.put(challenge, pending)
+    }
+
+    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, T::Error> {
+        self.0.peek(challenge)
     }
 
     fn take(&self, challenge: &[u8]) -> Result<Option<P>, T::Error> {

@@ -557,6 +557,13 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
         })
     }
 
+    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
+        let cutoff = self.cutoff()?;
+        let key: &Args<'_> = &[&P::KIND, &challenge, &cutoff];
+        let row = self.db.one(sql::PEEK_PENDING, key, |r| self.unexpired(r))?;
+        Ok(row.flatten())
+    }
+
     fn take(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
         // One statement: of concurrent takes (on any node), exactly one sees the row.
         let key: &Args<'_> = &[&P::KIND, &challenge];
@@ -566,13 +573,6 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
 }
 
 impl<P: PersistedPending> ExpiringPendingStore<P> for PgPendingStore<P> {
-    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
-        let cutoff = self.cutoff()?;
-        let key: &Args<'_> = &[&P::KIND, &challenge, &cutoff];
-        let row = self.db.one(sql::PEEK_PENDING, key, |r| self.unexpired(r))?;
-        Ok(row.flatten())
-    }
-
     fn purge_expired(&self) -> Result<usize, StoreError> {
         let cutoff = self.cutoff()?;
         let n = self.db.write(async |tx| self.purge_in(tx, cutoff).await)?;

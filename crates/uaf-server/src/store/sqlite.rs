@@ -428,6 +428,14 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
         })
     }
 
+    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
+        let key = params![P::KIND, challenge, self.cutoff()?];
+        let found = self
+            .db
+            .read(|c| rows(c, sql::PEEK_PENDING, key, |r| self.unexpired(r)))?;
+        Ok(first(found).flatten())
+    }
+
     fn take(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
         // One statement: of concurrent takes, exactly one sees the row (single use).
         let key = params![P::KIND, challenge];
@@ -439,14 +447,6 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
 }
 
 impl<P: PersistedPending> ExpiringPendingStore<P> for SqlitePendingStore<P> {
-    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
-        let key = params![P::KIND, challenge, self.cutoff()?];
-        let found = self
-            .db
-            .read(|c| rows(c, sql::PEEK_PENDING, key, |r| self.unexpired(r)))?;
-        Ok(first(found).flatten())
-    }
-
     fn purge_expired(&self) -> Result<usize, StoreError> {
         self.db.write(|tx| self.purge(tx))
     }

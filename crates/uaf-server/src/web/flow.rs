@@ -191,7 +191,7 @@ impl Flow {
         match self
             .app
             .service
-            .begin_registration(&body.username, self.now(), &mut rng)
+            .start_registration(&body.username, self.now(), &mut rng)
         {
             Ok(uaf_request) => Reply::ok(&EnrollStartAnswer { uaf_request }),
             Err(e) => Reply::internal("registration request", &e),
@@ -221,7 +221,7 @@ impl Flow {
         let outcome = match self
             .app
             .service
-            .complete_registration(&body.uaf_response, now)
+            .finish_registration(&body.uaf_response, now)
         {
             Ok(o) => o,
             Err(e) => {
@@ -352,7 +352,7 @@ impl Flow {
     }
 
     /// `POST /phone/respond {attempt, uafResponse}`: the response must answer this attempt's
-    /// challenge, verify (`Service::complete_authentication`: signature, single-use
+    /// challenge, verify (`Service::finish_authentication`: signature, single-use
     /// challenge, counter compare-and-swap) with the phone's own key, and then the attempt
     /// moves from pending to approved (compare-and-swap).
     pub(crate) fn respond(&self, device: &DeviceRow, body: &PhoneRespondRequest) -> Reply {
@@ -390,7 +390,7 @@ impl Flow {
         let outcome = match self
             .app
             .service
-            .complete_authentication(&body.uaf_response, now)
+            .finish_authentication(&body.uaf_response, now)
         {
             Ok(o) => o,
             Err(e) => {
@@ -494,7 +494,7 @@ impl Flow {
                 Ok(r) => r,
                 Err(e) => return Reply::internal("no OS randomness", &e),
             };
-            match self.app.service.begin_authentication(
+            match self.app.service.start_authentication(
                 Some(&body.username),
                 Vec::new(),
                 now,
