@@ -19,7 +19,7 @@
 //! plus one line that runs the suite on it (`docs/server.md`, "How to add a store backend").
 //!
 //! Later stores (accounts and passwords, activity, rate limits) come as new traits beside
-//! these, a method on [`Backend`] that makes each, and a field of [`Stores`].
+//! these, each a field of [`Stores`] that [`Backend::stores`] fills.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -130,6 +130,11 @@ pub(crate) struct Dialect {
 }
 
 impl Dialect {
+    /// The dialect of these types (see the fields).
+    pub(crate) const fn new(bytes: &'static str, int: &'static str, row_id: &'static str) -> Self {
+        Dialect { bytes, int, row_id }
+    }
+
     /// A migration step in this dialect.
     pub(crate) fn migration(&self, step: &str) -> String {
         step.replace("{row_id}", self.row_id)
@@ -333,9 +338,6 @@ pub trait ExpiringPendingStore<P>: PendingStore<P, Error = StoreError> + Send + 
     fn is_empty(&self) -> Result<bool, StoreError> {
         Ok(self.len()? == 0)
     }
-
-    /// How long a state lives, in seconds.
-    fn ttl_secs(&self) -> u64;
 }
 
 /// The rows of phone sign-in: one-time invites (taken once), enrolled phones, sign-in attempts
@@ -703,6 +705,22 @@ pub struct Transition {
     pub to: AttemptState,
 }
 
+impl Transition {
+    /// Approved → consumed: the browser collected its session
+    /// ([`SignInStore::consume_into_session`]).
+    pub const COLLECT: Transition = AttemptState::Approved.to(AttemptState::Consumed);
+
+    /// The parameters of the transition statement at `now`: the new state, the old state, and
+    /// the cut-off of unexpired attempts.
+    pub(crate) fn args(self, now: u64) -> Result<(&'static str, &'static str, i64), StoreError> {
+        Ok((
+            self.to.as_str(),
+            self.from.as_str(),
+            rows_valid_from(now, 0)?,
+        ))
+    }
+}
+
 /// A sign-in attempt, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -941,6 +959,12 @@ impl<D, P: PersistedPending> PendingTable<D, P> {
         &self.db
     }
 
+    /// How long a state lives, in seconds.
+    #[must_use]
+    pub const fn ttl_secs(&self) -> u64 {
+        self.ttl_secs
+    }
+
     /// Now, by the store's clock.
     pub(crate) fn now(&self) -> u64 {
         (self.clock)()
@@ -972,6 +996,11 @@ pub(crate) fn to_i64(v: u64, column: &'static str) -> Result<i64, StoreError> {
         column,
         source: Box::new(e),
     })
+}
+
+/// A row's `created_at` and `expires_at` as the database's integers.
+pub(crate) fn times(created_at: u64, expires_at: u64) -> Result<[i64; 2], StoreError> {
+    Ok([to_i64(created_at, "time")?, to_i64(expires_at, "time")?])
 }
 
 /// AAIDs are stored upper case: `abcd#0001` and `ABCD#0001` are one model.
@@ -1013,77 +1042,73 @@ macro_rules! reg_columns {
     };
 }
 
-/// The columns of `signin_attempts` in the order [`attempt_of`] reads them.
-macro_rules! attempt_columns {
-    () => {
-        "id, username, browser_hash, server_data, request, match_code, state, created_at, \
-         expires_at"
-    };
-}
 pub(crate) use reg_columns;
 
 /// The statements both SQL backends run as they are. Parameters are `$1`, `$2`…, first
 /// written in that order (SQLite numbers `$NAME` parameters by first appearance; a test checks
 /// the order). Backend-specific statements (purges, insertion order) live in the backends.
 pub(crate) mod sql {
-    pub(crate) const INSERT_REGISTRATION: &str = concat!(
-        "INSERT INTO registrations (",
-        reg_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (aaid, key_id) DO NOTHING"
-    );
-    pub(crate) const GET_REGISTRATION: &str = concat!(
-        "SELECT ",
-        reg_columns!(),
-        " FROM registrations WHERE aaid = $1 AND key_id = $2"
-    );
-    pub(crate) const CAS_COUNTER: &str = "UPDATE registrations SET sign_counter = $1 \
-         WHERE aaid = $2 AND key_id = $3 AND sign_counter = $4";
-    pub(crate) const COUNTER: &str =
-        "SELECT sign_counter FROM registrations WHERE aaid = $1 AND key_id = $2";
-    pub(crate) const DELETE_REGISTRATION: &str =
-        "DELETE FROM registrations WHERE aaid = $1 AND key_id = $2";
+    pub(crate) const INSERT_REGISTRATION: &str = "\
+        INSERT INTO registrations (username, aaid, key_id, public_key, public_key_encoding, \
+        sign_alg, sign_counter, authenticator_version, attestation_type, registered_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (aaid, key_id) DO \
+        NOTHING";
+    pub(crate) const GET_REGISTRATION: &str = "\
+        SELECT username, aaid, key_id, public_key, public_key_encoding, sign_alg, \
+        sign_counter, authenticator_version, attestation_type, registered_at FROM \
+        registrations WHERE aaid = $1 AND key_id = $2";
+    pub(crate) const CAS_COUNTER: &str = "\
+        UPDATE registrations SET sign_counter = $1 WHERE aaid = $2 AND key_id = $3 AND \
+        sign_counter = $4";
+    pub(crate) const COUNTER: &str = "\
+        SELECT sign_counter FROM registrations WHERE aaid = $1 AND key_id = $2";
+    pub(crate) const DELETE_REGISTRATION: &str = "\
+        DELETE FROM registrations WHERE aaid = $1 AND key_id = $2";
 
-    pub(crate) const PUT_PENDING: &str = "INSERT INTO pending (kind, challenge, request, username, issued_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, challenge) DO UPDATE SET \
-         request = excluded.request, username = excluded.username, issued_at = excluded.issued_at";
-    pub(crate) const TAKE_PENDING: &str = "DELETE FROM pending WHERE kind = $1 AND challenge = $2 \
-         RETURNING request, username, issued_at";
-    pub(crate) const PEEK_PENDING: &str = "SELECT request, username, issued_at FROM pending \
-         WHERE kind = $1 AND challenge = $2 AND issued_at >= $3";
+    pub(crate) const PUT_PENDING: &str = "\
+        INSERT INTO pending (kind, challenge, request, username, issued_at) VALUES ($1, $2, \
+        $3, $4, $5) ON CONFLICT (kind, challenge) DO UPDATE SET request = excluded.request, \
+        username = excluded.username, issued_at = excluded.issued_at";
+    pub(crate) const TAKE_PENDING: &str = "\
+        DELETE FROM pending WHERE kind = $1 AND challenge = $2 RETURNING request, username, \
+        issued_at";
+    pub(crate) const PEEK_PENDING: &str = "\
+        SELECT request, username, issued_at FROM pending WHERE kind = $1 AND challenge = $2 \
+        AND issued_at >= $3";
     pub(crate) const COUNT_PENDING: &str = "SELECT COUNT(*) FROM pending WHERE kind = $1";
 
-    pub(crate) const INSERT_INVITE: &str = "INSERT INTO phone_invites \
-         (code_hash, username, created_at, expires_at) VALUES ($1, $2, $3, $4)";
-    pub(crate) const FIND_INVITE: &str =
-        "SELECT username, created_at, expires_at FROM phone_invites WHERE code_hash = $1";
-    pub(crate) const TAKE_INVITE: &str = "DELETE FROM phone_invites WHERE code_hash = $1 \
-         RETURNING username, created_at, expires_at";
-    pub(crate) const INSERT_DEVICE: &str = "INSERT INTO phone_devices \
-         (token_hash, username, aaid, key_id, created_at) VALUES ($1, $2, $3, $4, $5)";
-    pub(crate) const FIND_DEVICE: &str =
-        "SELECT username, aaid, key_id, created_at FROM phone_devices WHERE token_hash = $1";
-    pub(crate) const INSERT_ATTEMPT: &str = concat!(
-        "INSERT INTO signin_attempts (",
-        attempt_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-    );
-    pub(crate) const FIND_ATTEMPT: &str = concat!(
-        "SELECT ",
-        attempt_columns!(),
-        " FROM signin_attempts WHERE id = $1"
-    );
-    pub(crate) const PENDING_ATTEMPTS: &str = concat!(
-        "SELECT ",
-        attempt_columns!(),
-        " FROM signin_attempts WHERE username = $1 AND state = 'pending' AND expires_at >= $2 \
-         AND request IS NOT NULL ORDER BY created_at, id"
-    );
-    pub(crate) const TRANSITION: &str = "UPDATE signin_attempts SET state = $1 \
-         WHERE id = $2 AND state = $3 AND expires_at >= $4";
-    pub(crate) const INSERT_SESSION: &str = "INSERT INTO sessions \
-         (id_hash, username, method, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
-    pub(crate) const FIND_SESSION: &str =
-        "SELECT username, method, created_at, expires_at FROM sessions WHERE id_hash = $1";
+    pub(crate) const INSERT_INVITE: &str = "\
+        INSERT INTO phone_invites (code_hash, username, created_at, expires_at) VALUES ($1, \
+        $2, $3, $4)";
+    pub(crate) const FIND_INVITE: &str = "\
+        SELECT username, created_at, expires_at FROM phone_invites WHERE code_hash = $1";
+    pub(crate) const TAKE_INVITE: &str = "\
+        DELETE FROM phone_invites WHERE code_hash = $1 RETURNING username, created_at, \
+        expires_at";
+    pub(crate) const INSERT_DEVICE: &str = "\
+        INSERT INTO phone_devices (token_hash, username, aaid, key_id, created_at) VALUES \
+        ($1, $2, $3, $4, $5)";
+    pub(crate) const FIND_DEVICE: &str = "\
+        SELECT username, aaid, key_id, created_at FROM phone_devices WHERE token_hash = $1";
+    pub(crate) const INSERT_ATTEMPT: &str = "\
+        INSERT INTO signin_attempts (id, username, browser_hash, server_data, request, \
+        match_code, state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+        $9)";
+    pub(crate) const FIND_ATTEMPT: &str = "\
+        SELECT id, username, browser_hash, server_data, request, match_code, state, \
+        created_at, expires_at FROM signin_attempts WHERE id = $1";
+    pub(crate) const PENDING_ATTEMPTS: &str = "\
+        SELECT id, username, browser_hash, server_data, request, match_code, state, \
+        created_at, expires_at FROM signin_attempts WHERE username = $1 AND state = \
+        'pending' AND expires_at >= $2 AND request IS NOT NULL ORDER BY created_at, id";
+    pub(crate) const TRANSITION: &str = "\
+        UPDATE signin_attempts SET state = $1 WHERE id = $2 AND state = $3 AND expires_at >= \
+        $4";
+    pub(crate) const INSERT_SESSION: &str = "\
+        INSERT INTO sessions (id_hash, username, method, created_at, expires_at) VALUES ($1, \
+        $2, $3, $4, $5)";
+    pub(crate) const FIND_SESSION: &str = "\
+        SELECT username, method, created_at, expires_at FROM sessions WHERE id_hash = $1";
     pub(crate) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1";
 
     /// Every statement above, for the parameter-order test.
@@ -1130,7 +1155,7 @@ pub(crate) fn registration_of(row: &impl Columns) -> Result<Registration, StoreE
     })
 }
 
-/// An attempt row ([`attempt_columns`]).
+/// An attempt row (the columns of `sql::FIND_ATTEMPT`, in order).
 pub(crate) fn attempt_of(row: &impl Columns) -> Result<AttemptRow, StoreError> {
     let state = row.text(6)?;
     Ok(AttemptRow {

@@ -61,21 +61,21 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 
 use super::pool::Pool;
 use super::{
-    AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore,
-    InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore,
-    StoreError, Stores, Transition, Waited, aaid_key, attempt_of, device_of, inserted, invite_of,
-    missed, reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
+    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore, InviteRow,
+    MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
+    Stores, Transition, Waited, aaid_key, attempt_of, device_of, inserted, invite_of, missed,
+    reg_columns, registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
 pub const MIGRATION_LOCK: i64 = 0x7561_6673_6368_656d;
 
-/// PostgreSQL's types; `id` keeps the insertion order (SQLite's `rowid`).
-const POSTGRES: Dialect = Dialect {
-    bytes: "BYTEA",
-    int: "BIGINT",
-    row_id: "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
-};
+/// PostgreSQL's byte and integer types; `id` keeps the insertion order (SQLite's `rowid`).
+const POSTGRES: Dialect = Dialect::new(
+    "BYTEA",
+    "BIGINT",
+    "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
+);
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
@@ -83,18 +83,19 @@ impl From<tokio_postgres::Error> for StoreError {
     }
 }
 
+/// Columns by index: `BIGINT` as `i64`, `TEXT` as `String`, `BYTEA` as `Vec<u8>`.
 impl Columns for Row {
     fn int(&self, i: usize) -> Result<i64, StoreError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).map_err(StoreError::from)
     }
     fn text(&self, i: usize) -> Result<String, StoreError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).map_err(StoreError::from)
     }
     fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).map_err(StoreError::from)
     }
     fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).map_err(StoreError::from)
     }
 }
 
@@ -158,11 +159,10 @@ pub struct PgDatabase {
 }
 
 impl fmt::Debug for PgDatabase {
+    /// `PgDatabase(postgres://user:***@host/db, pool of 8)`: never the password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PgDatabase")
-            .field("location", &self.inner.location)
-            .field("pool_size", &self.inner.size)
-            .finish_non_exhaustive()
+        let Inner { location, size, .. } = &*self.inner;
+        write!(f, "PgDatabase({location}, pool of {size})")
     }
 }
 
@@ -421,14 +421,6 @@ async fn purge(
 }
 
 impl Backend for PgDatabase {
-    fn name(&self) -> &'static str {
-        "postgres"
-    }
-
-    fn location(&self) -> &str {
-        &self.inner.location
-    }
-
     fn schema_version(&self) -> Result<u32, StoreError> {
         let q = "SELECT MAX(version) FROM schema_version";
         let v = self.one(q, &[], |r| Ok(r.try_get::<_, Option<i64>>(0)?))?;
@@ -442,6 +434,14 @@ impl Backend for PgDatabase {
 
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
         Stores::of(self, challenge_ttl_secs, clock)
+    }
+
+    fn location(&self) -> &str {
+        self.inner.location.as_str()
+    }
+
+    fn name(&self) -> &'static str {
+        "postgres"
     }
 }
 
@@ -585,10 +585,6 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for PgPendingStore<P> {
             .one(sql::COUNT_PENDING, &[&P::KIND], |r| r.uint(0, "count"))?;
         Ok(n.unwrap_or(0))
     }
-
-    fn ttl_secs(&self) -> u64 {
-        self.ttl_secs
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -597,8 +593,7 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for PgPendingStore<P> {
 
 impl SignInStore for PgDatabase {
     fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError> {
-        let created = to_i64(invite.created_at, "time")?;
-        let expires = to_i64(invite.expires_at, "time")?;
+        let [created, expires] = times(invite.created_at, invite.expires_at)?;
         let valid_from = rows_valid_from(invite.created_at, 0)?;
         let row: &Args<'_> = &[&code_hash, &invite.username, &created, &expires];
         let stale = ("phone_invites", "code_hash", valid_from);
@@ -625,8 +620,7 @@ impl SignInStore for PgDatabase {
     }
 
     fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
-        let created = to_i64(a.created_at, "time")?;
-        let expires = to_i64(a.expires_at, "time")?;
+        let [created, expires] = times(a.created_at, a.expires_at)?;
         // Attempts are kept an hour past their end (the page may still ask about them).
         let keep_from = rows_valid_from(a.created_at, 3600)?;
         let state = a.state.as_str();
@@ -655,20 +649,14 @@ impl SignInStore for PgDatabase {
 
     fn transition(&self, id: &str, step: Transition, now: u64) -> Result<bool, StoreError> {
         // `UPDATE … WHERE state = $from`: of concurrent transitions exactly one wins.
-        let valid_from = rows_valid_from(now, 0)?;
-        let (from, to) = (step.from.as_str(), step.to.as_str());
+        let (to, from, valid_from) = step.args(now)?;
         let change: &Args<'_> = &[&to, &id, &from, &valid_from];
         Ok(self.execute(sql::TRANSITION, change)? == 1)
     }
 
     fn consume_into_session(&self, id: &str, s: &NewSession) -> Result<bool, StoreError> {
-        let valid_from = rows_valid_from(s.now, 0)?;
-        let created = to_i64(s.row.created_at, "time")?;
-        let expires = to_i64(s.row.expires_at, "time")?;
-        let (from, to) = (
-            AttemptState::Approved.as_str(),
-            AttemptState::Consumed.as_str(),
-        );
+        let (to, from, valid_from) = Transition::COLLECT.args(s.now)?;
+        let [created, expires] = times(s.row.created_at, s.row.expires_at)?;
         self.write(async |tx| {
             let change: &Args<'_> = &[&to, &id, &from, &valid_from];
             if tx.execute(sql::TRANSITION, change).await? != 1 {

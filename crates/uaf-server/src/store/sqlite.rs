@@ -52,18 +52,14 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 
 use super::pool::{Pool, lock};
 use super::{
-    AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore,
-    InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore,
-    StoreError, Stores, Transition, aaid_key, attempt_of, device_of, inserted, invite_of, missed,
-    reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
+    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore, InviteRow,
+    MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
+    Stores, Transition, aaid_key, attempt_of, device_of, inserted, invite_of, missed, reg_columns,
+    registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
-/// SQLite's types; its implicit `rowid` keeps the insertion order.
-const SQLITE: Dialect = Dialect {
-    bytes: "BLOB",
-    int: "INTEGER",
-    row_id: "",
-};
+/// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
+const SQLITE: Dialect = Dialect::new("BLOB", "INTEGER", "");
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -457,10 +453,6 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for SqlitePendingStore<P> {
             .read(|c| rows(c, sql::COUNT_PENDING, [P::KIND], |r| r.uint(0, "count")))?;
         Ok(first(n).unwrap_or(0))
     }
-
-    fn ttl_secs(&self) -> u64 {
-        self.ttl_secs
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,8 +461,7 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for SqlitePendingStore<P> {
 
 impl SignInStore for SqliteDatabase {
     fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError> {
-        let created = to_i64(invite.created_at, "time")?;
-        let expires = to_i64(invite.expires_at, "time")?;
+        let [created, expires] = times(invite.created_at, invite.expires_at)?;
         let valid_from = rows_valid_from(invite.created_at, 0)?;
         let row = params![code_hash, invite.username, created, expires];
         self.purge_and_insert("phone_invites", valid_from, sql::INSERT_INVITE, row)
@@ -498,8 +489,7 @@ impl SignInStore for SqliteDatabase {
     }
 
     fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
-        let created = to_i64(a.created_at, "time")?;
-        let expires = to_i64(a.expires_at, "time")?;
+        let [created, expires] = times(a.created_at, a.expires_at)?;
         // Attempts are kept an hour past their end (the page may still ask about them).
         let keep_from = rows_valid_from(a.created_at, 3600)?;
         let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
@@ -536,20 +526,14 @@ impl SignInStore for SqliteDatabase {
     }
 
     fn transition(&self, id: &str, step: Transition, now: u64) -> Result<bool, StoreError> {
-        let valid_from = rows_valid_from(now, 0)?;
-        let (from, to) = (step.from.as_str(), step.to.as_str());
+        let (to, from, valid_from) = step.args(now)?;
         let n = self.execute(sql::TRANSITION, params![to, id, from, valid_from])?;
         Ok(n == 1)
     }
 
     fn consume_into_session(&self, id: &str, s: &NewSession) -> Result<bool, StoreError> {
-        let valid_from = rows_valid_from(s.now, 0)?;
-        let created = to_i64(s.row.created_at, "time")?;
-        let expires = to_i64(s.row.expires_at, "time")?;
-        let (from, to) = (
-            AttemptState::Approved.as_str(),
-            AttemptState::Consumed.as_str(),
-        );
+        let (to, from, valid_from) = Transition::COLLECT.args(s.now)?;
+        let [created, expires] = times(s.row.created_at, s.row.expires_at)?;
         self.write(|tx| {
             if tx.execute(sql::TRANSITION, params![to, id, from, valid_from])? != 1 {
                 return Ok(false);
