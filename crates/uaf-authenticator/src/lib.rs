@@ -175,9 +175,10 @@ pub use cert::{AttestationCredentials, TEST_CA_NAME, TestCa};
 pub use error::Error;
 #[cfg(feature = "alloc")]
 pub use profile::{
-    AttestationConfig, Counters, KeyStorage, PngDescriptor, Profile, ProfileBuilder,
-    TransactionDisplay,
+    AttestationConfig, Counters, KeyStorage, Profile, ProfileBuilder, TransactionDisplay,
 };
+/// The PNG display descriptor of [`TransactionDisplay::Png`] (`uaf-proto`'s, re-exported).
+pub use uaf_proto::png::DisplayPngCharacteristicsDescriptor;
 #[cfg(feature = "alloc")]
 pub use user::{
     RecordedVerification, ScriptedUser, ShownTransaction, TransactionDecision, TransactionPrompt,

@@ -10,8 +10,8 @@ use sha2::Digest as _;
 use uaf_proto::assertion::Extensions;
 use uaf_proto::b64;
 use uaf_proto::command::{
-    API_VERSION, DeregisterCommand, DeregisterResponse, GetInfoResponse, PngCharacteristics,
-    RegisterCommand, RegisterResponse, SignCommand, SignResponse, SignResponseContent,
+    API_VERSION, DeregisterCommand, DeregisterResponse, GetInfoResponse, RegisterCommand,
+    RegisterResponse, SignCommand, SignResponse, SignResponseContent,
 };
 use uaf_proto::id::{Aaid, AppId, KeyId};
 use uaf_proto::message::{
@@ -19,8 +19,7 @@ use uaf_proto::message::{
     AuthenticatorRegistrationAssertion, AuthenticatorSignAssertion, ChannelBinding, DecodeOptions,
     DeregisterAuthenticator, DeregistrationRequest, DisplayPngCharacteristicsDescriptor,
     FinalChallengeParams, MatchCriteria, Operation, OperationHeader, Policy, RegistrationRequest,
-    RegistrationResponse, RgbPalletteEntry, ServerChallenge, Transaction, TrustedFacetList,
-    Version, parse_any,
+    RegistrationResponse, ServerChallenge, Transaction, TrustedFacetList, Version, parse_any,
 };
 use uaf_proto::registry::{
     AlgSign, AttachmentHint, AttestationType, AuthenticatorType, CONTENT_TYPE_IMAGE_PNG, HashAlg,
@@ -654,7 +653,7 @@ impl<T: AuthenticatorTransport> Client<T> {
                     pngs: info
                         .tc_display_png_characteristics
                         .iter()
-                        .map(|p| png_descriptor(&p))
+                        .map(|p| DisplayPngCharacteristicsDescriptor::from(&p))
                         .collect(),
                 });
                 found.caps.push(caps);
@@ -1218,28 +1217,6 @@ fn pick_transaction(
                     .as_ref()
                     .is_some_and(|p| candidate.pngs.contains(p)))
     })
-}
-
-/// The JSON form of a GetInfo PNG characteristics entry.
-fn png_descriptor(p: &PngCharacteristics<'_>) -> DisplayPngCharacteristicsDescriptor {
-    DisplayPngCharacteristicsDescriptor {
-        width: p.width,
-        height: p.height,
-        bit_depth: p.bit_depth,
-        color_type: p.color_type,
-        compression: p.compression,
-        filter: p.filter,
-        interlace: p.interlace,
-        plte: p
-            .plte
-            .iter()
-            .map(|e| RgbPalletteEntry {
-                r: e.r,
-                g: e.g,
-                b: e.b,
-            })
-            .collect(),
-    }
 }
 
 /// The `TAG_KEYID` of `block` inside the assertion `outer`, read tolerantly (a faulty

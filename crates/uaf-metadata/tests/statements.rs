@@ -75,7 +75,7 @@ fn uaf11_fc01_shape() {
     );
     assert_eq!(s.authenticator_version(), 1);
     assert_eq!(s.protocol_family(), ProtocolFamily::Uaf);
-    assert_eq!(s.upv(), &[Version::UAF_1_1, Version::UAF_1_0]);
+    assert_eq!(s.upv(), &[Version::V1_1, Version::V1_0]);
     assert!(s.supports_upv(Version { major: 1, minor: 0 }));
     assert!(!s.supports_upv(Version { major: 1, minor: 2 }));
     assert_eq!(s.assertion_scheme(), Some("UAFV1TLV"));
@@ -272,7 +272,7 @@ fn mds3_statement() {
     assert_eq!(s.aaid().as_str(), "f1d0#3001");
     assert_eq!(s.aaid(), Aaid::parse("F1D0#3001").unwrap());
     assert_eq!(s.authenticator_version(), 3);
-    assert_eq!(s.upv(), &[Version::UAF_1_0, Version::UAF_1_1]);
+    assert_eq!(s.upv(), &[Version::V1_0, Version::V1_1]);
     // MDS3 has no assertionScheme: UAF statements take UAFV1TLV.
     assert_eq!(s.assertion_scheme(), None);
     assert!(s.supports_assertion_scheme("UAFV1TLV"));
