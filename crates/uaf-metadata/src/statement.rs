@@ -10,8 +10,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde_json::Value;
 use uaf_proto::id::Aaid;
+use uaf_proto::message::json::Value;
 use uaf_proto::registry::{
     ASSERTION_SCHEME_UAFV1TLV, AlgKey, AlgSign, AttachmentHint, AttestationType,
     CONTENT_TYPE_IMAGE_PNG, KeyProtection, MatcherProtection, TcDisplay, UserVerify,
