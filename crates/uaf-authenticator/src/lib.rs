@@ -170,7 +170,7 @@ pub use fault::{Fault, KrdMember, Operation, Requirements, SignedDataMember};
 #[cfg(feature = "alloc")]
 pub use authenticator::{Authenticator, MAX_GLOBAL_COUNTER_STEP, MAX_KEY_HANDLES};
 #[cfg(feature = "alloc")]
-pub use cert::{AttestationCredentials, TEST_CA_NAME, TestCa};
+pub use cert::{AttestationCredentials, TEST_CA_NAME, TestCa, legacy_v1_certificate};
 #[cfg(feature = "alloc")]
 pub use error::Error;
 #[cfg(feature = "alloc")]
