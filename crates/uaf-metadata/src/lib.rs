@@ -13,6 +13,7 @@
 //! | [`acceptability`] | the one verdict on the status reports: acceptable, or [`Unacceptable`] and why |
 //! | [`MetadataSource`] | look-up by AAID (case-insensitive), the seam the verifier uses |
 //! | [`MetadataIndex`] | in-memory source; [`MetadataIndex::load_dir`] loads a directory (`std`) |
+//! | [`BlobVerifier`] → [`MetadataBlob`] | the FIDO Metadata Service (MDS3) BLOB: JWS, `x5c` chain with CRLs, `no`, `nextUpdate`, UAF entries into a [`MetadataIndex`] ([`blob`]) |
 //!
 //! Reading is strict: a missing required member, a wrong JSON type or a registry string the
 //! FIDO registry does not define is a [`MetadataError`] that names the field path
@@ -21,16 +22,54 @@
 //! `Unknown(n)` (or unknown bits). The one relaxation, whitespace inside base64 certificates,
 //! is an explicit [`ParseOptions`] switch.
 //!
+//! ## The Metadata Service BLOB
+//! [`BlobVerifier::verify`] takes the BLOB as downloaded from `https://mds3.fidoalliance.org/`
+//! (a compact JWS, MDS v3.0 §3.1.6) and checks it as MDS v3.0 §3.2 says: the `x5c` chain to a
+//! trust anchor ([`FIDO_MDS_ROOT_DER`] by default, replaceable) at the time you pass, each
+//! certificate not revoked by the CRLs you pass (skipping that is the named
+//! [`BlobVerifier::danger_skip_revocation`]), the signature (ES256, RS256, PS256, EdDSA) over
+//! the bytes received, and `no` greater than the last one you accepted. `x5u` is refused: the
+//! library fetches nothing. The UAF entries (with `aaid`) become a [`MetadataIndex`] with their
+//! status reports; FIDO2/U2F entries are counted and skipped. Each failure is a [`BlobError`]
+//! that names what failed, down to the payload field path (`entries[3].statusReports[0].status`).
+//!
+//! ```
+//! use uaf_metadata::{BlobError, BlobVerifier, MetadataIndex};
+//!
+//! /// Accepts a newly downloaded BLOB, or keeps the old index (the caller logs the error).
+//! fn refresh(
+//!     text: &str,
+//!     crls: &[&[u8]],   // DER CRLs, downloaded with the BLOB
+//!     last_no: u64,     // `no` of the BLOB in force
+//!     now: u64,         // seconds since the Unix epoch
+//! ) -> Result<(u64, MetadataIndex), BlobError> {
+//!     let blob = BlobVerifier::new(now, crls) // trusts the FIDO MDS root
+//!         .last_accepted_no(last_no)
+//!         .verify(text)?;
+//!     // `blob.next_update()` says when to download again; `blob.skipped_non_uaf()` counts
+//!     // the FIDO2/U2F entries.
+//!     Ok((blob.no(), blob.into_index()))
+//! }
+//!
+//! let err = refresh("not a BLOB", &[], 41, 1_767_225_600).unwrap_err();
+//! assert!(matches!(err, BlobError::NotCompactJws { .. }));
+//! ```
+//!
 //! ## Not for
-//! Downloading or verifying the MDS3 BLOB (a JWS): give this crate the entries of a BLOB you
-//! have verified, or statements you trust. Not for checking certificates or signatures
-//! (`uaf-crypto`), nor for deciding a registration (`uaf-rp`). FIDO2/U2F statements (no
-//! `aaid`) are out of scope.
+//! Downloading the BLOB or its CRLs: the caller fetches them (the library does no I/O beyond
+//! reading files under `std`). Not for checking attestation certificates or signatures of UAF
+//! messages (`uaf-crypto`), nor for deciding a registration (`uaf-rp`). FIDO2/U2F statements
+//! (no `aaid`) are out of scope.
 //!
 //! ## Features
-//! - `alloc`: everything above except loading from files; `#![no_std]`. Every error type
-//!   implements `core::error::Error` (the same trait as `std::error::Error`).
-//! - `std` (default): implies `alloc`; adds [`MetadataIndex::load_dir`] and [`LoadError`].
+//! - `alloc`: everything above except files and the clock, BLOB verification included;
+//!   `#![no_std]`. Every error type implements `core::error::Error` (the same trait as
+//!   `std::error::Error`).
+//! - `std` (default): implies `alloc`; adds [`MetadataIndex::load_dir`] and [`LoadError`],
+//!   [`BlobVerifier::verify_file`], [`read_der_or_pem`] and [`system_time_unix_secs`].
+//! - `rsa` (default): RS256/PS256 BLOB signatures and RSA certificate chains, which the FIDO
+//!   Metadata Service uses (RS256 under an RSA root). Without it such BLOBs fail with
+//!   [`BlobError::Chain`] or [`BlobError::Signature`].
 //! - Without `alloc` the crate is empty (statements need a heap).
 //!
 //! ## Example
@@ -86,6 +125,10 @@ extern crate alloc;
 extern crate std;
 
 #[cfg(feature = "alloc")]
+pub mod blob;
+#[cfg(feature = "std")]
+mod blob_file;
+#[cfg(feature = "alloc")]
 mod entry;
 #[cfg(feature = "alloc")]
 mod error;
@@ -102,6 +145,10 @@ mod statement;
 #[cfg(feature = "alloc")]
 mod status;
 
+#[cfg(feature = "alloc")]
+pub use blob::{BlobError, BlobVerifier, FIDO_MDS_ROOT_DER, MetadataBlob};
+#[cfg(feature = "std")]
+pub use blob_file::{BlobFileError, read_der_or_pem, system_time_unix_secs};
 #[cfg(feature = "alloc")]
 pub use entry::MetadataEntry;
 #[cfg(feature = "alloc")]

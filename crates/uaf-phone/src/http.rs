@@ -1,8 +1,11 @@
-//! Blocking JSON over plain HTTP to the server (ureq), with timeouts.
+//! Blocking JSON over plain HTTP to the server (ureq), with timeouts: the bodies are the
+//! typed ones of `uaf_signin_api`, shared with the server.
 
 use core::time::Duration;
 
-use serde_json::Value;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uaf_signin_api::ErrorAnswer;
 
 use crate::PhoneError;
 
@@ -45,9 +48,9 @@ impl Http {
         &self.base
     }
 
-    /// `GET {base}{path}`: the status and the text.
+    /// `GET {base}/{path}`: the status and the text.
     pub(crate) fn get_text(&self, path: &str) -> Result<(u16, String), PhoneError> {
-        let url = format!("{}{path}", self.base);
+        let url = format!("{}/{path}", self.base);
         let mut r = self
             .agent
             .get(&url)
@@ -63,10 +66,14 @@ impl Http {
         Ok((status, text))
     }
 
-    /// `GET` with an optional bearer token; a JSON answer of status 200, else the server's
-    /// refusal.
-    pub(crate) fn get(&self, path: &str, bearer: Option<&str>) -> Result<Value, PhoneError> {
-        let url = format!("{}{path}", self.base);
+    /// `GET {base}/{path}` with an optional bearer token; the JSON answer `A` of status 200,
+    /// else the server's refusal.
+    pub(crate) fn get<A: DeserializeOwned>(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+    ) -> Result<A, PhoneError> {
+        let url = format!("{}/{path}", self.base);
         let mut req = self.agent.get(&url).header("Accept", "application/json");
         if let Some(t) = bearer {
             req = req.header("Authorization", &format!("Bearer {t}"));
@@ -77,14 +84,17 @@ impl Http {
         answer(&url, r)
     }
 
-    /// `POST` of a JSON body with an optional bearer token; as [`Http::get`].
-    pub(crate) fn post(
+    /// `POST {base}/{path}` of the JSON body `body` with an optional bearer token; as
+    /// [`Http::get`].
+    pub(crate) fn post<B: Serialize, A: DeserializeOwned>(
         &self,
         path: &str,
-        body: &Value,
+        body: &B,
         bearer: Option<&str>,
-    ) -> Result<Value, PhoneError> {
-        let url = format!("{}{path}", self.base);
+    ) -> Result<A, PhoneError> {
+        let url = format!("{}/{path}", self.base);
+        let body = serde_json::to_string(body)
+            .map_err(|e| PhoneError::Usage(format!("{url}: the body: {e}")))?;
         let mut req = self
             .agent
             .post(&url)
@@ -94,13 +104,16 @@ impl Http {
             req = req.header("Authorization", &format!("Bearer {t}"));
         }
         let r = req
-            .send(body.to_string())
+            .send(body)
             .map_err(|e| PhoneError::Unreachable(format!("{url}: {e}")))?;
         answer(&url, r)
     }
 }
 
-fn answer(url: &str, mut r: ureq::http::Response<ureq::Body>) -> Result<Value, PhoneError> {
+fn answer<A: DeserializeOwned>(
+    url: &str,
+    mut r: ureq::http::Response<ureq::Body>,
+) -> Result<A, PhoneError> {
     let status = r.status().as_u16();
     let text = r
         .body_mut()
@@ -108,14 +121,11 @@ fn answer(url: &str, mut r: ureq::http::Response<ureq::Body>) -> Result<Value, P
         .limit(MAX_BODY)
         .read_to_string()
         .map_err(|e| PhoneError::Unreachable(format!("{url}: {e}")))?;
-    let value = serde_json::from_str::<Value>(&text).ok();
     if status == 200 {
-        return value.ok_or_else(|| PhoneError::BadAnswer(format!("{url}: not JSON")));
+        return serde_json::from_str(&text)
+            .map_err(|e| PhoneError::BadAnswer(format!("{url}: {e}")));
     }
-    let message = value
-        .as_ref()
-        .and_then(|v| v.get("error"))
-        .and_then(Value::as_str)
-        .map_or_else(|| format!("HTTP {status}"), str::to_owned);
+    let message = serde_json::from_str::<ErrorAnswer>(&text)
+        .map_or_else(|_| format!("HTTP {status}"), |e| e.error);
     Err(PhoneError::Refused { status, message })
 }

@@ -39,13 +39,18 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Value, json};
 use uaf_authenticator::Authenticator;
 use uaf_client::{AuthenticatorOptions, Client, ClientConfig, ClientError, ClientRequest};
 use uaf_proto::message::TrustedFacetList;
 use uaf_proto::status::CmdStatus;
 
 pub use device::{AAID, metadata_statement, model};
+/// One sign-in waiting for the phone (`GET phone/notifications`), the server's type.
+pub use uaf_signin_api::Notification;
+use uaf_signin_api::{
+    AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
+    Notifications, PhoneDeclineRequest, PhoneRespondRequest, path,
+};
 
 use device::{PinPad, SharedRng, os_random, pin_hash};
 use http::Http;
@@ -107,50 +112,6 @@ fn client_error(e: &ClientError) -> PhoneError {
             ..
         } => PhoneError::WrongPin,
         other => PhoneError::Client(other.to_string()),
-    }
-}
-
-/// One sign-in waiting for the phone (`GET /phone/notifications`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Notification {
-    /// The attempt's identifier.
-    pub attempt: String,
-    /// The UAF authentication request to answer.
-    pub uaf_request: String,
-    /// The site (host of the AppID).
-    pub site: String,
-    /// The account.
-    pub username: String,
-    /// The code the sign-in page shows too: the person checks they match.
-    pub match_code: String,
-    /// When the sign-in started (unix seconds).
-    pub created_at: u64,
-    /// The last second it can be approved (unix seconds).
-    pub expires_at: u64,
-}
-
-impl Notification {
-    fn from_json(v: &Value) -> Option<Notification> {
-        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-        Some(Notification {
-            attempt: s("attempt")?,
-            uaf_request: s("uafRequest")?,
-            site: s("site")?,
-            username: s("username")?,
-            match_code: s("matchCode")?,
-            created_at: v.get("createdAt").and_then(Value::as_u64)?,
-            expires_at: v.get("expiresAt").and_then(Value::as_u64)?,
-        })
-    }
-
-    /// What the phone asks: `Sign in to <site> as <user>? code NN`.
-    #[must_use]
-    pub fn prompt(&self) -> String {
-        format!(
-            "Sign in to {} as {}? code {}",
-            self.site, self.username, self.match_code
-        )
     }
 }
 
@@ -289,7 +250,7 @@ fn register(
 
 /// The server's trusted facet list, if it serves one.
 fn fetch_facets(http: &Http) -> Option<String> {
-    match http.get_text("/facets.json") {
+    match http.get_text(path::FACETS) {
         Ok((200, text)) if TrustedFacetList::parse(&text).is_ok() => Some(text),
         _ => None,
     }
@@ -310,16 +271,15 @@ impl Phone {
         }
         let http = Http::new(&e.server)?;
         let facet = e.facet.clone().unwrap_or_else(|| default_facet(&e.server));
-        let start = http.post(
-            "/phone/enroll/start",
-            &json!({ "username": e.username, "code": e.code }),
+        let start: EnrollStartAnswer = http.post(
+            path::ENROLL_START,
+            &EnrollStartRequest {
+                username: e.username.clone(),
+                code: e.code.clone(),
+            },
             None,
         )?;
-        let request = start
-            .get("uafRequest")
-            .and_then(Value::as_str)
-            .ok_or_else(|| PhoneError::BadAnswer(String::from("no uafRequest")))?
-            .to_owned();
+        let request = start.uaf_request;
         let facets = fetch_facets(&http);
         let list = facets
             .as_deref()
@@ -334,17 +294,16 @@ impl Phone {
         let (response, key_id) = register(&mut client, &request, &facet, list.as_ref())?;
         rng.go_live()?;
 
-        let finish = http.post(
-            "/phone/enroll/finish",
-            &json!({ "username": e.username, "code": e.code, "uafResponse": response }),
+        let finish: EnrollFinishAnswer = http.post(
+            path::ENROLL_FINISH,
+            &EnrollFinishRequest {
+                username: e.username.clone(),
+                code: e.code.clone(),
+                uaf_response: response,
+            },
             None,
         )?;
-        let token = finish
-            .get("deviceToken")
-            .and_then(Value::as_str)
-            .ok_or_else(|| PhoneError::BadAnswer(String::from("no deviceToken")))?;
-        let server_key = finish.get("keyID").and_then(Value::as_str);
-        if server_key != Some(key_id.as_str()) {
+        if finish.key_id != key_id {
             return Err(PhoneError::BadAnswer(String::from(
                 "the server registered another key than this phone's",
             )));
@@ -357,7 +316,7 @@ impl Phone {
             trusted_facets: facets,
             aaid: String::from(AAID),
             key_id,
-            device_token: String::from(token),
+            device_token: finish.device_token,
             authenticator_seed: b64(&seed),
             asm_token: b64(&asm_token),
             pin_salt: b64(&salt),
@@ -462,19 +421,10 @@ impl Phone {
     /// # Errors
     /// [`PhoneError`] (HTTP 401: the device token is not known any more).
     pub fn pending(&self) -> Result<Vec<Notification>, PhoneError> {
-        let v = self
+        let answer: Notifications = self
             .http
-            .get("/phone/notifications", Some(&self.state.device_token))?;
-        let list = v
-            .get("notifications")
-            .and_then(Value::as_array)
-            .ok_or_else(|| PhoneError::BadAnswer(String::from("no notifications list")))?;
-        list.iter()
-            .map(|n| {
-                Notification::from_json(n)
-                    .ok_or_else(|| PhoneError::BadAnswer(String::from("a malformed notification")))
-            })
-            .collect()
+            .get(path::NOTIFICATIONS, Some(&self.state.device_token))?;
+        Ok(answer.notifications)
     }
 
     /// Unlocks the key with `pin` and answers the sign-in request of `n`, without sending it:
@@ -517,9 +467,12 @@ impl Phone {
     /// [`PhoneError::Refused`]: the response does not verify, the attempt is not this
     /// phone's, is no longer waiting (409) or has expired (410).
     pub fn send_response(&self, attempt: &str, uaf_response: &str) -> Result<(), PhoneError> {
-        self.http.post(
-            "/phone/respond",
-            &json!({ "attempt": attempt, "uafResponse": uaf_response }),
+        let _: AttemptAnswer = self.http.post(
+            path::PHONE_RESPOND,
+            &PhoneRespondRequest {
+                attempt: String::from(attempt),
+                uaf_response: String::from(uaf_response),
+            },
             Some(&self.state.device_token),
         )?;
         Ok(())
@@ -547,9 +500,11 @@ impl Phone {
     /// # Errors
     /// As [`Phone::decline`].
     pub fn decline_attempt(&self, attempt: &str) -> Result<(), PhoneError> {
-        self.http.post(
-            "/phone/decline",
-            &json!({ "attempt": attempt }),
+        let _: AttemptAnswer = self.http.post(
+            path::PHONE_DECLINE,
+            &PhoneDeclineRequest {
+                attempt: String::from(attempt),
+            },
             Some(&self.state.device_token),
         )?;
         Ok(())

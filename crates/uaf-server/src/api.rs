@@ -1,13 +1,18 @@
 //! The FIDO conformance server API (digest §2.13, §10.1) over [`uaf_rp::Service`], the trusted
-//! facet list (digest §7.2) and the health check, as plain synchronous functions: the HTTP
-//! layer ([`crate::Server`]) runs them on the blocking pool.
+//! facet list (digest §7.2) and the health check: the routes ([`routes`]) and their work as
+//! plain synchronous functions that run on the blocking pool.
+//!
+//! The envelopes (`GetUAFRequest`, `SendUAFResponse`) are read by `uaf-proto`'s strict
+//! parsers, not by `axum::Json`: their shapes are the spec's and a body that is not one is
+//! answered HTTP 400 with `{"statusCode":1400,…}` (docs/server.md, "Endpoints").
 
-use std::sync::Arc;
-
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
-use serde_json::{Map, Value};
-use uaf_metadata::MetadataIndex;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::Value;
 use uaf_proto::id::Aaid;
 use uaf_proto::message::{
     GetUafRequest, Operation, ReturnUafRequest, SendUafResponse, ServerResponse, Transaction,
@@ -15,50 +20,66 @@ use uaf_proto::message::{
 };
 use uaf_proto::status::UafStatusCode;
 use uaf_rp::store::CredentialStore;
-use uaf_rp::{
-    DeregistrationTarget, Error, PendingAuthentication, PendingRegistration, Service,
-    StatusCodeMode,
-};
+use uaf_rp::{DeregistrationTarget, Error, StatusCodeMode};
+use uaf_signin_api::{ConformanceContext, Health, path};
 
-use crate::store::{AnyCredentialStore, AnyPendingStore, Clock, Database};
+use crate::reply::{Reply, blocking};
+use crate::state::{App, Shared, fresh_rng};
 
-/// The relying party with the stores of its database (SQLite or PostgreSQL).
-pub(crate) type AppService = Service<
-    MetadataIndex,
-    AnyCredentialStore,
-    AnyPendingStore<PendingRegistration>,
-    AnyPendingStore<PendingAuthentication>,
->;
-
-/// An answer: HTTP status and JSON body.
-pub(crate) struct Answer {
-    pub(crate) http: u16,
-    pub(crate) body: String,
+/// The routes under `prefix`: the facet list and the health check always, the conformance
+/// API (`POST get`, `POST respond`) when `conformance_api`.
+pub(crate) fn routes(prefix: &str, conformance_api: bool) -> Router<Shared> {
+    let mut router = Router::new()
+        .route(&format!("{prefix}{}", path::FACETS), get(facets_json))
+        .route(&format!("{prefix}{}", path::HEALTH), get(healthz));
+    if conformance_api {
+        tracing::warn!(
+            "the FIDO conformance server API is on: it is unauthenticated (anyone who can \
+             reach it can register and deregister keys for any user); use it for tests only"
+        );
+        router = router
+            .route(
+                &format!("{prefix}{}", path::CONFORMANCE_GET),
+                post(get_request),
+            )
+            .route(
+                &format!("{prefix}{}", path::CONFORMANCE_RESPOND),
+                post(respond),
+            );
+    }
+    router
 }
 
-impl Answer {
-    fn ok(body: String) -> Answer {
-        Answer { http: 200, body }
-    }
-
-    /// HTTP 400: the body is not the envelope of the endpoint.
-    fn not_envelope(what: &str) -> Answer {
-        let mut r = ServerResponse::with_status(UafStatusCode::BadRequest);
-        r.description = Some(format!("the body is not {what}"));
-        Answer {
-            http: 400,
-            body: r.to_json(),
-        }
-    }
+async fn get_request(State(app): State<Shared>, body: Bytes) -> Reply {
+    blocking(app, move |a| a.get(&body)).await
 }
 
-/// Everything the handlers share.
-pub(crate) struct App {
-    pub(crate) service: AppService,
-    pub(crate) database: Database,
-    pub(crate) mode: StatusCodeMode,
-    pub(crate) clock: Clock,
-    pub(crate) facets_json: String,
+async fn respond(State(app): State<Shared>, body: Bytes) -> Reply {
+    blocking(app, move |a| a.respond(&body)).await
+}
+
+async fn healthz(State(app): State<Shared>) -> Reply {
+    blocking(app, App::health).await
+}
+
+async fn facets_json(State(app): State<Shared>) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, TrustedFacetList::CONTENT_TYPE),
+            // Clients may cache the list (digest §7.3 step 9); it changes only on restart.
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        app.facets_json.clone(),
+    )
+        .into_response()
+}
+
+/// HTTP 400: the body is not the envelope of the endpoint (with UAF status 1400 all the same).
+fn not_envelope(what: &str) -> Reply {
+    let mut r = ServerResponse::with_status(UafStatusCode::BadRequest);
+    r.description = Some(format!("the body is not {what}"));
+    Reply::json(StatusCode::BAD_REQUEST, &r)
 }
 
 /// The trusted facet list of `facets`, published as version `{1,0}` (what clients select; the
@@ -75,55 +96,23 @@ pub(crate) fn facet_list(facets: &[String]) -> TrustedFacetList {
     }
 }
 
-fn status_only(status: u16, description: Option<String>) -> Answer {
-    let mut r = ServerResponse::with_status(UafStatusCode::from_value(status));
+/// HTTP 200 with a UAF status only (and a description).
+fn status_only(status: UafStatusCode, description: Option<String>) -> Reply {
+    let mut r = ServerResponse::with_status(status);
     r.description = description;
-    Answer::ok(r.to_json())
+    Reply::ok(&r)
 }
 
-/// What `/get` was asked, from the `context` JSON string.
-struct Context {
-    username: Option<String>,
-    transaction: Option<String>,
-    deregister_aaid: Option<String>,
-    deregister_all: bool,
-}
-
-impl Context {
-    fn parse(text: Option<&str>) -> Result<Context, String> {
-        let map = match text {
-            None => Map::new(),
-            Some(t) => match serde_json::from_str::<Value>(t) {
-                Ok(Value::Object(m)) => m,
-                _ => return Err(String::from("context is not a JSON object text")),
-            },
-        };
-        let string = |name: &str| -> Result<Option<String>, String> {
-            match map.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(format!("context.{name} is not a string")),
-            }
-        };
-        Ok(Context {
-            username: string("username")?,
-            transaction: string("transaction")?,
-            deregister_aaid: string("deregisterAAID")?,
-            deregister_all: match map.get("deregisterAll") {
-                None | Some(Value::Null) => false,
-                Some(Value::Bool(b)) => *b,
-                Some(_) => return Err(String::from("context.deregisterAll is not a boolean")),
-            },
-        })
+/// The `context` JSON text of `/get` (absent: an empty context).
+fn parse_context(text: Option<&str>) -> Result<ConformanceContext, String> {
+    match text {
+        None => Ok(ConformanceContext::default()),
+        Some(t) => serde_json::from_str(t).map_err(|e| format!("context: {e}")),
     }
 }
 
 impl App {
-    fn now(&self) -> u64 {
-        (self.clock)()
-    }
-
-    fn rejected(&self, e: &Error) -> Answer {
+    fn rejected(&self, e: &Error) -> Reply {
         let status = e.status(self.mode).value();
         tracing::debug!(status, error = %e, "rejected");
         // The specific mode says why; the conformance mode answers only the code.
@@ -131,26 +120,26 @@ impl App {
             StatusCodeMode::Specific => Some(e.to_string()),
             _ => None,
         };
-        status_only(status, description)
+        status_only(UafStatusCode::from_value(status), description)
     }
 
-    fn bad_request(&self, why: String) -> Answer {
+    fn bad_request(&self, why: String) -> Reply {
         tracing::debug!(why, "bad /get context");
-        status_only(UafStatusCode::BadRequest.value(), Some(why))
+        status_only(UafStatusCode::BadRequest, Some(why))
     }
 
     /// `POST /get`: `{op, context}` → `{statusCode, uafRequest, op, lifetimeMillis}`.
-    pub(crate) fn get(&self, body: &[u8]) -> Answer {
+    pub(crate) fn get(&self, body: &[u8]) -> Reply {
         let Some(envelope) = core::str::from_utf8(body)
             .ok()
             .and_then(|t| GetUafRequest::parse(t).ok())
         else {
-            return Answer::not_envelope("a GetUAFRequest JSON object");
+            return not_envelope("a GetUAFRequest JSON object");
         };
         let Some(op) = envelope.op else {
             return self.bad_request(String::from("op is missing"));
         };
-        let ctx = match Context::parse(envelope.context.as_deref()) {
+        let ctx = match parse_context(envelope.context.as_deref()) {
             Ok(c) => c,
             Err(why) => return self.bad_request(why),
         };
@@ -158,7 +147,7 @@ impl App {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "no OS randomness");
-                return status_only(UafStatusCode::InternalServerError.value(), None);
+                return status_only(UafStatusCode::InternalServerError, None);
             }
         };
         let now = self.now();
@@ -167,7 +156,7 @@ impl App {
                 let Some(user) = ctx.username.as_deref() else {
                     return self.bad_request(String::from("context.username is missing"));
                 };
-                self.service.begin_registration(user, now, &mut rng)
+                self.service.start_registration(user, now, &mut rng)
             }
             Operation::Auth => {
                 let transaction = match ctx.transaction.as_deref().map(Transaction::text) {
@@ -175,7 +164,7 @@ impl App {
                     Some(Ok(t)) => vec![t],
                     Some(Err(e)) => return self.bad_request(format!("context.transaction: {e}")),
                 };
-                self.service.begin_authentication(
+                self.service.start_authentication(
                     ctx.username.as_deref(),
                     transaction,
                     now,
@@ -210,7 +199,7 @@ impl App {
                         _ => i32::try_from(lifetime).ok(),
                     },
                 };
-                Answer::ok(answer.to_json())
+                Reply::ok(&answer)
             }
             Err(e) => self.rejected(&e),
         }
@@ -219,8 +208,12 @@ impl App {
     /// Deregistration (digest §3.5, §10.2 Server-Dereg-Req-4): `deregisterAll` → one
     /// `{aaid: "", keyID: ""}` entry, `deregisterAAID` → `{aaid, keyID: ""}`, neither → one
     /// `{aaid, keyID}` entry per key of the user. The user's matching records are deleted now.
-    fn deregister(&self, user: &str, ctx: &Context) -> Result<Result<String, Error>, Answer> {
-        if ctx.deregister_all {
+    fn deregister(
+        &self,
+        user: &str,
+        ctx: &ConformanceContext,
+    ) -> Result<Result<String, Error>, Reply> {
+        if ctx.deregister_all == Some(true) {
             return Ok(self.service.deregister(user, &DeregistrationTarget::All));
         }
         if let Some(a) = &ctx.deregister_aaid {
@@ -234,10 +227,7 @@ impl App {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "storage");
-                return Err(status_only(
-                    UafStatusCode::InternalServerError.value(),
-                    None,
-                ));
+                return Err(status_only(UafStatusCode::InternalServerError, None));
             }
         };
         let rp = self.service.relying_party();
@@ -254,10 +244,7 @@ impl App {
             for (aaid, key_id) in &d.delete {
                 if let Err(e) = self.service.credentials().delete(aaid, key_id.as_bytes()) {
                     tracing::error!(error = %e, "storage");
-                    return Err(status_only(
-                        UafStatusCode::InternalServerError.value(),
-                        None,
-                    ));
+                    return Err(status_only(UafStatusCode::InternalServerError, None));
                 }
             }
             match &mut merged {
@@ -274,12 +261,12 @@ impl App {
 
     /// `POST /respond`: `{uafResponse, context}` → `{statusCode}`. The outcome is applied:
     /// registrations inserted, counters compared-and-swapped.
-    pub(crate) fn respond(&self, body: &[u8]) -> Answer {
+    pub(crate) fn respond(&self, body: &[u8]) -> Reply {
         let Some(envelope) = core::str::from_utf8(body)
             .ok()
             .and_then(|t| SendUafResponse::parse(t).ok())
         else {
-            return Answer::not_envelope("a SendUAFResponse JSON object");
+            return not_envelope("a SendUAFResponse JSON object");
         };
         let response = envelope.uaf_response.as_str();
         // Which verifier: the first message's header.op; anything else is judged (and
@@ -294,43 +281,37 @@ impl App {
         let now = self.now();
         let result = if op.as_deref() == Some("Auth") {
             self.service
-                .complete_authentication(response, now)
+                .finish_authentication(response, now)
                 .map(|o| o.keys.len())
         } else {
             self.service
-                .complete_registration(response, now)
+                .finish_registration(response, now)
                 .map(|o| o.registered.len())
         };
         match result {
             Ok(keys) => {
                 tracing::debug!(op = op.as_deref().unwrap_or(""), keys, "accepted");
-                status_only(UafStatusCode::Ok.value(), None)
+                status_only(UafStatusCode::Ok, None)
             }
             Err(e) => self.rejected(&e),
         }
     }
 
     /// `GET /healthz`: the database answers.
-    pub(crate) fn health(&self) -> Answer {
-        match self.database.ping() {
-            Ok(()) => Answer::ok(String::from("{\"status\":\"ok\"}")),
+    pub(crate) fn health(&self) -> Reply {
+        match self.stores.backend.ping() {
+            Ok(()) => Reply::ok(&Health {
+                status: String::from("ok"),
+            }),
             Err(e) => {
                 tracing::error!(error = %e, "health check");
-                Answer {
-                    http: 503,
-                    body: String::from("{\"status\":\"database unavailable\"}"),
-                }
+                Reply::json(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &Health {
+                        status: String::from("database unavailable"),
+                    },
+                )
             }
         }
     }
 }
-
-/// A generator seeded from the operating system for one request.
-fn fresh_rng() -> Result<ChaCha20Rng, getrandom::Error> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed)?;
-    Ok(ChaCha20Rng::from_seed(seed))
-}
-
-/// Shared by the handlers.
-pub(crate) type Shared = Arc<App>;

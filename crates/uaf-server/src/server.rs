@@ -5,21 +5,14 @@ use core::fmt;
 use core::future::Future;
 use core::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use uaf_metadata::MetadataIndex;
-use uaf_proto::message::TrustedFacetList;
-use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
+use uaf_rp::StatusCodeMode;
 
-use crate::api::{self, Answer, App, Shared};
-use crate::store::{Clock, Database, PgDatabase, redact_url, system_clock};
+use crate::signin::{PhoneSignIn, normalise_prefix};
+use crate::store::{Clock, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
 #[derive(Clone)]
@@ -43,7 +36,7 @@ pub struct ServerConfig {
     pub status_codes: StatusCodeMode,
     /// The database: an SQLite file (default `uaf-server.db`; `:memory:` for a private
     /// in-memory database), or a PostgreSQL URL (`postgres://…` or `postgresql://…`) that
-    /// several server nodes may share ([`Database::open`]).
+    /// several server nodes may share ([`crate::store::open`]).
     pub database: PathBuf,
     /// The number of PostgreSQL connections of this node (default
     /// [`PgDatabase::DEFAULT_POOL_SIZE`]); unused with SQLite (one connection).
@@ -145,16 +138,6 @@ impl core::error::Error for ServerError {
     }
 }
 
-/// `/`, `/uaf`, `uaf/` → `/`, `/uaf/`, `/uaf/`.
-fn normalise_prefix(prefix: &str) -> String {
-    let inner = prefix.trim_matches('/');
-    if inner.is_empty() {
-        String::from("/")
-    } else {
-        format!("/{inner}/")
-    }
-}
-
 /// A bound server, ready to serve.
 pub struct Server {
     listener: TcpListener,
@@ -191,29 +174,17 @@ impl Server {
             .clone()
             .unwrap_or_else(|| format!("https://{addr}{prefix}facets.json"));
 
-        let mut builder = RelyingPartyBuilder::new(app_id.clone())
-            .status_codes(config.status_codes)
-            .challenge_ttl_secs(config.challenge_ttl_secs);
-        if !config.facets.is_empty() {
-            builder = builder.trusted_facets(config.facets.iter().cloned());
-        }
-        let rp_config = builder
-            .build()
-            .map_err(|e| ServerError::Config(e.to_string()))?;
-        let facets = rp_config.trusted_facets().to_vec();
-
         let metadata_dir = config.metadata.clone();
         let database = config.database.clone();
         let pool_size = config.pool_size;
-        let ttl = config.challenge_ttl_secs;
-        let clock = Arc::clone(&config.clock);
         let (metadata, db) = tokio::task::spawn_blocking(move || {
             let metadata = match &metadata_dir {
                 Some(dir) => MetadataIndex::load_dir(dir)
                     .map_err(|e| ServerError::Metadata(format!("{}: {e}", dir.display())))?,
                 None => MetadataIndex::new(),
             };
-            let db = Database::open(&database, pool_size).map_err(ServerError::Store)?;
+            let db = crate::store::open(&database.to_string_lossy(), pool_size)
+                .map_err(ServerError::Store)?;
             Ok::<_, ServerError>((metadata, db))
         })
         .await
@@ -221,45 +192,18 @@ impl Server {
         if config.metadata.is_none() {
             tracing::warn!("no --metadata: every registration will be refused (unknown AAID)");
         }
-
-        let service = Service::new(
-            RelyingParty::new(rp_config, metadata),
-            db.credentials(),
-            db.pending_registrations(ttl, Arc::clone(&clock)),
-            db.pending_authentications(ttl, Arc::clone(&clock)),
-        );
-        let app = Arc::new(App {
-            service,
-            database: db,
-            mode: config.status_codes,
-            clock,
-            facets_json: api::facet_list(&facets).to_json(),
-        });
-        let mut router = Router::new();
-        if config.conformance_api {
-            tracing::warn!(
-                "the FIDO conformance server API is on: it is unauthenticated (anyone who can \
-                 reach it can register and deregister keys for any user); use it for tests only"
-            );
-            router = router
-                .route(&format!("{prefix}get"), post(get_request))
-                .route(&format!("{prefix}respond"), post(respond));
-        }
-        let web = crate::web::router(
-            Arc::clone(&app),
-            crate::web::WebConfig {
-                prefix: prefix.clone(),
-                session_ttl_secs: config.session_ttl_secs,
-                attempt_ttl_secs: config.challenge_ttl_secs,
-                secure_cookies: config.secure_cookies,
-                site: crate::web::site_of(&app_id),
-            },
-        );
-        let router = router
-            .route(&format!("{prefix}facets.json"), get(facets_json))
-            .route(&format!("{prefix}healthz"), get(healthz))
-            .with_state(app)
-            .merge(web);
+        let signin = PhoneSignIn::builder(app_id.clone())
+            .facets(config.facets)
+            .metadata(metadata)
+            .status_codes(config.status_codes)
+            .prefix(&prefix)
+            .challenge_ttl_secs(config.challenge_ttl_secs)
+            .session_ttl_secs(config.session_ttl_secs)
+            .secure_cookies(config.secure_cookies)
+            .conformance_api(config.conformance_api)
+            .clock(config.clock)
+            .build(db)?;
+        let router = signin.router();
         Ok(Server {
             listener,
             router,
@@ -393,54 +337,4 @@ impl Drop for ServerHandle {
             tracing::error!(error = %e, "server stopped with an error");
         }
     }
-}
-
-fn json_response(answer: Answer) -> Response {
-    let status = StatusCode::from_u16(answer.http).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        answer.body,
-    )
-        .into_response()
-}
-
-/// Runs `f` on the blocking pool (verification and database calls must not stall the async
-/// workers).
-async fn blocking(app: Shared, f: impl FnOnce(&App) -> Answer + Send + 'static) -> Response {
-    match tokio::task::spawn_blocking(move || f(&app)).await {
-        Ok(answer) => json_response(answer),
-        Err(e) => {
-            tracing::error!(error = %e, "request task failed");
-            json_response(Answer {
-                http: 500,
-                body: String::from("{\"statusCode\":1500}"),
-            })
-        }
-    }
-}
-
-async fn get_request(State(app): State<Shared>, body: Bytes) -> Response {
-    blocking(app, move |a| a.get(&body)).await
-}
-
-async fn respond(State(app): State<Shared>, body: Bytes) -> Response {
-    blocking(app, move |a| a.respond(&body)).await
-}
-
-async fn healthz(State(app): State<Shared>) -> Response {
-    blocking(app, App::health).await
-}
-
-async fn facets_json(State(app): State<Shared>) -> Response {
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, TrustedFacetList::CONTENT_TYPE),
-            // Clients may cache the list (digest §7.3 step 9); it changes only on restart.
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        app.facets_json.clone(),
-    )
-        .into_response()
 }

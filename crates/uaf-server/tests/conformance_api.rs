@@ -212,7 +212,7 @@ fn envelopes_facets_health_and_prefix() {
         assert_eq!(http, 400, "{body}: {v}");
     }
     // The envelope with a bad context: HTTP 200, UAF 1400.
-    for ctx in ["not json", "{\"username\":5}", "{}"] {
+    for ctx in ["not json", "{\"username\":5}", "{}", "[\"alice\"]"] {
         let (http, v) = post(
             &format!("{base}/get"),
             &json!({"op": "Reg", "context": ctx}).to_string(),

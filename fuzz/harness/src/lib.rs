@@ -65,6 +65,7 @@ pub const TARGETS: &[Target] = &[
     Target::new("ids", proto::ids),
     Target::new("base64", proto::base64),
     Target::new("metadata", metadata::metadata),
+    Target::new("metadata_blob", metadata::metadata_blob),
     Target::new("public_key", crypto::public_key),
     Target::new("cose_key", crypto::cose_key),
     Target::new("attestation_chain", crypto::attestation_chain),

@@ -51,7 +51,49 @@ pub fn builtin() -> Vec<Seed> {
     for text in rp::statement_texts() {
         out.push(("metadata", text.into_bytes()));
     }
+    blobs(&mut out);
     out
+}
+
+/// `metadata_blob`: a BLOB of the harness statements (mode byte 0: the whole text) and its
+/// payload alone (mode byte 1: signed by the harness).
+fn blobs(out: &mut Vec<Seed>) {
+    let mut seen = Vec::new();
+    let entries: Vec<String> = rp::statement_texts()
+        .into_iter()
+        .filter_map(|statement| {
+            let aaid = serde_json::from_str::<serde_json::Value>(&statement)
+                .ok()
+                .and_then(|v| v.get("aaid").and_then(|a| a.as_str()).map(str::to_owned))
+                .unwrap_or_default();
+            // One entry per AAID (a BLOB with two is refused).
+            (!seen.contains(&aaid)).then(|| {
+                seen.push(aaid.clone());
+                (aaid, statement)
+            })
+        })
+        .enumerate()
+        .map(|(i, (aaid, statement))| {
+            format!(
+                r#"{{"aaid":"{aaid}","metadataStatement":{statement},"statusReports":[{{"status":"{}","effectiveDate":"2024-01-01"}}],"timeOfLastStatusChange":"2024-01-01"}}"#,
+                if i % 2 == 0 { "FIDO_CERTIFIED" } else { "REVOKED" }
+            )
+        })
+        .chain([
+            r#"{"aaguid":"0132d110-bf4e-4208-a403-ab4f5f12efe5","statusReports":[],"timeOfLastStatusChange":"2020-01-01"}"#.to_owned(),
+            r#"{"aaid":"9999#0001","statusReports":[],"timeOfLastStatusChange":"2020-01-01"}"#.to_owned(),
+        ])
+        .collect();
+    let payload = format!(
+        r#"{{"legalHeader":"fuzz seed","no":7,"nextUpdate":"2030-02-01","entries":[{}]}}"#,
+        entries.join(",")
+    );
+    let mut whole = vec![0];
+    whole.extend(crate::metadata::signed_blob(payload.as_bytes()).into_bytes());
+    out.push(("metadata_blob", whole));
+    let mut payload_only = vec![1];
+    payload_only.extend(payload.into_bytes());
+    out.push(("metadata_blob", payload_only));
 }
 
 fn transport(out: &mut Vec<Seed>) {

@@ -106,6 +106,26 @@ pub enum AttestationError {
         /// The AAID in the certificate extension.
         found: Aaid,
     },
+    /// A certificate on the path is listed in its issuer's CRL
+    /// ([`verify_signer_chain`](super::verify_signer_chain) with CRLs).
+    CertificateRevoked,
+    /// No CRL given covers a certificate on the path (none from its issuer), or no CRL was
+    /// given at all; its revocation status is unknown, which is refused.
+    RevocationStatusUnknown,
+    /// The CRL that covers a certificate on the path has passed its `nextUpdate`: fetch a
+    /// current one.
+    CrlExpired,
+    /// A CRL given is not a well-formed DER `CertificateList`.
+    MalformedCrl {
+        /// Index into the CRLs given.
+        index: usize,
+    },
+    /// A CRL could not be used (the text names why: bad signature, issuer not a CRL signer,
+    /// unsupported CRL feature).
+    CrlRejected {
+        /// Why.
+        reason: &'static str,
+    },
     /// Path validation failed for another reason (the text names it).
     PathRejected {
         /// What path validation reported.
@@ -192,6 +212,19 @@ impl fmt::Display for AttestationError {
                 found.as_str(),
                 expected.as_str()
             ),
+            AttestationError::CertificateRevoked => f.write_str(
+                "a certificate on the path is revoked: its issuer's CRL lists it",
+            ),
+            AttestationError::RevocationStatusUnknown => f.write_str(
+                "the revocation status of a certificate on the path is unknown: give a current CRL from each issuer on the path",
+            ),
+            AttestationError::CrlExpired => f.write_str(
+                "a CRL is past its nextUpdate at the validation time: download a current CRL",
+            ),
+            AttestationError::MalformedCrl { index } => {
+                write!(f, "CRL {index} is not a well-formed DER CertificateList")
+            }
+            AttestationError::CrlRejected { reason } => write!(f, "a CRL was rejected: {reason}"),
             AttestationError::PathRejected { reason } => {
                 write!(f, "certificate path validation failed: {reason}")
             }

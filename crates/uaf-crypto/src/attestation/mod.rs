@@ -47,8 +47,12 @@
 //! * **Time is an input.** The validation time is always passed in (sans-I/O).
 //!   [`ChainOptions::danger_ignore_expiry`] relaxes the validity period for published test chains.
 //!
-//! Revocation (CRLs) is not checked here; the metadata service's status reports cover
-//! attestation key compromise.
+//! Revocation (CRLs) is not checked for attestation chains; the metadata service's status
+//! reports cover attestation key compromise.
+//!
+//! [`verify_signer_chain`] validates the chain of a *document signer* instead (the `x5c` of
+//! the FIDO Metadata Service BLOB): to trust anchors the caller gives, by the same strict
+//! rules, with revocation checked by CRLs ([`Revocation`]).
 //!
 //! # Example
 //!
@@ -66,6 +70,7 @@ mod algorithms;
 mod cert;
 mod error;
 mod legacy;
+mod signer;
 mod strict;
 
 use alloc::vec::Vec;
@@ -75,6 +80,7 @@ use uaf_proto::id::Aaid;
 use self::algorithms::is_sha1_identifier;
 use self::cert::ParsedCert;
 pub use self::error::{AttestationError, CertPosition};
+pub use self::signer::{Revocation, VerifiedSigner, verify_signer_chain};
 
 /// Options of [`verify_attestation_chain`]. [`ChainOptions::new`] (= `Default`) is strict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

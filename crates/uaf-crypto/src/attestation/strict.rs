@@ -22,7 +22,7 @@ pub(crate) struct StrictOutcome {
 /// EKU policy for attestation certificates: FIDO attestation leaves usually have no EKU, and
 /// no EKU value is defined for them, so any EKU (or none) is accepted. A malformed EKU
 /// extension is still rejected.
-struct AnyExtendedKeyUsage;
+pub(crate) struct AnyExtendedKeyUsage;
 
 impl ExtendedKeyUsageValidator for AnyExtendedKeyUsage {
     fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
@@ -136,7 +136,7 @@ pub(crate) fn verify(
 
 /// Maps a rustls-webpki error to ours. `position` is the certificate being parsed, when the
 /// error comes from parsing a single certificate.
-fn map_error(error: webpki::Error, position: Option<CertPosition>) -> AttestationError {
+pub(crate) fn map_error(error: webpki::Error, position: Option<CertPosition>) -> AttestationError {
     use webpki::Error as E;
     match error {
         E::BadDer
@@ -180,6 +180,31 @@ fn map_error(error: webpki::Error, position: Option<CertPosition>) -> Attestatio
         E::RequiredEkuNotFoundContext(_) => AttestationError::PathRejected {
             reason: "extended key usage not accepted",
         },
+        // Revocation (only when CRLs were given: `verify_signer_chain`).
+        E::CertRevoked => AttestationError::CertificateRevoked,
+        E::UnknownRevocationStatus => AttestationError::RevocationStatusUnknown,
+        E::CrlExpired { .. } => AttestationError::CrlExpired,
+        E::InvalidCrlSignatureForPublicKey => AttestationError::CrlRejected {
+            reason: "a CRL's signature does not verify with its issuer's key",
+        },
+        E::IssuerNotCrlSigner => AttestationError::CrlRejected {
+            reason: "a CRL's issuer lacks the cRLSign key usage",
+        },
+        E::InvalidCrlNumber
+        | E::UnsupportedCrlVersion
+        | E::UnsupportedDeltaCrl
+        | E::UnsupportedIndirectCrl
+        | E::UnsupportedCrlIssuingDistributionPoint
+        | E::UnsupportedRevocationReason
+        | E::UnsupportedRevocationReasonsPartitioning => AttestationError::CrlRejected {
+            reason: "a CRL uses a feature that is not supported (delta, indirect, partitioned or v1 CRL, or a bad CRL number)",
+        },
+        E::UnsupportedCrlSignatureAlgorithmContext(_)
+        | E::UnsupportedCrlSignatureAlgorithmForPublicKeyContext(_) => {
+            AttestationError::CrlRejected {
+                reason: "a CRL is signed with an unsupported algorithm",
+            }
+        }
         _ => AttestationError::PathRejected {
             reason: "unexpected rustls-webpki error",
         },

@@ -11,16 +11,27 @@
 //! | watch, collect an attempt (`/api/signin/{id}`, `…/complete`) | the browser secret cookie set at start |
 //! | `/api/me`, `/api/signout` | the session cookie |
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use cookie::{Cookie, SameSite};
+use serde_json::Value;
 use uaf_proto::registry::UserVerify;
 use uaf_rp::store::CredentialStore;
+use uaf_signin_api::{
+    AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
+    ErrorAnswer, Notification, Notifications, PhoneDeclineRequest, PhoneRespondRequest, Session,
+    SignInStartAnswer, SignInStartRequest, SignInState, SignInStatus, SignedOut,
+};
 
 use super::secret::{self, expired};
-use crate::api::Shared;
-use crate::store::{AnySignInStore, AttemptRow, AttemptState, DeviceRow, SessionRow};
+use super::{Invite, InviteError, issue_invite};
+use crate::reply::Reply;
+use crate::signin::{Accounts, SignedIn};
+use crate::state::{Shared, fresh_rng};
+use crate::store::{
+    AttemptRow, AttemptState, DeviceRow, NewSession, SessionRow, SignInStore, StoreError,
+};
 
 /// The factors one phone approval proves.
 pub(crate) const FACTORS: [&str; 2] = ["possession", "user-verification"];
@@ -34,37 +45,6 @@ pub(crate) const SIGNIN_COOKIE: &str = "uaf_signin";
 pub(crate) const SESSION_COOKIE: &str = "uaf_session";
 /// The longest user name accepted.
 const MAX_USERNAME: usize = 128;
-
-/// An answer: HTTP status, JSON body, `Set-Cookie` values.
-#[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) body: Value,
-    pub(crate) cookies: Vec<String>,
-}
-
-impl Reply {
-    fn ok(body: Value) -> Reply {
-        Reply {
-            status: 200,
-            body,
-            cookies: Vec::new(),
-        }
-    }
-
-    pub(crate) fn error(status: u16, message: &str) -> Reply {
-        Reply {
-            status,
-            body: json!({ "error": message }),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn internal(what: &str, e: &dyn core::fmt::Display) -> Reply {
-        tracing::error!(error = %e, "{what}");
-        Reply::error(500, "internal error")
-    }
-}
 
 /// What the flow needs besides the relying party.
 #[derive(Clone, Debug)]
@@ -81,47 +61,13 @@ pub(crate) struct WebConfig {
     pub(crate) site: String,
 }
 
-/// The flow's state: the relying party with its stores, and the sign-in rows.
+/// The flow's state: the relying party with its stores, the sign-in rows, and which
+/// accounts may sign in.
 pub(crate) struct Flow {
     pub(crate) app: Shared,
-    pub(crate) store: AnySignInStore,
+    pub(crate) store: Arc<dyn SignInStore>,
+    pub(crate) accounts: Arc<dyn Accounts>,
     pub(crate) config: WebConfig,
-}
-
-/// `POST /phone/enroll/start`.
-#[derive(Deserialize)]
-pub(crate) struct EnrollStart {
-    username: String,
-    code: String,
-}
-
-/// `POST /phone/enroll/finish`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct EnrollFinish {
-    username: String,
-    code: String,
-    uaf_response: String,
-}
-
-/// `POST /api/signin/start`.
-#[derive(Deserialize)]
-pub(crate) struct SignInStart {
-    username: String,
-}
-
-/// `POST /phone/respond`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PhoneRespond {
-    attempt: String,
-    uaf_response: String,
-}
-
-/// `POST /phone/decline`.
-#[derive(Deserialize)]
-pub(crate) struct PhoneDecline {
-    attempt: String,
 }
 
 /// A user name the flow accepts: 1 to 128 characters, no control characters, no spaces at
@@ -131,13 +77,6 @@ pub(crate) fn valid_username(name: &str) -> bool {
         && name.chars().count() <= MAX_USERNAME
         && !name.chars().any(char::is_control)
         && name.trim() == name
-}
-
-/// A generator seeded from the operating system for one request.
-fn fresh_rng() -> Result<ChaCha20Rng, getrandom::Error> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed)?;
-    Ok(ChaCha20Rng::from_seed(seed))
 }
 
 /// `header.serverData` of the first message of a UAF request or response array.
@@ -161,45 +100,71 @@ fn verifies_user(uv: UserVerify) -> bool {
     uv.bits() & !not_user != 0
 }
 
-/// The value of cookie `name` in a `Cookie` header.
-pub(crate) fn cookie<'a>(header: Option<&'a str>, name: &str) -> Option<&'a str> {
-    header?.split(';').find_map(|pair| {
-        let (k, v) = pair.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
-}
-
 impl Flow {
     fn now(&self) -> u64 {
-        (self.app.clock)()
+        self.app.now()
     }
 
-    fn set_cookie(&self, name: &str, value: &str, max_age: u64) -> String {
-        let secure = if self.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
-        format!(
-            "{name}={value}; Path={}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}",
-            self.config.prefix
-        )
+    /// A cookie of the flow: `HttpOnly; SameSite=Strict`, the prefix as its path, `Secure`
+    /// when configured.
+    fn cookie(&self, name: &'static str, value: String, max_age: u64) -> Cookie<'static> {
+        Cookie::build((name, value))
+            .path(self.config.prefix.clone())
+            .max_age(cookie::time::Duration::seconds(
+                i64::try_from(max_age).unwrap_or(i64::MAX),
+            ))
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.config.secure_cookies)
+            .build()
     }
 
-    fn clear_cookie(&self, name: &str) -> String {
-        self.set_cookie(name, "", 0)
+    fn clear_cookie(&self, name: &'static str) -> Cookie<'static> {
+        self.cookie(name, String::new(), 0)
     }
 
     // -----------------------------------------------------------------------------------------
     // Enrolment (authenticated by the invite code)
     // -----------------------------------------------------------------------------------------
 
-    /// Checks an invite code for `username` without consuming it.
+    /// Whether the application lets `username` sign in ([`Accounts::may_sign_in`]); an
+    /// error of the lookup is HTTP 500.
+    fn may_sign_in(&self, username: &str) -> Result<bool, Reply> {
+        self.accounts
+            .may_sign_in(username)
+            .map_err(|e| Reply::internal("account lookup", &e))
+    }
+
+    /// Makes an invite for `username` if it may sign in.
+    pub(crate) fn create_invite(&self, username: &str) -> Result<Invite, InviteError> {
+        if !self
+            .accounts
+            .may_sign_in(username)
+            .map_err(InviteError::Accounts)?
+        {
+            return Err(InviteError::NotAllowed);
+        }
+        issue_invite(&*self.store, username, self.now())
+    }
+
+    /// Checks an invite code for `username` without consuming it (and that the account
+    /// may still sign in).
     fn check_invite(&self, username: &str, code: &str) -> Result<[u8; 32], Reply> {
-        let refused = || Reply::error(403, "invalid, used or expired invite code");
+        let refused = || {
+            Reply::error(
+                StatusCode::FORBIDDEN,
+                "invalid, used or expired invite code",
+            )
+        };
         let code = secret::normalise_invite_code(code);
         if code.len() != secret::INVITE_CODE_LEN || !valid_username(username) {
             return Err(refused());
+        }
+        if !self.may_sign_in(username)? {
+            return Err(Reply::error(
+                StatusCode::FORBIDDEN,
+                "this account may not sign in",
+            ));
         }
         let hash = secret::hash(&code);
         let row = self
@@ -215,7 +180,7 @@ impl Flow {
 
     /// `POST /phone/enroll/start {username, code}` → `{uafRequest}` (the code is checked, not
     /// consumed).
-    pub(crate) fn enroll_start(&self, body: &EnrollStart) -> Reply {
+    pub(crate) fn enroll_start(&self, body: &EnrollStartRequest) -> Reply {
         if let Err(r) = self.check_invite(&body.username, &body.code) {
             return r;
         }
@@ -226,9 +191,9 @@ impl Flow {
         match self
             .app
             .service
-            .begin_registration(&body.username, self.now(), &mut rng)
+            .start_registration(&body.username, self.now(), &mut rng)
         {
-            Ok(request) => Reply::ok(json!({ "uafRequest": request })),
+            Ok(uaf_request) => Reply::ok(&EnrollStartAnswer { uaf_request }),
             Err(e) => Reply::internal("registration request", &e),
         }
     }
@@ -236,7 +201,7 @@ impl Flow {
     /// `POST /phone/enroll/finish {username, code, uafResponse}` → `{deviceToken, …}`: the
     /// code is consumed first (single use, even if the response then fails), the
     /// registration verified and stored, and a device token made.
-    pub(crate) fn enroll_finish(&self, body: &EnrollFinish) -> Reply {
+    pub(crate) fn enroll_finish(&self, body: &EnrollFinishRequest) -> Reply {
         let hash = match self.check_invite(&body.username, &body.code) {
             Ok(h) => h,
             Err(r) => return r,
@@ -244,32 +209,39 @@ impl Flow {
         // Atomic take: of two finishes with one code, one gets the invite.
         match self.store.take_invite(&hash) {
             Ok(Some(row)) if row.username == body.username => {}
-            Ok(_) => return Reply::error(403, "invalid, used or expired invite code"),
+            Ok(_) => {
+                return Reply::error(
+                    StatusCode::FORBIDDEN,
+                    "invalid, used or expired invite code",
+                );
+            }
             Err(e) => return Reply::internal("invite take", &e),
         }
         let now = self.now();
         let outcome = match self
             .app
             .service
-            .complete_registration(&body.uaf_response, now)
+            .finish_registration(&body.uaf_response, now)
         {
             Ok(o) => o,
             Err(e) => {
                 tracing::debug!(error = %e, "enrolment response rejected");
-                return Reply {
-                    status: 400,
-                    body: json!({
-                        "error": format!("registration rejected: {e}"),
-                        "statusCode": e.status(uaf_rp::StatusCodeMode::Specific).value(),
-                    }),
-                    cookies: Vec::new(),
-                };
+                return Reply::json(
+                    StatusCode::BAD_REQUEST,
+                    &ErrorAnswer {
+                        status_code: Some(e.status(uaf_rp::StatusCodeMode::Specific).value()),
+                        ..ErrorAnswer::new(format!("registration rejected: {e}"))
+                    },
+                );
             }
         };
         let keys: Vec<&uaf_rp::Registration> =
             outcome.registered.iter().map(|k| &k.registration).collect();
         let Some(first) = keys.first() else {
-            return Reply::error(400, "the registration response registered no key");
+            return Reply::error(
+                StatusCode::BAD_REQUEST,
+                "the registration response registered no key",
+            );
         };
         if keys.iter().any(|k| k.username != body.username) {
             // A response to a challenge issued for another account: undo.
@@ -283,74 +255,73 @@ impl Flow {
                     tracing::error!(error = %e, "cannot undo a foreign registration");
                 }
             }
-            return Reply::error(403, "the registration is not for this account");
+            return Reply::error(
+                StatusCode::FORBIDDEN,
+                "the registration is not for this account",
+            );
         }
         let token = match secret::token() {
             Ok(t) => t,
             Err(e) => return Reply::internal("no OS randomness", &e),
         };
-        if let Err(e) = self.store.put_device(
-            &token.hash,
-            &body.username,
+        let device = DeviceRow::new(
+            body.username.clone(),
             &first.aaid,
-            first.key_id.as_bytes(),
+            first.key_id.as_bytes().to_vec(),
             now,
-        ) {
+        );
+        if let Err(e) = self.store.put_device(&token.hash, &device) {
             return Reply::internal("device store", &e);
         }
         tracing::info!(username = body.username, aaid = %first.aaid, "phone enrolled");
-        Reply::ok(json!({
-            "deviceToken": token.text,
-            "username": body.username,
-            "aaid": first.aaid.as_str(),
-            "keyID": uaf_proto::b64::encode(first.key_id.as_bytes()),
-        }))
+        Reply::ok(&EnrollFinishAnswer {
+            device_token: token.text,
+            username: body.username.clone(),
+            aaid: String::from(first.aaid.as_str()),
+            key_id: uaf_proto::b64::encode(first.key_id.as_bytes()),
+        })
     }
 
     // -----------------------------------------------------------------------------------------
     // The phone (authenticated by the device token)
     // -----------------------------------------------------------------------------------------
 
-    /// The phone of `Authorization: Bearer <device token>`: the token is looked up by its
-    /// SHA-256 and compared in constant time.
+    /// The phone of `Authorization: Bearer <device token>`, looked up by the token's SHA-256.
     pub(crate) fn device(&self, authorization: Option<&str>) -> Result<DeviceRow, Reply> {
-        let refused = || Reply::error(401, "a valid device token is required");
+        let refused = || Reply::error(StatusCode::UNAUTHORIZED, "a valid device token is required");
         let token = authorization
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| secret::is_token(t))
             .ok_or_else(refused)?;
-        let hash = secret::hash(token);
-        let device = self
-            .store
-            .find_device(&hash)
+        // The lookup by the token's SHA-256 is the check: only the holder of the token can
+        // name the row (timing tells nothing about the token, only about its hash).
+        self.store
+            .find_device(&secret::hash(token))
             .map_err(|e| Reply::internal("device lookup", &e))?
-            .ok_or_else(refused)?;
-        // The row was found by the hash; the explicit comparison is constant time.
-        if !secret::matches(token, &hash) {
-            return Err(refused());
-        }
-        Ok(device)
+            .ok_or_else(refused)
     }
 
     /// `GET /phone/notifications` → `{notifications: [{attempt, uafRequest, site, username,
     /// matchCode, createdAt, expiresAt}]}`: the pending sign-ins of the phone's account.
     pub(crate) fn notifications(&self, device: &DeviceRow) -> Reply {
         match self.store.pending_attempts(&device.username, self.now()) {
-            Ok(list) => Reply::ok(json!({
-                "notifications": list
-                    .iter()
-                    .map(|a| json!({
-                        "attempt": a.id,
-                        "uafRequest": a.request,
-                        "site": self.config.site,
-                        "username": a.username,
-                        "matchCode": a.match_code,
-                        "createdAt": a.created_at,
-                        "expiresAt": a.expires_at,
-                    }))
-                    .collect::<Vec<_>>(),
-            })),
+            Ok(list) => Reply::ok(&Notifications {
+                notifications: list
+                    .into_iter()
+                    .filter_map(|a| {
+                        Some(Notification {
+                            attempt: a.id,
+                            uaf_request: a.request?,
+                            site: self.config.site.clone(),
+                            username: a.username,
+                            match_code: a.match_code,
+                            created_at: a.created_at,
+                            expires_at: a.expires_at,
+                        })
+                    })
+                    .collect(),
+            }),
             Err(e) => Reply::internal("attempt lookup", &e),
         }
     }
@@ -363,22 +334,28 @@ impl Flow {
             .map_err(|e| Reply::internal("attempt lookup", &e))?;
         // Another account's attempt looks like an unknown one.
         let Some(attempt) = attempt.filter(|a| a.username == device.username) else {
-            return Err(Reply::error(404, "no such sign-in for this phone"));
+            return Err(Reply::error(
+                StatusCode::NOT_FOUND,
+                "no such sign-in for this phone",
+            ));
         };
         if attempt.state != AttemptState::Pending {
-            return Err(Reply::error(409, "this sign-in is no longer waiting"));
+            return Err(Reply::error(
+                StatusCode::CONFLICT,
+                "this sign-in is no longer waiting",
+            ));
         }
         if expired(self.now(), attempt.expires_at) {
-            return Err(Reply::error(410, "this sign-in has expired"));
+            return Err(Reply::error(StatusCode::GONE, "this sign-in has expired"));
         }
         Ok(attempt)
     }
 
     /// `POST /phone/respond {attempt, uafResponse}`: the response must answer this attempt's
-    /// challenge, verify (`Service::complete_authentication`: signature, single-use
+    /// challenge, verify (`Service::finish_authentication`: signature, single-use
     /// challenge, counter compare-and-swap) with the phone's own key, and then the attempt
     /// moves from pending to approved (compare-and-swap).
-    pub(crate) fn respond(&self, device: &DeviceRow, body: &PhoneRespond) -> Reply {
+    pub(crate) fn respond(&self, device: &DeviceRow, body: &PhoneRespondRequest) -> Reply {
         let attempt = match self.owned_pending(device, &body.attempt) {
             Ok(a) => a,
             Err(r) => return r,
@@ -387,18 +364,23 @@ impl Flow {
             attempt.server_data.as_deref(),
             server_data_of(&body.uaf_response),
         ) else {
-            return Reply::error(400, "the response does not answer this sign-in");
+            return Reply::error(
+                StatusCode::BAD_REQUEST,
+                "the response does not answer this sign-in",
+            );
         };
         if expected != received {
-            return Reply::error(400, "the response does not answer this sign-in");
+            return Reply::error(
+                StatusCode::BAD_REQUEST,
+                "the response does not answer this sign-in",
+            );
         }
         let now = self.now();
-        let failed = |status: u16, message: String| {
+        let failed = |status: StatusCode, message: String| {
             // The challenge is used up: the attempt cannot be approved any more.
             if let Err(e) = self.store.transition(
                 &attempt.id,
-                AttemptState::Pending,
-                AttemptState::Failed,
+                AttemptState::Pending.to(AttemptState::Failed),
                 now,
             ) {
                 tracing::error!(error = %e, "attempt transition");
@@ -408,12 +390,15 @@ impl Flow {
         let outcome = match self
             .app
             .service
-            .complete_authentication(&body.uaf_response, now)
+            .finish_authentication(&body.uaf_response, now)
         {
             Ok(o) => o,
             Err(e) => {
                 tracing::debug!(error = %e, "phone response rejected");
-                return failed(400, format!("authentication rejected: {e}"));
+                return failed(
+                    StatusCode::BAD_REQUEST,
+                    format!("authentication rejected: {e}"),
+                );
             }
         };
         let own_key = |k: &uaf_rp::AuthenticatedKey| {
@@ -422,7 +407,10 @@ impl Flow {
                 && k.registration.key_id.as_bytes() == device.key_id.as_slice()
         };
         if outcome.keys.is_empty() || !outcome.keys.iter().all(own_key) {
-            return failed(403, String::from("the key that signed is not this phone's"));
+            return failed(
+                StatusCode::FORBIDDEN,
+                String::from("the key that signed is not this phone's"),
+            );
         }
         if !outcome
             .keys
@@ -430,42 +418,44 @@ impl Flow {
             .all(|k| verifies_user(k.user_verification))
         {
             return failed(
-                403,
+                StatusCode::FORBIDDEN,
                 String::from("the authenticator does not verify its user (one factor only)"),
             );
         }
         match self.store.transition(
             &attempt.id,
-            AttemptState::Pending,
-            AttemptState::Approved,
+            AttemptState::Pending.to(AttemptState::Approved),
             now,
         ) {
             Ok(true) => {
                 tracing::info!(username = attempt.username, "sign-in approved by phone");
-                Reply::ok(json!({ "state": "approved" }))
+                Reply::ok(&AttemptAnswer {
+                    state: SignInState::Approved,
+                })
             }
-            Ok(false) => Reply::error(409, "this sign-in is no longer waiting"),
+            Ok(false) => Reply::error(StatusCode::CONFLICT, "this sign-in is no longer waiting"),
             Err(e) => Reply::internal("attempt transition", &e),
         }
     }
 
     /// `POST /phone/decline {attempt}`.
-    pub(crate) fn decline(&self, device: &DeviceRow, body: &PhoneDecline) -> Reply {
+    pub(crate) fn decline(&self, device: &DeviceRow, body: &PhoneDeclineRequest) -> Reply {
         let attempt = match self.owned_pending(device, &body.attempt) {
             Ok(a) => a,
             Err(r) => return r,
         };
         match self.store.transition(
             &attempt.id,
-            AttemptState::Pending,
-            AttemptState::Declined,
+            AttemptState::Pending.to(AttemptState::Declined),
             self.now(),
         ) {
             Ok(true) => {
                 tracing::info!(username = attempt.username, "sign-in declined by phone");
-                Reply::ok(json!({ "state": "declined" }))
+                Reply::ok(&AttemptAnswer {
+                    state: SignInState::Declined,
+                })
             }
-            Ok(false) => Reply::error(409, "this sign-in is no longer waiting"),
+            Ok(false) => Reply::error(StatusCode::CONFLICT, "this sign-in is no longer waiting"),
             Err(e) => Reply::internal("attempt transition", &e),
         }
     }
@@ -477,9 +467,9 @@ impl Flow {
     /// `POST /api/signin/start {username}` → `{attempt, matchCode, expiresAt, pollMillis}` and
     /// the browser secret cookie. An unknown user (or one without keys) gets the same answer;
     /// no phone will ever see that attempt, so it expires.
-    pub(crate) fn signin_start(&self, body: &SignInStart) -> Reply {
+    pub(crate) fn signin_start(&self, body: &SignInStartRequest) -> Reply {
         if !valid_username(&body.username) {
-            return Reply::error(400, "enter a user name");
+            return Reply::error(StatusCode::BAD_REQUEST, "enter a user name");
         }
         let now = self.now();
         let (id, browser, match_code) =
@@ -489,16 +479,22 @@ impl Flow {
                     return Reply::internal("no OS randomness", &e);
                 }
             };
-        let has_keys = match self.app.service.credentials().list_by_user(&body.username) {
-            Ok(keys) => !keys.is_empty(),
-            Err(e) => return Reply::internal("key lookup", &e),
+        // An account the application refuses looks like one without keys: same answer, no
+        // request, no phone asked.
+        let has_keys = match self.may_sign_in(&body.username) {
+            Ok(false) => false,
+            Ok(true) => match self.app.service.credentials().list_by_user(&body.username) {
+                Ok(keys) => !keys.is_empty(),
+                Err(e) => return Reply::internal("key lookup", &e),
+            },
+            Err(r) => return r,
         };
         let request = if has_keys {
             let mut rng = match fresh_rng() {
                 Ok(r) => r,
                 Err(e) => return Reply::internal("no OS randomness", &e),
             };
-            match self.app.service.begin_authentication(
+            match self.app.service.start_authentication(
                 Some(&body.username),
                 Vec::new(),
                 now,
@@ -524,26 +520,24 @@ impl Flow {
         if let Err(e) = self.store.put_attempt(&row) {
             return Reply::internal("attempt store", &e);
         }
-        Reply {
-            status: 200,
-            body: json!({
-                "attempt": id.text,
-                "matchCode": match_code,
-                "expiresAt": expires_at,
-                "pollMillis": POLL_MILLIS,
-            }),
-            cookies: vec![self.set_cookie(
-                SIGNIN_COOKIE,
-                &browser.text,
-                self.config.attempt_ttl_secs,
-            )],
-        }
+        Reply::ok(&SignInStartAnswer {
+            attempt: id.text,
+            match_code,
+            expires_at,
+            poll_millis: POLL_MILLIS,
+        })
+        .with_cookie(self.cookie(
+            SIGNIN_COOKIE,
+            browser.text,
+            self.config.attempt_ttl_secs,
+        ))
     }
 
-    /// The attempt `id` if the browser secret cookie belongs to it (constant-time).
-    fn browser_attempt(&self, id: &str, cookies: Option<&str>) -> Result<AttemptRow, Reply> {
-        let unknown = || Reply::error(404, "no such sign-in in this browser");
-        let browser = cookie(cookies, SIGNIN_COOKIE)
+    /// The attempt `id` if `browser`, the browser secret cookie, belongs to it (compared by
+    /// its SHA-256 in constant time).
+    fn browser_attempt(&self, id: &str, browser: Option<&str>) -> Result<AttemptRow, Reply> {
+        let unknown = || Reply::error(StatusCode::NOT_FOUND, "no such sign-in in this browser");
+        let browser = browser
             .filter(|t| secret::is_token(t))
             .ok_or_else(unknown)?;
         if !secret::is_token(id) {
@@ -561,41 +555,54 @@ impl Flow {
     }
 
     /// What the page shows of an attempt.
-    fn visible_state(&self, a: &AttemptRow) -> &'static str {
+    fn visible_state(&self, a: &AttemptRow) -> SignInState {
         match a.state {
             AttemptState::Pending | AttemptState::Approved if expired(self.now(), a.expires_at) => {
-                "expired"
+                SignInState::Expired
             }
-            s => s.as_str(),
+            AttemptState::Pending => SignInState::Pending,
+            AttemptState::Approved => SignInState::Approved,
+            AttemptState::Declined => SignInState::Declined,
+            AttemptState::Failed => SignInState::Failed,
+            AttemptState::Consumed => SignInState::Consumed,
         }
     }
 
     /// `GET /api/signin/{id}` (with the browser cookie) → `{state, matchCode}`: `pending`,
     /// `approved`, `declined`, `failed`, `expired` or `consumed`.
-    pub(crate) fn signin_status(&self, id: &str, cookies: Option<&str>) -> Reply {
-        match self.browser_attempt(id, cookies) {
-            Ok(a) => Reply::ok(json!({
-                "state": self.visible_state(&a),
-                "matchCode": a.match_code,
-            })),
+    pub(crate) fn signin_status(&self, id: &str, browser: Option<&str>) -> Reply {
+        match self.browser_attempt(id, browser) {
+            Ok(a) => Reply::ok(&SignInStatus {
+                state: self.visible_state(&a),
+                match_code: a.match_code,
+            }),
             Err(r) => r,
         }
     }
 
     /// `POST /api/signin/{id}/complete` (with the browser cookie) → a session cookie and
     /// `{username, factors, method}`; the attempt is consumed (single use).
-    pub(crate) fn signin_complete(&self, id: &str, cookies: Option<&str>) -> Reply {
-        let attempt = match self.browser_attempt(id, cookies) {
+    pub(crate) fn signin_complete(&self, id: &str, browser: Option<&str>) -> Reply {
+        let attempt = match self.browser_attempt(id, browser) {
             Ok(a) => a,
             Err(r) => return r,
         };
         let state = self.visible_state(&attempt);
-        if state != "approved" {
-            return Reply {
-                status: 409,
-                body: json!({ "error": "this sign-in is not approved", "state": state }),
-                cookies: Vec::new(),
-            };
+        if state != SignInState::Approved {
+            return Reply::json(
+                StatusCode::CONFLICT,
+                &ErrorAnswer {
+                    state: Some(state),
+                    ..ErrorAnswer::new("this sign-in is not approved")
+                },
+            );
+        }
+        match self.may_sign_in(&attempt.username) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Reply::error(StatusCode::FORBIDDEN, "this account may not sign in");
+            }
+            Err(r) => return r,
         }
         let session = match secret::token() {
             Ok(s) => s,
@@ -608,69 +615,65 @@ impl Flow {
             created_at: now,
             expires_at: now.saturating_add(self.config.session_ttl_secs),
         };
-        match self
-            .store
-            .consume_into_session(&attempt.id, now, &session.hash, &row)
-        {
+        match self.store.consume_into_session(
+            &attempt.id,
+            &NewSession::new(session.hash.to_vec(), row.clone(), now),
+        ) {
             Ok(true) => {}
             Ok(false) => {
-                return Reply {
-                    status: 409,
-                    body: json!({ "error": "this sign-in was already used or expired" }),
-                    cookies: Vec::new(),
-                };
+                return Reply::error(
+                    StatusCode::CONFLICT,
+                    "this sign-in was already used or expired",
+                );
             }
             Err(e) => return Reply::internal("session store", &e),
         }
         tracing::info!(username = row.username, "signed in with a phone");
-        Reply {
-            status: 200,
-            body: json!({
-                "username": row.username,
-                "factors": FACTORS,
-                "method": METHOD,
-                "expiresAt": row.expires_at,
-            }),
-            cookies: vec![
-                self.set_cookie(SESSION_COOKIE, &session.text, self.config.session_ttl_secs),
-                self.clear_cookie(SIGNIN_COOKIE),
-            ],
-        }
+        self.accounts.signed_in(&signed_in(&row));
+        Reply::ok(&session_answer(&row))
+            .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
+            .with_cookie(self.clear_cookie(SIGNIN_COOKIE))
     }
 
-    /// The session of the session cookie, if valid.
-    fn session(&self, cookies: Option<&str>) -> Result<Option<([u8; 32], SessionRow)>, Reply> {
-        let Some(text) = cookie(cookies, SESSION_COOKIE).filter(|t| secret::is_token(t)) else {
+    /// The session of `cookie`, the session cookie, if valid. The lookup by the cookie's
+    /// SHA-256 is the check.
+    fn session_row(
+        &self,
+        cookie: Option<&str>,
+    ) -> Result<Option<([u8; 32], SessionRow)>, StoreError> {
+        let Some(text) = cookie.filter(|t| secret::is_token(t)) else {
             return Ok(None);
         };
         let hash = secret::hash(text);
-        let row = self
+        Ok(self
             .store
-            .session(&hash)
-            .map_err(|e| Reply::internal("session lookup", &e))?;
-        Ok(row
-            .filter(|_| secret::matches(text, &hash))
+            .session(&hash)?
             .filter(|s| !expired(self.now(), s.expires_at))
             .map(|s| (hash, s)))
     }
 
+    fn session(&self, cookie: Option<&str>) -> Result<Option<([u8; 32], SessionRow)>, Reply> {
+        self.session_row(cookie)
+            .map_err(|e| Reply::internal("session lookup", &e))
+    }
+
+    /// The identity of `cookie`, the session cookie, if valid.
+    pub(crate) fn signed_in(&self, cookie: Option<&str>) -> Result<Option<SignedIn>, StoreError> {
+        Ok(self.session_row(cookie)?.map(|(_, s)| signed_in(&s)))
+    }
+
     /// `GET /api/me` → `{username, factors, method, expiresAt}`, or 401.
-    pub(crate) fn me(&self, cookies: Option<&str>) -> Reply {
-        match self.session(cookies) {
-            Ok(Some((_, s))) => Reply::ok(json!({
-                "username": s.username,
-                "factors": FACTORS,
-                "method": s.method,
-                "expiresAt": s.expires_at,
-            })),
-            Ok(None) => Reply::error(401, "not signed in"),
+    pub(crate) fn me(&self, cookie: Option<&str>) -> Reply {
+        match self.session(cookie) {
+            Ok(Some((_, s))) => Reply::ok(&session_answer(&s)),
+            Ok(None) => Reply::error(StatusCode::UNAUTHORIZED, "not signed in"),
             Err(r) => r,
         }
     }
 
     /// `POST /api/signout`: deletes the cookie's session (nothing else changes).
-    pub(crate) fn signout(&self, cookies: Option<&str>) -> Reply {
-        let signed_out = match self.session(cookies) {
+    pub(crate) fn signout(&self, cookie: Option<&str>) -> Reply {
+        let signed_out = match self.session(cookie) {
             Ok(Some((hash, _))) => match self.store.delete_session(&hash) {
                 Ok(b) => b,
                 Err(e) => return Reply::internal("session delete", &e),
@@ -678,11 +681,22 @@ impl Flow {
             Ok(None) => false,
             Err(r) => return r,
         };
-        Reply {
-            status: 200,
-            body: json!({ "signedOut": signed_out }),
-            cookies: vec![self.clear_cookie(SESSION_COOKIE)],
-        }
+        Reply::ok(&SignedOut { signed_out }).with_cookie(self.clear_cookie(SESSION_COOKIE))
+    }
+}
+
+/// The identity of a session, for the application.
+fn signed_in(row: &SessionRow) -> SignedIn {
+    SignedIn::new(row.username.clone(), row.method.clone(), row.expires_at)
+}
+
+/// What `api/me` and a completed sign-in show of a session.
+fn session_answer(row: &SessionRow) -> Session {
+    Session {
+        username: row.username.clone(),
+        factors: FACTORS.iter().map(|f| String::from(*f)).collect(),
+        method: row.method.clone(),
+        expires_at: row.expires_at,
     }
 }
 
@@ -690,14 +704,6 @@ impl Flow {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn cookies_are_found_by_exact_name() {
-        let h = Some("a=1; uaf_signin=xyz; uaf_signin_other=no");
-        assert_eq!(cookie(h, "uaf_signin"), Some("xyz"));
-        assert_eq!(cookie(h, "uaf"), None);
-        assert_eq!(cookie(None, "a"), None);
-    }
 
     #[test]
     fn usernames_are_checked() {

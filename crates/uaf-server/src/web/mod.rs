@@ -19,8 +19,11 @@
 //! | `POST {prefix}phone/respond` | device token + UAF signature | `{attempt, uafResponse}` → `{state: "approved"}` |
 //! | `POST {prefix}phone/decline` | device token | `{attempt}` → `{state: "declined"}` |
 //!
-//! Every `POST` takes `Content-Type: application/json` (a cross-site HTML form cannot send
-//! it), and every cookie is `HttpOnly; SameSite=Strict`.
+//! Every `POST` takes a JSON body (`{}` where nothing is needed) sent as `Content-Type:
+//! application/json` (a cross-site HTML form cannot send it): `axum::Json` reads it, and its
+//! refusals (415 without that type, 400 for a body that is not JSON, 422 for JSON of the wrong
+//! shape) come as `{"error": …}`. Every cookie is `HttpOnly; SameSite=Strict`. The bodies are
+//! the types of `uaf_signin_api`, shared with the phone.
 
 mod flow;
 pub(crate) mod secret;
@@ -29,18 +32,24 @@ use core::fmt;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Json, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::de::DeserializeOwned;
+use cookie::Cookie;
+use serde::de::IgnoredAny;
+use uaf_signin_api::{
+    EnrollFinishRequest, EnrollStartRequest, PhoneDeclineRequest, PhoneRespondRequest,
+    SignInStartRequest, path,
+};
 
-pub(crate) use flow::WebConfig;
-use flow::{Flow, Reply};
+pub(crate) use flow::{Flow, WebConfig};
+use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
 
-use crate::api::Shared;
-use crate::store::{Database, StoreError};
+use crate::reply::{Reply, blocking, rejected_body};
+use crate::signin::AccountsError;
+use crate::store::{Backend, InviteRow, SignInStore, StoreError};
 
 /// How long an invite code is valid: 15 minutes.
 pub const INVITE_TTL_SECS: u64 = 15 * 60;
@@ -80,6 +89,10 @@ pub enum InviteError {
     Random(String),
     /// The database refused.
     Store(StoreError),
+    /// The application does not let this account sign in ([`crate::Accounts`]).
+    NotAllowed,
+    /// The application's account lookup failed ([`crate::Accounts`]).
+    Accounts(AccountsError),
 }
 
 impl fmt::Display for InviteError {
@@ -91,32 +104,49 @@ impl fmt::Display for InviteError {
             ),
             InviteError::Random(e) => write!(f, "no randomness from the operating system: {e}"),
             InviteError::Store(e) => write!(f, "{e}"),
+            InviteError::NotAllowed => f.write_str("this account may not sign in"),
+            InviteError::Accounts(e) => write!(f, "{e}"),
         }
     }
 }
 
-impl core::error::Error for InviteError {}
+impl core::error::Error for InviteError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            InviteError::Store(e) => Some(e),
+            InviteError::Accounts(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Makes a one-time invite that lets a phone enrol for `username`, valid for
 /// [`INVITE_TTL_SECS`] from `now` (unix seconds). The code comes from the OS random generator
-/// and only its SHA-256 is stored. `db` is a [`Database`] of either backend, or a reference
-/// to a [`crate::SqliteDatabase`] or [`crate::PgDatabase`].
+/// and only its SHA-256 is stored in `db` (any [`Backend`]: a [`crate::SqliteDatabase`], a
+/// [`crate::PgDatabase`], or what [`crate::store::open`] returns).
 ///
 /// # Errors
 /// [`InviteError`].
-pub fn create_invite(
-    db: impl Into<Database>,
+pub fn create_invite(db: &dyn Backend, username: &str, now: u64) -> Result<Invite, InviteError> {
+    issue_invite(&*db.sign_in(), username, now)
+}
+
+/// Makes and stores an invite for `username` (a well-formed user name) in `store`.
+pub(crate) fn issue_invite(
+    store: &dyn SignInStore,
     username: &str,
     now: u64,
 ) -> Result<Invite, InviteError> {
-    let db: Database = db.into();
     if !flow::valid_username(username) {
         return Err(InviteError::BadUsername);
     }
     let code = secret::invite_code().map_err(|e| InviteError::Random(e.to_string()))?;
     let expires_at = now.saturating_add(INVITE_TTL_SECS);
-    db.sign_in()
-        .put_invite(&code.hash, username, now, expires_at)
+    store
+        .put_invite(
+            &code.hash,
+            &InviteRow::new(String::from(username), now, expires_at),
+        )
         .map_err(InviteError::Store)?;
     Ok(Invite {
         code: code.text,
@@ -134,29 +164,25 @@ pub(crate) fn site_of(app_id: &str) -> String {
 
 type WebState = Arc<Flow>;
 
-/// The routes of the phone sign-in flow and its page, under `config.prefix`.
-pub(crate) fn router(app: Shared, config: WebConfig) -> Router {
-    let p = config.prefix.clone();
-    let store = app.database.sign_in();
-    let state: WebState = Arc::new(Flow { app, store, config });
+/// The routes of the phone sign-in flow and its page, under the flow's prefix.
+pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Router<S> {
+    let p = state.config.prefix.clone();
+    let at = |path: &str| format!("{p}{path}");
     Router::new()
         .route(&p, get(page))
-        .route(&format!("{p}signin"), get(page))
-        .route(&format!("{p}assets/signin.js"), get(script))
-        .route(&format!("{p}assets/signin.css"), get(style))
-        .route(&format!("{p}api/signin/start"), post(signin_start))
-        .route(&format!("{p}api/signin/{{id}}"), get(signin_status))
-        .route(
-            &format!("{p}api/signin/{{id}}/complete"),
-            post(signin_complete),
-        )
-        .route(&format!("{p}api/me"), get(me))
-        .route(&format!("{p}api/signout"), post(signout))
-        .route(&format!("{p}phone/enroll/start"), post(enroll_start))
-        .route(&format!("{p}phone/enroll/finish"), post(enroll_finish))
-        .route(&format!("{p}phone/notifications"), get(notifications))
-        .route(&format!("{p}phone/respond"), post(respond))
-        .route(&format!("{p}phone/decline"), post(decline))
+        .route(&at("signin"), get(page))
+        .route(&at("assets/signin.js"), get(script))
+        .route(&at("assets/signin.css"), get(style))
+        .route(&at(path::SIGNIN_START), post(signin_start))
+        .route(&at(path::SIGNIN_STATUS), get(signin_status))
+        .route(&at(path::SIGNIN_COMPLETE), post(signin_complete))
+        .route(&at(path::ME), get(me))
+        .route(&at(path::SIGNOUT), post(signout))
+        .route(&at(path::ENROLL_START), post(enroll_start))
+        .route(&at(path::ENROLL_FINISH), post(enroll_finish))
+        .route(&at(path::NOTIFICATIONS), get(notifications))
+        .route(&at(path::PHONE_RESPOND), post(respond))
+        .route(&at(path::PHONE_DECLINE), post(decline))
         .with_state(state)
 }
 
@@ -204,85 +230,38 @@ async fn style() -> Response {
 // The HTTP layer: headers and bodies in, the flow on the blocking pool, JSON out
 // ---------------------------------------------------------------------------------------------
 
-fn reply(r: Reply) -> Response {
-    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (
-        status,
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "no-store"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        r.body.to_string(),
-    )
-        .into_response();
-    for c in r.cookies {
-        match HeaderValue::from_str(&c) {
-            Ok(v) => {
-                response.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Err(e) => tracing::error!(error = %e, "cookie is not a header value"),
-        }
-    }
-    if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"uaf-phone\""),
-        );
-    }
-    response
-}
+/// A JSON body of type `T` (see the module docs), or the extractor's refusal.
+type Body<T> = Result<Json<T>, JsonRejection>;
 
-/// Runs `f` on the blocking pool (database calls and signature verification).
-async fn blocking(state: WebState, f: impl FnOnce(&Flow) -> Reply + Send + 'static) -> Response {
-    match tokio::task::spawn_blocking(move || f(&state)).await {
-        Ok(r) => reply(r),
-        Err(e) => {
-            tracing::error!(error = %e, "request task failed");
-            reply(Reply::error(500, "internal error"))
-        }
-    }
-}
-
-fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+/// The value of cookie `name` in the request's `Cookie` headers (parsed by `cookie`).
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
-        .get(name)
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| String::from(c.value()))
+}
+
+/// The session cookie of a request.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, SESSION_COOKIE)
+}
+
+/// The `Authorization` header's text.
+fn authorization(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
 }
 
-/// A JSON body of type `T`, sent as `Content-Type: application/json`.
-fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, Response> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(reply(Reply::error(
-            415,
-            "the body must be sent as Content-Type: application/json",
-        )));
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        reply(Reply::error(
-            400,
-            &format!("the body is not the expected JSON object: {e}"),
-        ))
-    })
-}
-
-/// Requires a JSON content type for a `POST` without a meaningful body (CSRF: a cross-site
-/// form cannot send it without a CORS preflight that this server never grants).
-fn json_post(headers: &HeaderMap) -> Result<(), Response> {
-    let body: &[u8] = b"{}";
-    json_body::<serde_json::Value>(headers, body).map(|_| ())
-}
-
-async fn signin_start(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
-    match json_body(&headers, &body) {
-        Ok(b) => blocking(s, move |f| f.signin_start(&b)).await,
-        Err(r) => r,
+async fn signin_start(State(s): State<WebState>, body: Body<SignInStartRequest>) -> Reply {
+    match body {
+        Ok(Json(b)) => blocking(s, move |f| f.signin_start(&b)).await,
+        Err(r) => rejected_body(&r),
     }
 }
 
@@ -290,52 +269,53 @@ async fn signin_status(
     State(s): State<WebState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let cookies = header_text(&headers, header::COOKIE);
-    blocking(s, move |f| f.signin_status(&id, cookies.as_deref())).await
+) -> Reply {
+    let browser = cookie_value(&headers, SIGNIN_COOKIE);
+    blocking(s, move |f| f.signin_status(&id, browser.as_deref())).await
 }
 
 async fn signin_complete(
     State(s): State<WebState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(r) = json_post(&headers) {
-        return r;
+    body: Body<IgnoredAny>,
+) -> Reply {
+    if let Err(r) = body {
+        return rejected_body(&r);
     }
-    let cookies = header_text(&headers, header::COOKIE);
-    blocking(s, move |f| f.signin_complete(&id, cookies.as_deref())).await
+    let browser = cookie_value(&headers, SIGNIN_COOKIE);
+    blocking(s, move |f| f.signin_complete(&id, browser.as_deref())).await
 }
 
-async fn me(State(s): State<WebState>, headers: HeaderMap) -> Response {
-    let cookies = header_text(&headers, header::COOKIE);
-    blocking(s, move |f| f.me(cookies.as_deref())).await
+async fn me(State(s): State<WebState>, headers: HeaderMap) -> Reply {
+    let session = cookie_value(&headers, SESSION_COOKIE);
+    blocking(s, move |f| f.me(session.as_deref())).await
 }
 
-async fn signout(State(s): State<WebState>, headers: HeaderMap) -> Response {
-    if let Err(r) = json_post(&headers) {
-        return r;
+async fn signout(State(s): State<WebState>, headers: HeaderMap, body: Body<IgnoredAny>) -> Reply {
+    if let Err(r) = body {
+        return rejected_body(&r);
     }
-    let cookies = header_text(&headers, header::COOKIE);
-    blocking(s, move |f| f.signout(cookies.as_deref())).await
+    let session = cookie_value(&headers, SESSION_COOKIE);
+    blocking(s, move |f| f.signout(session.as_deref())).await
 }
 
-async fn enroll_start(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
-    match json_body(&headers, &body) {
-        Ok(b) => blocking(s, move |f| f.enroll_start(&b)).await,
-        Err(r) => r,
-    }
-}
-
-async fn enroll_finish(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
-    match json_body(&headers, &body) {
-        Ok(b) => blocking(s, move |f| f.enroll_finish(&b)).await,
-        Err(r) => r,
+async fn enroll_start(State(s): State<WebState>, body: Body<EnrollStartRequest>) -> Reply {
+    match body {
+        Ok(Json(b)) => blocking(s, move |f| f.enroll_start(&b)).await,
+        Err(r) => rejected_body(&r),
     }
 }
 
-async fn notifications(State(s): State<WebState>, headers: HeaderMap) -> Response {
-    let auth = header_text(&headers, header::AUTHORIZATION);
+async fn enroll_finish(State(s): State<WebState>, body: Body<EnrollFinishRequest>) -> Reply {
+    match body {
+        Ok(Json(b)) => blocking(s, move |f| f.enroll_finish(&b)).await,
+        Err(r) => rejected_body(&r),
+    }
+}
+
+async fn notifications(State(s): State<WebState>, headers: HeaderMap) -> Reply {
+    let auth = authorization(&headers);
     blocking(s, move |f| match f.device(auth.as_deref()) {
         Ok(d) => f.notifications(&d),
         Err(r) => r,
@@ -343,37 +323,61 @@ async fn notifications(State(s): State<WebState>, headers: HeaderMap) -> Respons
     .await
 }
 
-async fn respond(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
-    let auth = header_text(&headers, header::AUTHORIZATION);
-    match json_body(&headers, &body) {
-        Ok(b) => {
+async fn respond(
+    State(s): State<WebState>,
+    headers: HeaderMap,
+    body: Body<PhoneRespondRequest>,
+) -> Reply {
+    let auth = authorization(&headers);
+    match body {
+        Ok(Json(b)) => {
             blocking(s, move |f| match f.device(auth.as_deref()) {
                 Ok(d) => f.respond(&d, &b),
                 Err(r) => r,
             })
             .await
         }
-        Err(r) => r,
+        Err(r) => rejected_body(&r),
     }
 }
 
-async fn decline(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
-    let auth = header_text(&headers, header::AUTHORIZATION);
-    match json_body(&headers, &body) {
-        Ok(b) => {
+async fn decline(
+    State(s): State<WebState>,
+    headers: HeaderMap,
+    body: Body<PhoneDeclineRequest>,
+) -> Reply {
+    let auth = authorization(&headers);
+    match body {
+        Ok(Json(b)) => {
             blocking(s, move |f| match f.device(auth.as_deref()) {
                 Ok(d) => f.decline(&d, &b),
                 Err(r) => r,
             })
             .await
         }
-        Err(r) => r,
+        Err(r) => rejected_body(&r),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cookies_are_found_by_exact_name_in_every_header() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            axum::http::HeaderValue::from_static("a=1; uaf_signin_other=no"),
+        );
+        h.append(
+            header::COOKIE,
+            axum::http::HeaderValue::from_static("uaf_signin=xyz"),
+        );
+        assert_eq!(cookie_value(&h, "uaf_signin").as_deref(), Some("xyz"));
+        assert_eq!(cookie_value(&h, "uaf"), None);
+        assert_eq!(cookie_value(&HeaderMap::new(), "a"), None);
+    }
 
     #[test]
     fn site_is_the_app_id_host() {
