@@ -178,6 +178,7 @@ pub use profile::{
     AttestationConfig, Counters, KeyStorage, Profile, ProfileBuilder, TransactionDisplay,
 };
 /// The PNG display descriptor of [`TransactionDisplay::Png`] (`uaf-proto`'s, re-exported).
+#[cfg(feature = "alloc")]
 pub use uaf_proto::png::DisplayPngCharacteristicsDescriptor;
 #[cfg(feature = "alloc")]
 pub use user::{
