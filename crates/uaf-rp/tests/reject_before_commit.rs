@@ -399,7 +399,59 @@ fn a_concurrent_double_submit_gets_exactly_one_success() {
             assert_eq!(e.step, StepId::AuthServerData);
         }
         assert_eq!(counters(&svc), vec![(0x41, 1)]);
+        assert!(
+            sink.lock().unwrap().is_empty(),
+            "a double submit is a used challenge, not a cloned key"
+        );
     }
+}
+
+/// Under `FlagOnly` a regression is accepted through `Service` with its one event (emitted once
+/// the challenge is taken), and the stored counter is kept.
+#[test]
+fn a_flag_only_regression_is_accepted_with_one_event() {
+    let sink = Arc::new(Mutex::new(Vec::new()));
+    let config = builder()
+        .counter_policy(uaf_rp::counter::CounterPolicy::FlagOnly)
+        .build()
+        .unwrap();
+    let rp =
+        uaf_rp::RelyingParty::new(config, metadata()).with_event_sink(Box::new(Arc::clone(&sink)));
+    let svc: Svc = Service::new(
+        rp,
+        MemoryCredentialStore::new(),
+        MemoryPendingStore::new(),
+        MemoryPendingStore::new(),
+    );
+    let a = register(&svc, AAID, 0x41);
+    svc.finish_authentication(
+        &answer(
+            &start(&svc, AuthenticationOptions::new(), 3),
+            AAID,
+            0x41,
+            &a,
+            5,
+        ),
+        NOW,
+    )
+    .unwrap();
+    let req = start(&svc, AuthenticationOptions::new(), 4);
+    let out = svc
+        .finish_authentication(&answer(&req, AAID, 0x41, &a, 2), NOW)
+        .unwrap();
+    assert_eq!(out.keys[0].counter_update, None);
+    assert_eq!(counters(&svc), vec![(0x41, 5)]);
+    assert!(pending_of(&svc, &req).is_none());
+    let events = sink.lock().unwrap();
+    assert!(matches!(
+        events.as_slice(),
+        [SecurityEvent::CounterRegressed {
+            stored: 5,
+            received: 2,
+            accepted: true,
+            ..
+        }]
+    ));
 }
 
 /// The same registration response submitted concurrently: one registration, the rest 1491.
