@@ -160,7 +160,7 @@ impl App {
                 let Some(user) = ctx.username.as_deref() else {
                     return self.bad_request(String::from("context.username is missing"));
                 };
-                self.service.begin_registration(user, now, &mut rng)
+                self.service.start_registration(user, now, &mut rng)
             }
             Operation::Auth => {
                 let transaction = match ctx.transaction.as_deref().map(Transaction::text) {
@@ -168,7 +168,7 @@ impl App {
                     Some(Ok(t)) => vec![t],
                     Some(Err(e)) => return self.bad_request(format!("context.transaction: {e}")),
                 };
-                self.service.begin_authentication(
+                self.service.start_authentication(
                     ctx.username.as_deref(),
                     transaction,
                     now,
@@ -283,11 +283,11 @@ impl App {
         let now = self.now();
         let result = if op.as_deref() == Some("Auth") {
             self.service
-                .complete_authentication(response, now)
+                .finish_authentication(response, now)
                 .map(|o| o.keys.len())
         } else {
             self.service
-                .complete_registration(response, now)
+                .finish_registration(response, now)
                 .map(|o| o.registered.len())
         };
         match result {
@@ -301,7 +301,7 @@ impl App {
 
     /// `GET /healthz`: the database answers.
     pub(crate) fn health(&self) -> Reply {
-        match self.database.ping() {
+        match self.stores.backend.ping() {
             Ok(()) => Reply::ok(&Health {
                 status: String::from("ok"),
             }),

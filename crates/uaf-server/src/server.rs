@@ -12,7 +12,7 @@ use uaf_metadata::MetadataIndex;
 use uaf_rp::StatusCodeMode;
 
 use crate::signin::{PhoneSignInBuilder, normalise_prefix};
-use crate::store::{Clock, Database, PgDatabase, redact_url, system_clock};
+use crate::store::{Clock, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
 #[derive(Clone)]
@@ -36,7 +36,7 @@ pub struct ServerConfig {
     pub status_codes: StatusCodeMode,
     /// The database: an SQLite file (default `uaf-server.db`; `:memory:` for a private
     /// in-memory database), or a PostgreSQL URL (`postgres://…` or `postgresql://…`) that
-    /// several server nodes may share ([`Database::open`]).
+    /// several server nodes may share ([`crate::store::open`]).
     pub database: PathBuf,
     /// The number of PostgreSQL connections of this node (default
     /// [`PgDatabase::DEFAULT_POOL_SIZE`]); unused with SQLite (one connection).
@@ -174,7 +174,8 @@ impl Server {
                     .map_err(|e| ServerError::Metadata(format!("{}: {e}", dir.display())))?,
                 None => MetadataIndex::new(),
             };
-            let db = Database::open(&database, pool_size).map_err(ServerError::Store)?;
+            let db = crate::store::open(&database.to_string_lossy(), pool_size)
+                .map_err(ServerError::Store)?;
             Ok::<_, ServerError>((metadata, db))
         })
         .await

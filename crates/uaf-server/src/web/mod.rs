@@ -46,7 +46,7 @@ use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
 
 use crate::reply::{Reply, blocking, rejected_body};
 use crate::signin::AccountsError;
-use crate::store::{AnySignInStore, Database, DeviceRow, StoreError};
+use crate::store::{Backend, DeviceRow, InviteRow, SignInStore, StoreError};
 
 /// How long an invite code is valid: 15 minutes.
 pub const INVITE_TTL_SECS: u64 = 15 * 60;
@@ -119,23 +119,18 @@ impl core::error::Error for InviteError {
 
 /// Makes a one-time invite that lets a phone enrol for `username`, valid for
 /// [`INVITE_TTL_SECS`] from `now` (unix seconds). The code comes from the OS random generator
-/// and only its SHA-256 is stored. `db` is a [`Database`] of either backend, or a reference
-/// to a [`crate::SqliteDatabase`] or [`crate::PgDatabase`].
+/// and only its SHA-256 is stored in `db` (any [`Backend`]: a [`crate::SqliteDatabase`], a
+/// [`crate::PgDatabase`], or what [`crate::store::open`] returns).
 ///
 /// # Errors
 /// [`InviteError`].
-pub fn create_invite(
-    db: impl Into<Database>,
-    username: &str,
-    now: u64,
-) -> Result<Invite, InviteError> {
-    let db: Database = db.into();
-    issue_invite(&db.sign_in(), username, now)
+pub fn create_invite(db: &dyn Backend, username: &str, now: u64) -> Result<Invite, InviteError> {
+    issue_invite(&*db.sign_in(), username, now)
 }
 
 /// Makes and stores an invite for `username` (a well-formed user name) in `store`.
 pub(crate) fn issue_invite(
-    store: &AnySignInStore,
+    store: &dyn SignInStore,
     username: &str,
     now: u64,
 ) -> Result<Invite, InviteError> {
@@ -145,7 +140,10 @@ pub(crate) fn issue_invite(
     let code = secret::invite_code().map_err(|e| InviteError::Random(e.to_string()))?;
     let expires_at = now.saturating_add(INVITE_TTL_SECS);
     store
-        .put_invite(&code.hash, username, now, expires_at)
+        .put_invite(
+            &code.hash,
+            &InviteRow::new(String::from(username), now, expires_at),
+        )
         .map_err(InviteError::Store)?;
     Ok(Invite {
         code: code.text,
