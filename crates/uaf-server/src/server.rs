@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use uaf_metadata::MetadataIndex;
 use uaf_rp::StatusCodeMode;
 
-use crate::signin::{PhoneSignIn, normalise_prefix};
+use crate::signin::{PhoneSignInBuilder, normalise_prefix};
 use crate::store::{Clock, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
@@ -139,22 +139,13 @@ impl core::error::Error for ServerError {
 }
 
 /// A bound server, ready to serve.
+#[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
     router: Router,
     addr: SocketAddr,
     app_id: String,
     prefix: String,
-}
-
-impl fmt::Debug for Server {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Server")
-            .field("addr", &self.addr)
-            .field("app_id", &self.app_id)
-            .field("prefix", &self.prefix)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Server {
@@ -192,16 +183,8 @@ impl Server {
         if config.metadata.is_none() {
             tracing::warn!("no --metadata: every registration will be refused (unknown AAID)");
         }
-        let signin = PhoneSignIn::builder(app_id.clone())
-            .facets(config.facets)
+        let signin = PhoneSignInBuilder::from_config(app_id.clone(), config)
             .metadata(metadata)
-            .status_codes(config.status_codes)
-            .prefix(&prefix)
-            .challenge_ttl_secs(config.challenge_ttl_secs)
-            .session_ttl_secs(config.session_ttl_secs)
-            .secure_cookies(config.secure_cookies)
-            .conformance_api(config.conformance_api)
-            .clock(config.clock)
             .build(db)?;
         let router = signin.router();
         Ok(Server {

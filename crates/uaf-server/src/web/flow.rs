@@ -355,7 +355,7 @@ impl Flow {
     /// challenge, verify (`Service::finish_authentication`: signature, single-use
     /// challenge, counter compare-and-swap) with the phone's own key, and then the attempt
     /// moves from pending to approved (compare-and-swap).
-    pub(crate) fn respond(&self, device: &DeviceRow, body: &PhoneRespondRequest) -> Reply {
+    pub(crate) fn respond(&self, device: &DeviceRow, body: PhoneRespondRequest) -> Reply {
         let attempt = match self.owned_pending(device, &body.attempt) {
             Ok(a) => a,
             Err(r) => return r,
@@ -439,7 +439,7 @@ impl Flow {
     }
 
     /// `POST /phone/decline {attempt}`.
-    pub(crate) fn decline(&self, device: &DeviceRow, body: &PhoneDeclineRequest) -> Reply {
+    pub(crate) fn decline(&self, device: &DeviceRow, body: PhoneDeclineRequest) -> Reply {
         let attempt = match self.owned_pending(device, &body.attempt) {
             Ok(a) => a,
             Err(r) => return r,

@@ -36,20 +36,17 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Json, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use cookie::Cookie;
-use serde::de::IgnoredAny;
-use uaf_signin_api::{
-    EnrollFinishRequest, EnrollStartRequest, PhoneDeclineRequest, PhoneRespondRequest,
-    SignInStartRequest, path,
-};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use uaf_signin_api::{EnrollFinishRequest, EnrollStartRequest, SignInStartRequest, path};
 
 pub(crate) use flow::{Flow, WebConfig};
 use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
 
 use crate::reply::{Reply, blocking, rejected_body};
 use crate::signin::AccountsError;
-use crate::store::{Backend, InviteRow, SignInStore, StoreError, system_clock};
+use crate::store::{Backend, DeviceRow, InviteRow, SignInStore, StoreError, system_clock};
 
 /// How long an invite code is valid: 15 minutes.
 pub const INVITE_TTL_SECS: u64 = 15 * 60;
@@ -182,8 +179,8 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
         .route(&at(path::ENROLL_START), post(enroll_start))
         .route(&at(path::ENROLL_FINISH), post(enroll_finish))
         .route(&at(path::NOTIFICATIONS), get(notifications))
-        .route(&at(path::PHONE_RESPOND), post(respond))
-        .route(&at(path::PHONE_DECLINE), post(decline))
+        .route(&at(path::PHONE_RESPOND), device_post(Flow::respond))
+        .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
         .with_state(state)
 }
 
@@ -316,48 +313,38 @@ async fn enroll_finish(State(s): State<WebState>, body: Body<EnrollFinishRequest
 }
 
 async fn notifications(State(s): State<WebState>, headers: HeaderMap) -> Reply {
-    let auth = authorization(&headers);
-    blocking(s, move |f| match f.device(auth.as_deref()) {
-        Ok(d) => f.notifications(&d),
+    as_device(s, &headers, Ok(Json(())), |f, d, ()| f.notifications(d)).await
+}
+
+/// A `POST` route of the phone: `f` runs for the phone of the device token with the body.
+fn device_post<T: DeserializeOwned + Send + 'static>(
+    f: fn(&Flow, &DeviceRow, T) -> Reply,
+) -> MethodRouter<WebState> {
+    post(
+        move |State(s): State<WebState>, headers: HeaderMap, body: Body<T>| async move {
+            as_device(s, &headers, body, f).await
+        },
+    )
+}
+
+/// Runs `f` for the phone of the request's device token (`Authorization: Bearer`) with the
+/// request's body, on the blocking pool.
+async fn as_device<T: Send + 'static>(
+    s: WebState,
+    headers: &HeaderMap,
+    body: Body<T>,
+    f: impl FnOnce(&Flow, &DeviceRow, T) -> Reply + Send + 'static,
+) -> Reply {
+    let Json(body) = match body {
+        Ok(b) => b,
+        Err(r) => return rejected_body(&r),
+    };
+    let auth = authorization(headers);
+    blocking(s, move |flow| match flow.device(auth.as_deref()) {
+        Ok(d) => f(flow, &d, body),
         Err(r) => r,
     })
     .await
-}
-
-async fn respond(
-    State(s): State<WebState>,
-    headers: HeaderMap,
-    body: Body<PhoneRespondRequest>,
-) -> Reply {
-    let auth = authorization(&headers);
-    match body {
-        Ok(Json(b)) => {
-            blocking(s, move |f| match f.device(auth.as_deref()) {
-                Ok(d) => f.respond(&d, &b),
-                Err(r) => r,
-            })
-            .await
-        }
-        Err(r) => rejected_body(&r),
-    }
-}
-
-async fn decline(
-    State(s): State<WebState>,
-    headers: HeaderMap,
-    body: Body<PhoneDeclineRequest>,
-) -> Reply {
-    let auth = authorization(&headers);
-    match body {
-        Ok(Json(b)) => {
-            blocking(s, move |f| match f.device(auth.as_deref()) {
-                Ok(d) => f.decline(&d, &b),
-                Err(r) => r,
-            })
-            .await
-        }
-        Err(r) => rejected_body(&r),
-    }
 }
 
 #[cfg(test)]
