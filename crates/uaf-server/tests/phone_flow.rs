@@ -589,7 +589,8 @@ fn an_approval_signed_by_another_phones_key_is_refused_before_anything_is_used()
     let counters = || -> Vec<(String, u32)> {
         let mut c: Vec<(String, u32)> = env
             .db
-            .credentials()
+            .stores(TTL, uaf_server::store::system_clock())
+            .credentials
             .list_by_user("alice")
             .unwrap()
             .into_iter()
