@@ -65,11 +65,15 @@
 mod api;
 mod reply;
 mod server;
+mod signin;
 mod state;
 pub mod store;
 mod web;
 
 pub use server::{Server, ServerConfig, ServerError, ServerHandle};
+pub use signin::{
+    Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
+};
 pub use store::{
     AnyCredentialStore, AnyPendingStore, AnySignInStore, AttemptRow, AttemptState, Database,
     DeviceRow, InviteRow, PersistedPending, PgCredentialStore, PgDatabase, PgPendingStore,

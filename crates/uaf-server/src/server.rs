@@ -5,15 +5,13 @@ use core::fmt;
 use core::future::Future;
 use core::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::Router;
 use tokio::net::TcpListener;
 use uaf_metadata::MetadataIndex;
-use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
+use uaf_rp::StatusCodeMode;
 
-use crate::api;
-use crate::state::App;
+use crate::signin::{PhoneSignIn, normalise_prefix};
 use crate::store::{Clock, Database, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
@@ -140,16 +138,6 @@ impl core::error::Error for ServerError {
     }
 }
 
-/// `/`, `/uaf`, `uaf/` → `/`, `/uaf/`, `/uaf/`.
-fn normalise_prefix(prefix: &str) -> String {
-    let inner = prefix.trim_matches('/');
-    if inner.is_empty() {
-        String::from("/")
-    } else {
-        format!("/{inner}/")
-    }
-}
-
 /// A bound server, ready to serve.
 pub struct Server {
     listener: TcpListener,
@@ -186,22 +174,9 @@ impl Server {
             .clone()
             .unwrap_or_else(|| format!("https://{addr}{prefix}facets.json"));
 
-        let mut builder = RelyingPartyBuilder::new(app_id.clone())
-            .status_codes(config.status_codes)
-            .challenge_ttl_secs(config.challenge_ttl_secs);
-        if !config.facets.is_empty() {
-            builder = builder.trusted_facets(config.facets.iter().cloned());
-        }
-        let rp_config = builder
-            .build()
-            .map_err(|e| ServerError::Config(e.to_string()))?;
-        let facets = rp_config.trusted_facets().to_vec();
-
         let metadata_dir = config.metadata.clone();
         let database = config.database.clone();
         let pool_size = config.pool_size;
-        let ttl = config.challenge_ttl_secs;
-        let clock = Arc::clone(&config.clock);
         let (metadata, db) = tokio::task::spawn_blocking(move || {
             let metadata = match &metadata_dir {
                 Some(dir) => MetadataIndex::load_dir(dir)
@@ -216,33 +191,18 @@ impl Server {
         if config.metadata.is_none() {
             tracing::warn!("no --metadata: every registration will be refused (unknown AAID)");
         }
-
-        let service = Service::new(
-            RelyingParty::new(rp_config, metadata),
-            db.credentials(),
-            db.pending_registrations(ttl, Arc::clone(&clock)),
-            db.pending_authentications(ttl, Arc::clone(&clock)),
-        );
-        let app = Arc::new(App {
-            service,
-            database: db,
-            mode: config.status_codes,
-            clock,
-            facets_json: api::facet_list(&facets).to_json(),
-        });
-        let web = crate::web::router(
-            Arc::clone(&app),
-            crate::web::WebConfig {
-                prefix: prefix.clone(),
-                session_ttl_secs: config.session_ttl_secs,
-                attempt_ttl_secs: config.challenge_ttl_secs,
-                secure_cookies: config.secure_cookies,
-                site: crate::web::site_of(&app_id),
-            },
-        );
-        let router = api::routes(&prefix, config.conformance_api)
-            .with_state(app)
-            .merge(web);
+        let signin = PhoneSignIn::builder(app_id.clone())
+            .facets(config.facets)
+            .metadata(metadata)
+            .status_codes(config.status_codes)
+            .prefix(&prefix)
+            .challenge_ttl_secs(config.challenge_ttl_secs)
+            .session_ttl_secs(config.session_ttl_secs)
+            .secure_cookies(config.secure_cookies)
+            .conformance_api(config.conformance_api)
+            .clock(config.clock)
+            .build(db)?;
+        let router = signin.router();
         Ok(Server {
             listener,
             router,

@@ -11,6 +11,8 @@
 //! | watch, collect an attempt (`/api/signin/{id}`, `…/complete`) | the browser secret cookie set at start |
 //! | `/api/me`, `/api/signout` | the session cookie |
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use cookie::{Cookie, SameSite};
 use serde_json::Value;
@@ -23,9 +25,11 @@ use uaf_signin_api::{
 };
 
 use super::secret::{self, expired};
+use super::{Invite, InviteError, issue_invite};
 use crate::reply::Reply;
+use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
-use crate::store::{AnySignInStore, AttemptRow, AttemptState, DeviceRow, SessionRow};
+use crate::store::{AnySignInStore, AttemptRow, AttemptState, DeviceRow, SessionRow, StoreError};
 
 /// The factors one phone approval proves.
 pub(crate) const FACTORS: [&str; 2] = ["possession", "user-verification"];
@@ -55,10 +59,12 @@ pub(crate) struct WebConfig {
     pub(crate) site: String,
 }
 
-/// The flow's state: the relying party with its stores, and the sign-in rows.
+/// The flow's state: the relying party with its stores, the sign-in rows, and which
+/// accounts may sign in.
 pub(crate) struct Flow {
     pub(crate) app: Shared,
     pub(crate) store: AnySignInStore,
+    pub(crate) accounts: Arc<dyn Accounts>,
     pub(crate) config: WebConfig,
 }
 
@@ -119,7 +125,28 @@ impl Flow {
     // Enrolment (authenticated by the invite code)
     // -----------------------------------------------------------------------------------------
 
-    /// Checks an invite code for `username` without consuming it.
+    /// Whether the application lets `username` sign in ([`Accounts::may_sign_in`]); an
+    /// error of the lookup is HTTP 500.
+    fn may_sign_in(&self, username: &str) -> Result<bool, Reply> {
+        self.accounts
+            .may_sign_in(username)
+            .map_err(|e| Reply::internal("account lookup", &e))
+    }
+
+    /// Makes an invite for `username` if it may sign in.
+    pub(crate) fn create_invite(&self, username: &str) -> Result<Invite, InviteError> {
+        if !self
+            .accounts
+            .may_sign_in(username)
+            .map_err(InviteError::Accounts)?
+        {
+            return Err(InviteError::NotAllowed);
+        }
+        issue_invite(&self.store, username, self.now())
+    }
+
+    /// Checks an invite code for `username` without consuming it (and that the account
+    /// may still sign in).
     fn check_invite(&self, username: &str, code: &str) -> Result<[u8; 32], Reply> {
         let refused = || {
             Reply::error(
@@ -130,6 +157,12 @@ impl Flow {
         let code = secret::normalise_invite_code(code);
         if code.len() != secret::INVITE_CODE_LEN || !valid_username(username) {
             return Err(refused());
+        }
+        if !self.may_sign_in(username)? {
+            return Err(Reply::error(
+                StatusCode::FORBIDDEN,
+                "this account may not sign in",
+            ));
         }
         let hash = secret::hash(&code);
         let row = self
@@ -447,9 +480,15 @@ impl Flow {
                     return Reply::internal("no OS randomness", &e);
                 }
             };
-        let has_keys = match self.app.service.credentials().list_by_user(&body.username) {
-            Ok(keys) => !keys.is_empty(),
-            Err(e) => return Reply::internal("key lookup", &e),
+        // An account the application refuses looks like one without keys: same answer, no
+        // request, no phone asked.
+        let has_keys = match self.may_sign_in(&body.username) {
+            Ok(false) => false,
+            Ok(true) => match self.app.service.credentials().list_by_user(&body.username) {
+                Ok(keys) => !keys.is_empty(),
+                Err(e) => return Reply::internal("key lookup", &e),
+            },
+            Err(r) => return r,
         };
         let request = if has_keys {
             let mut rng = match fresh_rng() {
@@ -559,6 +598,13 @@ impl Flow {
                 },
             );
         }
+        match self.may_sign_in(&attempt.username) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Reply::error(StatusCode::FORBIDDEN, "this account may not sign in");
+            }
+            Err(r) => return r,
+        }
         let session = match secret::token() {
             Ok(s) => s,
             Err(e) => return Reply::internal("no OS randomness", &e),
@@ -584,6 +630,7 @@ impl Flow {
             Err(e) => return Reply::internal("session store", &e),
         }
         tracing::info!(username = row.username, "signed in with a phone");
+        self.accounts.signed_in(&signed_in(&row));
         Reply::ok(&session_answer(&row))
             .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
             .with_cookie(self.clear_cookie(SIGNIN_COOKIE))
@@ -591,18 +638,29 @@ impl Flow {
 
     /// The session of `cookie`, the session cookie, if valid. The lookup by the cookie's
     /// SHA-256 is the check.
-    fn session(&self, cookie: Option<&str>) -> Result<Option<([u8; 32], SessionRow)>, Reply> {
+    fn session_row(
+        &self,
+        cookie: Option<&str>,
+    ) -> Result<Option<([u8; 32], SessionRow)>, StoreError> {
         let Some(text) = cookie.filter(|t| secret::is_token(t)) else {
             return Ok(None);
         };
         let hash = secret::hash(text);
-        let row = self
+        Ok(self
             .store
-            .session(&hash)
-            .map_err(|e| Reply::internal("session lookup", &e))?;
-        Ok(row
+            .session(&hash)?
             .filter(|s| !expired(self.now(), s.expires_at))
             .map(|s| (hash, s)))
+    }
+
+    fn session(&self, cookie: Option<&str>) -> Result<Option<([u8; 32], SessionRow)>, Reply> {
+        self.session_row(cookie)
+            .map_err(|e| Reply::internal("session lookup", &e))
+    }
+
+    /// The identity of `cookie`, the session cookie, if valid.
+    pub(crate) fn signed_in(&self, cookie: Option<&str>) -> Result<Option<SignedIn>, StoreError> {
+        Ok(self.session_row(cookie)?.map(|(_, s)| signed_in(&s)))
     }
 
     /// `GET /api/me` → `{username, factors, method, expiresAt}`, or 401.
@@ -626,6 +684,11 @@ impl Flow {
         };
         Reply::ok(&SignedOut { signed_out }).with_cookie(self.clear_cookie(SESSION_COOKIE))
     }
+}
+
+/// The identity of a session, for the application.
+fn signed_in(row: &SessionRow) -> SignedIn {
+    SignedIn::new(row.username.clone(), row.method.clone(), row.expires_at)
 }
 
 /// What `api/me` and a completed sign-in show of a session.

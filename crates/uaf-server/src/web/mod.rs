@@ -44,12 +44,12 @@ use uaf_signin_api::{
     SignInStartRequest, path,
 };
 
-pub(crate) use flow::WebConfig;
-use flow::{Flow, SESSION_COOKIE, SIGNIN_COOKIE};
+pub(crate) use flow::{Flow, WebConfig};
+use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
 
 use crate::reply::{Reply, blocking, rejected_body};
-use crate::state::Shared;
-use crate::store::{Database, StoreError};
+use crate::signin::AccountsError;
+use crate::store::{AnySignInStore, Database, StoreError};
 
 /// How long an invite code is valid: 15 minutes.
 pub const INVITE_TTL_SECS: u64 = 15 * 60;
@@ -89,6 +89,10 @@ pub enum InviteError {
     Random(String),
     /// The database refused.
     Store(StoreError),
+    /// The application does not let this account sign in ([`crate::Accounts`]).
+    NotAllowed,
+    /// The application's account lookup failed ([`crate::Accounts`]).
+    Accounts(AccountsError),
 }
 
 impl fmt::Display for InviteError {
@@ -100,11 +104,21 @@ impl fmt::Display for InviteError {
             ),
             InviteError::Random(e) => write!(f, "no randomness from the operating system: {e}"),
             InviteError::Store(e) => write!(f, "{e}"),
+            InviteError::NotAllowed => f.write_str("this account may not sign in"),
+            InviteError::Accounts(e) => write!(f, "{e}"),
         }
     }
 }
 
-impl core::error::Error for InviteError {}
+impl core::error::Error for InviteError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            InviteError::Store(e) => Some(e),
+            InviteError::Accounts(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Makes a one-time invite that lets a phone enrol for `username`, valid for
 /// [`INVITE_TTL_SECS`] from `now` (unix seconds). The code comes from the OS random generator
@@ -119,12 +133,21 @@ pub fn create_invite(
     now: u64,
 ) -> Result<Invite, InviteError> {
     let db: Database = db.into();
+    issue_invite(&db.sign_in(), username, now)
+}
+
+/// Makes and stores an invite for `username` (a well-formed user name) in `store`.
+pub(crate) fn issue_invite(
+    store: &AnySignInStore,
+    username: &str,
+    now: u64,
+) -> Result<Invite, InviteError> {
     if !flow::valid_username(username) {
         return Err(InviteError::BadUsername);
     }
     let code = secret::invite_code().map_err(|e| InviteError::Random(e.to_string()))?;
     let expires_at = now.saturating_add(INVITE_TTL_SECS);
-    db.sign_in()
+    store
         .put_invite(&code.hash, username, now, expires_at)
         .map_err(InviteError::Store)?;
     Ok(Invite {
@@ -143,11 +166,9 @@ pub(crate) fn site_of(app_id: &str) -> String {
 
 type WebState = Arc<Flow>;
 
-/// The routes of the phone sign-in flow and its page, under `config.prefix`.
-pub(crate) fn router(app: Shared, config: WebConfig) -> Router {
-    let p = config.prefix.clone();
-    let store = app.database.sign_in();
-    let state: WebState = Arc::new(Flow { app, store, config });
+/// The routes of the phone sign-in flow and its page, under the flow's prefix.
+pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Router<S> {
+    let p = state.config.prefix.clone();
     let at = |path: &str| format!("{p}{path}");
     Router::new()
         .route(&p, get(page))
@@ -224,6 +245,11 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(Result::ok)
         .find(|c| c.name() == name)
         .map(|c| String::from(c.value()))
+}
+
+/// The session cookie of a request.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, SESSION_COOKIE)
 }
 
 /// The `Authorization` header's text.

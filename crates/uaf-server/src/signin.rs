@@ -1,0 +1,430 @@
+//! Phone sign-in inside an axum app of your own: [`PhoneSignIn`] (built by
+//! [`PhoneSignInBuilder`]) gives the routes to mount under your prefix, your notion of
+//! which accounts may sign in plugs in as [`Accounts`], and your handlers take the signed-in
+//! identity with the [`SignedIn`] extractor (or receive it in [`Accounts::signed_in`]).
+//!
+//! ```
+//! use axum::Router;
+//! use axum::routing::get;
+//! use uaf_server::{PhoneSignIn, SignedIn, SqliteDatabase};
+//!
+//! async fn home(who: SignedIn) -> String {
+//!     format!("hello {}", who.username)
+//! }
+//!
+//! let database = SqliteDatabase::open(":memory:")?;
+//! let signin = PhoneSignIn::builder("https://example.com/auth/facets.json")
+//!     .prefix("/auth/")
+//!     .build(database)?;
+//! // `/` is yours; `/auth/…` is phone sign-in. The router's state is the sign-in itself
+//! // here; a larger state only needs `impl FromRef<YourState> for PhoneSignIn`.
+//! let app: Router = Router::new()
+//!     .route("/", get(home))
+//!     .merge(signin.router())
+//!     .with_state(signin);
+//! # let _ = app;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use core::fmt;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use uaf_metadata::MetadataIndex;
+use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
+
+use crate::reply::Reply;
+use crate::state::App;
+use crate::store::{Clock, Database, StoreError, system_clock};
+use crate::web::{self, Flow, Invite, InviteError, WebConfig};
+use crate::{ServerError, api};
+
+/// Which accounts may use phone sign-in: the application's own user table behind a trait.
+///
+/// Asked (on the blocking pool, so a database call is fine) when a phone enrols with an
+/// invite, when a sign-in starts (an account that may not sign in gets the same answer as an
+/// unknown one, and no phone is asked), when an approved sign-in becomes a session, and when
+/// an invite is made with [`PhoneSignIn::create_invite`].
+pub trait Accounts: Send + Sync + 'static {
+    /// Whether `username` names an account that may sign in now.
+    ///
+    /// # Errors
+    /// [`AccountsError`] when the answer cannot be had (the sign-in is then refused with
+    /// HTTP 500).
+    fn may_sign_in(&self, username: &str) -> Result<bool, AccountsError>;
+
+    /// Called once a phone sign-in made a session (the browser holds its cookie). The
+    /// default does nothing.
+    fn signed_in(&self, session: &SignedIn) {
+        let _ = session;
+    }
+}
+
+/// Every well-formed user name may sign in: the standalone server's rule (whoever holds an
+/// invite made by the operator enrols; whoever has an enrolled phone signs in).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnyAccount;
+
+impl Accounts for AnyAccount {
+    fn may_sign_in(&self, _username: &str) -> Result<bool, AccountsError> {
+        Ok(true)
+    }
+}
+
+/// Why an [`Accounts`] implementation could not answer.
+#[derive(Debug)]
+pub struct AccountsError {
+    source: Box<dyn core::error::Error + Send + Sync>,
+}
+
+impl AccountsError {
+    /// Wraps the application's own error.
+    #[must_use]
+    pub fn new(source: impl Into<Box<dyn core::error::Error + Send + Sync>>) -> AccountsError {
+        AccountsError {
+            source: source.into(),
+        }
+    }
+}
+
+impl fmt::Display for AccountsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "account lookup: {}", self.source)
+    }
+}
+
+impl core::error::Error for AccountsError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// The signed-in identity of a request: the session of its session cookie.
+///
+/// As an extractor it refuses a request without a valid session with HTTP 401
+/// `{"error":"not signed in"}`; take `Option<SignedIn>` where signing in is optional. The
+/// router's state must give the [`PhoneSignIn`] (`impl FromRef<YourState> for PhoneSignIn`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignedIn {
+    /// The account.
+    pub username: String,
+    /// How the session was made (`uaf-phone`).
+    pub method: String,
+    /// The last second the session is valid (unix seconds).
+    pub expires_at: u64,
+}
+
+impl SignedIn {
+    pub(crate) fn new(username: String, method: String, expires_at: u64) -> SignedIn {
+        SignedIn {
+            username,
+            method,
+            expires_at,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn
+where
+    PhoneSignIn: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match PhoneSignIn::from_ref(state).session_of(parts).await {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => {
+                Err(Reply::error(StatusCode::UNAUTHORIZED, "not signed in").into_response())
+            }
+            Err(e) => Err(Reply::internal("session lookup", &e).into_response()),
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for SignedIn
+where
+    PhoneSignIn: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Response> {
+        PhoneSignIn::from_ref(state)
+            .session_of(parts)
+            .await
+            .map_err(|e| Reply::internal("session lookup", &e).into_response())
+    }
+}
+
+/// Why the session of a request could not be looked up.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The database refused.
+    Store(StoreError),
+    /// The lookup on the blocking pool did not finish (it panicked, or the runtime is
+    /// shutting down).
+    Interrupted,
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::Store(e) => write!(f, "session lookup: {e}"),
+            SessionError::Interrupted => f.write_str("session lookup: the task did not finish"),
+        }
+    }
+}
+
+impl core::error::Error for SessionError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            SessionError::Store(e) => Some(e),
+            SessionError::Interrupted => None,
+        }
+    }
+}
+
+/// How to build a [`PhoneSignIn`]: start from [`PhoneSignIn::builder`] and set what differs.
+#[must_use]
+pub struct PhoneSignInBuilder {
+    app_id: String,
+    facets: Vec<String>,
+    metadata: MetadataIndex,
+    status_codes: StatusCodeMode,
+    prefix: String,
+    challenge_ttl_secs: u64,
+    session_ttl_secs: u64,
+    secure_cookies: bool,
+    conformance_api: bool,
+    clock: Clock,
+    accounts: Arc<dyn Accounts>,
+}
+
+impl fmt::Debug for PhoneSignInBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PhoneSignInBuilder")
+            .field("app_id", &self.app_id)
+            .field("facets", &self.facets)
+            .field("prefix", &self.prefix)
+            .field("conformance_api", &self.conformance_api)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PhoneSignInBuilder {
+    /// The trusted facet IDs (`https://host[:port]`, `android:apk-key-hash:…`,
+    /// `ios:bundle-id:…`). Default: the origin of an `https` AppID.
+    pub fn facets(mut self, facets: impl IntoIterator<Item = String>) -> Self {
+        self.facets = facets.into_iter().collect();
+        self
+    }
+
+    /// The metadata of the authenticators accepted. Default: none, so every enrolment is
+    /// refused (unknown AAID).
+    pub fn metadata(mut self, metadata: MetadataIndex) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// How rejected UAF responses are reported (default [`StatusCodeMode::Conformance`]).
+    pub fn status_codes(mut self, mode: StatusCodeMode) -> Self {
+        self.status_codes = mode;
+        self
+    }
+
+    /// The path every route is mounted under (default `/`; `auth`, `/auth` and `/auth/`
+    /// all mean `/auth/`). Also the cookies' `Path`.
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        self.prefix = normalise_prefix(prefix);
+        self
+    }
+
+    /// How long an issued challenge (and so a sign-in attempt) stays valid, in seconds
+    /// (default 300).
+    pub fn challenge_ttl_secs(mut self, secs: u64) -> Self {
+        self.challenge_ttl_secs = secs;
+        self
+    }
+
+    /// How long a session lives, in seconds (default 28800, 8 hours).
+    pub fn session_ttl_secs(mut self, secs: u64) -> Self {
+        self.session_ttl_secs = secs;
+        self
+    }
+
+    /// Mark the cookies `Secure` (default off; turn on when the site is served over https).
+    pub fn secure_cookies(mut self, on: bool) -> Self {
+        self.secure_cookies = on;
+        self
+    }
+
+    /// Also mount the FIDO conformance server API (`POST {prefix}get`, `POST
+    /// {prefix}respond`). Default **off**: it is unauthenticated by design (whoever reaches
+    /// it can register and deregister keys for any user name); for test deployments only.
+    pub fn conformance_api(mut self, on: bool) -> Self {
+        self.conformance_api = on;
+        self
+    }
+
+    /// The clock (unix seconds) of the verifier, the stores and the sessions. Default: the
+    /// system clock.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Which accounts may sign in (default [`AnyAccount`]).
+    pub fn accounts(mut self, accounts: impl Accounts) -> Self {
+        self.accounts = Arc::new(accounts);
+        self
+    }
+
+    /// Builds the relying party over `database` (opened and migrated by the caller: an
+    /// [`crate::SqliteDatabase`], a [`crate::PgDatabase`] or a [`Database`]).
+    ///
+    /// # Errors
+    /// [`ServerError::Config`] when the AppID, a facet or the challenge lifetime is wrong.
+    pub fn build(self, database: impl Into<Database>) -> Result<PhoneSignIn, ServerError> {
+        let database: Database = database.into();
+        let mut rp = RelyingPartyBuilder::new(self.app_id.clone())
+            .status_codes(self.status_codes)
+            .challenge_ttl_secs(self.challenge_ttl_secs);
+        if !self.facets.is_empty() {
+            rp = rp.trusted_facets(self.facets.iter().cloned());
+        }
+        let rp_config = rp.build().map_err(|e| ServerError::Config(e.to_string()))?;
+        let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
+        let ttl = self.challenge_ttl_secs;
+        let service = Service::new(
+            RelyingParty::new(rp_config, self.metadata),
+            database.credentials(),
+            database.pending_registrations(ttl, Arc::clone(&self.clock)),
+            database.pending_authentications(ttl, Arc::clone(&self.clock)),
+        );
+        let store = database.sign_in();
+        let app = Arc::new(App {
+            service,
+            database,
+            mode: self.status_codes,
+            clock: self.clock,
+            facets_json,
+        });
+        let flow = Flow {
+            app,
+            store,
+            accounts: self.accounts,
+            config: WebConfig {
+                prefix: self.prefix,
+                session_ttl_secs: self.session_ttl_secs,
+                attempt_ttl_secs: self.challenge_ttl_secs,
+                secure_cookies: self.secure_cookies,
+                site: web::site_of(&self.app_id),
+            },
+        };
+        Ok(PhoneSignIn {
+            flow: Arc::new(flow),
+            app_id: Arc::from(self.app_id),
+            conformance_api: self.conformance_api,
+        })
+    }
+}
+
+/// `/`, `/uaf`, `uaf/` → `/`, `/uaf/`, `/uaf/`.
+pub(crate) fn normalise_prefix(prefix: &str) -> String {
+    let inner = prefix.trim_matches('/');
+    if inner.is_empty() {
+        String::from("/")
+    } else {
+        format!("/{inner}/")
+    }
+}
+
+/// Phone sign-in (and, opt-in, the conformance API) as routes for an axum app: see the
+/// [module docs](self). Cheap to clone (one shared state).
+#[derive(Clone)]
+pub struct PhoneSignIn {
+    flow: Arc<Flow>,
+    app_id: Arc<str>,
+    conformance_api: bool,
+}
+
+impl fmt::Debug for PhoneSignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PhoneSignIn")
+            .field("app_id", &self.app_id)
+            .field("prefix", &self.flow.config.prefix)
+            .field("conformance_api", &self.conformance_api)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PhoneSignIn {
+    /// A builder for the relying party of `app_id` (normally the `https` URL of
+    /// `{prefix}facets.json` on your site).
+    pub fn builder(app_id: impl Into<String>) -> PhoneSignInBuilder {
+        PhoneSignInBuilder {
+            app_id: app_id.into(),
+            facets: Vec::new(),
+            metadata: MetadataIndex::new(),
+            status_codes: StatusCodeMode::Conformance,
+            prefix: String::from("/"),
+            challenge_ttl_secs: 300,
+            session_ttl_secs: 8 * 60 * 60,
+            secure_cookies: false,
+            conformance_api: false,
+            clock: system_clock(),
+            accounts: Arc::new(AnyAccount),
+        }
+    }
+
+    /// Every route, under the prefix: the sign-in page and its `api/…`, the phone's
+    /// `phone/…`, `facets.json`, `healthz` and, when enabled, the conformance API. Merge it
+    /// into your router (`Router::merge`); it carries its own state, so it fits a router of
+    /// any state type `S`.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        api::routes(&self.flow.config.prefix, self.conformance_api)
+            .with_state(Arc::clone(&self.flow.app))
+            .merge(web::router(Arc::clone(&self.flow)))
+    }
+
+    /// The AppID the relying party issues requests with.
+    #[must_use]
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// The normalised prefix (`/` or `/x/`).
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.flow.config.prefix
+    }
+
+    /// The signed-in identity of a request's session cookie, if it has a valid one (what
+    /// the [`SignedIn`] extractor does).
+    ///
+    /// # Errors
+    /// [`SessionError`] when the database cannot be asked.
+    pub async fn session_of(&self, parts: &Parts) -> Result<Option<SignedIn>, SessionError> {
+        let cookie = web::session_cookie(&parts.headers);
+        let flow = Arc::clone(&self.flow);
+        match tokio::task::spawn_blocking(move || flow.signed_in(cookie.as_deref())).await {
+            Ok(r) => r.map_err(SessionError::Store),
+            Err(_) => Err(SessionError::Interrupted),
+        }
+    }
+
+    /// Makes a one-time invite that lets a phone enrol for `username` (as
+    /// [`crate::create_invite`], after asking [`Accounts::may_sign_in`]). Blocks: call it
+    /// from a blocking context (`tokio::task::spawn_blocking`).
+    ///
+    /// # Errors
+    /// [`InviteError`]; [`InviteError::NotAllowed`] when the account may not sign in.
+    pub fn create_invite(&self, username: &str) -> Result<Invite, InviteError> {
+        self.flow.create_invite(username)
+    }
+}
