@@ -114,9 +114,40 @@ pub(crate) struct LiveMetadata {
 #[derive(Clone)]
 pub(crate) struct SharedMetadata(pub(crate) Arc<LiveMetadata>);
 
+impl std::fmt::Debug for SharedMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedMetadata")
+            .field("status", &self.0.status())
+            .finish_non_exhaustive()
+    }
+}
+
 impl MetadataSource for SharedMetadata {
     fn lookup(&self, aaid: &Aaid) -> Option<&MetadataEntry> {
         self.0.current().get(aaid)
+    }
+}
+
+impl SharedMetadata {
+    /// Fixed metadata: `index`, never reloaded (no BLOB).
+    pub(crate) fn fixed(index: MetadataIndex, clock: Clock) -> Self {
+        let status = MetadataStatus {
+            entries: index.len(),
+            ..MetadataStatus::default()
+        };
+        SharedMetadata(Arc::new(LiveMetadata {
+            head: Generation {
+                index,
+                next: OnceLock::new(),
+            },
+            local: MetadataIndex::new(),
+            config: None,
+            clock,
+            loader: Mutex::new(LoaderState {
+                status,
+                stamps: Vec::new(),
+            }),
+        }))
     }
 }
 
@@ -269,8 +300,8 @@ fn load_blob(
     let crls = read_all(&cfg.crls)?;
     let root_refs: Vec<&[u8]> = roots.iter().map(Vec::as_slice).collect();
     let crl_refs: Vec<&[u8]> = crls.iter().map(Vec::as_slice).collect();
-    let mut verifier = BlobVerifier::new(now, &crl_refs)
-        .danger_skip_revocation(cfg.danger_skip_revocation);
+    let mut verifier =
+        BlobVerifier::new(now, &crl_refs).danger_skip_revocation(cfg.danger_skip_revocation);
     if !root_refs.is_empty() {
         verifier = verifier.trust_anchors(&root_refs);
     }

@@ -35,6 +35,8 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use uaf_metadata::MetadataIndex;
+
+use crate::mds::SharedMetadata;
 use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
 
 use crate::reply::Reply;
@@ -195,6 +197,8 @@ pub struct PhoneSignInBuilder {
     app_id: String,
     facets: Vec<String>,
     metadata: MetadataIndex,
+    /// The server's reloadable metadata (`--mds-blob`), which replaces `metadata`.
+    live_metadata: Option<SharedMetadata>,
     status_codes: StatusCodeMode,
     prefix: String,
     challenge_ttl_secs: u64,
@@ -228,6 +232,13 @@ impl PhoneSignInBuilder {
     /// refused (unknown AAID).
     pub fn metadata(mut self, metadata: MetadataIndex) -> Self {
         self.metadata = metadata;
+        self
+    }
+
+    /// The server's metadata, reloaded with the Metadata Service BLOB (instead of
+    /// [`PhoneSignInBuilder::metadata`]).
+    pub(crate) fn live_metadata(mut self, metadata: SharedMetadata) -> Self {
+        self.live_metadata = Some(metadata);
         self
     }
 
@@ -300,8 +311,12 @@ impl PhoneSignInBuilder {
         let rp_config = rp.build().map_err(|e| ServerError::Config(e.to_string()))?;
         let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
         let ttl = self.challenge_ttl_secs;
+        let metadata = match self.live_metadata {
+            Some(live) => live,
+            None => SharedMetadata::fixed(self.metadata, Arc::clone(&self.clock)),
+        };
         let service = Service::new(
-            RelyingParty::new(rp_config, self.metadata),
+            RelyingParty::new(rp_config, metadata),
             database.credentials(),
             database.pending_registrations(ttl, Arc::clone(&self.clock)),
             database.pending_authentications(ttl, Arc::clone(&self.clock)),
@@ -371,6 +386,7 @@ impl PhoneSignIn {
             app_id: app_id.into(),
             facets: Vec::new(),
             metadata: MetadataIndex::new(),
+            live_metadata: None,
             status_codes: StatusCodeMode::Conformance,
             prefix: String::from("/"),
             challenge_ttl_secs: 300,

@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use uaf_metadata::MetadataIndex;
 use uaf_rp::{PendingAuthentication, PendingRegistration, Service, StatusCodeMode};
 
+use crate::mds::SharedMetadata;
 use crate::store::{AnyCredentialStore, AnyPendingStore, Clock, Database};
 
 /// The relying party with the stores of its database.
 pub(crate) type AppService = Service<
-    MetadataIndex,
+    SharedMetadata,
     AnyCredentialStore,
     AnyPendingStore<PendingRegistration>,
     AnyPendingStore<PendingAuthentication>,
