@@ -16,22 +16,20 @@
 //! assertion (the `REG-nn` / `AUTH-nn` IDs of `uaf-rp`'s step table, digest §3.2/§3.3), and
 //! [`Fault::expected_status`] the UAF status code in "specific" mode (the table "Status codes in
 //! specific mode" of the conformance-vector format). In "conformance" mode every one of them is
-//! 1498. The rule for structure faults, the one `uaf-rp` applies: what `uaf-proto`'s strict
-//! assertion parser rejects is malformed (status 1498) and is reported at the step of the member
-//! the parser names, so that a member of the wrong shape is reported where that member is
-//! checked:
+//! 1498. The rule for structure faults, the one `uaf-rp` applies (the conformance-vector
+//! format's "Step" rule: the first failing check in digest order): what `uaf-proto`'s strict
+//! assertion parser rejects is malformed (status 1498). A member that is missing, repeated or
+//! empty, a misplaced or unknown critical tag, and the framing of the assertion (top-level
+//! item, trailing bytes, the SignedData / KRD, signature and attestation blocks) break the TLV
+//! step (`REG-14`: digest R5.2; `AUTH-14`: A5.2 for the framing, A5.3 for a SignedData member
+//! missing, repeated or empty). A member that is present and non-empty but of the wrong
+//! length is reported at the step that fixes that length:
 //!
-//! | member named by the parse error | registration | authentication |
+//! | member of the wrong length | registration | authentication |
 //! |---|---|---|
-//! | `TAG_ASSERTION_INFO` | `REG-18` | `AUTH-17` |
-//! | `TAG_AUTHENTICATOR_NONCE` | — | `AUTH-18` |
-//! | `TAG_FINAL_CHALLENGE_HASH` | `REG-19` | `AUTH-19` |
-//! | `TAG_TRANSACTION_CONTENT_HASH` | — | `AUTH-20` |
-//! | `TAG_KEYID` | `REG-20` | (`AUTH-14`) |
-//! | `TAG_COUNTERS` | `REG-21` | `AUTH-22` |
-//! | `TAG_PUB_KEY` | `REG-22` | — |
-//! | `TAG_SIGNATURE` | (`REG-14`) | `AUTH-21` |
-//! | anything else (AAID, the composites, unknown tags, trailing bytes) | `REG-14` | `AUTH-14` |
+//! | `TAG_ASSERTION_INFO` (7 / 5 bytes) | `REG-18` (R5.6) | `AUTH-17` (A5.6) |
+//! | `TAG_AUTHENTICATOR_NONCE` (at least 8 bytes) | — | `AUTH-18` (A5.7) |
+//! | `TAG_COUNTERS` (8 / 4 bytes) | `REG-21` (R5.9) | `AUTH-22` (A5.10) |
 //!
 //! The expectations assume the metadata statement that
 //! [`Profile::metadata_statement`](crate::Profile::metadata_statement) writes for the profile
@@ -45,7 +43,7 @@ use uaf_proto::registry::AttestationType;
 use uaf_proto::status::UafStatusCode;
 use uaf_proto::tlv::{
     TAG_AAID, TAG_ASSERTION_INFO, TAG_AUTHENTICATOR_NONCE, TAG_COUNTERS, TAG_FINAL_CHALLENGE_HASH,
-    TAG_KEYID, TAG_PUB_KEY, TAG_SIGNATURE, TAG_TRANSACTION_CONTENT_HASH,
+    TAG_KEYID, TAG_PUB_KEY, TAG_TRANSACTION_CONTENT_HASH,
 };
 
 /// The operation whose response a fault corrupts.
@@ -224,7 +222,7 @@ impl Requirements {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Fault {
-    // ----- Registration: TLV structure (1498; REG-14 or the member's step) -----
+    // ----- Registration: TLV structure (1498; REG-14, or the step fixing a length) -----
     /// The top-level tag is `TAG_UAFV1_AUTH_ASSERTION` (0x3E02) instead of
     /// `TAG_UAFV1_REG_ASSERTION`. `REG-14`, 1498.
     RegAssertionTagWrong,
@@ -237,12 +235,10 @@ pub enum Fault {
     /// is over the KRD that would have been sent). `REG-14`, 1498.
     KrdMissing,
     /// One KRD member is left out (the attestation signature covers the KRD without it).
-    /// The member's step (see the [module documentation](self): `REG-14` for `TAG_AAID`,
-    /// `REG-18` assertion info, `REG-19` final challenge hash, `REG-20` KeyID, `REG-21`
-    /// counters, `REG-22` public key), 1498.
+    /// `REG-14` (R5.2: each KRD member exactly once), 1498.
     KrdMemberMissing(KrdMember),
-    /// One KRD member has length 0 (signed). The member's step, as for
-    /// [`Fault::KrdMemberMissing`], 1498.
+    /// One KRD member has length 0 (signed). `REG-14` (R5.2: KRD members carry values),
+    /// 1498.
     KrdMemberEmpty(KrdMember),
     /// `TAG_ASSERTION_INFO` in the KRD is 8 bytes: the 7 valid bytes and a zero (signed).
     /// `REG-18`, 1498.
@@ -325,7 +321,7 @@ pub enum Fault {
     /// `REG-23`, 1496.
     SurrogateForModelWithRoots,
 
-    // ----- Authentication: TLV structure (1498; AUTH-14 or the member's step) -----
+    // ----- Authentication: TLV structure (1498; AUTH-14, or the step fixing a length) -----
     /// The top-level tag is `TAG_UAFV1_REG_ASSERTION` (0x3E01) instead of
     /// `TAG_UAFV1_AUTH_ASSERTION`. `AUTH-14`, 1498.
     AuthAssertionTagWrong,
@@ -336,17 +332,16 @@ pub enum Fault {
     AuthTrailingBytes,
     /// The authentication assertion holds the signature only. `AUTH-14`, 1498.
     SignedDataMissing,
-    /// The authentication assertion holds the SignedData only. `AUTH-21`, 1498.
+    /// The authentication assertion holds the SignedData only. `AUTH-14` (A5.2: exactly one
+    /// `TAG_SIGNATURE`), 1498.
     SignatureMissing,
-    /// `TAG_SIGNATURE` is empty. `AUTH-21`, 1498.
+    /// `TAG_SIGNATURE` is empty. `AUTH-14` (A5.2), 1498.
     SignatureEmpty,
-    /// One SignedData member is left out (signed without it). The member's step (see the
-    /// [module documentation](self): `AUTH-14` for `TAG_AAID` and `TAG_KEYID`, `AUTH-17`
-    /// assertion info, `AUTH-18` nonce, `AUTH-19` final challenge hash, `AUTH-20` transaction
-    /// content hash, `AUTH-22` counters), 1498.
+    /// One SignedData member is left out (signed without it). `AUTH-14` (A5.3: each
+    /// SignedData member exactly once), 1498.
     SignedDataMemberMissing(SignedDataMember),
-    /// One SignedData member has length 0 (signed): malformed, at the member's step as for
-    /// [`Fault::SignedDataMemberMissing`], 1498. An empty transaction content hash is the
+    /// One SignedData member has length 0 (signed): malformed, `AUTH-14` (A5.3), 1498. An
+    /// empty transaction content hash is the
     /// normal value without a transaction, so `SignedDataMemberEmpty(TransactionContentHash)`
     /// needs a Sign command with transaction content: the mode is 0x02 and the hash is empty,
     /// `AUTH-20`, 1498.
@@ -428,33 +423,6 @@ pub enum Fault {
     /// authenticator's own counter does not move). Needs a profile with counters and a key
     /// that already authenticated once. `AUTH-22`, 1498.
     CounterFrozen,
-}
-
-/// The registration step at which a parse error naming member `tag` is reported (module
-/// documentation).
-const fn reg_member_step(tag: u16) -> &'static str {
-    match tag {
-        TAG_ASSERTION_INFO => "REG-18",
-        TAG_FINAL_CHALLENGE_HASH => "REG-19",
-        TAG_KEYID => "REG-20",
-        TAG_COUNTERS => "REG-21",
-        TAG_PUB_KEY => "REG-22",
-        _ => "REG-14",
-    }
-}
-
-/// The authentication step at which a parse error naming member `tag` is reported (module
-/// documentation).
-const fn auth_member_step(tag: u16) -> &'static str {
-    match tag {
-        TAG_ASSERTION_INFO => "AUTH-17",
-        TAG_AUTHENTICATOR_NONCE => "AUTH-18",
-        TAG_FINAL_CHALLENGE_HASH => "AUTH-19",
-        TAG_TRANSACTION_CONTENT_HASH => "AUTH-20",
-        TAG_SIGNATURE => "AUTH-21",
-        TAG_COUNTERS => "AUTH-22",
-        _ => "AUTH-14",
-    }
 }
 
 impl Fault {
@@ -618,10 +586,11 @@ impl Fault {
     pub const fn target_step(self) -> &'static str {
         use Fault::*;
         match self {
-            KrdMemberMissing(m) | KrdMemberEmpty(m) => reg_member_step(m.tag()),
-            KrdAssertionInfoLength => reg_member_step(TAG_ASSERTION_INFO),
-            KrdCountersLength => reg_member_step(TAG_COUNTERS),
-            RegAssertionTagWrong
+            KrdAssertionInfoLength => "REG-18",
+            KrdCountersLength => "REG-21",
+            KrdMemberMissing(_)
+            | KrdMemberEmpty(_)
+            | RegAssertionTagWrong
             | RegAssertionUnwrapped
             | RegTrailingBytes
             | KrdMissing
@@ -645,12 +614,16 @@ impl Fault {
             | AttestationCertificateUnchained
             | SurrogateSignatureWrongKey
             | SurrogateForModelWithRoots => "REG-23",
-            SignedDataMemberMissing(m) | SignedDataMemberEmpty(m) => auth_member_step(m.tag()),
-            AuthAssertionInfoLength => auth_member_step(TAG_ASSERTION_INFO),
-            AuthCountersLength => auth_member_step(TAG_COUNTERS),
-            AuthenticatorNonceShort => auth_member_step(TAG_AUTHENTICATOR_NONCE),
-            SignatureMissing | SignatureEmpty => auth_member_step(TAG_SIGNATURE),
-            AuthAssertionTagWrong
+            // An empty transaction content hash is well formed; it fails the transaction rule.
+            SignedDataMemberEmpty(SignedDataMember::TransactionContentHash) => "AUTH-20",
+            AuthAssertionInfoLength => "AUTH-17",
+            AuthCountersLength => "AUTH-22",
+            AuthenticatorNonceShort => "AUTH-18",
+            SignedDataMemberMissing(_)
+            | SignedDataMemberEmpty(_)
+            | SignatureMissing
+            | SignatureEmpty
+            | AuthAssertionTagWrong
             | AuthAssertionUnwrapped
             | AuthTrailingBytes
             | SignedDataMissing
@@ -957,14 +930,21 @@ mod tests {
         );
         assert_eq!(
             Fault::KrdMemberMissing(KrdMember::Counters).target_step(),
-            "REG-21"
+            "REG-14"
+        );
+        assert_eq!(Fault::KrdCountersLength.target_step(), "REG-21");
+        assert_eq!(
+            Fault::SignedDataMemberMissing(SignedDataMember::Counters).target_step(),
+            "AUTH-14"
         );
         assert_eq!(
             Fault::KrdMemberEmpty(KrdMember::Aaid).target_step(),
             "REG-14"
         );
         assert_eq!(Fault::AuthenticatorNonceShort.target_step(), "AUTH-18");
-        assert_eq!(Fault::SignatureMissing.target_step(), "AUTH-21");
+        assert_eq!(Fault::SignatureMissing.target_step(), "AUTH-14");
+        assert_eq!(Fault::SignatureEmpty.target_step(), "AUTH-14");
+        assert_eq!(Fault::AuthSignatureCorrupt.target_step(), "AUTH-21");
         assert_eq!(Fault::AuthCountersLength.target_step(), "AUTH-22");
         assert_eq!(
             Fault::RegPublicKeyEncodingNotInMetadata

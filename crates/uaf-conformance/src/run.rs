@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 
 use serde_json::Value;
 use uaf_metadata::{MetadataEntry, MetadataIndex};
+use uaf_proto::assertion::AssertionError;
 use uaf_proto::b64::Base64Policy;
 use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::message::{
@@ -20,6 +21,7 @@ use uaf_proto::message::{
     DeregistrationRequest, RegistrationRequest, Version,
 };
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
+use uaf_proto::tlv::{self, TlvError};
 use uaf_rp::counter::CounterPolicy;
 use uaf_rp::step::StepId;
 use uaf_rp::store::{CredentialStore, MemoryCredentialStore, MemoryPendingStore, PendingStore};
@@ -39,6 +41,9 @@ use crate::vector::{
 pub struct Failure {
     /// The step that decides the status ([`Error::decisive_step`]).
     pub step: StepId,
+    /// The digest §3 label of the first failing step ([`step_label`]), as `expect.step`
+    /// names it.
+    pub label: String,
     /// The step of the error itself ([`Error::step`]): R6 / A6 when every assertion was
     /// skipped, else the same as [`Failure::step`].
     pub outer_step: StepId,
@@ -52,10 +57,87 @@ impl Failure {
     fn of(e: &Error) -> Failure {
         Failure {
             step: e.decisive_step(),
+            label: step_label(e),
             outer_step: e.step,
             code: e.kind.code(),
             message: e.to_string(),
         }
+    }
+}
+
+/// The label `expect.step` uses for a failure at `step`, before looking at the error: the
+/// step's digest label, except that the message-level checks of Auth carry the registration
+/// labels (`R1.1`–`R4.4`: the digest's A1–A4 are "identical to R1–R4"), and `AUTH-14`, which
+/// covers both A5.2 and A5.3, is `A5.2` (see [`step_label`] for when it is `A5.3`).
+#[must_use]
+pub fn default_label(step: StepId) -> String {
+    let label = step.digest_label();
+    if step == StepId::AuthTlv {
+        return String::from("A5.2");
+    }
+    let message_level = matches!(
+        step,
+        StepId::AuthParse
+            | StepId::AuthMembers
+            | StepId::AuthVersion
+            | StepId::AuthOp
+            | StepId::AuthHeaderAppId
+            | StepId::AuthHeaderExts
+            | StepId::AuthServerData
+            | StepId::AuthFcParams
+            | StepId::AuthFcAppId
+            | StepId::AuthChallenge
+            | StepId::AuthFacet
+            | StepId::AuthChannelBinding
+    );
+    match label.strip_prefix('A') {
+        Some(rest) if message_level => alloc::format!("R{rest}"),
+        _ => String::from(label),
+    }
+}
+
+/// The tags `TAG_UAFV1_SIGNED_DATA` must hold exactly once (digest §3.3 A5.3).
+const SIGNED_DATA_MEMBERS: [u16; 7] = [
+    tlv::TAG_AAID,
+    tlv::TAG_ASSERTION_INFO,
+    tlv::TAG_AUTHENTICATOR_NONCE,
+    tlv::TAG_FINAL_CHALLENGE_HASH,
+    tlv::TAG_TRANSACTION_CONTENT_HASH,
+    tlv::TAG_KEYID,
+    tlv::TAG_COUNTERS,
+];
+
+/// Whether a malformed authentication assertion breaks A5.3 (a SignedData member missing,
+/// repeated, empty or malformed) rather than A5.2 (the framing of the assertion: the
+/// top-level item, its SignedData and signature, misplaced or unknown critical tags).
+fn breaks_signed_data_members(e: &AssertionError) -> bool {
+    match e {
+        AssertionError::Tlv(
+            TlvError::MissingMember { parent, .. } | TlvError::DuplicateMember { parent, .. },
+        ) => *parent == tlv::TAG_UAFV1_SIGNED_DATA,
+        AssertionError::Tlv(
+            TlvError::EmptyValue { tag, .. } | TlvError::WrongLength { tag, .. },
+        ) => SIGNED_DATA_MEMBERS.contains(tag),
+        AssertionError::InvalidAaid { .. } => true,
+        _ => false,
+    }
+}
+
+/// The digest §3 label of the first failing step of a rejection (the format's "Step" rule):
+/// the decisive error's step ([`Error::decisive_step`]: with several assertions and none
+/// verifying, the first assertion's), labelled as [`default_label`] says, with `A5.3` for a
+/// SignedData member that is missing, repeated, empty or malformed.
+#[must_use]
+pub fn step_label(e: &Error) -> String {
+    let mut decisive = e;
+    while let ErrorKind::NoAssertionVerified { first, .. } = &decisive.kind {
+        decisive = first;
+    }
+    match (&decisive.kind, decisive.step) {
+        (ErrorKind::Assertion(a), StepId::AuthTlv) if breaks_signed_data_members(a) => {
+            String::from("A5.3")
+        }
+        (_, step) => default_label(step),
     }
 }
 
@@ -132,7 +214,7 @@ pub fn run(vector: &Vector) -> Result<Judged, VectorError> {
 ///
 /// # Errors
 /// [`VectorError`] at `rp.compat[i]` for an unknown relaxation, or at `rp` for a setting
-/// `uaf-rp` refuses (e.g. an `http:` trusted facet).
+/// `uaf-rp` refuses (e.g. an empty trusted facet; every non-empty one loads).
 pub fn config(rp: &RpSettings) -> Result<Config, VectorError> {
     builder(rp)?
         .build()
@@ -555,15 +637,7 @@ fn compare(v: &Vector, o: &Outcome) -> Result<Vec<String>, VectorError> {
     if !x.status.accepts(o.status) {
         let why = o.failure.as_ref().map_or_else(
             || String::from("accepted"),
-            |f| {
-                alloc::format!(
-                    "{} {} {}: {}",
-                    f.step.id(),
-                    f.step.digest_label(),
-                    f.code,
-                    f.message
-                )
-            },
+            |f| alloc::format!("{} {} {}: {}", f.step.id(), f.label, f.code, f.message),
         );
         out.push(alloc::format!(
             "expected {}, got {} ({why})",
@@ -576,6 +650,21 @@ fn compare(v: &Vector, o: &Outcome) -> Result<Vec<String>, VectorError> {
             Some(f) if f.code == code => {}
             Some(f) => out.push(alloc::format!("expected error {code}, got {}", f.code)),
             None => out.push(alloc::format!("expected error {code}, got success")),
+        }
+    }
+    if let Some(label) = &x.step {
+        match &o.failure {
+            Some(f) if f.label == *label => {}
+            Some(f) => out.push(alloc::format!(
+                "expected the first failing step {label}, got {} ({} {}: {})",
+                f.label,
+                f.step.id(),
+                f.code,
+                f.message
+            )),
+            None => out.push(alloc::format!(
+                "expected the first failing step {label}, got success"
+            )),
         }
     }
     if let Some(keys) = &x.registered {
@@ -663,8 +752,21 @@ mod tests {
         rp.compat = alloc::vec![String::from("missing-channel-binding"), String::from("x")];
         assert_eq!(config(&rp).unwrap_err().field, "rp.compat[1]");
         let mut rp = settings();
-        rp.trusted_facets = Some(alloc::vec![String::from("http://uaf.example.com")]);
+        rp.trusted_facets = Some(alloc::vec![String::new()]);
         assert_eq!(config(&rp).unwrap_err().field, "rp");
+        // Any non-empty facet loads, whatever its shape (real deployments' lists).
+        let mut rp = settings();
+        rp.trusted_facets = Some(alloc::vec![
+            String::from("android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM="),
+            String::from("com.noknok.android.sampleapp"),
+        ]);
+        assert_eq!(
+            config(&rp).unwrap().trusted_facets(),
+            [
+                "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM=",
+                "com.noknok.android.sampleapp"
+            ]
+        );
     }
 
     #[test]
@@ -746,6 +848,73 @@ mod tests {
         v.rp.base64 = Some(Base64Mode::Lenient);
         let f = run(&v).unwrap().outcome.failure.unwrap();
         assert_eq!((f.step, f.code), (StepId::RegTlv, "decode.assertion-tlv"));
+    }
+
+    #[test]
+    fn step_labels_follow_the_format() {
+        assert_eq!(default_label(StepId::AuthChallenge), "R4.2");
+        assert_eq!(default_label(StepId::AuthParse), "R1.1");
+        assert_eq!(default_label(StepId::AuthServerData), "R2");
+        assert_eq!(default_label(StepId::AuthCounter), "A5.10");
+        assert_eq!(default_label(StepId::AuthTlv), "A5.2");
+        assert_eq!(default_label(StepId::RegTlv), "R5.2");
+        assert_eq!(default_label(StepId::RegChallenge), "R4.2");
+        let tlv = |e: TlvError| {
+            let first = Error::new(
+                StepId::AuthTlv,
+                ErrorKind::Assertion(AssertionError::Tlv(e)),
+            )
+            .at_assertion(0);
+            Error::new(
+                StepId::AuthResult,
+                ErrorKind::NoAssertionVerified {
+                    first: alloc::boxed::Box::new(first),
+                    count: 1,
+                },
+            )
+        };
+        let member = TlvError::MissingMember {
+            parent: tlv::TAG_UAFV1_SIGNED_DATA,
+            tag: tlv::TAG_COUNTERS,
+            offset: 4,
+        };
+        assert_eq!(step_label(&tlv(member)), "A5.3");
+        let signature = TlvError::MissingMember {
+            parent: tlv::TAG_UAFV1_AUTH_ASSERTION,
+            tag: tlv::TAG_SIGNATURE,
+            offset: 0,
+        };
+        assert_eq!(step_label(&tlv(signature)), "A5.2");
+        let empty_key_id = TlvError::EmptyValue {
+            tag: tlv::TAG_KEYID,
+            offset: 9,
+        };
+        assert_eq!(step_label(&tlv(empty_key_id)), "A5.3");
+        let empty_signature = TlvError::EmptyValue {
+            tag: tlv::TAG_SIGNATURE,
+            offset: 9,
+        };
+        assert_eq!(step_label(&tlv(empty_signature)), "A5.2");
+    }
+
+    #[test]
+    fn a_different_first_failing_step_fails_the_vector() {
+        let mut v = vector(Op::RegAssertion, Value::Null);
+        v.request = None;
+        v.response = None;
+        v.assertion = Some(String::from("AQID+A"));
+        v.expect.step = Some(String::from("R5.2"));
+        let judged = run(&v).unwrap();
+        assert!(judged.passed(), "{:?}", judged.mismatches);
+        assert_eq!(judged.outcome.failure.unwrap().label, "R5.2");
+        v.expect.step = Some(String::from("R5.3"));
+        let judged = run(&v).unwrap();
+        assert_eq!(judged.mismatches.len(), 1, "{:?}", judged.mismatches);
+        assert!(
+            judged.mismatches[0].starts_with("expected the first failing step R5.3, got R5.2"),
+            "{:?}",
+            judged.mismatches
+        );
     }
 
     #[test]

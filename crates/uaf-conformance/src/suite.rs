@@ -47,16 +47,23 @@ impl Entry {
         matches!(self, Entry::Ran { judged, .. } if judged.passed())
     }
 
-    /// One line for people: `ok   id`, `FAIL id: …` or `ERROR file: …`.
+    /// One line for people: `ok   id` (with `(status at LABEL)` for a rejection: the first
+    /// failing step's digest label), `FAIL id: …` or `ERROR file: …`.
     #[must_use]
     pub fn line(&self) -> String {
         match self {
             Entry::Invalid { file, error } => {
                 alloc::format!("ERROR {}: invalid vector: {error}", file.display())
             }
-            Entry::Ran { vector, judged, .. } if judged.passed() => {
-                alloc::format!("ok   {}", vector.id)
-            }
+            Entry::Ran { vector, judged, .. } if judged.passed() => match &judged.outcome.failure {
+                Some(f) => alloc::format!(
+                    "ok   {} ({} at {})",
+                    vector.id,
+                    judged.outcome.status,
+                    f.label
+                ),
+                None => alloc::format!("ok   {}", vector.id),
+            },
             Entry::Ran { vector, judged, .. } => {
                 alloc::format!("FAIL {}: {}", vector.id, judged.mismatches.join("; "))
             }
@@ -87,7 +94,7 @@ impl Entry {
                     "expected": vector.expect.status,
                     "status": o.status,
                     "step": o.failure.as_ref().map(|f| f.step.id()),
-                    "digest": o.failure.as_ref().map(|f| f.step.digest_label()),
+                    "digest": o.failure.as_ref().map(|f| f.label.clone()),
                     "error": o.failure.as_ref().map(|f| f.code),
                     "message": o.failure.as_ref().map(|f| f.message.clone()),
                     "replay_status": o.replay_status,

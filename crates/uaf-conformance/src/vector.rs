@@ -347,6 +347,11 @@ pub struct Expect {
     /// `error`: the project's error kind code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `step`: for a rejection, the digest §3 label of the first failing step (`R5.2`,
+    /// `A5.10`, …; message-level checks of Auth are labelled `R1.x`–`R4.x`), compared
+    /// exactly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
     /// `registered`: Reg success, what gets stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registered: Option<Vec<ExpectedKey>>,
@@ -368,6 +373,7 @@ impl Expect {
         Expect {
             status: ExpectedStatus::One(status),
             error: None,
+            step: None,
             registered: None,
             sign_counter: None,
             replay_status: None,
@@ -702,14 +708,48 @@ fn read_expect(o: &Obj<'_>) -> Result<Expect, VectorError> {
             Some(out)
         }
     };
+    let step = o.opt_str("step")?;
+    if let Some(label) = &step {
+        if !is_digest_label(label) {
+            return Err(VectorError::new(
+                "expect.step",
+                alloc::format!(
+                    "{label:?} is not a digest §3 step label (such as R1.3, R5.2, A5.10, R6)"
+                ),
+            ));
+        }
+        if status.is_success() {
+            return Err(VectorError::new(
+                "expect.step",
+                "only a rejection has a failing step (expect.status is 1200)",
+            ));
+        }
+    }
     Ok(Expect {
         status,
         error: o.opt_str("error")?,
+        step,
         registered,
         sign_counter: o.opt_u32("sign_counter")?,
         replay_status,
         deleted,
     })
+}
+
+/// Whether `label` has the shape of a digest §3 step label: `R` or `A`, a step number, and
+/// optionally `.` and a sub-step number (`R2`, `R4.3`, `A5.10`), or a §3 section number for
+/// the server's own messages (`3.4` request generation, `3.5` deregistration).
+#[must_use]
+pub fn is_digest_label(label: &str) -> bool {
+    let rest = label
+        .strip_prefix('R')
+        .or_else(|| label.strip_prefix('A'))
+        .unwrap_or(label);
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match rest.split_once('.') {
+        Some((step, sub)) => number(step) && number(sub),
+        None => number(rest),
+    }
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -962,6 +1002,37 @@ mod tests {
         assert_eq!(err(&v).field, "expect.replay_status");
         assert_eq!(err(&serde_json::json!([1])).field, "");
         assert!(Vector::from_json("{").unwrap_err().problem.contains("JSON"));
+    }
+
+    #[test]
+    fn expect_step_reads_and_is_checked() {
+        let mut v = minimal();
+        v["expect"]["step"] = "A5.10".into();
+        let read = Vector::from_json(&v.to_string()).unwrap();
+        assert_eq!(read.expect.step.as_deref(), Some("A5.10"));
+        assert_eq!(
+            Vector::from_json(&read.to_pretty_json().unwrap()).unwrap(),
+            read
+        );
+        for bad in ["AUTH-22", "A5.", "X5.1", "", "R5.2-R5.3"] {
+            v["expect"]["step"] = bad.into();
+            assert_eq!(err(&v).field, "expect.step", "{bad}");
+        }
+        v["expect"]["step"] = 7.into();
+        assert_eq!(err(&v).field, "expect.step");
+        let mut v = minimal();
+        v["expect"]["status"] = 1200.into();
+        v["expect"]["step"] = "R5.2".into();
+        assert_eq!(
+            err(&v),
+            VectorError::new(
+                "expect.step",
+                "only a rejection has a failing step (expect.status is 1200)"
+            )
+        );
+        for good in ["R1.3", "R6", "A5.10", "3.4"] {
+            assert!(is_digest_label(good), "{good}");
+        }
     }
 
     #[test]

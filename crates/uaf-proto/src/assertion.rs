@@ -11,8 +11,10 @@
 //!   (SignedData), `TAG_COUNTERS` 8 / 4; `TAG_AUTHENTICATOR_NONCE` at least 8 bytes;
 //! - mandatory values non-empty, except `TAG_TRANSACTION_CONTENT_HASH` and `TAG_EXTENSION_DATA`;
 //! - unknown non-critical tags are skipped without looking inside; unknown critical tags are
-//!   rejected (unless [`ParseOptions::allow_unknown_critical_tags`]); known tags in the wrong
-//!   composite are rejected;
+//!   rejected, unless [`ParseOptions::allow_unknown_critical_tags`] is set, which skips them
+//!   **inside the signed structure only** (the KRD, the SignedData, and what they contain):
+//!   in the assertion container, the attestation block and unsigned extensions they are
+//!   rejected either way; known tags in the wrong composite are rejected;
 //! - a registration assertion has exactly one attestation block; basic full has one signature
 //!   and at least one certificate; basic surrogate has one signature and no certificate; an
 //!   ECDAA block is framed-checked and returned as is (consumers report it as unsupported).
@@ -624,10 +626,14 @@ impl<'a> RegAssertion<'a> {
     /// [`AssertionError`] naming the first rule broken.
     pub fn parse_with(bytes: &'a [u8], opts: ParseOptions) -> Result<Self, AssertionError> {
         let top = tlv::parse_expected(bytes, TAG_UAFV1_REG_ASSERTION)?;
+        // The relaxation of unknown critical tags covers the signed KRD only: outside it (the
+        // assertion container, the attestation block, unsigned extensions) the spec's rules
+        // apply.
+        let outside = ParseOptions::STRICT;
         let mut krd = None;
         let mut attestation: Option<Tlv<'a>> = None;
         let mut exts = ExtensionCounter::new();
-        for_each_member(&top, opts, |m| {
+        for_each_member(&top, outside, |m| {
             match m.tag {
                 TAG_UAFV1_KRD => set_once(&mut krd, m, &top)?,
                 TAG_ATTESTATION_BASIC_FULL
@@ -642,17 +648,17 @@ impl<'a> RegAssertion<'a> {
                     }
                     attestation = Some(m);
                 }
-                _ => return exts.take(m, opts).map_err(AssertionError::from),
+                _ => return exts.take(m, outside).map_err(AssertionError::from),
             }
             Ok(true)
         })?;
         let krd = Krd::parse(required(krd, TAG_UAFV1_KRD, &top)?, opts)?;
         let block = attestation.ok_or(AssertionError::MissingAttestation { offset: top.offset })?;
-        let attestation = Attestation::parse(block, opts)?;
+        let attestation = Attestation::parse(block, outside)?;
         Ok(RegAssertion {
             krd,
             attestation,
-            extensions: exts.finish(top, opts),
+            extensions: exts.finish(top, outside),
             raw: top.raw,
         })
     }
@@ -789,13 +795,16 @@ impl<'a> AuthAssertion<'a> {
     /// [`AssertionError`] naming the first rule broken.
     pub fn parse_with(bytes: &'a [u8], opts: ParseOptions) -> Result<Self, AssertionError> {
         let top = tlv::parse_expected(bytes, TAG_UAFV1_AUTH_ASSERTION)?;
+        // The relaxation of unknown critical tags covers the signed SignedData only: outside
+        // it (the assertion container and its unsigned extensions) the spec's rules apply.
+        let outside = ParseOptions::STRICT;
         let (mut sd, mut signature) = (None, None);
         let mut exts = ExtensionCounter::new();
-        for_each_member(&top, opts, |m| {
+        for_each_member(&top, outside, |m| {
             match m.tag {
                 TAG_UAFV1_SIGNED_DATA => set_once(&mut sd, m, &top)?,
                 TAG_SIGNATURE => set_once(&mut signature, m, &top)?,
-                _ => return exts.take(m, opts).map_err(AssertionError::from),
+                _ => return exts.take(m, outside).map_err(AssertionError::from),
             }
             Ok(true)
         })?;
@@ -804,7 +813,7 @@ impl<'a> AuthAssertion<'a> {
         Ok(AuthAssertion {
             signed_data,
             signature,
-            extensions: exts.finish(top, opts),
+            extensions: exts.finish(top, outside),
             raw: top.raw,
         })
     }

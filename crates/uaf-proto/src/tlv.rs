@@ -886,7 +886,9 @@ pub struct ParseOptions {
     /// Skip unknown tags that have the critical bit (0x2000) set instead of rejecting the
     /// message. A compatibility relaxation for authenticators that set the bit on vendor tags
     /// (the verifier's `unknown-critical-tags` option); off by default, as the spec requires.
-    /// Known tags in the wrong place are rejected either way.
+    /// The assertion parsers apply it inside the signed structure only (KRD, SignedData):
+    /// an unknown critical tag elsewhere in an assertion is rejected either way. Known tags
+    /// in the wrong place are rejected either way.
     pub allow_unknown_critical_tags: bool,
 }
 

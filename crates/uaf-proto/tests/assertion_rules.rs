@@ -564,20 +564,75 @@ fn unknown_critical_tag_is_rejected_unless_allowed() {
     assert_eq!(a.krd.raw, &bytes[4..4 + a.krd.raw.len()]);
     assert!(a.krd.raw.ends_with(&leaf(0x2EFF, b"vendor")));
 
-    // Also at the top level of an authentication assertion.
+    // Inside the SignedData: rejected, and skipped under the relaxation.
+    let mut sd = sd_members();
+    sd.push(leaf(0x2EFF, b"vendor"));
+    let bytes = auth(&sd, &[leaf(TAG_SIGNATURE, &[1])]);
+    assert!(matches!(
+        auth_err(&bytes),
+        AssertionError::Tlv(TlvError::UnknownCriticalTag {
+            parent: TAG_UAFV1_SIGNED_DATA,
+            tag: 0x2EFF,
+            ..
+        })
+    ));
+    let a = AuthAssertion::parse_with(&bytes, opts).unwrap();
+    assert!(a.signed_data.raw.ends_with(&leaf(0x2EFF, b"vendor")));
+}
+
+/// The relaxation is scoped to the signed structures (KRD, SignedData): an unknown critical
+/// tag directly inside the assertion container or the attestation block (outside the signed
+/// data) is malformed with or without it.
+#[test]
+fn unknown_critical_tag_outside_the_signed_data_is_rejected_even_when_allowed() {
+    let opts = ParseOptions::new().with_unknown_critical_tags(true);
+    // At the top level of an authentication assertion.
     let bytes = auth(
         &sd_members(),
         &[leaf(TAG_SIGNATURE, &[1]), leaf(0x3EF0, &[])],
     );
-    assert_eq!(
-        auth_err(&bytes),
-        tlv_err(TlvError::UnknownCriticalTag {
-            parent: TAG_UAFV1_AUTH_ASSERTION,
-            tag: 0x3EF0,
-            offset: bytes.len() - 4
-        })
+    let want = tlv_err(TlvError::UnknownCriticalTag {
+        parent: TAG_UAFV1_AUTH_ASSERTION,
+        tag: 0x3EF0,
+        offset: bytes.len() - 4,
+    });
+    assert_eq!(auth_err(&bytes), want);
+    assert_eq!(AuthAssertion::parse_with(&bytes, opts).unwrap_err(), want);
+
+    // At the top level of a registration assertion.
+    let bytes = reg(&krd_members(), &[basic_full(), leaf(0x2EF1, b"x")]);
+    let want = tlv_err(TlvError::UnknownCriticalTag {
+        parent: TAG_UAFV1_REG_ASSERTION,
+        tag: 0x2EF1,
+        offset: bytes.len() - 5,
+    });
+    assert_eq!(reg_err(&bytes), want);
+    assert_eq!(RegAssertion::parse_with(&bytes, opts).unwrap_err(), want);
+
+    // Inside the attestation block (not covered by the attestation signature either).
+    let block = composite(
+        TAG_ATTESTATION_BASIC_SURROGATE,
+        &[leaf(TAG_SIGNATURE, &[1]), leaf(0x2EF2, b"y")],
     );
-    assert!(AuthAssertion::parse_with(&bytes, opts).is_ok());
+    let bytes = reg(&krd_members(), &[block]);
+    let err = RegAssertion::parse_with(&bytes, opts).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AssertionError::Tlv(TlvError::UnknownCriticalTag {
+                parent: TAG_ATTESTATION_BASIC_SURROGATE,
+                tag: 0x2EF2,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    // A non-critical unknown tag there is still skipped.
+    let block = composite(
+        TAG_ATTESTATION_BASIC_SURROGATE,
+        &[leaf(TAG_SIGNATURE, &[1]), leaf(0x0EF2, b"y")],
+    );
+    assert!(RegAssertion::parse(&reg(&krd_members(), &[block])).is_ok());
 }
 
 #[test]

@@ -8,10 +8,10 @@ use alloc::vec::Vec;
 use uaf_crypto::PublicKey;
 use uaf_crypto::SignatureVerifier;
 use uaf_metadata::MetadataSource;
-use uaf_proto::assertion::{AuthAssertion, ParseOptions};
+use uaf_proto::assertion::{AssertionError, AuthAssertion, ParseOptions};
 use uaf_proto::message::{AuthenticationResponse, AuthenticatorSignAssertion, Transaction};
 use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgSign, UserVerify};
-use uaf_proto::tlv;
+use uaf_proto::tlv::{self, TlvError};
 
 use crate::binding::{self, AUTH_STEPS, ct_eq};
 use crate::counter::{CounterUpdate, CounterVerdict};
@@ -59,15 +59,19 @@ impl AuthenticationOutcome {
     }
 }
 
-/// Maps a TLV structure error to the step of the member it concerns.
-fn tlv_step(err: &uaf_proto::assertion::AssertionError) -> StepId {
-    match err.tag() {
-        Some(tlv::TAG_ASSERTION_INFO) => StepId::AuthAssertionInfo,
-        Some(tlv::TAG_AUTHENTICATOR_NONCE) => StepId::AuthNonce,
-        Some(tlv::TAG_FINAL_CHALLENGE_HASH) => StepId::AuthFinalChallengeHash,
-        Some(tlv::TAG_TRANSACTION_CONTENT_HASH) => StepId::AuthTransaction,
-        Some(tlv::TAG_COUNTERS) => StepId::AuthCounter,
-        Some(tlv::TAG_SIGNATURE) => StepId::AuthSignature,
+/// The step of a parse error (the first failing check in digest order): the framing of the
+/// assertion (A5.2: one SignedData, one non-empty signature, nothing else) and a SignedData
+/// member that is missing, repeated or empty (A5.3) break the TLV step; a member present
+/// with a value of the wrong length is reported at the step that fixes that length (A5.6
+/// assertion info 5 bytes, A5.7 nonce at least 8 bytes, A5.10 counters 4 bytes).
+fn tlv_step(err: &AssertionError) -> StepId {
+    match err {
+        AssertionError::Tlv(TlvError::WrongLength { tag, .. }) => match *tag {
+            tlv::TAG_ASSERTION_INFO => StepId::AuthAssertionInfo,
+            tlv::TAG_AUTHENTICATOR_NONCE => StepId::AuthNonce,
+            tlv::TAG_COUNTERS => StepId::AuthCounter,
+            _ => StepId::AuthTlv,
+        },
         _ => StepId::AuthTlv,
     }
 }

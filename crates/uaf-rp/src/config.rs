@@ -8,8 +8,10 @@ use core::fmt;
 
 use uaf_crypto::attestation::ChainOptions;
 use uaf_proto::b64::Base64Policy;
-use uaf_proto::id::{AppId, FacetId, IdError};
-use uaf_proto::message::{ChannelBinding, MatchCriteria, Policy, Version};
+use uaf_proto::id::{AppId, IdError};
+use uaf_proto::message::{
+    ChannelBinding, MatchCriteria, Policy, RejectedFacetId, TrustedFacets, Version,
+};
 use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgSign, UserVerify};
 
 use crate::counter::CounterPolicy;
@@ -131,10 +133,26 @@ impl Config {
         &self.app_id
     }
 
-    /// The trusted facet IDs (normalised), in order.
+    /// The trusted facet IDs as compared (web facets as their origin, every other facet
+    /// exactly as given), in order.
     #[must_use]
     pub fn trusted_facets(&self) -> &[String] {
         &self.trusted_facets
+    }
+
+    /// The trusted facets of an odd shape, worth a warning in the RP's log (never a reason to
+    /// refuse the list: real deployments publish padded `android:apk-key-hash:…=` values and
+    /// bare legacy strings such as an Android package name, and their clients send exactly
+    /// those). Each says what is unusual; UAF clients that resolve the list themselves drop
+    /// such entries (digest §7.3 step 6).
+    #[must_use]
+    pub fn trusted_facet_warnings(&self) -> Vec<RejectedFacetId> {
+        TrustedFacets {
+            version: Version::new(1, 0),
+            ids: self.trusted_facets.clone(),
+        }
+        .facet_ids()
+        .rejected
     }
 
     /// The protocol versions accepted.
@@ -233,7 +251,7 @@ impl Config {
 pub enum ConfigError {
     /// The AppID is too long.
     AppId(IdError),
-    /// A trusted facet ID is malformed (index, problem).
+    /// A trusted facet ID is the empty string (every non-empty string loads).
     Facet {
         /// Its position in the list given.
         index: usize,
@@ -256,7 +274,7 @@ impl fmt::Display for ConfigError {
             ConfigError::AppId(e) => write!(f, "AppID: {e}"),
             ConfigError::Facet { index, facet } => write!(
                 f,
-                "trusted facet {index} ({facet:?}) is not a web origin, android:apk-key-hash: or ios:bundle-id: facet ID"
+                "trusted facet {index} ({facet:?}) is empty; a facet ID is a non-empty string"
             ),
             ConfigError::NoTrustedFacets => f.write_str(
                 "no trusted facet: give the facet list, or use an https AppID (its origin is trusted)",
@@ -327,6 +345,11 @@ impl RelyingPartyBuilder {
     }
 
     /// The trusted facet IDs. Default: the origin of an `https` AppID.
+    ///
+    /// Every non-empty string loads, whatever its shape (digest §7; the conformance-vector
+    /// format's "Facets" rule): `https` facets compare by origin (scheme, host, non-default
+    /// port; any path ignored), every other facet exactly. See
+    /// [`Config::trusted_facet_warnings`] for the entries worth a warning.
     #[must_use]
     pub fn trusted_facets<I, S>(mut self, facets: I) -> Self
     where
@@ -523,23 +546,15 @@ impl RelyingPartyBuilder {
     }
 }
 
-/// A trusted facet as compared: `https` facets as their origin (they must be bare origins),
-/// `android:`/`ios:` facets validated, and other strings (pre-1.0 package-name facets, as in
-/// the UAF specification's own examples) kept verbatim. `http:` and empty facets are refused.
+/// A trusted facet as compared (the same rule as the received facet ID, R4.3): an `https`
+/// URL as its origin (any path dropped), every other non-empty string verbatim, whatever its
+/// shape (padded Android hashes, bare package names as in the UAF specification's own
+/// examples, even `http:` origins, which no client sends). Only the empty string is refused.
 fn normalise_trusted_facet(facet: &str) -> Option<String> {
-    let lower = facet.to_ascii_lowercase();
-    if facet.is_empty() || lower.starts_with("http:") {
+    if facet.is_empty() {
         return None;
     }
-    if lower.starts_with("https:")
-        || facet.starts_with(FacetId::ANDROID_PREFIX)
-        || facet.starts_with(FacetId::IOS_PREFIX)
-    {
-        return FacetId::parse(facet)
-            .ok()
-            .map(|f| alloc::string::ToString::to_string(&f));
-    }
-    Some(String::from(facet))
+    Some(crate::binding::normalise_facet(facet))
 }
 
 /// The default request policy: one criterion per user-verifying method family, each with the
@@ -578,6 +593,7 @@ fn default_policy(accept: Option<&[AlgSign]>) -> Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uaf_proto::message::FacetIdProblem;
 
     #[test]
     fn defaults_are_safe() {
@@ -596,15 +612,61 @@ mod tests {
         assert!(!c.accepts_algorithm(AlgSign::Unknown(0x99)));
     }
 
+    /// Real deployments' lists load whatever the shape of an entry (issue 12): padded
+    /// Android hashes, bare package names, even `http:` origins; odd shapes are reported for
+    /// a warning, never refused.
+    #[test]
+    fn trusted_facets_of_any_shape_load() {
+        let c = RelyingPartyBuilder::new("https://a.example/f")
+            .trusted_facets([
+                "https://A.example:443/login",
+                "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM=",
+                "com.noknok.android.sampleapp",
+                "ios:bundle-id:org.example.app",
+                "http://legacy.example",
+            ])
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.trusted_facets(),
+            [
+                "https://a.example",
+                "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM=",
+                "com.noknok.android.sampleapp",
+                "ios:bundle-id:org.example.app",
+                "http://legacy.example",
+            ]
+        );
+        let odd: Vec<(usize, FacetIdProblem)> = c
+            .trusted_facet_warnings()
+            .iter()
+            .map(|w| (w.index, w.problem))
+            .collect();
+        assert_eq!(
+            odd,
+            [
+                (1, FacetIdProblem::PaddedAndroidHash),
+                (2, FacetIdProblem::Malformed),
+                (4, FacetIdProblem::NotHttps),
+            ]
+        );
+        // A list of well-formed facets has nothing to warn about.
+        let c = RelyingPartyBuilder::new("https://a.example/f")
+            .trusted_facets(["https://a.example", "ios:bundle-id:org.example.app"])
+            .build()
+            .unwrap();
+        assert!(c.trusted_facet_warnings().is_empty());
+    }
+
     #[test]
     fn rejects_bad_settings() {
         assert_eq!(
             RelyingPartyBuilder::new("https://a.example/f")
-                .trusted_facets(["http://a.example"])
+                .trusted_facets(["https://a.example", ""])
                 .build(),
             Err(ConfigError::Facet {
-                index: 0,
-                facet: "http://a.example".into()
+                index: 1,
+                facet: String::new()
             })
         );
         assert_eq!(

@@ -7,14 +7,14 @@ use alloc::vec::Vec;
 use uaf_crypto::attestation::{PublicKeyKind, verify_attestation_chain};
 use uaf_crypto::{PublicKey, SignatureVerifier};
 use uaf_metadata::{MetadataEntry, MetadataSource};
-use uaf_proto::assertion::{Attestation, ParseOptions, RegAssertion};
+use uaf_proto::assertion::{AssertionError, Attestation, ParseOptions, RegAssertion};
 use uaf_proto::id::KeyId;
 use uaf_proto::message::{
     AuthenticatorRegistrationAssertion, MessageError, MessageErrorKind, Policy,
     RegistrationResponse,
 };
 use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgKey, AlgSign, UserVerify};
-use uaf_proto::tlv;
+use uaf_proto::tlv::{self, TlvError};
 
 use crate::binding::{self, REG_STEPS, ct_eq};
 use crate::error::{Error, ErrorKind};
@@ -69,15 +69,20 @@ pub(crate) struct RegContext<'a> {
     pub(crate) now: u64,
 }
 
-/// Maps a TLV structure error to the step whose member it concerns, so that e.g. a KeyID of
-/// the wrong shape is reported at R5.8 rather than as generic malformed TLV.
-fn tlv_step(err: &uaf_proto::assertion::AssertionError) -> StepId {
-    match err.tag() {
-        Some(tlv::TAG_ASSERTION_INFO) => StepId::RegAssertionInfo,
-        Some(tlv::TAG_FINAL_CHALLENGE_HASH) => StepId::RegFinalChallengeHash,
-        Some(tlv::TAG_KEYID) => StepId::RegKeyId,
-        Some(tlv::TAG_COUNTERS) => StepId::RegCounters,
-        Some(tlv::TAG_PUB_KEY) => StepId::RegPublicKey,
+/// The step of a parse error (the first failing check in digest order): a KRD member that
+/// is missing, repeated or empty, and everything about the framing, break R5.2 (the TLV
+/// step); a member present with a value of the wrong length is reported at the step that
+/// fixes that length (R5.6 assertion info 7 bytes, R5.9 counters 8 bytes).
+fn tlv_step(err: &AssertionError) -> StepId {
+    match err {
+        AssertionError::Tlv(TlvError::WrongLength {
+            tag: tlv::TAG_ASSERTION_INFO,
+            ..
+        }) => StepId::RegAssertionInfo,
+        AssertionError::Tlv(TlvError::WrongLength {
+            tag: tlv::TAG_COUNTERS,
+            ..
+        }) => StepId::RegCounters,
         _ => StepId::RegTlv,
     }
 }

@@ -302,6 +302,7 @@ impl PhoneSignInBuilder {
     /// [`ServerError::Config`] when the AppID, a facet or the challenge lifetime is wrong.
     pub fn build(self, database: impl Into<Database>) -> Result<PhoneSignIn, ServerError> {
         let database: Database = database.into();
+        check_facets(&self.facets).map_err(ServerError::Config)?;
         let mut rp = RelyingPartyBuilder::new(self.app_id.clone())
             .status_codes(self.status_codes)
             .challenge_ttl_secs(self.challenge_ttl_secs);
@@ -309,6 +310,9 @@ impl PhoneSignInBuilder {
             rp = rp.trusted_facets(self.facets.iter().cloned());
         }
         let rp_config = rp.build().map_err(|e| ServerError::Config(e.to_string()))?;
+        for odd in rp_config.trusted_facet_warnings() {
+            tracing::warn!("trusted facet: {odd}");
+        }
         let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
         let ttl = self.challenge_ttl_secs;
         let metadata = match self.live_metadata {
@@ -346,6 +350,56 @@ impl PhoneSignInBuilder {
             app_id: Arc::from(self.app_id),
             conformance_api: self.conformance_api,
         })
+    }
+}
+
+/// The start-up check of the configured facets (`--facet`): they are ours, so a web facet must
+/// be an `https://host[:port]` origin (an `http:` facet, or one with a path, is a
+/// configuration error); any other non-empty string is accepted as is (a padded Android hash,
+/// a bare package name), as the relying party accepts every non-empty facet.
+fn check_facets(facets: &[String]) -> Result<(), String> {
+    for (index, facet) in facets.iter().enumerate() {
+        let web = ["http:", "https:"].iter().any(|scheme| {
+            facet
+                .get(..scheme.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        });
+        if web && uaf_proto::id::FacetId::parse(facet).is_err() {
+            return Err(format!(
+                "--facet {index} ({facet:?}): a web facet must be an https origin, https://host[:port]"
+            ));
+        }
+        if facet.is_empty() {
+            return Err(format!("--facet {index} is empty"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod facet_check_tests {
+    use super::check_facets;
+
+    #[test]
+    fn web_facets_must_be_https_origins_other_facets_load_as_they_are() {
+        let ok = |f: &[&str]| check_facets(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            ok(&[
+                "https://login.example.com:8443",
+                "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM=",
+                "com.noknok.android.sampleapp",
+                "ios:bundle-id:org.example.app",
+            ]),
+            Ok(())
+        );
+        for bad in [
+            "http://insecure.example.com",
+            "HTTP://a.example",
+            "https://a.example/x",
+            "",
+        ] {
+            assert!(ok(&["https://a.example", bad]).is_err(), "{bad}");
+        }
     }
 }
 

@@ -58,6 +58,7 @@ pub(super) fn all(s: &mut Suite) {
     basic(s);
     message_level(s);
     client_faults(s);
+    facet_lists(s);
     challenges(s);
     policy(s);
     metadata_status(s);
@@ -69,6 +70,7 @@ pub(super) fn all(s: &mut Suite) {
     counters(s);
     status_modes(s);
     compat(s);
+    critical_tags_outside_signed_data(s);
     requests(s);
     assertion_ops(s);
     deregistration(s);
@@ -1481,7 +1483,7 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
             };
             w.phone.arm(0, fault)?;
             let (req, resp, _) = w.auth_exchange(Some(USER), &regs, tx, &Answer::default())?;
-            w.auth_case(
+            let mut c = w.auth_case(
                 id,
                 &what,
                 per_assertion(step),
@@ -1490,10 +1492,26 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
                 req,
                 resp,
                 status(code),
-            )
+            );
+            c.step_label = signed_data_member_label(fault);
+            c
         }
     };
     Ok(c)
+}
+
+/// `A5.3` for the faults that break the SignedData member rule (each member exactly once,
+/// with a value: digest §3.3 A5.3), the half of `AUTH-14` that is not the assertion's
+/// framing (A5.2).
+fn signed_data_member_label(fault: Fault) -> Option<&'static str> {
+    use uaf_authenticator::SignedDataMember;
+    match fault {
+        Fault::SignedDataMemberEmpty(SignedDataMember::TransactionContentHash) => None,
+        Fault::SignedDataMemberMissing(_)
+        | Fault::SignedDataMemberEmpty(_)
+        | Fault::SignedDataDuplicateTag => Some("A5.3"),
+        _ => None,
+    }
 }
 
 /// A PNG rendering of a transaction for an 8 × 4 RGBA display.
@@ -2103,6 +2121,155 @@ fn compat(s: &mut Suite) {
             };
             Ok(c)
         });
+    }
+}
+
+/// Trusted facet lists of any shape load (the format's "Facets" rule): padded Android hashes
+/// and bare package names, as real deployments publish them, compared exactly; web facets
+/// with a path, compared by origin. Each with a client that sends a facet the list holds
+/// (accepted) and one that it does not (1498 at R4.3). Hand-built: the simulated client
+/// refuses to send such facet IDs.
+fn facet_lists(s: &mut Suite) {
+    const PADDED: &str = "android:apk-key-hash:hoG2zCMzhpGCNnLFceBuVpPfDqM=";
+    const PACKAGE: &str = "com.noknok.android.sampleapp";
+    for (id, listed, sent, code, what) in [
+        (
+            "reg-facet-list-padded-android-hash",
+            PADDED,
+            PADDED,
+            1200,
+            "The trusted list holds a padded Android facet (`…=`, as real deployments publish it) and the client sends exactly that: the list loads and the facet is trusted",
+        ),
+        (
+            "reg-facet-list-padded-android-hash-unpadded-sent",
+            PADDED,
+            ANDROID_FACET,
+            1498,
+            "The trusted list holds a padded Android facet and the client sends the unpadded one: non-web facets compare exactly, so it is not trusted",
+        ),
+        (
+            "reg-facet-list-package-name",
+            PACKAGE,
+            PACKAGE,
+            1200,
+            "The trusted list holds a bare Android package name (a legacy facet) and the client sends exactly that: the list loads and the facet is trusted",
+        ),
+        (
+            "reg-facet-list-package-name-other-sent",
+            PACKAGE,
+            "com.noknok.android.otherapp",
+            1498,
+            "The trusted list holds a bare package name and the client sends another one: not trusted",
+        ),
+        (
+            "reg-facet-list-web-facet-with-path",
+            "https://UAF.example.com:443/login/",
+            FACET,
+            1200,
+            "The trusted list holds a web facet with a path, upper-case host and the default port: web facets compare by origin, so the client's origin is trusted",
+        ),
+        (
+            "reg-facet-list-web-facet-other-port",
+            "https://uaf.example.com:8443/login",
+            FACET,
+            1498,
+            "The trusted list holds the RP's host on another port: a different origin, not trusted",
+        ),
+    ] {
+        s.add(id, |id| {
+            let aaid = "F1D0#0004";
+            let statement: Value = serde_json::from_str(
+                &built(profile(aaid)?.attestation(AttestationConfig::BasicSurrogate))?
+                    .metadata_statement(&[]),
+            )
+            .map_err(|e| e.to_string())?;
+            let metadata = vec![statement];
+            let mut rp = settings();
+            rp.trusted_facets = Some(vec![String::from(listed)]);
+            let server = Server::new(&rp, &metadata, None)?;
+            let (req, _) = server.start_reg(USER, &[], id, 20)?;
+            let fc = handmade::fc_params(APP_ID, &req.challenge.to_base64url(), sent, Some("{}"));
+            let tlv = handmade::reg_tlv(aaid, &fc, &handmade::key(id)?, &[0x46; 32])?;
+            let resp = handmade::reg_response(&req.header, fc, &[tlv])?;
+            let e = if code == 1200 {
+                reg_success(&resp)?
+            } else {
+                status(code)
+            };
+            let mut c = Case::new(id, what, Op::Reg, rp, e);
+            c.origin = Origin::Handmade;
+            c.steps = vec![StepId::RegFacet];
+            c.metadata = metadata;
+            c.request = Some(req.to_json());
+            c.response = Some(resp);
+            Ok(c)
+        });
+    }
+}
+
+/// Appends an unknown TLV with the critical bit, 0x2EF0 "vendor", directly inside the first
+/// assertion's container (`TAG_UAFV1_REG_ASSERTION` / `TAG_UAFV1_AUTH_ASSERTION`): outside the
+/// signed KRD / SignedData, so every signature still verifies.
+fn critical_tag_in_container(response: &str) -> R<String> {
+    edit_json(response, |v| {
+        let text = message_mut(v)?
+            .get("assertions")
+            .and_then(|a| a.get(0))
+            .and_then(|a| a.get("assertion"))
+            .and_then(Value::as_str)
+            .ok_or("no assertion")?;
+        let mut tlv = Base64Policy::Strict
+            .decode(text)
+            .map_err(|e| e.to_string())?;
+        let extra = [0xF0, 0x2E, 0x06, 0x00, b'v', b'e', b'n', b'd', b'o', b'r'];
+        let len = tlv
+            .get(2..4)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .ok_or("assertion too short")?;
+        let new_len = len
+            .checked_add(u16::try_from(extra.len()).map_err(|e| e.to_string())?)
+            .ok_or("assertion too long")?;
+        tlv.splice(2..4, new_len.to_le_bytes());
+        tlv.extend_from_slice(&extra);
+        set_first_assertion(v, "assertion", json!(b64::encode(&tlv)))
+    })
+}
+
+/// `unknown-critical-tags` is scoped to the signed structures: an unknown critical tag in the
+/// assertion container is malformed with or without it (digest §3.2 R5.2, §3.3 A5.2).
+fn critical_tags_outside_signed_data(s: &mut Suite) {
+    for op in [Op::Reg, Op::Auth] {
+        for relax in [false, true] {
+            let prefix = if op == Op::Reg { "reg" } else { "auth" };
+            let id = if relax {
+                alloc::format!("{prefix}-compat-unknown-critical-tags-outside-signed-data")
+            } else {
+                alloc::format!("{prefix}-critical-tag-outside-signed-data")
+            };
+            let (step, signed) = if op == Op::Reg {
+                (StepId::RegTlv, "KRD")
+            } else {
+                (StepId::AuthTlv, "SignedData")
+            };
+            let what = if relax {
+                alloc::format!(
+                    "An unknown critical tag (0x2EF0) directly inside the assertion container, outside the signed {signed}, with the `unknown-critical-tags` relaxation: the relaxation covers the {signed} only, so the assertion is still malformed (1498)"
+                )
+            } else {
+                alloc::format!(
+                    "An unknown critical tag (0x2EF0) directly inside the assertion container, outside the signed {signed}: malformed (1498)"
+                )
+            };
+            s.add(&id, |id| {
+                let mut c = edited(id, op, &what, per_assertion(step), 1498, |t| {
+                    critical_tag_in_container(t)
+                })?;
+                if relax {
+                    c.rp.compat = vec![String::from("unknown-critical-tags")];
+                }
+                Ok(c)
+            });
+        }
     }
 }
 

@@ -81,8 +81,16 @@ impl TrustedFacets {
         })
     }
 
-    /// Parses every entry of `ids` as a [`FacetId`]; entries a client drops (digest §7.3 step 6,
-    /// §7.4) are reported with the reason, so a server can refuse to publish them.
+    /// Parses every entry of `ids` as a [`FacetId`]; entries of an odd shape, which a client
+    /// resolving the list drops (digest §7.3 step 6, §7.4), are reported with the reason.
+    ///
+    /// What to do with them depends on whose list it is. A relying party that *loads* a list
+    /// (its own configuration, or a deployment's published list) keeps every non-empty entry
+    /// and compares it exactly (web facets by origin): real deployments publish padded
+    /// `android:apk-key-hash:…=` values and bare legacy strings such as an Android package
+    /// name, and their clients send exactly those, so an odd entry is worth a warning, never
+    /// a refusal. A server checking a list it is about to *publish* may refuse `http:` web
+    /// facets, which are a configuration error.
     #[must_use]
     pub fn facet_ids(&self) -> FacetIdCheck {
         let mut check = FacetIdCheck::default();
