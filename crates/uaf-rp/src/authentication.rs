@@ -14,10 +14,12 @@ use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgSign, UserVerify};
 use uaf_proto::tlv::{self, TlvError};
 
 use crate::binding::{self, AUTH_STEPS, ct_eq};
+use crate::config::UserVerificationRequirement;
 use crate::counter::{CounterUpdate, CounterVerdict};
 use crate::error::{Error, ErrorKind, TransactionProblem};
 use crate::events::SecurityEvent;
-use crate::pending::PendingAuthentication;
+use crate::pending::{AuthenticationRequirements, PendingAuthentication};
+use crate::policy::{AuthenticatorRejection, verifies_user};
 use crate::registration::{check_fch, none_verified};
 use crate::step::StepId;
 use crate::store::Registration;
@@ -94,6 +96,8 @@ pub(crate) struct AuthContext<'a> {
     pub(crate) username: Option<&'a str>,
     pub(crate) fc_params: Option<&'a str>,
     pub(crate) transactions: &'a [Transaction],
+    /// Allowed keys and user verification of this authentication (none for the unbound API).
+    pub(crate) requirements: Option<&'a AuthenticationRequirements>,
 }
 
 impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
@@ -114,23 +118,33 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         now: u64,
     ) -> Result<AuthenticationOutcome, Error> {
         let msg = self.parse_authentication_response(response)?;
-        self.finish_authentication_parsed(&msg, pending, registrations, now)
+        self.verify_authentication(&msg, &pending, registrations, now)
     }
 
-    /// AUTH-01/AUTH-02: decodes the response text.
-    pub(crate) fn parse_authentication_response(
-        &self,
-        response: &str,
-    ) -> Result<AuthenticationResponse, Error> {
-        // UAF-PROTO 3.5.7.5 (AUTH-01/AUTH-02): one well-typed AuthenticationResponse.
-        AuthenticationResponse::parse_array(response, &binding::decode_options(&self.config))
-            .map_err(|e| binding::message_error(e, &AUTH_STEPS))
-    }
-
-    pub(crate) fn finish_authentication_parsed<L: RegistrationLookup + ?Sized>(
+    /// Verifies an authentication response already decoded by
+    /// [`RelyingParty::parse_authentication_response`] or [`RelyingParty::parse_response`]:
+    /// [`RelyingParty::finish_authentication`] without the parse, for callers that parse once
+    /// to route the response or find its pending state. Same checks, same errors, nothing
+    /// changed.
+    ///
+    /// # Errors
+    /// The first failing step from AUTH-03 on.
+    pub fn finish_authentication_message<L: RegistrationLookup + ?Sized>(
         &self,
         msg: &AuthenticationResponse,
         pending: PendingAuthentication,
+        registrations: &L,
+        now: u64,
+    ) -> Result<AuthenticationOutcome, Error> {
+        self.verify_authentication(msg, &pending, registrations, now)
+    }
+
+    /// The verification proper, borrowing the pending state (see
+    /// `RelyingParty::verify_registration`).
+    pub(crate) fn verify_authentication<L: RegistrationLookup + ?Sized>(
+        &self,
+        msg: &AuthenticationResponse,
+        pending: &PendingAuthentication,
         registrations: &L,
         now: u64,
     ) -> Result<AuthenticationOutcome, Error> {
@@ -150,6 +164,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             username: pending.username.as_deref(),
             fc_params: Some(&msg.fc_params),
             transactions: &request.transaction,
+            requirements: Some(&pending.requirements),
         };
         let mut keys = Vec::new();
         let mut skipped = Vec::new();
@@ -188,6 +203,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             username: None,
             fc_params: None,
             transactions: &[],
+            requirements: None,
         };
         self.verify_auth_tlv(assertion, &ctx, registrations)
     }
@@ -248,7 +264,17 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         }
         let sd = &assertion.signed_data;
         let info = sd.assertion_info;
-        // (AUTH-15): the (AAID, KeyID) is registered, for the user of the request.
+        // (AUTH-15): the (AAID, KeyID) is one the request allows (checked first: a key that
+        // may not answer costs no store lookup) ...
+        if let Some(req) = ctx.requirements {
+            if !req.allows(&sd.aaid, sd.key_id) {
+                return Err(Error::new(
+                    StepId::AuthRegistration,
+                    ErrorKind::KeyNotAllowed,
+                ));
+            }
+        }
+        // ... and registered, for the user of the request.
         let registration = registrations
             .find(&sd.aaid, sd.key_id)
             .map_err(|e| Error::new(StepId::AuthRegistration, ErrorKind::Storage(e)))?
@@ -269,6 +295,18 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             return Err(Error::new(StepId::AuthStatus, ErrorKind::Revoked(u)));
         }
         let statement = entry.statement();
+        // (AUTH-16): the authenticator verifies the user, if this authentication requires it
+        // (the rule of `policy::verifies_user`, as for the RP's requirement at registration).
+        if let Some(req) = ctx.requirements {
+            if req.user_verification() == UserVerificationRequirement::Required
+                && !verifies_user(statement.user_verification_methods())
+            {
+                return Err(Error::new(
+                    StepId::AuthStatus,
+                    ErrorKind::Policy(AuthenticatorRejection::UserVerificationRequired),
+                ));
+            }
+        }
         // (AUTH-17): mode 0x01 or 0x02; the algorithm registered (or, with
         // `signature-encoding-switch`, its other encoding), accepted and in the metadata.
         if !matches!(info.authentication_mode, 0x01 | 0x02) {
@@ -345,25 +383,10 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         self.verifier
             .verify(alg, &key, sd.raw, assertion.signature)
             .map_err(|e| Error::new(StepId::AuthSignature, ErrorKind::SignatureInvalid(e)))?;
-        // (AUTH-22): the counter advanced, or counters are unsupported.
-        let counter = CounterVerdict::judge(registration.sign_counter, sd.sign_counter);
-        if let CounterVerdict::Regressed { stored, received } = counter {
-            let accepted = counter.accepted_under(cfg.counter_policy());
-            self.emit(&SecurityEvent::CounterRegressed {
-                username: registration.username.clone(),
-                aaid: registration.aaid,
-                key_id: registration.key_id.as_bytes().to_vec(),
-                stored,
-                received,
-                accepted,
-            });
-            if !accepted {
-                return Err(Error::new(
-                    StepId::AuthCounter,
-                    ErrorKind::CounterRegressed { stored, received },
-                ));
-            }
-        }
+        // (AUTH-22): the counter advanced, or counters are unsupported (`counter.rs`: the
+        // one judgement, with its one event on a regression).
+        let counter =
+            self.judge_counter(&registration, registration.sign_counter, sd.sign_counter)?;
         Ok(AuthenticatedKey {
             user_verification: statement.user_verification_methods(),
             transaction_confirmed,
