@@ -3,6 +3,7 @@
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 #[cfg(not(feature = "std"))]
 use uaf_crypto::PublicKey;
@@ -98,6 +99,9 @@ pub(crate) struct AuthContext<'a> {
     pub(crate) transactions: &'a [Transaction],
     /// Allowed keys and user verification of this authentication (none for the unbound API).
     pub(crate) requirements: Option<&'a AuthenticationRequirements>,
+    /// Where counter events wait until the caller knows the response is not a lost duplicate
+    /// (`None`: emitted at once).
+    pub(crate) deferred: Option<&'a RefCell<Vec<SecurityEvent>>>,
 }
 
 impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
@@ -118,7 +122,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         now: u64,
     ) -> Result<AuthenticationOutcome, Error> {
         let msg = self.parse_authentication_response(response)?;
-        self.verify_authentication(&msg, &pending, registrations, now)
+        self.verify_authentication(&msg, &pending, registrations, now, None)
     }
 
     /// Verifies an authentication response already decoded by
@@ -136,7 +140,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         registrations: &L,
         now: u64,
     ) -> Result<AuthenticationOutcome, Error> {
-        self.verify_authentication(msg, &pending, registrations, now)
+        self.verify_authentication(msg, &pending, registrations, now, None)
     }
 
     /// The verification proper, borrowing the pending state (see
@@ -147,6 +151,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         pending: &PendingAuthentication,
         registrations: &L,
         now: u64,
+        deferred: Option<&RefCell<Vec<SecurityEvent>>>,
     ) -> Result<AuthenticationOutcome, Error> {
         let request = &pending.request;
         // (AUTH-03 … AUTH-12).
@@ -165,6 +170,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             fc_params: Some(&msg.fc_params),
             transactions: &request.transaction,
             requirements: Some(&pending.requirements),
+            deferred,
         };
         let mut keys = Vec::new();
         let mut skipped = Vec::new();
@@ -204,6 +210,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             fc_params: None,
             transactions: &[],
             requirements: None,
+            deferred: None,
         };
         self.verify_auth_tlv(assertion, &ctx, registrations)
     }
@@ -385,8 +392,12 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             .map_err(|e| Error::new(StepId::AuthSignature, ErrorKind::SignatureInvalid(e)))?;
         // (AUTH-22): the counter advanced, or counters are unsupported (`counter.rs`: the
         // one judgement, with its one event on a regression).
-        let counter =
-            self.judge_counter(&registration, registration.sign_counter, sd.sign_counter)?;
+        let counter = self.judge_counter(
+            &registration,
+            registration.sign_counter,
+            sd.sign_counter,
+            ctx.deferred,
+        )?;
         Ok(AuthenticatedKey {
             user_verification: statement.user_verification_methods(),
             transaction_confirmed,

@@ -14,6 +14,8 @@
 //! legitimate response can still be accepted.
 
 use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use rand_core::CryptoRng;
 use uaf_crypto::SignatureVerifier;
@@ -23,6 +25,7 @@ use uaf_proto::message::{AuthenticationResponse, RegistrationResponse};
 use crate::RelyingParty;
 use crate::authentication::AuthenticationOutcome;
 use crate::error::{Error, ErrorKind, StorageError};
+use crate::events::SecurityEvent;
 use crate::pending::{PendingAuthentication, PendingRegistration};
 use crate::registration::RegistrationOutcome;
 use crate::request::{AuthenticationOptions, DeregistrationTarget};
@@ -48,15 +51,13 @@ fn key_of(server_data: Option<&str>) -> &[u8] {
     server_data.unwrap_or_default().as_bytes()
 }
 
-/// A rejection of a response whose pending state has meanwhile been taken by a concurrent
-/// response with the same `serverData` (a double submit) is reported as what it is, a used
-/// challenge (1491), rather than as whatever the now stale comparison found (e.g. the
-/// counter the winner just advanced, or the key it just registered).
-fn lost_race<P, S: PendingStore<P>>(store: &S, key: &[u8], step: StepId, e: Error) -> Error {
-    match store.peek(key) {
-        Ok(None) => Error::new(step, ErrorKind::ChallengeUnknown),
-        Ok(Some(_)) | Err(_) => e,
-    }
+/// Whether the pending state of `key`, present when we looked it up, has been taken since by
+/// a concurrent response with the same `serverData` (a double submit). A rejection of the
+/// loser is then reported as what it is, a used challenge (1491), rather than as whatever the
+/// now stale comparison found (the counter the winner just advanced, the key it just
+/// registered), and its counter events are dropped.
+fn taken_meanwhile<P, S: PendingStore<P>>(store: &S, key: &[u8]) -> bool {
+    matches!(store.peek(key), Ok(None))
 }
 
 impl<M, C, PR, PA, V> Service<M, C, PR, PA, V>
@@ -100,6 +101,12 @@ where
     /// The store of pending authentications.
     pub fn pending_authentications(&self) -> &PA {
         &self.pending_authentications
+    }
+
+    fn emit_all(&self, events: RefCell<Vec<SecurityEvent>>) {
+        for event in events.into_inner() {
+            self.rp.emit(&event);
+        }
     }
 
     /// Issues a registration request for `username`; returns the request JSON.
@@ -174,7 +181,13 @@ where
         let outcome = self
             .rp
             .verify_registration(msg, &pending, &StoreLookup(&self.credentials), now)
-            .map_err(|e| lost_race(&self.pending_registrations, key, StepId::RegServerData, e))?;
+            .map_err(|e| {
+                if taken_meanwhile(&self.pending_registrations, key) {
+                    unknown()
+                } else {
+                    e
+                }
+            })?;
         // ... and, the response verified, taken: the challenge is single use (REG-10).
         self.pending_registrations
             .take(key)
@@ -268,22 +281,32 @@ where
             .peek(key)
             .map_err(storage(StepId::AuthServerData))?
             .ok_or_else(unknown)?;
-        let outcome = self
-            .rp
-            .verify_authentication(msg, &pending, &StoreLookup(&self.credentials), now)
-            .map_err(|e| {
-                lost_race(
-                    &self.pending_authentications,
-                    key,
-                    StepId::AuthServerData,
-                    e,
-                )
-            })?;
+        // Counter events wait until we know this response is not a duplicate that lost the
+        // race for its challenge (the winner's counter would read as a regression).
+        let events = RefCell::new(Vec::new());
+        let verified = self.rp.verify_authentication(
+            msg,
+            &pending,
+            &StoreLookup(&self.credentials),
+            now,
+            Some(&events),
+        );
+        let outcome = match verified {
+            Ok(outcome) => outcome,
+            Err(_) if taken_meanwhile(&self.pending_authentications, key) => {
+                return Err(unknown());
+            }
+            Err(e) => {
+                self.emit_all(events);
+                return Err(e);
+            }
+        };
         // ... and, the response verified, taken once (AUTH-10: single use).
         self.pending_authentications
             .take(key)
             .map_err(storage(StepId::AuthServerData))?
             .ok_or_else(unknown)?;
+        self.emit_all(events);
         for k in &outcome.keys {
             let Some(update) = k.counter_update else {
                 continue;
@@ -303,7 +326,7 @@ where
                         // UAF-PROTO 3.5.7.5 (AUTH-22): judged against the value now stored, by
                         // the one counter judgement (its event included). A regression that
                         // the policy lets pass keeps the stored value.
-                        self.rp.judge_counter(r, current, update.new)?;
+                        self.rp.judge_counter(r, current, update.new, None)?;
                         break;
                     }
                     CasOutcome::NotFound => {

@@ -399,7 +399,59 @@ fn a_concurrent_double_submit_gets_exactly_one_success() {
             assert_eq!(e.step, StepId::AuthServerData);
         }
         assert_eq!(counters(&svc), vec![(0x41, 1)]);
+        assert!(
+            sink.lock().unwrap().is_empty(),
+            "a double submit is a used challenge, not a cloned key"
+        );
     }
+}
+
+/// Under `FlagOnly` a regression is accepted through `Service` with its one event (emitted once
+/// the challenge is taken), and the stored counter is kept.
+#[test]
+fn a_flag_only_regression_is_accepted_with_one_event() {
+    let sink = Arc::new(Mutex::new(Vec::new()));
+    let config = builder()
+        .counter_policy(uaf_rp::counter::CounterPolicy::FlagOnly)
+        .build()
+        .unwrap();
+    let rp =
+        uaf_rp::RelyingParty::new(config, metadata()).with_event_sink(Box::new(Arc::clone(&sink)));
+    let svc: Svc = Service::new(
+        rp,
+        MemoryCredentialStore::new(),
+        MemoryPendingStore::new(),
+        MemoryPendingStore::new(),
+    );
+    let a = register(&svc, AAID, 0x41);
+    svc.finish_authentication(
+        &answer(
+            &start(&svc, AuthenticationOptions::new(), 3),
+            AAID,
+            0x41,
+            &a,
+            5,
+        ),
+        NOW,
+    )
+    .unwrap();
+    let req = start(&svc, AuthenticationOptions::new(), 4);
+    let out = svc
+        .finish_authentication(&answer(&req, AAID, 0x41, &a, 2), NOW)
+        .unwrap();
+    assert_eq!(out.keys[0].counter_update, None);
+    assert_eq!(counters(&svc), vec![(0x41, 5)]);
+    assert!(pending_of(&svc, &req).is_none());
+    let events = sink.lock().unwrap();
+    assert!(matches!(
+        events.as_slice(),
+        [SecurityEvent::CounterRegressed {
+            stored: 5,
+            received: 2,
+            accepted: true,
+            ..
+        }]
+    ));
 }
 
 /// The same registration response submitted concurrently: one registration, the rest 1491.
@@ -582,4 +634,85 @@ fn parse_response_errors_are_the_operation_parsers_errors() {
         };
         assert_eq!(e, direct, "{text}");
     }
+}
+
+/// A store failure reaches the caller as `ErrorKind::Storage` (1500 in both modes) with the
+/// store's own error as its source, and a failing lookup commits nothing either.
+#[test]
+fn storage_failures_keep_their_source() {
+    #[derive(Debug, PartialEq, Eq)]
+    struct DiskGone;
+    impl std::fmt::Display for DiskGone {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("disk gone")
+        }
+    }
+    impl std::error::Error for DiskGone {}
+
+    /// Answers `list_by_user` (so requests can be made) but fails every key lookup.
+    struct Failing(MemoryCredentialStore);
+    impl CredentialStore for Failing {
+        type Error = DiskGone;
+        fn get(&self, _: &Aaid, _: &[u8]) -> Result<Option<uaf_rp::Registration>, DiskGone> {
+            Err(DiskGone)
+        }
+        fn list_by_user(&self, u: &str) -> Result<Vec<uaf_rp::Registration>, DiskGone> {
+            Ok(self.0.list_by_user(u).unwrap())
+        }
+        fn insert_unique(
+            &self,
+            r: uaf_rp::Registration,
+        ) -> Result<uaf_rp::store::InsertOutcome, DiskGone> {
+            Ok(self.0.insert_unique(r).unwrap())
+        }
+        fn compare_and_swap_counter(
+            &self,
+            _: &Aaid,
+            _: &[u8],
+            _: u32,
+            _: u32,
+        ) -> Result<uaf_rp::store::CasOutcome, DiskGone> {
+            Err(DiskGone)
+        }
+        fn delete(&self, _: &Aaid, _: &[u8]) -> Result<bool, DiskGone> {
+            Err(DiskGone)
+        }
+    }
+
+    let rp = rp();
+    let enrolled = enroll(&rp);
+    let store = MemoryCredentialStore::new();
+    store.insert_unique(enrolled.registration.clone()).unwrap();
+    let svc = Service::new(
+        rp,
+        Failing(store),
+        MemoryPendingStore::<PendingRegistration>::new(),
+        MemoryPendingStore::<PendingAuthentication>::new(),
+    );
+    let json = svc
+        .start_authentication(Some("alice"), Vec::new(), NOW, &mut rng(3))
+        .unwrap();
+    let req = AuthenticationRequest::parse_array(&json, &Default::default())
+        .unwrap()
+        .remove(0);
+    let text = AuthParts::for_request(&req, enrolled.registration.key_id.as_bytes(), 1)
+        .build(&enrolled.key);
+    let e = svc.finish_authentication(&text, NOW).unwrap_err();
+    let ErrorKind::Storage(storage) = &first(&e).kind else {
+        panic!("a storage error, got {e:?}")
+    };
+    assert_eq!(first(&e).step, StepId::AuthRegistration);
+    assert_eq!(storage.downcast_ref::<DiskGone>(), Some(&DiskGone));
+    assert_eq!(storage.to_string(), "disk gone");
+    for mode in [StatusCodeMode::Specific, StatusCodeMode::Conformance] {
+        assert_eq!(e.status(mode), UafStatusCode::InternalServerError);
+    }
+    let sd = req.header.server_data.as_deref().unwrap();
+    assert!(
+        svc.pending_authentications()
+            .peek(sd.as_bytes())
+            .unwrap()
+            .is_some(),
+        "the challenge is still pending"
+    );
 }
