@@ -322,7 +322,7 @@ impl PhoneSignInBuilder {
         }
         let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
         let ttl = self.challenge_ttl_secs;
-        let stores = Stores::new(database.into(), ttl, Arc::clone(&self.clock));
+        let stores = Stores::new(&*database.into(), ttl, Arc::clone(&self.clock));
         let metadata = match self.live_metadata {
             Some(live) => live,
             None => SharedMetadata::fixed(self.metadata, Arc::clone(&self.clock)),
