@@ -62,6 +62,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
+mod mds;
 mod reply;
 mod server;
 mod signin;
@@ -69,6 +70,7 @@ mod state;
 pub mod store;
 mod web;
 
+pub use mds::{MdsConfig, MetadataStatus};
 pub use server::{Server, ServerConfig, ServerError, ServerHandle};
 pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,

@@ -35,6 +35,8 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use uaf_metadata::MetadataIndex;
+
+use crate::mds::SharedMetadata;
 use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
 
 use crate::reply::Reply;
@@ -195,6 +197,8 @@ pub struct PhoneSignInBuilder {
     app_id: String,
     facets: Vec<String>,
     metadata: MetadataIndex,
+    /// The server's reloadable metadata (`--mds-blob`), which replaces `metadata`.
+    live_metadata: Option<SharedMetadata>,
     status_codes: StatusCodeMode,
     prefix: String,
     challenge_ttl_secs: u64,
@@ -234,6 +238,7 @@ impl PhoneSignInBuilder {
             app_id,
             facets: config.facets,
             metadata: MetadataIndex::new(),
+            live_metadata: None,
             status_codes: config.status_codes,
             prefix: normalise_prefix(&config.prefix),
             challenge_ttl_secs: config.challenge_ttl_secs,
@@ -249,6 +254,13 @@ impl PhoneSignInBuilder {
     /// `ios:bundle-id:…`). Default: the origin of an `https` AppID.
     pub fn facets(mut self, facets: impl IntoIterator<Item = String>) -> Self {
         self.facets = facets.into_iter().collect();
+        self
+    }
+
+    /// The server's metadata, reloaded with the Metadata Service BLOB (instead of
+    /// [`PhoneSignInBuilder::metadata`]).
+    pub(crate) fn live_metadata(mut self, metadata: SharedMetadata) -> Self {
+        self.live_metadata = Some(metadata);
         self
     }
 
@@ -311,8 +323,12 @@ impl PhoneSignInBuilder {
         let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
         let ttl = self.challenge_ttl_secs;
         let stores = Stores::new(&*database.into(), ttl, Arc::clone(&self.clock));
+        let metadata = match self.live_metadata {
+            Some(live) => live,
+            None => SharedMetadata::fixed(self.metadata, Arc::clone(&self.clock)),
+        };
         let service = Service::new(
-            RelyingParty::new(rp_config, self.metadata),
+            RelyingParty::new(rp_config, metadata),
             SharedStore(Arc::clone(&stores.credentials)),
             SharedStore(Arc::clone(&stores.pending_registrations)),
             SharedStore(Arc::clone(&stores.pending_authentications)),
