@@ -73,7 +73,10 @@ pub mod store;
 mod web;
 
 pub use mds::{MdsConfig, MetadataStatus};
-pub use net::{HEADER_BUFFER, SMALL_BODY_LIMIT, TlsError, UAF_RESPONSE_BODY_LIMIT};
+pub use net::{
+    BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
+    UAF_RESPONSE_BODY_LIMIT, memory_bound_bytes,
+};
 pub use server::{Server, ServerConfig, ServerError, ServerHandle, TlsFiles};
 pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,

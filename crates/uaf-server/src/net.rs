@@ -45,6 +45,25 @@ pub const UAF_RESPONSE_BODY_LIMIT: usize = 64 * 1024;
 /// are answered 431): 16 KiB.
 pub const HEADER_BUFFER: usize = 16 * 1024;
 
+/// What one open connection may hold at most beyond its body, in bytes: hyper's header
+/// buffer ([`HEADER_BUFFER`]), a second copy of the body while it is collected, the TLS
+/// record buffers and the connection's task (48 KiB together).
+pub const PER_CONNECTION_OVERHEAD: usize = HEADER_BUFFER + UAF_RESPONSE_BODY_LIMIT + 48 * 1024;
+
+/// What the process holds without any connection, in bytes (the runtime and its threads,
+/// SQLite's page cache, the metadata, the program): 64 MiB, generous.
+pub const BASE_MEMORY: usize = 64 * 1024 * 1024;
+
+/// The resident memory the server stays under with `max_connections` connections open, each
+/// sending the largest body any endpoint takes (docs/server.md, "Under attack"):
+/// `BASE_MEMORY + max_connections × (UAF_RESPONSE_BODY_LIMIT + PER_CONNECTION_OVERHEAD)`.
+#[must_use]
+pub const fn memory_bound_bytes(max_connections: usize) -> usize {
+    BASE_MEMORY.saturating_add(
+        max_connections.saturating_mul(UAF_RESPONSE_BODY_LIMIT + PER_CONNECTION_OVERHEAD),
+    )
+}
+
 /// The connection limits and timeouts ([`crate::ServerConfig`] carries them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Limits {
@@ -229,37 +248,132 @@ impl hyper::body::Body for DeadlineBody {
     }
 }
 
-/// What a connection's idle watchdog reads: requests in flight, and when the last one ended.
+/// No head started (`Activity::head_started_ms`).
+const NO_HEAD: u64 = u64::MAX;
+
+/// What a connection's watchdog reads: the requests in flight, when the last one ended and
+/// when the bytes of the next request's head began to arrive.
 struct Activity {
     start: Instant,
     in_flight: AtomicUsize,
     last_millis: AtomicU64,
+    head_started_ms: AtomicU64,
 }
 
 impl Activity {
-    fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_millis.store(ms, Ordering::Relaxed);
+    fn new() -> Activity {
+        Activity {
+            start: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            last_millis: AtomicU64::new(0),
+            head_started_ms: AtomicU64::new(NO_HEAD),
+        }
     }
 
-    fn idle_for(&self) -> Option<Duration> {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(NO_HEAD - 1)
+    }
+
+    fn touch(&self) {
+        self.last_millis.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Bytes arrived: with no request in flight they begin the next request's head.
+    fn bytes_read(&self) {
+        if self.in_flight.load(Ordering::Relaxed) == 0 {
+            let now = self.now_ms();
+            let _ = self.head_started_ms.compare_exchange(
+                NO_HEAD,
+                now,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+        }
+    }
+
+    /// Whether the connection must close now: no request in flight, and either a head
+    /// begun longer than `header` ago or nothing received for longer than `idle`.
+    fn expired(&self, header: Duration, idle: Duration) -> Option<&'static str> {
         if self.in_flight.load(Ordering::Relaxed) > 0 {
             return None;
         }
-        let now = self.start.elapsed();
-        Some(now.saturating_sub(Duration::from_millis(
-            self.last_millis.load(Ordering::Relaxed),
-        )))
+        let now = self.now_ms();
+        let since = |ms: u64| Duration::from_millis(now.saturating_sub(ms));
+        let head = self.head_started_ms.load(Ordering::Relaxed);
+        if head != NO_HEAD {
+            return (since(head) >= header).then_some("header-read timeout");
+        }
+        (since(self.last_millis.load(Ordering::Relaxed)) >= idle)
+            .then_some("idle keep-alive timeout")
     }
 }
 
-/// Decrements the in-flight count when a request ends (or is dropped).
+/// Marks a request in flight until it ends (or is dropped).
 struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn begin(activity: Arc<Activity>) -> InFlight {
+        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        activity.head_started_ms.store(NO_HEAD, Ordering::Relaxed);
+        InFlight(activity)
+    }
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.touch();
         self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The connection's socket (or TLS stream), telling [`Activity`] when bytes arrive.
+struct Watched<I> {
+    io: I,
+    activity: Arc<Activity>,
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for Watched<I> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.io).poll_read(cx, buf);
+        if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.bytes_read();
+        }
+        r
+    }
+}
+
+impl<I: AsyncWrite + Unpin> AsyncWrite for Watched<I> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
     }
 }
 
@@ -382,17 +496,11 @@ async fn serve_connection<I>(
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let activity = Arc::new(Activity {
-        start: Instant::now(),
-        in_flight: AtomicUsize::new(0),
-        last_millis: AtomicU64::new(0),
-    });
+    let activity = Arc::new(Activity::new());
     let service_activity = Arc::clone(&activity);
     let body_timeout = limits.body_timeout;
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        let activity = Arc::clone(&service_activity);
-        activity.in_flight.fetch_add(1, Ordering::Relaxed);
-        let guard = InFlight(activity);
+        let guard = InFlight::begin(Arc::clone(&service_activity));
         let router = router.clone();
         async move {
             let (mut parts, body) = req.into_parts();
@@ -406,14 +514,22 @@ async fn serve_connection<I>(
             response
         }
     });
+    let io = Watched {
+        io,
+        activity: Arc::clone(&activity),
+    };
     let mut http = hyper::server::conn::http1::Builder::new();
+    // The header-read and idle timeouts are the watchdog's below (hyper's own header timer
+    // also runs while a keep-alive connection waits, which would make the idle timeout the
+    // header timeout).
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
+        .header_read_timeout(None)
         .max_buf_size(HEADER_BUFFER)
         .keep_alive(true);
     let conn = http.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
-    let tick = (limits.idle_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(1));
+    let tick = (limits.header_timeout.min(limits.idle_timeout) / 8)
+        .clamp(Duration::from_millis(50), Duration::from_millis(500));
     let mut closing = false;
     loop {
         tokio::select! {
@@ -429,11 +545,11 @@ async fn serve_connection<I>(
                 closing = true;
                 conn.as_mut().graceful_shutdown();
             }
-            () = tokio::time::sleep(tick), if !closing => {
-                if activity.idle_for().is_some_and(|idle| idle >= limits.idle_timeout) {
-                    tracing::debug!(%peer, "idle keep-alive timeout");
-                    closing = true;
-                    conn.as_mut().graceful_shutdown();
+            () = tokio::time::sleep(tick) => {
+                if let Some(why) = activity.expired(limits.header_timeout, limits.idle_timeout) {
+                    // No request in flight: nothing is lost by closing now.
+                    tracing::debug!(%peer, "{why}: connection closed");
+                    return;
                 }
             }
         }
