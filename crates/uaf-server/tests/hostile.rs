@@ -15,7 +15,6 @@
     clippy::as_conversions
 )]
 
-#[allow(dead_code, unreachable_pub)]
 #[path = "../../uaf-metadata/tests/blob_support/mod.rs"]
 mod blob_support;
 
@@ -62,6 +61,8 @@ impl ServerProc {
         ServerProc::start_in(dir, nofile, args)
     }
 
+    // The child is killed and waited for by `Drop`.
+    #[allow(clippy::zombie_processes)]
     fn start_in(dir: PathBuf, nofile: Option<u32>, args: &[&str]) -> ServerProc {
         let bin = env!("CARGO_BIN_EXE_uaf-server");
         let mut script = String::new();
