@@ -1618,23 +1618,75 @@ fn both(a: &str, b: &str) -> R<Policy> {
     })
 }
 
-/// Responses with two assertions.
+/// A policy that accepts either model: one `accepted` entry per AAID.
+fn either(a: &str, b: &str) -> R<Policy> {
+    let c = |x: &str| -> R<MatchCriteria> {
+        Ok(MatchCriteria {
+            aaid: Some(vec![Aaid::parse(x).map_err(|e| e.to_string())?]),
+            ..MatchCriteria::default()
+        })
+    };
+    Ok(Policy {
+        accepted: vec![vec![c(a)?], vec![c(b)?]],
+        disallowed: Vec::new(),
+    })
+}
+
+/// The request array `request` with `policy` as the first message's policy.
+fn with_policy(request: &str, policy: &Policy) -> R<String> {
+    let policy = serde_json::to_value(policy).map_err(|e| e.to_string())?;
+    edit_json(request, |v| {
+        message_mut(v)?.insert(String::from("policy"), policy);
+        Ok(())
+    })
+}
+
+/// The response with its second assertion removed.
+fn without_second_assertion(response: &str) -> R<String> {
+    edit_json(response, |v| {
+        let list = message_mut(v)?
+            .get_mut("assertions")
+            .and_then(Value::as_array_mut)
+            .ok_or("no assertions")?;
+        if list.len() < 2 {
+            return Err(String::from("fewer than two assertions"));
+        }
+        list.truncate(1);
+        Ok(())
+    })
+}
+
+/// Responses with two assertions, and the AND-sets of the request policy (digest §2.12).
 #[allow(clippy::too_many_lines)]
 fn multi_assertion(s: &mut Suite) {
     const A: &str = "F1D0#0A01";
     const B: &str = "F1D0#0B01";
-    for (id, faults, code, what) in [
+    // (id, faults of the two authenticators, AND-set policy (else one accepted entry per
+    // authenticator), drop the second assertion from the response, status, description)
+    let reg_cases: [(&str, (Option<Fault>, Option<Fault>), bool, bool, u16, &str); 6] = [
         (
             "reg-multi-two-authenticators",
             (None, None),
+            true,
+            false,
             1200,
-            "Two authenticators register together (the policy asks for both): both keys stored",
+            "Two authenticators register together (the policy's AND-set asks for both): both keys stored; each criterion is matched by a different authenticator",
         ),
         (
             "reg-multi-second-faulty",
             (None, Some(Fault::AttestationSignatureCorrupt)),
+            true,
+            false,
+            1492,
+            "Two assertions for a policy whose AND-set asks for both authenticators, the second with a corrupt attestation signature: it is skipped, and the first alone does not satisfy the AND-set (1492)",
+        ),
+        (
+            "reg-multi-second-faulty-either",
+            (None, Some(Fault::AttestationSignatureCorrupt)),
+            false,
+            false,
             1200,
-            "Two assertions, the second with a corrupt attestation signature: it is skipped, the first key is stored",
+            "Two assertions for a policy that accepts either authenticator (one accepted entry each), the second with a corrupt attestation signature: it is skipped, the first key is stored",
         ),
         (
             "reg-multi-both-faulty",
@@ -1642,10 +1694,29 @@ fn multi_assertion(s: &mut Suite) {
                 Some(Fault::RegFinalChallengeHashWrong),
                 Some(Fault::AttestationSignatureCorrupt),
             ),
+            true,
+            false,
             1498,
-            "Two assertions, both defective: the first one's failure (final challenge hash) decides",
+            "Two assertions, both defective, failing at different steps: the first assertion's first failing step (final challenge hash, R5.7) decides the status and the step",
         ),
-    ] {
+        (
+            "reg-policy-and-set-one-authenticator",
+            (None, None),
+            true,
+            true,
+            1492,
+            "The policy's AND-set asks for two authenticators (F1D0#0A01 and F1D0#0B01) and the response carries one valid assertion, of the first: one authenticator matching one criterion does not satisfy an AND-set (1492)",
+        ),
+        (
+            "reg-policy-either-one-authenticator",
+            (None, None),
+            false,
+            true,
+            1200,
+            "The policy accepts either authenticator (one accepted entry each) and the response carries one valid assertion: accepted",
+        ),
+    ];
+    for (id, faults, and_set, drop_second, code, what) in reg_cases {
         s.add(id, |id| {
             let mut w = World::new(
                 id,
@@ -1659,7 +1730,15 @@ fn multi_assertion(s: &mut Suite) {
             if let Some(f) = faults.1 {
                 w.phone.arm(1, f)?;
             }
-            let (req, resp, _) = w.reg_exchange(USER, &[], &Answer::default())?;
+            // The phone answers an AND-set request with both authenticators; the recorded
+            // request is the one the RP issued, with the policy of the case.
+            let (mut req, mut resp, _) = w.reg_exchange(USER, &[], &Answer::default())?;
+            if !and_set {
+                req = with_policy(&req, &either(A, B)?)?;
+            }
+            if drop_second {
+                resp = without_second_assertion(&resp)?;
+            }
             let e = if code == 1200 {
                 let mut keys = registered_in(&resp, Base64Policy::Strict)?;
                 if faults.1.is_some() {
@@ -1671,26 +1750,55 @@ fn multi_assertion(s: &mut Suite) {
             } else {
                 status(code)
             };
-            let steps = if code == 1200 {
-                vec![StepId::RegResult]
-            } else {
-                per_assertion(StepId::RegFinalChallengeHash)
+            let steps = match code {
+                1200 => vec![StepId::RegPolicy, StepId::RegResult],
+                1492 => vec![StepId::RegResult, StepId::RegPolicy],
+                _ => per_assertion(StepId::RegFinalChallengeHash),
             };
-            Ok(w.reg_case(id, what, steps, req, resp, e))
+            let mut c = w.reg_case(id, what, steps, req, resp, e);
+            if !and_set || drop_second {
+                c.origin = Origin::Edited;
+            }
+            Ok(c)
         });
     }
-    for (id, drop_first, what) in [
+    // (id, the first key is not registered, AND-set policy, drop the second assertion,
+    // status, description)
+    let auth_cases: [(&str, bool, bool, bool, u16, &str); 4] = [
         (
             "auth-multi-two-keys",
             false,
-            "Two registered authenticators sign together (the request asks for both): accepted",
+            true,
+            false,
+            1200,
+            "Two registered authenticators sign together (the request's AND-set names both keys): accepted",
         ),
         (
             "auth-multi-first-unknown",
             true,
-            "Two assertions; the first key is not registered (any more): skipped, the second verifies",
+            true,
+            false,
+            1492,
+            "Two assertions for an AND-set naming both keys; the first key is not registered (any more): it is skipped, and the second alone does not satisfy the AND-set (1492)",
         ),
-    ] {
+        (
+            "auth-multi-first-unknown-either",
+            true,
+            false,
+            false,
+            1200,
+            "Two assertions for a request that accepts either key (one accepted entry each); the first key is not registered (any more): skipped, the second verifies and satisfies its entry",
+        ),
+        (
+            "auth-policy-and-set-one-key",
+            false,
+            true,
+            true,
+            1492,
+            "The request's AND-set names two keys and the response carries one valid assertion, of the first key: one authenticator does not satisfy an AND-set (1492)",
+        ),
+    ];
+    for (id, drop_first, and_set, drop_second, code, what) in auth_cases {
         s.add(id, |id| {
             let mut w = World::new(
                 id,
@@ -1704,24 +1812,39 @@ fn multi_assertion(s: &mut Suite) {
                 .server
                 .start_auth(Some((USER, &regs)), Vec::new(), id, salt)?;
             // One AND-set naming both keys, so the phone answers with both.
+            let criteria: Vec<MatchCriteria> = regs
+                .iter()
+                .map(|r| MatchCriteria::registered_key(r.aaid, r.key_id.clone()))
+                .collect();
             req.policy = Policy {
-                accepted: vec![
-                    regs.iter()
-                        .map(|r| MatchCriteria::registered_key(r.aaid, r.key_id.clone()))
-                        .collect(),
-                ],
+                accepted: vec![criteria.clone()],
                 disallowed: Vec::new(),
             };
-            let request = req.to_json();
-            let resp = w.phone.answer(&request, &Answer::default())?;
+            let mut request = req.to_json();
+            let mut resp = w.phone.answer(&request, &Answer::default())?;
+            if !and_set {
+                let policy = Policy {
+                    accepted: criteria.into_iter().map(|c| vec![c]).collect(),
+                    disallowed: Vec::new(),
+                };
+                request = with_policy(&request, &policy)?;
+            }
+            if drop_second {
+                resp = without_second_assertion(&resp)?;
+            }
             let stored: Vec<Registration> = if drop_first {
                 regs.iter().skip(1).cloned().collect()
             } else {
                 regs.clone()
             };
-            let mut e = success();
-            e.sign_counter = Some(1);
-            Ok(w.auth_case(
+            let e = if code == 1200 {
+                let mut e = success();
+                e.sign_counter = Some(1);
+                e
+            } else {
+                status(code)
+            };
+            let mut c = w.auth_case(
                 id,
                 what,
                 vec![StepId::AuthResult],
@@ -1730,7 +1853,11 @@ fn multi_assertion(s: &mut Suite) {
                 request,
                 resp,
                 e,
-            ))
+            );
+            if !and_set || drop_second {
+                c.origin = Origin::Edited;
+            }
+            Ok(c)
         });
     }
     s.add("reg-multi-duplicate-key-id-in-response", |id| {
