@@ -62,6 +62,7 @@ pub(super) fn all(s: &mut Suite) {
     challenges(s);
     policy(s);
     metadata_status(s);
+    status_sentences(s);
     algorithms(s);
     authenticator_faults(s);
     transactions(s);
@@ -1347,6 +1348,170 @@ fn metadata_status(s: &mut Suite) {
                 e,
             );
             c.metadata = vec![blob_entry(&statement, reports)?];
+            Ok(c)
+        });
+    }
+}
+
+/// One status report: status, effectiveDate, and the report's authenticatorVersion.
+type Report = (&'static str, &'static str, Option<u32>);
+
+/// A status-report case: id, reports as listed, status, description.
+type ReportCase = (&'static str, &'static [Report], u16, &'static str);
+
+/// An MDS3 BLOB entry for `statement` with the `reports` as listed.
+fn blob_entry_reports(statement: &Value, reports: &[Report]) -> R<Value> {
+    let aaid = statement
+        .get("aaid")
+        .cloned()
+        .ok_or("statement without aaid")?;
+    let list: Vec<Value> = reports
+        .iter()
+        .map(|(status, date, version)| {
+            let mut r = json!({"status": status, "effectiveDate": date});
+            if let (Some(v), Some(o)) = (version, r.as_object_mut()) {
+                o.insert(String::from("authenticatorVersion"), json!(v));
+            }
+            r
+        })
+        .collect();
+    Ok(json!({
+        "aaid": aaid,
+        "metadataStatement": statement,
+        "statusReports": list,
+        "timeOfLastStatusChange": "2023-12-01",
+    }))
+}
+
+/// One vector per sentence of the format's "Status reports" rule (the simulated
+/// authenticator reports AuthenticatorVersion 1, as its metadata statement says).
+fn status_sentences(s: &mut Suite) {
+    const UVB: &str = "USER_VERIFICATION_BYPASS";
+    const UPDATE: &str = "UPDATE_AVAILABLE";
+    let reg: [ReportCase; 8] = [
+        (
+            "reg-status-ordered-by-date-update-listed-first",
+            &[(UPDATE, "2023-09-01", Some(1)), (UVB, "2023-06-01", None)],
+            1200,
+            "Reports are ordered by effectiveDate, not as listed: the UPDATE_AVAILABLE (version 1) listed first is dated after the USER_VERIFICATION_BYPASS, so it fixes it for this version-1 authenticator: accepted",
+        ),
+        (
+            "reg-status-ordered-by-date-update-dated-before",
+            &[(UVB, "2023-06-01", None), (UPDATE, "2023-01-01", Some(1))],
+            1493,
+            "Reports are ordered by effectiveDate: the UPDATE_AVAILABLE listed last is dated before the USER_VERIFICATION_BYPASS, so the compromise stays in force",
+        ),
+        (
+            "reg-status-revoked-is-final",
+            &[
+                ("REVOKED", "2023-01-01", None),
+                (UPDATE, "2023-06-01", Some(1)),
+                ("FIDO_CERTIFIED_L1", "2023-09-01", None),
+            ],
+            1493,
+            "REVOKED is final: a later UPDATE_AVAILABLE the authenticator meets and a later FIDO_CERTIFIED_L1 do not clear it",
+        ),
+        (
+            "reg-status-compromise-fixed-by-update",
+            &[(UVB, "2023-06-01", None), (UPDATE, "2023-07-01", Some(1))],
+            1200,
+            "A compromise followed by an UPDATE_AVAILABLE whose authenticatorVersion (1) the assertion meets: accepted",
+        ),
+        (
+            "reg-status-compromise-update-not-met",
+            &[(UVB, "2023-06-01", None), (UPDATE, "2023-07-01", Some(2))],
+            1493,
+            "A compromise followed by an UPDATE_AVAILABLE for version 2; the assertion's AuthenticatorVersion is 1: the compromise stays in force",
+        ),
+        (
+            "reg-status-compromise-update-without-version",
+            &[
+                ("USER_KEY_PHYSICAL_COMPROMISE", "2023-06-01", None),
+                (UPDATE, "2023-07-01", None),
+            ],
+            1200,
+            "A compromise followed by an UPDATE_AVAILABLE without authenticatorVersion: the statement's authenticatorVersion (1) counts, which the assertion meets: accepted",
+        ),
+        (
+            "reg-status-compromise-then-certified",
+            &[
+                (UVB, "2023-06-01", None),
+                ("FIDO_CERTIFIED_L1", "2023-09-01", None),
+            ],
+            1493,
+            "A later FIDO_CERTIFIED_L1 report does not clear a USER_VERIFICATION_BYPASS",
+        ),
+        (
+            "reg-status-update-before-compromise",
+            &[
+                (UPDATE, "2023-01-01", Some(1)),
+                ("ATTESTATION_KEY_COMPROMISE", "2023-06-01", None),
+            ],
+            1493,
+            "An UPDATE_AVAILABLE before the compromise does not fix it: only a later one does",
+        ),
+    ];
+    for (id, reports, code, what) in reg {
+        s.add(id, |id| {
+            let mut w = World::simple(id, "F1D0#0005")?;
+            let statement = w.metadata.first().cloned().ok_or("no metadata")?;
+            let entry = blob_entry_reports(&statement, reports)?;
+            w.metadata = vec![entry.clone()];
+            w.server = Server::new(&settings(), &[entry], None)?;
+            let (req, resp, _) = w.reg_exchange(USER, &[], &Answer::default())?;
+            let e = if code == 1200 {
+                reg_success(&resp)?
+            } else {
+                status(code)
+            };
+            Ok(w.reg_case(id, what, per_assertion(StepId::RegStatus), req, resp, e))
+        });
+    }
+    let auth: [ReportCase; 2] = [
+        (
+            "auth-status-compromise-fixed-by-update",
+            &[
+                ("USER_KEY_REMOTE_COMPROMISE", "2023-06-01", None),
+                (UPDATE, "2023-07-01", Some(1)),
+            ],
+            1200,
+            "After the key was registered, a compromise and then an UPDATE_AVAILABLE whose version (1) the assertion meets: accepted",
+        ),
+        (
+            "auth-status-compromise-update-not-met",
+            &[
+                ("USER_KEY_REMOTE_COMPROMISE", "2023-06-01", None),
+                (UPDATE, "2023-07-01", Some(3)),
+            ],
+            1493,
+            "After the key was registered, a compromise and then an UPDATE_AVAILABLE for version 3; the assertion's AuthenticatorVersion is 1: rejected",
+        ),
+    ];
+    for (id, reports, code, what) in auth {
+        s.add(id, |id| {
+            let mut w = World::simple(id, "F1D0#0005")?;
+            let regs = w.enroll(USER)?;
+            let (req, resp, _) =
+                w.auth_exchange(Some(USER), &regs, Vec::new(), &Answer::default())?;
+            let statement = w.metadata.first().cloned().ok_or("no metadata")?;
+            let e = if code == 1200 {
+                let mut e = success();
+                e.sign_counter = Some(counter_in(&resp)?);
+                e
+            } else {
+                status(code)
+            };
+            let mut c = w.auth_case(
+                id,
+                what,
+                per_assertion(StepId::AuthStatus),
+                Some(USER),
+                &regs,
+                req,
+                resp,
+                e,
+            );
+            c.metadata = vec![blob_entry_reports(&statement, reports)?];
             Ok(c)
         });
     }
