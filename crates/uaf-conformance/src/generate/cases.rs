@@ -1783,6 +1783,18 @@ fn both(a: &str, b: &str) -> R<Policy> {
     })
 }
 
+/// A two-assertion registration case: id, faults of the two authenticators, AND-set policy
+/// (else one accepted entry per authenticator), drop the second assertion, status,
+/// description.
+type MultiRegCase = (
+    &'static str,
+    (Option<Fault>, Option<Fault>),
+    bool,
+    bool,
+    u16,
+    &'static str,
+);
+
 /// A policy that accepts either model: one `accepted` entry per AAID.
 fn either(a: &str, b: &str) -> R<Policy> {
     let c = |x: &str| -> R<MatchCriteria> {
@@ -1826,9 +1838,7 @@ fn without_second_assertion(response: &str) -> R<String> {
 fn multi_assertion(s: &mut Suite) {
     const A: &str = "F1D0#0A01";
     const B: &str = "F1D0#0B01";
-    // (id, faults of the two authenticators, AND-set policy (else one accepted entry per
-    // authenticator), drop the second assertion from the response, status, description)
-    let reg_cases: [(&str, (Option<Fault>, Option<Fault>), bool, bool, u16, &str); 6] = [
+    let reg_cases: [MultiRegCase; 6] = [
         (
             "reg-multi-two-authenticators",
             (None, None),
@@ -2514,10 +2524,10 @@ fn critical_tag_in_container(response: &str) -> R<String> {
             .decode(text)
             .map_err(|e| e.to_string())?;
         let extra = [0xF0, 0x2E, 0x06, 0x00, b'v', b'e', b'n', b'd', b'o', b'r'];
-        let len = tlv
-            .get(2..4)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]))
-            .ok_or("assertion too short")?;
+        let len = match tlv.get(2..4) {
+            Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
+            _ => return Err(String::from("assertion too short")),
+        };
         let new_len = len
             .checked_add(u16::try_from(extra.len()).map_err(|e| e.to_string())?)
             .ok_or("assertion too long")?;
