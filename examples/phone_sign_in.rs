@@ -149,7 +149,7 @@ pub fn run() -> u32 {
     client.add_authenticator(phone, AuthenticatorOptions::with_version(1));
 
     println!("\n2. Alice enables phone sign-in for her account (registration).");
-    let request = rp.begin_registration("alice", NOW, &mut rng);
+    let request = rp.start_registration("alice", NOW, &mut rng);
     story.check(
         request.is_ok(),
         "the RP issues a registration request with a fresh 32-byte challenge",
@@ -161,7 +161,7 @@ pub fn run() -> u32 {
         response.is_ok(),
         "the phone asks for the PIN, makes a key pair for this account and answers",
     );
-    match response.map(|r| rp.complete_registration(&r, NOW)) {
+    match response.map(|r| rp.finish_registration(&r, NOW)) {
         Ok(Ok(out)) => match out.registered.first() {
             Some(k) => {
                 println!(
@@ -195,7 +195,7 @@ pub fn run() -> u32 {
     };
     let mut last_response = String::new();
     match rp
-        .begin_authentication(Some("alice"), transaction, NOW + 60, &mut rng)
+        .start_authentication(Some("alice"), transaction, NOW + 60, &mut rng)
         .map_err(|e| e.to_string())
         .and_then(|r| phone_answers(&mut client, &r))
     {
@@ -218,7 +218,7 @@ pub fn run() -> u32 {
                 "Alice compared the number, approved, and unlocked with her PIN",
             );
             last_response = resp.clone();
-            match rp.complete_authentication(&resp, NOW + 70) {
+            match rp.finish_authentication(&resp, NOW + 70) {
                 Ok(out) => {
                     let Some(k) = out.keys.first() else {
                         story.check(false, "the RP verified a key");
@@ -248,7 +248,7 @@ pub fn run() -> u32 {
         p.user_mut().push(UserAction::EnterPin("0000".into()));
     }
     match rp
-        .begin_authentication(Some("alice"), Vec::new(), NOW + 120, &mut rng)
+        .start_authentication(Some("alice"), Vec::new(), NOW + 120, &mut rng)
         .map_err(|e| e.to_string())
         .map(|r| phone_answers(&mut client, &r))
     {
@@ -261,7 +261,7 @@ pub fn run() -> u32 {
     }
 
     println!("\n5. An attacker who captured the earlier response sends it again.");
-    match rp.complete_authentication(&last_response, NOW + 130) {
+    match rp.finish_authentication(&last_response, NOW + 130) {
         Err(e) => story.check(
             matches!(e.kind, ErrorKind::ChallengeUnknown),
             &format!(
@@ -282,10 +282,10 @@ pub fn run() -> u32 {
         );
     }
     match rp
-        .begin_authentication(Some("alice"), Vec::new(), NOW + 200, &mut rng)
+        .start_authentication(Some("alice"), Vec::new(), NOW + 200, &mut rng)
         .map_err(|e| e.to_string())
         .and_then(|r| phone_answers(&mut client, &r))
-        .map(|resp| rp.complete_authentication(&resp, NOW + 210))
+        .map(|resp| rp.finish_authentication(&resp, NOW + 210))
     {
         Ok(Err(e)) => {
             story.check(
@@ -329,12 +329,12 @@ pub fn run() -> u32 {
         .unwrap_or(usize::MAX);
     story.check(left == 0, "no phone is registered for Alice any more");
     match rp
-        .begin_authentication(None, Vec::new(), NOW + 300, &mut rng)
+        .start_authentication(None, Vec::new(), NOW + 300, &mut rng)
         .map(|r| phone_answers(&mut client, &r))
     {
         Ok(Err(e)) => story.check(true, &format!("a later sign-in with the phone fails: {e}")),
         Ok(Ok(resp)) => story.check(
-            rp.complete_authentication(&resp, NOW + 310).is_err(),
+            rp.finish_authentication(&resp, NOW + 310).is_err(),
             "a later sign-in with the phone fails",
         ),
         Err(e) => story.check(true, &format!("a later sign-in with the phone fails: {e}")),

@@ -431,8 +431,8 @@ fn execute(v: &Vector) -> Result<Outcome, VectorError> {
                     pr,
                     MemoryPendingStore::<PendingAuthentication>::new(),
                 );
-                let _first = svc.complete_registration(response, now);
-                out.replay_status = Some(status_of(svc.complete_registration(response, now), mode));
+                let _first = svc.finish_registration(response, now);
+                out.replay_status = Some(status_of(svc.finish_registration(response, now), mode));
             }
             out
         }
@@ -469,9 +469,8 @@ fn execute(v: &Vector) -> Result<Outcome, VectorError> {
                     MemoryPendingStore::<PendingRegistration>::new(),
                     pa,
                 );
-                let _first = svc.complete_authentication(response, now);
-                out.replay_status =
-                    Some(status_of(svc.complete_authentication(response, now), mode));
+                let _first = svc.finish_authentication(response, now);
+                out.replay_status = Some(status_of(svc.finish_authentication(response, now), mode));
             }
             out
         }

@@ -200,7 +200,7 @@ fn get(state: &State, body: &[u8]) -> Value {
                     return json!({"statusCode": 1200, "uafRequest": old});
                 }
             }
-            svc.begin_registration(user, now(), &mut *rng)
+            svc.start_registration(user, now(), &mut *rng)
                 .map(|text| match state.behaviour {
                     Behaviour::RepeatChallenge => {
                         state
@@ -229,7 +229,7 @@ fn get(state: &State, body: &[u8]) -> Value {
                 },
                 None => Vec::new(),
             };
-            svc.begin_authentication(Some(user), tx, now(), &mut *rng)
+            svc.start_authentication(Some(user), tx, now(), &mut *rng)
         }
         "Dereg" => {
             let target = if ctx["deregisterAll"].as_bool() == Some(true) {
@@ -274,9 +274,9 @@ fn respond(state: &State, body: &[u8]) -> Value {
         .and_then(|r| r[0]["header"]["op"].as_str().map(str::to_owned));
     let svc = state.service.lock().unwrap();
     let result = if op.as_deref() == Some("Auth") {
-        svc.complete_authentication(response, now()).map(|_| ())
+        svc.finish_authentication(response, now()).map(|_| ())
     } else {
-        svc.complete_registration(response, now()).map(|_| ())
+        svc.finish_registration(response, now()).map(|_| ())
     };
     match result {
         Ok(()) => status(1200),

@@ -4,6 +4,7 @@
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 #[cfg(not(feature = "std"))]
 use uaf_crypto::PublicKey;
@@ -15,11 +16,12 @@ use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgSign, UserVerify};
 use uaf_proto::tlv::{self, TlvError};
 
 use crate::binding::{self, AUTH_STEPS, ct_eq};
+use crate::config::UserVerificationRequirement;
 use crate::counter::{CounterUpdate, CounterVerdict};
 use crate::error::{Error, ErrorKind, TransactionProblem};
 use crate::events::SecurityEvent;
-use crate::pending::PendingAuthentication;
-use crate::policy::{self, Candidate, PolicyDecision};
+use crate::pending::{AuthenticationRequirements, PendingAuthentication};
+use crate::policy::{self, AuthenticatorRejection, Candidate, PolicyDecision, verifies_user};
 use crate::registration::{check_fch, none_verified};
 use crate::step::StepId;
 use crate::store::Registration;
@@ -101,6 +103,11 @@ pub(crate) struct AuthContext<'a> {
     pub(crate) username: Option<&'a str>,
     pub(crate) fc_params: Option<&'a str>,
     pub(crate) transactions: &'a [Transaction],
+    /// Allowed keys and user verification of this authentication (none for the unbound API).
+    pub(crate) requirements: Option<&'a AuthenticationRequirements>,
+    /// Where counter events wait until the caller knows the response is not a lost duplicate
+    /// (`None`: emitted at once).
+    pub(crate) deferred: Option<&'a RefCell<Vec<SecurityEvent>>>,
 }
 
 impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
@@ -121,25 +128,36 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         now: u64,
     ) -> Result<AuthenticationOutcome, Error> {
         let msg = self.parse_authentication_response(response)?;
-        self.finish_authentication_parsed(&msg, pending, registrations, now)
+        self.verify_authentication(&msg, &pending, registrations, now, None)
     }
 
-    /// AUTH-01/AUTH-02: decodes the response text.
-    pub(crate) fn parse_authentication_response(
-        &self,
-        response: &str,
-    ) -> Result<AuthenticationResponse, Error> {
-        // UAF-PROTO 3.5.7.5 (AUTH-01/AUTH-02): one well-typed AuthenticationResponse.
-        AuthenticationResponse::parse_array(response, &binding::decode_options(&self.config))
-            .map_err(|e| binding::message_error(e, &AUTH_STEPS))
-    }
-
-    pub(crate) fn finish_authentication_parsed<L: RegistrationLookup + ?Sized>(
+    /// Verifies an authentication response already decoded by
+    /// [`RelyingParty::parse_authentication_response`] or [`RelyingParty::parse_response`]:
+    /// [`RelyingParty::finish_authentication`] without the parse, for callers that parse once
+    /// to route the response or find its pending state. Same checks, same errors, nothing
+    /// changed.
+    ///
+    /// # Errors
+    /// The first failing step from AUTH-03 on.
+    pub fn finish_authentication_message<L: RegistrationLookup + ?Sized>(
         &self,
         msg: &AuthenticationResponse,
         pending: PendingAuthentication,
         registrations: &L,
         now: u64,
+    ) -> Result<AuthenticationOutcome, Error> {
+        self.verify_authentication(msg, &pending, registrations, now, None)
+    }
+
+    /// The verification proper, borrowing the pending state (see
+    /// `RelyingParty::verify_registration`).
+    pub(crate) fn verify_authentication<L: RegistrationLookup + ?Sized>(
+        &self,
+        msg: &AuthenticationResponse,
+        pending: &PendingAuthentication,
+        registrations: &L,
+        now: u64,
+        deferred: Option<&RefCell<Vec<SecurityEvent>>>,
     ) -> Result<AuthenticationOutcome, Error> {
         let request = &pending.request;
         // (AUTH-03 … AUTH-12).
@@ -157,6 +175,8 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             username: pending.username.as_deref(),
             fc_params: Some(&msg.fc_params),
             transactions: &request.transaction,
+            requirements: Some(&pending.requirements),
+            deferred,
         };
         let mut keys: Vec<AuthenticatedKey> = Vec::new();
         let mut verified_at = Vec::new();
@@ -229,6 +249,8 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             username: None,
             fc_params: None,
             transactions: &[],
+            requirements: None,
+            deferred: None,
         };
         self.verify_auth_tlv(assertion, &ctx, registrations)
     }
@@ -289,7 +311,17 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         }
         let sd = &assertion.signed_data;
         let info = sd.assertion_info;
-        // (AUTH-15): the (AAID, KeyID) is registered, for the user of the request.
+        // (AUTH-15): the (AAID, KeyID) is one the request allows (checked first: a key that
+        // may not answer costs no store lookup) ...
+        if let Some(req) = ctx.requirements {
+            if !req.allows(&sd.aaid, sd.key_id) {
+                return Err(Error::new(
+                    StepId::AuthRegistration,
+                    ErrorKind::KeyNotAllowed,
+                ));
+            }
+        }
+        // ... and registered, for the user of the request.
         let registration = registrations
             .find(&sd.aaid, sd.key_id)
             .map_err(|e| Error::new(StepId::AuthRegistration, ErrorKind::Storage(e)))?
@@ -310,6 +342,18 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             return Err(Error::new(StepId::AuthStatus, ErrorKind::Revoked(u)));
         }
         let statement = entry.statement();
+        // (AUTH-16): the authenticator verifies the user, if this authentication requires it
+        // (the rule of `policy::verifies_user`, as for the RP's requirement at registration).
+        if let Some(req) = ctx.requirements {
+            if req.user_verification() == UserVerificationRequirement::Required
+                && !verifies_user(statement.user_verification_methods())
+            {
+                return Err(Error::new(
+                    StepId::AuthStatus,
+                    ErrorKind::Policy(AuthenticatorRejection::UserVerificationRequired),
+                ));
+            }
+        }
         // (AUTH-17): mode 0x01 or 0x02; the algorithm registered (or, with
         // `signature-encoding-switch`, its other encoding), accepted and in the metadata.
         if !matches!(info.authentication_mode, 0x01 | 0x02) {
@@ -386,25 +430,14 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         self.verifier
             .verify(alg, &key, sd.raw, assertion.signature)
             .map_err(|e| Error::new(StepId::AuthSignature, ErrorKind::SignatureInvalid(e)))?;
-        // (AUTH-22): the counter advanced, or counters are unsupported.
-        let counter = CounterVerdict::judge(registration.sign_counter, sd.sign_counter);
-        if let CounterVerdict::Regressed { stored, received } = counter {
-            let accepted = counter.accepted_under(cfg.counter_policy());
-            self.emit(&SecurityEvent::CounterRegressed {
-                username: registration.username.clone(),
-                aaid: registration.aaid,
-                key_id: registration.key_id.as_bytes().to_vec(),
-                stored,
-                received,
-                accepted,
-            });
-            if !accepted {
-                return Err(Error::new(
-                    StepId::AuthCounter,
-                    ErrorKind::CounterRegressed { stored, received },
-                ));
-            }
-        }
+        // (AUTH-22): the counter advanced, or counters are unsupported (`counter.rs`: the
+        // one judgement, with its one event on a regression).
+        let counter = self.judge_counter(
+            &registration,
+            registration.sign_counter,
+            sd.sign_counter,
+            ctx.deferred,
+        )?;
         Ok(AuthenticatedKey {
             user_verification: statement.user_verification_methods(),
             transaction_confirmed,

@@ -9,6 +9,12 @@
 //! A regression is a security event. With [`CounterPolicy::RejectRegression`] (the default) the
 //! assertion is rejected; with [`CounterPolicy::FlagOnly`] it is accepted, reported, and the
 //! stored counter is never lowered.
+//!
+//! One judgement, one event: the verifier judges every received counter in one place
+//! (`RelyingParty::judge_counter` below), both against the stored value during verification
+//! and, in [`crate::Service`], against the value a concurrent sign-in stored meanwhile (a lost
+//! compare-and-swap). That function alone emits [`crate::SecurityEvent::CounterRegressed`],
+//! exactly once per regression it finds.
 
 /// What to do when a counter regresses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -86,6 +92,46 @@ pub struct CounterUpdate {
     pub expected: u32,
     /// The value to store.
     pub new: u32,
+}
+
+#[cfg(feature = "alloc")]
+impl<M, V> crate::RelyingParty<M, V> {
+    /// UAF-PROTO 3.5.7.5 (AUTH-22): judges `received` against `stored` for `registration`'s
+    /// key. A regression produces one [`crate::SecurityEvent::CounterRegressed`] and, unless
+    /// the RP's [`CounterPolicy`] lets it pass, fails at AUTH-22. The event goes to the sink,
+    /// or into `deferred` when the caller ([`crate::Service`]) emits only once it knows the
+    /// response was not a duplicate that lost the race for its challenge.
+    pub(crate) fn judge_counter(
+        &self,
+        registration: &crate::Registration,
+        stored: u32,
+        received: u32,
+        deferred: Option<&core::cell::RefCell<alloc::vec::Vec<crate::SecurityEvent>>>,
+    ) -> Result<CounterVerdict, crate::Error> {
+        let verdict = CounterVerdict::judge(stored, received);
+        if let CounterVerdict::Regressed { stored, received } = verdict {
+            let accepted = verdict.accepted_under(self.config.counter_policy());
+            let event = crate::SecurityEvent::CounterRegressed {
+                username: registration.username.clone(),
+                aaid: registration.aaid,
+                key_id: registration.key_id.as_bytes().to_vec(),
+                stored,
+                received,
+                accepted,
+            };
+            match deferred {
+                Some(events) => events.borrow_mut().push(event),
+                None => self.emit(&event),
+            }
+            if !accepted {
+                return Err(crate::Error::new(
+                    crate::step::StepId::AuthCounter,
+                    crate::ErrorKind::CounterRegressed { stored, received },
+                ));
+            }
+        }
+        Ok(verdict)
+    }
 }
 
 #[cfg(test)]

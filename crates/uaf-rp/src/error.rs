@@ -8,6 +8,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt;
 
 use uaf_crypto::CryptoError;
@@ -19,7 +20,7 @@ use uaf_proto::message::{MessageError, Version};
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
 use uaf_proto::status::UafStatusCode;
 
-use crate::policy::{PolicyDecision, PolicyRejection};
+use crate::policy::{AuthenticatorRejection, PolicyDecision};
 use crate::step::StepId;
 
 /// How rejections are reported as UAF status codes.
@@ -124,7 +125,7 @@ pub enum ErrorKind {
     UnknownAaid,
     /// The policy, or the RP's user-verification / attestation requirement, rejects the
     /// authenticator.
-    Policy(PolicyRejection),
+    Policy(AuthenticatorRejection),
     /// The verified assertions of the response, together, satisfy no `accepted` entry of the
     /// request policy: an AND-set needs each of its criteria matched by a different
     /// authenticator of the response (digest §2.12). The decision says which criterion each
@@ -173,6 +174,9 @@ pub enum ErrorKind {
     UnacceptableKey(CryptoError),
     /// The (AAID, KeyID) is not registered (for the user of the request).
     UnknownKeyId,
+    /// The (AAID, KeyID) is not one of the keys the pending authentication allows
+    /// ([`crate::AuthenticationRequirements::allowed_keys`]).
+    KeyNotAllowed,
     /// The authenticator nonce is shorter than 8 bytes.
     NonceTooShort {
         /// Its length.
@@ -205,8 +209,8 @@ pub enum ErrorKind {
         received: u32,
     },
     // ----- storage / internal -----
-    /// A store failed.
-    Storage(String),
+    /// A store failed; the store's own error is kept as the source.
+    Storage(StorageError),
     /// Every assertion was skipped; the first failure is kept (its step and kind decide the
     /// status), the count says how many assertions failed.
     NoAssertionVerified {
@@ -287,7 +291,8 @@ impl ErrorKind {
             | KeyEncodingNotInMetadata { .. }
             | AlgorithmNotAsRegistered { .. }
             | AlreadyRegistered
-            | UnknownKeyId => ErrorGroup::Policy,
+            | UnknownKeyId
+            | KeyNotAllowed => ErrorGroup::Policy,
             UnacceptableKey(_) | SignatureInvalid(_) => ErrorGroup::Crypto,
             AttestationTypeNotAllowed { .. }
             | SurrogateWithRoots
@@ -338,6 +343,7 @@ impl ErrorKind {
             AlgorithmNotAsRegistered { .. } => "policy.algorithm-not-as-registered",
             AlreadyRegistered => "policy.already-registered",
             UnknownKeyId => "policy.unknown-key-id",
+            KeyNotAllowed => "policy.key-not-allowed",
             UnacceptableKey(_) => "crypto.unacceptable-key",
             SignatureInvalid(_) => "crypto.signature-invalid",
             AttestationTypeNotAllowed { .. } => "attestation.type-not-allowed",
@@ -362,7 +368,9 @@ impl ErrorKind {
             ChannelBindingMismatch { .. } => UafStatusCode::ChannelBindingRefused,
             UnknownAaid => UafStatusCode::UnknownAaid,
             UnknownKeyId => UafStatusCode::UnknownKeyId,
-            Policy(_) | PolicyNotSatisfied(_) => UafStatusCode::UnacceptableAuthenticator,
+            Policy(_) | PolicyNotSatisfied(_) | KeyNotAllowed => {
+                UafStatusCode::UnacceptableAuthenticator
+            }
             Revoked(_) => UafStatusCode::RevokedAuthenticator,
             UnacceptableKey(_) | KeyEncodingNotInMetadata { .. } => UafStatusCode::UnacceptableKey,
             AlgorithmNotAccepted { .. } | AlgorithmNotInMetadata { .. } => {
@@ -485,6 +493,9 @@ impl fmt::Display for ErrorKind {
             AlreadyRegistered => f.write_str("this (AAID, KeyID) is registered already"),
             UnacceptableKey(e) => write!(f, "the public key is not acceptable: {e}"),
             UnknownKeyId => f.write_str("no registration for this (AAID, KeyID) and user"),
+            KeyNotAllowed => {
+                f.write_str("this (AAID, KeyID) is not one of the keys allowed for this request")
+            }
             NonceTooShort { len } => {
                 write!(
                     f,
@@ -518,7 +529,10 @@ impl fmt::Display for ErrorKind {
 }
 
 /// A verification failure: the step that failed and why.
+///
+/// Built with [`Error::new`]; more fields may be added, so it is `#[non_exhaustive]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Error {
     /// The processing step that failed.
     pub step: StepId,
@@ -591,11 +605,82 @@ impl fmt::Display for Error {
     }
 }
 
+/// The message already says everything (a storage failure's text included), so no `source`
+/// is returned, which keeps error reporters from printing it twice; the typed store error is
+/// in [`ErrorKind::Storage`].
 impl core::error::Error for Error {}
+
+/// A storage failure (a credential store, a pending store, a [`crate::RegistrationLookup`]),
+/// with the store's own error kept as its source.
+///
+/// Transparent: it displays as the store's error and forwards its `source`. Cheap to clone
+/// (the store's error is shared); two values are equal when they are clones of one failure.
+#[derive(Clone)]
+pub struct StorageError {
+    source: Arc<dyn core::error::Error + Send + Sync>,
+}
+
+impl StorageError {
+    /// Wraps the store's error.
+    #[must_use]
+    pub fn new<E: core::error::Error + Send + Sync + 'static>(source: E) -> Self {
+        StorageError {
+            source: Arc::new(source),
+        }
+    }
+
+    /// Wraps an already boxed error.
+    #[must_use]
+    pub fn from_boxed(source: Box<dyn core::error::Error + Send + Sync>) -> Self {
+        StorageError {
+            source: Arc::from(source),
+        }
+    }
+
+    /// The store's error.
+    #[must_use]
+    pub fn get_ref(&self) -> &(dyn core::error::Error + Send + Sync + 'static) {
+        &*self.source
+    }
+
+    /// The store's error as `E`, if it is one.
+    #[must_use]
+    pub fn downcast_ref<E: core::error::Error + 'static>(&self) -> Option<&E> {
+        let source: &(dyn core::error::Error + 'static) = &*self.source;
+        source.downcast_ref::<E>()
+    }
+}
+
+impl fmt::Debug for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("StorageError").field(&self.source).finish()
+    }
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.source, f)
+    }
+}
+
+impl PartialEq for StorageError {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::addr_eq(Arc::as_ptr(&self.source), Arc::as_ptr(&other.source))
+    }
+}
+
+impl Eq for StorageError {}
+
+impl core::error::Error for StorageError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        self.source.source()
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn conformance_mode_collapses_to_1498_but_keeps_1500() {
@@ -608,7 +693,25 @@ mod tests {
             e.status(StatusCodeMode::Conformance),
             UafStatusCode::UnacceptableContent
         );
-        let e = Error::new(StepId::AuthRegistration, ErrorKind::Storage("disk".into()));
+        #[derive(Debug)]
+        struct Disk;
+        impl fmt::Display for Disk {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("disk")
+            }
+        }
+        impl core::error::Error for Disk {}
+        let e = Error::new(
+            StepId::AuthRegistration,
+            ErrorKind::Storage(StorageError::new(Disk)),
+        );
+        let ErrorKind::Storage(s) = &e.kind else {
+            unreachable!()
+        };
+        assert!(s.downcast_ref::<Disk>().is_some(), "the source is kept");
+        assert_eq!(s.to_string(), "disk");
+        assert_eq!(e.clone(), e, "clones of one failure are equal");
+        assert_ne!(ErrorKind::Storage(StorageError::new(Disk)), e.kind);
         assert_eq!(
             e.status(StatusCodeMode::Conformance),
             UafStatusCode::InternalServerError

@@ -14,7 +14,17 @@
 //!   [`RegistrationLookup`]); they get back a decision plus the state change to persist
 //!   (registrations to insert, a compare-and-swap counter update).
 //! - **One-shot typed state**: `start_*` returns the request and a pending state;
-//!   `finish_*` consumes the pending state by value.
+//!   `finish_*` consumes the pending state by value. [`Service`] names its steps the same.
+//! - **One parse per response**: [`RelyingParty::parse_response`] decodes a response once,
+//!   strictly, into a [`ParsedResponse`] ([`ParsedResponse::op`],
+//!   [`ParsedResponse::server_data`]); verify the typed message with
+//!   [`RelyingParty::finish_registration_message`] /
+//!   [`RelyingParty::finish_authentication_message`].
+//! - **Reject before commit**: an authentication can be limited to allowed keys and require
+//!   user verification ([`AuthenticationOptions`], [`AuthenticationRequirements`]); the
+//!   verifier checks both (AUTH-15, AUTH-16). [`Service`] verifies a response completely
+//!   against a pending state it only peeked at, and takes the state and writes only then: a
+//!   rejection leaves the challenge pending and the counters untouched.
 //! - **Pluggable**: metadata ([`uaf_metadata::MetadataSource`]), crypto
 //!   ([`uaf_crypto::SignatureVerifier`]), storage ([`store`]), security events
 //!   ([`SecurityEventSink`]).
@@ -82,6 +92,8 @@ mod registration;
 #[cfg(feature = "alloc")]
 mod request;
 #[cfg(feature = "alloc")]
+mod response;
+#[cfg(feature = "alloc")]
 mod service;
 #[cfg(feature = "alloc")]
 pub mod stateless;
@@ -96,15 +108,17 @@ pub use config::{
     UserVerificationRequirement,
 };
 #[cfg(feature = "alloc")]
-pub use error::{Error, ErrorGroup, ErrorKind, StatusCodeMode, TransactionProblem};
+pub use error::{Error, ErrorGroup, ErrorKind, StatusCodeMode, StorageError, TransactionProblem};
 #[cfg(feature = "alloc")]
 pub use events::{SecurityEvent, SecurityEventSink};
 #[cfg(feature = "alloc")]
-pub use pending::{PendingAuthentication, PendingRegistration};
+pub use pending::{AuthenticationRequirements, PendingAuthentication, PendingRegistration};
 #[cfg(feature = "alloc")]
 pub use registration::{RegisteredKey, RegistrationOutcome};
 #[cfg(feature = "alloc")]
-pub use request::{Deregistration, DeregistrationTarget};
+pub use request::{AuthenticationOptions, Deregistration, DeregistrationTarget};
+#[cfg(feature = "alloc")]
+pub use response::ParsedResponse;
 #[cfg(feature = "alloc")]
 pub use service::Service;
 #[cfg(feature = "alloc")]
@@ -112,8 +126,6 @@ pub use store::Registration;
 
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
-#[cfg(feature = "alloc")]
-use alloc::string::String;
 #[cfg(feature = "alloc")]
 use uaf_proto::id::Aaid;
 use uaf_proto::registry::AlgSign;
@@ -143,13 +155,14 @@ pub trait RegistrationLookup {
     /// The registration of (AAID, KeyID), if any (AAID case-insensitive, KeyID bytewise).
     ///
     /// # Errors
-    /// A description of the storage failure.
-    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, String>;
+    /// The storage failure, with the store's error as its source
+    /// ([`StorageError::new`]); the verifier reports it as [`ErrorKind::Storage`] (1500).
+    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StorageError>;
 }
 
 #[cfg(feature = "alloc")]
 impl RegistrationLookup for [Registration] {
-    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, String> {
+    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StorageError> {
         Ok(self
             .iter()
             .find(|r| r.aaid == *aaid && r.key_id.as_bytes() == key_id)
@@ -159,7 +172,7 @@ impl RegistrationLookup for [Registration] {
 
 #[cfg(feature = "alloc")]
 impl RegistrationLookup for alloc::vec::Vec<Registration> {
-    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, String> {
+    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StorageError> {
         self.as_slice().find(aaid, key_id)
     }
 }

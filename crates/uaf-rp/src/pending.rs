@@ -3,8 +3,12 @@
 //! at most one response.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
+use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::message::{AuthenticationRequest, RegistrationRequest};
+
+use crate::config::UserVerificationRequirement;
 
 /// The expiry rule of a pending state, the one place it is written: a state issued at
 /// `issued_at` (unix seconds) has expired at `now` when more than `lifetime_secs` have passed.
@@ -78,17 +82,126 @@ impl PendingRegistration {
     }
 }
 
+/// What one authentication demands beyond the RP's configuration, checked by the verifier
+/// **before** anything is committed (the challenge is still pending and no counter moved
+/// when it rejects):
+///
+/// | requirement | step | error | status |
+/// |---|---|---|---|
+/// | [`allowed_keys`](Self::allowed_keys): the assertion's (AAID, KeyID) is one of these | AUTH-15 | [`ErrorKind::KeyNotAllowed`](crate::ErrorKind::KeyNotAllowed) | 1492 |
+/// | [`user_verification`](Self::user_verification) `Required`: the metadata lists a method that verifies the user ([`crate::policy::verifies_user`]) | AUTH-16 | [`ErrorKind::Policy`](crate::ErrorKind::Policy)`(UserVerificationRequired)` | 1492 |
+///
+/// Give it when starting ([`crate::AuthenticationOptions`]); it travels in the
+/// [`PendingAuthentication`]. Servers that persist pending states store
+/// [`allowed_keys`](Self::allowed_keys) and [`user_verification`](Self::user_verification)
+/// beside the request and rebuild with [`PendingAuthentication::with_requirements`].
+///
+/// ```
+/// use uaf_proto::id::{Aaid, KeyId};
+/// use uaf_rp::{AuthenticationRequirements, UserVerificationRequirement};
+///
+/// let aaid = Aaid::parse("ABCD#0001")?;
+/// let key_id = KeyId::new(vec![7; 32])?;
+/// let r = AuthenticationRequirements::new()
+///     .allow_keys([(aaid, key_id.clone())])
+///     .require_user_verification();
+/// assert_eq!(r.allowed_keys(), Some(&[(aaid, key_id)][..]));
+/// assert_eq!(r.user_verification(), UserVerificationRequirement::Required);
+/// assert_eq!(AuthenticationRequirements::new().allowed_keys(), None, "default: any key");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthenticationRequirements {
+    allowed_keys: Option<Vec<(Aaid, KeyId)>>,
+    user_verification: UserVerificationRequirement,
+}
+
+impl Default for AuthenticationRequirements {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AuthenticationRequirements {
+    /// No requirement beyond the RP's: any key registered for the request's user (or, for a
+    /// request without user, any registered key) may answer, with any user verification
+    /// (the RP's [`UserVerificationRequirement`] was already enforced at registration).
+    #[must_use]
+    pub const fn new() -> Self {
+        AuthenticationRequirements {
+            allowed_keys: None,
+            user_verification: UserVerificationRequirement::Any,
+        }
+    }
+
+    /// Only these (AAID, KeyID) pairs may answer (e.g. the key of the one device that is
+    /// approving). AAIDs compare case-insensitively, KeyIDs byte for byte. An empty set
+    /// allows no key. The request's policy accepts only the allowed keys too, so a
+    /// well-behaved client offers no other.
+    #[must_use]
+    pub fn allow_keys(mut self, keys: impl IntoIterator<Item = (Aaid, KeyId)>) -> Self {
+        self.allowed_keys = Some(keys.into_iter().collect());
+        self
+    }
+
+    /// The authenticator must verify the user: its metadata must list a method beyond
+    /// presence, location or none ([`crate::policy::verifies_user`]).
+    #[must_use]
+    pub const fn require_user_verification(self) -> Self {
+        self.with_user_verification(UserVerificationRequirement::Required)
+    }
+
+    /// Sets the user-verification requirement (for servers restoring a persisted state).
+    #[must_use]
+    pub const fn with_user_verification(
+        mut self,
+        requirement: UserVerificationRequirement,
+    ) -> Self {
+        self.user_verification = requirement;
+        self
+    }
+
+    /// The allowed (AAID, KeyID) pairs; `None`: no restriction.
+    #[must_use]
+    pub fn allowed_keys(&self) -> Option<&[(Aaid, KeyId)]> {
+        self.allowed_keys.as_deref()
+    }
+
+    /// The user-verification requirement of this authentication.
+    #[must_use]
+    pub const fn user_verification(&self) -> UserVerificationRequirement {
+        self.user_verification
+    }
+
+    /// Whether `(aaid, key_id)` may answer.
+    #[must_use]
+    pub fn allows(&self, aaid: &Aaid, key_id: &[u8]) -> bool {
+        self.allowed_keys.as_deref().is_none_or(|keys| {
+            keys.iter()
+                .any(|(a, k)| a == aaid && k.as_bytes() == key_id)
+        })
+    }
+
+    /// Whether nothing beyond the RP's configuration is required.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.allowed_keys.is_none() && self.user_verification == UserVerificationRequirement::Any
+    }
+}
+
 /// The state of an issued authentication (or transaction confirmation) request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingAuthentication {
     pub(crate) request: AuthenticationRequest,
     pub(crate) username: Option<String>,
     pub(crate) issued_at: u64,
+    pub(crate) requirements: AuthenticationRequirements,
 }
 
 impl PendingAuthentication {
     /// Rebuilds the pending state from a request this RP issued at `issued_at` for
-    /// `username` (`None`: any registered user may answer). See
+    /// `username` (`None`: any registered user may answer), without requirements beyond the
+    /// RP's; add the persisted ones with [`PendingAuthentication::with_requirements`]. See
     /// [`PendingRegistration::from_issued`].
     #[must_use]
     pub fn from_issued(
@@ -100,7 +213,26 @@ impl PendingAuthentication {
             request,
             username,
             issued_at,
+            requirements: AuthenticationRequirements::new(),
         }
+    }
+
+    /// The same state with `requirements` (replacing any): for servers that persist pending
+    /// states and rebuild them with [`PendingAuthentication::from_issued`]. Persist
+    /// [`PendingAuthentication::requirements`] with the request, or an authentication started
+    /// with allowed keys or a user-verification requirement loses them on the way through the
+    /// store.
+    #[must_use]
+    pub fn with_requirements(mut self, requirements: AuthenticationRequirements) -> Self {
+        self.requirements = requirements;
+        self
+    }
+
+    /// What this authentication requires beyond the RP's configuration (checked before
+    /// anything is committed).
+    #[must_use]
+    pub fn requirements(&self) -> &AuthenticationRequirements {
+        &self.requirements
     }
 
     /// The request as issued.

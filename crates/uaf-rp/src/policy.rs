@@ -31,10 +31,17 @@ use uaf_proto::registry::{AlgSign, AttestationType, UserVerify};
 
 use crate::config::{AttestationRequirement, Config, UserVerificationRequirement};
 
-/// Why the policy rejects an authenticator.
+/// Why the server rejects the authenticator behind one assertion: the request policy, or the
+/// RP's (or the authentication's) own requirements.
+///
+/// Not [`uaf_proto::message::PolicyRejection`]: that one is the client-side answer to "which
+/// of my authenticators satisfy this policy" ([`Policy::evaluate`] over several
+/// authenticators, each `accepted[i]` needing all its criteria matched by different ones);
+/// this one judges a single authenticator, which passes when it matches *some* criterion of
+/// some `accepted[i]` (module docs), and also carries the RP's requirements.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum PolicyRejection {
+pub enum AuthenticatorRejection {
     /// The authenticator matches `disallowed[index]` (for a registration: normally a key the
     /// user registered already).
     Disallowed {
@@ -47,7 +54,9 @@ pub enum PolicyRejection {
         /// `((i, j), member)` for each criterion.
         mismatches: Vec<((usize, usize), CriteriaMismatch)>,
     },
-    /// The RP requires user verification and the metadata lists only presence or none.
+    /// User verification is required (by the RP at registration, by the authentication's
+    /// requirements at authentication) and the metadata lists no method that verifies the
+    /// user: only presence, location or none ([`verifies_user`]).
     UserVerificationRequired,
     /// The RP requires basic full attestation and the assertion carries another type.
     BasicFullRequired {
@@ -56,23 +65,23 @@ pub enum PolicyRejection {
     },
 }
 
-impl fmt::Display for PolicyRejection {
+impl fmt::Display for AuthenticatorRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PolicyRejection::Disallowed { index } => {
+            AuthenticatorRejection::Disallowed { index } => {
                 write!(f, "it matches disallowed[{index}] of the request policy")
             }
-            PolicyRejection::NotAccepted { mismatches } => {
+            AuthenticatorRejection::NotAccepted { mismatches } => {
                 f.write_str("it matches no accepted criterion of the request policy")?;
                 for ((i, j), m) in mismatches {
                     write!(f, "; accepted[{i}][{j}]: {}", m.member_name())?;
                 }
                 Ok(())
             }
-            PolicyRejection::UserVerificationRequired => f.write_str(
-                "the relying party requires user verification, and the metadata lists only presence or none",
+            AuthenticatorRejection::UserVerificationRequired => f.write_str(
+                "user verification is required, and the metadata lists only presence, location or none",
             ),
-            PolicyRejection::BasicFullRequired { found } => {
+            AuthenticatorRejection::BasicFullRequired { found } => {
                 write!(f, "the relying party requires basic full attestation, not {found}")
             }
         }
@@ -136,10 +145,27 @@ impl Candidate<'_> {
     }
 }
 
-/// Whether `methods` (an OR of verification methods) verifies the user: something beyond
-/// presence only or none.
-fn verifies_user(methods: UserVerify) -> bool {
-    let weak = UserVerify::PRESENCE | UserVerify::NONE | UserVerify::ALL;
+/// Whether `methods` (the metadata's `userVerificationMethods`, an OR of methods) verifies
+/// the **user**: it lists a method beyond presence, location and none. The one rule of this
+/// crate, used for the RP's [`UserVerificationRequirement::Required`] at registration
+/// (REG-16) and for [`crate::AuthenticationRequirements::require_user_verification`] at
+/// authentication (AUTH-16).
+///
+/// **Location does not count.** `USER_VERIFY_LOCATION` says the authenticator checks where
+/// the device is, not who holds it: anyone with the phone at the right place passes, so it
+/// proves possession (like presence), not the user. It still counts when listed together with
+/// a method that verifies the user. (UAF assertions do not say which listed method was used;
+/// the metadata's list is what the server can judge.)
+///
+/// ```
+/// use uaf_proto::registry::UserVerify;
+/// use uaf_rp::policy::verifies_user;
+/// assert!(verifies_user(UserVerify::FINGERPRINT | UserVerify::PRESENCE));
+/// assert!(!verifies_user(UserVerify::PRESENCE | UserVerify::LOCATION));
+/// ```
+#[must_use]
+pub fn verifies_user(methods: UserVerify) -> bool {
+    let weak = UserVerify::PRESENCE | UserVerify::LOCATION | UserVerify::NONE | UserVerify::ALL;
     !(methods & UserVerify(!weak.bits())).is_empty()
 }
 
@@ -151,17 +177,17 @@ pub fn check(
     config: &Config,
     policy: Option<&Policy>,
     candidate: &Candidate<'_>,
-) -> Result<(), PolicyRejection> {
+) -> Result<(), AuthenticatorRejection> {
     if config.user_verification() == UserVerificationRequirement::Required
         && !verifies_user(candidate.statement.user_verification_methods())
     {
-        return Err(PolicyRejection::UserVerificationRequired);
+        return Err(AuthenticatorRejection::UserVerificationRequired);
     }
     if let (AttestationRequirement::BasicFullOnly, Some(found)) =
         (config.attestation(), candidate.attestation_type)
     {
         if found != AttestationType::BasicFull {
-            return Err(PolicyRejection::BasicFullRequired { found });
+            return Err(AuthenticatorRejection::BasicFullRequired { found });
         }
     }
     let Some(policy) = policy else {
@@ -169,7 +195,7 @@ pub fn check(
     };
     let caps = candidate.capabilities();
     if let Some(index) = policy.disallowed_by(&caps) {
-        return Err(PolicyRejection::Disallowed { index });
+        return Err(AuthenticatorRejection::Disallowed { index });
     }
     let mut mismatches = Vec::new();
     for (i, set) in policy.accepted.iter().enumerate() {
@@ -180,7 +206,7 @@ pub fn check(
             }
         }
     }
-    Err(PolicyRejection::NotAccepted { mismatches })
+    Err(AuthenticatorRejection::NotAccepted { mismatches })
 }
 
 /// What one verified assertion of a response matched (part of a [`PolicyDecision`]).
@@ -515,5 +541,10 @@ mod tests {
         assert!(!verifies_user(UserVerify::PRESENCE));
         assert!(!verifies_user(UserVerify::NONE));
         assert!(!verifies_user(UserVerify::EMPTY));
+        assert!(!verifies_user(UserVerify::LOCATION));
+        assert!(!verifies_user(
+            UserVerify::LOCATION | UserVerify::PRESENCE | UserVerify::ALL
+        ));
+        assert!(verifies_user(UserVerify::LOCATION | UserVerify::VOICEPRINT));
     }
 }

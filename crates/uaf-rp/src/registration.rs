@@ -120,24 +120,32 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         now: u64,
     ) -> Result<RegistrationOutcome, Error> {
         let msg = self.parse_registration_response(response)?;
-        self.finish_registration_parsed(&msg, pending, existing, now)
+        self.verify_registration(&msg, &pending, existing, now)
     }
 
-    /// REG-01/REG-02: decodes the response text (used by the stateful layer to find the
-    /// pending state by `serverData` before verifying).
-    pub(crate) fn parse_registration_response(
-        &self,
-        response: &str,
-    ) -> Result<RegistrationResponse, Error> {
-        // UAF-PROTO 3.4.6.5 (REG-01/REG-02): one well-typed RegistrationResponse.
-        RegistrationResponse::parse_array(response, &binding::decode_options(&self.config))
-            .map_err(|e| binding::message_error(e, &REG_STEPS))
-    }
-
-    pub(crate) fn finish_registration_parsed<L: RegistrationLookup + ?Sized>(
+    /// Verifies a registration response already decoded by
+    /// [`RelyingParty::parse_registration_response`] or [`RelyingParty::parse_response`]:
+    /// [`RelyingParty::finish_registration`] without the parse, for callers that parse once
+    /// to route the response or find its pending state. Same checks, same errors.
+    ///
+    /// # Errors
+    /// The first failing step from REG-03 on.
+    pub fn finish_registration_message<L: RegistrationLookup + ?Sized>(
         &self,
         msg: &RegistrationResponse,
         pending: PendingRegistration,
+        existing: &L,
+        now: u64,
+    ) -> Result<RegistrationOutcome, Error> {
+        self.verify_registration(msg, &pending, existing, now)
+    }
+
+    /// The verification proper, borrowing the pending state (the stateful layer verifies
+    /// against a state it has only peeked at, and takes it afterwards).
+    pub(crate) fn verify_registration<L: RegistrationLookup + ?Sized>(
+        &self,
+        msg: &RegistrationResponse,
+        pending: &PendingRegistration,
         existing: &L,
         now: u64,
     ) -> Result<RegistrationOutcome, Error> {

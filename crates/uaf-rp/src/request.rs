@@ -14,7 +14,7 @@ use uaf_proto::message::{
 
 use crate::RelyingParty;
 use crate::error::{Error, ErrorKind};
-use crate::pending::{PendingAuthentication, PendingRegistration};
+use crate::pending::{AuthenticationRequirements, PendingAuthentication, PendingRegistration};
 use crate::step::StepId;
 use crate::store::Registration;
 
@@ -47,6 +47,89 @@ pub struct Deregistration {
     pub request: DeregistrationRequest,
     /// The (AAID, KeyID) pairs to delete from the credential store.
     pub delete: Vec<(Aaid, KeyId)>,
+}
+
+/// How to start an authentication ([`RelyingParty::start_authentication`],
+/// [`crate::Service::start_authentication`]): an optional transaction to confirm, and
+/// [`AuthenticationRequirements`] (allowed keys, user verification) that the verifier checks
+/// before anything is committed.
+///
+/// A `Vec<Transaction>` converts into options with just that transaction, so
+/// `start_authentication(user, Vec::new(), now, rng)` is a plain sign-in.
+///
+/// ```
+/// use uaf_rp::{AuthenticationOptions, AuthenticationRequirements};
+/// let options = AuthenticationOptions::new()
+///     .requirements(AuthenticationRequirements::new().require_user_verification());
+/// assert!(options.transaction_variants().is_empty());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthenticationOptions {
+    transaction: Vec<Transaction>,
+    requirements: AuthenticationRequirements,
+}
+
+impl AuthenticationOptions {
+    /// A plain authentication: no transaction, no requirement beyond the RP's.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks for transaction confirmation of `transaction`: every rendering (text and PNG
+    /// sizes) of the same transaction. Empty: a plain authentication.
+    #[must_use]
+    pub fn transaction(mut self, transaction: Vec<Transaction>) -> Self {
+        self.transaction = transaction;
+        self
+    }
+
+    /// The requirements the response must meet (replacing any set before).
+    #[must_use]
+    pub fn requirements(mut self, requirements: AuthenticationRequirements) -> Self {
+        self.requirements = requirements;
+        self
+    }
+
+    /// Only these (AAID, KeyID) pairs may answer
+    /// ([`AuthenticationRequirements::allow_keys`]).
+    #[must_use]
+    pub fn allow_keys(mut self, keys: impl IntoIterator<Item = (Aaid, KeyId)>) -> Self {
+        self.requirements = self.requirements.allow_keys(keys);
+        self
+    }
+
+    /// The authenticator must verify the user
+    /// ([`AuthenticationRequirements::require_user_verification`]).
+    #[must_use]
+    pub fn require_user_verification(mut self) -> Self {
+        self.requirements = self.requirements.require_user_verification();
+        self
+    }
+
+    /// The transaction variants to confirm (empty: none).
+    #[must_use]
+    pub fn transaction_variants(&self) -> &[Transaction] {
+        &self.transaction
+    }
+
+    /// The requirements.
+    #[must_use]
+    pub fn authentication_requirements(&self) -> &AuthenticationRequirements {
+        &self.requirements
+    }
+}
+
+impl From<Vec<Transaction>> for AuthenticationOptions {
+    fn from(transaction: Vec<Transaction>) -> Self {
+        AuthenticationOptions::new().transaction(transaction)
+    }
+}
+
+impl From<AuthenticationRequirements> for AuthenticationOptions {
+    fn from(requirements: AuthenticationRequirements) -> Self {
+        AuthenticationOptions::new().requirements(requirements)
+    }
 }
 
 fn random_bytes<R: CryptoRng + ?Sized, const N: usize>(rng: &mut R) -> [u8; N] {
@@ -107,33 +190,44 @@ impl<M, V> RelyingParty<M, V> {
     /// Starts an authentication (digest §3.4). With `user` = `Some((username, registrations))`
     /// the policy accepts exactly that user's keys (`[[{aaid: [A], keyIDs: [K]}]]`, required for
     /// second-factor authenticators); with `None` any registered key may answer (first-factor
-    /// "sign in without a username"). A non-empty `transaction` makes it a transaction
-    /// confirmation: give every rendering (text and PNG sizes) of the same transaction.
+    /// "sign in without a username").
+    ///
+    /// `options` is an [`AuthenticationOptions`], or just a `Vec<Transaction>`: a non-empty
+    /// transaction makes it a transaction confirmation. With
+    /// [`AuthenticationRequirements::allow_keys`] the policy accepts only the allowed keys
+    /// (of the user's, when there is a user), and the verifier rejects any other key at
+    /// AUTH-15; with a user-verification requirement it rejects, at AUTH-16, an authenticator
+    /// that does not verify the user. Both travel in the returned pending state.
     ///
     /// # Errors
-    /// [`StepId::RequestGeneration`]: a known user without registrations
-    /// ([`ErrorKind::UnknownKeyId`]), or a schema violation.
+    /// [`StepId::RequestGeneration`]: a known user without registrations, or none of whose
+    /// keys is allowed ([`ErrorKind::UnknownKeyId`]), or a schema violation.
     pub fn start_authentication<R: CryptoRng + ?Sized>(
         &self,
         user: Option<(&str, &[Registration])>,
-        transaction: Vec<Transaction>,
+        options: impl Into<AuthenticationOptions>,
         now: u64,
         rng: &mut R,
     ) -> Result<(AuthenticationRequest, PendingAuthentication), Error> {
+        let AuthenticationOptions {
+            transaction,
+            requirements,
+        } = options.into();
         let challenge = ServerChallenge::new(random_bytes::<R, CHALLENGE_LEN>(rng).to_vec())
             .map_err(gen_error)?;
         let (policy, username) = match user {
             Some((name, regs)) => {
-                if regs.is_empty() {
+                let accepted: Vec<Vec<MatchCriteria>> = regs
+                    .iter()
+                    .filter(|r| requirements.allows(&r.aaid, r.key_id.as_bytes()))
+                    .map(|r| vec![MatchCriteria::registered_key(r.aaid, r.key_id.clone())])
+                    .collect();
+                if accepted.is_empty() {
                     return Err(Error::new(
                         StepId::RequestGeneration,
                         ErrorKind::UnknownKeyId,
                     ));
                 }
-                let accepted = regs
-                    .iter()
-                    .map(|r| vec![MatchCriteria::registered_key(r.aaid, r.key_id.clone())])
-                    .collect();
                 (
                     Policy {
                         accepted,
@@ -142,7 +236,22 @@ impl<M, V> RelyingParty<M, V> {
                     Some(String::from(name)),
                 )
             }
-            None => (self.config.policy().clone(), None),
+            None => match requirements.allowed_keys() {
+                // Only the allowed keys may answer: say so in the policy too.
+                Some(keys) => (
+                    Policy {
+                        accepted: keys
+                            .iter()
+                            .map(|(aaid, key_id)| {
+                                vec![MatchCriteria::registered_key(*aaid, key_id.clone())]
+                            })
+                            .collect(),
+                        disallowed: Vec::new(),
+                    },
+                    None,
+                ),
+                None => (self.config.policy().clone(), None),
+            },
         };
         let request = AuthenticationRequest {
             header: self.header(Operation::Auth, rng),
@@ -154,7 +263,8 @@ impl<M, V> RelyingParty<M, V> {
         request.check().map_err(gen_error)?;
         Ok((
             request.clone(),
-            PendingAuthentication::from_issued(request, username, now),
+            PendingAuthentication::from_issued(request, username, now)
+                .with_requirements(requirements),
         ))
     }
 

@@ -2,26 +2,34 @@
 //! single-use store keyed by `serverData`, looks registrations up in a credential store, and
 //! applies the outcome (insert-unique registrations, compare-and-swap counters).
 //!
-//! Each `begin_*` returns the request JSON to send; each `complete_*` takes the response text.
-//! The pending state is taken (removed) from its store before verification, so a response
-//! can be verified at most once: a replay finds nothing and fails with 1491.
+//! Each `start_*` returns the request JSON to send; each `finish_*` takes the response (as
+//! text, or already decoded by [`Service::parse_response`] so that a server parses it once).
+//!
+//! **Nothing is written before the response is fully verified.** `finish_*` peeks at the
+//! pending state ([`PendingStore::peek`]), verifies everything against it (binding,
+//! signatures, attestation, allowed keys, user verification, the counter judgement), and only
+//! then takes it ([`PendingStore::take`], the single-use proof: a miss now means a concurrent
+//! response took it, 1491) and writes (insert-unique registrations, compare-and-swap counters).
+//! A rejected response therefore leaves the challenge pending and every counter as it was: the
+//! legitimate response can still be accepted.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use rand_core::CryptoRng;
 use uaf_crypto::SignatureVerifier;
 use uaf_metadata::MetadataSource;
-use uaf_proto::message::Transaction;
+use uaf_proto::message::{AuthenticationResponse, RegistrationResponse};
 
 use crate::RelyingParty;
 use crate::authentication::AuthenticationOutcome;
-use crate::counter::CounterVerdict;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, StorageError};
 use crate::events::SecurityEvent;
 use crate::pending::{PendingAuthentication, PendingRegistration};
 use crate::registration::RegistrationOutcome;
-use crate::request::DeregistrationTarget;
+use crate::request::{AuthenticationOptions, DeregistrationTarget};
+use crate::response::ParsedResponse;
 use crate::step::StepId;
 use crate::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore, StoreLookup};
 
@@ -34,8 +42,22 @@ pub struct Service<M, C, PR, PA, V = uaf_crypto::Backend> {
     pending_authentications: PA,
 }
 
-fn storage<E: core::fmt::Display>(step: StepId) -> impl FnOnce(E) -> Error {
-    move |e| Error::new(step, ErrorKind::Storage(e.to_string()))
+fn storage<E: core::error::Error + Send + Sync + 'static>(step: StepId) -> impl FnOnce(E) -> Error {
+    move |e| Error::new(step, ErrorKind::Storage(StorageError::new(e)))
+}
+
+/// The `serverData` of a message header as the pending-store key (absent: empty).
+fn key_of(server_data: Option<&str>) -> &[u8] {
+    server_data.unwrap_or_default().as_bytes()
+}
+
+/// Whether the pending state of `key`, present when we looked it up, has been taken since by
+/// a concurrent response with the same `serverData` (a double submit). A rejection of the
+/// loser is then reported as what it is, a used challenge (1491), rather than as whatever the
+/// now stale comparison found (the counter the winner just advanced, the key it just
+/// registered), and its counter events are dropped.
+fn taken_meanwhile<P, S: PendingStore<P>>(store: &S, key: &[u8]) -> bool {
+    matches!(store.peek(key), Ok(None))
 }
 
 impl<M, C, PR, PA, V> Service<M, C, PR, PA, V>
@@ -71,11 +93,27 @@ where
         &self.credentials
     }
 
+    /// The store of pending registrations (to purge expired ones, or to look at one).
+    pub fn pending_registrations(&self) -> &PR {
+        &self.pending_registrations
+    }
+
+    /// The store of pending authentications.
+    pub fn pending_authentications(&self) -> &PA {
+        &self.pending_authentications
+    }
+
+    fn emit_all(&self, events: RefCell<Vec<SecurityEvent>>) {
+        for event in events.into_inner() {
+            self.rp.emit(&event);
+        }
+    }
+
     /// Issues a registration request for `username`; returns the request JSON.
     ///
     /// # Errors
     /// Request generation or storage failures.
-    pub fn begin_registration<R: CryptoRng + ?Sized>(
+    pub fn start_registration<R: CryptoRng + ?Sized>(
         &self,
         username: &str,
         now: u64,
@@ -86,47 +124,75 @@ where
             .list_by_user(username)
             .map_err(storage(StepId::RequestGeneration))?;
         let (request, pending) = self.rp.start_registration(username, &existing, now, rng)?;
-        let key = pending
-            .server_data()
-            .unwrap_or_default()
-            .as_bytes()
-            .to_vec();
+        let key = key_of(pending.server_data()).to_vec();
         self.pending_registrations
             .put(&key, pending)
             .map_err(storage(StepId::RequestGeneration))?;
         Ok(request.to_json())
     }
 
-    /// Verifies a registration response and stores its keys (insert-unique).
+    /// Decodes a response once, strictly ([`RelyingParty::parse_response`]), for servers
+    /// with one endpoint for both operations or that need `serverData` before verifying:
+    /// route on [`ParsedResponse::op`], then call [`Service::finish_registration_message`] or
+    /// [`Service::finish_authentication_message`] with the decoded message.
     ///
     /// # Errors
-    /// Any verification failure; [`ErrorKind::ChallengeUnknown`] (1491) for a response
-    /// whose pending request is unknown or already used.
-    pub fn complete_registration(
+    /// The decode failure (REG-01 … / AUTH-01 …).
+    pub fn parse_response(&self, text: &str) -> Result<ParsedResponse, Error> {
+        self.rp.parse_response(text)
+    }
+
+    /// Verifies a registration response text and stores its keys (insert-unique); see
+    /// [`Service::finish_registration_message`].
+    ///
+    /// # Errors
+    /// As [`Service::finish_registration_message`], plus decode failures.
+    pub fn finish_registration(
         &self,
         response: &str,
         now: u64,
     ) -> Result<RegistrationOutcome, Error> {
         let msg = self.rp.parse_registration_response(response)?;
-        let key = msg
-            .header
-            .server_data
-            .as_deref()
-            .unwrap_or_default()
-            .as_bytes();
-        // UAF-PROTO 3.4.6.5 (REG-07): the pending state is found by serverData and taken, so
-        // the challenge is single use.
+        self.finish_registration_message(&msg, now)
+    }
+
+    /// Verifies a decoded registration response and stores its keys (insert-unique). The
+    /// pending request is peeked at, the response verified in full, and only then is the
+    /// request taken (single use) and are the keys inserted: a rejected response leaves the
+    /// request pending.
+    ///
+    /// # Errors
+    /// Any verification failure; [`ErrorKind::ChallengeUnknown`] (1491) for a response whose
+    /// pending request is unknown, already used, or taken by a concurrent response meanwhile;
+    /// [`ErrorKind::AlreadyRegistered`] when a key was inserted concurrently.
+    pub fn finish_registration_message(
+        &self,
+        msg: &RegistrationResponse,
+        now: u64,
+    ) -> Result<RegistrationOutcome, Error> {
+        let key = key_of(msg.header.server_data.as_deref());
+        let unknown = || Error::new(StepId::RegServerData, ErrorKind::ChallengeUnknown);
+        // UAF-PROTO 3.4.6.5 (REG-07): the pending state is found by serverData ...
         let pending = self
             .pending_registrations
+            .peek(key)
+            .map_err(storage(StepId::RegServerData))?
+            .ok_or_else(unknown)?;
+        let outcome = self
+            .rp
+            .verify_registration(msg, &pending, &StoreLookup(&self.credentials), now)
+            .map_err(|e| {
+                if taken_meanwhile(&self.pending_registrations, key) {
+                    unknown()
+                } else {
+                    e
+                }
+            })?;
+        // ... and, the response verified, taken: the challenge is single use (REG-10).
+        self.pending_registrations
             .take(key)
             .map_err(storage(StepId::RegServerData))?
-            .ok_or_else(|| Error::new(StepId::RegServerData, ErrorKind::ChallengeUnknown))?;
-        let outcome = self.rp.finish_registration_parsed(
-            &msg,
-            pending,
-            &StoreLookup(&self.credentials),
-            now,
-        )?;
+            .ok_or_else(unknown)?;
         for key in &outcome.registered {
             match self
                 .credentials
@@ -142,16 +208,18 @@ where
         Ok(outcome)
     }
 
-    /// Issues an authentication request (`username` `None`: any registered user); a non-empty
-    /// `transaction` asks for transaction confirmation. Returns the request JSON.
+    /// Issues an authentication request (`username` `None`: any registered user). `options`
+    /// is an [`AuthenticationOptions`] (transaction, allowed keys, user verification), or
+    /// just a `Vec<Transaction>` (non-empty: transaction confirmation). Returns the request
+    /// JSON.
     ///
     /// # Errors
-    /// Request generation or storage failures (a known user without keys:
-    /// [`ErrorKind::UnknownKeyId`]).
-    pub fn begin_authentication<R: CryptoRng + ?Sized>(
+    /// Request generation or storage failures (a known user without keys, or without an
+    /// allowed one: [`ErrorKind::UnknownKeyId`]).
+    pub fn start_authentication<R: CryptoRng + ?Sized>(
         &self,
         username: Option<&str>,
-        transaction: Vec<Transaction>,
+        options: impl Into<AuthenticationOptions>,
         now: u64,
         rng: &mut R,
     ) -> Result<String, Error> {
@@ -164,48 +232,81 @@ where
             None => None,
         };
         let user = username.zip(regs.as_deref());
-        let (request, pending) = self.rp.start_authentication(user, transaction, now, rng)?;
-        let key = pending
-            .server_data()
-            .unwrap_or_default()
-            .as_bytes()
-            .to_vec();
+        let (request, pending) = self.rp.start_authentication(user, options, now, rng)?;
+        let key = key_of(pending.server_data()).to_vec();
         self.pending_authentications
             .put(&key, pending)
             .map_err(storage(StepId::RequestGeneration))?;
         Ok(request.to_json())
     }
 
-    /// Verifies an authentication response and advances the counters (compare-and-swap; a
-    /// concurrent sign-in with the same key that got further wins, and this one is then a
-    /// regression).
+    /// Verifies an authentication response text and advances the counters; see
+    /// [`Service::finish_authentication_message`].
     ///
     /// # Errors
-    /// Any verification failure; [`ErrorKind::ChallengeUnknown`] (1491) for a replay.
-    pub fn complete_authentication(
+    /// As [`Service::finish_authentication_message`], plus decode failures.
+    pub fn finish_authentication(
         &self,
         response: &str,
         now: u64,
     ) -> Result<AuthenticationOutcome, Error> {
         let msg = self.rp.parse_authentication_response(response)?;
-        let key = msg
-            .header
-            .server_data
-            .as_deref()
-            .unwrap_or_default()
-            .as_bytes();
-        // UAF-PROTO 3.5.7.5 (AUTH-07): taken once.
+        self.finish_authentication_message(&msg, now)
+    }
+
+    /// Verifies a decoded authentication response and advances the counters
+    /// (compare-and-swap; a concurrent sign-in with the same key that got further wins, and
+    /// this one is then a regression).
+    ///
+    /// The pending request is peeked at and the response verified in full — including the
+    /// requirements the authentication was started with
+    /// ([`crate::AuthenticationRequirements`]: allowed keys at AUTH-15, user verification at
+    /// AUTH-16) and the counter judgement (AUTH-22) — before the request is taken and any
+    /// counter written. A rejected response leaves the challenge pending and the counters
+    /// untouched.
+    ///
+    /// # Errors
+    /// Any verification failure; [`ErrorKind::ChallengeUnknown`] (1491) for a replay or a
+    /// response that lost the race for its challenge to a concurrent one.
+    pub fn finish_authentication_message(
+        &self,
+        msg: &AuthenticationResponse,
+        now: u64,
+    ) -> Result<AuthenticationOutcome, Error> {
+        let key = key_of(msg.header.server_data.as_deref());
+        let unknown = || Error::new(StepId::AuthServerData, ErrorKind::ChallengeUnknown);
+        // UAF-PROTO 3.5.7.5 (AUTH-07): found by serverData ...
         let pending = self
             .pending_authentications
-            .take(key)
+            .peek(key)
             .map_err(storage(StepId::AuthServerData))?
-            .ok_or_else(|| Error::new(StepId::AuthServerData, ErrorKind::ChallengeUnknown))?;
-        let outcome = self.rp.finish_authentication_parsed(
-            &msg,
-            pending,
+            .ok_or_else(unknown)?;
+        // Counter events wait until we know this response is not a duplicate that lost the
+        // race for its challenge (the winner's counter would read as a regression).
+        let events = RefCell::new(Vec::new());
+        let verified = self.rp.verify_authentication(
+            msg,
+            &pending,
             &StoreLookup(&self.credentials),
             now,
-        )?;
+            Some(&events),
+        );
+        let outcome = match verified {
+            Ok(outcome) => outcome,
+            Err(_) if taken_meanwhile(&self.pending_authentications, key) => {
+                return Err(unknown());
+            }
+            Err(e) => {
+                self.emit_all(events);
+                return Err(e);
+            }
+        };
+        // ... and, the response verified, taken once (AUTH-10: single use).
+        self.pending_authentications
+            .take(key)
+            .map_err(storage(StepId::AuthServerData))?
+            .ok_or_else(unknown)?;
+        self.emit_all(events);
         for k in &outcome.keys {
             let Some(update) = k.counter_update else {
                 continue;
@@ -222,27 +323,11 @@ where
                     // Another sign-in moved the counter; ours still advances it.
                     CasOutcome::Conflict { current } if update.new > current => expected = current,
                     CasOutcome::Conflict { current } => {
-                        // UAF-PROTO 3.5.7.5 (AUTH-22): judged against the value now stored.
-                        let verdict = CounterVerdict::judge(current, update.new);
-                        let accepted = verdict.accepted_under(self.rp.config().counter_policy());
-                        self.rp.emit(&SecurityEvent::CounterRegressed {
-                            username: r.username.clone(),
-                            aaid: r.aaid,
-                            key_id: r.key_id.as_bytes().to_vec(),
-                            stored: current,
-                            received: update.new,
-                            accepted,
-                        });
-                        if accepted {
-                            break;
-                        }
-                        return Err(Error::new(
-                            StepId::AuthCounter,
-                            ErrorKind::CounterRegressed {
-                                stored: current,
-                                received: update.new,
-                            },
-                        ));
+                        // UAF-PROTO 3.5.7.5 (AUTH-22): judged against the value now stored, by
+                        // the one counter judgement (its event included). A regression that
+                        // the policy lets pass keeps the stored value.
+                        self.rp.judge_counter(r, current, update.new, None)?;
+                        break;
                     }
                     CasOutcome::NotFound => {
                         return Err(Error::new(

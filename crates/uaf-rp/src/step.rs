@@ -134,10 +134,13 @@ steps! {
     AuthAssertionScheme = "AUTH-13", "A5.1", "assertionScheme is \"UAFV1TLV\"";
     /// The assertion decodes and its TLV is a well-formed authentication assertion.
     AuthTlv = "AUTH-14", "A5.2-A5.3", "assertion is base64url of one well-formed TAG_UAFV1_AUTH_ASSERTION";
-    /// The (AAID, KeyID) is registered for the user of the request.
-    AuthRegistration = "AUTH-15", "A5.4", "(AAID, KeyID) is registered, for the user of the request";
-    /// Metadata exists and its status reports do not revoke the authenticator.
-    AuthStatus = "AUTH-16", "A5.5", "metadata known, no revoking or compromise status report";
+    /// The (AAID, KeyID) is one the request allows ([`crate::AuthenticationRequirements`],
+    /// if it names keys: else 1492) and is registered, for the user of the request (else 1481).
+    AuthRegistration = "AUTH-15", "A5.4", "(AAID, KeyID) is allowed by the request and registered, for its user";
+    /// Metadata exists and its status reports do not revoke the authenticator; if the request
+    /// requires user verification, the metadata lists a method that verifies the user
+    /// ([`crate::policy::verifies_user`], else 1492).
+    AuthStatus = "AUTH-16", "A5.5", "metadata known, no revoking status report, user verification if required";
     /// Assertion info: mode 0x01/0x02; algorithm as registered and allowed.
     AuthAssertionInfo = "AUTH-17", "A5.6", "assertion info: mode 0x01 or 0x02, algorithm as registered";
     /// The authenticator nonce has at least 8 bytes.

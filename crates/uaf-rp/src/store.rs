@@ -1,5 +1,5 @@
-//! Storage seams: the credential store and the pending-challenge store, as small traits, with
-//! in-memory implementations.
+//! Storage seams: the credential store and the pending-request store (keyed by `serverData`),
+//! as small traits, with in-memory implementations.
 //!
 //! The verifier core never calls a store: it returns what to persist (new registrations, a
 //! compare-and-swap counter update). [`crate::Service`] (the convenience layer), and servers,
@@ -12,6 +12,8 @@ use core::fmt;
 
 use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
+
+use crate::error::StorageError;
 
 /// One registered authenticator key: what the RP stores after a successful registration
 /// (digest §3.2 R5.12).
@@ -66,8 +68,9 @@ pub enum CasOutcome {
 /// Where registrations live. Methods take `&self`: implementations synchronise internally,
 /// so one store can serve many threads.
 pub trait CredentialStore {
-    /// The store's own error (I/O, database…).
-    type Error: fmt::Debug + fmt::Display;
+    /// The store's own error (I/O, database…), kept as the source of
+    /// [`crate::ErrorKind::Storage`].
+    type Error: core::error::Error + Send + Sync + 'static;
 
     /// The registration with this (AAID, KeyID), if any. AAIDs compare case-insensitively,
     /// KeyIDs byte for byte.
@@ -112,10 +115,8 @@ pub trait CredentialStore {
 pub struct StoreLookup<'a, S>(pub &'a S);
 
 impl<S: CredentialStore> crate::RegistrationLookup for StoreLookup<'_, S> {
-    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, String> {
-        self.0
-            .get(aaid, key_id)
-            .map_err(|e| alloc::string::ToString::to_string(&e))
+    fn find(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StorageError> {
+        self.0.get(aaid, key_id).map_err(StorageError::new)
     }
 }
 
@@ -128,6 +129,8 @@ impl fmt::Display for Infallible {
         match *self {}
     }
 }
+
+impl core::error::Error for Infallible {}
 
 #[cfg(feature = "std")]
 type Cell<T> = std::sync::Mutex<T>;
@@ -235,24 +238,45 @@ impl CredentialStore for MemoryCredentialStore {
     }
 }
 
-/// A single-use store of pending ceremonies keyed by challenge: `take` removes atomically, so
-/// a challenge can be redeemed at most once.
+/// A single-use store of pending ceremonies (`P`: [`crate::PendingRegistration`] or
+/// [`crate::PendingAuthentication`]), **keyed by the request's `serverData`**: the random
+/// handle the RP puts in the request header and the client echoes in the response header
+/// ([`crate::PendingRegistration::server_data`], [`crate::ParsedResponse::server_data`]),
+/// as bytes. [`crate::Service`] keys by it; the key is opaque to the store.
+///
+/// How [`crate::Service`] uses it, so that a rejected response changes nothing:
+/// 1. [`PendingStore::peek`] the state (not removed);
+/// 2. verify the response completely against it (binding, signature, allowed keys, user
+///    verification, counter judgement);
+/// 3. [`PendingStore::take`] it: `None` now means a concurrent response with the same
+///    `serverData` took it first (→ [`crate::ErrorKind::ChallengeUnknown`], 1491);
+/// 4. only then write (insert registrations, compare-and-swap counters).
+///
+/// A store that expires states should answer `None` for an expired state from both `peek`
+/// and `take` (the verifier checks expiry on its own too, REG-10/AUTH-10).
 pub trait PendingStore<P> {
-    /// The store's own error.
-    type Error: fmt::Debug + fmt::Display;
+    /// The store's own error, kept as the source of [`crate::ErrorKind::Storage`].
+    type Error: core::error::Error + Send + Sync + 'static;
 
-    /// Keeps `pending` under `challenge` (raw challenge bytes).
+    /// Keeps `pending` under `server_data` (replacing a state kept under the same key).
     ///
     /// # Errors
     /// The store's error.
-    fn put(&self, challenge: &[u8], pending: P) -> Result<(), Self::Error>;
+    fn put(&self, server_data: &[u8], pending: P) -> Result<(), Self::Error>;
 
-    /// Removes and returns the pending state of `challenge`, if present. Atomic: of two
-    /// concurrent calls with the same challenge, at most one gets `Some`.
+    /// The pending state of `server_data`, if present, **without removing it**: a copy to
+    /// verify against. Never a proof of single use: only [`PendingStore::take`] is.
     ///
     /// # Errors
     /// The store's error.
-    fn take(&self, challenge: &[u8]) -> Result<Option<P>, Self::Error>;
+    fn peek(&self, server_data: &[u8]) -> Result<Option<P>, Self::Error>;
+
+    /// Removes and returns the pending state of `server_data`, if present. Atomic: of two
+    /// concurrent calls with the same key, at most one gets `Some`.
+    ///
+    /// # Errors
+    /// The store's error.
+    fn take(&self, server_data: &[u8]) -> Result<Option<P>, Self::Error>;
 }
 
 /// A [`PendingStore`] in memory.
@@ -298,20 +322,28 @@ impl<P> MemoryPendingStore<P> {
     }
 }
 
-impl<P> PendingStore<P> for MemoryPendingStore<P> {
+impl<P: Clone> PendingStore<P> for MemoryPendingStore<P> {
     type Error = Infallible;
 
-    fn put(&self, challenge: &[u8], pending: P) -> Result<(), Infallible> {
+    fn put(&self, server_data: &[u8], pending: P) -> Result<(), Infallible> {
         with(&self.entries, |e| {
-            e.retain(|(c, _)| c.as_slice() != challenge);
-            e.push((challenge.to_vec(), pending));
+            e.retain(|(k, _)| k.as_slice() != server_data);
+            e.push((server_data.to_vec(), pending));
         });
         Ok(())
     }
 
-    fn take(&self, challenge: &[u8]) -> Result<Option<P>, Infallible> {
+    fn peek(&self, server_data: &[u8]) -> Result<Option<P>, Infallible> {
         Ok(with(&self.entries, |e| {
-            let pos = e.iter().position(|(c, _)| c.as_slice() == challenge)?;
+            e.iter()
+                .find(|(k, _)| k.as_slice() == server_data)
+                .map(|(_, p)| p.clone())
+        }))
+    }
+
+    fn take(&self, server_data: &[u8]) -> Result<Option<P>, Infallible> {
+        Ok(with(&self.entries, |e| {
+            let pos = e.iter().position(|(k, _)| k.as_slice() == server_data)?;
             Some(e.swap_remove(pos).1)
         }))
     }
@@ -387,7 +419,11 @@ mod tests {
         let p: MemoryPendingStore<u32> = MemoryPendingStore::new();
         p.put(b"c1", 1).unwrap();
         p.put(b"c2", 2).unwrap();
+        assert_eq!(p.peek(b"c1").unwrap(), Some(1));
+        assert_eq!(p.peek(b"c1").unwrap(), Some(1), "peek does not remove");
+        assert_eq!(p.peek(b"c3").unwrap(), None);
         assert_eq!(p.take(b"c1").unwrap(), Some(1));
+        assert_eq!(p.peek(b"c1").unwrap(), None);
         assert_eq!(p.take(b"c1").unwrap(), None);
         assert_eq!(p.purge(|v| *v == 2), 1);
         assert!(p.is_empty());

@@ -42,19 +42,19 @@ fn service() -> Svc {
 }
 
 fn register(svc: &Svc) -> uaf_crypto::SigningKey {
-    let json = svc.begin_registration("alice", NOW, &mut rng(1)).unwrap();
+    let json = svc.start_registration("alice", NOW, &mut rng(1)).unwrap();
     let req = RegistrationRequest::parse_array(&json, &Default::default())
         .unwrap()
         .remove(0);
     let key = uauth(2);
-    svc.complete_registration(&RegParts::for_request(&req).build(&key), NOW)
+    svc.finish_registration(&RegParts::for_request(&req).build(&key), NOW)
         .unwrap();
     key
 }
 
 fn auth_response(svc: &Svc, key: &uaf_crypto::SigningKey, counter: u32, seed: u8) -> String {
     let json = svc
-        .begin_authentication(Some("alice"), Vec::new(), NOW, &mut rng(seed))
+        .start_authentication(Some("alice"), Vec::new(), NOW, &mut rng(seed))
         .unwrap();
     let req = AuthenticationRequest::parse_array(&json, &Default::default())
         .unwrap()
@@ -65,14 +65,14 @@ fn auth_response(svc: &Svc, key: &uaf_crypto::SigningKey, counter: u32, seed: u8
 #[test]
 fn registration_is_stored_and_a_replay_fails_with_1491() {
     let svc = service();
-    let json = svc.begin_registration("alice", NOW, &mut rng(1)).unwrap();
+    let json = svc.start_registration("alice", NOW, &mut rng(1)).unwrap();
     let req = RegistrationRequest::parse_array(&json, &Default::default())
         .unwrap()
         .remove(0);
     let response = RegParts::for_request(&req).build(&uauth(2));
-    svc.complete_registration(&response, NOW).unwrap();
+    svc.finish_registration(&response, NOW).unwrap();
     assert_eq!(svc.credentials().list_by_user("alice").unwrap().len(), 1);
-    let e = svc.complete_registration(&response, NOW).unwrap_err();
+    let e = svc.finish_registration(&response, NOW).unwrap_err();
     assert_eq!(e.step, StepId::RegServerData);
     assert_eq!(e.kind, ErrorKind::ChallengeUnknown);
     assert_eq!(
@@ -80,7 +80,7 @@ fn registration_is_stored_and_a_replay_fails_with_1491() {
         UafStatusCode::RequestInvalid
     );
     // The next registration request disallows the key now registered.
-    let json = svc.begin_registration("alice", NOW, &mut rng(9)).unwrap();
+    let json = svc.start_registration("alice", NOW, &mut rng(9)).unwrap();
     let req = RegistrationRequest::parse_array(&json, &Default::default())
         .unwrap()
         .remove(0);
@@ -92,11 +92,11 @@ fn authentication_advances_the_stored_counter_and_a_replay_fails() {
     let svc = service();
     let key = register(&svc);
     let response = auth_response(&svc, &key, 7, 3);
-    let out = svc.complete_authentication(&response, NOW).unwrap();
+    let out = svc.finish_authentication(&response, NOW).unwrap();
     assert_eq!(out.username(), Some("alice"));
     let stored = svc.credentials().list_by_user("alice").unwrap();
     assert_eq!(stored[0].sign_counter, 7);
-    let e = svc.complete_authentication(&response, NOW).unwrap_err();
+    let e = svc.finish_authentication(&response, NOW).unwrap_err();
     assert_eq!(e.kind, ErrorKind::ChallengeUnknown);
     assert_eq!(
         e.status(StatusCodeMode::Specific),
@@ -118,7 +118,7 @@ fn concurrent_sign_ins_with_one_counter_value_exactly_one_wins() {
             let svc = Arc::clone(&svc);
             let wins = &wins;
             s.spawn(move || {
-                if svc.complete_authentication(r, NOW).is_ok() {
+                if svc.finish_authentication(r, NOW).is_ok() {
                     *wins.lock().unwrap() += 1;
                 }
             });
@@ -152,7 +152,7 @@ fn concurrent_sign_ins_lose_no_update() {
             let svc = Arc::clone(&svc);
             let won = &won;
             s.spawn(move || {
-                if svc.complete_authentication(r, NOW).is_ok() {
+                if svc.finish_authentication(r, NOW).is_ok() {
                     won.lock().unwrap().push(*c);
                 }
             });
@@ -180,10 +180,10 @@ fn counter_regression_is_reported_to_the_event_sink() {
         MemoryPendingStore::new(),
     );
     let key = register(&svc);
-    svc.complete_authentication(&auth_response(&svc, &key, 5, 3), NOW)
+    svc.finish_authentication(&auth_response(&svc, &key, 5, 3), NOW)
         .unwrap();
     let e = svc
-        .complete_authentication(&auth_response(&svc, &key, 4, 4), NOW)
+        .finish_authentication(&auth_response(&svc, &key, 4, 4), NOW)
         .unwrap_err();
     assert_eq!(e.decisive_step(), StepId::AuthCounter);
     assert!(
@@ -210,18 +210,18 @@ fn deregistration_deletes_and_later_sign_in_fails_with_1481() {
     assert!(json.contains(r#""op":"Dereg""#));
     assert!(svc.credentials().list_by_user("alice").unwrap().is_empty());
     let e = svc
-        .begin_authentication(Some("alice"), Vec::new(), NOW, &mut rng(5))
+        .start_authentication(Some("alice"), Vec::new(), NOW, &mut rng(5))
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::UnknownKeyId);
     // A first-factor request (no username) still finds nothing.
     let json = svc
-        .begin_authentication(None, Vec::new(), NOW, &mut rng(6))
+        .start_authentication(None, Vec::new(), NOW, &mut rng(6))
         .unwrap();
     let req = AuthenticationRequest::parse_array(&json, &Default::default())
         .unwrap()
         .remove(0);
     let text = AuthParts::for_request(&req, &[0x42; 32], 9).build(&key);
-    let e = svc.complete_authentication(&text, NOW).unwrap_err();
+    let e = svc.finish_authentication(&text, NOW).unwrap_err();
     assert_eq!(
         e.status(StatusCodeMode::Specific),
         UafStatusCode::UnknownKeyId

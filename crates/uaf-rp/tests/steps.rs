@@ -23,11 +23,11 @@ use uaf_proto::registry::{AlgKey, AlgSign, UserVerify};
 use uaf_proto::status::UafStatusCode as S;
 use uaf_proto::tlv::{self, TlvWriter};
 use uaf_rp::counter::{CounterPolicy, CounterVerdict};
-use uaf_rp::policy::PolicyRejection;
+use uaf_rp::policy::AuthenticatorRejection;
 use uaf_rp::step::StepId;
 use uaf_rp::{
-    Compat, DeregistrationTarget, Error, ErrorKind, RelyingParty, StatusCodeMode,
-    TransactionProblem, UserVerificationRequirement,
+    AuthenticationOptions, Compat, DeregistrationTarget, Error, ErrorKind, RelyingParty,
+    StatusCodeMode, TransactionProblem, UserVerificationRequirement,
 };
 
 /// Asserts the decisive step, the specific status, and 1498 (or 1500) in conformance mode.
@@ -414,7 +414,7 @@ fn reg_16_policy() {
     check(&e, StepId::RegPolicy, S::UnacceptableAuthenticator);
     assert_eq!(
         *inner(&e),
-        ErrorKind::Policy(PolicyRejection::UserVerificationRequired)
+        ErrorKind::Policy(AuthenticatorRejection::UserVerificationRequired)
     );
     // With UV "any", the default request policy still wants a verifying method.
     let any = rp_with(
@@ -427,7 +427,7 @@ fn reg_16_policy() {
     assert!(
         matches!(
             inner(&e),
-            ErrorKind::Policy(PolicyRejection::NotAccepted { .. })
+            ErrorKind::Policy(AuthenticatorRejection::NotAccepted { .. })
         ),
         "{e}"
     );
@@ -454,7 +454,7 @@ fn reg_16_policy() {
     check(&e, StepId::RegPolicy, S::UnacceptableAuthenticator);
     assert_eq!(
         *inner(&e),
-        ErrorKind::Policy(PolicyRejection::Disallowed { index: 0 })
+        ErrorKind::Policy(AuthenticatorRejection::Disallowed { index: 0 })
     );
 }
 
@@ -825,6 +825,77 @@ fn auth_15_registration() {
         .finish_authentication(&text, pending, &regs, NOW)
         .unwrap_err();
     check(&e, StepId::AuthRegistration, S::UnknownKeyId);
+}
+
+/// AUTH-15 with the request's allowed keys: a registered key outside the set is refused
+/// (1492) before its registration is even looked up; a key inside the set passes.
+#[test]
+fn auth_15_allowed_keys() {
+    let rp = rp();
+    let e = enroll(&rp);
+    let regs = vec![e.registration.clone()];
+    let other = (
+        e.registration.aaid,
+        uaf_proto::id::KeyId::new(vec![7; 32]).unwrap(),
+    );
+    let mine = (e.registration.aaid, e.registration.key_id.clone());
+    for (allowed, ok) in [(other, false), (mine, true)] {
+        let (req, pending) = rp
+            .start_authentication(
+                None,
+                AuthenticationOptions::new().allow_keys([allowed]),
+                NOW,
+                &mut rng(6),
+            )
+            .unwrap();
+        let text = AuthParts::for_request(&req, e.registration.key_id.as_bytes(), 1).build(&e.key);
+        let out = rp.finish_authentication(&text, pending, &regs, NOW);
+        if ok {
+            out.unwrap();
+        } else {
+            let err = out.unwrap_err();
+            check(&err, StepId::AuthRegistration, S::UnacceptableAuthenticator);
+            assert_eq!(*inner(&err), ErrorKind::KeyNotAllowed);
+        }
+    }
+}
+
+/// AUTH-16 with the request's user-verification requirement: a model whose metadata lists
+/// only presence (`F1D0#0002`) is refused (1492) when the request requires user verification,
+/// and accepted otherwise; a PIN model (`F1D0#0001`) passes the requirement.
+#[test]
+fn auth_16_user_verification_required_by_the_request() {
+    let rp = rp();
+    let e = enroll(&rp);
+    for (aaid, required, ok) in [
+        ("F1D0#0002", true, false),
+        ("F1D0#0002", false, true),
+        (AAID, true, true),
+    ] {
+        let mut reg = e.registration.clone();
+        reg.aaid = uaf_proto::id::Aaid::parse(aaid).unwrap();
+        let regs = vec![reg];
+        let mut options = AuthenticationOptions::new();
+        if required {
+            options = options.require_user_verification();
+        }
+        let (req, pending) = rp
+            .start_authentication(Some(("alice", &regs[..])), options, NOW, &mut rng(6))
+            .unwrap();
+        let mut parts = AuthParts::for_request(&req, e.registration.key_id.as_bytes(), 1);
+        parts.aaid = aaid.into();
+        let out = rp.finish_authentication(&parts.build(&e.key), pending, &regs, NOW);
+        if ok {
+            out.unwrap();
+        } else {
+            let err = out.unwrap_err();
+            check(&err, StepId::AuthStatus, S::UnacceptableAuthenticator);
+            assert_eq!(
+                *inner(&err),
+                ErrorKind::Policy(AuthenticatorRejection::UserVerificationRequired)
+            );
+        }
+    }
 }
 
 #[test]

@@ -75,11 +75,17 @@ async fn facets_json(State(app): State<Shared>) -> Response {
         .into_response()
 }
 
-/// HTTP 400: the body is not the envelope of the endpoint (with UAF status 1400 all the same).
-fn not_envelope(what: &str) -> Reply {
-    let mut r = ServerResponse::with_status(UafStatusCode::BadRequest);
-    r.description = Some(format!("the body is not {what}"));
-    Reply::json(StatusCode::BAD_REQUEST, &r)
+/// The envelope `T` of an endpoint, read from `body` by its strict parser; anything else is
+/// HTTP 400 (with UAF status 1400 all the same).
+fn envelope<T, E>(body: &[u8], parse: fn(&str) -> Result<T, E>, what: &str) -> Result<T, Reply> {
+    core::str::from_utf8(body)
+        .ok()
+        .and_then(|t| parse(t).ok())
+        .ok_or_else(|| {
+            let mut r = ServerResponse::with_status(UafStatusCode::BadRequest);
+            r.description = Some(format!("the body is not {what} JSON object"));
+            Reply::json(StatusCode::BAD_REQUEST, &r)
+        })
 }
 
 /// The trusted facet list of `facets`, published as version `{1,0}` (what clients select; the
@@ -130,11 +136,9 @@ impl App {
 
     /// `POST /get`: `{op, context}` → `{statusCode, uafRequest, op, lifetimeMillis}`.
     pub(crate) fn get(&self, body: &[u8]) -> Reply {
-        let Some(envelope) = core::str::from_utf8(body)
-            .ok()
-            .and_then(|t| GetUafRequest::parse(t).ok())
-        else {
-            return not_envelope("a GetUAFRequest JSON object");
+        let envelope = match envelope(body, GetUafRequest::parse, "a GetUAFRequest") {
+            Ok(e) => e,
+            Err(r) => return r,
         };
         let Some(op) = envelope.op else {
             return self.bad_request(String::from("op is missing"));
@@ -156,7 +160,7 @@ impl App {
                 let Some(user) = ctx.username.as_deref() else {
                     return self.bad_request(String::from("context.username is missing"));
                 };
-                self.service.begin_registration(user, now, &mut rng)
+                self.service.start_registration(user, now, &mut rng)
             }
             Operation::Auth => {
                 let transaction = match ctx.transaction.as_deref().map(Transaction::text) {
@@ -164,7 +168,7 @@ impl App {
                     Some(Ok(t)) => vec![t],
                     Some(Err(e)) => return self.bad_request(format!("context.transaction: {e}")),
                 };
-                self.service.begin_authentication(
+                self.service.start_authentication(
                     ctx.username.as_deref(),
                     transaction,
                     now,
@@ -262,11 +266,9 @@ impl App {
     /// `POST /respond`: `{uafResponse, context}` → `{statusCode}`. The outcome is applied:
     /// registrations inserted, counters compared-and-swapped.
     pub(crate) fn respond(&self, body: &[u8]) -> Reply {
-        let Some(envelope) = core::str::from_utf8(body)
-            .ok()
-            .and_then(|t| SendUafResponse::parse(t).ok())
-        else {
-            return not_envelope("a SendUAFResponse JSON object");
+        let envelope = match envelope(body, SendUafResponse::parse, "a SendUAFResponse") {
+            Ok(e) => e,
+            Err(r) => return r,
         };
         let response = envelope.uaf_response.as_str();
         // Which verifier: the first message's header.op; anything else is judged (and
@@ -281,11 +283,11 @@ impl App {
         let now = self.now();
         let result = if op.as_deref() == Some("Auth") {
             self.service
-                .complete_authentication(response, now)
+                .finish_authentication(response, now)
                 .map(|o| o.keys.len())
         } else {
             self.service
-                .complete_registration(response, now)
+                .finish_registration(response, now)
                 .map(|o| o.registered.len())
         };
         match result {
@@ -299,7 +301,7 @@ impl App {
 
     /// `GET /healthz`: the database answers.
     pub(crate) fn health(&self) -> Reply {
-        match self.database.ping() {
+        match self.stores.backend.ping() {
             Ok(()) => Reply::ok(&Health {
                 status: String::from("ok"),
             }),

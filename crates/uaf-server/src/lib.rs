@@ -18,20 +18,19 @@
 //! UAF outcomes travel inside HTTP 200 (`statusCode`); HTTP 400 means the body was not the
 //! endpoint's envelope at all.
 //!
-//! Storage ([`store`]): [`SqliteDatabase`] with [`SqliteCredentialStore`] (insert-unique,
-//! compare-and-swap counters) and [`SqlitePendingStore`] (single-use, expiring challenges),
-//! a versioned schema with forward migrations. Verification and SQLite calls run on tokio's
-//! blocking pool.
+//! Storage ([`store`]): one trait per store — `uaf-rp`'s credential and pending stores, and
+//! [`SignInStore`] for the phone sign-in rows — and one module per [`Backend`]:
+//! [`SqliteDatabase`] (one node: a writer connection and a pool of readers; insert-unique,
+//! compare-and-swap counters, single-use expiring challenges, a versioned schema with forward
+//! migrations) and [`PgDatabase`] (`--database postgres://…`: several nodes on one database,
+//! the same guarantees by single statements, migrations serialised by an advisory lock; any
+//! node can serve any step of a ceremony). The server holds [`Stores`], one `Arc<dyn …>` per
+//! trait, and never knows the backend. Verification and store calls run on tokio's blocking
+//! pool.
 //!
-//! PostgreSQL ([`PgDatabase`], `--database postgres://…`): a fixed pool of connections per
-//! node, the same guarantees by single statements (`INSERT … ON CONFLICT DO NOTHING`,
-//! `UPDATE … WHERE sign_counter = $expected`, `DELETE … RETURNING`), the same schema versions,
-//! migrations serialised by an advisory lock; any node can serve any step of a ceremony.
-//! [`Database`] is either backend; the server code sees only it.
-//!
-//! Phone sign-in keeps its invites, enrolled phones, attempts and sessions in
-//! [`SqliteSignInStore`] (schema version 2); every secret is stored as its SHA-256 and
-//! compared in constant time. The phone itself is the `uaf-phone` crate.
+//! Phone sign-in keeps its invites, enrolled phones, attempts and sessions in the
+//! [`SignInStore`] (schema version 2); every secret is stored as its SHA-256 and compared in
+//! constant time. The phone itself is the `uaf-phone` crate.
 //!
 //! ## Not for (yet)
 //! Passwords, push notifications (the phone polls), TLS (run behind a TLS-terminating proxy;
@@ -75,10 +74,8 @@ pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
 };
 pub use store::{
-    AnyCredentialStore, AnyPendingStore, AnySignInStore, AttemptRow, AttemptState, Database,
-    DeviceRow, InviteRow, PersistedPending, PgCredentialStore, PgDatabase, PgPendingStore,
-    PgSignInStore, SessionRow, SqliteCredentialStore, SqliteDatabase, SqlitePendingStore,
-    SqliteSignInStore, StoreError, unix_now,
+    AttemptRow, AttemptState, Backend, DeviceRow, InviteRow, NewSession, PersistedPending,
+    PgDatabase, SessionRow, SignInStore, SqliteDatabase, StoreError, Stores, Transition, unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
 pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};

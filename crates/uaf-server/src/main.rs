@@ -9,9 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
-use uaf_server::{
-    Database, PgDatabase, Server, ServerConfig, StatusCodeMode, create_invite, unix_now,
-};
+use uaf_server::{PgDatabase, Server, ServerConfig, StatusCodeMode, create_invite, unix_now};
 
 /// Status codes of rejected responses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -99,7 +97,7 @@ enum Command {
 
 /// `uaf-server invite USERNAME [--database PATH]`.
 fn invite(database: &std::path::Path, username: &str) -> ExitCode {
-    let db = match Database::open(database, 1) {
+    let db = match uaf_server::store::open(&database.to_string_lossy(), 1) {
         Ok(db) => db,
         Err(e) => {
             eprintln!(
@@ -109,7 +107,7 @@ fn invite(database: &std::path::Path, username: &str) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match create_invite(&db, username, unix_now()) {
+    match create_invite(&*db, username, unix_now()) {
         Ok(invite) => {
             println!("{}", invite.code);
             eprintln!(

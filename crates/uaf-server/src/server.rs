@@ -11,8 +11,8 @@ use tokio::net::TcpListener;
 use uaf_metadata::MetadataIndex;
 use uaf_rp::StatusCodeMode;
 
-use crate::signin::{PhoneSignIn, normalise_prefix};
-use crate::store::{Clock, Database, PgDatabase, redact_url, system_clock};
+use crate::signin::{PhoneSignInBuilder, normalise_prefix};
+use crate::store::{Clock, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
 #[derive(Clone)]
@@ -36,7 +36,7 @@ pub struct ServerConfig {
     pub status_codes: StatusCodeMode,
     /// The database: an SQLite file (default `uaf-server.db`; `:memory:` for a private
     /// in-memory database), or a PostgreSQL URL (`postgres://…` or `postgresql://…`) that
-    /// several server nodes may share ([`Database::open`]).
+    /// several server nodes may share ([`crate::store::open`]).
     pub database: PathBuf,
     /// The number of PostgreSQL connections of this node (default
     /// [`PgDatabase::DEFAULT_POOL_SIZE`]); unused with SQLite (one connection).
@@ -139,22 +139,13 @@ impl core::error::Error for ServerError {
 }
 
 /// A bound server, ready to serve.
+#[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
     router: Router,
     addr: SocketAddr,
     app_id: String,
     prefix: String,
-}
-
-impl fmt::Debug for Server {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Server")
-            .field("addr", &self.addr)
-            .field("app_id", &self.app_id)
-            .field("prefix", &self.prefix)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Server {
@@ -183,7 +174,8 @@ impl Server {
                     .map_err(|e| ServerError::Metadata(format!("{}: {e}", dir.display())))?,
                 None => MetadataIndex::new(),
             };
-            let db = Database::open(&database, pool_size).map_err(ServerError::Store)?;
+            let db = crate::store::open(&database.to_string_lossy(), pool_size)
+                .map_err(ServerError::Store)?;
             Ok::<_, ServerError>((metadata, db))
         })
         .await
@@ -191,16 +183,8 @@ impl Server {
         if config.metadata.is_none() {
             tracing::warn!("no --metadata: every registration will be refused (unknown AAID)");
         }
-        let signin = PhoneSignIn::builder(app_id.clone())
-            .facets(config.facets)
+        let signin = PhoneSignInBuilder::from_config(app_id.clone(), config)
             .metadata(metadata)
-            .status_codes(config.status_codes)
-            .prefix(&prefix)
-            .challenge_ttl_secs(config.challenge_ttl_secs)
-            .session_ttl_secs(config.session_ttl_secs)
-            .secure_cookies(config.secure_cookies)
-            .conformance_api(config.conformance_api)
-            .clock(config.clock)
             .build(db)?;
         let router = signin.router();
         Ok(Server {

@@ -39,9 +39,9 @@ use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
 
 use crate::reply::Reply;
 use crate::state::App;
-use crate::store::{Clock, Database, StoreError, system_clock};
+use crate::store::{Backend, Clock, SharedStore, StoreError, Stores};
 use crate::web::{self, Flow, Invite, InviteError, WebConfig};
-use crate::{ServerError, api};
+use crate::{ServerConfig, ServerError, api};
 
 /// Which accounts may use phone sign-in: the application's own user table behind a trait.
 ///
@@ -209,31 +209,46 @@ impl fmt::Debug for PhoneSignInBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PhoneSignInBuilder")
             .field("app_id", &self.app_id)
-            .field("facets", &self.facets)
-            .field("prefix", &self.prefix)
-            .field("conformance_api", &self.conformance_api)
             .finish_non_exhaustive()
     }
 }
 
+/// Setters of the builder that store their argument as it is.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $t:ty;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, $name: $t) -> Self {
+                self.$name = $name;
+                self
+            }
+        )*
+    };
+}
+
 impl PhoneSignInBuilder {
+    /// The settings of `config` (its listen address, database and metadata directory are
+    /// the server's, not used here), for `app_id`.
+    pub(crate) fn from_config(app_id: String, config: ServerConfig) -> Self {
+        PhoneSignInBuilder {
+            app_id,
+            facets: config.facets,
+            metadata: MetadataIndex::new(),
+            status_codes: config.status_codes,
+            prefix: normalise_prefix(&config.prefix),
+            challenge_ttl_secs: config.challenge_ttl_secs,
+            session_ttl_secs: config.session_ttl_secs,
+            secure_cookies: config.secure_cookies,
+            conformance_api: config.conformance_api,
+            clock: config.clock,
+            accounts: Arc::new(AnyAccount),
+        }
+    }
+
     /// The trusted facet IDs (`https://host[:port]`, `android:apk-key-hash:…`,
     /// `ios:bundle-id:…`). Default: the origin of an `https` AppID.
     pub fn facets(mut self, facets: impl IntoIterator<Item = String>) -> Self {
         self.facets = facets.into_iter().collect();
-        self
-    }
-
-    /// The metadata of the authenticators accepted. Default: none, so every enrolment is
-    /// refused (unknown AAID).
-    pub fn metadata(mut self, metadata: MetadataIndex) -> Self {
-        self.metadata = metadata;
-        self
-    }
-
-    /// How rejected UAF responses are reported (default [`StatusCodeMode::Conformance`]).
-    pub fn status_codes(mut self, mode: StatusCodeMode) -> Self {
-        self.status_codes = mode;
         self
     }
 
@@ -244,38 +259,29 @@ impl PhoneSignInBuilder {
         self
     }
 
-    /// How long an issued challenge (and so a sign-in attempt) stays valid, in seconds
-    /// (default 300).
-    pub fn challenge_ttl_secs(mut self, secs: u64) -> Self {
-        self.challenge_ttl_secs = secs;
-        self
-    }
-
-    /// How long a session lives, in seconds (default 28800, 8 hours).
-    pub fn session_ttl_secs(mut self, secs: u64) -> Self {
-        self.session_ttl_secs = secs;
-        self
-    }
-
-    /// Mark the cookies `Secure` (default off; turn on when the site is served over https).
-    pub fn secure_cookies(mut self, on: bool) -> Self {
-        self.secure_cookies = on;
-        self
-    }
-
-    /// Also mount the FIDO conformance server API (`POST {prefix}get`, `POST
-    /// {prefix}respond`). Default **off**: it is unauthenticated by design (whoever reaches
-    /// it can register and deregister keys for any user name); for test deployments only.
-    pub fn conformance_api(mut self, on: bool) -> Self {
-        self.conformance_api = on;
-        self
-    }
-
-    /// The clock (unix seconds) of the verifier, the stores and the sessions. Default: the
-    /// system clock.
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
+    setters! {
+        /// The metadata of the authenticators accepted. Default: none, so every enrolment
+        /// is refused (unknown AAID).
+        metadata: MetadataIndex;
+        /// How rejected UAF responses are reported (default
+        /// [`StatusCodeMode::Conformance`]).
+        status_codes: StatusCodeMode;
+        /// How long an issued challenge (and so a sign-in attempt) stays valid, in seconds
+        /// (default 300).
+        challenge_ttl_secs: u64;
+        /// How long a session lives, in seconds (default 28800, 8 hours).
+        session_ttl_secs: u64;
+        /// Mark the cookies `Secure` (default off; turn on when the site is served over
+        /// https).
+        secure_cookies: bool;
+        /// Also mount the FIDO conformance server API (`POST {prefix}get`, `POST
+        /// {prefix}respond`). Default **off**: it is unauthenticated by design (whoever
+        /// reaches it can register and deregister keys for any user name); for test
+        /// deployments only.
+        conformance_api: bool;
+        /// The clock (unix seconds) of the verifier, the stores and the sessions. Default:
+        /// the system clock.
+        clock: Clock;
     }
 
     /// Which accounts may sign in (default [`AnyAccount`]).
@@ -285,12 +291,12 @@ impl PhoneSignInBuilder {
     }
 
     /// Builds the relying party over `database` (opened and migrated by the caller: an
-    /// [`crate::SqliteDatabase`], a [`crate::PgDatabase`] or a [`Database`]).
+    /// [`crate::SqliteDatabase`], a [`crate::PgDatabase`], or any [`Backend`] as
+    /// `Arc<dyn Backend>`, e.g. from [`crate::store::open`]).
     ///
     /// # Errors
     /// [`ServerError::Config`] when the AppID, a facet or the challenge lifetime is wrong.
-    pub fn build(self, database: impl Into<Database>) -> Result<PhoneSignIn, ServerError> {
-        let database: Database = database.into();
+    pub fn build(self, database: impl Into<Arc<dyn Backend>>) -> Result<PhoneSignIn, ServerError> {
         check_facets(&self.facets).map_err(ServerError::Config)?;
         let mut rp = RelyingPartyBuilder::new(self.app_id.clone())
             .status_codes(self.status_codes)
@@ -304,16 +310,17 @@ impl PhoneSignInBuilder {
         }
         let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
         let ttl = self.challenge_ttl_secs;
+        let stores = Stores::new(database.into(), ttl, Arc::clone(&self.clock));
         let service = Service::new(
             RelyingParty::new(rp_config, self.metadata),
-            database.credentials(),
-            database.pending_registrations(ttl, Arc::clone(&self.clock)),
-            database.pending_authentications(ttl, Arc::clone(&self.clock)),
+            SharedStore(Arc::clone(&stores.credentials)),
+            SharedStore(Arc::clone(&stores.pending_registrations)),
+            SharedStore(Arc::clone(&stores.pending_authentications)),
         );
-        let store = database.sign_in();
+        let store = Arc::clone(&stores.sign_in);
         let app = Arc::new(App {
             service,
-            database,
+            stores,
             mode: self.status_codes,
             clock: self.clock,
             facets_json,
@@ -421,19 +428,7 @@ impl PhoneSignIn {
     /// A builder for the relying party of `app_id` (normally the `https` URL of
     /// `{prefix}facets.json` on your site).
     pub fn builder(app_id: impl Into<String>) -> PhoneSignInBuilder {
-        PhoneSignInBuilder {
-            app_id: app_id.into(),
-            facets: Vec::new(),
-            metadata: MetadataIndex::new(),
-            status_codes: StatusCodeMode::Conformance,
-            prefix: String::from("/"),
-            challenge_ttl_secs: 300,
-            session_ttl_secs: 8 * 60 * 60,
-            secure_cookies: false,
-            conformance_api: false,
-            clock: system_clock(),
-            accounts: Arc::new(AnyAccount),
-        }
+        PhoneSignInBuilder::from_config(app_id.into(), ServerConfig::default())
     }
 
     /// Every route, under the prefix: the sign-in page and its `api/…`, the phone's

@@ -9,22 +9,22 @@ use rand_core::SeedableRng;
 use uaf_metadata::MetadataIndex;
 use uaf_rp::{PendingAuthentication, PendingRegistration, Service, StatusCodeMode};
 
-use crate::store::{AnyCredentialStore, AnyPendingStore, Clock, Database};
+use crate::store::{Clock, DynCredentialStore, ExpiringPendingStore, SharedStore, Stores};
 
-/// The relying party with the stores of its database.
+/// The relying party with the stores of its database (whichever backend).
 pub(crate) type AppService = Service<
     MetadataIndex,
-    AnyCredentialStore,
-    AnyPendingStore<PendingRegistration>,
-    AnyPendingStore<PendingAuthentication>,
+    SharedStore<DynCredentialStore>,
+    SharedStore<dyn ExpiringPendingStore<PendingRegistration>>,
+    SharedStore<dyn ExpiringPendingStore<PendingAuthentication>>,
 >;
 
 /// Everything the handlers share.
 pub(crate) struct App {
     /// The relying party and its credential and pending stores.
     pub(crate) service: AppService,
-    /// The database (health check, phone sign-in rows).
-    pub(crate) database: Database,
+    /// Every store, one handle per trait (health check, phone sign-in rows).
+    pub(crate) stores: Stores,
     /// How rejections are reported.
     pub(crate) mode: StatusCodeMode,
     /// Unix seconds of the verifier and the stores.

@@ -451,3 +451,18 @@ fn the_binary_rejects_bad_arguments() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8(o.stderr).unwrap().contains("metadata"));
 }
+
+#[test]
+fn the_binary_prints_its_version() {
+    for flag in ["--version", "-V"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_uaf-server"))
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{flag}");
+        assert_eq!(
+            String::from_utf8(o.stdout).unwrap(),
+            format!("uaf-server {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}

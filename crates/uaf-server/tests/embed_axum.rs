@@ -157,3 +157,101 @@ fn an_embedding_app_signs_in_with_a_phone_under_its_own_prefix() {
     assert_eq!(call("GET", &format!("{base}/private"), Some(&fake)).0, 401);
     runtime.shutdown_background();
 }
+
+/// An application whose answer the test switches: `1` may sign in, `0` may not, `2` the
+/// lookup fails.
+#[derive(Clone, Default)]
+struct Switch(Arc<std::sync::atomic::AtomicU8>);
+
+impl uaf_server::Accounts for Switch {
+    fn may_sign_in(&self, _username: &str) -> Result<bool, uaf_server::AccountsError> {
+        match self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(uaf_server::AccountsError::new("the user table is down")),
+        }
+    }
+}
+
+impl Switch {
+    fn set(&self, v: u8) {
+        self.0.store(v, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn the_applications_accounts_decide_enrolment_sign_in_and_session() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("uaf-embed-switch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    uaf_phone::write_metadata(&dir.join("metadata")).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_io()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let switch = Switch::default();
+    switch.set(1);
+    let signin = PhoneSignIn::builder(format!("https://{addr}/facets.json"))
+        .metadata(MetadataIndex::load_dir(dir.join("metadata")).unwrap())
+        .accounts(switch.clone())
+        .build(SqliteDatabase::open(":memory:").unwrap())
+        .unwrap();
+    let first = signin.create_invite("alice").unwrap().code;
+    let router: axum::Router = signin.router();
+    runtime.spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let base = format!("http://{addr}");
+
+    // Enrolment: refused while the account may not sign in (the invite stays usable), and
+    // a failing lookup is a server error.
+    let enroll = |code: &str| Phone::enroll(&Enrollment::new(&base, "alice", code, "1234"));
+    switch.set(0);
+    assert!(matches!(
+        enroll(&first),
+        Err(uaf_phone::PhoneError::Refused { status: 403, .. })
+    ));
+    switch.set(2);
+    assert!(matches!(
+        enroll(&first),
+        Err(uaf_phone::PhoneError::Refused { status: 500, .. })
+    ));
+    assert!(matches!(
+        signin.create_invite("alice"),
+        Err(InviteError::Accounts(_))
+    ));
+    switch.set(1);
+    let mut phone = enroll(&first).unwrap();
+
+    // A sign-in started while the account may not sign in looks like any other, but no
+    // phone is asked.
+    switch.set(0);
+    let (status, body, _) = call("POST", &format!("{base}/api/signin/start"), None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"matchCode\""), "{body}");
+    assert!(phone.pending().unwrap().is_empty());
+
+    // Approved while allowed, then refused at completion: no session.
+    switch.set(1);
+    let (_, _, cookies) = call("POST", &format!("{base}/api/signin/start"), None);
+    let pending = phone.pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    phone.approve(&pending[0], "1234").unwrap();
+    switch.set(0);
+    let complete = format!("{base}/api/signin/{}/complete", pending[0].attempt);
+    let (status, body, set) = call("POST", &complete, Some(&cookies[0]));
+    assert_eq!(
+        (status, body.as_str()),
+        (403, "{\"error\":\"this account may not sign in\"}")
+    );
+    assert!(set.is_empty(), "{set:?}");
+    // Allowed again: the same approved attempt completes.
+    switch.set(1);
+    let (status, _, set) = call("POST", &complete, Some(&cookies[0]));
+    assert_eq!(status, 200);
+    assert!(set.iter().any(|c| c.starts_with("uaf_session=")), "{set:?}");
+    runtime.shutdown_background();
+}

@@ -1,6 +1,7 @@
-//! PostgreSQL storage for several server nodes on one database: [`PgDatabase`] with
-//! [`PgCredentialStore`], [`PgPendingStore`] and [`PgSignInStore`], the same guarantees and
-//! the same schema meaning (and version numbers) as the SQLite stores.
+//! PostgreSQL storage for several server nodes on one database: [`PgDatabase`] implements
+//! every store trait (credentials and phone sign-in directly; pending ceremonies through
+//! [`PgPendingStore`]), with the same guarantees and the same schema meaning (and version
+//! numbers) as SQLite.
 //!
 //! ## Connections
 //! A [`PgDatabase`] is a **fixed pool** of [`PgDatabase::DEFAULT_POOL_SIZE`] (or
@@ -12,6 +13,23 @@
 //! blocking pool, as for SQLite; they must not be called from an async task. A connection the
 //! server lost is made again at its next checkout.
 //!
+//! ### Why the store traits stay synchronous
+//! The traits are synchronous, and this backend is a synchronous facade over `tokio-postgres`,
+//! rather than async traits, because:
+//! - the traits that matter most are `uaf-rp`'s ([`CredentialStore`], [`PendingStore`]),
+//!   which the sans-I/O verifier and `uaf_rp::Service` call synchronously, in `no_std` builds
+//!   too; async versions would split that crate in two (or force an executor on it);
+//! - every request already runs on tokio's blocking pool, because signature verification is
+//!   CPU work that must not stall the async workers; a store call there blocks one pool thread
+//!   for one round trip, and the pool (512 threads by default) is far larger than the
+//!   connection pool, which is the real limit on concurrent database work either way;
+//! - `dyn`-compatible async traits need boxed futures (`async-trait`) on every call, and
+//!   SQLite, the default backend, has no async I/O to gain from them.
+//!
+//! The price: one thread parked per in-flight database call. Making the traits async is worth
+//! it when a deployment needs far more concurrent requests than threads; it would change
+//! `uaf-rp`'s store traits first.
+//!
 //! ## Guarantees (the statement that gives each)
 //! - **Insert-unique**: `UNIQUE (aaid, key_id)`, `INSERT … ON CONFLICT (aaid, key_id) DO
 //!   NOTHING`: one row affected or none.
@@ -22,29 +40,31 @@
 //!   (a fresh snapshot: the winner's value).
 //! - **Take once**: `DELETE … RETURNING` (pending challenges, invites) and `UPDATE … WHERE
 //!   state = $from` (attempts): one statement, so of concurrent takes exactly one gets the row.
-//! - **Expiry** by the server's clock (`now` is a parameter, never the database's `now()`).
-//!   Purges delete with `FOR UPDATE SKIP LOCKED`, so concurrent purges on several nodes never
-//!   wait for or deadlock with each other.
+//! - **Expiry** by the server's clock (`now` is a parameter, never the database's `now()`),
+//!   judged by [`uaf_rp::pending::expired`] (filters use its
+//!   [`uaf_rp::pending::expiry_cutoff`]). Purges delete with `FOR UPDATE SKIP LOCKED`, so
+//!   concurrent purges on several nodes never wait for or deadlock with each other.
 //! - **Migrations**: each step in its own transaction that first takes
 //!   `pg_advisory_xact_lock(`[`MIGRATION_LOCK`]`)` and re-reads the version, so nodes
 //!   starting at once migrate once, one after the other.
 
 use core::fmt;
 use core::future::Future;
-use core::marker::PhantomData;
 use core::time::Duration;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row, Transaction};
-use uaf_proto::id::{Aaid, KeyId};
-use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
+use uaf_proto::id::Aaid;
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
 
 use super::{
-    ATTEMPT_COLUMNS, AttemptRow, AttemptState, Clock, DeviceRow, InviteRow, PersistedPending,
-    REG_COLUMNS, SessionRow, StoreError, aaid_key, system_clock, to_i64, u64_of,
+    AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, DynCredentialStore,
+    ExpiringPendingStore, InviteRow, NewSession, PendingTable, PersistedPending, SessionRow,
+    SignInStore, StoreError, Transition, Waited, aaid_key, attempt_of, device_of, inserted,
+    invite_of, missed, reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
 };
 
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
@@ -122,9 +142,27 @@ const MIGRATIONS: &[&str] = &[
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError::Database(e.to_string())
+        StoreError::Database(Box::new(e))
     }
 }
+
+impl Columns for Row {
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+}
+
+/// The parameters of one statement.
+type Args<'a> = [&'a (dyn ToSql + Sync)];
 
 /// Whether `location` names a PostgreSQL database (`postgres://…`, `postgresql://…`).
 #[must_use]
@@ -218,11 +256,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     }
 }
 
-fn int<T: TryFrom<i64>>(row: &Row, index: usize, what: &str) -> Result<T, StoreError> {
-    let v: i64 = row.try_get(index)?;
-    T::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} out of range")))
-}
-
 impl PgDatabase {
     /// The number of connections when none is asked for.
     pub const DEFAULT_POOL_SIZE: usize = 8;
@@ -248,9 +281,10 @@ impl PgDatabase {
     /// or migrated, [`StoreError::NewerSchema`] for a database of a newer build.
     pub fn open(url: &str, pool_size: usize) -> Result<Self, StoreError> {
         let location = redact_url(url);
-        let mut config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Database(format!("{location}: {e}")))?;
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| StoreError::Location {
+            location: location.clone(),
+            source: Box::new(e),
+        })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -262,7 +296,10 @@ impl PgDatabase {
             .thread_name("uaf-server-postgres")
             .enable_all()
             .build()
-            .map_err(|e| StoreError::Database(format!("cannot start the runtime: {e}")))?;
+            .map_err(|e| StoreError::Location {
+                location: location.clone(),
+                source: Box::new(e),
+            })?;
         let size = pool_size.max(1);
         let db = PgDatabase {
             inner: Arc::new(Inner {
@@ -281,16 +318,12 @@ impl PgDatabase {
         // Fill the pool now: a wrong URL or a full server fails at start, not at a request.
         let mut held = Vec::with_capacity(size);
         for _ in 0..size {
-            held.push(db.checkout()?);
+            let (mut slot, client) = db.checkout()?;
+            slot.client = Some(client);
+            held.push(slot);
         }
         drop(held);
         Ok(db)
-    }
-
-    /// Where the database lives: the URL without its password.
-    #[must_use]
-    pub fn location(&self) -> &str {
-        &self.inner.location
     }
 
     /// The number of connections of the pool.
@@ -306,9 +339,10 @@ impl PgDatabase {
         self.inner.handle.block_on(async {
             match tokio::time::timeout(Self::CALL_TIMEOUT, what).await {
                 Ok(r) => r,
-                Err(_) => Err(StoreError::Database(String::from(
-                    "the database did not answer in time",
-                ))),
+                Err(_) => Err(StoreError::Timeout {
+                    waiting_for: Waited::Answer,
+                    after: Self::CALL_TIMEOUT,
+                }),
             }
         })
     }
@@ -324,8 +358,9 @@ impl PgDatabase {
         Ok(client)
     }
 
-    /// A connection from the pool (made anew if its slot has none).
-    fn checkout(&self) -> Result<Checkout<'_>, StoreError> {
+    /// A slot of the pool and its connection (made anew if the slot has none). The slot goes
+    /// back on drop, empty unless the connection is put back into it.
+    fn checkout(&self) -> Result<(Checkout<'_>, Client), StoreError> {
         let pool = &self.inner.pool;
         let deadline = Instant::now() + Self::CHECKOUT_TIMEOUT;
         let mut idle = lock(&pool.idle);
@@ -335,11 +370,10 @@ impl PgDatabase {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(StoreError::Database(format!(
-                    "no free database connection within {} s (pool of {})",
-                    Self::CHECKOUT_TIMEOUT.as_secs(),
-                    self.inner.size
-                )));
+                return Err(StoreError::Timeout {
+                    waiting_for: Waited::Connection,
+                    after: Self::CHECKOUT_TIMEOUT,
+                });
             }
             idle = match pool.returned.wait_timeout(idle, left) {
                 Ok((g, _)) => g,
@@ -348,12 +382,12 @@ impl PgDatabase {
         };
         drop(idle);
         // From here the slot goes back on drop, with or without a connection.
-        let mut out = Checkout { pool, client: None };
-        match slot.filter(|c| !c.is_closed()) {
-            Some(c) => out.client = Some(c),
-            None => out.client = Some(self.block_on(self.connect())?),
-        }
-        Ok(out)
+        let out = Checkout { pool, client: None };
+        let client = match slot.filter(|c| !c.is_closed()) {
+            Some(c) => c,
+            None => self.block_on(self.connect())?,
+        };
+        Ok((out, client))
     }
 
     /// Runs `f` on a pooled connection.
@@ -361,11 +395,14 @@ impl PgDatabase {
         &self,
         f: impl AsyncFnOnce(&mut Client) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.checkout()?;
-        let Some(client) = conn.client.as_mut() else {
-            return Err(StoreError::Database(String::from("no connection")));
-        };
-        self.block_on(f(client))
+        let (mut slot, mut client) = self.checkout()?;
+        let out = self.block_on(f(&mut client));
+        // A call cut short by the timeout left its connection mid-statement: drop it (the
+        // slot makes a new one at its next checkout).
+        if !matches!(out, Err(StoreError::Timeout { .. })) {
+            slot.client = Some(client);
+        }
+        out
     }
 
     /// Runs `f` in a transaction (READ COMMITTED) on a pooled connection, committing when it
@@ -379,32 +416,6 @@ impl PgDatabase {
             let out = f(&tx).await?;
             tx.commit().await?;
             Ok(out)
-        })
-    }
-
-    /// The schema version of the database.
-    ///
-    /// # Errors
-    /// [`StoreError::Database`].
-    pub fn schema_version(&self) -> Result<u32, StoreError> {
-        self.with(async |c| {
-            let row = c
-                .query_one("SELECT MAX(version) FROM schema_version", &[])
-                .await?;
-            let v: Option<i64> = row.try_get(0)?;
-            u32::try_from(v.unwrap_or(0))
-                .map_err(|e| StoreError::Corrupt(format!("schema version: {e}")))
-        })
-    }
-
-    /// Checks that the database answers (`SELECT 1`): for health checks.
-    ///
-    /// # Errors
-    /// [`StoreError::Database`].
-    pub fn ping(&self) -> Result<(), StoreError> {
-        self.with(async |c| {
-            c.query_one("SELECT 1", &[]).await?;
-            Ok(())
         })
     }
 
@@ -428,8 +439,8 @@ impl PgDatabase {
                         .await?;
                     return Ok(false);
                 };
-                let found = u32::try_from(found)
-                    .map_err(|e| StoreError::Corrupt(format!("schema version: {e}")))?;
+                let found =
+                    u32::try_from(found).map_err(|e| StoreError::corrupt("schema version", e))?;
                 if found > Self::SCHEMA_VERSION {
                     return Err(StoreError::NewerSchema {
                         found,
@@ -437,11 +448,11 @@ impl PgDatabase {
                     });
                 }
                 let step =
-                    usize::try_from(found).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let Some(sql) = MIGRATIONS.get(step) else {
+                    usize::try_from(found).map_err(|e| StoreError::corrupt("schema version", e))?;
+                let Some(step) = MIGRATIONS.get(step) else {
                     return Ok(true);
                 };
-                tx.batch_execute(sql).await?;
+                tx.batch_execute(step).await?;
                 tx.execute(
                     "UPDATE schema_version SET version = $1",
                     &[&i64::from(found + 1)],
@@ -455,143 +466,139 @@ impl PgDatabase {
         }
     }
 
-    /// The credential store over this database.
-    #[must_use]
-    pub fn credentials(&self) -> PgCredentialStore {
-        PgCredentialStore { db: self.clone() }
+    /// Runs one statement on a pooled connection; returns the rows changed.
+    fn execute(&self, q: &str, args: &Args<'_>) -> Result<u64, StoreError> {
+        self.with(async |c| Ok(c.execute(q, args).await?))
     }
 
-    /// The pending-registration store over this database: states expire `ttl_secs` after
-    /// issue, by the system clock (see [`PgPendingStore::with_clock`]).
-    #[must_use]
-    pub fn pending_registrations(&self, ttl_secs: u64) -> PgPendingStore<PendingRegistration> {
-        PgPendingStore::new(self.clone(), ttl_secs)
+    /// One row of `q` (or none), read by `decode`.
+    fn one<T>(
+        &self,
+        q: &str,
+        args: &Args<'_>,
+        decode: impl FnOnce(&Row) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let row = self.with(async |c| Ok(c.query_opt(q, args).await?))?;
+        row.as_ref().map(decode).transpose()
     }
 
-    /// The pending-authentication store over this database; see
-    /// [`PgDatabase::pending_registrations`].
-    #[must_use]
-    pub fn pending_authentications(&self, ttl_secs: u64) -> PgPendingStore<PendingAuthentication> {
-        PgPendingStore::new(self.clone(), ttl_secs)
+    /// Every row of `q`, read by `decode`.
+    fn all<T>(
+        &self,
+        q: &str,
+        args: &Args<'_>,
+        decode: impl Fn(&Row) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = self.with(async |c| Ok(c.query(q, args).await?))?;
+        rows.iter().map(decode).collect()
+    }
+}
+
+/// `DELETE FROM {table} WHERE ({key}) IN (SELECT {key} … WHERE {condition} FOR UPDATE SKIP
+/// LOCKED)`:
+/// a purge that skips the rows another transaction holds, so concurrent purges never wait for
+/// each other.
+async fn purge(
+    tx: &Transaction<'_>,
+    table: &str,
+    key: &str,
+    condition: &str,
+    args: &Args<'_>,
+) -> Result<u64, StoreError> {
+    let q = format!(
+        "DELETE FROM {table} WHERE ({key}) IN (\
+         SELECT {key} FROM {table} WHERE {condition} FOR UPDATE SKIP LOCKED)"
+    );
+    Ok(tx.execute(&q, args).await?)
+}
+
+impl Backend for PgDatabase {
+    fn name(&self) -> &'static str {
+        "postgres"
     }
 
-    /// The rows of the phone sign-in flow over this database.
-    #[must_use]
-    pub fn sign_in(&self) -> PgSignInStore {
-        PgSignInStore { db: self.clone() }
+    fn location(&self) -> &str {
+        &self.inner.location
+    }
+
+    fn schema_version(&self) -> Result<u32, StoreError> {
+        let q = "SELECT MAX(version) FROM schema_version";
+        let v = self.one(q, &[], |r| Ok(r.try_get::<_, Option<i64>>(0)?))?;
+        let v = v.flatten().unwrap_or(0);
+        u32::try_from(v).map_err(|e| StoreError::corrupt("schema version", e))
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.one("SELECT 1", &[], |_| Ok(())).map(drop)
+    }
+
+    fn credentials(&self) -> Arc<DynCredentialStore> {
+        Arc::new(self.clone())
+    }
+
+    fn pending_registrations(
+        &self,
+        ttl_secs: u64,
+        clock: Clock,
+    ) -> Arc<dyn ExpiringPendingStore<PendingRegistration>> {
+        Arc::new(PgPendingStore::new(self.clone(), ttl_secs).with_clock(clock))
+    }
+
+    fn pending_authentications(
+        &self,
+        ttl_secs: u64,
+        clock: Clock,
+    ) -> Arc<dyn ExpiringPendingStore<PendingAuthentication>> {
+        Arc::new(PgPendingStore::new(self.clone(), ttl_secs).with_clock(clock))
+    }
+
+    fn sign_in(&self) -> Arc<dyn SignInStore> {
+        Arc::new(self.clone())
     }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Credentials
+// Credentials (table `registrations`)
 // ---------------------------------------------------------------------------------------------
 
-/// The [`CredentialStore`] over a [`PgDatabase`] (table `registrations`).
-#[derive(Clone, Debug)]
-pub struct PgCredentialStore {
-    db: PgDatabase,
-}
-
-fn registration_of(row: &Row) -> Result<Registration, StoreError> {
-    let aaid: String = row.try_get(1)?;
-    let key_id: Vec<u8> = row.try_get(2)?;
-    Ok(Registration {
-        username: row.try_get(0)?,
-        aaid: Aaid::parse(&aaid).map_err(|e| StoreError::Corrupt(format!("AAID {aaid:?}: {e}")))?,
-        key_id: KeyId::from_stored(key_id)
-            .map_err(|e| StoreError::Corrupt(format!("KeyID: {e}")))?,
-        public_key: row.try_get(3)?,
-        public_key_encoding: AlgKey::from_value(int(row, 4, "public key encoding")?),
-        sign_alg: AlgSign::from_value(int(row, 5, "signature algorithm")?),
-        sign_counter: int(row, 6, "sign counter")?,
-        authenticator_version: int(row, 7, "authenticator version")?,
-        attestation_type: AttestationType::from_value(int(row, 8, "attestation type")?),
-        registered_at: int(row, 9, "registration time")?,
-    })
-}
-
-impl PgCredentialStore {
-    /// The database.
-    #[must_use]
-    pub fn database(&self) -> &PgDatabase {
-        &self.db
-    }
-
-    /// The number of registrations stored.
-    ///
-    /// # Errors
-    /// [`StoreError::Database`].
-    pub fn count(&self) -> Result<u64, StoreError> {
-        self.db.with(async |c| {
-            let row = c
-                .query_one("SELECT COUNT(*) FROM registrations", &[])
-                .await?;
-            u64_of(row.try_get(0)?, "count")
-        })
-    }
-}
-
-impl CredentialStore for PgCredentialStore {
+impl CredentialStore for PgDatabase {
     type Error = StoreError;
 
     fn get(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StoreError> {
         let aaid = aaid_key(aaid);
-        self.db.with(async |c| {
-            c.query_opt(
-                &format!("SELECT {REG_COLUMNS} FROM registrations WHERE aaid = $1 AND key_id = $2"),
-                &[&aaid, &key_id],
-            )
-            .await?
-            .as_ref()
-            .map(registration_of)
-            .transpose()
-        })
+        self.one(sql::GET_REGISTRATION, &[&aaid, &key_id], registration_of)
     }
 
     fn list_by_user(&self, username: &str) -> Result<Vec<Registration>, StoreError> {
-        self.db.with(async |c| {
-            c.query(
-                &format!("SELECT {REG_COLUMNS} FROM registrations WHERE username = $1 ORDER BY id"),
-                &[&username],
-            )
-            .await?
-            .iter()
-            .map(registration_of)
-            .collect()
-        })
+        // `id` keeps the insertion order (SQLite's rowid).
+        let q = concat!(
+            "SELECT ",
+            reg_columns!(),
+            " FROM registrations WHERE username = $1 ORDER BY id"
+        );
+        self.all(q, &[&username], registration_of)
     }
 
     fn insert_unique(&self, r: Registration) -> Result<InsertOutcome, StoreError> {
         let registered_at = to_i64(r.registered_at, "registration time")?;
         let aaid = aaid_key(&r.aaid);
-        let n = self.db.with(async |c| {
-            // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
-            Ok(c.execute(
-                &format!(
-                    "INSERT INTO registrations ({REG_COLUMNS})
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                     ON CONFLICT (aaid, key_id) DO NOTHING"
-                ),
-                &[
-                    &r.username,
-                    &aaid,
-                    &r.key_id.as_bytes(),
-                    &r.public_key,
-                    &i64::from(r.public_key_encoding.value()),
-                    &i64::from(r.sign_alg.value()),
-                    &i64::from(r.sign_counter),
-                    &i64::from(r.authenticator_version),
-                    &i64::from(r.attestation_type.value()),
-                    &registered_at,
-                ],
-            )
-            .await?)
-        })?;
-        Ok(if n == 1 {
-            InsertOutcome::Inserted
-        } else {
-            InsertOutcome::AlreadyExists
-        })
+        // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
+        let n = self.execute(
+            sql::INSERT_REGISTRATION,
+            &[
+                &r.username,
+                &aaid,
+                &r.key_id.as_bytes(),
+                &r.public_key,
+                &i64::from(r.public_key_encoding.value()),
+                &i64::from(r.sign_alg.value()),
+                &i64::from(r.sign_counter),
+                &i64::from(r.authenticator_version),
+                &i64::from(r.attestation_type.value()),
+                &registered_at,
+            ],
+        )?;
+        Ok(inserted(n))
     }
 
     fn compare_and_swap_counter(
@@ -602,159 +609,32 @@ impl CredentialStore for PgCredentialStore {
         new: u32,
     ) -> Result<CasOutcome, StoreError> {
         let aaid = aaid_key(aaid);
-        self.db.with(async |c| {
-            let n = c
-                .execute(
-                    "UPDATE registrations SET sign_counter = $1
-                     WHERE aaid = $2 AND key_id = $3 AND sign_counter = $4",
-                    &[&i64::from(new), &aaid, &key_id, &i64::from(expected)],
-                )
-                .await?;
-            if n == 1 {
-                return Ok(CasOutcome::Swapped);
-            }
-            // A new statement, a new snapshot: the value that made the update miss (or a
-            // later one).
-            let row = c
-                .query_opt(
-                    "SELECT sign_counter FROM registrations WHERE aaid = $1 AND key_id = $2",
-                    &[&aaid, &key_id],
-                )
-                .await?;
-            Ok(match row {
-                Some(row) => CasOutcome::Conflict {
-                    current: int(&row, 0, "sign counter")?,
-                },
-                None => CasOutcome::NotFound,
-            })
-        })
+        let (new, expected) = (i64::from(new), i64::from(expected));
+        let swap: &Args<'_> = &[&new, &aaid, &key_id, &expected];
+        if self.execute(sql::CAS_COUNTER, swap)? == 1 {
+            return Ok(CasOutcome::Swapped);
+        }
+        // A new statement, a new snapshot: the value that made the update miss (or a later
+        // one).
+        let current = self.one(sql::COUNTER, &[&aaid, &key_id], |r| {
+            r.num(0, "sign counter")
+        })?;
+        Ok(missed(current))
     }
 
     fn delete(&self, aaid: &Aaid, key_id: &[u8]) -> Result<bool, StoreError> {
         let aaid = aaid_key(aaid);
-        self.db.with(async |c| {
-            let n = c
-                .execute(
-                    "DELETE FROM registrations WHERE aaid = $1 AND key_id = $2",
-                    &[&aaid, &key_id],
-                )
-                .await?;
-            Ok(n > 0)
-        })
+        Ok(self.execute(sql::DELETE_REGISTRATION, &[&aaid, &key_id])? > 0)
     }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pending ceremonies
+// Pending ceremonies (table `pending`)
 // ---------------------------------------------------------------------------------------------
 
-/// The [`PendingStore`] over a [`PgDatabase`] (table `pending`, one `kind` per state type):
-/// single-use (`DELETE … RETURNING`) and expiring by the store's clock.
-pub struct PgPendingStore<P> {
-    db: PgDatabase,
-    ttl_secs: u64,
-    clock: Clock,
-    _kind: PhantomData<fn() -> P>,
-}
-
-impl<P> fmt::Debug for PgPendingStore<P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PgPendingStore")
-            .field("db", &self.db)
-            .field("ttl_secs", &self.ttl_secs)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<P> Clone for PgPendingStore<P> {
-    fn clone(&self) -> Self {
-        PgPendingStore {
-            db: self.db.clone(),
-            ttl_secs: self.ttl_secs,
-            clock: Arc::clone(&self.clock),
-            _kind: PhantomData,
-        }
-    }
-}
-
-/// Deletes the pending states of `kind` issued before `now - ttl` (skipping rows another
-/// transaction holds: concurrent purges never wait for each other).
-async fn purge_pending(
-    tx: &Transaction<'_>,
-    kind: &str,
-    now: u64,
-    ttl: u64,
-) -> Result<usize, StoreError> {
-    let Some(cutoff) = now.checked_sub(ttl) else {
-        return Ok(0);
-    };
-    let n = tx
-        .execute(
-            "DELETE FROM pending WHERE (kind, challenge) IN (
-                 SELECT kind, challenge FROM pending WHERE kind = $1 AND issued_at < $2
-                 FOR UPDATE SKIP LOCKED)",
-            &[&kind, &to_i64(cutoff, "time")?],
-        )
-        .await?;
-    usize::try_from(n).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-impl<P: PersistedPending> PgPendingStore<P> {
-    /// A store over `db` whose states expire `ttl_secs` after issue, by the system clock.
-    #[must_use]
-    pub fn new(db: PgDatabase, ttl_secs: u64) -> Self {
-        PgPendingStore {
-            db,
-            ttl_secs,
-            clock: system_clock(),
-            _kind: PhantomData,
-        }
-    }
-
-    /// The same store judging expiry by `clock` (tests; a clock shared with the verifier).
-    #[must_use]
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// How long a state lives, in seconds.
-    #[must_use]
-    pub const fn ttl_secs(&self) -> u64 {
-        self.ttl_secs
-    }
-
-    /// Deletes the expired states of this kind; returns how many.
-    ///
-    /// # Errors
-    /// [`StoreError::Database`].
-    pub fn purge_expired(&self) -> Result<usize, StoreError> {
-        let now = (self.clock)();
-        self.db
-            .write(async |tx| purge_pending(tx, P::KIND, now, self.ttl_secs).await)
-    }
-
-    /// The number of states of this kind stored (expired ones included until purged).
-    ///
-    /// # Errors
-    /// [`StoreError::Database`].
-    pub fn len(&self) -> Result<u64, StoreError> {
-        self.db.with(async |c| {
-            let row = c
-                .query_one("SELECT COUNT(*) FROM pending WHERE kind = $1", &[&P::KIND])
-                .await?;
-            u64_of(row.try_get(0)?, "count")
-        })
-    }
-
-    /// Whether no state of this kind is stored.
-    ///
-    /// # Errors
-    /// [`StoreError::Database`].
-    pub fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(self.len()? == 0)
-    }
-}
+/// The pending store over a [`PgDatabase`]: single use (`DELETE … RETURNING`) and expiring by
+/// the store's clock.
+pub type PgPendingStore<P> = PendingTable<PgDatabase, P>;
 
 impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
     type Error = StoreError;
@@ -762,45 +642,64 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
     fn put(&self, challenge: &[u8], pending: P) -> Result<(), StoreError> {
         let (request, username, issued_at) = pending.to_row();
         let issued = to_i64(issued_at, "issue time")?;
-        let now = (self.clock)();
+        let cutoff = self.cutoff()?;
         self.db.write(async |tx| {
-            purge_pending(tx, P::KIND, now, self.ttl_secs).await?;
-            tx.execute(
-                "INSERT INTO pending (kind, challenge, request, username, issued_at)
-                 VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (kind, challenge) DO UPDATE SET
-                     request = EXCLUDED.request, username = EXCLUDED.username,
-                     issued_at = EXCLUDED.issued_at",
-                &[&P::KIND, &challenge, &request, &username, &issued],
+            let expired = "kind = $1 AND issued_at < $2";
+            purge(
+                tx,
+                "pending",
+                "kind, challenge",
+                expired,
+                &[&P::KIND, &cutoff],
             )
             .await?;
+            let row: &Args<'_> = &[&P::KIND, &challenge, &request, &username, &issued];
+            tx.execute(sql::PUT_PENDING, row).await?;
             Ok(())
         })
     }
 
+    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
+        let cutoff = self.cutoff()?;
+        let key: &Args<'_> = &[&P::KIND, &challenge, &cutoff];
+        let row = self.db.one(sql::PEEK_PENDING, key, |r| self.unexpired(r))?;
+        Ok(row.flatten())
+    }
+
     fn take(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
         // One statement: of concurrent takes (on any node), exactly one sees the row.
-        let row = self.db.with(async |c| {
-            Ok(c.query_opt(
-                "DELETE FROM pending WHERE kind = $1 AND challenge = $2
-                 RETURNING request, username, issued_at",
-                &[&P::KIND, &challenge],
+        let key: &Args<'_> = &[&P::KIND, &challenge];
+        let taken = self.db.one(sql::TAKE_PENDING, key, |r| self.unexpired(r))?;
+        Ok(taken.flatten())
+    }
+}
+
+impl<P: PersistedPending> ExpiringPendingStore<P> for PgPendingStore<P> {
+    fn purge_expired(&self) -> Result<usize, StoreError> {
+        let cutoff = self.cutoff()?;
+        let n = self.db.write(async |tx| {
+            let expired = "kind = $1 AND issued_at < $2";
+            purge(
+                tx,
+                "pending",
+                "kind, challenge",
+                expired,
+                &[&P::KIND, &cutoff],
             )
-            .await?)
+            .await
         })?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let request: String = row.try_get(0)?;
-        let username: Option<String> = row.try_get(1)?;
-        let issued_at = u64_of(row.try_get(2)?, "issue time")?;
-        // The verifier's rule (UAF-PROTO 3.4.6.5 / 3.5.7.5 challenge expiry): older than TTL.
-        if (self.clock)().saturating_sub(issued_at) > self.ttl_secs {
-            return Ok(None);
-        }
-        P::from_row(&request, username, issued_at)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt(format!("pending {} state: {e}", P::KIND)))
+        usize::try_from(n).map_err(|e| StoreError::corrupt("row count", e))
+    }
+
+    fn len(&self) -> Result<u64, StoreError> {
+        let n = self
+            .db
+            .one(sql::COUNT_PENDING, &[&P::KIND], |r| r.uint(0, "count"))?;
+        Ok(n.unwrap_or(0))
+    }
+
+    fn ttl_secs(&self) -> u64 {
+        self.ttl_secs
     }
 }
 
@@ -808,349 +707,110 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
 // Phone sign-in
 // ---------------------------------------------------------------------------------------------
 
-/// The rows of the phone sign-in flow over a [`PgDatabase`]: the API of
-/// [`super::SqliteSignInStore`], with the same guarantees.
-#[derive(Clone, Debug)]
-pub struct PgSignInStore {
-    db: PgDatabase,
-}
-
-fn attempt_of(row: &Row) -> Result<AttemptRow, StoreError> {
-    let state: String = row.try_get(6)?;
-    Ok(AttemptRow {
-        id: row.try_get(0)?,
-        username: row.try_get(1)?,
-        browser_hash: row.try_get(2)?,
-        server_data: row.try_get(3)?,
-        request: row.try_get(4)?,
-        match_code: row.try_get(5)?,
-        state: AttemptState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("attempt state {state:?}")))?,
-        created_at: u64_of(row.try_get(7)?, "creation time")?,
-        expires_at: u64_of(row.try_get(8)?, "expiry time")?,
-    })
-}
-
-fn invite_of(row: &Row) -> Result<InviteRow, StoreError> {
-    Ok(InviteRow {
-        username: row.try_get(0)?,
-        created_at: u64_of(row.try_get(1)?, "creation time")?,
-        expires_at: u64_of(row.try_get(2)?, "expiry time")?,
-    })
-}
-
-impl PgSignInStore {
-    /// Stores an invite (purging the expired ones first).
-    ///
-    /// # Errors
-    /// [`StoreError::Database`] (a duplicate code hash included).
-    pub fn put_invite(
-        &self,
-        code_hash: &[u8],
-        username: &str,
-        created_at: u64,
-        expires_at: u64,
-    ) -> Result<(), StoreError> {
-        let created = to_i64(created_at, "time")?;
-        let expires = to_i64(expires_at, "time")?;
-        self.db.write(async |tx| {
-            tx.execute(
-                "DELETE FROM phone_invites WHERE code_hash IN (
-                     SELECT code_hash FROM phone_invites WHERE expires_at < $1
-                     FOR UPDATE SKIP LOCKED)",
-                &[&created],
-            )
-            .await?;
-            tx.execute(
-                "INSERT INTO phone_invites (code_hash, username, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4)",
-                &[&code_hash, &username, &created, &expires],
-            )
-            .await?;
+impl SignInStore for PgDatabase {
+    fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError> {
+        let created = to_i64(invite.created_at, "time")?;
+        let expires = to_i64(invite.expires_at, "time")?;
+        let valid_from = rows_valid_from(invite.created_at, 0)?;
+        self.write(async |tx| {
+            let expired = "expires_at < $1";
+            purge(tx, "phone_invites", "code_hash", expired, &[&valid_from]).await?;
+            let row: &Args<'_> = &[&code_hash, &invite.username, &created, &expires];
+            tx.execute(sql::INSERT_INVITE, row).await?;
             Ok(())
         })
     }
 
-    /// The invite with this code hash, if stored (expired ones included: the caller judges).
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub fn find_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
-        self.db.with(async |c| {
-            c.query_opt(
-                "SELECT username, created_at, expires_at FROM phone_invites
-                 WHERE code_hash = $1",
-                &[&code_hash],
-            )
-            .await?
-            .as_ref()
-            .map(invite_of)
-            .transpose()
-        })
+    fn find_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
+        self.one(sql::FIND_INVITE, &[&code_hash], invite_of)
     }
 
-    /// Removes and returns the invite with this code hash (`DELETE … RETURNING`: of
-    /// concurrent takes on any node exactly one gets it).
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub fn take_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
-        self.db.with(async |c| {
-            c.query_opt(
-                "DELETE FROM phone_invites WHERE code_hash = $1
-                 RETURNING username, created_at, expires_at",
-                &[&code_hash],
-            )
-            .await?
-            .as_ref()
-            .map(invite_of)
-            .transpose()
-        })
+    fn take_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
+        // `DELETE … RETURNING`: of concurrent takes on any node exactly one gets it.
+        self.one(sql::TAKE_INVITE, &[&code_hash], invite_of)
     }
 
-    /// Stores an enrolled phone: its device token hash, bound to the account and key.
-    ///
-    /// # Errors
-    /// [`StoreError::Database`] (the key already has a phone, or a duplicate token hash).
-    pub fn put_device(
-        &self,
-        token_hash: &[u8],
-        username: &str,
-        aaid: &Aaid,
-        key_id: &[u8],
-        created_at: u64,
-    ) -> Result<(), StoreError> {
-        let created = to_i64(created_at, "time")?;
-        let aaid = aaid_key(aaid);
-        self.db.with(async |c| {
-            c.execute(
-                "INSERT INTO phone_devices (token_hash, username, aaid, key_id, created_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[&token_hash, &username, &aaid, &key_id, &created],
-            )
-            .await?;
-            Ok(())
-        })
+    fn put_device(&self, token_hash: &[u8], d: &DeviceRow) -> Result<(), StoreError> {
+        let created = to_i64(d.created_at, "time")?;
+        let row: &Args<'_> = &[&token_hash, &d.username, &d.aaid, &d.key_id, &created];
+        self.execute(sql::INSERT_DEVICE, row).map(drop)
     }
 
-    /// The phone whose device token has this hash.
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub fn find_device(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, StoreError> {
-        self.db.with(async |c| {
-            let Some(row) = c
-                .query_opt(
-                    "SELECT username, aaid, key_id, created_at FROM phone_devices
-                     WHERE token_hash = $1",
-                    &[&token_hash],
-                )
-                .await?
-            else {
-                return Ok(None);
-            };
-            Ok(Some(DeviceRow {
-                username: row.try_get(0)?,
-                aaid: row.try_get(1)?,
-                key_id: row.try_get(2)?,
-                created_at: u64_of(row.try_get(3)?, "creation time")?,
-            }))
-        })
+    fn find_device(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, StoreError> {
+        self.one(sql::FIND_DEVICE, &[&token_hash], device_of)
     }
 
-    /// Stores a new attempt (purging the attempts expired for an hour).
-    ///
-    /// # Errors
-    /// [`StoreError::Database`].
-    pub fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
+    fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
         let created = to_i64(a.created_at, "time")?;
         let expires = to_i64(a.expires_at, "time")?;
-        let cutoff = to_i64(a.created_at.saturating_sub(3600), "time")?;
-        self.db.write(async |tx| {
-            tx.execute(
-                "DELETE FROM signin_attempts WHERE id IN (
-                     SELECT id FROM signin_attempts WHERE expires_at < $1
-                     FOR UPDATE SKIP LOCKED)",
-                &[&cutoff],
-            )
-            .await?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO signin_attempts ({ATTEMPT_COLUMNS})
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                ),
-                &[
-                    &a.id,
-                    &a.username,
-                    &a.browser_hash,
-                    &a.server_data,
-                    &a.request,
-                    &a.match_code,
-                    &a.state.as_str(),
-                    &created,
-                    &expires,
-                ],
-            )
-            .await?;
+        // Attempts are kept an hour past their end (the page may still ask about them).
+        let keep_from = rows_valid_from(a.created_at, 3600)?;
+        let state = a.state.as_str();
+        self.write(async |tx| {
+            let expired = "expires_at < $1";
+            purge(tx, "signin_attempts", "id", expired, &[&keep_from]).await?;
+            let row: &Args<'_> = &[
+                &a.id,
+                &a.username,
+                &a.browser_hash,
+                &a.server_data,
+                &a.request,
+                &a.match_code,
+                &state,
+                &created,
+                &expires,
+            ];
+            tx.execute(sql::INSERT_ATTEMPT, row).await?;
             Ok(())
         })
     }
 
-    /// The attempt with this id.
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {
-        self.db.with(async |c| {
-            c.query_opt(
-                &format!("SELECT {ATTEMPT_COLUMNS} FROM signin_attempts WHERE id = $1"),
-                &[&id],
-            )
-            .await?
-            .as_ref()
-            .map(attempt_of)
-            .transpose()
-        })
+    fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {
+        self.one(sql::FIND_ATTEMPT, &[&id], attempt_of)
     }
 
-    /// The pending, unexpired attempts of `username` that carry a UAF request, oldest first.
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub fn pending_attempts(
-        &self,
-        username: &str,
-        now: u64,
-    ) -> Result<Vec<AttemptRow>, StoreError> {
-        let now = to_i64(now, "time")?;
-        self.db.with(async |c| {
-            c.query(
-                &format!(
-                    "SELECT {ATTEMPT_COLUMNS} FROM signin_attempts
-                     WHERE username = $1 AND state = 'pending' AND expires_at >= $2
-                       AND request IS NOT NULL
-                     ORDER BY created_at, id"
-                ),
-                &[&username, &now],
-            )
-            .await?
-            .iter()
-            .map(attempt_of)
-            .collect()
-        })
+    fn pending_attempts(&self, username: &str, now: u64) -> Result<Vec<AttemptRow>, StoreError> {
+        let valid_from = rows_valid_from(now, 0)?;
+        let by: &Args<'_> = &[&username, &valid_from];
+        self.all(sql::PENDING_ATTEMPTS, by, attempt_of)
     }
 
-    /// Moves attempt `id` from `from` to `to` if it is in `from` and not expired at `now`
-    /// (`UPDATE … WHERE state = $from`: of concurrent transitions exactly one wins). Returns
-    /// whether it moved.
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub fn transition(
-        &self,
-        id: &str,
-        from: AttemptState,
-        to: AttemptState,
-        now: u64,
-    ) -> Result<bool, StoreError> {
-        let now = to_i64(now, "time")?;
-        self.db.with(async |c| {
-            let n = c
-                .execute(
-                    "UPDATE signin_attempts SET state = $1
-                     WHERE id = $2 AND state = $3 AND expires_at >= $4",
-                    &[&to.as_str(), &id, &from.as_str(), &now],
-                )
-                .await?;
-            Ok(n == 1)
-        })
+    fn transition(&self, id: &str, step: Transition, now: u64) -> Result<bool, StoreError> {
+        // `UPDATE … WHERE state = $from`: of concurrent transitions exactly one wins.
+        let valid_from = rows_valid_from(now, 0)?;
+        let (from, to) = (step.from.as_str(), step.to.as_str());
+        let change: &Args<'_> = &[&to, &id, &from, &valid_from];
+        Ok(self.execute(sql::TRANSITION, change)? == 1)
     }
 
-    /// In one transaction: moves attempt `id` from approved to consumed (if not expired at
-    /// `now`) and, if it moved, stores the session. Returns whether it did.
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub fn consume_into_session(
-        &self,
-        id: &str,
-        now: u64,
-        session_hash: &[u8],
-        session: &SessionRow,
-    ) -> Result<bool, StoreError> {
-        let now_i = to_i64(now, "time")?;
-        let created = to_i64(session.created_at, "time")?;
-        let expires = to_i64(session.expires_at, "time")?;
-        self.db.write(async |tx| {
-            let n = tx
-                .execute(
-                    "UPDATE signin_attempts SET state = 'consumed'
-                     WHERE id = $1 AND state = 'approved' AND expires_at >= $2",
-                    &[&id, &now_i],
-                )
-                .await?;
-            if n != 1 {
+    fn consume_into_session(&self, id: &str, s: &NewSession) -> Result<bool, StoreError> {
+        let valid_from = rows_valid_from(s.now, 0)?;
+        let created = to_i64(s.row.created_at, "time")?;
+        let expires = to_i64(s.row.expires_at, "time")?;
+        let (from, to) = (
+            AttemptState::Approved.as_str(),
+            AttemptState::Consumed.as_str(),
+        );
+        self.write(async |tx| {
+            let change: &Args<'_> = &[&to, &id, &from, &valid_from];
+            if tx.execute(sql::TRANSITION, change).await? != 1 {
                 return Ok(false);
             }
-            tx.execute(
-                "DELETE FROM sessions WHERE id_hash IN (
-                     SELECT id_hash FROM sessions WHERE expires_at < $1
-                     FOR UPDATE SKIP LOCKED)",
-                &[&now_i],
-            )
-            .await?;
-            tx.execute(
-                "INSERT INTO sessions (id_hash, username, method, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    &session_hash,
-                    &session.username,
-                    &session.method,
-                    &created,
-                    &expires,
-                ],
-            )
-            .await?;
+            let expired = "expires_at < $1";
+            purge(tx, "sessions", "id_hash", expired, &[&valid_from]).await?;
+            let (user, method) = (&s.row.username, &s.row.method);
+            let row: &Args<'_> = &[&s.id_hash, user, method, &created, &expires];
+            tx.execute(sql::INSERT_SESSION, row).await?;
             Ok(true)
         })
     }
 
-    /// The session whose id has this hash (expired ones included: the caller judges).
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>, StoreError> {
-        self.db.with(async |c| {
-            let Some(row) = c
-                .query_opt(
-                    "SELECT username, method, created_at, expires_at FROM sessions
-                     WHERE id_hash = $1",
-                    &[&id_hash],
-                )
-                .await?
-            else {
-                return Ok(None);
-            };
-            Ok(Some(SessionRow {
-                username: row.try_get(0)?,
-                method: row.try_get(1)?,
-                created_at: u64_of(row.try_get(2)?, "creation time")?,
-                expires_at: u64_of(row.try_get(3)?, "expiry time")?,
-            }))
-        })
+    fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>, StoreError> {
+        self.one(sql::FIND_SESSION, &[&id_hash], session_of)
     }
 
-    /// Deletes the session whose id has this hash; returns whether there was one.
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub fn delete_session(&self, id_hash: &[u8]) -> Result<bool, StoreError> {
-        self.db.with(async |c| {
-            let n = c
-                .execute("DELETE FROM sessions WHERE id_hash = $1", &[&id_hash])
-                .await?;
-            Ok(n > 0)
-        })
+    fn delete_session(&self, id_hash: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.execute(sql::DELETE_SESSION, &[&id_hash])? > 0)
     }
 }
 

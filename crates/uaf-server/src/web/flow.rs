@@ -29,7 +29,9 @@ use super::{Invite, InviteError, issue_invite};
 use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
-use crate::store::{AnySignInStore, AttemptRow, AttemptState, DeviceRow, SessionRow, StoreError};
+use crate::store::{
+    AttemptRow, AttemptState, DeviceRow, NewSession, SessionRow, SignInStore, StoreError,
+};
 
 /// The factors one phone approval proves.
 pub(crate) const FACTORS: [&str; 2] = ["possession", "user-verification"];
@@ -63,7 +65,7 @@ pub(crate) struct WebConfig {
 /// accounts may sign in.
 pub(crate) struct Flow {
     pub(crate) app: Shared,
-    pub(crate) store: AnySignInStore,
+    pub(crate) store: Arc<dyn SignInStore>,
     pub(crate) accounts: Arc<dyn Accounts>,
     pub(crate) config: WebConfig,
 }
@@ -142,7 +144,7 @@ impl Flow {
         {
             return Err(InviteError::NotAllowed);
         }
-        issue_invite(&self.store, username, self.now())
+        issue_invite(&*self.store, username, self.now())
     }
 
     /// Checks an invite code for `username` without consuming it (and that the account
@@ -189,7 +191,7 @@ impl Flow {
         match self
             .app
             .service
-            .begin_registration(&body.username, self.now(), &mut rng)
+            .start_registration(&body.username, self.now(), &mut rng)
         {
             Ok(uaf_request) => Reply::ok(&EnrollStartAnswer { uaf_request }),
             Err(e) => Reply::internal("registration request", &e),
@@ -219,7 +221,7 @@ impl Flow {
         let outcome = match self
             .app
             .service
-            .complete_registration(&body.uaf_response, now)
+            .finish_registration(&body.uaf_response, now)
         {
             Ok(o) => o,
             Err(e) => {
@@ -262,13 +264,13 @@ impl Flow {
             Ok(t) => t,
             Err(e) => return Reply::internal("no OS randomness", &e),
         };
-        if let Err(e) = self.store.put_device(
-            &token.hash,
-            &body.username,
+        let device = DeviceRow::new(
+            body.username.clone(),
             &first.aaid,
-            first.key_id.as_bytes(),
+            first.key_id.as_bytes().to_vec(),
             now,
-        ) {
+        );
+        if let Err(e) = self.store.put_device(&token.hash, &device) {
             return Reply::internal("device store", &e);
         }
         tracing::info!(username = body.username, aaid = %first.aaid, "phone enrolled");
@@ -350,10 +352,10 @@ impl Flow {
     }
 
     /// `POST /phone/respond {attempt, uafResponse}`: the response must answer this attempt's
-    /// challenge, verify (`Service::complete_authentication`: signature, single-use
+    /// challenge, verify (`Service::finish_authentication`: signature, single-use
     /// challenge, counter compare-and-swap) with the phone's own key, and then the attempt
     /// moves from pending to approved (compare-and-swap).
-    pub(crate) fn respond(&self, device: &DeviceRow, body: &PhoneRespondRequest) -> Reply {
+    pub(crate) fn respond(&self, device: &DeviceRow, body: PhoneRespondRequest) -> Reply {
         let attempt = match self.owned_pending(device, &body.attempt) {
             Ok(a) => a,
             Err(r) => return r,
@@ -378,8 +380,7 @@ impl Flow {
             // The challenge is used up: the attempt cannot be approved any more.
             if let Err(e) = self.store.transition(
                 &attempt.id,
-                AttemptState::Pending,
-                AttemptState::Failed,
+                AttemptState::Pending.to(AttemptState::Failed),
                 now,
             ) {
                 tracing::error!(error = %e, "attempt transition");
@@ -389,7 +390,7 @@ impl Flow {
         let outcome = match self
             .app
             .service
-            .complete_authentication(&body.uaf_response, now)
+            .finish_authentication(&body.uaf_response, now)
         {
             Ok(o) => o,
             Err(e) => {
@@ -423,8 +424,7 @@ impl Flow {
         }
         match self.store.transition(
             &attempt.id,
-            AttemptState::Pending,
-            AttemptState::Approved,
+            AttemptState::Pending.to(AttemptState::Approved),
             now,
         ) {
             Ok(true) => {
@@ -439,15 +439,14 @@ impl Flow {
     }
 
     /// `POST /phone/decline {attempt}`.
-    pub(crate) fn decline(&self, device: &DeviceRow, body: &PhoneDeclineRequest) -> Reply {
+    pub(crate) fn decline(&self, device: &DeviceRow, body: PhoneDeclineRequest) -> Reply {
         let attempt = match self.owned_pending(device, &body.attempt) {
             Ok(a) => a,
             Err(r) => return r,
         };
         match self.store.transition(
             &attempt.id,
-            AttemptState::Pending,
-            AttemptState::Declined,
+            AttemptState::Pending.to(AttemptState::Declined),
             self.now(),
         ) {
             Ok(true) => {
@@ -495,7 +494,7 @@ impl Flow {
                 Ok(r) => r,
                 Err(e) => return Reply::internal("no OS randomness", &e),
             };
-            match self.app.service.begin_authentication(
+            match self.app.service.start_authentication(
                 Some(&body.username),
                 Vec::new(),
                 now,
@@ -616,10 +615,10 @@ impl Flow {
             created_at: now,
             expires_at: now.saturating_add(self.config.session_ttl_secs),
         };
-        match self
-            .store
-            .consume_into_session(&attempt.id, now, &session.hash, &row)
-        {
+        match self.store.consume_into_session(
+            &attempt.id,
+            &NewSession::new(session.hash.to_vec(), row.clone(), now),
+        ) {
             Ok(true) => {}
             Ok(false) => {
                 return Reply::error(

@@ -36,20 +36,17 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Json, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use cookie::Cookie;
-use serde::de::IgnoredAny;
-use uaf_signin_api::{
-    EnrollFinishRequest, EnrollStartRequest, PhoneDeclineRequest, PhoneRespondRequest,
-    SignInStartRequest, path,
-};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use uaf_signin_api::{EnrollFinishRequest, EnrollStartRequest, SignInStartRequest, path};
 
 pub(crate) use flow::{Flow, WebConfig};
 use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
 
 use crate::reply::{Reply, blocking, rejected_body};
 use crate::signin::AccountsError;
-use crate::store::{AnySignInStore, Database, StoreError};
+use crate::store::{Backend, DeviceRow, InviteRow, SignInStore, StoreError};
 
 /// How long an invite code is valid: 15 minutes.
 pub const INVITE_TTL_SECS: u64 = 15 * 60;
@@ -122,23 +119,18 @@ impl core::error::Error for InviteError {
 
 /// Makes a one-time invite that lets a phone enrol for `username`, valid for
 /// [`INVITE_TTL_SECS`] from `now` (unix seconds). The code comes from the OS random generator
-/// and only its SHA-256 is stored. `db` is a [`Database`] of either backend, or a reference
-/// to a [`crate::SqliteDatabase`] or [`crate::PgDatabase`].
+/// and only its SHA-256 is stored in `db` (any [`Backend`]: a [`crate::SqliteDatabase`], a
+/// [`crate::PgDatabase`], or what [`crate::store::open`] returns).
 ///
 /// # Errors
 /// [`InviteError`].
-pub fn create_invite(
-    db: impl Into<Database>,
-    username: &str,
-    now: u64,
-) -> Result<Invite, InviteError> {
-    let db: Database = db.into();
-    issue_invite(&db.sign_in(), username, now)
+pub fn create_invite(db: &dyn Backend, username: &str, now: u64) -> Result<Invite, InviteError> {
+    issue_invite(&*db.sign_in(), username, now)
 }
 
 /// Makes and stores an invite for `username` (a well-formed user name) in `store`.
 pub(crate) fn issue_invite(
-    store: &AnySignInStore,
+    store: &dyn SignInStore,
     username: &str,
     now: u64,
 ) -> Result<Invite, InviteError> {
@@ -148,7 +140,10 @@ pub(crate) fn issue_invite(
     let code = secret::invite_code().map_err(|e| InviteError::Random(e.to_string()))?;
     let expires_at = now.saturating_add(INVITE_TTL_SECS);
     store
-        .put_invite(&code.hash, username, now, expires_at)
+        .put_invite(
+            &code.hash,
+            &InviteRow::new(String::from(username), now, expires_at),
+        )
         .map_err(InviteError::Store)?;
     Ok(Invite {
         code: code.text,
@@ -183,8 +178,8 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
         .route(&at(path::ENROLL_START), post(enroll_start))
         .route(&at(path::ENROLL_FINISH), post(enroll_finish))
         .route(&at(path::NOTIFICATIONS), get(notifications))
-        .route(&at(path::PHONE_RESPOND), post(respond))
-        .route(&at(path::PHONE_DECLINE), post(decline))
+        .route(&at(path::PHONE_RESPOND), device_post(Flow::respond))
+        .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
         .with_state(state)
 }
 
@@ -317,48 +312,38 @@ async fn enroll_finish(State(s): State<WebState>, body: Body<EnrollFinishRequest
 }
 
 async fn notifications(State(s): State<WebState>, headers: HeaderMap) -> Reply {
-    let auth = authorization(&headers);
-    blocking(s, move |f| match f.device(auth.as_deref()) {
-        Ok(d) => f.notifications(&d),
+    as_device(s, &headers, Ok(Json(())), |f, d, ()| f.notifications(d)).await
+}
+
+/// A `POST` route of the phone: `f` runs for the phone of the device token with the body.
+fn device_post<T: DeserializeOwned + Send + 'static>(
+    f: fn(&Flow, &DeviceRow, T) -> Reply,
+) -> MethodRouter<WebState> {
+    post(
+        move |State(s): State<WebState>, headers: HeaderMap, body: Body<T>| async move {
+            as_device(s, &headers, body, f).await
+        },
+    )
+}
+
+/// Runs `f` for the phone of the request's device token (`Authorization: Bearer`) with the
+/// request's body, on the blocking pool.
+async fn as_device<T: Send + 'static>(
+    s: WebState,
+    headers: &HeaderMap,
+    body: Body<T>,
+    f: impl FnOnce(&Flow, &DeviceRow, T) -> Reply + Send + 'static,
+) -> Reply {
+    let Json(body) = match body {
+        Ok(b) => b,
+        Err(r) => return rejected_body(&r),
+    };
+    let auth = authorization(headers);
+    blocking(s, move |flow| match flow.device(auth.as_deref()) {
+        Ok(d) => f(flow, &d, body),
         Err(r) => r,
     })
     .await
-}
-
-async fn respond(
-    State(s): State<WebState>,
-    headers: HeaderMap,
-    body: Body<PhoneRespondRequest>,
-) -> Reply {
-    let auth = authorization(&headers);
-    match body {
-        Ok(Json(b)) => {
-            blocking(s, move |f| match f.device(auth.as_deref()) {
-                Ok(d) => f.respond(&d, &b),
-                Err(r) => r,
-            })
-            .await
-        }
-        Err(r) => rejected_body(&r),
-    }
-}
-
-async fn decline(
-    State(s): State<WebState>,
-    headers: HeaderMap,
-    body: Body<PhoneDeclineRequest>,
-) -> Reply {
-    let auth = authorization(&headers);
-    match body {
-        Ok(Json(b)) => {
-            blocking(s, move |f| match f.device(auth.as_deref()) {
-                Ok(d) => f.decline(&d, &b),
-                Err(r) => r,
-            })
-            .await
-        }
-        Err(r) => rejected_body(&r),
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,51 @@
+//! The `uaf-phone` binary's command line: version, help, refusals.
+#![allow(clippy::unwrap_used, clippy::std_instead_of_core)]
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_uaf-phone"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn it_prints_its_version() {
+    for flag in ["--version", "-V"] {
+        let (code, out, _) = run(&[flag]);
+        assert_eq!(code, Some(0), "{flag}");
+        assert_eq!(out, format!("uaf-phone {}\n", env!("CARGO_PKG_VERSION")));
+    }
+}
+
+#[test]
+fn it_prints_help_and_refuses_unknown_commands() {
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, Some(0));
+    for command in ["metadata", "enroll", "wait"] {
+        assert!(out.contains(command), "{command}: {out}");
+    }
+    let (code, _, err) = run(&["fly"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("fly"), "{err}");
+    // An https server is refused before anything is sent (no TLS backend in this build).
+    let (code, _, err) = run(&[
+        "enroll",
+        "--server",
+        "https://example.invalid",
+        "--username",
+        "alice",
+        "--code",
+        "ABCDEFGHIJ",
+        "--pin",
+        "1234",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("https"), "{err}");
+}

@@ -1,0 +1,1144 @@
+//! Storage: one trait per store, one module per backend.
+//!
+//! | store | trait | what it keeps |
+//! |---|---|---|
+//! | credentials | [`uaf_rp::store::CredentialStore`] | registered keys: insert-unique, compare-and-swap counters |
+//! | pending ceremonies | [`ExpiringPendingStore`] (a [`uaf_rp::store::PendingStore`]) | issued requests: single use, expiring |
+//! | phone sign-in | [`SignInStore`] | invites, enrolled phones, sign-in attempts, browser sessions |
+//!
+//! A [`Backend`] is one open database that makes a store of each kind; [`Stores`] is the
+//! bundle the server holds, one `Arc<dyn …>` per trait, so the server never knows which
+//! backend it runs on. The backends: [`sqlite`] (one node; a file or `:memory:`) and
+//! [`postgres`] (several nodes on one database). [`open`] picks one by the location.
+//!
+//! Every backend keeps the same guarantees, and one contract-test suite
+//! (`crates/uaf-server/tests/contract/`) checks them on each: insert-unique, compare-and-swap
+//! counters under races, take-once pending states, expiry ([`uaf_rp::pending::expired`], the
+//! one rule), purges, migrations applied once, a newer schema refused, and the sign-in rows'
+//! semantics. Adding a backend is a new module implementing these traits and [`Backend`],
+//! plus one line that runs the suite on it (`docs/server.md`, "How to add a store backend").
+//!
+//! Later stores (accounts and passwords, activity, rate limits) come as new traits beside
+//! these, a method on [`Backend`] that makes each, and a field of [`Stores`].
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::time::Duration;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use uaf_proto::id::{Aaid, KeyId};
+use uaf_proto::message::{AuthenticationRequest, DecodeOptions, MessageError, RegistrationRequest};
+use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
+use uaf_rp::pending::{expired, expiry_cutoff};
+use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
+use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
+
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
+pub use sqlite::{SqliteDatabase, SqlitePendingStore};
+
+/// The newest schema version this build knows: every backend has the same versions, with the
+/// same meaning (docs/server.md, "Schema").
+pub const SCHEMA_VERSION: u32 = SqliteDatabase::SCHEMA_VERSION;
+const _: () = assert!(PgDatabase::SCHEMA_VERSION == SqliteDatabase::SCHEMA_VERSION);
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// A boxed error of a backend or a decoder, kept as the source of a [`StoreError`].
+pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
+
+/// What can go wrong in a store, whatever the backend.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database reported an error (I/O, lock, connection, constraint…): the backend's own
+    /// error is the [`source`](core::error::Error::source).
+    Database(BoxError),
+    /// The location cannot be opened as given (a malformed URL, a runtime that cannot start).
+    Location {
+        /// The location, without a password.
+        location: String,
+        /// Why.
+        source: BoxError,
+    },
+    /// No connection became free, or the database did not answer, in time.
+    Timeout {
+        /// What was waited for.
+        waiting_for: Waited,
+        /// How long.
+        after: Duration,
+    },
+    /// A stored value cannot be read back (a value out of range, an invalid AAID or request).
+    Corrupt {
+        /// The column (or value) that cannot be read.
+        column: &'static str,
+        /// Why.
+        source: BoxError,
+    },
+    /// A value does not fit its column (an integer over `i64::MAX`): nothing was written.
+    Unrepresentable {
+        /// The column.
+        column: &'static str,
+        /// Why.
+        source: BoxError,
+    },
+    /// The database was made by a newer build: its schema version is unknown here.
+    NewerSchema {
+        /// The version found in the database.
+        found: u32,
+        /// The newest version this build knows.
+        known: u32,
+    },
+}
+
+/// What a [`StoreError::Timeout`] waited for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Waited {
+    /// A free connection of the pool.
+    Connection,
+    /// The database's answer.
+    Answer,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Database(e) => write!(f, "database error: {e}"),
+            StoreError::Location { location, source } => write!(f, "{location}: {source}"),
+            StoreError::Timeout { waiting_for, after } => {
+                let what = match waiting_for {
+                    Waited::Connection => "a free database connection",
+                    Waited::Answer => "the database's answer",
+                };
+                write!(f, "no {what} within {} s", after.as_secs())
+            }
+            StoreError::Corrupt { column, source } => {
+                write!(f, "stored {column} cannot be read: {source}")
+            }
+            StoreError::Unrepresentable { column, source } => {
+                write!(f, "{column} cannot be stored: {source}")
+            }
+            StoreError::NewerSchema { found, known } => write!(
+                f,
+                "the database has schema version {found}, this build knows up to {known}: \
+                 use a newer uaf-server (downgrades are not supported)"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            StoreError::Database(e)
+            | StoreError::Location { source: e, .. }
+            | StoreError::Corrupt { source: e, .. }
+            | StoreError::Unrepresentable { source: e, .. } => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+/// Why a stored value is unreadable when no decoder error says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unreadable {
+    /// A text that is none of the column's values.
+    UnknownValue,
+    /// A stored request array that does not hold exactly one request.
+    NotOneRequest,
+}
+
+impl fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unreadable::UnknownValue => "not a known value",
+            Unreadable::NotOneRequest => "not an array of exactly one request",
+        })
+    }
+}
+
+impl core::error::Error for Unreadable {}
+
+impl StoreError {
+    /// A [`StoreError::Corrupt`] of `column`.
+    pub(crate) fn corrupt(column: &'static str, source: impl Into<BoxError>) -> StoreError {
+        StoreError::Corrupt {
+            column,
+            source: source.into(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clock and the expiry rule
+// ---------------------------------------------------------------------------------------------
+
+/// The clock of the stores: unix seconds.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The system clock, in unix seconds (0 before 1970).
+#[must_use]
+pub fn system_clock() -> Clock {
+    Arc::new(unix_now)
+}
+
+/// The system time in unix seconds (0 before 1970).
+#[must_use]
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Whether a row valid through `expires_at` (inclusive, unix seconds) has expired at `now`:
+/// [`uaf_rp::pending::expired`] of a state issued at `expires_at` with no lifetime left.
+#[must_use]
+pub const fn row_expired(expires_at: u64, now: u64) -> bool {
+    expired(expires_at, now, 0)
+}
+
+/// The cut-off for queries over rows with an `expires_at`: a row is still valid `grace_secs`
+/// after its end exactly when `expires_at >= ` the result ([`uaf_rp::pending::expiry_cutoff`]).
+pub(crate) fn rows_valid_from(now: u64, grace_secs: u64) -> Result<i64, StoreError> {
+    to_i64(expiry_cutoff(now, grace_secs), "time")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store traits
+// ---------------------------------------------------------------------------------------------
+
+/// The credential store of every backend: [`CredentialStore`] with [`StoreError`].
+pub type DynCredentialStore = dyn CredentialStore<Error = StoreError> + Send + Sync;
+
+/// A [`PendingStore`] whose states expire a fixed time after issue (the relying party's
+/// challenge lifetime), by the store's [`Clock`], judged by [`uaf_rp::pending::expired`]: an
+/// expired state is never returned (by `peek` or `take`).
+pub trait ExpiringPendingStore<P>: PendingStore<P, Error = StoreError> + Send + Sync {
+    /// Deletes the expired states of this kind; returns how many.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn purge_expired(&self) -> Result<usize, StoreError>;
+
+    /// The number of states of this kind stored (expired ones included until purged).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn len(&self) -> Result<u64, StoreError>;
+
+    /// Whether no state of this kind is stored.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.len()? == 0)
+    }
+
+    /// How long a state lives, in seconds.
+    fn ttl_secs(&self) -> u64;
+}
+
+/// The rows of phone sign-in: one-time invites (taken once), enrolled phones, sign-in attempts
+/// (whose state changes by compare-and-swap) and browser sessions. Secrets arrive already
+/// hashed (SHA-256); lookups are by hash.
+pub trait SignInStore: Send + Sync {
+    /// Stores an invite under its code hash, purging the expired ones first.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] (a duplicate code hash included).
+    fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError>;
+
+    /// The invite with this code hash, if stored (expired ones included: the caller judges).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn find_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError>;
+
+    /// Removes and returns the invite with this code hash, in one statement: of concurrent
+    /// takes exactly one gets it, so a code is used once.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn take_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError>;
+
+    /// Stores an enrolled phone under its device token hash.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] (the key already has a phone, or a duplicate token hash).
+    fn put_device(&self, token_hash: &[u8], device: &DeviceRow) -> Result<(), StoreError>;
+
+    /// The phone whose device token has this hash.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn find_device(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, StoreError>;
+
+    /// Stores a new attempt, purging the attempts expired for an hour.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] (a duplicate id included).
+    fn put_attempt(&self, attempt: &AttemptRow) -> Result<(), StoreError>;
+
+    /// The attempt with this id.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError>;
+
+    /// The pending, unexpired attempts of `username` that carry a UAF request, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn pending_attempts(&self, username: &str, now: u64) -> Result<Vec<AttemptRow>, StoreError>;
+
+    /// Moves attempt `id` along `step` if it is in the step's `from` state and not expired at
+    /// `now`, in one statement: of concurrent transitions exactly one wins. Returns whether
+    /// it moved.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn transition(&self, id: &str, step: Transition, now: u64) -> Result<bool, StoreError>;
+
+    /// In one transaction: moves attempt `id` from approved to consumed (if not expired at
+    /// `now`) and, if it moved, stores `session` (purging the expired sessions). Returns
+    /// whether it did: of concurrent calls exactly one does.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn consume_into_session(&self, id: &str, session: &NewSession) -> Result<bool, StoreError>;
+
+    /// The session whose id has this hash (expired ones included: the caller judges).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>, StoreError>;
+
+    /// Deletes the session whose id has this hash; returns whether there was one.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn delete_session(&self, id_hash: &[u8]) -> Result<bool, StoreError>;
+}
+
+/// One open database of some backend: it makes a store of each kind, all over that database.
+pub trait Backend: Send + Sync + fmt::Debug {
+    /// The backend's name (`sqlite`, `postgres`).
+    fn name(&self) -> &'static str;
+
+    /// Where the database lives (a path, `:memory:`, or a URL without its password).
+    fn location(&self) -> &str;
+
+    /// The schema version of the database.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn schema_version(&self) -> Result<u32, StoreError>;
+
+    /// Checks that the database answers: for health checks.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn ping(&self) -> Result<(), StoreError>;
+
+    /// The credential store.
+    fn credentials(&self) -> Arc<DynCredentialStore>;
+
+    /// The pending-registration store: states expire `ttl_secs` after issue, by `clock`.
+    fn pending_registrations(
+        &self,
+        ttl_secs: u64,
+        clock: Clock,
+    ) -> Arc<dyn ExpiringPendingStore<PendingRegistration>>;
+
+    /// The pending-authentication store: states expire `ttl_secs` after issue, by `clock`.
+    fn pending_authentications(
+        &self,
+        ttl_secs: u64,
+        clock: Clock,
+    ) -> Arc<dyn ExpiringPendingStore<PendingAuthentication>>;
+
+    /// The phone sign-in rows.
+    fn sign_in(&self) -> Arc<dyn SignInStore>;
+}
+
+/// Opens `location`: a `postgres://…` or `postgresql://…` URL opens PostgreSQL with a pool of
+/// `pool_size` connections ([`PgDatabase::open`]); anything else is an SQLite path (`:memory:`
+/// included; [`SqliteDatabase::open`]). Either is migrated forward. Blocks: not for async
+/// tasks.
+///
+/// # Errors
+/// As the backend's `open`.
+pub fn open(location: &str, pool_size: usize) -> Result<Arc<dyn Backend>, StoreError> {
+    if is_postgres_url(location) {
+        Ok(Arc::new(PgDatabase::open(location, pool_size)?))
+    } else {
+        Ok(Arc::new(SqliteDatabase::open(location)?))
+    }
+}
+
+impl From<SqliteDatabase> for Arc<dyn Backend> {
+    fn from(db: SqliteDatabase) -> Self {
+        Arc::new(db)
+    }
+}
+
+impl From<PgDatabase> for Arc<dyn Backend> {
+    fn from(db: PgDatabase) -> Self {
+        Arc::new(db)
+    }
+}
+
+/// The stores the server holds: one handle per trait, all over one [`Backend`].
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Stores {
+    /// The database (health checks, its location).
+    pub backend: Arc<dyn Backend>,
+    /// Registered keys.
+    pub credentials: Arc<DynCredentialStore>,
+    /// Issued registration requests.
+    pub pending_registrations: Arc<dyn ExpiringPendingStore<PendingRegistration>>,
+    /// Issued authentication requests.
+    pub pending_authentications: Arc<dyn ExpiringPendingStore<PendingAuthentication>>,
+    /// Phone sign-in rows.
+    pub sign_in: Arc<dyn SignInStore>,
+}
+
+impl Stores {
+    /// Every store of `backend`; pending states expire `challenge_ttl_secs` after issue, by
+    /// `clock`.
+    #[must_use]
+    pub fn new(backend: Arc<dyn Backend>, challenge_ttl_secs: u64, clock: Clock) -> Stores {
+        Stores {
+            credentials: backend.credentials(),
+            pending_registrations: backend
+                .pending_registrations(challenge_ttl_secs, Arc::clone(&clock)),
+            pending_authentications: backend.pending_authentications(challenge_ttl_secs, clock),
+            sign_in: backend.sign_in(),
+            backend,
+        }
+    }
+}
+
+impl fmt::Debug for Stores {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stores")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A shared store handle that is itself the store: what [`uaf_rp::Service`] takes (it owns
+/// its stores by value) when the stores are `Arc<dyn …>`.
+pub struct SharedStore<T: ?Sized>(pub Arc<T>);
+
+impl<T: ?Sized> Clone for SharedStore<T> {
+    fn clone(&self) -> Self {
+        SharedStore(Arc::clone(&self.0))
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for SharedStore<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedStore")
+    }
+}
+
+impl<T: ?Sized + CredentialStore> CredentialStore for SharedStore<T> {
+    type Error = T::Error;
+
+    fn get(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, T::Error> {
+        self.0.get(aaid, key_id)
+    }
+
+    fn list_by_user(&self, username: &str) -> Result<Vec<Registration>, T::Error> {
+        self.0.list_by_user(username)
+    }
+
+    fn insert_unique(&self, registration: Registration) -> Result<InsertOutcome, T::Error> {
+        self.0.insert_unique(registration)
+    }
+
+    fn compare_and_swap_counter(
+        &self,
+        aaid: &Aaid,
+        key_id: &[u8],
+        expected: u32,
+        new: u32,
+    ) -> Result<CasOutcome, T::Error> {
+        self.0.compare_and_swap_counter(aaid, key_id, expected, new)
+    }
+
+    fn delete(&self, aaid: &Aaid, key_id: &[u8]) -> Result<bool, T::Error> {
+        self.0.delete(aaid, key_id)
+    }
+}
+
+impl<P, T: ?Sized + PendingStore<P>> PendingStore<P> for SharedStore<T> {
+    type Error = T::Error;
+
+    fn put(&self, challenge: &[u8], pending: P) -> Result<(), T::Error> {
+        self.0.put(challenge, pending)
+    }
+
+    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, T::Error> {
+        self.0.peek(challenge)
+    }
+
+    fn take(&self, challenge: &[u8]) -> Result<Option<P>, T::Error> {
+        self.0.take(challenge)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+// ---------------------------------------------------------------------------------------------
+
+/// A one-time enrolment invite, as stored (the code itself is never stored, only its SHA-256).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InviteRow {
+    /// The account the invite enrols a phone for.
+    pub username: String,
+    /// When it was made (unix seconds).
+    pub created_at: u64,
+    /// The last second it is valid (unix seconds).
+    pub expires_at: u64,
+}
+
+impl InviteRow {
+    /// An invite for `username` made at `created_at`, valid through `expires_at`.
+    #[must_use]
+    pub fn new(username: String, created_at: u64, expires_at: u64) -> InviteRow {
+        InviteRow {
+            username,
+            created_at,
+            expires_at,
+        }
+    }
+}
+
+/// An enrolled phone: the account and the key its device token is bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeviceRow {
+    /// The account.
+    pub username: String,
+    /// The AAID of the phone's authenticator (upper case: AAIDs compare case-insensitively).
+    pub aaid: String,
+    /// The KeyID registered at enrolment.
+    pub key_id: Vec<u8>,
+    /// When it was enrolled (unix seconds).
+    pub created_at: u64,
+}
+
+impl DeviceRow {
+    /// The phone of `username` holding key (`aaid`, `key_id`), enrolled at `created_at`.
+    #[must_use]
+    pub fn new(username: String, aaid: &Aaid, key_id: Vec<u8>, created_at: u64) -> DeviceRow {
+        DeviceRow {
+            username,
+            aaid: aaid_key(aaid),
+            key_id,
+            created_at,
+        }
+    }
+}
+
+/// Where a sign-in attempt is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AttemptState {
+    /// Waiting for the phone.
+    Pending,
+    /// The phone approved it (a verified UAF authentication); the browser may collect the
+    /// session.
+    Approved,
+    /// The phone declined it.
+    Declined,
+    /// The phone answered but its response did not verify (the challenge is used up).
+    Failed,
+    /// The browser collected its session: the attempt is used up.
+    Consumed,
+}
+
+impl AttemptState {
+    /// The stored text.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AttemptState::Pending => "pending",
+            AttemptState::Approved => "approved",
+            AttemptState::Declined => "declined",
+            AttemptState::Failed => "failed",
+            AttemptState::Consumed => "consumed",
+        }
+    }
+
+    /// The state of a stored text.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<AttemptState> {
+        [
+            AttemptState::Pending,
+            AttemptState::Approved,
+            AttemptState::Declined,
+            AttemptState::Failed,
+            AttemptState::Consumed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    /// The transition from this state to `to`.
+    #[must_use]
+    pub const fn to(self, to: AttemptState) -> Transition {
+        Transition { from: self, to }
+    }
+}
+
+/// A change of an attempt's state: [`SignInStore::transition`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Transition {
+    /// The state the attempt must be in.
+    pub from: AttemptState,
+    /// The state it moves to.
+    pub to: AttemptState,
+}
+
+/// A sign-in attempt, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptRow {
+    /// The attempt's identifier (base64url of 32 random bytes; an identifier, not a
+    /// credential: collecting the session needs the browser secret, approving needs a phone).
+    pub id: String,
+    /// The account named in the browser (known or not).
+    pub username: String,
+    /// SHA-256 of the browser secret (the HttpOnly cookie of the browser that started it).
+    pub browser_hash: Vec<u8>,
+    /// The `serverData` of the UAF authentication request (`None` when no request was
+    /// issued: an unknown user, or a user without phones).
+    pub server_data: Option<String>,
+    /// The UAF authentication request sent to the user's phones.
+    pub request: Option<String>,
+    /// The short code shown both on the page and on the phone.
+    pub match_code: String,
+    /// Where it is.
+    pub state: AttemptState,
+    /// When it was made (unix seconds).
+    pub created_at: u64,
+    /// The last second it is valid (unix seconds).
+    pub expires_at: u64,
+}
+
+impl AttemptRow {
+    /// A new pending attempt.
+    #[must_use]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        username: String,
+        browser_hash: Vec<u8>,
+        server_data: Option<String>,
+        request: Option<String>,
+        match_code: String,
+        created_at: u64,
+        expires_at: u64,
+    ) -> AttemptRow {
+        AttemptRow {
+            id,
+            username,
+            browser_hash,
+            server_data,
+            request,
+            match_code,
+            state: AttemptState::Pending,
+            created_at,
+            expires_at,
+        }
+    }
+}
+
+/// A browser session, as stored (the session id itself is never stored, only its SHA-256).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionRow {
+    /// The account signed in.
+    pub username: String,
+    /// How (`uaf-phone`).
+    pub method: String,
+    /// When it was made (unix seconds).
+    pub created_at: u64,
+    /// The last second it is valid (unix seconds).
+    pub expires_at: u64,
+}
+
+impl SessionRow {
+    /// A session of `username` signed in by `method`, valid from `created_at` to `expires_at`.
+    #[must_use]
+    pub fn new(username: String, method: String, created_at: u64, expires_at: u64) -> SessionRow {
+        SessionRow {
+            username,
+            method,
+            created_at,
+            expires_at,
+        }
+    }
+}
+
+/// A session to store by [`SignInStore::consume_into_session`]: the hash of its id, the row,
+/// and the time of the consumption (the attempt must be unexpired then).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewSession {
+    /// SHA-256 of the session id.
+    pub id_hash: Vec<u8>,
+    /// The session.
+    pub row: SessionRow,
+    /// Now (unix seconds).
+    pub now: u64,
+}
+
+impl NewSession {
+    /// The session `row` under `id_hash`, made at `now`.
+    #[must_use]
+    pub fn new(id_hash: Vec<u8>, row: SessionRow, now: u64) -> NewSession {
+        NewSession { id_hash, row, now }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pending states as rows
+// ---------------------------------------------------------------------------------------------
+
+/// A pending ceremony state that the stores can persist: the issued request as JSON, the user
+/// it was issued for, and the issue time. Implemented for [`PendingRegistration`] and
+/// [`PendingAuthentication`].
+pub trait PersistedPending: Sized + Send + 'static {
+    /// The `kind` column (`reg`, `auth`): the two kinds share a table.
+    const KIND: &'static str;
+
+    /// The request JSON, the user name (if kept apart from the request) and the issue time.
+    fn to_row(&self) -> (String, Option<String>, u64);
+
+    /// Rebuilds the state from what [`PersistedPending::to_row`] stored.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when the request cannot be decoded.
+    fn from_row(
+        request: &str,
+        username: Option<String>,
+        issued_at: u64,
+    ) -> Result<Self, StoreError>;
+}
+
+/// Decodes a stored request array of exactly one request.
+fn single<T>(all: Result<Vec<T>, MessageError>) -> Result<T, StoreError> {
+    let mut all = all.map_err(|e| StoreError::corrupt("pending request", e))?;
+    match (all.pop(), all.is_empty()) {
+        (Some(one), true) => Ok(one),
+        _ => Err(StoreError::corrupt(
+            "pending request",
+            Unreadable::NotOneRequest,
+        )),
+    }
+}
+
+impl PersistedPending for PendingRegistration {
+    const KIND: &'static str = "reg";
+
+    fn to_row(&self) -> (String, Option<String>, u64) {
+        (self.request().to_json(), None, self.issued_at())
+    }
+
+    fn from_row(request: &str, _: Option<String>, issued_at: u64) -> Result<Self, StoreError> {
+        // The request was made by this RP and is re-read with the strict decoder (the same one
+        // the conformance runner checks issued requests with).
+        let request = single(RegistrationRequest::parse_array(
+            request,
+            &DecodeOptions::new(),
+        ))?;
+        Ok(PendingRegistration::from_issued(request, issued_at))
+    }
+}
+
+impl PersistedPending for PendingAuthentication {
+    const KIND: &'static str = "auth";
+
+    fn to_row(&self) -> (String, Option<String>, u64) {
+        (
+            self.request().to_json(),
+            self.username().map(str::to_owned),
+            self.issued_at(),
+        )
+    }
+
+    fn from_row(
+        request: &str,
+        username: Option<String>,
+        issued_at: u64,
+    ) -> Result<Self, StoreError> {
+        let request = single(AuthenticationRequest::parse_array(
+            request,
+            &DecodeOptions::new(),
+        ))?;
+        Ok(PendingAuthentication::from_issued(
+            request, username, issued_at,
+        ))
+    }
+}
+
+/// The pending store of a backend's database `D`: table `pending`, one `kind` per state type,
+/// states expiring `ttl_secs` after issue by `clock`. Each backend implements the traits for
+/// its own `PendingTable<ItsDatabase, P>`.
+pub struct PendingTable<D, P> {
+    pub(crate) db: D,
+    pub(crate) ttl_secs: u64,
+    pub(crate) clock: Clock,
+    _kind: PhantomData<fn() -> P>,
+}
+
+impl<D: fmt::Debug, P> fmt::Debug for PendingTable<D, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingTable")
+            .field("db", &self.db)
+            .field("ttl_secs", &self.ttl_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<D: Clone, P> Clone for PendingTable<D, P> {
+    fn clone(&self) -> Self {
+        PendingTable {
+            db: self.db.clone(),
+            ttl_secs: self.ttl_secs,
+            clock: Arc::clone(&self.clock),
+            _kind: PhantomData,
+        }
+    }
+}
+
+impl<D, P: PersistedPending> PendingTable<D, P> {
+    /// The store over `db` whose states expire `ttl_secs` after issue, by the system clock.
+    #[must_use]
+    pub fn new(db: D, ttl_secs: u64) -> Self {
+        PendingTable {
+            db,
+            ttl_secs,
+            clock: system_clock(),
+            _kind: PhantomData,
+        }
+    }
+
+    /// The same store judging expiry by `clock` (tests; a clock shared with the verifier).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The database.
+    #[must_use]
+    pub fn database(&self) -> &D {
+        &self.db
+    }
+
+    /// Now, by the store's clock.
+    pub(crate) fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// The issue times a purge deletes: `issued_at < ` the result.
+    pub(crate) fn cutoff(&self) -> Result<i64, StoreError> {
+        to_i64(expiry_cutoff(self.now(), self.ttl_secs), "time")
+    }
+
+    /// The state of a `request, username, issued_at` row, or `None` when it has expired (the
+    /// one expiry rule, [`uaf_rp::pending::expired`]).
+    pub(crate) fn unexpired(&self, row: &impl Columns) -> Result<Option<P>, StoreError> {
+        let issued_at = row.uint(2, "issue time")?;
+        if expired(issued_at, self.now(), self.ttl_secs) {
+            return Ok(None);
+        }
+        P::from_row(&row.text(0)?, row.opt_text(1)?, issued_at).map(Some)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the SQL backends share: the statements, the columns, the row decoding
+// ---------------------------------------------------------------------------------------------
+
+/// Integers cross the database as `i64` (SQLite INTEGER, PostgreSQL BIGINT).
+pub(crate) fn to_i64(v: u64, column: &'static str) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|e| StoreError::Unrepresentable {
+        column,
+        source: Box::new(e),
+    })
+}
+
+/// AAIDs are stored upper case: `abcd#0001` and `ABCD#0001` are one model.
+pub(crate) fn aaid_key(aaid: &Aaid) -> String {
+    aaid.to_uppercase().as_str().to_owned()
+}
+
+/// A result row of either SQL backend, read by column index.
+pub(crate) trait Columns {
+    /// An integer column.
+    fn int(&self, i: usize) -> Result<i64, StoreError>;
+    /// A text column.
+    fn text(&self, i: usize) -> Result<String, StoreError>;
+    /// A nullable text column.
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError>;
+    /// A byte column.
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError>;
+
+    /// An integer column that must fit `T`.
+    fn num<T: TryFrom<i64, Error = core::num::TryFromIntError>>(
+        &self,
+        i: usize,
+        column: &'static str,
+    ) -> Result<T, StoreError> {
+        T::try_from(self.int(i)?).map_err(|e| StoreError::corrupt(column, e))
+    }
+
+    /// A time or count column (never negative).
+    fn uint(&self, i: usize, column: &'static str) -> Result<u64, StoreError> {
+        self.num(i, column)
+    }
+}
+
+/// The columns of `registrations` in the order [`registration_of`] reads them.
+macro_rules! reg_columns {
+    () => {
+        "username, aaid, key_id, public_key, public_key_encoding, sign_alg, sign_counter, \
+         authenticator_version, attestation_type, registered_at"
+    };
+}
+
+/// The columns of `signin_attempts` in the order [`attempt_of`] reads them.
+macro_rules! attempt_columns {
+    () => {
+        "id, username, browser_hash, server_data, request, match_code, state, created_at, \
+         expires_at"
+    };
+}
+pub(crate) use reg_columns;
+
+/// The statements both SQL backends run as they are. Parameters are `$1`, `$2`…, first
+/// written in that order (SQLite numbers `$NAME` parameters by first appearance; a test checks
+/// the order). Backend-specific statements (purges, insertion order) live in the backends.
+pub(crate) mod sql {
+    pub(crate) const INSERT_REGISTRATION: &str = concat!(
+        "INSERT INTO registrations (",
+        reg_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (aaid, key_id) DO NOTHING"
+    );
+    pub(crate) const GET_REGISTRATION: &str = concat!(
+        "SELECT ",
+        reg_columns!(),
+        " FROM registrations WHERE aaid = $1 AND key_id = $2"
+    );
+    pub(crate) const CAS_COUNTER: &str = "UPDATE registrations SET sign_counter = $1 \
+         WHERE aaid = $2 AND key_id = $3 AND sign_counter = $4";
+    pub(crate) const COUNTER: &str =
+        "SELECT sign_counter FROM registrations WHERE aaid = $1 AND key_id = $2";
+    pub(crate) const DELETE_REGISTRATION: &str =
+        "DELETE FROM registrations WHERE aaid = $1 AND key_id = $2";
+
+    pub(crate) const PUT_PENDING: &str = "INSERT INTO pending (kind, challenge, request, username, issued_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, challenge) DO UPDATE SET \
+         request = excluded.request, username = excluded.username, issued_at = excluded.issued_at";
+    pub(crate) const TAKE_PENDING: &str = "DELETE FROM pending WHERE kind = $1 AND challenge = $2 \
+         RETURNING request, username, issued_at";
+    pub(crate) const PEEK_PENDING: &str = "SELECT request, username, issued_at FROM pending \
+         WHERE kind = $1 AND challenge = $2 AND issued_at >= $3";
+    pub(crate) const COUNT_PENDING: &str = "SELECT COUNT(*) FROM pending WHERE kind = $1";
+
+    pub(crate) const INSERT_INVITE: &str = "INSERT INTO phone_invites \
+         (code_hash, username, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+    pub(crate) const FIND_INVITE: &str =
+        "SELECT username, created_at, expires_at FROM phone_invites WHERE code_hash = $1";
+    pub(crate) const TAKE_INVITE: &str = "DELETE FROM phone_invites WHERE code_hash = $1 \
+         RETURNING username, created_at, expires_at";
+    pub(crate) const INSERT_DEVICE: &str = "INSERT INTO phone_devices \
+         (token_hash, username, aaid, key_id, created_at) VALUES ($1, $2, $3, $4, $5)";
+    pub(crate) const FIND_DEVICE: &str =
+        "SELECT username, aaid, key_id, created_at FROM phone_devices WHERE token_hash = $1";
+    pub(crate) const INSERT_ATTEMPT: &str = concat!(
+        "INSERT INTO signin_attempts (",
+        attempt_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    );
+    pub(crate) const FIND_ATTEMPT: &str = concat!(
+        "SELECT ",
+        attempt_columns!(),
+        " FROM signin_attempts WHERE id = $1"
+    );
+    pub(crate) const PENDING_ATTEMPTS: &str = concat!(
+        "SELECT ",
+        attempt_columns!(),
+        " FROM signin_attempts WHERE username = $1 AND state = 'pending' AND expires_at >= $2 \
+         AND request IS NOT NULL ORDER BY created_at, id"
+    );
+    pub(crate) const TRANSITION: &str = "UPDATE signin_attempts SET state = $1 \
+         WHERE id = $2 AND state = $3 AND expires_at >= $4";
+    pub(crate) const INSERT_SESSION: &str = "INSERT INTO sessions \
+         (id_hash, username, method, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+    pub(crate) const FIND_SESSION: &str =
+        "SELECT username, method, created_at, expires_at FROM sessions WHERE id_hash = $1";
+    pub(crate) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1";
+
+    /// Every statement above, for the parameter-order test.
+    #[cfg(test)]
+    pub(crate) const ALL: &[&str] = &[
+        INSERT_REGISTRATION,
+        GET_REGISTRATION,
+        CAS_COUNTER,
+        COUNTER,
+        DELETE_REGISTRATION,
+        PUT_PENDING,
+        TAKE_PENDING,
+        PEEK_PENDING,
+        COUNT_PENDING,
+        INSERT_INVITE,
+        FIND_INVITE,
+        TAKE_INVITE,
+        INSERT_DEVICE,
+        FIND_DEVICE,
+        INSERT_ATTEMPT,
+        FIND_ATTEMPT,
+        PENDING_ATTEMPTS,
+        TRANSITION,
+        INSERT_SESSION,
+        FIND_SESSION,
+        DELETE_SESSION,
+    ];
+}
+
+/// A registration row ([`reg_columns`]).
+pub(crate) fn registration_of(row: &impl Columns) -> Result<Registration, StoreError> {
+    let aaid = row.text(1)?;
+    Ok(Registration {
+        username: row.text(0)?,
+        aaid: Aaid::parse(&aaid).map_err(|e| StoreError::corrupt("AAID", e))?,
+        key_id: KeyId::from_stored(row.bytes(2)?).map_err(|e| StoreError::corrupt("KeyID", e))?,
+        public_key: row.bytes(3)?,
+        public_key_encoding: AlgKey::from_value(row.num(4, "public key encoding")?),
+        sign_alg: AlgSign::from_value(row.num(5, "signature algorithm")?),
+        sign_counter: row.num(6, "sign counter")?,
+        authenticator_version: row.num(7, "authenticator version")?,
+        attestation_type: AttestationType::from_value(row.num(8, "attestation type")?),
+        registered_at: row.uint(9, "registration time")?,
+    })
+}
+
+/// An attempt row ([`attempt_columns`]).
+pub(crate) fn attempt_of(row: &impl Columns) -> Result<AttemptRow, StoreError> {
+    let state = row.text(6)?;
+    Ok(AttemptRow {
+        id: row.text(0)?,
+        username: row.text(1)?,
+        browser_hash: row.bytes(2)?,
+        server_data: row.opt_text(3)?,
+        request: row.opt_text(4)?,
+        match_code: row.text(5)?,
+        state: AttemptState::parse(&state)
+            .ok_or_else(|| StoreError::corrupt("attempt state", Unreadable::UnknownValue))?,
+        created_at: row.uint(7, "creation time")?,
+        expires_at: row.uint(8, "expiry time")?,
+    })
+}
+
+/// An invite row (`username, created_at, expires_at`).
+pub(crate) fn invite_of(row: &impl Columns) -> Result<InviteRow, StoreError> {
+    Ok(InviteRow {
+        username: row.text(0)?,
+        created_at: row.uint(1, "creation time")?,
+        expires_at: row.uint(2, "expiry time")?,
+    })
+}
+
+/// A device row (`username, aaid, key_id, created_at`).
+pub(crate) fn device_of(row: &impl Columns) -> Result<DeviceRow, StoreError> {
+    Ok(DeviceRow {
+        username: row.text(0)?,
+        aaid: row.text(1)?,
+        key_id: row.bytes(2)?,
+        created_at: row.uint(3, "creation time")?,
+    })
+}
+
+/// A session row (`username, method, created_at, expires_at`).
+pub(crate) fn session_of(row: &impl Columns) -> Result<SessionRow, StoreError> {
+    Ok(SessionRow {
+        username: row.text(0)?,
+        method: row.text(1)?,
+        created_at: row.uint(2, "creation time")?,
+        expires_at: row.uint(3, "expiry time")?,
+    })
+}
+
+/// The outcome of an insert that skips conflicts, by rows affected.
+pub(crate) fn inserted(rows: u64) -> InsertOutcome {
+    if rows == 1 {
+        InsertOutcome::Inserted
+    } else {
+        InsertOutcome::AlreadyExists
+    }
+}
+
+/// The outcome of a compare-and-swap that missed, by the counter read after it.
+pub(crate) fn missed(current: Option<u32>) -> CasOutcome {
+    match current {
+        Some(current) => CasOutcome::Conflict { current },
+        None => CasOutcome::NotFound,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// SQLite numbers `$N` parameters by first appearance: in every shared statement they must
+    /// first appear as `$1`, `$2`, … in order, so that both backends bind the same values.
+    #[test]
+    fn shared_statements_number_their_parameters_in_order() {
+        for q in sql::ALL {
+            let mut next = 1u32;
+            let mut rest = *q;
+            while let Some(at) = rest.find('$') {
+                rest = &rest[at + 1..];
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                let n: u32 = digits.parse().unwrap();
+                assert!(n <= next, "{q}: ${n} before ${next}");
+                if n == next {
+                    next += 1;
+                }
+            }
+            assert!(next > 1, "{q}: no parameter");
+        }
+    }
+
+    #[test]
+    fn the_row_expiry_rule_is_the_pending_rule() {
+        assert!(!row_expired(100, 100));
+        assert!(row_expired(100, 101));
+        assert!(!row_expired(100, 50));
+        // A row valid through `expires_at` is selected by `expires_at >= cutoff` exactly when
+        // it has not expired.
+        for (expires_at, now) in [(100u64, 99u64), (100, 100), (100, 101), (0, 0), (5, 500)] {
+            let cutoff = rows_valid_from(now, 0).unwrap();
+            assert_eq!(
+                i64::try_from(expires_at).unwrap() >= cutoff,
+                !row_expired(expires_at, now)
+            );
+        }
+    }
+}

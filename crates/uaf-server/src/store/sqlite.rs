@@ -1,0 +1,700 @@
+//! SQLite storage for one node: [`SqliteDatabase`] implements every store trait (credentials
+//! and phone sign-in directly; pending ceremonies through [`SqlitePendingStore`]).
+//!
+//! ## Connections
+//! A [`SqliteDatabase`] holds **one writer connection** behind a mutex and, for a database
+//! file, a **pool of [`SqliteDatabase::READERS`] read-only connections**. Every write goes
+//! through the writer, so writes of this process queue on the mutex rather than on SQLite's
+//! lock; reads take a reader (waiting up to [`SqliteDatabase::BUSY_TIMEOUT`] when all are
+//! busy). The journal is WAL, in which readers never wait for a writer: a long write (or
+//! another process holding the write lock) stalls no read. A read sees the last committed
+//! state.
+//!
+//! **`:memory:`**: every connection to `:memory:` is a database of its own, and SQLite's
+//! shared-cache mode (the only way to share one in-memory database between connections) locks
+//! whole tables and answers `SQLITE_LOCKED` without waiting. So an in-memory database (or any
+//! location whose journal cannot be WAL) has **no readers**: reads use the writer connection,
+//! as every call did before the pool.
+//!
+//! Several handles (or several processes) may open the same *file*: every write runs in a
+//! `BEGIN IMMEDIATE` transaction and waits up to [`SqliteDatabase::BUSY_TIMEOUT`] for the
+//! write lock, so the guarantees below hold across connections too.
+//!
+//! ## Guarantees
+//! - **Insert-unique**: `UNIQUE (aaid, key_id)`; `INSERT … ON CONFLICT DO NOTHING` reports
+//!   [`InsertOutcome::AlreadyExists`] (AAIDs are stored upper case, so they compare
+//!   case-insensitively, KeyIDs byte for byte).
+//! - **Compare-and-swap counters**: `UPDATE … SET sign_counter = new WHERE … AND
+//!   sign_counter = expected`; a conflict reads the current value in the same transaction.
+//! - **Single-use challenges and invites**: `DELETE … RETURNING` removes and returns a row in
+//!   one statement, so of many concurrent takes exactly one gets it; attempts move by
+//!   `UPDATE … WHERE state = from`.
+//! - **Expiry**: by the store's clock, [`uaf_rp::pending::expired`] (SQL filters use its
+//!   [`uaf_rp::pending::expiry_cutoff`]); a pending state past its lifetime is never returned
+//!   (a late `take` deletes it and answers `None`), and every `put` purges the expired ones.
+//! - **Durability**: WAL journal with `synchronous = FULL`: a committed `take` (a used
+//!   challenge) or counter update survives a crash or power loss, so it cannot be replayed.
+//!
+//! ## Schema
+//! Versioned in the table `schema_version`; [`SqliteDatabase::open`] applies the forward
+//! migrations a database lacks, each in its own transaction, and refuses a database made by a
+//! newer build ([`StoreError::NewerSchema`]). See `docs/server.md`.
+
+use core::fmt;
+use core::time::Duration;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+use uaf_proto::id::Aaid;
+use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
+use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
+
+use super::{
+    AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, DynCredentialStore,
+    ExpiringPendingStore, InviteRow, NewSession, PendingTable, PersistedPending, SessionRow,
+    SignInStore, StoreError, Transition, Waited, aaid_key, attempt_of, device_of, inserted,
+    invite_of, missed, reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
+};
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(Box::new(e))
+    }
+}
+
+impl Columns for Row<'_> {
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
+        Ok(self.get(i)?)
+    }
+}
+
+/// The forward migrations: entry `i` takes a database from version `i` to `i + 1`. Never
+/// edit a published entry; append a new one (docs/server.md, "Schema").
+const MIGRATIONS: &[&str] = &[
+    // 0 → 1: registrations and pending ceremonies.
+    "CREATE TABLE registrations (
+         aaid TEXT NOT NULL,
+         key_id BLOB NOT NULL,
+         username TEXT NOT NULL,
+         public_key BLOB NOT NULL,
+         public_key_encoding INTEGER NOT NULL,
+         sign_alg INTEGER NOT NULL,
+         sign_counter INTEGER NOT NULL,
+         authenticator_version INTEGER NOT NULL,
+         attestation_type INTEGER NOT NULL,
+         registered_at INTEGER NOT NULL,
+         UNIQUE (aaid, key_id)
+     );
+     CREATE INDEX registrations_by_user ON registrations (username);
+     CREATE TABLE pending (
+         kind TEXT NOT NULL,
+         challenge BLOB NOT NULL,
+         request TEXT NOT NULL,
+         username TEXT,
+         issued_at INTEGER NOT NULL,
+         PRIMARY KEY (kind, challenge)
+     );
+     CREATE INDEX pending_by_issue ON pending (issued_at);",
+    // 1 → 2: phone sign-in — one-time enrolment invites, enrolled phones (device tokens),
+    // sign-in attempts and browser sessions. Every secret is stored as its SHA-256.
+    "CREATE TABLE phone_invites (
+         code_hash BLOB PRIMARY KEY,
+         username TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL
+     );
+     CREATE INDEX phone_invites_by_expiry ON phone_invites (expires_at);
+     CREATE TABLE phone_devices (
+         token_hash BLOB PRIMARY KEY,
+         username TEXT NOT NULL,
+         aaid TEXT NOT NULL,
+         key_id BLOB NOT NULL,
+         created_at INTEGER NOT NULL,
+         UNIQUE (aaid, key_id)
+     );
+     CREATE INDEX phone_devices_by_user ON phone_devices (username);
+     CREATE TABLE signin_attempts (
+         id TEXT PRIMARY KEY,
+         username TEXT NOT NULL,
+         browser_hash BLOB NOT NULL,
+         server_data TEXT,
+         request TEXT,
+         match_code TEXT NOT NULL,
+         state TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL
+     );
+     CREATE INDEX signin_attempts_by_user ON signin_attempts (username, state);
+     CREATE INDEX signin_attempts_by_expiry ON signin_attempts (expires_at);
+     CREATE TABLE sessions (
+         id_hash BLOB PRIMARY KEY,
+         username TEXT NOT NULL,
+         method TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL
+     );
+     CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
+];
+
+/// The read-only connections of a database file.
+struct Readers {
+    idle: Mutex<Vec<Connection>>,
+    returned: Condvar,
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Option<Readers>,
+    location: String,
+}
+
+/// An open SQLite database: one writer connection and, for a file, a pool of readers (see the
+/// module docs). Cloning shares the connections.
+#[derive(Clone)]
+pub struct SqliteDatabase {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for SqliteDatabase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteDatabase")
+            .field("location", &self.inner.location)
+            .field("readers", &self.readers())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Locks `m`. A poisoned lock only means a thread panicked while holding it: every write runs
+/// in a transaction that rolled back when that thread unwound, so the connections are sound.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+impl SqliteDatabase {
+    /// The path that opens a private in-memory database.
+    pub const MEMORY: &'static str = ":memory:";
+
+    /// How long a write waits for another connection's write lock, and a read for a free
+    /// reader.
+    pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// The number of read-only connections of a database file.
+    pub const READERS: usize = 4;
+
+    /// The newest schema version this build knows (the number of migrations).
+    // A handful of migrations: the length always fits.
+    #[allow(clippy::as_conversions)]
+    pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+    /// Opens (creating if needed) the database file at `path`, or a private in-memory
+    /// database for `:memory:`; switches to WAL, migrates the schema forward, and opens the
+    /// readers (none for an in-memory database).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] when the file cannot be opened or migrated,
+    /// [`StoreError::NewerSchema`] for a database of a newer build.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        let writer = if path.as_os_str() == Self::MEMORY {
+            Connection::open_in_memory()?
+        } else {
+            Connection::open(path)?
+        };
+        writer.busy_timeout(Self::BUSY_TIMEOUT)?;
+        // WAL: readers never block the writer; `:memory:` answers "memory" (and gets no readers).
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        // A committed take or counter update must survive power loss (no replay after it).
+        writer.pragma_update(None, "synchronous", "FULL")?;
+        let mut db = SqliteDatabase {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers: None,
+                location: path.display().to_string(),
+            }),
+        };
+        db.migrate()?;
+        if mode.eq_ignore_ascii_case("wal") {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let mut idle = Vec::with_capacity(Self::READERS);
+            for _ in 0..Self::READERS {
+                let c = Connection::open_with_flags(path, flags)?;
+                c.busy_timeout(Self::BUSY_TIMEOUT)?;
+                idle.push(c);
+            }
+            let readers = Readers {
+                idle: Mutex::new(idle),
+                returned: Condvar::new(),
+            };
+            // Nothing else holds the handle yet.
+            if let Some(inner) = Arc::get_mut(&mut db.inner) {
+                inner.readers = Some(readers);
+            }
+        }
+        Ok(db)
+    }
+
+    /// A private in-memory database (tests, demos).
+    ///
+    /// # Errors
+    /// As [`SqliteDatabase::open`].
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::open(Self::MEMORY)
+    }
+
+    /// The number of read-only connections (0: reads use the writer).
+    #[must_use]
+    pub fn readers(&self) -> usize {
+        self.inner.readers.as_ref().map_or(0, |_| Self::READERS)
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writer (the write lock first,
+    /// waiting up to [`Self::BUSY_TIMEOUT`]), committing when it succeeds.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = lock(&self.inner.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on a reader (on the writer when there are none).
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let Some(pool) = &self.inner.readers else {
+            return f(&lock(&self.inner.writer));
+        };
+        let deadline = Instant::now() + Self::BUSY_TIMEOUT;
+        let mut idle = lock(&pool.idle);
+        let conn = loop {
+            if let Some(c) = idle.pop() {
+                break c;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(StoreError::Timeout {
+                    waiting_for: Waited::Connection,
+                    after: Self::BUSY_TIMEOUT,
+                });
+            }
+            idle = match pool.returned.wait_timeout(idle, left) {
+                Ok((g, _)) => g,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        };
+        drop(idle);
+        // Given back after the call (a panic in `f`, which the lints rule out, would lose it).
+        let out = f(&conn);
+        lock(&pool.idle).push(conn);
+        pool.returned.notify_one();
+        out
+    }
+
+    /// One row of `q` (or none), read by `decode`, on a reader.
+    fn read_opt<T>(
+        &self,
+        q: &str,
+        args: impl rusqlite::Params,
+        decode: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(q)?;
+            let mut rows = stmt.query(args)?;
+            rows.next()?.map(decode).transpose()
+        })
+    }
+
+    /// Every row of `q`, read by `decode`, on a reader.
+    fn read_all<T>(
+        &self,
+        q: &str,
+        args: impl rusqlite::Params,
+        decode: impl Fn(&Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(q)?;
+            let mut rows = stmt.query(args)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(decode(row)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Runs `q` in a write transaction of its own; returns the rows changed.
+    fn execute(&self, q: &str, args: impl rusqlite::Params) -> Result<u64, StoreError> {
+        self.write(|tx| changed(tx.execute(q, args)?))
+    }
+
+    /// `DELETE … RETURNING` of one row (or none), read by `decode`: one statement, so of
+    /// concurrent takes exactly one gets the row.
+    fn take_one<T>(
+        &self,
+        q: &str,
+        args: impl rusqlite::Params,
+        decode: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(q)?;
+            let mut rows = stmt.query(args)?;
+            rows.next()?.map(decode).transpose()
+        })
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+            )?;
+            let found = current_version(tx)?;
+            if found > Self::SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema {
+                    found,
+                    known: Self::SCHEMA_VERSION,
+                });
+            }
+            if found == 0 && !has_version_row(tx)? {
+                tx.execute("INSERT INTO schema_version (version) VALUES (0)", [])?;
+            }
+            Ok(())
+        })?;
+        // Each step in its own transaction: a failure leaves the last complete version.
+        for (from, step) in (0u32..).zip(MIGRATIONS) {
+            self.write(|tx| {
+                // Re-read under the write lock: another process may have migrated meanwhile.
+                if current_version(tx)? != from {
+                    return Ok(());
+                }
+                tx.execute_batch(step)?;
+                tx.execute("UPDATE schema_version SET version = ?1", [from + 1])?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn changed(n: usize) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|e| StoreError::corrupt("row count", e))
+}
+
+fn current_version(c: &Connection) -> Result<u32, StoreError> {
+    let v: Option<i64> = c
+        .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+        .optional()?
+        .flatten();
+    u32::try_from(v.unwrap_or(0)).map_err(|e| StoreError::corrupt("schema version", e))
+}
+
+fn has_version_row(c: &Connection) -> Result<bool, StoreError> {
+    let n: i64 = c.query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))?;
+    Ok(n > 0)
+}
+
+impl Backend for SqliteDatabase {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn location(&self) -> &str {
+        &self.inner.location
+    }
+
+    fn schema_version(&self) -> Result<u32, StoreError> {
+        self.read(current_version)
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map(drop)?)
+        })
+    }
+
+    fn credentials(&self) -> Arc<DynCredentialStore> {
+        Arc::new(self.clone())
+    }
+
+    fn pending_registrations(
+        &self,
+        ttl_secs: u64,
+        clock: Clock,
+    ) -> Arc<dyn ExpiringPendingStore<PendingRegistration>> {
+        Arc::new(PendingTable::new(self.clone(), ttl_secs).with_clock(clock))
+    }
+
+    fn pending_authentications(
+        &self,
+        ttl_secs: u64,
+        clock: Clock,
+    ) -> Arc<dyn ExpiringPendingStore<PendingAuthentication>> {
+        Arc::new(PendingTable::new(self.clone(), ttl_secs).with_clock(clock))
+    }
+
+    fn sign_in(&self) -> Arc<dyn SignInStore> {
+        Arc::new(self.clone())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials (table `registrations`)
+// ---------------------------------------------------------------------------------------------
+
+impl CredentialStore for SqliteDatabase {
+    type Error = StoreError;
+
+    fn get(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StoreError> {
+        let key = params![aaid_key(aaid), key_id];
+        self.read_opt(sql::GET_REGISTRATION, key, |r| registration_of(r))
+    }
+
+    fn list_by_user(&self, username: &str) -> Result<Vec<Registration>, StoreError> {
+        let q = concat!(
+            "SELECT ",
+            reg_columns!(),
+            " FROM registrations WHERE username = $1 ORDER BY rowid"
+        );
+        self.read_all(q, [username], |r| registration_of(r))
+    }
+
+    fn insert_unique(&self, r: Registration) -> Result<InsertOutcome, StoreError> {
+        let registered_at = to_i64(r.registered_at, "registration time")?;
+        // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
+        self.execute(
+            sql::INSERT_REGISTRATION,
+            params![
+                r.username,
+                aaid_key(&r.aaid),
+                r.key_id.as_bytes(),
+                r.public_key,
+                r.public_key_encoding.value(),
+                r.sign_alg.value(),
+                r.sign_counter,
+                r.authenticator_version,
+                r.attestation_type.value(),
+                registered_at,
+            ],
+        )
+        .map(inserted)
+    }
+
+    fn compare_and_swap_counter(
+        &self,
+        aaid: &Aaid,
+        key_id: &[u8],
+        expected: u32,
+        new: u32,
+    ) -> Result<CasOutcome, StoreError> {
+        let aaid = aaid_key(aaid);
+        self.write(|tx| {
+            if tx.execute(sql::CAS_COUNTER, params![new, aaid, key_id, expected])? == 1 {
+                return Ok(CasOutcome::Swapped);
+            }
+            // Same transaction: the value read is the one that made the update miss.
+            let current: Option<u32> = tx
+                .query_row(sql::COUNTER, params![aaid, key_id], |r| r.get(0))
+                .optional()?;
+            Ok(missed(current))
+        })
+    }
+
+    fn delete(&self, aaid: &Aaid, key_id: &[u8]) -> Result<bool, StoreError> {
+        let n = self.execute(sql::DELETE_REGISTRATION, params![aaid_key(aaid), key_id])?;
+        Ok(n > 0)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pending ceremonies (table `pending`)
+// ---------------------------------------------------------------------------------------------
+
+/// The pending store over a [`SqliteDatabase`]: single use (`DELETE … RETURNING`) and
+/// expiring.
+pub type SqlitePendingStore<P> = PendingTable<SqliteDatabase, P>;
+
+impl<P: PersistedPending> SqlitePendingStore<P> {
+    fn purge(&self, tx: &Connection) -> Result<usize, StoreError> {
+        let q = "DELETE FROM pending WHERE kind = ?1 AND issued_at < ?2";
+        Ok(tx.execute(q, params![P::KIND, self.cutoff()?])?)
+    }
+}
+
+impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
+    type Error = StoreError;
+
+    fn put(&self, challenge: &[u8], pending: P) -> Result<(), StoreError> {
+        let (request, username, issued_at) = pending.to_row();
+        let issued = to_i64(issued_at, "issue time")?;
+        self.db.write(|tx| {
+            self.purge(tx)?;
+            let row = params![P::KIND, challenge, request, username, issued];
+            tx.execute(sql::PUT_PENDING, row)?;
+            Ok(())
+        })
+    }
+
+    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
+        let key = params![P::KIND, challenge, self.cutoff()?];
+        let row = self
+            .db
+            .read_opt(sql::PEEK_PENDING, key, |r| self.unexpired(r))?;
+        Ok(row.flatten())
+    }
+
+    fn take(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
+        // One statement: of concurrent takes, exactly one sees the row (single use).
+        let key = params![P::KIND, challenge];
+        let taken = self
+            .db
+            .take_one(sql::TAKE_PENDING, key, |r| self.unexpired(r))?;
+        Ok(taken.flatten())
+    }
+}
+
+impl<P: PersistedPending> ExpiringPendingStore<P> for SqlitePendingStore<P> {
+    fn purge_expired(&self) -> Result<usize, StoreError> {
+        self.db.write(|tx| self.purge(tx))
+    }
+
+    fn len(&self) -> Result<u64, StoreError> {
+        let n = self
+            .db
+            .read_opt(sql::COUNT_PENDING, [P::KIND], |r| r.uint(0, "count"))?;
+        Ok(n.unwrap_or(0))
+    }
+
+    fn ttl_secs(&self) -> u64 {
+        self.ttl_secs
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phone sign-in (schema version 2)
+// ---------------------------------------------------------------------------------------------
+
+impl SignInStore for SqliteDatabase {
+    fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError> {
+        let created = to_i64(invite.created_at, "time")?;
+        let expires = to_i64(invite.expires_at, "time")?;
+        let valid_from = rows_valid_from(invite.created_at, 0)?;
+        self.write(|tx| {
+            let purge = "DELETE FROM phone_invites WHERE expires_at < ?1";
+            tx.execute(purge, [valid_from])?;
+            let row = params![code_hash, invite.username, created, expires];
+            tx.execute(sql::INSERT_INVITE, row)?;
+            Ok(())
+        })
+    }
+
+    fn find_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
+        self.read_opt(sql::FIND_INVITE, [code_hash], |r| invite_of(r))
+    }
+
+    fn take_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
+        self.take_one(sql::TAKE_INVITE, [code_hash], |r| invite_of(r))
+    }
+
+    fn put_device(&self, token_hash: &[u8], d: &DeviceRow) -> Result<(), StoreError> {
+        let created = to_i64(d.created_at, "time")?;
+        let row = params![token_hash, d.username, d.aaid, d.key_id, created];
+        self.execute(sql::INSERT_DEVICE, row).map(drop)
+    }
+
+    fn find_device(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, StoreError> {
+        self.read_opt(sql::FIND_DEVICE, [token_hash], |r| device_of(r))
+    }
+
+    fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
+        let created = to_i64(a.created_at, "time")?;
+        let expires = to_i64(a.expires_at, "time")?;
+        // Attempts are kept an hour past their end (the page may still ask about them).
+        let keep_from = rows_valid_from(a.created_at, 3600)?;
+        self.write(|tx| {
+            let purge = "DELETE FROM signin_attempts WHERE expires_at < ?1";
+            tx.execute(purge, [keep_from])?;
+            let state = a.state.as_str();
+            tx.execute(
+                sql::INSERT_ATTEMPT,
+                params![
+                    a.id,
+                    a.username,
+                    a.browser_hash,
+                    a.server_data,
+                    a.request,
+                    a.match_code,
+                    state,
+                    created,
+                    expires
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {
+        self.read_opt(sql::FIND_ATTEMPT, [id], |r| attempt_of(r))
+    }
+
+    fn pending_attempts(&self, username: &str, now: u64) -> Result<Vec<AttemptRow>, StoreError> {
+        let valid_from = rows_valid_from(now, 0)?;
+        self.read_all(sql::PENDING_ATTEMPTS, params![username, valid_from], |r| {
+            attempt_of(r)
+        })
+    }
+
+    fn transition(&self, id: &str, step: Transition, now: u64) -> Result<bool, StoreError> {
+        let valid_from = rows_valid_from(now, 0)?;
+        let (from, to) = (step.from.as_str(), step.to.as_str());
+        let n = self.execute(sql::TRANSITION, params![to, id, from, valid_from])?;
+        Ok(n == 1)
+    }
+
+    fn consume_into_session(&self, id: &str, s: &NewSession) -> Result<bool, StoreError> {
+        let valid_from = rows_valid_from(s.now, 0)?;
+        let created = to_i64(s.row.created_at, "time")?;
+        let expires = to_i64(s.row.expires_at, "time")?;
+        let (from, to) = (
+            AttemptState::Approved.as_str(),
+            AttemptState::Consumed.as_str(),
+        );
+        self.write(|tx| {
+            if tx.execute(sql::TRANSITION, params![to, id, from, valid_from])? != 1 {
+                return Ok(false);
+            }
+            tx.execute("DELETE FROM sessions WHERE expires_at < ?1", [valid_from])?;
+            let (user, method) = (&s.row.username, &s.row.method);
+            let row = params![s.id_hash, user, method, created, expires];
+            tx.execute(sql::INSERT_SESSION, row)?;
+            Ok(true)
+        })
+    }
+
+    fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>, StoreError> {
+        self.read_opt(sql::FIND_SESSION, [id_hash], |r| session_of(r))
+    }
+
+    fn delete_session(&self, id_hash: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.execute(sql::DELETE_SESSION, [id_hash])? > 0)
+    }
+}
