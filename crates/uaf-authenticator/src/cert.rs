@@ -158,6 +158,65 @@ fn spki_of(key: &PublicKey) -> Result<Vec<u8>, Error> {
     Ok(key.encode(AlgKey::EccX962Der)?)
 }
 
+/// A self-issued X.509 **v1** certificate (no version field, no extensions) for `key`, signed
+/// by `key` with ECDSA P-256 / SHA-256 (RFC 6979, deterministic), subject and issuer
+/// `CN=common_name`, serial 0x012A, valid from 2020-01-01 to `not_after`, a UTCTime
+/// `YYMMDDhhmmssZ` (13 bytes).
+///
+/// This is the shape of many deployed UAF attestation certificates (and of the UAF
+/// specification's example), which strict path validation refuses and `uaf-crypto`'s legacy
+/// path accepts: for tests of that path, never as a real attestation certificate.
+///
+/// # Errors
+/// [`Error::Certificate`] if `not_after` is not `YYMMDDhhmmssZ`; [`Error::Crypto`] if `key` is
+/// not a P-256 key.
+///
+/// # Example
+/// ```
+/// use rand_chacha::ChaCha20Rng;
+/// use rand_core::SeedableRng as _;
+/// use uaf_crypto::{KeyType, SigningKey};
+///
+/// let key = SigningKey::generate(KeyType::P256, &mut ChaCha20Rng::seed_from_u64(1))?;
+/// let cert = uaf_authenticator::legacy_v1_certificate(&key, "legacy", b"491231235959Z")?;
+/// assert_eq!(cert.first(), Some(&0x30)); // a DER SEQUENCE
+/// assert!(uaf_authenticator::legacy_v1_certificate(&key, "legacy", b"2049").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn legacy_v1_certificate(
+    key: &SigningKey,
+    common_name: &str,
+    not_after: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let utc_time = matches!(not_after, [digits @ .., b'Z']
+        if digits.len() == 12 && digits.iter().all(u8::is_ascii_digit));
+    if !utc_time {
+        return Err(Error::Certificate(
+            "not_after must be a UTCTime YYMMDDhhmmssZ (12 digits and Z)",
+        ));
+    }
+    let spki = spki_of(&key.public_key())?;
+    let signature_alg = sequence(&[OID_ECDSA_WITH_SHA256])?;
+    let subject = name(&[(OID_CN, UTF8_STRING, common_name)])?;
+    let validity = sequence(&[
+        &der(UTC_TIME, b"200101000000Z")?,
+        &der(UTC_TIME, not_after)?,
+    ])?;
+    let tbs = sequence(&[
+        &der(INTEGER, &[0x01, 0x2A])?, // serial; no version field: v1
+        &signature_alg,
+        &subject,
+        &validity,
+        &subject,
+        &spki,
+    ])?;
+    let signature = key.sign_deterministic(AlgSign::Secp256r1EcdsaSha256Der, &tbs)?;
+    let mut bits = Vec::with_capacity(signature.len().saturating_add(1));
+    bits.push(0x00); // no unused bits
+    bits.extend_from_slice(signature.as_bytes());
+    sequence(&[&tbs, &signature_alg, &der(BIT_STRING, &bits)?])
+}
+
 /// A test certificate authority: a P-256 key and its self-signed root certificate. It issues
 /// attestation certificates for authenticator models. One CA can issue the credentials of
 /// several models, and one set of credentials can be given to several authenticators of the

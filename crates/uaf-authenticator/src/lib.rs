@@ -170,14 +170,16 @@ pub use fault::{Fault, KrdMember, Operation, Requirements, SignedDataMember};
 #[cfg(feature = "alloc")]
 pub use authenticator::{Authenticator, MAX_GLOBAL_COUNTER_STEP, MAX_KEY_HANDLES};
 #[cfg(feature = "alloc")]
-pub use cert::{AttestationCredentials, TEST_CA_NAME, TestCa};
+pub use cert::{AttestationCredentials, TEST_CA_NAME, TestCa, legacy_v1_certificate};
 #[cfg(feature = "alloc")]
 pub use error::Error;
 #[cfg(feature = "alloc")]
 pub use profile::{
-    AttestationConfig, Counters, KeyStorage, PngDescriptor, Profile, ProfileBuilder,
-    TransactionDisplay,
+    AttestationConfig, Counters, KeyStorage, Profile, ProfileBuilder, TransactionDisplay,
 };
+/// The PNG display descriptor of [`TransactionDisplay::Png`] (`uaf-proto`'s, re-exported).
+#[cfg(feature = "alloc")]
+pub use uaf_proto::png::DisplayPngCharacteristicsDescriptor;
 #[cfg(feature = "alloc")]
 pub use user::{
     RecordedVerification, ScriptedUser, ShownTransaction, TransactionDecision, TransactionPrompt,

@@ -81,9 +81,9 @@ fn statement_value(profile: &Profile, roots: &[Vec<u8>]) -> Value {
                 o.insert("compression".into(), Value::from(d.compression));
                 o.insert("filter".into(), Value::from(d.filter));
                 o.insert("interlace".into(), Value::from(d.interlace));
-                if !d.palette.is_empty() {
+                if !d.plte.is_empty() {
                     let plte: Vec<Value> = d
-                        .palette
+                        .plte
                         .iter()
                         .map(|e| json!({ "r": e.r, "g": e.g, "b": e.b }))
                         .collect();

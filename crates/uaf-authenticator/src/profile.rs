@@ -4,8 +4,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use uaf_crypto::KeyType;
-use uaf_proto::command::RgbPaletteEntry;
 use uaf_proto::id::Aaid;
+use uaf_proto::png::DisplayPngCharacteristicsDescriptor;
 use uaf_proto::registry::{
     AlgKey, AlgSign, AttestationType, AuthenticatorType, KeyProtection, MatcherProtection,
     TcDisplay, UserVerify,
@@ -72,52 +72,6 @@ pub enum KeyStorage {
     Internal,
 }
 
-/// One PNG format the transaction display can show (`tcDisplayPNGCharacteristics`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PngDescriptor {
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-    /// PNG bit depth.
-    pub bit_depth: u8,
-    /// PNG colour type.
-    pub color_type: u8,
-    /// PNG compression method.
-    pub compression: u8,
-    /// PNG filter method.
-    pub filter: u8,
-    /// PNG interlace method.
-    pub interlace: u8,
-    /// Palette (may be empty).
-    pub palette: Vec<RgbPaletteEntry>,
-}
-
-impl PngDescriptor {
-    /// A true-colour-with-alpha, 8-bit PNG of `width` × `height` (colour type 6, no palette).
-    #[must_use]
-    pub const fn rgba(width: u32, height: u32) -> PngDescriptor {
-        PngDescriptor {
-            width,
-            height,
-            bit_depth: 8,
-            color_type: 6,
-            compression: 0,
-            filter: 0,
-            interlace: 0,
-            palette: Vec::new(),
-        }
-    }
-
-    /// The palette as `TAG_TC_DISPLAY_PNG_CHARACTERISTICS` encodes it.
-    pub(crate) fn encoded_palette(&self) -> Vec<u8> {
-        self.palette
-            .iter()
-            .flat_map(RgbPaletteEntry::to_bytes)
-            .collect()
-    }
-}
-
 /// What the authenticator can show for transaction confirmation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -128,7 +82,7 @@ pub enum TransactionDisplay {
     /// `text/plain` transactions.
     Text,
     /// `image/png` transactions in one of these formats (at least one).
-    Png(Vec<PngDescriptor>),
+    Png(Vec<DisplayPngCharacteristicsDescriptor>),
 }
 
 impl TransactionDisplay {
@@ -144,7 +98,7 @@ impl TransactionDisplay {
 
     /// The PNG formats (empty unless [`TransactionDisplay::Png`]).
     #[must_use]
-    pub fn png_characteristics(&self) -> &[PngDescriptor] {
+    pub fn png_characteristics(&self) -> &[DisplayPngCharacteristicsDescriptor] {
         match self {
             TransactionDisplay::Png(list) => list,
             _ => &[],

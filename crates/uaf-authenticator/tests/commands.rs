@@ -11,8 +11,9 @@ mod common;
 
 use common::*;
 use uaf_authenticator::{
-    AttestationConfig, AttestationCredentials, Authenticator, Error, KeyStorage, PngDescriptor,
-    Profile, ScriptedUser, TransactionDecision, TransactionDisplay, UserAction, Verification,
+    AttestationConfig, AttestationCredentials, Authenticator, DisplayPngCharacteristicsDescriptor,
+    Error, KeyStorage, Profile, ScriptedUser, TransactionDecision, TransactionDisplay, UserAction,
+    Verification,
 };
 use uaf_crypto::{KeyType, SigningKey};
 use uaf_proto::command::{
@@ -508,9 +509,11 @@ fn profiles_that_cannot_be_built() {
         .unwrap_err();
     assert!(e.to_string().contains("choose"), "{e}");
     // Valid edge cases build.
-    b().transaction_display(TransactionDisplay::Png(vec![PngDescriptor::rgba(1, 1)]))
-        .build()
-        .unwrap();
+    b().transaction_display(TransactionDisplay::Png(vec![
+        DisplayPngCharacteristicsDescriptor::rgba(1, 1),
+    ]))
+    .build()
+    .unwrap();
 }
 
 #[test]

@@ -12,8 +12,8 @@ mod common;
 
 use common::*;
 use uaf_authenticator::{
-    AttestationConfig, AttestationCredentials, Counters, KeyStorage, PngDescriptor, Profile,
-    TestCa, TransactionDisplay,
+    AttestationConfig, AttestationCredentials, Counters, DisplayPngCharacteristicsDescriptor,
+    KeyStorage, Profile, TestCa, TransactionDisplay,
 };
 use uaf_crypto::{KeyType, SigningKey};
 use uaf_metadata::MetadataStatement;
@@ -124,8 +124,8 @@ fn metadata_statement_matches_the_authenticator() {
 
 #[test]
 fn png_display_metadata_and_get_info() {
-    let png = PngDescriptor {
-        palette: vec![
+    let png = DisplayPngCharacteristicsDescriptor {
+        plte: vec![
             RgbPaletteEntry { r: 200, g: 0, b: 0 },
             RgbPaletteEntry {
                 r: 216,
@@ -135,13 +135,13 @@ fn png_display_metadata_and_get_info() {
         ],
         bit_depth: 1,
         color_type: 3,
-        ..PngDescriptor::rgba(200, 400)
+        ..DisplayPngCharacteristicsDescriptor::rgba(200, 400)
     };
     let profile = Profile::builder(aaid("FFFF#FC02"))
         .algorithm(AlgSign::Secp256r1EcdsaSha256Raw, AlgKey::EccX962Der)
         .transaction_display(TransactionDisplay::Png(vec![
             png,
-            PngDescriptor::rgba(300, 500),
+            DisplayPngCharacteristicsDescriptor::rgba(300, 500),
         ]))
         .tc_display(TcDisplay::ANY | TcDisplay::PRIVILEGED_SOFTWARE)
         .build()
@@ -296,7 +296,7 @@ fn caller_provided_credentials_are_used_as_given() {
 fn transactions_are_shown_then_signed_with_their_hash() {
     for display in [
         TransactionDisplay::Text,
-        TransactionDisplay::Png(vec![PngDescriptor::rgba(320, 480)]),
+        TransactionDisplay::Png(vec![DisplayPngCharacteristicsDescriptor::rgba(320, 480)]),
     ] {
         let profile = Profile::builder(aaid("FFFF#FC03"))
             .algorithm(AlgSign::Secp256r1EcdsaSha256Der, AlgKey::EccX962Raw)

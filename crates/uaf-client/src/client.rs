@@ -10,8 +10,8 @@ use sha2::Digest as _;
 use uaf_proto::assertion::Extensions;
 use uaf_proto::b64;
 use uaf_proto::command::{
-    API_VERSION, DeregisterCommand, DeregisterResponse, GetInfoResponse, PngCharacteristics,
-    RegisterCommand, RegisterResponse, SignCommand, SignResponse, SignResponseContent,
+    API_VERSION, DeregisterCommand, DeregisterResponse, GetInfoResponse, RegisterCommand,
+    RegisterResponse, SignCommand, SignResponse, SignResponseContent,
 };
 use uaf_proto::id::{Aaid, AppId, KeyId};
 use uaf_proto::message::{
@@ -19,12 +19,10 @@ use uaf_proto::message::{
     AuthenticatorRegistrationAssertion, AuthenticatorSignAssertion, ChannelBinding, DecodeOptions,
     DeregisterAuthenticator, DeregistrationRequest, DisplayPngCharacteristicsDescriptor,
     FinalChallengeParams, MatchCriteria, Operation, OperationHeader, Policy, RegistrationRequest,
-    RegistrationResponse, RgbPalletteEntry, ServerChallenge, Transaction, TrustedFacetList,
-    Version, parse_any,
+    RegistrationResponse, ServerChallenge, Transaction, TrustedFacetList, Version, parse_any,
 };
 use uaf_proto::registry::{
-    AlgSign, AttachmentHint, AttestationType, AuthenticatorType, CONTENT_TYPE_IMAGE_PNG, HashAlg,
-    UserVerify,
+    AttachmentHint, AttestationType, AuthenticatorType, CONTENT_TYPE_IMAGE_PNG, HashAlg, UserVerify,
 };
 use uaf_proto::status::CmdStatus;
 use uaf_proto::tlv::{
@@ -322,34 +320,6 @@ impl ClientOutcome {
     }
 }
 
-/// A hash the client computes (the final challenge hash follows the authenticator's
-/// algorithm, digest §2.11).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum FcHash {
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl FcHash {
-    fn of(alg: AlgSign) -> Option<Self> {
-        match alg.hash()? {
-            HashAlg::Sha256 => Some(FcHash::Sha256),
-            HashAlg::Sha384 => Some(FcHash::Sha384),
-            HashAlg::Sha512 => Some(FcHash::Sha512),
-            _ => None,
-        }
-    }
-
-    fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            FcHash::Sha256 => sha2::Sha256::digest(data).to_vec(),
-            FcHash::Sha384 => sha2::Sha384::digest(data).to_vec(),
-            FcHash::Sha512 => sha2::Sha512::digest(data).to_vec(),
-        }
-    }
-}
-
 /// One authenticator found by GetInfo, with what the client needs to drive it.
 #[derive(Clone, Debug)]
 struct Candidate {
@@ -357,7 +327,9 @@ struct Candidate {
     index: u8,
     kind: AuthenticatorType,
     max_key_handles: u8,
-    hash: FcHash,
+    /// The hash of the final challenge: the one of the authenticator's signature algorithm
+    /// (digest §2.11), one that [`uaf_crypto::hash`] computes.
+    hash: HashAlg,
     content_type: Option<String>,
     pngs: Vec<DisplayPngCharacteristicsDescriptor>,
 }
@@ -620,7 +592,8 @@ impl<T: AuthenticatorTransport> Client<T> {
             };
             for info in response.authenticators.iter() {
                 let alg = info.metadata.authentication_alg;
-                let Some(hash) = FcHash::of(alg) else {
+                // `uaf_crypto::hash` decides which hashes are supported (SHA-256/384/512).
+                let Some(hash) = alg.hash().filter(|&h| uaf_crypto::hash(h, b"").is_ok()) else {
                     found.excluded.push(Excluded {
                         transport,
                         aaid: Some(info.aaid),
@@ -654,7 +627,7 @@ impl<T: AuthenticatorTransport> Client<T> {
                     pngs: info
                         .tc_display_png_characteristics
                         .iter()
-                        .map(|p| png_descriptor(&p))
+                        .map(|p| DisplayPngCharacteristicsDescriptor::from(&p))
                         .collect(),
                 });
                 found.caps.push(caps);
@@ -757,7 +730,10 @@ impl<T: AuthenticatorTransport> Client<T> {
             };
             let roaming = c.kind.contains(AuthenticatorType::ROAMING);
             let token = self.kh_access_token(&resolved.app_id, &caller_id, roaming);
-            let fch = c.hash.digest(fc_params.as_bytes());
+            // Supported by construction (GetInfo discovery checked `c.hash`).
+            let Ok(fch) = uaf_crypto::hash(c.hash, fc_params.as_bytes()) else {
+                continue;
+            };
             // The GetInfo parser requires at least one attestation type.
             let attestation_type = criteria
                 .attestation_types
@@ -770,7 +746,7 @@ impl<T: AuthenticatorTransport> Client<T> {
             let command = RegisterCommand {
                 authenticator_index: c.index,
                 app_id: Some(resolved.app_id.as_str()),
-                final_challenge_hash: &fch,
+                final_challenge_hash: fch.as_bytes(),
                 username: &req.username,
                 attestation_type,
                 kh_access_token: &token,
@@ -905,7 +881,10 @@ impl<T: AuthenticatorTransport> Client<T> {
             };
             let roaming = c.kind.contains(AuthenticatorType::ROAMING);
             let token = self.kh_access_token(&resolved.app_id, &caller_id, roaming);
-            let fch = c.hash.digest(fc_params.as_bytes());
+            // Supported by construction (GetInfo discovery checked `c.hash`).
+            let Ok(fch) = uaf_crypto::hash(c.hash, fc_params.as_bytes()) else {
+                continue;
+            };
             let transaction = pick_transaction(&req.transaction, c, caps);
             let content = transaction
                 .and_then(|i| req.transaction.get(i))
@@ -940,7 +919,7 @@ impl<T: AuthenticatorTransport> Client<T> {
             let sign = Signer {
                 candidate: c,
                 aaid: caps.aaid,
-                fch: &fch,
+                fch: fch.as_bytes(),
                 content,
                 token: &token,
                 app_id: &resolved.app_id,
@@ -1218,28 +1197,6 @@ fn pick_transaction(
                     .as_ref()
                     .is_some_and(|p| candidate.pngs.contains(p)))
     })
-}
-
-/// The JSON form of a GetInfo PNG characteristics entry.
-fn png_descriptor(p: &PngCharacteristics<'_>) -> DisplayPngCharacteristicsDescriptor {
-    DisplayPngCharacteristicsDescriptor {
-        width: p.width,
-        height: p.height,
-        bit_depth: p.bit_depth,
-        color_type: p.color_type,
-        compression: p.compression,
-        filter: p.filter,
-        interlace: p.interlace,
-        plte: p
-            .plte
-            .iter()
-            .map(|e| RgbPalletteEntry {
-                r: e.r,
-                g: e.g,
-                b: e.b,
-            })
-            .collect(),
-    }
 }
 
 /// The `TAG_KEYID` of `block` inside the assertion `outer`, read tolerantly (a faulty

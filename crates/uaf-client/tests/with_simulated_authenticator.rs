@@ -9,8 +9,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sha2::Digest as _;
 use uaf_authenticator::{
-    AttestationConfig, Authenticator, Fault, KeyStorage, PngDescriptor, Profile, ScriptedUser,
-    TransactionDisplay, UserAction,
+    AttestationConfig, Authenticator, Fault, KeyStorage, Profile, ScriptedUser, TransactionDisplay,
+    UserAction,
 };
 use uaf_client::{
     AuthenticatorOptions, AuthenticatorTransport, Client, ClientConfig, ClientError, ClientOutcome,
@@ -284,7 +284,8 @@ fn png_transaction(width: u32, height: u32) -> Transaction {
 
 #[test]
 fn transaction_png_matching_the_display() {
-    let display = TransactionDisplay::Png(vec![PngDescriptor::rgba(320, 240)]);
+    let display =
+        TransactionDisplay::Png(vec![DisplayPngCharacteristicsDescriptor::rgba(320, 240)]);
     let mut client = client_for(phone_with(3, |b| b.transaction_display(display)), 3);
     let reg = respond(&mut client, &reg_text());
     let parsed =

@@ -23,12 +23,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde_json::Value;
 use uaf_crypto::attestation::{
     AttestationError, ChainOptions, PublicKeyKind, Revocation, verify_signer_chain,
 };
 use uaf_crypto::{CryptoError, PublicKey};
 use uaf_proto::b64::{self, Base64Error, Base64Policy};
+use uaf_proto::message::json::Value;
 use uaf_proto::registry::{AlgKey, AlgSign};
 
 use crate::entry::MetadataEntry;

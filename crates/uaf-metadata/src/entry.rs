@@ -3,8 +3,8 @@
 
 use alloc::vec::Vec;
 
-use serde_json::Value;
 use uaf_proto::id::Aaid;
+use uaf_proto::message::json::Value;
 
 use crate::error::MetadataError;
 use crate::json::{self, Path};

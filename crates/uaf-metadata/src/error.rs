@@ -22,6 +22,12 @@ pub enum MetadataError {
         /// Column of the first error (1-based).
         column: usize,
     },
+    /// A member name appears twice in one object. Readers disagree on which one counts
+    /// (`serde_json` keeps the last, others the first), so a statement must not carry both.
+    DuplicateMember {
+        /// Where the repeated member is.
+        path: String,
+    },
     /// A field has the wrong JSON type (or a number that does not fit the field's range).
     WrongType {
         /// Where the field is.
@@ -85,7 +91,8 @@ impl MetadataError {
             | MetadataError::MissingDependentField { path, .. }
             | MetadataError::UnknownName { path, .. }
             | MetadataError::InvalidValue { path, .. }
-            | MetadataError::InvalidBase64 { path, .. } => Some(path),
+            | MetadataError::InvalidBase64 { path, .. }
+            | MetadataError::DuplicateMember { path } => Some(path),
             MetadataError::Syntax { .. } | MetadataError::AaidMismatch { .. } => None,
         }
     }
@@ -113,6 +120,11 @@ impl fmt::Display for MetadataError {
                     "not valid JSON (first error at line {line}, column {column})"
                 )
             }
+            MetadataError::DuplicateMember { path } => write!(
+                f,
+                "{} appears more than once in its object; remove all but one (readers disagree on which copy counts)",
+                Where(path)
+            ),
             MetadataError::WrongType {
                 path,
                 expected,

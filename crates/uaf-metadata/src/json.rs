@@ -1,11 +1,16 @@
-//! Walking a `serde_json::Value` with the field path at hand, so that every error names the
-//! field it is about. Paths are only rendered to text when an error is made.
+//! Walking a JSON value with the field path at hand, so that every error names the field it is
+//! about. Paths are only rendered to text when an error is made.
+//!
+//! The value is `uaf-proto`'s strict one ([`uaf_proto::message::json`]): a member name that
+//! appears twice in one object is an error ([`MetadataError::DuplicateMember`]), never "the
+//! last one wins", so that no two readers of a statement can see two different statements.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
-use serde_json::{Map, Value};
+use uaf_proto::message::MessageErrorKind;
+use uaf_proto::message::json::{Map, Number, Value};
 
 use crate::error::MetadataError;
 
@@ -113,11 +118,13 @@ pub(crate) fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Parses `text` as JSON.
+/// Parses `text` as JSON, strictly: a repeated member name is an error.
 pub(crate) fn parse(text: &str) -> Result<Value, MetadataError> {
-    serde_json::from_str(text).map_err(|e| MetadataError::Syntax {
-        line: e.line(),
-        column: e.column(),
+    uaf_proto::message::json::parse(text).map_err(|e| match e.kind {
+        MessageErrorKind::DuplicateMember => MetadataError::DuplicateMember { path: e.path },
+        MessageErrorKind::InvalidJson { line, column } => MetadataError::Syntax { line, column },
+        // The strict parser reports nothing else; a future kind is still "not valid JSON".
+        _ => MetadataError::Syntax { line: 0, column: 0 },
     })
 }
 
@@ -147,8 +154,18 @@ pub(crate) fn boolean(v: &Value, p: &Path<'_>) -> Result<bool, MetadataError> {
 
 /// `v` as a JSON number (any).
 pub(crate) fn number(v: &Value, p: &Path<'_>) -> Result<f64, MetadataError> {
+    // Integers beyond 32 bits are rounded to the nearest f64 through their decimal text.
+    let rounded = |text: String| text.parse::<f64>().map_err(|_| p.wrong_type("a number", v));
     match v {
-        Value::Number(n) => n.as_f64().ok_or_else(|| p.wrong_type("a number", v)),
+        Value::Number(Number::Float(f)) => Ok(*f),
+        Value::Number(Number::UInt(u)) => match u32::try_from(*u) {
+            Ok(small) => Ok(f64::from(small)),
+            Err(_) => rounded(alloc::format!("{u}")),
+        },
+        Value::Number(Number::NegInt(i)) => match i32::try_from(*i) {
+            Ok(small) => Ok(f64::from(small)),
+            Err(_) => rounded(alloc::format!("{i}")),
+        },
         other => Err(p.wrong_type("a number", other)),
     }
 }
@@ -160,10 +177,7 @@ pub(crate) fn uint<T: TryFrom<u64>>(
     expected: &'static str,
 ) -> Result<T, MetadataError> {
     match v {
-        Value::Number(n) => n
-            .as_u64()
-            .and_then(|n| T::try_from(n).ok())
-            .ok_or_else(|| p.wrong_type(expected, v)),
+        Value::Number(Number::UInt(n)) => T::try_from(*n).map_err(|_| p.wrong_type(expected, v)),
         other => Err(p.wrong_type(expected, other)),
     }
 }
@@ -219,7 +233,7 @@ pub(crate) fn non_empty_array<T>(
 /// A JSON object being read.
 #[derive(Clone, Copy)]
 pub(crate) struct Obj<'v> {
-    map: &'v Map<String, Value>,
+    map: &'v Map,
 }
 
 impl<'v> Obj<'v> {
@@ -284,13 +298,45 @@ mod tests {
     }
 
     #[test]
+    fn numbers_of_every_kind_read_as_f64() {
+        let p = Path::ROOT.field("FAR");
+        assert_eq!(number(&Value::Number(Number::Float(0.25)), &p), Ok(0.25));
+        assert_eq!(number(&Value::Number(Number::UInt(3)), &p), Ok(3.0));
+        assert_eq!(number(&Value::Number(Number::NegInt(-3)), &p), Ok(-3.0));
+        assert_eq!(
+            number(&Value::Number(Number::UInt(1 << 60)), &p),
+            Ok(1_152_921_504_606_846_976.0)
+        );
+        assert_eq!(
+            number(&Value::Bool(true), &p),
+            Err(MetadataError::WrongType {
+                path: "FAR".into(),
+                expected: "a number",
+                found: "boolean"
+            })
+        );
+    }
+
+    #[test]
+    fn a_repeated_member_is_an_error_with_its_path() {
+        assert_eq!(
+            parse(r#"{"a": {"b": 1, "b": 2}}"#),
+            Err(MetadataError::DuplicateMember { path: "a.b".into() })
+        );
+        assert_eq!(
+            parse("{\"a\": 1,"),
+            Err(MetadataError::Syntax { line: 1, column: 8 })
+        );
+    }
+
+    #[test]
     fn integers_are_range_checked() {
         let p = Path::ROOT.field("x");
-        assert_eq!(u16_(&Value::from(65535_u32), &p), Ok(65535));
+        assert_eq!(u16_(&Value::Number(Number::UInt(65535)), &p), Ok(65535));
         for bad in [
-            Value::from(65536_u32),
-            Value::from(-1_i32),
-            Value::from(1.5_f64),
+            Value::Number(Number::UInt(65536)),
+            Value::Number(Number::NegInt(-1)),
+            Value::Number(Number::Float(1.5)),
         ] {
             assert_eq!(
                 u16_(&bad, &p),
@@ -302,7 +348,7 @@ mod tests {
             );
         }
         assert_eq!(
-            u8_(&Value::from("1"), &p),
+            u8_(&Value::String("1".into()), &p),
             Err(MetadataError::WrongType {
                 path: "x".into(),
                 expected: "an integer 0..=255",

@@ -10,8 +10,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde_json::Value;
 use uaf_proto::id::Aaid;
+use uaf_proto::message::json::Value;
 use uaf_proto::registry::{
     ASSERTION_SCHEME_UAFV1TLV, AlgKey, AlgSign, AttachmentHint, AttestationType,
     CONTENT_TYPE_IMAGE_PNG, KeyProtection, MatcherProtection, TcDisplay, UserVerify,
@@ -35,30 +35,8 @@ const V3_NAMES: &str = "an array of strings (MDS3 form, chosen because of \"sche
 /// What an MDS3 registry name must look like.
 const V3_NAME: &str = "a string (MDS3 form, chosen because of \"schema\": 3)";
 
-/// A protocol version, `{major, minor}` (UAF protocol §3.1.1, digest §2.3).
-///
-/// Defined here rather than taken from `uaf-proto`'s message module so that this crate does
-/// not depend on the JSON message types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Version {
-    /// Major version.
-    pub major: u16,
-    /// Minor version.
-    pub minor: u16,
-}
-
-impl Version {
-    /// UAF 1.0.
-    pub const UAF_1_0: Version = Version { major: 1, minor: 0 };
-    /// UAF 1.1.
-    pub const UAF_1_1: Version = Version { major: 1, minor: 1 };
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
-    }
-}
+pub use uaf_proto::Version;
+pub use uaf_proto::png::{DisplayPngCharacteristicsDescriptor, RgbPaletteEntry};
 
 /// `protocolFamily`: which FIDO protocol the authenticator speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -176,44 +154,6 @@ pub struct VerificationMethodDescriptor {
     pub ba_desc: Option<BiometricAccuracyDescriptor>,
     /// `paDesc`, for pattern methods.
     pub pa_desc: Option<PatternAccuracyDescriptor>,
-}
-
-/// `rgbPalletteEntry` (the specification's spelling): one PNG palette colour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct RgbPaletteEntry {
-    /// Red.
-    pub r: u16,
-    /// Green.
-    pub g: u16,
-    /// Blue.
-    pub b: u16,
-}
-
-/// `DisplayPNGCharacteristicsDescriptor`: one PNG image shape the transaction confirmation
-/// display can show (PNG IHDR and PLTE fields; digest §2.8).
-///
-/// Defined here rather than taken from `uaf-proto`'s message module so that this crate does
-/// not depend on the JSON message types.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct DisplayPngCharacteristicsDescriptor {
-    /// `width` in pixels.
-    pub width: u32,
-    /// `height` in pixels.
-    pub height: u32,
-    /// `bitDepth`.
-    pub bit_depth: u8,
-    /// `colorType`.
-    pub color_type: u8,
-    /// `compression`.
-    pub compression: u8,
-    /// `filter`.
-    pub filter: u8,
-    /// `interlace`.
-    pub interlace: u8,
-    /// `plte`: 1..=256 palette entries, or empty when absent.
-    pub plte: Vec<RgbPaletteEntry>,
 }
 
 /// `EcdaaTrustAnchor`: an ECDAA issuer's public key, kept as the base64url strings of the

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::str::FromStr;
 
-use serde_json::Value;
+use uaf_proto::message::json::Value;
 
 use crate::entry::MetadataEntry;
 use crate::error::MetadataError;

@@ -75,7 +75,7 @@ fn uaf11_fc01_shape() {
     );
     assert_eq!(s.authenticator_version(), 1);
     assert_eq!(s.protocol_family(), ProtocolFamily::Uaf);
-    assert_eq!(s.upv(), &[Version::UAF_1_1, Version::UAF_1_0]);
+    assert_eq!(s.upv(), &[Version::V1_1, Version::V1_0]);
     assert!(s.supports_upv(Version { major: 1, minor: 0 }));
     assert!(!s.supports_upv(Version { major: 1, minor: 2 }));
     assert_eq!(s.assertion_scheme(), Some("UAFV1TLV"));
@@ -272,7 +272,7 @@ fn mds3_statement() {
     assert_eq!(s.aaid().as_str(), "f1d0#3001");
     assert_eq!(s.aaid(), Aaid::parse("F1D0#3001").unwrap());
     assert_eq!(s.authenticator_version(), 3);
-    assert_eq!(s.upv(), &[Version::UAF_1_0, Version::UAF_1_1]);
+    assert_eq!(s.upv(), &[Version::V1_0, Version::V1_1]);
     // MDS3 has no assertionScheme: UAF statements take UAFV1TLV.
     assert_eq!(s.assertion_scheme(), None);
     assert!(s.supports_assertion_scheme("UAFV1TLV"));
@@ -1050,4 +1050,46 @@ fn errors_say_where() {
     }));
     assert_eq!(e.path(), Some("description"));
     assert_eq!(err("[").path(), None);
+}
+
+/// A member name twice in one object is refused, wherever it is: with "the last one wins"
+/// (what `serde_json::Value` does) two readers of one statement could see two authenticators.
+#[test]
+fn a_repeated_member_is_refused_not_resolved() {
+    let fixture = text("uaf11-fc01-shape.json");
+    let original = statement("uaf11-fc01-shape.json");
+    // The same statement with a second `aaid` in front: once accepted as the original.
+    let twice = fixture.replacen('{', r#"{"aaid": "FFFF#FFFF", "#, 1);
+    assert_eq!(
+        MetadataStatement::from_json(&twice).unwrap_err(),
+        MetadataError::DuplicateMember {
+            path: "aaid".into()
+        }
+    );
+    assert_eq!(
+        MetadataStatement::from_json(&twice)
+            .unwrap_err()
+            .to_string(),
+        "metadata field `aaid` appears more than once in its object; remove all but one (readers disagree on which copy counts)"
+    );
+    // Positive: the fixture itself, with no member twice, is read.
+    assert_eq!(MetadataStatement::from_json(&fixture).unwrap(), original);
+
+    // Inside a BLOB entry, the path names the nesting.
+    let entry = text("blob-entry-certified.json");
+    let at = entry.find("\"metadataStatement\"").unwrap();
+    let brace = at + entry[at..].find('{').unwrap();
+    let nested = format!(
+        "{}{{\"legalHeader\": \"x\", {}",
+        &entry[..brace],
+        &entry[brace + 1..]
+    );
+    assert!(entry.contains("\"legalHeader\""));
+    assert_eq!(
+        err(&nested),
+        MetadataError::DuplicateMember {
+            path: "metadataStatement.legalHeader".into()
+        }
+    );
+    assert!(MetadataEntry::from_json(&entry).is_ok());
 }

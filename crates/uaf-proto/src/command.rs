@@ -29,6 +29,7 @@ use crate::assertion::{ExtensionCounter, Extensions};
 #[cfg(feature = "alloc")]
 use crate::assertion::{put_checked, put_non_empty, write_extensions};
 use crate::id::Aaid;
+pub use crate::png::RgbPaletteEntry;
 use crate::registry::{
     AlgSign, AttestationType, AuthenticatorType, KeyProtection, MatcherProtection, TcDisplay,
     UserVerify,
@@ -777,44 +778,6 @@ impl AuthenticatorMetadata {
             a0,
             a1,
         ]
-    }
-}
-
-/// One PLTE entry of a PNG display descriptor: three UINT16 LE samples. (The TLV layout of
-/// palette entries has one implementation source; the protocol's JSON form also uses
-/// `unsigned short` r, g, b.)
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct RgbPaletteEntry {
-    /// Red sample.
-    pub r: u16,
-    /// Green sample.
-    pub g: u16,
-    /// Blue sample.
-    pub b: u16,
-}
-
-impl RgbPaletteEntry {
-    /// Encoded length.
-    pub const LEN: usize = 6;
-
-    /// Encodes the entry.
-    #[must_use]
-    pub fn to_bytes(&self) -> [u8; 6] {
-        let [r0, r1] = self.r.to_le_bytes();
-        let [g0, g1] = self.g.to_le_bytes();
-        let [b0, b1] = self.b.to_le_bytes();
-        [r0, r1, g0, g1, b0, b1]
-    }
-
-    /// Decodes an entry.
-    #[must_use]
-    pub fn from_bytes(b: [u8; 6]) -> Self {
-        let [r0, r1, g0, g1, b0, b1] = b;
-        RgbPaletteEntry {
-            r: u16::from_le_bytes([r0, r1]),
-            g: u16::from_le_bytes([g0, g1]),
-            b: u16::from_le_bytes([b0, b1]),
-        }
     }
 }
 

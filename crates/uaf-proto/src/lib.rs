@@ -56,6 +56,10 @@ pub mod command;
 pub mod id;
 #[cfg(feature = "alloc")]
 pub mod message;
+pub mod png;
 pub mod registry;
 pub mod status;
 pub mod tlv;
+pub mod version;
+
+pub use version::Version;

@@ -11,7 +11,7 @@ use uaf_proto::message::{
     DeregisterAuthenticator, DeregistrationRequest, DisplayPngCharacteristicsDescriptor, Extension,
     FacetIdProblem, FinalChallengeParams, GetUafRequest, JsonType, MatchCriteria, MessageErrorKind,
     Operation, OperationHeader, Policy, RegistrationRequest, RegistrationResponse,
-    ReturnUafRequest, RgbPalletteEntry, SendUafResponse, ServerChallenge, ServerResponse, Token,
+    ReturnUafRequest, RgbPaletteEntry, SendUafResponse, ServerChallenge, ServerResponse, Token,
     TokenType, Transaction, TrustedFacetList, UafMessage, Version,
 };
 use uaf_proto::registry::{
@@ -130,7 +130,7 @@ fn response_and_transaction_encoding() {
         compression: 0,
         filter: 0,
         interlace: 0,
-        plte: vec![RgbPalletteEntry { r: 1, g: 2, b: 3 }],
+        plte: vec![RgbPaletteEntry { r: 1, g: 2, b: 3 }],
     };
     let mut assertion =
         AuthenticatorRegistrationAssertion::from_tlv(&[0x01, 0x3e, 0x00, 0x00]).unwrap();

@@ -16,7 +16,7 @@ use uaf_proto::message::{
     AuthenticatorSignAssertion, ChannelBinding, DecodeOptions, DeregisterAuthenticator,
     DeregistrationRequest, DisplayPngCharacteristicsDescriptor, Extension, FinalChallengeParams,
     GetUafRequest, MatchCriteria, Operation, OperationHeader, Policy, RegistrationRequest,
-    RegistrationResponse, ReturnUafRequest, RgbPalletteEntry, SendUafResponse, ServerChallenge,
+    RegistrationResponse, ReturnUafRequest, RgbPaletteEntry, SendUafResponse, ServerChallenge,
     ServerResponse, Token, TokenType, Transaction, TrustedFacetList, TrustedFacets, Version,
 };
 use uaf_proto::registry::{
@@ -260,7 +260,7 @@ fn arb_png() -> impl Strategy<Value = DisplayPngCharacteristicsDescriptor> {
         any::<u32>(),
         any::<[u8; 5]>(),
         vec(
-            any::<[u16; 3]>().prop_map(|[r, g, b]| RgbPalletteEntry { r, g, b }),
+            any::<[u16; 3]>().prop_map(|[r, g, b]| RgbPaletteEntry { r, g, b }),
             0..4,
         ),
     )

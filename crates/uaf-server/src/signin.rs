@@ -310,7 +310,7 @@ impl PhoneSignInBuilder {
         }
         let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
         let ttl = self.challenge_ttl_secs;
-        let stores = Stores::new(database.into(), ttl, Arc::clone(&self.clock));
+        let stores = Stores::new(&*database.into(), ttl, Arc::clone(&self.clock));
         let service = Service::new(
             RelyingParty::new(rp_config, self.metadata),
             SharedStore(Arc::clone(&stores.credentials)),

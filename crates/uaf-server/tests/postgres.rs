@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use contract::{Factory, Place, reg};
+use contract::{Factory, Place, StoresOf, reg};
 use serde_json::{Value, json};
 use uaf_conformance::http::{CaseResult, ServerOptions, ServerSuite, Verdict, write_metadata};
 use uaf_phone::{Enrollment, Phone};

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use contract::{Factory, Place, aaid, reg};
+use contract::{Factory, Place, StoresOf, aaid, reg};
 use uaf_rp::store::CasOutcome;
 use uaf_server::store::{Backend, SqliteDatabase, StoreError};
 

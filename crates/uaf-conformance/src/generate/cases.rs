@@ -7,8 +7,7 @@ use alloc::vec::Vec;
 
 use serde_json::{Value, json};
 use uaf_authenticator::{
-    AttestationConfig, AttestationCredentials, Counters, Fault, PngDescriptor, Profile,
-    TransactionDisplay,
+    AttestationConfig, AttestationCredentials, Counters, Fault, Profile, TransactionDisplay,
 };
 use uaf_client::ClientFault;
 use uaf_proto::assertion::{AuthAssertion, ParseOptions, RegAssertion};
@@ -1707,12 +1706,12 @@ fn transactions(s: &mut Suite) {
         ),
         (
             "auth-transaction-png",
-            TransactionDisplay::Png(vec![PngDescriptor::rgba(8, 4)]),
+            TransactionDisplay::Png(vec![DisplayPngCharacteristicsDescriptor::rgba(8, 4)]),
             "An image/png transaction for the authenticator's 8x4 display, confirmed: accepted",
         ),
         (
             "auth-transaction-text-and-png",
-            TransactionDisplay::Png(vec![PngDescriptor::rgba(8, 4)]),
+            TransactionDisplay::Png(vec![DisplayPngCharacteristicsDescriptor::rgba(8, 4)]),
             "A transaction sent as text and as PNG; the PNG-only authenticator confirms the PNG: accepted",
         ),
         (

@@ -110,70 +110,16 @@ pub(crate) fn reg_response(
     .to_json())
 }
 
-// ----- DER, for an X.509 v1 certificate -----
-
-fn der(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = alloc::vec![tag];
-    let len = content.len();
-    if let Ok(short) = u8::try_from(len) {
-        if short < 0x80 {
-            out.push(short);
-        } else {
-            out.extend([0x81, short]);
-        }
-    } else {
-        let [hi, lo] = u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes();
-        out.extend([0x82, hi, lo]);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-fn seq(parts: &[&[u8]]) -> Vec<u8> {
-    der(0x30, &parts.concat())
-}
-
-/// `ecdsa-with-SHA256` (1.2.840.10045.4.3.2).
-const OID_ECDSA_SHA256: &[u8] = &[0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02];
-/// `commonName` (2.5.4.3).
-const OID_CN: &[u8] = &[0x06, 0x03, 0x55, 0x04, 0x03];
-
-fn name(cn: &str) -> Vec<u8> {
-    let atv = seq(&[OID_CN, &der(0x0C, cn.as_bytes())]);
-    seq(&[&der(0x31, &atv)])
-}
-
-/// A self-issued X.509 **v1** certificate (no version field, no extensions) for `key`,
-/// signed by `key` with ECDSA-SHA256, valid from 2020-01-01 to `not_after` (UTCTime
-/// `YYMMDDhhmmssZ`): the shape of many
-/// deployed UAF attestation certificates (and of the UAF specification's example), which
-/// strict path validation refuses and the `legacy_certificates` option accepts.
+/// A self-issued X.509 **v1** certificate for `key` (`uaf-authenticator`'s
+/// [`legacy_v1_certificate`](uaf_authenticator::legacy_v1_certificate)): the shape of many
+/// deployed UAF attestation certificates, which strict path validation refuses and the
+/// `legacy_certificates` option accepts.
 pub(crate) fn v1_certificate(
     key: &SigningKey,
     cn: &str,
     not_after: &[u8],
 ) -> Result<Vec<u8>, String> {
-    let spki = key
-        .public_key()
-        .encode(AlgKey::EccX962Der)
-        .map_err(|e| e.to_string())?;
-    let alg = seq(&[OID_ECDSA_SHA256]);
-    let subject = name(cn);
-    let validity = seq(&[&der(0x17, b"200101000000Z"), &der(0x17, not_after)]);
-    let tbs = seq(&[
-        &der(0x02, &[0x01, 0x2A]),
-        &alg,
-        &subject,
-        &validity,
-        &subject,
-        &spki,
-    ]);
-    let sig = key
-        .sign_deterministic(AlgSign::Secp256r1EcdsaSha256Der, &tbs)
-        .map_err(|e| e.to_string())?;
-    let mut bits = alloc::vec![0x00];
-    bits.extend_from_slice(sig.as_bytes());
-    Ok(seq(&[&tbs, &alg, &der(0x03, &bits)]))
+    uaf_authenticator::legacy_v1_certificate(key, cn, not_after).map_err(|e| e.to_string())
 }
 
 // ----- PNG, for image/png transactions -----
@@ -243,15 +189,5 @@ mod tests {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
         assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
         assert_eq!(crc32(b"IEND"), 0xAE42_6082);
-    }
-
-    #[test]
-    fn der_lengths() {
-        assert_eq!(der(0x04, &[1; 3]), [0x04, 3, 1, 1, 1]);
-        assert_eq!(der(0x04, &[0; 200]).get(..3), Some(&[0x04, 0x81, 200][..]));
-        assert_eq!(
-            der(0x04, &[0; 300]).get(..4),
-            Some(&[0x04, 0x82, 1, 44][..])
-        );
     }
 }

@@ -13,42 +13,15 @@ use super::json::{self, Members, Node};
 use super::ser;
 use crate::b64;
 
-/// A protocol version (`upv`): UAF 1.0 is `{1,0}`, UAF 1.1 is `{1,1}` (digest §2.3).
-///
-/// Decoding accepts any `unsigned short` pair; which versions are *supported* is the
-/// receiver's decision (a 1.1 server rejects `{1,7}`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct Version {
-    /// Major version.
-    pub major: u16,
-    /// Minor version.
-    pub minor: u16,
-}
+pub use crate::version::Version;
 
 impl Version {
-    /// UAF 1.0.
-    pub const V1_0: Version = Version { major: 1, minor: 0 };
-    /// UAF 1.1.
-    pub const V1_1: Version = Version { major: 1, minor: 1 };
-
-    /// `{major, minor}`.
-    #[must_use]
-    pub const fn new(major: u16, minor: u16) -> Self {
-        Version { major, minor }
-    }
-
     pub(crate) fn decode(v: &Node<'_>, path: &Path<'_>) -> Result<Self, MessageError> {
         let m = Members::of(v, path)?;
         Ok(Version {
             major: m.required("major", json::int)?,
             minor: m.required("minor", json::int)?,
         })
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
     }
 }
 
@@ -221,34 +194,9 @@ impl Serialize for ServerChallenge {
     }
 }
 
-/// What PNG images an authenticator can display (`DisplayPNGCharacteristicsDescriptor`,
-/// digest §2.8); the fields of a PNG `IHDR` chunk and an optional palette.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DisplayPngCharacteristicsDescriptor {
-    /// Image width in pixels.
-    pub width: u32,
-    /// Image height in pixels.
-    pub height: u32,
-    /// Bit depth.
-    pub bit_depth: u8,
-    /// Colour type.
-    pub color_type: u8,
-    /// Compression method.
-    pub compression: u8,
-    /// Filter method.
-    pub filter: u8,
-    /// Interlace method.
-    pub interlace: u8,
-    /// Palette (`plte`), 1..=256 entries when present; empty means absent.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub plte: Vec<RgbPalletteEntry>,
-}
+pub use crate::png::{DisplayPngCharacteristicsDescriptor, RgbPaletteEntry};
 
 impl DisplayPngCharacteristicsDescriptor {
-    /// Most palette entries.
-    pub const MAX_PLTE: usize = 256;
-
     pub(crate) fn decode(v: &Node<'_>, path: &Path<'_>) -> Result<Self, MessageError> {
         let m = Members::of(v, path)?;
         Ok(DisplayPngCharacteristicsDescriptor {
@@ -261,7 +209,7 @@ impl DisplayPngCharacteristicsDescriptor {
             interlace: m.required("interlace", json::int)?,
             plte: m
                 .optional("plte", |v, p| {
-                    let entries = json::list(v, p, RgbPalletteEntry::decode)?;
+                    let entries = json::list(v, p, decode_palette_entry)?;
                     json::check_len(entries.len(), 1, Self::MAX_PLTE, LengthUnit::Elements, p)?;
                     Ok(entries)
                 })?
@@ -274,26 +222,14 @@ impl DisplayPngCharacteristicsDescriptor {
     }
 }
 
-/// One palette entry (`rgbPalletteEntry`, the specification's spelling).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct RgbPalletteEntry {
-    /// Red.
-    pub r: u16,
-    /// Green.
-    pub g: u16,
-    /// Blue.
-    pub b: u16,
-}
-
-impl RgbPalletteEntry {
-    fn decode(v: &Node<'_>, path: &Path<'_>) -> Result<Self, MessageError> {
-        let m = Members::of(v, path)?;
-        Ok(RgbPalletteEntry {
-            r: m.required("r", json::int)?,
-            g: m.required("g", json::int)?,
-            b: m.required("b", json::int)?,
-        })
-    }
+/// One palette entry, `{r, g, b}` (`rgbPalletteEntry`, the specification's spelling).
+fn decode_palette_entry(v: &Node<'_>, path: &Path<'_>) -> Result<RgbPaletteEntry, MessageError> {
+    let m = Members::of(v, path)?;
+    Ok(RgbPaletteEntry {
+        r: m.required("r", json::int)?,
+        g: m.required("g", json::int)?,
+        b: m.required("b", json::int)?,
+    })
 }
 
 /// An AAID string (`VVVV#MMMM`).

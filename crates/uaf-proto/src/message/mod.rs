@@ -74,7 +74,7 @@ pub use auth::{
     AuthenticationRequest, AuthenticationResponse, AuthenticatorSignAssertion, Transaction,
 };
 pub use common::{
-    DisplayPngCharacteristicsDescriptor, Extension, Operation, RgbPalletteEntry, ServerChallenge,
+    DisplayPngCharacteristicsDescriptor, Extension, Operation, RgbPaletteEntry, ServerChallenge,
     Version,
 };
 pub use dereg::{DeregisterAuthenticator, DeregistrationRequest};

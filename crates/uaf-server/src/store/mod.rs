@@ -19,7 +19,7 @@
 //! plus one line that runs the suite on it (`docs/server.md`, "How to add a store backend").
 //!
 //! Later stores (accounts and passwords, activity, rate limits) come as new traits beside
-//! these, a method on [`Backend`] that makes each, and a field of [`Stores`].
+//! these, each a field of [`Stores`] that [`Backend::stores`] fills.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -34,6 +34,7 @@ use uaf_rp::pending::{expired, expiry_cutoff};
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
 
+mod pool;
 pub mod postgres;
 pub mod sqlite;
 
@@ -42,8 +43,105 @@ pub use sqlite::{SqliteDatabase, SqlitePendingStore};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
-pub const SCHEMA_VERSION: u32 = SqliteDatabase::SCHEMA_VERSION;
-const _: () = assert!(PgDatabase::SCHEMA_VERSION == SqliteDatabase::SCHEMA_VERSION);
+// A handful of migrations: the length always fits.
+#[allow(clippy::as_conversions)]
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The forward migrations of every SQL backend: entry `i` takes a database from version `i` to
+/// `i + 1`. `{bytes}`, `{int}` and `{row_id}` are the backend's byte type, 64-bit integer type
+/// and insertion-order column ([`Dialect`]). Never edit a published entry; append a new one
+/// (docs/server.md, "Schema").
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 0 → 1: registrations and pending ceremonies.
+    "CREATE TABLE registrations (
+         {row_id}
+         aaid TEXT NOT NULL,
+         key_id {bytes} NOT NULL,
+         username TEXT NOT NULL,
+         public_key {bytes} NOT NULL,
+         public_key_encoding {int} NOT NULL,
+         sign_alg {int} NOT NULL,
+         sign_counter {int} NOT NULL,
+         authenticator_version {int} NOT NULL,
+         attestation_type {int} NOT NULL,
+         registered_at {int} NOT NULL,
+         UNIQUE (aaid, key_id)
+     );
+     CREATE INDEX registrations_by_user ON registrations (username);
+     CREATE TABLE pending (
+         kind TEXT NOT NULL,
+         challenge {bytes} NOT NULL,
+         request TEXT NOT NULL,
+         username TEXT,
+         issued_at {int} NOT NULL,
+         PRIMARY KEY (kind, challenge)
+     );
+     CREATE INDEX pending_by_issue ON pending (issued_at);",
+    // 1 → 2: phone sign-in — one-time enrolment invites, enrolled phones (device tokens),
+    // sign-in attempts and browser sessions. Every secret is stored as its SHA-256.
+    "CREATE TABLE phone_invites (
+         code_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX phone_invites_by_expiry ON phone_invites (expires_at);
+     CREATE TABLE phone_devices (
+         token_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         aaid TEXT NOT NULL,
+         key_id {bytes} NOT NULL,
+         created_at {int} NOT NULL,
+         UNIQUE (aaid, key_id)
+     );
+     CREATE INDEX phone_devices_by_user ON phone_devices (username);
+     CREATE TABLE signin_attempts (
+         id TEXT PRIMARY KEY,
+         username TEXT NOT NULL,
+         browser_hash {bytes} NOT NULL,
+         server_data TEXT,
+         request TEXT,
+         match_code TEXT NOT NULL,
+         state TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX signin_attempts_by_user ON signin_attempts (username, state);
+     CREATE INDEX signin_attempts_by_expiry ON signin_attempts (expires_at);
+     CREATE TABLE sessions (
+         id_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         method TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
+];
+
+/// What the SQL backends' schemas differ in: the words [`MIGRATIONS`] leave open.
+pub(crate) struct Dialect {
+    /// The byte-string type (`BLOB`, `BYTEA`).
+    pub(crate) bytes: &'static str,
+    /// The 64-bit integer type (`INTEGER`, `BIGINT`).
+    pub(crate) int: &'static str,
+    /// The column definition (with its comma) that keeps the insertion order of
+    /// `registrations`, or nothing where the table has one built in (SQLite's `rowid`).
+    pub(crate) row_id: &'static str,
+}
+
+impl Dialect {
+    /// The dialect of these types (see the fields).
+    pub(crate) const fn new(bytes: &'static str, int: &'static str, row_id: &'static str) -> Self {
+        Dialect { bytes, int, row_id }
+    }
+
+    /// A migration step in this dialect.
+    pub(crate) fn migration(&self, step: &str) -> String {
+        step.replace("{row_id}", self.row_id)
+            .replace("{bytes}", self.bytes)
+            .replace("{int}", self.int)
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -240,9 +338,6 @@ pub trait ExpiringPendingStore<P>: PendingStore<P, Error = StoreError> + Send + 
     fn is_empty(&self) -> Result<bool, StoreError> {
         Ok(self.len()? == 0)
     }
-
-    /// How long a state lives, in seconds.
-    fn ttl_secs(&self) -> u64;
 }
 
 /// The rows of phone sign-in: one-time invites (taken once), enrolled phones, sign-in attempts
@@ -347,25 +442,10 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// [`StoreError`].
     fn ping(&self) -> Result<(), StoreError>;
 
-    /// The credential store.
-    fn credentials(&self) -> Arc<DynCredentialStore>;
-
-    /// The pending-registration store: states expire `ttl_secs` after issue, by `clock`.
-    fn pending_registrations(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingRegistration>>;
-
-    /// The pending-authentication store: states expire `ttl_secs` after issue, by `clock`.
-    fn pending_authentications(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingAuthentication>>;
-
-    /// The phone sign-in rows.
-    fn sign_in(&self) -> Arc<dyn SignInStore>;
+    /// Every store over this database; pending states expire `challenge_ttl_secs` after
+    /// issue, by `clock`. (A backend whose handle is itself the credential and sign-in store
+    /// answers [`Stores::of`].)
+    fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores;
 }
 
 /// Opens `location`: a `postgres://…` or `postgresql://…` URL opens PostgreSQL with a pool of
@@ -412,17 +492,31 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// Every store of `backend`; pending states expire `challenge_ttl_secs` after issue, by
-    /// `clock`.
+    /// Every store of `backend` ([`Backend::stores`]).
     #[must_use]
-    pub fn new(backend: Arc<dyn Backend>, challenge_ttl_secs: u64, clock: Clock) -> Stores {
+    pub fn new(backend: &dyn Backend, challenge_ttl_secs: u64, clock: Clock) -> Stores {
+        backend.stores(challenge_ttl_secs, clock)
+    }
+
+    /// The stores of a database handle `db` that is itself the credential and the sign-in
+    /// store, with a [`PendingTable`] of each kind over it: what the SQL backends answer
+    /// [`Backend::stores`] with.
+    #[must_use]
+    pub fn of<D>(db: &D, challenge_ttl_secs: u64, clock: Clock) -> Stores
+    where
+        D: Backend + CredentialStore<Error = StoreError> + SignInStore + Clone + 'static,
+        PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
+        PendingTable<D, PendingAuthentication>: ExpiringPendingStore<PendingAuthentication>,
+    {
+        let ttl = challenge_ttl_secs;
         Stores {
-            credentials: backend.credentials(),
-            pending_registrations: backend
-                .pending_registrations(challenge_ttl_secs, Arc::clone(&clock)),
-            pending_authentications: backend.pending_authentications(challenge_ttl_secs, clock),
-            sign_in: backend.sign_in(),
-            backend,
+            backend: Arc::new(db.clone()),
+            credentials: Arc::new(db.clone()),
+            pending_registrations: Arc::new(
+                PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
+            ),
+            pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
+            sign_in: Arc::new(db.clone()),
         }
     }
 }
@@ -609,6 +703,22 @@ pub struct Transition {
     pub from: AttemptState,
     /// The state it moves to.
     pub to: AttemptState,
+}
+
+impl Transition {
+    /// Approved → consumed: the browser collected its session
+    /// ([`SignInStore::consume_into_session`]).
+    pub const COLLECT: Transition = AttemptState::Approved.to(AttemptState::Consumed);
+
+    /// The parameters of the transition statement at `now`: the new state, the old state, and
+    /// the cut-off of unexpired attempts.
+    pub(crate) fn args(self, now: u64) -> Result<(&'static str, &'static str, i64), StoreError> {
+        Ok((
+            self.to.as_str(),
+            self.from.as_str(),
+            rows_valid_from(now, 0)?,
+        ))
+    }
 }
 
 /// A sign-in attempt, as stored.
@@ -849,6 +959,12 @@ impl<D, P: PersistedPending> PendingTable<D, P> {
         &self.db
     }
 
+    /// How long a state lives, in seconds.
+    #[must_use]
+    pub const fn ttl_secs(&self) -> u64 {
+        self.ttl_secs
+    }
+
     /// Now, by the store's clock.
     pub(crate) fn now(&self) -> u64 {
         (self.clock)()
@@ -880,6 +996,11 @@ pub(crate) fn to_i64(v: u64, column: &'static str) -> Result<i64, StoreError> {
         column,
         source: Box::new(e),
     })
+}
+
+/// A row's `created_at` and `expires_at` as the database's integers.
+pub(crate) fn times(created_at: u64, expires_at: u64) -> Result<[i64; 2], StoreError> {
+    Ok([to_i64(created_at, "time")?, to_i64(expires_at, "time")?])
 }
 
 /// AAIDs are stored upper case: `abcd#0001` and `ABCD#0001` are one model.
@@ -921,77 +1042,73 @@ macro_rules! reg_columns {
     };
 }
 
-/// The columns of `signin_attempts` in the order [`attempt_of`] reads them.
-macro_rules! attempt_columns {
-    () => {
-        "id, username, browser_hash, server_data, request, match_code, state, created_at, \
-         expires_at"
-    };
-}
 pub(crate) use reg_columns;
 
 /// The statements both SQL backends run as they are. Parameters are `$1`, `$2`…, first
 /// written in that order (SQLite numbers `$NAME` parameters by first appearance; a test checks
 /// the order). Backend-specific statements (purges, insertion order) live in the backends.
 pub(crate) mod sql {
-    pub(crate) const INSERT_REGISTRATION: &str = concat!(
-        "INSERT INTO registrations (",
-        reg_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (aaid, key_id) DO NOTHING"
-    );
-    pub(crate) const GET_REGISTRATION: &str = concat!(
-        "SELECT ",
-        reg_columns!(),
-        " FROM registrations WHERE aaid = $1 AND key_id = $2"
-    );
-    pub(crate) const CAS_COUNTER: &str = "UPDATE registrations SET sign_counter = $1 \
-         WHERE aaid = $2 AND key_id = $3 AND sign_counter = $4";
-    pub(crate) const COUNTER: &str =
-        "SELECT sign_counter FROM registrations WHERE aaid = $1 AND key_id = $2";
-    pub(crate) const DELETE_REGISTRATION: &str =
-        "DELETE FROM registrations WHERE aaid = $1 AND key_id = $2";
+    pub(crate) const INSERT_REGISTRATION: &str = "\
+        INSERT INTO registrations (username, aaid, key_id, public_key, public_key_encoding, \
+        sign_alg, sign_counter, authenticator_version, attestation_type, registered_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (aaid, key_id) DO \
+        NOTHING";
+    pub(crate) const GET_REGISTRATION: &str = "\
+        SELECT username, aaid, key_id, public_key, public_key_encoding, sign_alg, \
+        sign_counter, authenticator_version, attestation_type, registered_at FROM \
+        registrations WHERE aaid = $1 AND key_id = $2";
+    pub(crate) const CAS_COUNTER: &str = "\
+        UPDATE registrations SET sign_counter = $1 WHERE aaid = $2 AND key_id = $3 AND \
+        sign_counter = $4";
+    pub(crate) const COUNTER: &str = "\
+        SELECT sign_counter FROM registrations WHERE aaid = $1 AND key_id = $2";
+    pub(crate) const DELETE_REGISTRATION: &str = "\
+        DELETE FROM registrations WHERE aaid = $1 AND key_id = $2";
 
-    pub(crate) const PUT_PENDING: &str = "INSERT INTO pending (kind, challenge, request, username, issued_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, challenge) DO UPDATE SET \
-         request = excluded.request, username = excluded.username, issued_at = excluded.issued_at";
-    pub(crate) const TAKE_PENDING: &str = "DELETE FROM pending WHERE kind = $1 AND challenge = $2 \
-         RETURNING request, username, issued_at";
-    pub(crate) const PEEK_PENDING: &str = "SELECT request, username, issued_at FROM pending \
-         WHERE kind = $1 AND challenge = $2 AND issued_at >= $3";
+    pub(crate) const PUT_PENDING: &str = "\
+        INSERT INTO pending (kind, challenge, request, username, issued_at) VALUES ($1, $2, \
+        $3, $4, $5) ON CONFLICT (kind, challenge) DO UPDATE SET request = excluded.request, \
+        username = excluded.username, issued_at = excluded.issued_at";
+    pub(crate) const TAKE_PENDING: &str = "\
+        DELETE FROM pending WHERE kind = $1 AND challenge = $2 RETURNING request, username, \
+        issued_at";
+    pub(crate) const PEEK_PENDING: &str = "\
+        SELECT request, username, issued_at FROM pending WHERE kind = $1 AND challenge = $2 \
+        AND issued_at >= $3";
     pub(crate) const COUNT_PENDING: &str = "SELECT COUNT(*) FROM pending WHERE kind = $1";
 
-    pub(crate) const INSERT_INVITE: &str = "INSERT INTO phone_invites \
-         (code_hash, username, created_at, expires_at) VALUES ($1, $2, $3, $4)";
-    pub(crate) const FIND_INVITE: &str =
-        "SELECT username, created_at, expires_at FROM phone_invites WHERE code_hash = $1";
-    pub(crate) const TAKE_INVITE: &str = "DELETE FROM phone_invites WHERE code_hash = $1 \
-         RETURNING username, created_at, expires_at";
-    pub(crate) const INSERT_DEVICE: &str = "INSERT INTO phone_devices \
-         (token_hash, username, aaid, key_id, created_at) VALUES ($1, $2, $3, $4, $5)";
-    pub(crate) const FIND_DEVICE: &str =
-        "SELECT username, aaid, key_id, created_at FROM phone_devices WHERE token_hash = $1";
-    pub(crate) const INSERT_ATTEMPT: &str = concat!(
-        "INSERT INTO signin_attempts (",
-        attempt_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-    );
-    pub(crate) const FIND_ATTEMPT: &str = concat!(
-        "SELECT ",
-        attempt_columns!(),
-        " FROM signin_attempts WHERE id = $1"
-    );
-    pub(crate) const PENDING_ATTEMPTS: &str = concat!(
-        "SELECT ",
-        attempt_columns!(),
-        " FROM signin_attempts WHERE username = $1 AND state = 'pending' AND expires_at >= $2 \
-         AND request IS NOT NULL ORDER BY created_at, id"
-    );
-    pub(crate) const TRANSITION: &str = "UPDATE signin_attempts SET state = $1 \
-         WHERE id = $2 AND state = $3 AND expires_at >= $4";
-    pub(crate) const INSERT_SESSION: &str = "INSERT INTO sessions \
-         (id_hash, username, method, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
-    pub(crate) const FIND_SESSION: &str =
-        "SELECT username, method, created_at, expires_at FROM sessions WHERE id_hash = $1";
+    pub(crate) const INSERT_INVITE: &str = "\
+        INSERT INTO phone_invites (code_hash, username, created_at, expires_at) VALUES ($1, \
+        $2, $3, $4)";
+    pub(crate) const FIND_INVITE: &str = "\
+        SELECT username, created_at, expires_at FROM phone_invites WHERE code_hash = $1";
+    pub(crate) const TAKE_INVITE: &str = "\
+        DELETE FROM phone_invites WHERE code_hash = $1 RETURNING username, created_at, \
+        expires_at";
+    pub(crate) const INSERT_DEVICE: &str = "\
+        INSERT INTO phone_devices (token_hash, username, aaid, key_id, created_at) VALUES \
+        ($1, $2, $3, $4, $5)";
+    pub(crate) const FIND_DEVICE: &str = "\
+        SELECT username, aaid, key_id, created_at FROM phone_devices WHERE token_hash = $1";
+    pub(crate) const INSERT_ATTEMPT: &str = "\
+        INSERT INTO signin_attempts (id, username, browser_hash, server_data, request, \
+        match_code, state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+        $9)";
+    pub(crate) const FIND_ATTEMPT: &str = "\
+        SELECT id, username, browser_hash, server_data, request, match_code, state, \
+        created_at, expires_at FROM signin_attempts WHERE id = $1";
+    pub(crate) const PENDING_ATTEMPTS: &str = "\
+        SELECT id, username, browser_hash, server_data, request, match_code, state, \
+        created_at, expires_at FROM signin_attempts WHERE username = $1 AND state = \
+        'pending' AND expires_at >= $2 AND request IS NOT NULL ORDER BY created_at, id";
+    pub(crate) const TRANSITION: &str = "\
+        UPDATE signin_attempts SET state = $1 WHERE id = $2 AND state = $3 AND expires_at >= \
+        $4";
+    pub(crate) const INSERT_SESSION: &str = "\
+        INSERT INTO sessions (id_hash, username, method, created_at, expires_at) VALUES ($1, \
+        $2, $3, $4, $5)";
+    pub(crate) const FIND_SESSION: &str = "\
+        SELECT username, method, created_at, expires_at FROM sessions WHERE id_hash = $1";
     pub(crate) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1";
 
     /// Every statement above, for the parameter-order test.
@@ -1038,7 +1155,7 @@ pub(crate) fn registration_of(row: &impl Columns) -> Result<Registration, StoreE
     })
 }
 
-/// An attempt row ([`attempt_columns`]).
+/// An attempt row (the columns of `sql::FIND_ATTEMPT`, in order).
 pub(crate) fn attempt_of(row: &impl Columns) -> Result<AttemptRow, StoreError> {
     let state = row.text(6)?;
     Ok(AttemptRow {

@@ -51,94 +51,31 @@
 use core::fmt;
 use core::future::Future;
 use core::time::Duration;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Instant;
+use std::sync::Arc;
 
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row, Transaction};
 use uaf_proto::id::Aaid;
+use uaf_rp::Registration;
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
-use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
 
+use super::pool::Pool;
 use super::{
-    AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, DynCredentialStore,
-    ExpiringPendingStore, InviteRow, NewSession, PendingTable, PersistedPending, SessionRow,
-    SignInStore, StoreError, Transition, Waited, aaid_key, attempt_of, device_of, inserted,
-    invite_of, missed, reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
+    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore, InviteRow,
+    MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
+    Stores, Transition, Waited, aaid_key, attempt_of, device_of, inserted, invite_of, missed,
+    reg_columns, registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
 pub const MIGRATION_LOCK: i64 = 0x7561_6673_6368_656d;
 
-/// The forward migrations, as for SQLite (entry `i` takes version `i` to `i + 1`, the same
-/// numbers and meaning), with PostgreSQL types: `BYTEA` for bytes, `BIGINT` for integers.
-/// Never edit a published entry; append a new one.
-const MIGRATIONS: &[&str] = &[
-    // 0 → 1: registrations and pending ceremonies. `id` keeps the insertion order (SQLite's
-    // rowid).
-    "CREATE TABLE registrations (
-         id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-         aaid TEXT NOT NULL,
-         key_id BYTEA NOT NULL,
-         username TEXT NOT NULL,
-         public_key BYTEA NOT NULL,
-         public_key_encoding BIGINT NOT NULL,
-         sign_alg BIGINT NOT NULL,
-         sign_counter BIGINT NOT NULL,
-         authenticator_version BIGINT NOT NULL,
-         attestation_type BIGINT NOT NULL,
-         registered_at BIGINT NOT NULL,
-         UNIQUE (aaid, key_id)
-     );
-     CREATE INDEX registrations_by_user ON registrations (username);
-     CREATE TABLE pending (
-         kind TEXT NOT NULL,
-         challenge BYTEA NOT NULL,
-         request TEXT NOT NULL,
-         username TEXT,
-         issued_at BIGINT NOT NULL,
-         PRIMARY KEY (kind, challenge)
-     );
-     CREATE INDEX pending_by_issue ON pending (issued_at);",
-    // 1 → 2: phone sign-in. Every secret is stored as its SHA-256.
-    "CREATE TABLE phone_invites (
-         code_hash BYTEA PRIMARY KEY,
-         username TEXT NOT NULL,
-         created_at BIGINT NOT NULL,
-         expires_at BIGINT NOT NULL
-     );
-     CREATE INDEX phone_invites_by_expiry ON phone_invites (expires_at);
-     CREATE TABLE phone_devices (
-         token_hash BYTEA PRIMARY KEY,
-         username TEXT NOT NULL,
-         aaid TEXT NOT NULL,
-         key_id BYTEA NOT NULL,
-         created_at BIGINT NOT NULL,
-         UNIQUE (aaid, key_id)
-     );
-     CREATE INDEX phone_devices_by_user ON phone_devices (username);
-     CREATE TABLE signin_attempts (
-         id TEXT PRIMARY KEY,
-         username TEXT NOT NULL,
-         browser_hash BYTEA NOT NULL,
-         server_data TEXT,
-         request TEXT,
-         match_code TEXT NOT NULL,
-         state TEXT NOT NULL,
-         created_at BIGINT NOT NULL,
-         expires_at BIGINT NOT NULL
-     );
-     CREATE INDEX signin_attempts_by_user ON signin_attempts (username, state);
-     CREATE INDEX signin_attempts_by_expiry ON signin_attempts (expires_at);
-     CREATE TABLE sessions (
-         id_hash BYTEA PRIMARY KEY,
-         username TEXT NOT NULL,
-         method TEXT NOT NULL,
-         created_at BIGINT NOT NULL,
-         expires_at BIGINT NOT NULL
-     );
-     CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
-];
+/// PostgreSQL's byte and integer types; `id` keeps the insertion order (SQLite's `rowid`).
+const POSTGRES: Dialect = Dialect::new(
+    "BYTEA",
+    "BIGINT",
+    "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
+);
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
@@ -146,18 +83,19 @@ impl From<tokio_postgres::Error> for StoreError {
     }
 }
 
+/// Columns by index: `BIGINT` as `i64`, `TEXT` as `String`, `BYTEA` as `Vec<u8>`.
 impl Columns for Row {
     fn int(&self, i: usize) -> Result<i64, StoreError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).map_err(StoreError::from)
     }
     fn text(&self, i: usize) -> Result<String, StoreError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).map_err(StoreError::from)
     }
     fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).map_err(StoreError::from)
     }
     fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).map_err(StoreError::from)
     }
 }
 
@@ -191,10 +129,7 @@ pub fn redact_url(location: &str) -> String {
 
 /// The pool: one slot per connection; `None` is a slot whose connection must be made (at
 /// start after a failure, or after the server closed it).
-struct Pool {
-    idle: Mutex<Vec<Option<Client>>>,
-    returned: Condvar,
-}
+type Slots = Pool<Option<Client>>;
 
 struct Inner {
     /// Drives the connections. Shut down in the background on drop (a runtime dropped on an
@@ -202,16 +137,14 @@ struct Inner {
     runtime: Option<tokio::runtime::Runtime>,
     handle: tokio::runtime::Handle,
     config: tokio_postgres::Config,
-    pool: Pool,
+    pool: Slots,
     size: usize,
     location: String,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if let Ok(idle) = self.pool.idle.get_mut() {
-            idle.clear();
-        }
+        self.pool.clear();
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
@@ -226,33 +159,23 @@ pub struct PgDatabase {
 }
 
 impl fmt::Debug for PgDatabase {
+    /// `PgDatabase(postgres://user:***@host/db, pool of 8)`: never the password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PgDatabase")
-            .field("location", &self.inner.location)
-            .field("pool_size", &self.inner.size)
-            .finish_non_exhaustive()
+        let Inner { location, size, .. } = &*self.inner;
+        write!(f, "PgDatabase({location}, pool of {size})")
     }
 }
 
 /// A connection checked out of the pool; given back on drop.
 struct Checkout<'a> {
-    pool: &'a Pool,
+    pool: &'a Slots,
     client: Option<Client>,
 }
 
 impl Drop for Checkout<'_> {
     fn drop(&mut self) {
         let client = self.client.take().filter(|c| !c.is_closed());
-        lock(&self.pool.idle).push(client);
-        self.pool.returned.notify_one();
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Poisoned only if a thread panicked holding it; the vector of slots is still sound.
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
+        self.pool.give(client);
     }
 }
 
@@ -266,10 +189,8 @@ impl PgDatabase {
     /// How long one call (its statements, with a connect if needed) may take.
     pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
-    /// The newest schema version this build knows (the same number as SQLite's).
-    // A handful of migrations: the length always fits.
-    #[allow(clippy::as_conversions)]
-    pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+    /// The newest schema version this build knows ([`super::SCHEMA_VERSION`]).
+    pub const SCHEMA_VERSION: u32 = super::SCHEMA_VERSION;
 
     /// Connects `pool_size` connections (at least one) to the database at `url`
     /// (`postgres://user[:password]@host[:port]/dbname[?options=…]`, the libpq URL form; plain
@@ -306,10 +227,7 @@ impl PgDatabase {
                 handle: runtime.handle().clone(),
                 runtime: Some(runtime),
                 config,
-                pool: Pool {
-                    idle: Mutex::new((0..size).map(|_| None).collect()),
-                    returned: Condvar::new(),
-                },
+                pool: Pool::new((0..size).map(|_| None).collect()),
                 size,
                 location,
             }),
@@ -362,25 +280,7 @@ impl PgDatabase {
     /// back on drop, empty unless the connection is put back into it.
     fn checkout(&self) -> Result<(Checkout<'_>, Client), StoreError> {
         let pool = &self.inner.pool;
-        let deadline = Instant::now() + Self::CHECKOUT_TIMEOUT;
-        let mut idle = lock(&pool.idle);
-        let slot = loop {
-            if let Some(slot) = idle.pop() {
-                break slot;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(StoreError::Timeout {
-                    waiting_for: Waited::Connection,
-                    after: Self::CHECKOUT_TIMEOUT,
-                });
-            }
-            idle = match pool.returned.wait_timeout(idle, left) {
-                Ok((g, _)) => g,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        };
-        drop(idle);
+        let slot = pool.take(Self::CHECKOUT_TIMEOUT)?;
         // From here the slot goes back on drop, with or without a connection.
         let out = Checkout { pool, client: None };
         let client = match slot.filter(|c| !c.is_closed()) {
@@ -452,7 +352,7 @@ impl PgDatabase {
                 let Some(step) = MIGRATIONS.get(step) else {
                     return Ok(true);
                 };
-                tx.batch_execute(step).await?;
+                tx.batch_execute(&POSTGRES.migration(step)).await?;
                 tx.execute(
                     "UPDATE schema_version SET version = $1",
                     &[&i64::from(found + 1)],
@@ -471,26 +371,34 @@ impl PgDatabase {
         self.with(async |c| Ok(c.execute(q, args).await?))
     }
 
-    /// One row of `q` (or none), read by `decode`.
+    /// In one transaction: purges the rows of `table` (key `key`) whose `expires_at` is before
+    /// `valid_from` ([`purge`]), then runs `insert` with `row`.
+    fn insert_purging(
+        &self,
+        (table, key, valid_from): (&str, &str, i64),
+        insert: &str,
+        row: &Args<'_>,
+    ) -> Result<(), StoreError> {
+        self.write(async |tx| {
+            purge(tx, table, key, "expires_at < $1", &[&valid_from]).await?;
+            tx.execute(insert, row).await?;
+            Ok(())
+        })
+    }
+
+    /// The rows of `q` (a query, or a statement with `RETURNING`).
+    fn rows(&self, q: &str, args: &Args<'_>) -> Result<Vec<Row>, StoreError> {
+        self.with(async |c| Ok(c.query(q, args).await?))
+    }
+
+    /// The first row of `q` (or none), read by `decode`.
     fn one<T>(
         &self,
         q: &str,
         args: &Args<'_>,
         decode: impl FnOnce(&Row) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
-        let row = self.with(async |c| Ok(c.query_opt(q, args).await?))?;
-        row.as_ref().map(decode).transpose()
-    }
-
-    /// Every row of `q`, read by `decode`.
-    fn all<T>(
-        &self,
-        q: &str,
-        args: &Args<'_>,
-        decode: impl Fn(&Row) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
-        let rows = self.with(async |c| Ok(c.query(q, args).await?))?;
-        rows.iter().map(decode).collect()
+        self.rows(q, args)?.first().map(decode).transpose()
     }
 }
 
@@ -513,14 +421,6 @@ async fn purge(
 }
 
 impl Backend for PgDatabase {
-    fn name(&self) -> &'static str {
-        "postgres"
-    }
-
-    fn location(&self) -> &str {
-        &self.inner.location
-    }
-
     fn schema_version(&self) -> Result<u32, StoreError> {
         let q = "SELECT MAX(version) FROM schema_version";
         let v = self.one(q, &[], |r| Ok(r.try_get::<_, Option<i64>>(0)?))?;
@@ -532,28 +432,16 @@ impl Backend for PgDatabase {
         self.one("SELECT 1", &[], |_| Ok(())).map(drop)
     }
 
-    fn credentials(&self) -> Arc<DynCredentialStore> {
-        Arc::new(self.clone())
+    fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
+        Stores::of(self, challenge_ttl_secs, clock)
     }
 
-    fn pending_registrations(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingRegistration>> {
-        Arc::new(PgPendingStore::new(self.clone(), ttl_secs).with_clock(clock))
+    fn location(&self) -> &str {
+        self.inner.location.as_str()
     }
 
-    fn pending_authentications(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingAuthentication>> {
-        Arc::new(PgPendingStore::new(self.clone(), ttl_secs).with_clock(clock))
-    }
-
-    fn sign_in(&self) -> Arc<dyn SignInStore> {
-        Arc::new(self.clone())
+    fn name(&self) -> &'static str {
+        "postgres"
     }
 }
 
@@ -576,7 +464,10 @@ impl CredentialStore for PgDatabase {
             reg_columns!(),
             " FROM registrations WHERE username = $1 ORDER BY id"
         );
-        self.all(q, &[&username], registration_of)
+        self.rows(q, &[&username])?
+            .iter()
+            .map(registration_of)
+            .collect()
     }
 
     fn insert_unique(&self, r: Registration) -> Result<InsertOutcome, StoreError> {
@@ -636,6 +527,21 @@ impl CredentialStore for PgDatabase {
 /// the store's clock.
 pub type PgPendingStore<P> = PendingTable<PgDatabase, P>;
 
+impl<P: PersistedPending> PgPendingStore<P> {
+    /// Purges the states of this kind issued before `cutoff`.
+    async fn purge_in(&self, tx: &Transaction<'_>, cutoff: i64) -> Result<u64, StoreError> {
+        let expired = "kind = $1 AND issued_at < $2";
+        purge(
+            tx,
+            "pending",
+            "kind, challenge",
+            expired,
+            &[&P::KIND, &cutoff],
+        )
+        .await
+    }
+}
+
 impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
     type Error = StoreError;
 
@@ -644,15 +550,7 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
         let issued = to_i64(issued_at, "issue time")?;
         let cutoff = self.cutoff()?;
         self.db.write(async |tx| {
-            let expired = "kind = $1 AND issued_at < $2";
-            purge(
-                tx,
-                "pending",
-                "kind, challenge",
-                expired,
-                &[&P::KIND, &cutoff],
-            )
-            .await?;
+            self.purge_in(tx, cutoff).await?;
             let row: &Args<'_> = &[&P::KIND, &challenge, &request, &username, &issued];
             tx.execute(sql::PUT_PENDING, row).await?;
             Ok(())
@@ -677,17 +575,7 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
 impl<P: PersistedPending> ExpiringPendingStore<P> for PgPendingStore<P> {
     fn purge_expired(&self) -> Result<usize, StoreError> {
         let cutoff = self.cutoff()?;
-        let n = self.db.write(async |tx| {
-            let expired = "kind = $1 AND issued_at < $2";
-            purge(
-                tx,
-                "pending",
-                "kind, challenge",
-                expired,
-                &[&P::KIND, &cutoff],
-            )
-            .await
-        })?;
+        let n = self.db.write(async |tx| self.purge_in(tx, cutoff).await)?;
         usize::try_from(n).map_err(|e| StoreError::corrupt("row count", e))
     }
 
@@ -697,10 +585,6 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for PgPendingStore<P> {
             .one(sql::COUNT_PENDING, &[&P::KIND], |r| r.uint(0, "count"))?;
         Ok(n.unwrap_or(0))
     }
-
-    fn ttl_secs(&self) -> u64 {
-        self.ttl_secs
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -709,16 +593,11 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for PgPendingStore<P> {
 
 impl SignInStore for PgDatabase {
     fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError> {
-        let created = to_i64(invite.created_at, "time")?;
-        let expires = to_i64(invite.expires_at, "time")?;
+        let [created, expires] = times(invite.created_at, invite.expires_at)?;
         let valid_from = rows_valid_from(invite.created_at, 0)?;
-        self.write(async |tx| {
-            let expired = "expires_at < $1";
-            purge(tx, "phone_invites", "code_hash", expired, &[&valid_from]).await?;
-            let row: &Args<'_> = &[&code_hash, &invite.username, &created, &expires];
-            tx.execute(sql::INSERT_INVITE, row).await?;
-            Ok(())
-        })
+        let row: &Args<'_> = &[&code_hash, &invite.username, &created, &expires];
+        let stale = ("phone_invites", "code_hash", valid_from);
+        self.insert_purging(stale, sql::INSERT_INVITE, row)
     }
 
     fn find_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
@@ -741,28 +620,18 @@ impl SignInStore for PgDatabase {
     }
 
     fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
-        let created = to_i64(a.created_at, "time")?;
-        let expires = to_i64(a.expires_at, "time")?;
+        let [created, expires] = times(a.created_at, a.expires_at)?;
         // Attempts are kept an hour past their end (the page may still ask about them).
         let keep_from = rows_valid_from(a.created_at, 3600)?;
         let state = a.state.as_str();
-        self.write(async |tx| {
-            let expired = "expires_at < $1";
-            purge(tx, "signin_attempts", "id", expired, &[&keep_from]).await?;
-            let row: &Args<'_> = &[
-                &a.id,
-                &a.username,
-                &a.browser_hash,
-                &a.server_data,
-                &a.request,
-                &a.match_code,
-                &state,
-                &created,
-                &expires,
-            ];
-            tx.execute(sql::INSERT_ATTEMPT, row).await?;
-            Ok(())
-        })
+        let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
+        let row: &Args<'_> = &[id, user, browser, &a.server_data, &a.request, code, &state];
+        let row: &Args<'_> = &[row, &[&created, &expires]].concat();
+        self.insert_purging(
+            ("signin_attempts", "id", keep_from),
+            sql::INSERT_ATTEMPT,
+            row,
+        )
     }
 
     fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {
@@ -772,25 +641,22 @@ impl SignInStore for PgDatabase {
     fn pending_attempts(&self, username: &str, now: u64) -> Result<Vec<AttemptRow>, StoreError> {
         let valid_from = rows_valid_from(now, 0)?;
         let by: &Args<'_> = &[&username, &valid_from];
-        self.all(sql::PENDING_ATTEMPTS, by, attempt_of)
+        self.rows(sql::PENDING_ATTEMPTS, by)?
+            .iter()
+            .map(attempt_of)
+            .collect()
     }
 
     fn transition(&self, id: &str, step: Transition, now: u64) -> Result<bool, StoreError> {
         // `UPDATE … WHERE state = $from`: of concurrent transitions exactly one wins.
-        let valid_from = rows_valid_from(now, 0)?;
-        let (from, to) = (step.from.as_str(), step.to.as_str());
+        let (to, from, valid_from) = step.args(now)?;
         let change: &Args<'_> = &[&to, &id, &from, &valid_from];
         Ok(self.execute(sql::TRANSITION, change)? == 1)
     }
 
     fn consume_into_session(&self, id: &str, s: &NewSession) -> Result<bool, StoreError> {
-        let valid_from = rows_valid_from(s.now, 0)?;
-        let created = to_i64(s.row.created_at, "time")?;
-        let expires = to_i64(s.row.expires_at, "time")?;
-        let (from, to) = (
-            AttemptState::Approved.as_str(),
-            AttemptState::Consumed.as_str(),
-        );
+        let (to, from, valid_from) = Transition::COLLECT.args(s.now)?;
+        let [created, expires] = times(s.row.created_at, s.row.expires_at)?;
         self.write(async |tx| {
             let change: &Args<'_> = &[&to, &id, &from, &valid_from];
             if tx.execute(sql::TRANSITION, change).await? != 1 {

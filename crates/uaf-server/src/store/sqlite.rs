@@ -43,20 +43,23 @@
 use core::fmt;
 use core::time::Duration;
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uaf_proto::id::Aaid;
+use uaf_rp::Registration;
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
-use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
 
+use super::pool::{Pool, lock};
 use super::{
-    AttemptRow, AttemptState, Backend, Clock, Columns, DeviceRow, DynCredentialStore,
-    ExpiringPendingStore, InviteRow, NewSession, PendingTable, PersistedPending, SessionRow,
-    SignInStore, StoreError, Transition, Waited, aaid_key, attempt_of, device_of, inserted,
-    invite_of, missed, reg_columns, registration_of, rows_valid_from, session_of, sql, to_i64,
+    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore, InviteRow,
+    MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
+    Stores, Transition, aaid_key, attempt_of, device_of, inserted, invite_of, missed, reg_columns,
+    registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
+
+/// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
+const SQLITE: Dialect = Dialect::new("BLOB", "INTEGER", "");
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -79,83 +82,9 @@ impl Columns for Row<'_> {
     }
 }
 
-/// The forward migrations: entry `i` takes a database from version `i` to `i + 1`. Never
-/// edit a published entry; append a new one (docs/server.md, "Schema").
-const MIGRATIONS: &[&str] = &[
-    // 0 → 1: registrations and pending ceremonies.
-    "CREATE TABLE registrations (
-         aaid TEXT NOT NULL,
-         key_id BLOB NOT NULL,
-         username TEXT NOT NULL,
-         public_key BLOB NOT NULL,
-         public_key_encoding INTEGER NOT NULL,
-         sign_alg INTEGER NOT NULL,
-         sign_counter INTEGER NOT NULL,
-         authenticator_version INTEGER NOT NULL,
-         attestation_type INTEGER NOT NULL,
-         registered_at INTEGER NOT NULL,
-         UNIQUE (aaid, key_id)
-     );
-     CREATE INDEX registrations_by_user ON registrations (username);
-     CREATE TABLE pending (
-         kind TEXT NOT NULL,
-         challenge BLOB NOT NULL,
-         request TEXT NOT NULL,
-         username TEXT,
-         issued_at INTEGER NOT NULL,
-         PRIMARY KEY (kind, challenge)
-     );
-     CREATE INDEX pending_by_issue ON pending (issued_at);",
-    // 1 → 2: phone sign-in — one-time enrolment invites, enrolled phones (device tokens),
-    // sign-in attempts and browser sessions. Every secret is stored as its SHA-256.
-    "CREATE TABLE phone_invites (
-         code_hash BLOB PRIMARY KEY,
-         username TEXT NOT NULL,
-         created_at INTEGER NOT NULL,
-         expires_at INTEGER NOT NULL
-     );
-     CREATE INDEX phone_invites_by_expiry ON phone_invites (expires_at);
-     CREATE TABLE phone_devices (
-         token_hash BLOB PRIMARY KEY,
-         username TEXT NOT NULL,
-         aaid TEXT NOT NULL,
-         key_id BLOB NOT NULL,
-         created_at INTEGER NOT NULL,
-         UNIQUE (aaid, key_id)
-     );
-     CREATE INDEX phone_devices_by_user ON phone_devices (username);
-     CREATE TABLE signin_attempts (
-         id TEXT PRIMARY KEY,
-         username TEXT NOT NULL,
-         browser_hash BLOB NOT NULL,
-         server_data TEXT,
-         request TEXT,
-         match_code TEXT NOT NULL,
-         state TEXT NOT NULL,
-         created_at INTEGER NOT NULL,
-         expires_at INTEGER NOT NULL
-     );
-     CREATE INDEX signin_attempts_by_user ON signin_attempts (username, state);
-     CREATE INDEX signin_attempts_by_expiry ON signin_attempts (expires_at);
-     CREATE TABLE sessions (
-         id_hash BLOB PRIMARY KEY,
-         username TEXT NOT NULL,
-         method TEXT NOT NULL,
-         created_at INTEGER NOT NULL,
-         expires_at INTEGER NOT NULL
-     );
-     CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
-];
-
-/// The read-only connections of a database file.
-struct Readers {
-    idle: Mutex<Vec<Connection>>,
-    returned: Condvar,
-}
-
 struct Inner {
     writer: Mutex<Connection>,
-    readers: Option<Readers>,
+    readers: Option<Pool<Connection>>,
     location: String,
 }
 
@@ -175,15 +104,6 @@ impl fmt::Debug for SqliteDatabase {
     }
 }
 
-/// Locks `m`. A poisoned lock only means a thread panicked while holding it: every write runs
-/// in a transaction that rolled back when that thread unwound, so the connections are sound.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
 impl SqliteDatabase {
     /// The path that opens a private in-memory database.
     pub const MEMORY: &'static str = ":memory:";
@@ -195,10 +115,8 @@ impl SqliteDatabase {
     /// The number of read-only connections of a database file.
     pub const READERS: usize = 4;
 
-    /// The newest schema version this build knows (the number of migrations).
-    // A handful of migrations: the length always fits.
-    #[allow(clippy::as_conversions)]
-    pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+    /// The newest schema version this build knows ([`super::SCHEMA_VERSION`]).
+    pub const SCHEMA_VERSION: u32 = super::SCHEMA_VERSION;
 
     /// Opens (creating if needed) the database file at `path`, or a private in-memory
     /// database for `:memory:`; switches to WAL, migrates the schema forward, and opens the
@@ -237,10 +155,7 @@ impl SqliteDatabase {
                 c.busy_timeout(Self::BUSY_TIMEOUT)?;
                 idle.push(c);
             }
-            let readers = Readers {
-                idle: Mutex::new(idle),
-                returned: Condvar::new(),
-            };
+            let readers = Pool::new(idle);
             // Nothing else holds the handle yet.
             if let Some(inner) = Arc::get_mut(&mut db.inner) {
                 inner.readers = Some(readers);
@@ -284,82 +199,33 @@ impl SqliteDatabase {
         let Some(pool) = &self.inner.readers else {
             return f(&lock(&self.inner.writer));
         };
-        let deadline = Instant::now() + Self::BUSY_TIMEOUT;
-        let mut idle = lock(&pool.idle);
-        let conn = loop {
-            if let Some(c) = idle.pop() {
-                break c;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(StoreError::Timeout {
-                    waiting_for: Waited::Connection,
-                    after: Self::BUSY_TIMEOUT,
-                });
-            }
-            idle = match pool.returned.wait_timeout(idle, left) {
-                Ok((g, _)) => g,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        };
-        drop(idle);
+        let conn = pool.take(Self::BUSY_TIMEOUT)?;
         // Given back after the call (a panic in `f`, which the lints rule out, would lose it).
         let out = f(&conn);
-        lock(&pool.idle).push(conn);
-        pool.returned.notify_one();
+        pool.give(conn);
         out
     }
 
-    /// One row of `q` (or none), read by `decode`, on a reader.
-    fn read_opt<T>(
+    /// In one write transaction: deletes the rows of `table` whose `expires_at` is before
+    /// `valid_from`, then runs `insert` with `row`.
+    fn purge_and_insert(
         &self,
-        q: &str,
-        args: impl rusqlite::Params,
-        decode: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
-    ) -> Result<Option<T>, StoreError> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(q)?;
-            let mut rows = stmt.query(args)?;
-            rows.next()?.map(decode).transpose()
-        })
-    }
-
-    /// Every row of `q`, read by `decode`, on a reader.
-    fn read_all<T>(
-        &self,
-        q: &str,
-        args: impl rusqlite::Params,
-        decode: impl Fn(&Row<'_>) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(q)?;
-            let mut rows = stmt.query(args)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(decode(row)?);
-            }
-            Ok(out)
+        table: &str,
+        valid_from: i64,
+        insert: &str,
+        row: impl rusqlite::Params,
+    ) -> Result<(), StoreError> {
+        let purge = format!("DELETE FROM {table} WHERE expires_at < ?1");
+        self.write(|tx| {
+            tx.execute(&purge, [valid_from])?;
+            tx.execute(insert, row)?;
+            Ok(())
         })
     }
 
     /// Runs `q` in a write transaction of its own; returns the rows changed.
     fn execute(&self, q: &str, args: impl rusqlite::Params) -> Result<u64, StoreError> {
         self.write(|tx| changed(tx.execute(q, args)?))
-    }
-
-    /// `DELETE … RETURNING` of one row (or none), read by `decode`: one statement, so of
-    /// concurrent takes exactly one gets the row.
-    fn take_one<T>(
-        &self,
-        q: &str,
-        args: impl rusqlite::Params,
-        decode: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
-    ) -> Result<Option<T>, StoreError> {
-        self.write(|tx| {
-            let mut stmt = tx.prepare_cached(q)?;
-            let mut rows = stmt.query(args)?;
-            rows.next()?.map(decode).transpose()
-        })
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -381,18 +247,41 @@ impl SqliteDatabase {
         })?;
         // Each step in its own transaction: a failure leaves the last complete version.
         for (from, step) in (0u32..).zip(MIGRATIONS) {
+            let step = SQLITE.migration(step);
             self.write(|tx| {
                 // Re-read under the write lock: another process may have migrated meanwhile.
                 if current_version(tx)? != from {
                     return Ok(());
                 }
-                tx.execute_batch(step)?;
+                tx.execute_batch(&step)?;
                 tx.execute("UPDATE schema_version SET version = ?1", [from + 1])?;
                 Ok(())
             })?;
         }
         Ok(())
     }
+}
+
+/// Every row of `q` on `c`, read by `decode` (a query, or a statement with `RETURNING`: one
+/// statement, so of concurrent `DELETE … RETURNING`s of a row exactly one gets it).
+fn rows<T>(
+    c: &Connection,
+    q: &str,
+    args: impl rusqlite::Params,
+    decode: impl Fn(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = c.prepare_cached(q)?;
+    let mut found = stmt.query(args)?;
+    let mut out = Vec::new();
+    while let Some(row) = found.next()? {
+        out.push(decode(row)?);
+    }
+    Ok(out)
+}
+
+/// The first of `rows` (queries by a unique key find one or none).
+fn first<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
 }
 
 fn changed(n: usize) -> Result<u64, StoreError> {
@@ -432,28 +321,8 @@ impl Backend for SqliteDatabase {
         })
     }
 
-    fn credentials(&self) -> Arc<DynCredentialStore> {
-        Arc::new(self.clone())
-    }
-
-    fn pending_registrations(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingRegistration>> {
-        Arc::new(PendingTable::new(self.clone(), ttl_secs).with_clock(clock))
-    }
-
-    fn pending_authentications(
-        &self,
-        ttl_secs: u64,
-        clock: Clock,
-    ) -> Arc<dyn ExpiringPendingStore<PendingAuthentication>> {
-        Arc::new(PendingTable::new(self.clone(), ttl_secs).with_clock(clock))
-    }
-
-    fn sign_in(&self) -> Arc<dyn SignInStore> {
-        Arc::new(self.clone())
+    fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
+        Stores::of(self, challenge_ttl_secs, clock)
     }
 }
 
@@ -466,7 +335,8 @@ impl CredentialStore for SqliteDatabase {
 
     fn get(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, StoreError> {
         let key = params![aaid_key(aaid), key_id];
-        self.read_opt(sql::GET_REGISTRATION, key, |r| registration_of(r))
+        self.read(|c| rows(c, sql::GET_REGISTRATION, key, |r| registration_of(r)))
+            .map(first)
     }
 
     fn list_by_user(&self, username: &str) -> Result<Vec<Registration>, StoreError> {
@@ -475,7 +345,7 @@ impl CredentialStore for SqliteDatabase {
             reg_columns!(),
             " FROM registrations WHERE username = $1 ORDER BY rowid"
         );
-        self.read_all(q, [username], |r| registration_of(r))
+        self.read(|c| rows(c, q, [username], |r| registration_of(r)))
     }
 
     fn insert_unique(&self, r: Registration) -> Result<InsertOutcome, StoreError> {
@@ -556,10 +426,10 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
 
     fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
         let key = params![P::KIND, challenge, self.cutoff()?];
-        let row = self
+        let found = self
             .db
-            .read_opt(sql::PEEK_PENDING, key, |r| self.unexpired(r))?;
-        Ok(row.flatten())
+            .read(|c| rows(c, sql::PEEK_PENDING, key, |r| self.unexpired(r)))?;
+        Ok(first(found).flatten())
     }
 
     fn take(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
@@ -567,8 +437,8 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
         let key = params![P::KIND, challenge];
         let taken = self
             .db
-            .take_one(sql::TAKE_PENDING, key, |r| self.unexpired(r))?;
-        Ok(taken.flatten())
+            .write(|tx| rows(tx, sql::TAKE_PENDING, key, |r| self.unexpired(r)))?;
+        Ok(first(taken).flatten())
     }
 }
 
@@ -580,12 +450,8 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for SqlitePendingStore<P> {
     fn len(&self) -> Result<u64, StoreError> {
         let n = self
             .db
-            .read_opt(sql::COUNT_PENDING, [P::KIND], |r| r.uint(0, "count"))?;
-        Ok(n.unwrap_or(0))
-    }
-
-    fn ttl_secs(&self) -> u64 {
-        self.ttl_secs
+            .read(|c| rows(c, sql::COUNT_PENDING, [P::KIND], |r| r.uint(0, "count")))?;
+        Ok(first(n).unwrap_or(0))
     }
 }
 
@@ -595,24 +461,20 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for SqlitePendingStore<P> {
 
 impl SignInStore for SqliteDatabase {
     fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError> {
-        let created = to_i64(invite.created_at, "time")?;
-        let expires = to_i64(invite.expires_at, "time")?;
+        let [created, expires] = times(invite.created_at, invite.expires_at)?;
         let valid_from = rows_valid_from(invite.created_at, 0)?;
-        self.write(|tx| {
-            let purge = "DELETE FROM phone_invites WHERE expires_at < ?1";
-            tx.execute(purge, [valid_from])?;
-            let row = params![code_hash, invite.username, created, expires];
-            tx.execute(sql::INSERT_INVITE, row)?;
-            Ok(())
-        })
+        let row = params![code_hash, invite.username, created, expires];
+        self.purge_and_insert("phone_invites", valid_from, sql::INSERT_INVITE, row)
     }
 
     fn find_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
-        self.read_opt(sql::FIND_INVITE, [code_hash], |r| invite_of(r))
+        self.read(|c| rows(c, sql::FIND_INVITE, [code_hash], |r| invite_of(r)))
+            .map(first)
     }
 
     fn take_invite(&self, code_hash: &[u8]) -> Result<Option<InviteRow>, StoreError> {
-        self.take_one(sql::TAKE_INVITE, [code_hash], |r| invite_of(r))
+        self.write(|c| rows(c, sql::TAKE_INVITE, [code_hash], |r| invite_of(r)))
+            .map(first)
     }
 
     fn put_device(&self, token_hash: &[u8], d: &DeviceRow) -> Result<(), StoreError> {
@@ -622,62 +484,56 @@ impl SignInStore for SqliteDatabase {
     }
 
     fn find_device(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, StoreError> {
-        self.read_opt(sql::FIND_DEVICE, [token_hash], |r| device_of(r))
+        self.read(|c| rows(c, sql::FIND_DEVICE, [token_hash], |r| device_of(r)))
+            .map(first)
     }
 
     fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
-        let created = to_i64(a.created_at, "time")?;
-        let expires = to_i64(a.expires_at, "time")?;
+        let [created, expires] = times(a.created_at, a.expires_at)?;
         // Attempts are kept an hour past their end (the page may still ask about them).
         let keep_from = rows_valid_from(a.created_at, 3600)?;
-        self.write(|tx| {
-            let purge = "DELETE FROM signin_attempts WHERE expires_at < ?1";
-            tx.execute(purge, [keep_from])?;
-            let state = a.state.as_str();
-            tx.execute(
-                sql::INSERT_ATTEMPT,
-                params![
-                    a.id,
-                    a.username,
-                    a.browser_hash,
-                    a.server_data,
-                    a.request,
-                    a.match_code,
-                    state,
-                    created,
-                    expires
-                ],
-            )?;
-            Ok(())
-        })
+        let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
+        let uaf = (&a.server_data, &a.request);
+        let row = params![
+            id,
+            user,
+            browser,
+            uaf.0,
+            uaf.1,
+            code,
+            a.state.as_str(),
+            created,
+            expires
+        ];
+        self.purge_and_insert("signin_attempts", keep_from, sql::INSERT_ATTEMPT, row)
     }
 
     fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {
-        self.read_opt(sql::FIND_ATTEMPT, [id], |r| attempt_of(r))
+        self.read(|c| rows(c, sql::FIND_ATTEMPT, [id], |r| attempt_of(r)))
+            .map(first)
     }
 
     fn pending_attempts(&self, username: &str, now: u64) -> Result<Vec<AttemptRow>, StoreError> {
         let valid_from = rows_valid_from(now, 0)?;
-        self.read_all(sql::PENDING_ATTEMPTS, params![username, valid_from], |r| {
-            attempt_of(r)
+        self.read(|c| {
+            rows(
+                c,
+                sql::PENDING_ATTEMPTS,
+                params![username, valid_from],
+                |r| attempt_of(r),
+            )
         })
     }
 
     fn transition(&self, id: &str, step: Transition, now: u64) -> Result<bool, StoreError> {
-        let valid_from = rows_valid_from(now, 0)?;
-        let (from, to) = (step.from.as_str(), step.to.as_str());
+        let (to, from, valid_from) = step.args(now)?;
         let n = self.execute(sql::TRANSITION, params![to, id, from, valid_from])?;
         Ok(n == 1)
     }
 
     fn consume_into_session(&self, id: &str, s: &NewSession) -> Result<bool, StoreError> {
-        let valid_from = rows_valid_from(s.now, 0)?;
-        let created = to_i64(s.row.created_at, "time")?;
-        let expires = to_i64(s.row.expires_at, "time")?;
-        let (from, to) = (
-            AttemptState::Approved.as_str(),
-            AttemptState::Consumed.as_str(),
-        );
+        let (to, from, valid_from) = Transition::COLLECT.args(s.now)?;
+        let [created, expires] = times(s.row.created_at, s.row.expires_at)?;
         self.write(|tx| {
             if tx.execute(sql::TRANSITION, params![to, id, from, valid_from])? != 1 {
                 return Ok(false);
@@ -691,7 +547,8 @@ impl SignInStore for SqliteDatabase {
     }
 
     fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>, StoreError> {
-        self.read_opt(sql::FIND_SESSION, [id_hash], |r| session_of(r))
+        self.read(|c| rows(c, sql::FIND_SESSION, [id_hash], |r| session_of(r)))
+            .map(first)
     }
 
     fn delete_session(&self, id_hash: &[u8]) -> Result<bool, StoreError> {

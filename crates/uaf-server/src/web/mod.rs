@@ -46,7 +46,7 @@ use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
 
 use crate::reply::{Reply, blocking, rejected_body};
 use crate::signin::AccountsError;
-use crate::store::{Backend, DeviceRow, InviteRow, SignInStore, StoreError};
+use crate::store::{Backend, DeviceRow, InviteRow, SignInStore, StoreError, system_clock};
 
 /// How long an invite code is valid: 15 minutes.
 pub const INVITE_TTL_SECS: u64 = 15 * 60;
@@ -125,7 +125,8 @@ impl core::error::Error for InviteError {
 /// # Errors
 /// [`InviteError`].
 pub fn create_invite(db: &dyn Backend, username: &str, now: u64) -> Result<Invite, InviteError> {
-    issue_invite(&*db.sign_in(), username, now)
+    let store = db.stores(INVITE_TTL_SECS, system_clock()).sign_in;
+    issue_invite(&*store, username, now)
 }
 
 /// Makes and stores an invite for `username` (a well-formed user name) in `store`.
