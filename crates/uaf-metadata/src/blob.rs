@@ -2,19 +2,19 @@
 //! whose payload is a `MetadataBLOBPayload`, verified to a trust anchor and turned into a
 //! [`MetadataIndex`].
 //!
-//! Checks, in order (each with its step label from MDS v3.0 §3.2 "Metadata BLOB object
-//! processing rules"; the error names what failed):
+//! Checks, in order (the source of each rule in the first column; the error names what
+//! failed):
 //!
-//! | step | check | error |
+//! | source | check | error |
 //! |---|---|---|
-//! | MDS-3.2-4 | three base64url parts separated by `.` (RFC 7515 §7.1) | [`BlobError::NotCompactJws`], [`BlobError::Base64`] |
-//! | MDS-3.2-4 | header: JSON object; `alg` one of ES256, RS256, PS256, EdDSA; no `crit` | [`BlobError::Header`], [`BlobError::UnsupportedAlgorithm`], [`BlobError::CriticalHeader`] |
-//! | MDS-3.2-4 | `x5u` is refused (no fetching inside the library), `x5c` required | [`BlobError::X5uNotSupported`], [`BlobError::Header`] |
-//! | MDS-3.2-5 | the `x5c` chain validates to a trust anchor at `now`, each certificate not revoked by the CRLs given | [`BlobError::Chain`] |
-//! | MDS-3.2-6 | the JWS signature verifies with the key of `x5c[0]` over the received `header.payload` bytes | [`BlobError::Signature`] |
-//! | MDS-3.2-7 | payload: `legalHeader`, `no`, `nextUpdate`, `entries` well-formed | [`BlobError::Payload`] (field path) |
-//! | MDS-3.2-7 | `no` greater than the last accepted BLOB's | [`BlobError::NotNewer`] |
-//! | — | UAF entries (with `aaid`) into the index; others counted | [`BlobError::Index`] |
+//! | RFC 7515 §7.1, §2 | three unpadded base64url parts separated by `.` | [`BlobError::NotCompactJws`], [`BlobError::Base64`] |
+//! | RFC 7515 §4.1.1, §4.1.11 | header: JSON object; `alg` one of ES256, RS256, PS256, EdDSA; no `crit` | [`BlobError::Header`], [`BlobError::UnsupportedAlgorithm`], [`BlobError::CriticalHeader`] |
+//! | MDS v3.0 §3.2 (x5u, x5c) | `x5u` is refused (no fetching inside the library); `x5c` required, standard base64 DER | [`BlobError::X5uNotSupported`], [`BlobError::Header`], [`BlobError::Base64`] |
+//! | MDS v3.0 §3.2 (chain) | the `x5c` chain validates to a trust anchor at `now`, no certificate revoked by the CRLs given | [`BlobError::Chain`] |
+//! | MDS v3.0 §3.2 (signature) | the JWS signature verifies with the key of `x5c[0]` over the received `header.payload` bytes | [`BlobError::SignerKeyMismatch`], [`BlobError::Signature`] |
+//! | MDS v3.0 §3.1.6 | payload: `legalHeader`, `no`, `nextUpdate`, `entries` well-formed | [`BlobError::Payload`] (field path) |
+//! | MDS v3.0 §3.2 (no) | `no` greater than the last accepted BLOB's | [`BlobError::NotNewer`] |
+//! | MDS v3.0 §3.1.1 | UAF entries (with `aaid`) into the index; FIDO2/U2F entries counted | [`BlobError::Index`] |
 //!
 //! The signature is verified before the payload is parsed: untrusted JSON beyond the header is
 //! never read.
@@ -337,7 +337,7 @@ impl<'a> BlobVerifier<'a> {
     /// A [`BlobError`] naming the first check that failed.
     pub fn verify(&self, jws: &str) -> Result<MetadataBlob, BlobError> {
         let text = jws.trim_ascii();
-        // MDS-3.2-4: compact serialization, RFC 7515 §7.1.
+        // RFC 7515 §7.1: compact serialization.
         let mut parts = text.split('.');
         let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -359,7 +359,7 @@ impl<'a> BlobVerifier<'a> {
         let header = Header::parse(&header_bytes)?;
         let signature = decode(JwsPart::Signature, signature_b64)?;
 
-        // MDS-3.2-5: the x5c chain to a trust anchor, with revocation.
+        // MDS v3.0 §3.2 (chain): x5c to a trust anchor, with revocation.
         let chain: Vec<&[u8]> = header.x5c.iter().map(Vec::as_slice).collect();
         let revocation = if self.skip_revocation {
             Revocation::DangerNotChecked
@@ -375,7 +375,7 @@ impl<'a> BlobVerifier<'a> {
         )
         .map_err(BlobError::Chain)?;
 
-        // MDS-3.2-6: the signature over the received ASCII(header '.' payload).
+        // MDS v3.0 §3.2 (signature): over the received ASCII(header '.' payload), RFC 7515 §5.2.
         if !header.alg.fits(signer.leaf_key_kind()) {
             return Err(BlobError::SignerKeyMismatch {
                 alg: header.alg,
@@ -398,7 +398,7 @@ impl<'a> BlobVerifier<'a> {
         uaf_crypto::verify(sign_alg, &key, signing_input, &signature)
             .map_err(BlobError::Signature)?;
 
-        // MDS-3.2-7: the payload, now that it is authentic.
+        // MDS v3.0 §3.1.6: the payload, now that it is authentic; §3.2 (no): newer than the last.
         let payload_bytes = decode(JwsPart::Payload, payload_b64)?;
         let blob = MetadataBlob::from_payload(&payload_bytes, header.alg, &self.parse_options)?;
         if let Some(last_accepted) = self.last_accepted_no {
@@ -433,9 +433,11 @@ impl Header {
             JwsAlgorithm::from_name(alg_name).ok_or_else(|| BlobError::UnsupportedAlgorithm {
                 alg: alg_name.into(),
             })?;
+        // RFC 7515 §4.1.11: `crit` lists extensions that must be understood; none is.
         if o.has("crit") {
             return Err(BlobError::CriticalHeader);
         }
+        // MDS v3.0 §3.2 (x5u, x5c): the chain comes from `x5c`; nothing is fetched.
         if o.has("x5u") {
             return Err(BlobError::X5uNotSupported);
         }

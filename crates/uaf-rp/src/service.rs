@@ -12,6 +12,67 @@
 //! response took it, 1491) and writes (insert-unique registrations, compare-and-swap counters).
 //! A rejected response therefore leaves the challenge pending and every counter as it was: the
 //! legitimate response can still be accepted.
+//!
+//! ## Example: one device approves, with user verification
+//!
+//! A server that lets one enrolled device approve a sign-in names that device's key and
+//! requires user verification when it starts the authentication; the verifier then refuses any
+//! other key (AUTH-15, [`ErrorKind::KeyNotAllowed`], 1492) and an authenticator that does not
+//! verify the user (AUTH-16, `Policy(UserVerificationRequired)`, 1492) before anything is
+//! committed, so the server needs no check of its own after `finish_*`.
+//!
+//! ```
+//! use uaf_metadata::MetadataIndex;
+//! use uaf_proto::id::{Aaid, KeyId};
+//! use uaf_proto::message::{AuthenticationRequest, DecodeOptions};
+//! use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
+//! use uaf_rp::store::{CredentialStore, MemoryCredentialStore, MemoryPendingStore, PendingStore};
+//! use uaf_rp::{AuthenticationOptions, Registration, RelyingParty, RelyingPartyBuilder, Service};
+//!
+//! let config = RelyingPartyBuilder::new("https://uaf.example.com/facets.json").build()?;
+//! let credentials = MemoryCredentialStore::new();
+//! for id in [1u8, 2] {
+//!     credentials.insert_unique(Registration {
+//!         username: "alice".into(),
+//!         aaid: Aaid::parse("ABCD#0001")?,
+//!         key_id: KeyId::new(vec![id; 32])?,
+//!         public_key: vec![4; 65],
+//!         public_key_encoding: AlgKey::EccX962Raw,
+//!         sign_alg: AlgSign::Secp256r1EcdsaSha256Raw,
+//!         sign_counter: 0,
+//!         authenticator_version: 1,
+//!         attestation_type: AttestationType::BasicSurrogate,
+//!         registered_at: 0,
+//!     })?;
+//! }
+//! let svc = Service::new(
+//!     RelyingParty::new(config, MetadataIndex::new()),
+//!     credentials,
+//!     MemoryPendingStore::new(),
+//!     MemoryPendingStore::new(),
+//! );
+//! // The approving device's key (its AAID and KeyID, from the device record).
+//! let device = (Aaid::parse("ABCD#0001")?, KeyId::new(vec![2; 32])?);
+//! let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
+//! # use rand_core::SeedableRng;
+//! let json = svc.start_authentication(
+//!     Some("alice"),
+//!     AuthenticationOptions::new()
+//!         .allow_keys([device.clone()])
+//!         .require_user_verification(),
+//!     1_700_000_000,
+//!     &mut rng,
+//! )?;
+//! let request = AuthenticationRequest::parse_array(&json, &DecodeOptions::new())?.remove(0);
+//! // The request asks for that key only, and the pending state remembers the requirements.
+//! assert_eq!(request.policy.accepted.len(), 1);
+//! let server_data = request.header.server_data.as_deref().unwrap_or_default();
+//! let pending = svc.pending_authentications().peek(server_data.as_bytes())?.ok_or("not pending")?;
+//! assert_eq!(pending.requirements().allowed_keys(), Some(&[device][..]));
+//! // Later: `svc.finish_authentication(response_text, now)`, or `svc.parse_response(text)`
+//! // then `svc.finish_authentication_message(&msg, now)`.
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use alloc::string::String;
 use alloc::vec::Vec;

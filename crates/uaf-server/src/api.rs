@@ -12,7 +12,6 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::Value;
 use uaf_proto::id::Aaid;
 use uaf_proto::message::{
     GetUafRequest, Operation, ReturnUafRequest, SendUafResponse, ServerResponse, Transaction,
@@ -20,7 +19,7 @@ use uaf_proto::message::{
 };
 use uaf_proto::status::UafStatusCode;
 use uaf_rp::store::CredentialStore;
-use uaf_rp::{DeregistrationTarget, Error, StatusCodeMode};
+use uaf_rp::{DeregistrationTarget, Error, ParsedResponse, StatusCodeMode};
 use uaf_signin_api::{ConformanceContext, Health, path};
 
 use crate::reply::{Reply, blocking};
@@ -270,29 +269,25 @@ impl App {
             Ok(e) => e,
             Err(r) => return r,
         };
-        let response = envelope.uaf_response.as_str();
-        // Which verifier: the first message's header.op; anything else is judged (and
-        // rejected) as a registration response.
-        let op = serde_json::from_str::<Value>(response).ok().and_then(|v| {
-            v.get(0)?
-                .get("header")?
-                .get("op")?
-                .as_str()
-                .map(str::to_owned)
-        });
+        // One strict parse (uaf-rp's): its operation picks the verifier, and the typed message
+        // is what is verified.
         let now = self.now();
-        let result = if op.as_deref() == Some("Auth") {
-            self.service
-                .finish_authentication(response, now)
-                .map(|o| o.keys.len())
-        } else {
-            self.service
-                .finish_registration(response, now)
-                .map(|o| o.registered.len())
-        };
+        let result = self
+            .service
+            .parse_response(&envelope.uaf_response)
+            .and_then(|parsed| match parsed {
+                ParsedResponse::Registration(m) => self
+                    .service
+                    .finish_registration_message(&m, now)
+                    .map(|o| (Operation::Reg, o.registered.len())),
+                ParsedResponse::Authentication(m) => self
+                    .service
+                    .finish_authentication_message(&m, now)
+                    .map(|o| (Operation::Auth, o.keys.len())),
+            });
         match result {
-            Ok(keys) => {
-                tracing::debug!(op = op.as_deref().unwrap_or(""), keys, "accepted");
+            Ok((op, keys)) => {
+                tracing::debug!(?op, keys, "accepted");
                 status_only(UafStatusCode::Ok, None)
             }
             Err(e) => self.rejected(&e),

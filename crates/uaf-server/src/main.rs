@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
-use uaf_server::{PgDatabase, Server, ServerConfig, StatusCodeMode, create_invite, unix_now};
+use uaf_server::{
+    MdsConfig, PgDatabase, Server, ServerConfig, StatusCodeMode, create_invite, unix_now,
+};
 
 /// Status codes of rejected responses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -44,6 +46,27 @@ struct Args {
     /// is refused.
     #[arg(long, env = "UAF_SERVER_METADATA", value_name = "DIR")]
     metadata: Option<PathBuf>,
+    /// The FIDO Metadata Service BLOB (the JWS downloaded from https://mds3.fidoalliance.org/):
+    /// verified at start (a bad BLOB stops the start), its UAF entries merged with --metadata
+    /// (a local statement wins for the same AAID), reloaded on SIGHUP and when the file, a
+    /// root or a CRL changes (a bad new BLOB is logged and ignored).
+    #[arg(long, env = "UAF_SERVER_MDS_BLOB", value_name = "FILE")]
+    mds_blob: Option<PathBuf>,
+    /// Trust anchor of the BLOB (PEM or DER; repeatable). Default: the FIDO MDS root
+    /// (GlobalSign Root CA - R3), built in.
+    #[arg(long = "mds-root", value_name = "CERT.pem", requires = "mds_blob")]
+    mds_roots: Vec<PathBuf>,
+    /// CRL of an issuer on the BLOB's certificate path (PEM or DER; repeatable): for the FIDO
+    /// MDS, the root's and the signing CA's. Required unless --danger-mds-skip-revocation.
+    #[arg(long = "mds-crl", value_name = "FILE", requires = "mds_blob")]
+    mds_crls: Vec<PathBuf>,
+    /// Dangerous: do not check the revocation of the BLOB signer's certificates (a revoked,
+    /// possibly leaked signing key is then accepted). For test setups only.
+    #[arg(long, requires = "mds_blob")]
+    danger_mds_skip_revocation: bool,
+    /// How often the BLOB, root and CRL files are checked for changes, in seconds.
+    #[arg(long, default_value_t = 60, requires = "mds_blob")]
+    mds_poll_secs: u64,
     /// Status codes of rejected responses.
     #[arg(
         long,
@@ -171,6 +194,14 @@ fn main() -> ExitCode {
     config.app_id = args.app_id;
     config.facets = args.facets;
     config.metadata = args.metadata;
+    config.mds = args.mds_blob.map(|blob| {
+        let mut mds = MdsConfig::new(blob);
+        mds.roots = args.mds_roots;
+        mds.crls = args.mds_crls;
+        mds.danger_skip_revocation = args.danger_mds_skip_revocation;
+        mds.poll_interval = std::time::Duration::from_secs(args.mds_poll_secs.max(1));
+        mds
+    });
     config.status_codes = match args.status_codes {
         StatusCodes::Conformance => StatusCodeMode::Conformance,
         StatusCodes::Specific => StatusCodeMode::Specific,

@@ -5,12 +5,14 @@ use core::fmt;
 use core::future::Future;
 use core::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::Router;
 use tokio::net::TcpListener;
 use uaf_metadata::MetadataIndex;
 use uaf_rp::StatusCodeMode;
 
+use crate::mds::{self, LiveMetadata, MdsConfig, MetadataStatus, SharedMetadata};
 use crate::signin::{PhoneSignInBuilder, normalise_prefix};
 use crate::store::{Clock, PgDatabase, redact_url, system_clock};
 
@@ -30,6 +32,11 @@ pub struct ServerConfig {
     /// A directory of metadata statements ([`MetadataIndex::load_dir`]). `None`: no
     /// authenticator is known, so every registration is refused.
     pub metadata: Option<PathBuf>,
+    /// The FIDO Metadata Service BLOB, its roots and CRLs ([`MdsConfig`]): verified at start
+    /// (a bad BLOB stops the start), merged with [`ServerConfig::metadata`] (a local statement
+    /// wins for the same AAID), reloaded on SIGHUP and when its files change. `None`: only
+    /// the local statements.
+    pub mds: Option<MdsConfig>,
     /// Status codes of rejections: [`StatusCodeMode::Conformance`] (1498 for every rejected
     /// response, what the FIDO conformance tool expects; the default) or
     /// [`StatusCodeMode::Specific`].
@@ -68,6 +75,7 @@ impl Default for ServerConfig {
             app_id: None,
             facets: Vec::new(),
             metadata: None,
+            mds: None,
             status_codes: StatusCodeMode::Conformance,
             database: PathBuf::from("uaf-server.db"),
             pool_size: PgDatabase::DEFAULT_POOL_SIZE,
@@ -83,19 +91,13 @@ impl Default for ServerConfig {
 
 impl fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The settings that tell deployments apart; the database URL without its password.
         f.debug_struct("ServerConfig")
             .field("listen", &self.listen)
             .field("app_id", &self.app_id)
-            .field("facets", &self.facets)
-            .field("metadata", &self.metadata)
-            .field("status_codes", &self.status_codes)
             .field("database", &redact_url(&self.database.to_string_lossy()))
-            .field("pool_size", &self.pool_size)
             .field("prefix", &self.prefix)
-            .field("challenge_ttl_secs", &self.challenge_ttl_secs)
             .field("conformance_api", &self.conformance_api)
-            .field("session_ttl_secs", &self.session_ttl_secs)
-            .field("secure_cookies", &self.secure_cookies)
             .finish_non_exhaustive()
     }
 }
@@ -146,6 +148,7 @@ pub struct Server {
     addr: SocketAddr,
     app_id: String,
     prefix: String,
+    metadata: SharedMetadata,
 }
 
 impl Server {
@@ -166,25 +169,31 @@ impl Server {
             .unwrap_or_else(|| format!("https://{addr}{prefix}facets.json"));
 
         let metadata_dir = config.metadata.clone();
+        let mds = config.mds.clone();
+        let clock = Arc::clone(&config.clock);
         let database = config.database.clone();
         let pool_size = config.pool_size;
         let (metadata, db) = tokio::task::spawn_blocking(move || {
-            let metadata = match &metadata_dir {
+            let local = match &metadata_dir {
                 Some(dir) => MetadataIndex::load_dir(dir)
                     .map_err(|e| ServerError::Metadata(format!("{}: {e}", dir.display())))?,
                 None => MetadataIndex::new(),
             };
+            let metadata = LiveMetadata::load(local, mds, clock).map_err(ServerError::Metadata)?;
             let db = crate::store::open(&database.to_string_lossy(), pool_size)
                 .map_err(ServerError::Store)?;
-            Ok::<_, ServerError>((metadata, db))
+            Ok::<_, ServerError>((SharedMetadata(Arc::new(metadata)), db))
         })
         .await
         .map_err(|e| ServerError::Runtime(e.to_string()))??;
-        if config.metadata.is_none() {
-            tracing::warn!("no --metadata: every registration will be refused (unknown AAID)");
+        if config.metadata.is_none() && config.mds.is_none() {
+            tracing::warn!(
+                "no --metadata and no --mds-blob: every registration will be refused (unknown AAID)"
+            );
         }
+        mds::spawn_watcher(&metadata.0).map_err(ServerError::Runtime)?;
         let signin = PhoneSignInBuilder::from_config(app_id.clone(), config)
-            .metadata(metadata)
+            .live_metadata(metadata.clone())
             .build(db)?;
         let router = signin.router();
         Ok(Server {
@@ -193,6 +202,7 @@ impl Server {
             addr,
             app_id,
             prefix,
+            metadata,
         })
     }
 
@@ -212,6 +222,12 @@ impl Server {
     #[must_use]
     pub fn prefix(&self) -> &str {
         &self.prefix
+    }
+
+    /// The metadata in force: the BLOB's number, entries, refused reloads.
+    #[must_use]
+    pub fn metadata_status(&self) -> MetadataStatus {
+        self.metadata.0.status()
     }
 
     /// Serves until `shutdown` completes, then stops accepting and lets the requests in
@@ -243,6 +259,7 @@ impl Server {
             .map_err(|e| ServerError::Runtime(e.to_string()))?;
         let server = runtime.block_on(Server::bind(config))?;
         let (addr, app_id, prefix) = (server.addr, server.app_id.clone(), server.prefix.clone());
+        let metadata = server.metadata.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name(format!("uaf-server {addr}"))
@@ -257,6 +274,7 @@ impl Server {
             addr,
             app_id,
             prefix,
+            metadata,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -269,6 +287,7 @@ pub struct ServerHandle {
     addr: SocketAddr,
     app_id: String,
     prefix: String,
+    metadata: SharedMetadata,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
 }
@@ -291,6 +310,21 @@ impl ServerHandle {
     #[must_use]
     pub fn app_id(&self) -> &str {
         &self.app_id
+    }
+
+    /// The metadata in force: the BLOB's number, entries, refused reloads.
+    #[must_use]
+    pub fn metadata_status(&self) -> MetadataStatus {
+        self.metadata.0.status()
+    }
+
+    /// Reloads the Metadata Service BLOB now (what SIGHUP does). A refused BLOB is logged and
+    /// the one in force stays.
+    ///
+    /// # Errors
+    /// Why the new BLOB was refused, or that there is no `--mds-blob`.
+    pub fn reload_metadata(&self) -> Result<MetadataStatus, String> {
+        self.metadata.0.reload("reload_metadata")
     }
 
     /// Stops the server gracefully and waits for it.

@@ -2,29 +2,6 @@
 //! [`PhoneSignInBuilder`]) gives the routes to mount under your prefix, your notion of
 //! which accounts may sign in plugs in as [`Accounts`], and your handlers take the signed-in
 //! identity with the [`SignedIn`] extractor (or receive it in [`Accounts::signed_in`]).
-//!
-//! ```
-//! use axum::Router;
-//! use axum::routing::get;
-//! use uaf_server::{PhoneSignIn, SignedIn, SqliteDatabase};
-//!
-//! async fn home(who: SignedIn) -> String {
-//!     format!("hello {}", who.username)
-//! }
-//!
-//! let database = SqliteDatabase::open(":memory:")?;
-//! let signin = PhoneSignIn::builder("https://example.com/auth/facets.json")
-//!     .prefix("/auth/")
-//!     .build(database)?;
-//! // `/` is yours; `/auth/…` is phone sign-in. The router's state is the sign-in itself
-//! // here; a larger state only needs `impl FromRef<YourState> for PhoneSignIn`.
-//! let app: Router = Router::new()
-//!     .route("/", get(home))
-//!     .merge(signin.router())
-//!     .with_state(signin);
-//! # let _ = app;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use core::fmt;
 use std::sync::Arc;
@@ -35,6 +12,8 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use uaf_metadata::MetadataIndex;
+
+use crate::mds::SharedMetadata;
 use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
 
 use crate::reply::Reply;
@@ -195,6 +174,8 @@ pub struct PhoneSignInBuilder {
     app_id: String,
     facets: Vec<String>,
     metadata: MetadataIndex,
+    /// The server's reloadable metadata (`--mds-blob`), which replaces `metadata`.
+    live_metadata: Option<SharedMetadata>,
     status_codes: StatusCodeMode,
     prefix: String,
     challenge_ttl_secs: u64,
@@ -234,6 +215,7 @@ impl PhoneSignInBuilder {
             app_id,
             facets: config.facets,
             metadata: MetadataIndex::new(),
+            live_metadata: None,
             status_codes: config.status_codes,
             prefix: normalise_prefix(&config.prefix),
             challenge_ttl_secs: config.challenge_ttl_secs,
@@ -249,6 +231,13 @@ impl PhoneSignInBuilder {
     /// `ios:bundle-id:…`). Default: the origin of an `https` AppID.
     pub fn facets(mut self, facets: impl IntoIterator<Item = String>) -> Self {
         self.facets = facets.into_iter().collect();
+        self
+    }
+
+    /// The server's metadata, reloaded with the Metadata Service BLOB (instead of
+    /// [`PhoneSignInBuilder::metadata`]).
+    pub(crate) fn live_metadata(mut self, metadata: SharedMetadata) -> Self {
+        self.live_metadata = Some(metadata);
         self
     }
 
@@ -311,8 +300,12 @@ impl PhoneSignInBuilder {
         let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
         let ttl = self.challenge_ttl_secs;
         let stores = Stores::new(&*database.into(), ttl, Arc::clone(&self.clock));
+        let metadata = match self.live_metadata {
+            Some(live) => live,
+            None => SharedMetadata::fixed(self.metadata, Arc::clone(&self.clock)),
+        };
         let service = Service::new(
-            RelyingParty::new(rp_config, self.metadata),
+            RelyingParty::new(rp_config, metadata),
             SharedStore(Arc::clone(&stores.credentials)),
             SharedStore(Arc::clone(&stores.pending_registrations)),
             SharedStore(Arc::clone(&stores.pending_authentications)),
@@ -405,8 +398,31 @@ pub(crate) fn normalise_prefix(prefix: &str) -> String {
     }
 }
 
-/// Phone sign-in (and, opt-in, the conformance API) as routes for an axum app: see the
-/// [module docs](self). Cheap to clone (one shared state).
+/// Phone sign-in (and, opt-in, the conformance API) as routes for an axum app of your own.
+/// Cheap to clone (one shared state).
+///
+/// ```
+/// use axum::Router;
+/// use axum::routing::get;
+/// use uaf_server::{PhoneSignIn, SignedIn, SqliteDatabase};
+///
+/// async fn home(who: SignedIn) -> String {
+///     format!("hello {}", who.username)
+/// }
+///
+/// let database = SqliteDatabase::open(":memory:")?;
+/// let signin = PhoneSignIn::builder("https://example.com/auth/facets.json")
+///     .prefix("/auth/")
+///     .build(database)?;
+/// // `/` is yours; `/auth/…` is phone sign-in. The router's state is the sign-in itself
+/// // here; a larger state only needs `impl FromRef<YourState> for PhoneSignIn`.
+/// let app: Router = Router::new()
+///     .route("/", get(home))
+///     .merge(signin.router())
+///     .with_state(signin);
+/// # let _ = app;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct PhoneSignIn {
     flow: Arc<Flow>,

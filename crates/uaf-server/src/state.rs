@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use uaf_metadata::MetadataIndex;
 use uaf_rp::{PendingAuthentication, PendingRegistration, Service, StatusCodeMode};
 
+use crate::mds::SharedMetadata;
 use crate::store::{Clock, DynCredentialStore, ExpiringPendingStore, SharedStore, Stores};
 
 /// The relying party with the stores of its database (whichever backend).
 pub(crate) type AppService = Service<
-    MetadataIndex,
+    SharedMetadata,
     SharedStore<DynCredentialStore>,
     SharedStore<dyn ExpiringPendingStore<PendingRegistration>>,
     SharedStore<dyn ExpiringPendingStore<PendingAuthentication>>,

@@ -578,3 +578,46 @@ fn an_unknown_user_looks_like_a_known_one_from_the_browser() {
     // A user name that is not one: refused for everyone alike.
     assert_eq!(start("").status, 400);
 }
+
+#[test]
+fn an_approval_signed_by_another_phones_key_is_refused_before_anything_is_used() {
+    use uaf_server::store::Backend as _;
+    let env = Env::new("other-key");
+    let first = env.enroll("alice");
+    let mut second = env.enroll("alice");
+    let a = Browser::start(&env, "alice");
+    let counters = || -> Vec<(String, u32)> {
+        let mut c: Vec<(String, u32)> = env
+            .db
+            .stores(TTL, uaf_server::store::system_clock())
+            .credentials
+            .list_by_user("alice")
+            .unwrap()
+            .into_iter()
+            .map(|r| (uaf_proto::b64::encode(r.key_id.as_bytes()), r.sign_counter))
+            .collect();
+        c.sort();
+        c
+    };
+    let before = counters();
+    assert_eq!(before.len(), 2);
+    // The second phone signs alice's sign-in; the first phone sends that signature with its
+    // own device token: uaf-rp refuses the key (AUTH-15) before the challenge is taken.
+    let response = second.sign(&notification(&second, &a), PIN).unwrap();
+    match first.send_response(&a.attempt, &response) {
+        Err(PhoneError::Refused { status, message }) => {
+            assert_eq!(status, 403, "{message}");
+            assert_eq!(message, "the key that signed is not this phone's");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(a.state(&env), "pending");
+    assert_eq!(counters(), before);
+    // The challenge is untouched: the very same response, sent by the phone whose key signed
+    // it, approves the attempt.
+    second.send_response(&a.attempt, &response).unwrap();
+    assert_eq!(a.state(&env), "approved");
+    assert_eq!(a.complete(&env).body["username"], "alice");
+    // And now it is used: a replay answers 409.
+    assert_eq!(refused(second.send_response(&a.attempt, &response)), 409);
+}

@@ -15,9 +15,11 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use cookie::{Cookie, SameSite};
-use serde_json::Value;
-use uaf_proto::registry::UserVerify;
-use uaf_rp::store::CredentialStore;
+use uaf_proto::id::{Aaid, KeyId};
+use uaf_proto::message::{AuthenticationRequest, DecodeOptions};
+use uaf_rp::policy::AuthenticatorRejection;
+use uaf_rp::store::{CredentialStore, PendingStore, StoreLookup};
+use uaf_rp::{AuthenticationRequirements, ErrorKind};
 use uaf_signin_api::{
     AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
     ErrorAnswer, Notification, Notifications, PhoneDeclineRequest, PhoneRespondRequest, Session,
@@ -79,25 +81,54 @@ pub(crate) fn valid_username(name: &str) -> bool {
         && name.trim() == name
 }
 
-/// `header.serverData` of the first message of a UAF request or response array.
-fn server_data_of(message: &str) -> Option<String> {
-    serde_json::from_str::<Value>(message)
+/// `header.serverData` of the authentication request the server just issued (read back by
+/// uaf-proto's strict parser).
+fn issued_server_data(request: &str) -> Option<String> {
+    AuthenticationRequest::parse_array(request, &DecodeOptions::new())
         .ok()?
-        .get(0)?
-        .get("header")?
-        .get("serverData")?
-        .as_str()
-        .map(str::to_owned)
+        .into_iter()
+        .next()?
+        .header
+        .server_data
 }
 
-/// Whether the metadata's user verification methods verify the *user* (more than presence;
-/// a silent authenticator or presence alone proves possession only).
-fn verifies_user(uv: UserVerify) -> bool {
-    let not_user = UserVerify::PRESENCE.bits()
-        | UserVerify::NONE.bits()
-        | UserVerify::ALL.bits()
-        | UserVerify::LOCATION.bits();
-    uv.bits() & !not_user != 0
+/// What an approval by `device` requires: its own key (AUTH-15), and an authenticator that
+/// verifies its user, not presence alone (AUTH-16): the approval is then two factors.
+fn this_phone(device: &DeviceRow) -> AuthenticationRequirements {
+    let key = Aaid::parse(&device.aaid)
+        .ok()
+        .zip(KeyId::new(device.key_id.clone()).ok());
+    // A device row that does not hold a valid key allows no key at all.
+    AuthenticationRequirements::new()
+        .allow_keys(key)
+        .require_user_verification()
+}
+
+/// What decided a rejection: the first assertion's failure when none verified.
+fn decisive_kind(e: &uaf_rp::Error) -> &ErrorKind {
+    match &e.kind {
+        ErrorKind::NoAssertionVerified { first, .. } => decisive_kind(first),
+        kind => kind,
+    }
+}
+
+/// The refusal of a phone's response that uaf-rp rejected (nothing was committed).
+fn refused(e: &uaf_rp::Error) -> Reply {
+    tracing::debug!(error = %e, "phone response rejected");
+    match decisive_kind(e) {
+        ErrorKind::KeyNotAllowed => Reply::error(
+            StatusCode::FORBIDDEN,
+            "the key that signed is not this phone's",
+        ),
+        ErrorKind::Policy(AuthenticatorRejection::UserVerificationRequired) => Reply::error(
+            StatusCode::FORBIDDEN,
+            "the authenticator does not verify its user (one factor only)",
+        ),
+        _ => Reply::error(
+            StatusCode::BAD_REQUEST,
+            &format!("authentication rejected: {e}"),
+        ),
+    }
 }
 
 impl Flow {
@@ -218,48 +249,48 @@ impl Flow {
             Err(e) => return Reply::internal("invite take", &e),
         }
         let now = self.now();
-        let outcome = match self
-            .app
-            .service
-            .finish_registration(&body.uaf_response, now)
+        let rejected = |e: &uaf_rp::Error| {
+            tracing::debug!(error = %e, "enrolment response rejected");
+            Reply::json(
+                StatusCode::BAD_REQUEST,
+                &ErrorAnswer {
+                    status_code: Some(e.status(uaf_rp::StatusCodeMode::Specific).value()),
+                    ..ErrorAnswer::new(format!("registration rejected: {e}"))
+                },
+            )
+        };
+        let rp = &self.app.service;
+        // One strict parse (uaf-rp's); the typed message is what is checked and verified.
+        let msg = match rp
+            .relying_party()
+            .parse_registration_response(&body.uaf_response)
         {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::debug!(error = %e, "enrolment response rejected");
-                return Reply::json(
-                    StatusCode::BAD_REQUEST,
-                    &ErrorAnswer {
-                        status_code: Some(e.status(uaf_rp::StatusCodeMode::Specific).value()),
-                        ..ErrorAnswer::new(format!("registration rejected: {e}"))
-                    },
+            Ok(m) => m,
+            Err(e) => return rejected(&e),
+        };
+        // The challenge must have been issued for this account: checked before anything is
+        // verified or stored (an unknown challenge is the verifier's to report: 1491).
+        let server_data = msg.header.server_data.as_deref().unwrap_or_default();
+        match rp.pending_registrations().peek(server_data.as_bytes()) {
+            Ok(Some(p)) if p.username() != body.username => {
+                return Reply::error(
+                    StatusCode::FORBIDDEN,
+                    "the registration is not for this account",
                 );
             }
+            Ok(_) => {}
+            Err(e) => return Reply::internal("pending registration lookup", &e),
+        }
+        let outcome = match rp.finish_registration_message(&msg, now) {
+            Ok(o) => o,
+            Err(e) => return rejected(&e),
         };
-        let keys: Vec<&uaf_rp::Registration> =
-            outcome.registered.iter().map(|k| &k.registration).collect();
-        let Some(first) = keys.first() else {
+        let Some(first) = outcome.registered.first().map(|k| &k.registration) else {
             return Reply::error(
                 StatusCode::BAD_REQUEST,
                 "the registration response registered no key",
             );
         };
-        if keys.iter().any(|k| k.username != body.username) {
-            // A response to a challenge issued for another account: undo.
-            for k in &keys {
-                if let Err(e) = self
-                    .app
-                    .service
-                    .credentials()
-                    .delete(&k.aaid, k.key_id.as_bytes())
-                {
-                    tracing::error!(error = %e, "cannot undo a foreign registration");
-                }
-            }
-            return Reply::error(
-                StatusCode::FORBIDDEN,
-                "the registration is not for this account",
-            );
-        }
         let token = match secret::token() {
             Ok(t) => t,
             Err(e) => return Reply::internal("no OS randomness", &e),
@@ -326,6 +357,18 @@ impl Flow {
         }
     }
 
+    /// Marks `attempt` failed (its challenge is gone: it cannot be approved any more).
+    fn fail(&self, attempt: &AttemptRow, now: u64, status: StatusCode, message: &str) -> Reply {
+        if let Err(e) = self.store.transition(
+            &attempt.id,
+            AttemptState::Pending.to(AttemptState::Failed),
+            now,
+        ) {
+            tracing::error!(error = %e, "attempt transition");
+        }
+        Reply::error(status, message)
+    }
+
     /// The attempt `id` if it is the phone's account's and pending.
     fn owned_pending(&self, device: &DeviceRow, id: &str) -> Result<AttemptRow, Reply> {
         let attempt = self
@@ -351,91 +394,70 @@ impl Flow {
         Ok(attempt)
     }
 
-    /// `POST /phone/respond {attempt, uafResponse}`: the response must answer this attempt's
-    /// challenge, verify (`Service::finish_authentication`: signature, single-use
-    /// challenge, counter compare-and-swap) with the phone's own key, and then the attempt
-    /// moves from pending to approved (compare-and-swap).
+    /// `POST /phone/respond {attempt, uafResponse}`: the response (parsed once, strictly, by
+    /// uaf-rp) must answer this attempt's challenge and verify with **this phone's** key and
+    /// an authenticator that verifies its user — uaf-rp checks both against the pending
+    /// authentication narrowed to this phone (AUTH-15, AUTH-16) before anything is
+    /// committed, so a refusal leaves the challenge pending, the counter unmoved and the
+    /// attempt approvable. Then `Service::finish_authentication_message` takes the challenge
+    /// (single use) and moves the counter (compare-and-swap), and the attempt moves from
+    /// pending to approved (compare-and-swap).
     pub(crate) fn respond(&self, device: &DeviceRow, body: PhoneRespondRequest) -> Reply {
-        let attempt = match self.owned_pending(device, &body.attempt) {
-            Ok(a) => a,
-            Err(r) => return r,
-        };
-        let (Some(expected), Some(received)) = (
-            attempt.server_data.as_deref(),
-            server_data_of(&body.uaf_response),
-        ) else {
-            return Reply::error(
+        self.approve(device, &body)
+            .unwrap_or_else(|refusal| refusal)
+    }
+
+    fn approve(&self, device: &DeviceRow, body: &PhoneRespondRequest) -> Result<Reply, Reply> {
+        let attempt = self.owned_pending(device, &body.attempt)?;
+        let service = &self.app.service;
+        let msg = service
+            .relying_party()
+            .parse_authentication_response(&body.uaf_response)
+            .map_err(|e| refused(&e))?;
+        let server_data = msg.header.server_data.as_deref();
+        if server_data.is_none() || server_data != attempt.server_data.as_deref() {
+            return Err(Reply::error(
                 StatusCode::BAD_REQUEST,
                 "the response does not answer this sign-in",
-            );
-        };
-        if expected != received {
-            return Reply::error(
-                StatusCode::BAD_REQUEST,
-                "the response does not answer this sign-in",
-            );
+            ));
         }
         let now = self.now();
-        let failed = |status: StatusCode, message: String| {
-            // The challenge is used up: the attempt cannot be approved any more.
-            if let Err(e) = self.store.transition(
+        let gone = || self.fail(&attempt, now, StatusCode::GONE, "this sign-in has expired");
+        let pending = service
+            .pending_authentications()
+            .peek(server_data.unwrap_or_default().as_bytes())
+            .map_err(|e| Reply::internal("pending authentication lookup", &e))?
+            // Used or expired: the attempt cannot be approved any more.
+            .ok_or_else(gone)?
+            .with_requirements(this_phone(device));
+        service
+            .relying_party()
+            .finish_authentication_message(&msg, pending, &StoreLookup(service.credentials()), now)
+            .map_err(|e| refused(&e))?;
+        service
+            .finish_authentication_message(&msg, now)
+            .map_err(|e| match decisive_kind(&e) {
+                ErrorKind::ChallengeUnknown => gone(),
+                _ => refused(&e),
+            })?;
+        let approved = self
+            .store
+            .transition(
                 &attempt.id,
-                AttemptState::Pending.to(AttemptState::Failed),
+                AttemptState::Pending.to(AttemptState::Approved),
                 now,
-            ) {
-                tracing::error!(error = %e, "attempt transition");
-            }
-            Reply::error(status, &message)
-        };
-        let outcome = match self
-            .app
-            .service
-            .finish_authentication(&body.uaf_response, now)
-        {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::debug!(error = %e, "phone response rejected");
-                return failed(
-                    StatusCode::BAD_REQUEST,
-                    format!("authentication rejected: {e}"),
-                );
-            }
-        };
-        let own_key = |k: &uaf_rp::AuthenticatedKey| {
-            k.registration.username == attempt.username
-                && k.registration.aaid.to_uppercase().as_str() == device.aaid
-                && k.registration.key_id.as_bytes() == device.key_id.as_slice()
-        };
-        if outcome.keys.is_empty() || !outcome.keys.iter().all(own_key) {
-            return failed(
-                StatusCode::FORBIDDEN,
-                String::from("the key that signed is not this phone's"),
-            );
+            )
+            .map_err(|e| Reply::internal("attempt transition", &e))?;
+        if !approved {
+            return Err(Reply::error(
+                StatusCode::CONFLICT,
+                "this sign-in is no longer waiting",
+            ));
         }
-        if !outcome
-            .keys
-            .iter()
-            .all(|k| verifies_user(k.user_verification))
-        {
-            return failed(
-                StatusCode::FORBIDDEN,
-                String::from("the authenticator does not verify its user (one factor only)"),
-            );
-        }
-        match self.store.transition(
-            &attempt.id,
-            AttemptState::Pending.to(AttemptState::Approved),
-            now,
-        ) {
-            Ok(true) => {
-                tracing::info!(username = attempt.username, "sign-in approved by phone");
-                Reply::ok(&AttemptAnswer {
-                    state: SignInState::Approved,
-                })
-            }
-            Ok(false) => Reply::error(StatusCode::CONFLICT, "this sign-in is no longer waiting"),
-            Err(e) => Reply::internal("attempt transition", &e),
-        }
+        tracing::info!(username = attempt.username, "sign-in approved by phone");
+        Ok(Reply::ok(&AttemptAnswer {
+            state: SignInState::Approved,
+        }))
     }
 
     /// `POST /phone/decline {attempt}`.
@@ -511,7 +533,7 @@ impl Flow {
             id.text.clone(),
             body.username.clone(),
             browser.hash.to_vec(),
-            request.as_deref().and_then(server_data_of),
+            request.as_deref().and_then(issued_server_data),
             request,
             match_code.clone(),
             now,
@@ -716,20 +738,59 @@ mod tests {
     }
 
     #[test]
-    fn presence_alone_is_not_user_verification() {
-        assert!(verifies_user(UserVerify::PASSCODE));
-        assert!(verifies_user(UserVerify(
-            UserVerify::FINGERPRINT.bits() | UserVerify::PRESENCE.bits()
-        )));
-        assert!(!verifies_user(UserVerify::PRESENCE));
-        assert!(!verifies_user(UserVerify::NONE));
+    fn an_approval_requires_the_phones_own_key_and_user_verification() {
+        let aaid = Aaid::parse("FA5E#0001").unwrap();
+        let device = DeviceRow::new(String::from("alice"), &aaid, vec![7; 32], 0);
+        let r = this_phone(&device);
+        assert!(r.allows(&aaid, &[7; 32]));
+        assert!(!r.allows(&aaid, &[8; 32]));
+        assert_eq!(
+            r.user_verification(),
+            uaf_rp::UserVerificationRequirement::Required
+        );
+        // A row without a valid key allows nothing.
+        let mut broken = device.clone();
+        broken.aaid = String::from("not an aaid");
+        assert!(!this_phone(&broken).allows(&aaid, &[7; 32]));
     }
 
     #[test]
-    fn server_data_is_read_from_the_first_message() {
-        let m = r#"[{"header":{"serverData":"abc","op":"Auth"}}]"#;
-        assert_eq!(server_data_of(m).as_deref(), Some("abc"));
-        assert_eq!(server_data_of("[]"), None);
-        assert_eq!(server_data_of("not json"), None);
+    fn rejections_are_told_by_their_decisive_kind() {
+        use axum::response::IntoResponse as _;
+        use uaf_rp::Error;
+        use uaf_rp::step::StepId;
+        let status = |e: Error| refused(&e).into_response().status();
+        let uv = || {
+            Error::new(
+                StepId::AuthStatus,
+                ErrorKind::Policy(AuthenticatorRejection::UserVerificationRequired),
+            )
+        };
+        let key = || Error::new(StepId::AuthRegistration, ErrorKind::KeyNotAllowed);
+        let nested = |first: Error| {
+            Error::new(
+                StepId::AuthRegistration,
+                ErrorKind::NoAssertionVerified {
+                    first: Box::new(first),
+                    count: 1,
+                },
+            )
+        };
+        assert_eq!(status(uv()), StatusCode::FORBIDDEN);
+        assert_eq!(status(key()), StatusCode::FORBIDDEN);
+        assert_eq!(status(nested(key())), StatusCode::FORBIDDEN);
+        assert_eq!(status(nested(uv())), StatusCode::FORBIDDEN);
+        let unknown = Error::new(StepId::AuthServerData, ErrorKind::ChallengeUnknown);
+        assert_eq!(
+            *decisive_kind(&nested(unknown.clone())),
+            ErrorKind::ChallengeUnknown
+        );
+        assert_eq!(status(unknown), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn the_issued_server_data_is_read_back_strictly() {
+        assert_eq!(issued_server_data("[]"), None);
+        assert_eq!(issued_server_data("not json"), None);
     }
 }
