@@ -62,6 +62,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
+pub mod limits;
 mod mds;
 mod reply;
 mod server;
@@ -70,13 +71,14 @@ mod state;
 pub mod store;
 mod web;
 
+pub use limits::{Limits, Rate, RateError};
 pub use mds::{MdsConfig, MetadataStatus};
 pub use server::{Server, ServerConfig, ServerError, ServerHandle};
 pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
 };
 pub use store::{
-    AttemptRow, AttemptState, Backend, DeviceRow, InviteRow, NewSession, PersistedPending,
+    AttemptRow, AttemptState, Backend, DeviceRow, EnrollOutcome, Enrolment, InviteRow, NewSession, PersistedPending,
     PgDatabase, SessionRow, SignInStore, SqliteDatabase, StoreError, Stores, Transition, unix_now,
 };
 pub use uaf_rp::StatusCodeMode;

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use uaf_metadata::MetadataIndex;
 use uaf_rp::StatusCodeMode;
 
+use crate::limits::Limits;
 use crate::mds::{self, LiveMetadata, MdsConfig, MetadataStatus, SharedMetadata};
 use crate::signin::{PhoneSignInBuilder, normalise_prefix};
 use crate::store::{Clock, PgDatabase, redact_url, system_clock};
@@ -55,11 +56,20 @@ pub struct ServerConfig {
     /// The clock (unix seconds) of the verifier and the stores. Default: the system clock.
     pub clock: Clock,
     /// Serve the FIDO conformance server API (`POST {prefix}get`, `POST {prefix}respond`).
-    /// Default **off**: that API is unauthenticated by design — whoever can reach it can
-    /// register a key for any user name and deregister any user's keys — so it is for test
-    /// deployments that run the FIDO conformance tool or `uaf-conformance server`, never for
-    /// a server real users depend on.
+    /// Default **off**: whoever can call that API can register a key for any user name (and
+    /// so sign in as anyone) and deregister any user's keys, so it is for test deployments
+    /// that run the FIDO conformance tool or `uaf-conformance server`, never for a server real
+    /// users depend on. When on, it also requires [`ServerConfig::conformance_api_token`].
     pub conformance_api: bool,
+    /// The secret of the conformance API (required when it is on; at least 16 characters of
+    /// `A-Z a-z 0-9 - _ . ~`): given as `Authorization: Bearer <token>`, or in the path as
+    /// `{prefix}conformance/<token>/get` and `…/respond` (the FIDO conformance tool can only
+    /// be given a URL). Compared in constant time.
+    pub conformance_api_token: Option<String>,
+    /// The abuse limits: rate limits on sign-in starts and invite checks (per client
+    /// address, per user), the pending sign-ins per user, trusted proxies
+    /// ([`Limits::default`]).
+    pub limits: Limits,
     /// How long a browser session made by a phone sign-in lives, in seconds (default 28800,
     /// 8 hours).
     pub session_ttl_secs: u64,
@@ -83,6 +93,8 @@ impl Default for ServerConfig {
             challenge_ttl_secs: 300,
             clock: system_clock(),
             conformance_api: false,
+            conformance_api_token: None,
+            limits: Limits::default(),
             session_ttl_secs: 8 * 60 * 60,
             secure_cookies: false,
         }
@@ -103,6 +115,11 @@ impl fmt::Debug for ServerConfig {
             .field("prefix", &self.prefix)
             .field("challenge_ttl_secs", &self.challenge_ttl_secs)
             .field("conformance_api", &self.conformance_api)
+            .field(
+                "conformance_api_token",
+                &self.conformance_api_token.as_ref().map(|_| "<secret>"),
+            )
+            .field("limits", &self.limits)
             .field("session_ttl_secs", &self.session_ttl_secs)
             .field("secure_cookies", &self.secure_cookies)
             .finish_non_exhaustive()
@@ -121,6 +138,14 @@ pub enum ServerError {
     Metadata(String),
     /// The database cannot be opened or migrated.
     Store(crate::StoreError),
+    /// The database does not accept writes (a read-only file or directory, a full disk, a
+    /// read-only PostgreSQL): refused at start rather than failing every sign-in.
+    Unwritable {
+        /// The database (without a password).
+        location: String,
+        /// The failed write.
+        source: crate::StoreError,
+    },
     /// The runtime failed (a task panicked, the runtime could not start).
     Runtime(String),
 }
@@ -132,6 +157,11 @@ impl fmt::Display for ServerError {
             ServerError::Config(m) => write!(f, "configuration: {m}"),
             ServerError::Metadata(m) => write!(f, "metadata: {m}"),
             ServerError::Store(e) => write!(f, "database: {e}"),
+            ServerError::Unwritable { location, source } => write!(
+                f,
+                "database {location} does not accept writes (is the file, or its directory, \
+                 read-only for this user, or the disk full?): {source}"
+            ),
             ServerError::Runtime(m) => write!(f, "runtime: {m}"),
         }
     }
@@ -141,10 +171,30 @@ impl core::error::Error for ServerError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             ServerError::Io(e) => Some(e),
-            ServerError::Store(e) => Some(e),
+            ServerError::Store(e) | ServerError::Unwritable { source: e, .. } => Some(e),
             _ => None,
         }
     }
+}
+
+/// Whether opening failed because the database cannot be written (SQLite: read-only, or
+/// cannot open the file for writing).
+fn read_only(e: &crate::StoreError) -> bool {
+    let crate::StoreError::Database(source) = e else {
+        return false;
+    };
+    source
+        .downcast_ref::<rusqlite::Error>()
+        .and_then(rusqlite::Error::sqlite_error_code)
+        .is_some_and(|c| {
+            matches!(
+                c,
+                rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::PermissionDenied
+                    | rusqlite::ErrorCode::DiskFull
+            )
+        })
 }
 
 /// A bound server, ready to serve.
@@ -187,8 +237,20 @@ impl Server {
                 None => MetadataIndex::new(),
             };
             let metadata = LiveMetadata::load(local, mds, clock).map_err(ServerError::Metadata)?;
-            let db = crate::store::open(&database.to_string_lossy(), pool_size)
-                .map_err(ServerError::Store)?;
+            let location = database.to_string_lossy();
+            let unwritable = |source| ServerError::Unwritable {
+                location: redact_url(&location),
+                source,
+            };
+            let db = crate::store::open(&location, pool_size).map_err(|e| {
+                if read_only(&e) {
+                    unwritable(e)
+                } else {
+                    ServerError::Store(e)
+                }
+            })?;
+            // A database that cannot be written is refused now, not at every sign-in.
+            db.probe_write().map_err(unwritable)?;
             Ok::<_, ServerError>((SharedMetadata(Arc::new(metadata)), db))
         })
         .await
@@ -246,7 +308,11 @@ impl Server {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        axum::serve(self.listener, self.router)
+        // The peer address reaches the handlers (`ConnectInfo`): the per-address rate limits.
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(ServerError::Io)
@@ -259,6 +325,10 @@ impl Server {
     /// # Errors
     /// As [`Server::bind`], or [`ServerError::Runtime`] when the runtime cannot start.
     pub fn spawn(config: ServerConfig) -> Result<ServerHandle, ServerError> {
+        let conformance_token = config
+            .conformance_api
+            .then(|| config.conformance_api_token.clone())
+            .flatten();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_io()
@@ -281,6 +351,7 @@ impl Server {
             addr,
             app_id,
             prefix,
+            conformance_token,
             metadata,
             stop: Some(stop),
             thread: Some(thread),
@@ -294,6 +365,7 @@ pub struct ServerHandle {
     addr: SocketAddr,
     app_id: String,
     prefix: String,
+    conformance_token: Option<String>,
     metadata: SharedMetadata,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
@@ -311,6 +383,16 @@ impl ServerHandle {
     #[must_use]
     pub fn base_url(&self) -> String {
         format!("http://{}{}", self.addr, self.prefix.trim_end_matches('/'))
+    }
+
+    /// The base URL of the conformance API with its token in the path,
+    /// `{base_url}/conformance/<token>` (`…/get`, `…/respond` under it): what the FIDO
+    /// conformance tool and `uaf-conformance server --url` are given. `None` when the API is
+    /// off.
+    #[must_use]
+    pub fn conformance_url(&self) -> Option<String> {
+        let token = self.conformance_token.as_deref()?;
+        Some(format!("{}/conformance/{token}", self.base_url()))
     }
 
     /// The AppID the relying party issues requests with.

@@ -52,8 +52,8 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 
 use super::pool::{Pool, lock};
 use super::{
-    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore, InviteRow,
-    MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
+    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
+    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, abort, enrol_outcome, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
     Stores, Transition, aaid_key, attempt_of, device_of, inserted, invite_of, missed, reg_columns,
     registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
@@ -323,9 +323,34 @@ impl Backend for SqliteDatabase {
         })
     }
 
+    fn probe_write(&self) -> Result<(), StoreError> {
+        self.execute(sql::PROBE_WRITE, []).map(drop)
+    }
+
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
         Stores::of(self, challenge_ttl_secs, clock)
     }
+}
+
+/// Inserts `r` unless its (AAID, KeyID) is taken; returns the rows inserted (1 or 0).
+fn insert_registration(c: &Connection, r: &Registration) -> Result<u64, StoreError> {
+    let registered_at = to_i64(r.registered_at, "registration time")?;
+    // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
+    changed(c.execute(
+        sql::INSERT_REGISTRATION,
+        params![
+            r.username,
+            aaid_key(&r.aaid),
+            r.key_id.as_bytes(),
+            r.public_key,
+            r.public_key_encoding.value(),
+            r.sign_alg.value(),
+            r.sign_counter,
+            r.authenticator_version,
+            r.attestation_type.value(),
+            registered_at,
+        ],
+    )?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,24 +376,7 @@ impl CredentialStore for SqliteDatabase {
     }
 
     fn insert_unique(&self, r: Registration) -> Result<InsertOutcome, StoreError> {
-        let registered_at = to_i64(r.registered_at, "registration time")?;
-        // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
-        self.execute(
-            sql::INSERT_REGISTRATION,
-            params![
-                r.username,
-                aaid_key(&r.aaid),
-                r.key_id.as_bytes(),
-                r.public_key,
-                r.public_key_encoding.value(),
-                r.sign_alg.value(),
-                r.sign_counter,
-                r.authenticator_version,
-                r.attestation_type.value(),
-                registered_at,
-            ],
-        )
-        .map(inserted)
+        self.write(|tx| insert_registration(tx, &r)).map(inserted)
     }
 
     fn compare_and_swap_counter(
@@ -508,6 +516,57 @@ impl SignInStore for SqliteDatabase {
             expires
         ];
         self.purge_and_insert("signin_attempts", keep_from, sql::INSERT_ATTEMPT, row)
+    }
+
+    fn put_attempt_capped(&self, a: &AttemptRow, max_pending: u32) -> Result<u64, StoreError> {
+        let [created, expires] = times(a.created_at, a.expires_at)?;
+        let keep_from = rows_valid_from(a.created_at, 3600)?;
+        let valid_from = rows_valid_from(a.created_at, 0)?;
+        let others = i64::from(max_pending.max(1) - 1);
+        let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
+        let uaf = (&a.server_data, &a.request);
+        let row = params![
+            id,
+            user,
+            browser,
+            uaf.0,
+            uaf.1,
+            code,
+            a.state.as_str(),
+            created,
+            expires
+        ];
+        // One `BEGIN IMMEDIATE` transaction: the cap holds against every other writer.
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM signin_attempts WHERE expires_at < ?1",
+                [keep_from],
+            )?;
+            tx.execute(sql::INSERT_ATTEMPT, row)?;
+            let superseded = params![user, id, valid_from, others];
+            changed(tx.execute(sql::SUPERSEDE_ATTEMPTS, superseded)?)
+        })
+    }
+
+    fn enroll(&self, e: &Enrolment) -> Result<EnrollOutcome, StoreError> {
+        let d = &e.device;
+        let created = to_i64(d.created_at, "time")?;
+        enrol_outcome(self.write(|tx| {
+            let invite = first(rows(tx, sql::TAKE_INVITE, [&e.code_hash], |r| {
+                invite_of(r)
+            })?);
+            if !invite.is_some_and(|i| i.username == d.username) {
+                return Err(abort(EnrollOutcome::InviteGone));
+            }
+            for r in &e.registrations {
+                if insert_registration(tx, r)? != 1 {
+                    return Err(abort(EnrollOutcome::AlreadyRegistered));
+                }
+            }
+            let row = params![e.token_hash, d.username, d.aaid, d.key_id, created];
+            tx.execute(sql::INSERT_DEVICE, row)?;
+            Ok(EnrollOutcome::Enrolled)
+        }))
     }
 
     fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {
