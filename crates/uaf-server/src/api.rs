@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use subtle::ConstantTimeEq;
 use uaf_proto::id::Aaid;
 use uaf_proto::message::{
     GetUafRequest, Operation, ReturnUafRequest, SendUafResponse, ServerResponse, Transaction,
@@ -22,11 +23,13 @@ use uaf_proto::message::{
 use uaf_proto::status::UafStatusCode;
 use uaf_rp::store::CredentialStore;
 use uaf_rp::{DeregistrationTarget, Error, ParsedResponse, StatusCodeMode};
-use subtle::ConstantTimeEq;
 use uaf_signin_api::{ConformanceContext, Health, path};
 
 use crate::reply::{Reply, blocking};
 use crate::state::{App, Shared, fresh_rng};
+
+/// A conformance API operation over a request body.
+type Op = fn(&App, &[u8]) -> Reply;
 
 /// The shortest conformance API token accepted.
 pub(crate) const MIN_TOKEN_LEN: usize = 16;
@@ -90,11 +93,11 @@ pub(crate) fn routes(prefix: &str, conformance: Option<Arc<str>>) -> Router<Shar
              without the token that would be anyone who can reach the server. Keep the token \
              secret and use the API for test deployments only"
         );
-        type Op = fn(&App, &[u8]) -> Reply;
-        for (name, op) in [
-            (path::CONFORMANCE_GET, App::get as Op),
-            (path::CONFORMANCE_RESPOND, App::respond as Op),
-        ] {
+        let ops: [(&str, Op); 2] = [
+            (path::CONFORMANCE_GET, App::get),
+            (path::CONFORMANCE_RESPOND, App::respond),
+        ];
+        for (name, op) in ops {
             let t = Arc::clone(&token);
             router = router.route(
                 &format!("{prefix}{name}"),

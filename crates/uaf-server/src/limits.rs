@@ -7,7 +7,7 @@
 //! | [`Limits::signin_per_address`] | client address (IPv6: its /64) | 20 per 60 s | `POST api/signin/start` |
 //! | [`Limits::signin_per_user`] | user name **and** client address | 5 per 60 s | `POST api/signin/start` |
 //! | [`Limits::pending_per_user`] | user name (in the database) | 3 | a new attempt supersedes the oldest pending one |
-//! | [`Limits::enroll_per_address`] | client address | 10 per 600 s | `POST phone/enroll/start`, `…/finish` |
+//! | [`Limits::enroll_per_address`] | client address | 20 per 600 s | `POST phone/enroll/start`, `…/finish` |
 //! | [`Limits::enroll_per_account`] | user name | 10 per 600 s | `POST phone/enroll/start`, `…/finish` |
 //!
 //! A refused request is answered HTTP 429 with `Retry-After` (seconds) and logged (at
@@ -150,7 +150,7 @@ pub struct Limits {
     /// The most pending sign-ins a user's phone is shown (default 3; at least 1): a new one
     /// supersedes the oldest (which then fails).
     pub pending_per_user: u32,
-    /// Enrolment calls (invite code checks) per client address (default 10 per 600 s).
+    /// Enrolment calls (invite code checks) per client address (default 20 per 600 s).
     pub enroll_per_address: Rate,
     /// Enrolment calls (invite code checks) per user name (default 10 per 600 s).
     pub enroll_per_account: Rate,
@@ -164,7 +164,7 @@ impl Default for Limits {
             signin_per_address: Rate::new(20, Duration::from_secs(60)),
             signin_per_user: Rate::new(5, Duration::from_secs(60)),
             pending_per_user: 3,
-            enroll_per_address: Rate::new(10, Duration::from_secs(600)),
+            enroll_per_address: Rate::new(20, Duration::from_secs(600)),
             enroll_per_account: Rate::new(10, Duration::from_secs(600)),
             trusted_proxies: Vec::new(),
         }
@@ -239,7 +239,10 @@ impl<K: Hash + Eq + Clone, C: Clock + Clone> Bucket<K, C> {
                 .as_secs()
                 .saturating_add(u64::from(wait.subsec_nanos() > 0))
                 .max(1);
-            let n = self.refused.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+            let n = self
+                .refused
+                .fetch_add(1, Ordering::Relaxed)
+                .saturating_add(1);
             if n.is_power_of_two() {
                 tracing::warn!(
                     rule = self.rule,
@@ -408,7 +411,10 @@ mod tests {
     #[test]
     fn rates_parse_and_print() {
         assert_eq!("5/60".parse(), Ok(Rate::new(5, Duration::from_secs(60))));
-        assert_eq!(" 3 / 10s ".parse(), Ok(Rate::new(3, Duration::from_secs(10))));
+        assert_eq!(
+            " 3 / 10s ".parse(),
+            Ok(Rate::new(3, Duration::from_secs(10)))
+        );
         assert_eq!("off".parse::<Rate>(), Ok(Rate::OFF));
         assert_eq!("OFF".parse::<Rate>(), Ok(Rate::OFF));
         assert!(!Rate::OFF.is_on());
@@ -486,8 +492,10 @@ mod tests {
             Some("10.0.0.1".parse().unwrap()),
             "never trusted by default"
         );
-        let mut limits = Limits::default();
-        limits.trusted_proxies = vec!["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()];
+        let limits = Limits {
+            trusted_proxies: vec!["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()],
+            ..Limits::default()
+        };
         let g = Guard::new(limits);
         // The rightmost hop that is not a trusted proxy; the spoofable left part is ignored.
         assert_eq!(
@@ -516,9 +524,11 @@ mod tests {
     #[test]
     fn signin_rules_key_the_user_with_the_address() {
         let clock = FakeRelativeClock::default();
-        let mut limits = Limits::default();
-        limits.signin_per_address = "4/60".parse().unwrap();
-        limits.signin_per_user = "2/60".parse().unwrap();
+        let limits = Limits {
+            signin_per_address: "4/60".parse().unwrap(),
+            signin_per_user: "2/60".parse().unwrap(),
+            ..Limits::default()
+        };
         let g = Guard::with_clock(limits, clock);
         let attacker = Some("192.0.2.66".parse().unwrap());
         let user = Some("198.51.100.7".parse().unwrap());
@@ -538,9 +548,11 @@ mod tests {
             "signin-per-address"
         );
         // Enrolment: per address and per account.
-        let mut limits = Limits::default();
-        limits.enroll_per_address = "3/60".parse().unwrap();
-        limits.enroll_per_account = "2/60".parse().unwrap();
+        let limits = Limits {
+            enroll_per_address: "3/60".parse().unwrap(),
+            enroll_per_account: "2/60".parse().unwrap(),
+            ..Limits::default()
+        };
         let g = Guard::with_clock(limits, FakeRelativeClock::default());
         assert_eq!(g.enroll(attacker, "alice"), Ok(()));
         assert_eq!(g.enroll(user, "alice"), Ok(()));

@@ -98,7 +98,11 @@ struct Args {
     /// Serve the FIDO conformance server API (POST /get, POST /respond): whoever can call it
     /// registers keys for any user name (and so signs in as anyone) and deregisters any
     /// user's keys, so it needs --conformance-api-token, and is for test deployments only.
-    #[arg(long, env = "UAF_SERVER_CONFORMANCE_API", requires = "conformance_api_token")]
+    #[arg(
+        long,
+        env = "UAF_SERVER_CONFORMANCE_API",
+        requires = "conformance_api_token"
+    )]
     conformance_api: bool,
     /// The secret of the conformance API (at least 16 characters of A-Z a-z 0-9 - _ . ~):
     /// `Authorization: Bearer TOKEN`, or in the URL given to the FIDO conformance tool,
@@ -106,7 +110,11 @@ struct Args {
     #[arg(long, env = "UAF_SERVER_CONFORMANCE_API_TOKEN", hide_env_values = true)]
     conformance_api_token: Option<String>,
     /// Sign-in starts per client address, all users: COUNT/SECONDS or off (429 beyond).
-    #[arg(long, env = "UAF_SERVER_SIGNIN_LIMIT_PER_ADDRESS", default_value = "20/60")]
+    #[arg(
+        long,
+        env = "UAF_SERVER_SIGNIN_LIMIT_PER_ADDRESS",
+        default_value = "20/60"
+    )]
     signin_limit_per_address: Rate,
     /// Sign-in starts per user name and client address: COUNT/SECONDS or off (429 beyond).
     #[arg(long, env = "UAF_SERVER_SIGNIN_LIMIT_PER_USER", default_value = "5/60")]
@@ -116,15 +124,27 @@ struct Args {
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pending_per_user: u32,
     /// Invite code checks (enrolment calls) per client address: COUNT/SECONDS or off.
-    #[arg(long, env = "UAF_SERVER_ENROLL_LIMIT_PER_ADDRESS", default_value = "10/600")]
+    #[arg(
+        long,
+        env = "UAF_SERVER_ENROLL_LIMIT_PER_ADDRESS",
+        default_value = "20/600"
+    )]
     enroll_limit_per_address: Rate,
     /// Invite code checks (enrolment calls) per user name: COUNT/SECONDS or off.
-    #[arg(long, env = "UAF_SERVER_ENROLL_LIMIT_PER_ACCOUNT", default_value = "10/600")]
+    #[arg(
+        long,
+        env = "UAF_SERVER_ENROLL_LIMIT_PER_ACCOUNT",
+        default_value = "10/600"
+    )]
     enroll_limit_per_account: Rate,
     /// A reverse proxy whose X-Forwarded-For is believed (repeatable; env: comma-separated).
     /// Default none: the client address is always the TCP peer's.
-    #[arg(long = "trusted-proxy", env = "UAF_SERVER_TRUSTED_PROXIES", value_delimiter = ',',
-          value_name = "IP")]
+    #[arg(
+        long = "trusted-proxy",
+        env = "UAF_SERVER_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
     trusted_proxies: Vec<std::net::IpAddr>,
     /// How long a browser session made by a phone sign-in lives, in seconds.
     #[arg(long, env = "UAF_SERVER_SESSION_TTL", default_value_t = 8 * 60 * 60)]

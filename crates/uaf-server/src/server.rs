@@ -242,8 +242,12 @@ impl Server {
                 location: redact_url(&location),
                 source,
             };
+            // (A directory that does not exist is a plain open error, not a read-only one.)
+            let dir_exists = std::path::Path::new(&*location)
+                .parent()
+                .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
             let db = crate::store::open(&location, pool_size).map_err(|e| {
-                if read_only(&e) {
+                if dir_exists && read_only(&e) {
                     unwritable(e)
                 } else {
                     ServerError::Store(e)

@@ -149,12 +149,20 @@ fn the_suite_passes_in_conformance_mode_with_a_file_database() {
     let user = users[0].0.clone();
     server.shutdown().unwrap();
     let server = Server::spawn(config(&dir, StatusCodeMode::Conformance)).unwrap();
-    let v = get_op(&server.conformance_url().unwrap(), "Auth", &json!({"username": user}));
+    let v = get_op(
+        &server.conformance_url().unwrap(),
+        "Auth",
+        &json!({"username": user}),
+    );
     assert_eq!(v["statusCode"], 1200, "{v}");
     let request: Value = serde_json::from_str(v["uafRequest"].as_str().unwrap()).unwrap();
     assert_eq!(request[0]["header"]["op"], "Auth");
     // A user who never registered has no key to authenticate with.
-    let v = get_op(&server.conformance_url().unwrap(), "Auth", &json!({"username": "nobody"}));
+    let v = get_op(
+        &server.conformance_url().unwrap(),
+        "Auth",
+        &json!({"username": "nobody"}),
+    );
     assert_ne!(v["statusCode"], 1200, "{v}");
 }
 
@@ -178,7 +186,9 @@ fn the_status_mode_is_the_servers() {
     let mut o = options(23);
     o.specific_status = true;
     o.only = Some(String::from("replay"));
-    let results = ServerSuite::new(o).run(&server.conformance_url().unwrap()).unwrap();
+    let results = ServerSuite::new(o)
+        .run(&server.conformance_url().unwrap())
+        .unwrap();
     let f = failed(&results);
     assert!(
         f.iter()
@@ -222,7 +232,10 @@ fn envelopes_facets_health_and_prefix() {
     assert_eq!(ok.status().as_u16(), 200);
     let v: Value = serde_json::from_str(&ok.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(v["statusCode"], 1200, "the bearer token opens /get");
-    assert_eq!(with("conformance-test-token-0123456780").status().as_u16(), 401);
+    assert_eq!(
+        with("conformance-test-token-0123456780").status().as_u16(),
+        401
+    );
     let origin = format!("http://{}", server.local_addr());
     assert_eq!(
         server.app_id(),
@@ -352,6 +365,17 @@ fn a_bad_configuration_does_not_start() {
         Server::spawn(c),
         Err(uaf_server::ServerError::Store(_))
     ));
+    // The conformance API without its token, or with a weak one: refused, saying why.
+    for token in [None, Some(""), Some("short"), Some("has a space in it!!")] {
+        let mut c = config(&dir, StatusCodeMode::Conformance);
+        c.conformance_api_token = token.map(String::from);
+        match Server::spawn(c) {
+            Err(uaf_server::ServerError::Config(m)) => {
+                assert!(m.contains("conformance API"), "{m}");
+            }
+            other => panic!("{token:?}: {other:?}"),
+        }
+    }
 }
 
 /// The child process, killed if the test fails before stopping it.

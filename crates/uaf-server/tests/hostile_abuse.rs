@@ -73,9 +73,7 @@ fn post_from(server: &ServerHandle, from: Ipv4Addr, path: &str, body: &Value) ->
         .unwrap();
     let std_stream = rt.block_on(async {
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket
-            .bind(SocketAddr::new(IpAddr::V4(from), 0))
-            .unwrap();
+        socket.bind(SocketAddr::new(IpAddr::V4(from), 0)).unwrap();
         socket.connect(to).await.unwrap().into_std().unwrap()
     });
     std_stream.set_nonblocking(false).unwrap();
@@ -108,7 +106,12 @@ fn post_from(server: &ServerHandle, from: Ipv4Addr, path: &str, body: &Value) ->
 }
 
 fn start(server: &ServerHandle, from: Ipv4Addr, user: &str) -> Answer {
-    post_from(server, from, "/api/signin/start", &json!({ "username": user }))
+    post_from(
+        server,
+        from,
+        "/api/signin/start",
+        &json!({ "username": user }),
+    )
 }
 
 #[test]
@@ -134,7 +137,12 @@ fn push_bombing_is_refused_and_the_phone_still_gets_the_real_attempt() {
                     refused += 1;
                     let wait = a.retry_after.expect("429 carries Retry-After");
                     assert!((1..=60).contains(&wait), "{wait}");
-                    assert!(a.body["error"].as_str().unwrap().contains("signin-per-user"));
+                    assert!(
+                        a.body["error"]
+                            .as_str()
+                            .unwrap()
+                            .contains("signin-per-user")
+                    );
                 }
                 s => panic!("{s}: {a:?}"),
             }
@@ -158,7 +166,10 @@ fn push_bombing_is_refused_and_the_phone_still_gets_the_real_attempt() {
     let shown = phone.pending().unwrap();
     assert_eq!(shown.len(), 3);
     assert_eq!(shown[0].attempt, attempt, "newest first");
-    assert_eq!(shown[0].match_code, real.body["matchCode"].as_str().unwrap());
+    assert_eq!(
+        shown[0].match_code,
+        real.body["matchCode"].as_str().unwrap()
+    );
     println!(
         "push bombing: 8 addresses x 4 starts for one user: {ok} accepted, {refused} refused \
          (429); the phone showed 3, the real attempt first"
@@ -231,10 +242,12 @@ fn invite_guessing_is_throttled_per_address_and_per_account() {
     // Another address, same account: 2 more, then the account is out.
     let s: Vec<u16> = (0..3).map(|_| guess(3, "alice").status).collect();
     assert_eq!(s, [403, 403, 429]);
-    assert!(guess(4, "alice").body["error"]
-        .as_str()
-        .unwrap()
-        .contains("enroll-per-account"));
+    assert!(
+        guess(4, "alice").body["error"]
+            .as_str()
+            .unwrap()
+            .contains("enroll-per-account")
+    );
     // Another account from a fresh address enrols with its real code.
     let phone = enroll(&server, &dir, "carol");
     assert_eq!(phone.username(), "carol");

@@ -360,7 +360,9 @@ fn two_nodes_pass_the_conformance_suite_with_alternating_requests() {
         let mut o = options.clone();
         o.seed = Some(100 + u64::try_from(i).unwrap());
         o.facet = Some(format!("https://{proxy_addr}"));
-        let results = ServerSuite::new(o).run(&n.conformance_url().unwrap()).unwrap();
+        let results = ServerSuite::new(o)
+            .run(&n.conformance_url().unwrap())
+            .unwrap();
         assert_eq!(failed(&results), Vec::<String>::new(), "node {i}");
         assert_eq!(passed(&results), plan - 2);
     }
@@ -398,7 +400,8 @@ fn a_challenge_from_one_node_is_answered_on_the_other_once() {
             let Ok(conn) = conn else { continue };
             let mut peek = [0u8; 16];
             let n = conn.peek(&mut peek).unwrap_or(0);
-            let to_b = peek[..n].starts_with(format!("POST /conformance/{TOKEN}/respond").as_bytes());
+            let to_b =
+                peek[..n].starts_with(format!("POST /conformance/{TOKEN}/respond").as_bytes());
             if to_b {
                 seen.fetch_add(1, Ordering::SeqCst);
             }

@@ -62,9 +62,10 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 use super::pool::Pool;
 use super::{
     AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
-    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, abort, enrol_outcome, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
-    Stores, Transition, Waited, aaid_key, attempt_of, device_of, inserted, invite_of, missed,
-    reg_columns, registration_of, rows_valid_from, session_of, sql, times, to_i64,
+    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending,
+    SessionRow, SignInStore, StoreError, Stores, Transition, Waited, aaid_key, abort, attempt_of,
+    device_of, enrol_outcome, inserted, invite_of, missed, reg_columns, registration_of,
+    rows_valid_from, session_of, sql, times, to_i64,
 };
 
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
@@ -678,7 +679,14 @@ impl SignInStore for PgDatabase {
             // COMMITTED two concurrent starts would otherwise each keep the other's row.
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock])
                 .await?;
-            purge(tx, "signin_attempts", "id", "expires_at < $1", &[&keep_from]).await?;
+            purge(
+                tx,
+                "signin_attempts",
+                "id",
+                "expires_at < $1",
+                &[&keep_from],
+            )
+            .await?;
             tx.execute(sql::INSERT_ATTEMPT, row).await?;
             let superseded: &Args<'_> = &[user, id, &valid_from, &others];
             Ok(tx.execute(sql::SUPERSEDE_ATTEMPTS, superseded).await?)
@@ -691,7 +699,7 @@ impl SignInStore for PgDatabase {
         enrol_outcome(self.write(async |tx| {
             let taken = tx.query(sql::TAKE_INVITE, &[&e.code_hash]).await?;
             let invite = taken.first().map(invite_of).transpose()?;
-            if !invite.is_some_and(|i| i.username == d.username) {
+            if invite.is_none_or(|i| i.username != d.username) {
                 return Err(abort(EnrollOutcome::InviteGone));
             }
             for r in &e.registrations {

@@ -53,9 +53,10 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 use super::pool::{Pool, lock};
 use super::{
     AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
-    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, abort, enrol_outcome, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
-    Stores, Transition, aaid_key, attempt_of, device_of, inserted, invite_of, missed, reg_columns,
-    registration_of, rows_valid_from, session_of, sql, times, to_i64,
+    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending,
+    SessionRow, SignInStore, StoreError, Stores, Transition, aaid_key, abort, attempt_of,
+    device_of, enrol_outcome, inserted, invite_of, missed, reg_columns, registration_of,
+    rows_valid_from, session_of, sql, times, to_i64,
 };
 
 /// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
@@ -555,7 +556,7 @@ impl SignInStore for SqliteDatabase {
             let invite = first(rows(tx, sql::TAKE_INVITE, [&e.code_hash], |r| {
                 invite_of(r)
             })?);
-            if !invite.is_some_and(|i| i.username == d.username) {
+            if invite.is_none_or(|i| i.username != d.username) {
                 return Err(abort(EnrollOutcome::InviteGone));
             }
             for r in &e.registrations {

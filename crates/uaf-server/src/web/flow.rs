@@ -18,8 +18,8 @@ use cookie::{Cookie, SameSite};
 use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::message::{AuthenticationRequest, DecodeOptions};
 use uaf_rp::policy::AuthenticatorRejection;
-use uaf_rp::store::{CredentialStore, PendingStore, StoreLookup};
 use uaf_rp::step::StepId;
+use uaf_rp::store::{CredentialStore, PendingStore, StoreLookup};
 use uaf_rp::{AuthenticationOptions, AuthenticationRequirements, ErrorKind};
 use uaf_signin_api::{
     AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
@@ -267,7 +267,12 @@ impl Flow {
         // The challenge must have been issued for this account: checked before anything is
         // verified or stored (an unknown challenge is the verifier's to report: 1491).
         let server_data = msg.header.server_data.as_deref().unwrap_or_default();
-        let unknown = || rejected(&uaf_rp::Error::new(StepId::RegServerData, ErrorKind::ChallengeUnknown));
+        let unknown = || {
+            rejected(&uaf_rp::Error::new(
+                StepId::RegServerData,
+                ErrorKind::ChallengeUnknown,
+            ))
+        };
         let pending = rp
             .pending_registrations()
             .peek(server_data.as_bytes())
@@ -555,8 +560,17 @@ impl Flow {
             Ok(m) => m,
             Err(e) => return Reply::internal("authentication request", &e),
         };
-        let challenge = pending.server_data().unwrap_or_default().as_bytes().to_vec();
-        if let Err(e) = self.app.service.pending_authentications().put(&challenge, pending) {
+        let challenge = pending
+            .server_data()
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec();
+        if let Err(e) = self
+            .app
+            .service
+            .pending_authentications()
+            .put(&challenge, pending)
+        {
             return Reply::internal("authentication request store", &e);
         }
         let request = (!keys.is_empty()).then(|| request.to_json());

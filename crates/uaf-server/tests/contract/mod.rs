@@ -32,7 +32,8 @@ use uaf_rp::{
 };
 use uaf_server::store::{
     AttemptRow, AttemptState, Backend, Clock, DeviceRow, DynCredentialStore, EnrollOutcome,
-    Enrolment, ExpiringPendingStore, InviteRow, NewSession, SCHEMA_VERSION, SessionRow, SignInStore, StoreError, system_clock,
+    Enrolment, ExpiringPendingStore, InviteRow, NewSession, SCHEMA_VERSION, SessionRow,
+    SignInStore, StoreError, system_clock,
 };
 
 /// One store of a backend at a time ([`Backend::stores`] makes them all).
@@ -887,7 +888,8 @@ pub fn pending_attempts_are_capped_per_user(suite: &Suite<'_>) {
             .collect()
     };
     // Attempts without a request (unknown users) and other users' do not count.
-    s.put_attempt(&attempt("bobs", "bob", Some("[]"), NOW)).unwrap();
+    s.put_attempt(&attempt("bobs", "bob", Some("[]"), NOW))
+        .unwrap();
     assert_eq!(
         s.put_attempt_capped(&attempt("none", "alice", None, NOW), 3)
             .unwrap(),
@@ -897,7 +899,11 @@ pub fn pending_attempts_are_capped_per_user(suite: &Suite<'_>) {
         let a = attempt(&format!("a{i}"), "alice", Some("[]"), NOW + i);
         assert_eq!(s.put_attempt_capped(&a, 3).unwrap(), expected, "a{i}");
     }
-    assert_eq!(ids("alice"), ["a3", "a4", "a5"], "the three newest, oldest first");
+    assert_eq!(
+        ids("alice"),
+        ["a3", "a4", "a5"],
+        "the three newest, oldest first"
+    );
     assert_eq!(
         s.attempt("a1").unwrap().unwrap().state,
         AttemptState::Failed,
@@ -933,8 +939,11 @@ pub fn an_enrolment_commits_all_or_nothing(suite: &Suite<'_>) {
     let (_place, db) = suite.fresh("enrol");
     let (s, creds) = (db.sign_in(), db.credentials());
     let invite = |code: u8, user: &str| {
-        s.put_invite(&[code; 32], &InviteRow::new(String::from(user), NOW, NOW + 900))
-            .unwrap();
+        s.put_invite(
+            &[code; 32],
+            &InviteRow::new(String::from(user), NOW, NOW + 900),
+        )
+        .unwrap();
     };
     invite(1, "alice");
     assert_eq!(
