@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use subtle::ConstantTimeEq;
 use uaf_proto::id::Aaid;
 use uaf_proto::message::{
@@ -25,6 +25,7 @@ use uaf_rp::store::CredentialStore;
 use uaf_rp::{DeregistrationTarget, Error, ParsedResponse, StatusCodeMode};
 use uaf_signin_api::{ConformanceContext, Health, path};
 
+use crate::net::UAF_RESPONSE_BODY_LIMIT;
 use crate::reply::{Reply, blocking};
 use crate::state::{App, Shared, fresh_rng};
 
@@ -97,30 +98,38 @@ pub(crate) fn routes(prefix: &str, conformance: Option<Arc<str>>) -> Router<Shar
             (path::CONFORMANCE_GET, App::get),
             (path::CONFORMANCE_RESPOND, App::respond),
         ];
+        // A UAF response: sized to the largest legal one (`UAF_RESPONSE_BODY_LIMIT`); a
+        // request envelope keeps the server's small default.
+        let sized = |m: MethodRouter<Shared>, name: &str| {
+            if name == path::CONFORMANCE_RESPOND {
+                m.layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT))
+            } else {
+                m
+            }
+        };
         for (name, op) in ops {
             let t = Arc::clone(&token);
-            router = router.route(
-                &format!("{prefix}{name}"),
-                post(
-                    move |State(app): State<Shared>, headers: HeaderMap, body: Bytes| async move {
-                        if !bearer_matches(&headers, &t) {
-                            return no_token();
-                        }
-                        blocking(app, move |a| op(a, &body)).await
-                    },
-                ),
+            let by_bearer = post(
+                move |State(app): State<Shared>, headers: HeaderMap, body: Bytes| async move {
+                    if !bearer_matches(&headers, &t) {
+                        return no_token();
+                    }
+                    blocking(app, move |a| op(a, &body)).await
+                },
             );
+            router = router.route(&format!("{prefix}{name}"), sized(by_bearer, name));
             let t = Arc::clone(&token);
+            let by_path = post(
+                move |State(app): State<Shared>, Path(given): Path<String>, body: Bytes| async move {
+                    if !token_matches(&given, &t) {
+                        return no_token();
+                    }
+                    blocking(app, move |a| op(a, &body)).await
+                },
+            );
             router = router.route(
                 &format!("{prefix}conformance/{{token}}/{name}"),
-                post(
-                    move |State(app): State<Shared>, Path(given): Path<String>, body: Bytes| async move {
-                        if !token_matches(&given, &t) {
-                            return no_token();
-                        }
-                        blocking(app, move |a| op(a, &body)).await
-                    },
-                ),
+                sized(by_path, name),
             );
         }
     }

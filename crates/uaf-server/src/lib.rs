@@ -44,8 +44,9 @@
 //! constant time. The phone itself is the `uaf-phone` crate.
 //!
 //! ## Not for (yet)
-//! Passwords, push notifications (the phone polls), TLS (run behind a TLS-terminating proxy;
-//! no TLS to PostgreSQL either): see `docs/server.md`.
+//! Passwords, push notifications (the phone polls), TLS to PostgreSQL: see `docs/server.md`.
+//! The server serves https itself with `--tls-cert/--tls-key` ([`TlsFiles`]), or plain http
+//! for loopback development and TLS-terminating proxies.
 //!
 //! ## Features
 //! - `ring`, `aws-lc-rs`: the fast signature backends of `uaf-rp` (both build C code). The
@@ -75,6 +76,7 @@
 mod api;
 pub mod limits;
 mod mds;
+mod net;
 mod reply;
 mod server;
 mod signin;
@@ -84,7 +86,11 @@ mod web;
 
 pub use limits::{Limits, Rate, RateError};
 pub use mds::{MdsConfig, MetadataStatus};
-pub use server::{Server, ServerConfig, ServerError, ServerHandle};
+pub use net::{
+    BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
+    UAF_RESPONSE_BODY_LIMIT, memory_bound_bytes,
+};
+pub use server::{Server, ServerConfig, ServerError, ServerHandle, TlsFiles};
 pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
 };
