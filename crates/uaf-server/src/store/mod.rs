@@ -39,7 +39,7 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
-pub use sqlite::{SqliteDatabase, SqlitePendingStore};
+pub use sqlite::{RecentWriteFailure, SqliteDatabase, SqlitePendingStore};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").

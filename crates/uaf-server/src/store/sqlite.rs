@@ -89,6 +89,50 @@ struct Inner {
     readers: Option<Pool<Connection>>,
     writer: Mutex<Connection>,
     location: String,
+    /// When a write last failed for want of space or permission (the health check reports
+    /// it for [`SqliteDatabase::WRITE_FAILURE_MEMORY`]).
+    write_failed: Mutex<Option<(std::time::Instant, String)>>,
+}
+
+/// A write that failed for want of space or permission a short while ago: what the health
+/// check reports even when its own small probe fits (SQLite reuses the space its log already
+/// holds, so a small write can succeed on a full disk while a larger one fails).
+#[derive(Debug)]
+pub struct RecentWriteFailure {
+    /// How long ago.
+    pub ago: Duration,
+    /// SQLite's message.
+    pub message: String,
+}
+
+impl fmt::Display for RecentWriteFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a write failed {} s ago: {}",
+            self.ago.as_secs(),
+            self.message
+        )
+    }
+}
+
+impl core::error::Error for RecentWriteFailure {}
+
+/// Whether `e` says the database cannot be written (full, read-only, I/O).
+fn cannot_write(e: &StoreError) -> Option<String> {
+    let StoreError::Database(source) = e else {
+        return None;
+    };
+    let sqlite = source.downcast_ref::<rusqlite::Error>()?;
+    matches!(
+        sqlite.sqlite_error_code()?,
+        rusqlite::ErrorCode::DiskFull
+            | rusqlite::ErrorCode::ReadOnly
+            | rusqlite::ErrorCode::SystemIoFailure
+            | rusqlite::ErrorCode::CannotOpen
+            | rusqlite::ErrorCode::PermissionDenied
+    )
+    .then(|| sqlite.to_string())
 }
 
 /// An open SQLite database: one writer connection and, for a file, a pool of readers (see the
@@ -114,6 +158,10 @@ impl SqliteDatabase {
     /// How long a write waits for another connection's write lock, and a read for a free
     /// reader.
     pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// How long a write that failed for want of space or permission keeps the health check
+    /// ([`Backend::probe_write`]) failing: 30 s.
+    pub const WRITE_FAILURE_MEMORY: Duration = Duration::from_secs(30);
 
     /// The number of read-only connections of a database file.
     pub const READERS: usize = 4;
@@ -145,6 +193,7 @@ impl SqliteDatabase {
                 writer: Mutex::new(writer),
                 readers: None,
                 location: path.display().to_string(),
+                write_failed: Mutex::new(None),
             }),
         };
         db.migrate()?;
@@ -188,10 +237,18 @@ impl SqliteDatabase {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = lock(&self.inner.writer);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        if let Err(e) = &result {
+            if let Some(message) = cannot_write(e) {
+                *lock(&self.inner.write_failed) = Some((std::time::Instant::now(), message));
+            }
+        }
+        result
     }
 
     /// Runs `f` on a reader (on the writer when there are none).
@@ -325,7 +382,19 @@ impl Backend for SqliteDatabase {
     }
 
     fn probe_write(&self) -> Result<(), StoreError> {
-        self.execute(sql::PROBE_WRITE, []).map(drop)
+        self.execute(sql::PROBE_WRITE, [])?;
+        // The probe is one small page: on a full disk it may fit where a request's write does
+        // not. A real write that failed lately counts too.
+        let failed = lock(&self.inner.write_failed).clone();
+        match failed {
+            Some((at, message)) if at.elapsed() < Self::WRITE_FAILURE_MEMORY => {
+                Err(StoreError::Database(Box::new(RecentWriteFailure {
+                    ago: at.elapsed(),
+                    message,
+                })))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
