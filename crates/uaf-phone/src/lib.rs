@@ -717,7 +717,10 @@ pub fn write_metadata(dir: &Path) -> Result<PathBuf, PhoneError> {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod unit_tests {
     use super::*;
 
     #[test]

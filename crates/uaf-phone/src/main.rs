@@ -269,8 +269,8 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             let rounds = rounds.max(1);
             let per = uaf_phone::kdf_cost(params, rounds)?;
             println!(
-                "argon2id m={} KiB t={} p={}: {:.1} ms per PIN guess ({rounds} rounds); a \
-                 4-digit PIN (10^4 guesses) takes {:.0} s on one core of this machine",
+                "argon2id m={} KiB t={} p={}: {:.1} ms per PIN guess (mean of {rounds}); all \
+                 10000 4-digit PINs: {:.0} s on one core of this machine",
                 params.memory_kib,
                 params.iterations,
                 params.parallelism,

@@ -211,7 +211,10 @@ mod tests {
         let k = SealKey::derive("1234", &salt, FAST).unwrap();
         let sealed = k.seal(&nonce, b"secret", b"header").unwrap();
         assert_eq!(
-            k.open(&nonce, &sealed, b"header").unwrap().unwrap().as_slice(),
+            k.open(&nonce, &sealed, b"header")
+                .unwrap()
+                .unwrap()
+                .as_slice(),
             b"secret"
         );
         // Wrong PIN, other salt, other parameters: no key opens it.
@@ -224,7 +227,11 @@ mod tests {
         }
         // Altered associated data, nonce or ciphertext.
         assert!(k.open(&nonce, &sealed, b"headeR").unwrap().is_none());
-        assert!(k.open(&[9u8; NONCE_LEN], &sealed, b"header").unwrap().is_none());
+        assert!(
+            k.open(&[9u8; NONCE_LEN], &sealed, b"header")
+                .unwrap()
+                .is_none()
+        );
         let mut flipped = sealed.clone();
         flipped[0] ^= 1;
         assert!(k.open(&nonce, &flipped, b"header").unwrap().is_none());
