@@ -126,6 +126,9 @@ fn edit(path: &Path, f: impl FnOnce(&mut serde_json::Value)) {
     std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
 }
 
+/// A change made to a state file's JSON.
+type Change = Box<dyn Fn(&mut serde_json::Value)>;
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -315,7 +318,7 @@ fn an_altered_file_does_not_open_even_with_the_right_pin() {
         c[3] = if c[3] == 'A' { 'B' } else { 'A' };
         c.into_iter().collect::<String>()
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    let cases: Vec<(&str, Change)> = vec![
         (
             "ciphertext",
             Box::new(move |v| {
@@ -379,17 +382,17 @@ fn malformed_old_and_hostile_files_are_refused() {
     });
     assert!(refused(&huge).contains("too large"));
     // Another KDF or AEAD, a zero limit, an unknown field, not JSON.
-    for (name, change) in [
+    let cases: [(&str, Change); 5] = [
         (
             "kdf",
-            Box::new(|v: &mut serde_json::Value| v["kdf"]["algorithm"] = "argon2i".into())
-                as Box<dyn Fn(&mut serde_json::Value)>,
+            Box::new(|v| v["kdf"]["algorithm"] = "argon2i".into()),
         ),
         ("aead", Box::new(|v| v["aead"] = "ChaCha20-Poly1305".into())),
         ("zero", Box::new(|v| v["maxPinAttempts"] = 0.into())),
         ("field", Box::new(|v| v["pinHash"] = "AA".into())),
         ("format", Box::new(|v| v["format"] = "other".into())),
-    ] {
+    ];
+    for (name, change) in cases {
         let path = temp(&format!("hostile-{name}"));
         std::fs::copy(&original, &path).unwrap();
         edit(&path, |v| change(v));
