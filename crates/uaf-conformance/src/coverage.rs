@@ -10,7 +10,7 @@
 use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::Write as _;
+use core::fmt::{self, Write as _};
 
 use uaf_rp::step::StepId;
 
@@ -193,21 +193,64 @@ pub const BEGIN: &str =
 /// The end marker.
 pub const END: &str = "<!-- coverage:end -->";
 
+/// Why [`splice`] found no place for the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpliceError {
+    /// The README has no [`BEGIN`] marker.
+    NoBegin,
+    /// The README has no [`END`] marker after its [`BEGIN`] marker.
+    NoEnd,
+}
+
+impl fmt::Display for SpliceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpliceError::NoBegin => write!(
+                f,
+                "no `{BEGIN}` marker; put it and `{END}` around the coverage table"
+            ),
+            SpliceError::NoEnd => write!(
+                f,
+                "no `{END}` marker after the begin marker; add it where the coverage table ends"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for SpliceError {}
+
 /// `readme` with the text between [`BEGIN`] and [`END`] replaced by `table`.
 ///
 /// # Errors
-/// A message when the markers are missing or out of order.
-pub fn splice(readme: &str, table: &str) -> Result<String, String> {
-    let start = readme
-        .find(BEGIN)
-        .ok_or_else(|| alloc::format!("no `{BEGIN}` marker"))?;
+/// [`SpliceError`] when the markers are missing or out of order.
+pub fn splice(readme: &str, table: &str) -> Result<String, SpliceError> {
+    let start = readme.find(BEGIN).ok_or(SpliceError::NoBegin)?;
     let after = start + BEGIN.len();
     let end = readme
         .get(after..)
         .and_then(|rest| rest.find(END))
         .map(|i| after + i)
-        .ok_or_else(|| alloc::format!("no `{END}` marker after the begin marker"))?;
+        .ok_or(SpliceError::NoEnd)?;
     let (head, _) = readme.split_at(after);
     let (_, tail) = readme.split_at(end);
     Ok(alloc::format!("{head}\n{table}{tail}"))
+}
+
+#[cfg(test)]
+mod splice_tests {
+    use super::*;
+
+    #[test]
+    fn splice_replaces_between_the_markers_or_names_the_missing_one() {
+        let readme = alloc::format!("intro\n{BEGIN}\nold\n{END}\nrest");
+        assert_eq!(
+            splice(&readme, "new\n"),
+            Ok(alloc::format!("intro\n{BEGIN}\nnew\n{END}\nrest"))
+        );
+        assert_eq!(splice("no markers", "t"), Err(SpliceError::NoBegin));
+        let reversed = alloc::format!("{END}\n{BEGIN}\n");
+        assert_eq!(splice(&reversed, "t"), Err(SpliceError::NoEnd));
+        assert!(SpliceError::NoEnd.to_string().contains("add it where"));
+    }
 }

@@ -1,7 +1,9 @@
 //! # uaf-crypto — the algorithms of FIDO UAF
 //!
 //! Signature verification by `ALG_SIGN_*`, public keys by `ALG_KEY_*`, signing for the
-//! authenticator, the UAF hashes, and (module [`attestation`]) attestation certificate chains.
+//! authenticator, the UAF hashes, and (module [`attestation`]) attestation certificate chains
+//! and the chain of a document signer with CRL revocation (the FIDO Metadata Service BLOB's
+//! `x5c`, [`attestation::verify_signer_chain`]).
 //! The values and encodings are those of the FIDO Registry of Predefined Values (our digest
 //! §6.1, §6.2); what is signed is described in digest §5.5.
 //!
@@ -32,7 +34,7 @@
 //!
 //! | feature | adds |
 //! |---|---|
-//! | `alloc` | COSE keys, `PublicKey::encode`, attestation chains |
+//! | `alloc` | COSE keys, `PublicKey::encode`, attestation chains, signer chains with CRLs |
 //! | `std` (default) | `std::error::Error`, precomputed tables for faster P-256 signing |
 //! | `secp256k1` | `ALG_SIGN_SECP256K1_ECDSA_SHA256_RAW/DER`: keys, verification, signing |
 //! | `p384` | `ALG_SIGN_SECP384R1_ECDSA_SHA384_RAW` |

@@ -16,7 +16,18 @@
 //! | `GET {prefix}healthz` | `{"status":"ok"}` when the database answers |
 //!
 //! UAF outcomes travel inside HTTP 200 (`statusCode`); HTTP 400 means the body was not the
-//! endpoint's envelope at all.
+//! endpoint's envelope at all. The phone sign-in bodies are the typed ones of the
+//! `uaf-signin-api` crate (shared with `uaf-phone`), read with `axum::Json` (415 without a
+//! JSON content type, 400 for a body that is not JSON, 422 for the wrong shape). Every UAF
+//! response is parsed once, strictly, by `uaf-rp`, and the typed message is what is verified.
+//!
+//! ## In your own axum app
+//! [`PhoneSignIn`] is phone sign-in as a library: build it over your database
+//! ([`PhoneSignIn::builder`]), merge [`PhoneSignIn::router`] into your router under your
+//! prefix, say which accounts may sign in with [`Accounts`], and take the signed-in identity
+//! with the [`SignedIn`] extractor (or in [`Accounts::signed_in`]). See the example at
+//! [`PhoneSignIn`], `examples/embed_axum.rs` and `docs/server.md` ("Embedding phone sign-in in
+//! your axum app"). [`Server`] is the same routes on a listener of its own.
 //!
 //! Storage ([`store`]): one trait per store — `uaf-rp`'s credential and pending stores, and
 //! [`SignInStore`] for the phone sign-in rows — and one module per [`Backend`]:

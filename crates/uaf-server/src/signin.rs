@@ -2,29 +2,6 @@
 //! [`PhoneSignInBuilder`]) gives the routes to mount under your prefix, your notion of
 //! which accounts may sign in plugs in as [`Accounts`], and your handlers take the signed-in
 //! identity with the [`SignedIn`] extractor (or receive it in [`Accounts::signed_in`]).
-//!
-//! ```
-//! use axum::Router;
-//! use axum::routing::get;
-//! use uaf_server::{PhoneSignIn, SignedIn, SqliteDatabase};
-//!
-//! async fn home(who: SignedIn) -> String {
-//!     format!("hello {}", who.username)
-//! }
-//!
-//! let database = SqliteDatabase::open(":memory:")?;
-//! let signin = PhoneSignIn::builder("https://example.com/auth/facets.json")
-//!     .prefix("/auth/")
-//!     .build(database)?;
-//! // `/` is yours; `/auth/…` is phone sign-in. The router's state is the sign-in itself
-//! // here; a larger state only needs `impl FromRef<YourState> for PhoneSignIn`.
-//! let app: Router = Router::new()
-//!     .route("/", get(home))
-//!     .merge(signin.router())
-//!     .with_state(signin);
-//! # let _ = app;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use core::fmt;
 use std::sync::Arc;
@@ -421,8 +398,31 @@ pub(crate) fn normalise_prefix(prefix: &str) -> String {
     }
 }
 
-/// Phone sign-in (and, opt-in, the conformance API) as routes for an axum app: see the
-/// [module docs](self). Cheap to clone (one shared state).
+/// Phone sign-in (and, opt-in, the conformance API) as routes for an axum app of your own.
+/// Cheap to clone (one shared state).
+///
+/// ```
+/// use axum::Router;
+/// use axum::routing::get;
+/// use uaf_server::{PhoneSignIn, SignedIn, SqliteDatabase};
+///
+/// async fn home(who: SignedIn) -> String {
+///     format!("hello {}", who.username)
+/// }
+///
+/// let database = SqliteDatabase::open(":memory:")?;
+/// let signin = PhoneSignIn::builder("https://example.com/auth/facets.json")
+///     .prefix("/auth/")
+///     .build(database)?;
+/// // `/` is yours; `/auth/…` is phone sign-in. The router's state is the sign-in itself
+/// // here; a larger state only needs `impl FromRef<YourState> for PhoneSignIn`.
+/// let app: Router = Router::new()
+///     .route("/", get(home))
+///     .merge(signin.router())
+///     .with_state(signin);
+/// # let _ = app;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct PhoneSignIn {
     flow: Arc<Flow>,

@@ -179,7 +179,16 @@ fn a_file_database_persists_across_closing() {
         db.credentials()
             .compare_and_swap_counter(&aaid(), &[1; 32], 3, 4)
             .unwrap();
+        // Reads from several threads at once: several readers open the file.
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| db.credentials().get(&aaid(), &[1; 32]).unwrap().unwrap());
+            }
+        });
     }
+    // The writer closed last: it checkpointed the WAL into the file and removed it.
+    let wal = path.with_file_name("test.db-wal");
+    assert!(!wal.exists(), "{} left behind", wal.display());
     let db = SqliteDatabase::open(&path).unwrap();
     assert_eq!(db.location(), path.display().to_string());
     let got = db.credentials().get(&aaid(), &[1; 32]).unwrap().unwrap();

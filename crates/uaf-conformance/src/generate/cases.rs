@@ -23,13 +23,13 @@ use uaf_rp::{DeregistrationTarget, Registration};
 
 use super::handmade;
 use super::sim::{Answer, Phone, Server, profile};
-use super::{ANDROID_FACET, APP_ID, Case, FACET, NOW, Origin, Suite, USER};
+use super::{ANDROID_FACET, APP_ID, Case, CaseError, FACET, NOW, Origin, Suite, USER};
 use crate::vector::{
     AttestationMode, Base64Mode, ChannelBindingValues, CounterMode, DeletedKey, Expect,
     ExpectedKey, ExpectedStatus, Op, RpSettings, StatusCodes, UvMode,
 };
 
-type R<T> = Result<T, String>;
+type R<T> = Result<T, CaseError>;
 
 /// A text edit of a response: id suffix, description, the edit, Reg step, Auth step.
 type TextEdit = (
@@ -105,11 +105,11 @@ fn per_assertion(step: StepId) -> Vec<StepId> {
 }
 
 fn default_profile(aaid: &str) -> R<Profile> {
-    profile(aaid)?.build().map_err(|e| e.to_string())
+    Ok(profile(aaid)?.build()?)
 }
 
 fn built(b: uaf_authenticator::ProfileBuilder) -> R<Profile> {
-    b.build().map_err(|e| e.to_string())
+    Ok(b.build()?)
 }
 
 /// A relying party, a phone, and the metadata of the phone's authenticators.
@@ -261,12 +261,11 @@ fn lax() -> ParseOptions {
 /// What a registration response should store, read from its assertions (not from the RP).
 fn registered_in(response: &str, policy: Base64Policy) -> R<Vec<ExpectedKey>> {
     let msg =
-        RegistrationResponse::parse_array(response, &DecodeOptions::new().with_base64(policy))
-            .map_err(|e| e.to_string())?;
+        RegistrationResponse::parse_array(response, &DecodeOptions::new().with_base64(policy))?;
     let mut out = Vec::new();
     for a in &msg.assertions {
-        let tlv = a.decode_assertion(policy).map_err(|e| e.to_string())?;
-        let r = RegAssertion::parse_with(&tlv, lax()).map_err(|e| e.to_string())?;
+        let tlv = a.decode_assertion(policy)?;
+        let r = RegAssertion::parse_with(&tlv, lax())?;
         out.push(ExpectedKey {
             aaid: r.krd.aaid.as_str().to_string(),
             key_id: b64::encode(r.krd.key_id),
@@ -281,25 +280,24 @@ fn registered_in(response: &str, policy: Base64Policy) -> R<Vec<ExpectedKey>> {
 
 /// The sign counter of an authentication response's first assertion.
 fn counter_in(response: &str) -> R<u32> {
-    let msg = AuthenticationResponse::parse_array(response, &DecodeOptions::new())
-        .map_err(|e| e.to_string())?;
-    let a = msg.assertions.first().ok_or("no assertion")?;
-    let tlv = a
-        .decode_assertion(Base64Policy::Strict)
-        .map_err(|e| e.to_string())?;
-    Ok(AuthAssertion::parse_with(&tlv, lax())
-        .map_err(|e| e.to_string())?
+    let msg = AuthenticationResponse::parse_array(response, &DecodeOptions::new())?;
+    let a = msg
+        .assertions
+        .first()
+        .ok_or(CaseError::Missing("assertion"))?;
+    let tlv = a.decode_assertion(Base64Policy::Strict)?;
+    Ok(AuthAssertion::parse_with(&tlv, lax())?
         .signed_data
         .sign_counter)
 }
 
 /// The first assertion's `assertion` text of a response.
 fn assertion_in(response: &str) -> R<String> {
-    let v: Value = serde_json::from_str(response).map_err(|e| e.to_string())?;
+    let v: Value = serde_json::from_str(response)?;
     v.pointer("/0/assertions/0/assertion")
         .and_then(Value::as_str)
         .map(String::from)
-        .ok_or_else(|| String::from("no assertion in the response"))
+        .ok_or(CaseError::Missing("assertion in the response"))
 }
 
 fn success() -> Expect {
@@ -319,7 +317,7 @@ fn status(code: u16) -> Expect {
 /// Edits the response's JSON (re-serialised compactly; `fcParams` and `assertion` strings are
 /// kept byte for byte).
 fn edit_json(response: &str, f: impl FnOnce(&mut Value) -> R<()>) -> R<String> {
-    let mut v: Value = serde_json::from_str(response).map_err(|e| e.to_string())?;
+    let mut v: Value = serde_json::from_str(response)?;
     f(&mut v)?;
     Ok(v.to_string())
 }
@@ -327,14 +325,14 @@ fn edit_json(response: &str, f: impl FnOnce(&mut Value) -> R<()>) -> R<String> {
 fn message_mut(v: &mut Value) -> R<&mut serde_json::Map<String, Value>> {
     v.get_mut(0)
         .and_then(Value::as_object_mut)
-        .ok_or_else(|| String::from("not a message array"))
+        .ok_or(CaseError::Malformed("not a message array"))
 }
 
 fn header_mut(v: &mut Value) -> R<&mut serde_json::Map<String, Value>> {
     message_mut(v)?
         .get_mut("header")
         .and_then(Value::as_object_mut)
-        .ok_or_else(|| String::from("no header"))
+        .ok_or(CaseError::Missing("header"))
 }
 
 fn set_header(v: &mut Value, key: &str, value: Value) -> R<()> {
@@ -347,13 +345,16 @@ fn set_first_assertion(v: &mut Value, key: &str, value: Value) -> R<()> {
         .get_mut("assertions")
         .and_then(|a| a.get_mut(0))
         .and_then(Value::as_object_mut)
-        .ok_or_else(|| String::from("no assertion"))?
+        .ok_or(CaseError::Missing("assertion"))?
         .insert(String::from(key), value);
     Ok(())
 }
 
 fn trusted_list() -> R<TrustedFacetList> {
-    TrustedFacetList::parse(&format_facets(&[ANDROID_FACET, FACET])).map_err(|e| e.to_string())
+    Ok(TrustedFacetList::parse(&format_facets(&[
+        ANDROID_FACET,
+        FACET,
+    ]))?)
 }
 
 fn format_facets(ids: &[&str]) -> String {
@@ -385,7 +386,7 @@ fn blob_entry(statement: &Value, reports: &[(&str, &str)]) -> R<Value> {
     let aaid = statement
         .get("aaid")
         .cloned()
-        .ok_or("statement without aaid")?;
+        .ok_or(CaseError::Missing("aaid in the metadata statement"))?;
     let list: Vec<Value> = reports
         .iter()
         .map(|(s, d)| json!({"status": s, "effectiveDate": d}))
@@ -668,7 +669,10 @@ fn message_level(s: &mut Suite) {
                 "The response array holds the message twice",
                 |t| {
                     edit_json(t, |v| {
-                        let m = v.get(0).cloned().ok_or("empty")?;
+                        let m = v
+                            .get(0)
+                            .cloned()
+                            .ok_or(CaseError::Missing("message in the array"))?;
                         *v = json!([m.clone(), m]);
                         Ok(())
                     })
@@ -681,7 +685,10 @@ fn message_level(s: &mut Suite) {
                 "The response is the message object itself, not an array",
                 |t| {
                     edit_json(t, |v| {
-                        *v = v.get(0).cloned().ok_or("empty")?;
+                        *v = v
+                            .get(0)
+                            .cloned()
+                            .ok_or(CaseError::Missing("message in the array"))?;
                         Ok(())
                     })
                 },
@@ -850,7 +857,10 @@ fn client_faults(s: &mut Suite) {
         for fault in ClientFault::ALL {
             let id = alloc::format!("{prefix}-client-{}", fault.name());
             let Some(step) = fault.step_id(proto_op).and_then(StepId::from_id) else {
-                s.fail(&id, "the client fault names no step of uaf-rp");
+                s.fail(
+                    &id,
+                    CaseError::Missing("uaf-rp step named by the client fault"),
+                );
                 continue;
             };
             let code = match fault {
@@ -1219,8 +1229,7 @@ fn duplicate(id: &str, same_user: bool, what: &str, step: StepId, code: u16) -> 
     let statement: Value = serde_json::from_str(
         &built(profile(aaid)?.attestation(AttestationConfig::BasicSurrogate))?
             .metadata_statement(&[]),
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     let metadata = vec![statement];
     let server = Server::new(&settings(), &metadata, None)?;
     let key = handmade::key(id)?;
@@ -1289,7 +1298,11 @@ fn metadata_status(s: &mut Suite) {
     ] {
         s.add(id, |id| {
             let mut w = World::simple(id, "F1D0#0005")?;
-            let statement = w.metadata.first().cloned().ok_or("no metadata")?;
+            let statement = w
+                .metadata
+                .first()
+                .cloned()
+                .ok_or(CaseError::Missing("metadata"))?;
             let entry = blob_entry(&statement, reports)?;
             w.metadata = vec![entry.clone()];
             w.server = Server::new(&settings(), &[entry], None)?;
@@ -1327,7 +1340,11 @@ fn metadata_status(s: &mut Suite) {
             let regs = w.enroll(USER)?;
             let (req, resp, _) =
                 w.auth_exchange(Some(USER), &regs, Vec::new(), &Answer::default())?;
-            let statement = w.metadata.first().cloned().ok_or("no metadata")?;
+            let statement = w
+                .metadata
+                .first()
+                .cloned()
+                .ok_or(CaseError::Missing("metadata"))?;
             let e = if code == 1200 {
                 let mut e = success();
                 e.sign_counter = Some(counter_in(&resp)?);
@@ -1446,7 +1463,7 @@ fn authenticator_faults(s: &mut Suite) {
         let fault = *fault;
         let id = alloc::format!("fault-{}", fault.id());
         let Some(step) = StepId::from_id(fault.target_step()) else {
-            s.fail(&id, "the fault names no step of uaf-rp");
+            s.fail(&id, CaseError::Missing("uaf-rp step named by the fault"));
             continue;
         };
         s.add(&id, |id| fault_case(id, fault, step, None));
@@ -1476,7 +1493,7 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
                 regs = w.authenticate(USER, &regs)?;
             }
             let tx = if fault.requirements().transaction == Some(true) {
-                vec![Transaction::text("Pay 100 EUR to Bob?").map_err(|e| e.to_string())?]
+                vec![Transaction::text("Pay 100 EUR to Bob?")?]
             } else {
                 Vec::new()
             };
@@ -1561,11 +1578,10 @@ fn transactions(s: &mut Suite) {
             let regs = w.enroll(USER)?;
             let tx = match id {
                 "auth-transaction-png" => vec![png_transaction()],
-                "auth-transaction-text-and-png" => vec![
-                    Transaction::text("Pay 100 EUR to Bob?").map_err(|e| e.to_string())?,
-                    png_transaction(),
-                ],
-                _ => vec![Transaction::text("Pay 100 EUR to Bob?").map_err(|e| e.to_string())?],
+                "auth-transaction-text-and-png" => {
+                    vec![Transaction::text("Pay 100 EUR to Bob?")?, png_transaction()]
+                }
+                _ => vec![Transaction::text("Pay 100 EUR to Bob?")?],
             };
             let (req, resp, _) = w.auth_exchange(Some(USER), &regs, tx, &Answer::default())?;
             let no_display = id == "auth-transaction-no-display-in-metadata";
@@ -1591,7 +1607,7 @@ fn transactions(s: &mut Suite) {
                     .metadata
                     .first_mut()
                     .and_then(Value::as_object_mut)
-                    .ok_or("no metadata")?;
+                    .ok_or(CaseError::Missing("metadata"))?;
                 m.insert("tcDisplay".into(), json!(0));
                 m.remove("tcDisplayContentType");
                 m.remove("tcDisplayPNGCharacteristics");
@@ -1607,7 +1623,7 @@ fn transactions(s: &mut Suite) {
 fn both(a: &str, b: &str) -> R<Policy> {
     let c = |x: &str| -> R<MatchCriteria> {
         Ok(MatchCriteria {
-            aaid: Some(vec![Aaid::parse(x).map_err(|e| e.to_string())?]),
+            aaid: Some(vec![Aaid::parse(x)?]),
             ..MatchCriteria::default()
         })
     };
@@ -1738,7 +1754,7 @@ fn multi_assertion(s: &mut Suite) {
             &built(profile(aaid)?.attestation(AttestationConfig::BasicSurrogate))?
                 .metadata_statement(&[]),
         )
-        .map_err(|e| e.to_string())?;
+        ?;
         let metadata = vec![statement];
         let server = Server::new(&settings(), &metadata, None)?;
         let (req, _) = server.start_reg(USER, &[], id, 20)?;
@@ -1790,8 +1806,7 @@ fn certificates(s: &mut Suite) {
                 "uaf-conformance legacy attestation",
                 b"491231235959Z",
             )?;
-            let creds = AttestationCredentials::new(&key, vec![cert.clone()], vec![cert])
-                .map_err(|e| e.to_string())?;
+            let creds = AttestationCredentials::new(&key, vec![cert.clone()], vec![cert])?;
             let p = built(profile("F1D0#0008")?.attestation(AttestationConfig::BasicFull(creds)))?;
             let mut rp = settings();
             rp.legacy_certificates = legacy;
@@ -1852,8 +1867,7 @@ fn certificates(s: &mut Suite) {
                 "uaf-conformance expired attestation",
                 b"211231235959Z",
             )?;
-            let creds = AttestationCredentials::new(&key, vec![cert.clone()], vec![cert])
-                .map_err(|e| e.to_string())?;
+            let creds = AttestationCredentials::new(&key, vec![cert.clone()], vec![cert])?;
             let p = built(profile("F1D0#0009")?.attestation(AttestationConfig::BasicFull(creds)))?;
             let mut rp = settings();
             rp.legacy_certificates = Some(true);
@@ -1977,7 +1991,7 @@ fn status_modes(s: &mut Suite) {
             uaf_proto::message::Operation::Auth
         };
         let Some(step) = fault.step_id(op).and_then(StepId::from_id) else {
-            s.fail(&id, "no step");
+            s.fail(&id, CaseError::Missing("step"));
             continue;
         };
         s.add(&id, |id| {
@@ -2019,7 +2033,7 @@ fn status_modes(s: &mut Suite) {
     ] {
         let id = alloc::format!("conformance-mode-fault-{}", fault.id());
         let Some(step) = StepId::from_id(fault.target_step()) else {
-            s.fail(&id, "no step");
+            s.fail(&id, CaseError::Missing("step"));
             continue;
         };
         s.add(&id, |id| {
@@ -2056,8 +2070,7 @@ fn compat(s: &mut Suite) {
             let statement: Value = serde_json::from_str(
                 &built(profile(aaid)?.attestation(AttestationConfig::BasicSurrogate))?
                     .metadata_statement(&[]),
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             let metadata = vec![statement];
             let mut rp = settings();
             if relax {
@@ -2180,8 +2193,7 @@ fn facet_lists(s: &mut Suite) {
             let statement: Value = serde_json::from_str(
                 &built(profile(aaid)?.attestation(AttestationConfig::BasicSurrogate))?
                     .metadata_statement(&[]),
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             let metadata = vec![statement];
             let mut rp = settings();
             rp.trusted_facets = Some(vec![String::from(listed)]);
@@ -2216,18 +2228,18 @@ fn critical_tag_in_container(response: &str) -> R<String> {
             .and_then(|a| a.get(0))
             .and_then(|a| a.get("assertion"))
             .and_then(Value::as_str)
-            .ok_or("no assertion")?;
-        let mut tlv = Base64Policy::Strict
-            .decode(text)
-            .map_err(|e| e.to_string())?;
+            .ok_or(CaseError::Missing("assertion"))?;
+        let mut tlv = Base64Policy::Strict.decode(text)?;
         let extra = [0xF0, 0x2E, 0x06, 0x00, b'v', b'e', b'n', b'd', b'o', b'r'];
         let len = tlv
-            .get(2..4)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]))
-            .ok_or("assertion too short")?;
-        let new_len = len
-            .checked_add(u16::try_from(extra.len()).map_err(|e| e.to_string())?)
-            .ok_or("assertion too long")?;
+            .get(2..)
+            .and_then(<[u8]>::first_chunk::<2>)
+            .map(|&b| u16::from_le_bytes(b))
+            .ok_or(CaseError::Malformed("assertion too short"))?;
+        let new_len = u16::try_from(extra.len())
+            .ok()
+            .and_then(|n| len.checked_add(n))
+            .ok_or(CaseError::Malformed("assertion too long"))?;
         tlv.splice(2..4, new_len.to_le_bytes());
         tlv.extend_from_slice(&extra);
         set_first_assertion(v, "assertion", json!(b64::encode(&tlv)))
@@ -2282,7 +2294,7 @@ fn requests(s: &mut Suite) {
             |req| {
                 req.get_mut(0)
                     .and_then(Value::as_object_mut)
-                    .ok_or("no request")?
+                    .ok_or(CaseError::Missing("request"))?
                     .insert("username".into(), json!("u".repeat(129)));
                 Ok(())
             },
@@ -2296,7 +2308,7 @@ fn requests(s: &mut Suite) {
             |req| {
                 req.get_mut(0)
                     .and_then(Value::as_object_mut)
-                    .ok_or("no request")?
+                    .ok_or(CaseError::Missing("request"))?
                     .insert("challenge".into(), json!("AQIDBA"));
                 Ok(())
             },
@@ -2308,8 +2320,7 @@ fn edited_request(id: &str, op: Op, what: &str, edit: fn(&mut Value) -> R<()>) -
     let mut c = edited(id, op, what, vec![StepId::RequestGeneration], 1498, |t| {
         Ok(String::from(t))
     })?;
-    let mut req: Value = serde_json::from_str(c.request.as_deref().unwrap_or_default())
-        .map_err(|e| e.to_string())?;
+    let mut req: Value = serde_json::from_str(c.request.as_deref().unwrap_or_default())?;
     edit(&mut req)?;
     c.request = Some(req.to_string());
     Ok(c)
@@ -2435,8 +2446,8 @@ fn assertion_ops(s: &mut Suite) {
 fn reg_record(user: &str, aaid: &str, key: u8) -> R<Registration> {
     Ok(Registration {
         username: String::from(user),
-        aaid: Aaid::parse(aaid).map_err(|e| e.to_string())?,
-        key_id: KeyId::new(vec![key; 32]).map_err(|e| e.to_string())?,
+        aaid: Aaid::parse(aaid)?,
+        key_id: KeyId::new(vec![key; 32])?,
         public_key: vec![0x04; 65],
         public_key_encoding: AlgKey::EccX962Raw,
         sign_alg: AlgSign::Secp256r1EcdsaSha256Raw,
@@ -2457,8 +2468,8 @@ fn deregistration(s: &mut Suite) {
             || {
                 Ok((
                     DeregistrationTarget::Key {
-                        aaid: Aaid::parse(A).map_err(|e| e.to_string())?,
-                        key_id: KeyId::new(vec![1; 32]).map_err(|e| e.to_string())?,
+                        aaid: Aaid::parse(A)?,
+                        key_id: KeyId::new(vec![1; 32])?,
                     },
                     USER,
                 ))
@@ -2469,12 +2480,7 @@ fn deregistration(s: &mut Suite) {
         ),
         (
             "dereg-all-of-aaid",
-            || {
-                Ok((
-                    DeregistrationTarget::Aaid(Aaid::parse(A).map_err(|e| e.to_string())?),
-                    USER,
-                ))
-            },
+            || Ok((DeregistrationTarget::Aaid(Aaid::parse(A)?), USER)),
             vec![(A, 1), (A, 2)],
             1200,
             "Deregister every key of one model for alice (`keyID` \"\"): both of her keys of that model, not bob's",
@@ -2491,8 +2497,8 @@ fn deregistration(s: &mut Suite) {
             || {
                 Ok((
                     DeregistrationTarget::Key {
-                        aaid: Aaid::parse(A).map_err(|e| e.to_string())?,
-                        key_id: KeyId::new(vec![4; 32]).map_err(|e| e.to_string())?,
+                        aaid: Aaid::parse(A)?,
+                        key_id: KeyId::new(vec![4; 32])?,
                     },
                     "bob",
                 ))
@@ -2503,14 +2509,7 @@ fn deregistration(s: &mut Suite) {
         ),
         (
             "dereg-unknown-aaid",
-            || {
-                Ok((
-                    DeregistrationTarget::Aaid(
-                        Aaid::parse("F1D0#0DFF").map_err(|e| e.to_string())?,
-                    ),
-                    USER,
-                ))
-            },
+            || Ok((DeregistrationTarget::Aaid(Aaid::parse("F1D0#0DFF")?), USER)),
             Vec::new(),
             1481,
             "A deregistration of a model alice has no key of",
@@ -2539,13 +2538,12 @@ fn deregistration(s: &mut Suite) {
                     .rp
                     .deregistration_request(&target, &regs)
                     .map(|d| d.request.to_json())
-                    .or_else(|_| {
+                    .or_else(|_| -> R<String> {
                         let any = vec![reg_record(USER, "F1D0#0DFF", 9)?];
-                        server
+                        Ok(server
                             .rp
                             .deregistration_request(&target, &any)
-                            .map(|d| d.request.to_json())
-                            .map_err(|e| e.to_string())
+                            .map(|d| d.request.to_json())?)
                     })?,
             };
             let mut e = status(code);

@@ -3,7 +3,7 @@
 //! X.509 v1 attestation certificate, and a PNG for transaction confirmation. Built with the
 //! `uaf-proto` builders and `uaf-crypto` signing, like the relying party's own step tests.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use uaf_crypto::{KeyType, SigningKey};
@@ -17,11 +17,12 @@ use uaf_proto::message::{
 };
 use uaf_proto::registry::{AlgKey, AlgSign, HashAlg};
 
+use super::CaseError;
 use super::sim::rng;
 
 /// A P-256 key of a hand-built authenticator (surrogate attestation, RAW signatures).
-pub(crate) fn key(name: &str) -> Result<SigningKey, String> {
-    SigningKey::generate(KeyType::P256, &mut rng(name, 7)).map_err(|e| e.to_string())
+pub(crate) fn key(name: &str) -> Result<SigningKey, CaseError> {
+    Ok(SigningKey::generate(KeyType::P256, &mut rng(name, 7))?)
 }
 
 /// `fcParams` (base64url of the JSON text) with these members; `channel_binding` `None`
@@ -43,10 +44,8 @@ pub(crate) fn fc_params(
     b64::encode(json.as_bytes())
 }
 
-fn sha256(data: &[u8]) -> Result<Vec<u8>, String> {
-    uaf_crypto::hash(HashAlg::Sha256, data)
-        .map(|d| d.as_bytes().to_vec())
-        .map_err(|e| e.to_string())
+fn sha256(data: &[u8]) -> Result<Vec<u8>, CaseError> {
+    Ok(uaf_crypto::hash(HashAlg::Sha256, data)?.as_bytes().to_vec())
 }
 
 /// A surrogate-attested registration assertion of `key` under KeyID `key_id`, over
@@ -56,14 +55,11 @@ pub(crate) fn reg_tlv(
     fc_params: &str,
     key: &SigningKey,
     key_id: &[u8],
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, CaseError> {
     let fch = sha256(fc_params.as_bytes())?;
-    let pub_key = key
-        .public_key()
-        .encode(AlgKey::EccX962Raw)
-        .map_err(|e| e.to_string())?;
+    let pub_key = key.public_key().encode(AlgKey::EccX962Raw)?;
     let krd = KrdBuilder {
-        aaid: Aaid::parse(aaid).map_err(|e| e.to_string())?,
+        aaid: Aaid::parse(aaid)?,
         assertion_info: RegAssertionInfo {
             authenticator_version: 1,
             authentication_mode: 1,
@@ -77,19 +73,15 @@ pub(crate) fn reg_tlv(
         pub_key: &pub_key,
         extensions: Extensions::empty(),
     }
-    .encode()
-    .map_err(|e| e.to_string())?;
-    let sig = key
-        .sign_deterministic(AlgSign::Secp256r1EcdsaSha256Raw, &krd)
-        .map_err(|e| e.to_string())?;
-    encode_reg_assertion(
+    .encode()?;
+    let sig = key.sign_deterministic(AlgSign::Secp256r1EcdsaSha256Raw, &krd)?;
+    Ok(encode_reg_assertion(
         &krd,
         &Attestation::BasicSurrogate {
             signature: sig.as_bytes(),
         },
         Extensions::empty(),
-    )
-    .map_err(|e| e.to_string())
+    )?)
 }
 
 /// A registration response echoing `header`, with `fc_params` and one assertion per TLV.
@@ -97,10 +89,10 @@ pub(crate) fn reg_response(
     header: &OperationHeader,
     fc_params: String,
     tlvs: &[Vec<u8>],
-) -> Result<String, String> {
+) -> Result<String, CaseError> {
     let assertions = tlvs
         .iter()
-        .map(|t| AuthenticatorRegistrationAssertion::from_tlv(t).map_err(|e| e.to_string()))
+        .map(|t| AuthenticatorRegistrationAssertion::from_tlv(t))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(RegistrationResponse {
         header: header.clone(),
@@ -118,8 +110,10 @@ pub(crate) fn v1_certificate(
     key: &SigningKey,
     cn: &str,
     not_after: &[u8],
-) -> Result<Vec<u8>, String> {
-    uaf_authenticator::legacy_v1_certificate(key, cn, not_after).map_err(|e| e.to_string())
+) -> Result<Vec<u8>, CaseError> {
+    Ok(uaf_authenticator::legacy_v1_certificate(
+        key, cn, not_after,
+    )?)
 }
 
 // ----- PNG, for image/png transactions -----

@@ -43,14 +43,14 @@ pub const USER: &str = "alice";
 /// The sub-folder of [`write()`]'s folder that holds the `Dereg` extension vectors.
 pub const EXTENSIONS_DIR: &str = "extensions";
 
-/// A generation failure: the case and what went wrong (a simulator refusal, or a relying
-/// party that disagrees with the case's expectation).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A generation failure: the case (or the file) and what went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
 pub struct GenerateError {
     /// The vector id (or the file, for write errors).
     pub id: String,
     /// What went wrong.
-    pub problem: String,
+    pub problem: CaseError,
 }
 
 impl fmt::Display for GenerateError {
@@ -59,7 +59,170 @@ impl fmt::Display for GenerateError {
     }
 }
 
-impl core::error::Error for GenerateError {}
+impl core::error::Error for GenerateError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        Some(&self.problem)
+    }
+}
+
+/// Why one case could not become a vector: a simulator or builder refused (a bug in the case
+/// or in the simulator), the relying party disagrees with the case's expectation (a bug in
+/// the case or in `uaf-rp`), or the file could not be written.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CaseError {
+    /// A part the case needs is absent (what).
+    Missing(&'static str),
+    /// Data the case edits does not have the shape the case expects (what).
+    Malformed(&'static str),
+    /// base64url the case decodes is malformed.
+    Base64(uaf_proto::b64::Base64Error),
+    /// An identifier of the case is malformed.
+    Id(uaf_proto::id::IdError),
+    /// A message the case reads or builds is malformed.
+    Message(uaf_proto::message::MessageError),
+    /// An assertion the case reads or builds is malformed.
+    Assertion(uaf_proto::assertion::AssertionError),
+    /// A TLV the case builds is malformed.
+    Tlv(uaf_proto::tlv::TlvError),
+    /// A key could not be made or used.
+    Crypto(uaf_crypto::CryptoError),
+    /// The simulated authenticator (or its profile) refused.
+    Authenticator(uaf_authenticator::Error),
+    /// A fault could not be armed on the simulated authenticator.
+    Arm {
+        /// The fault.
+        fault: uaf_authenticator::Fault,
+        /// Why.
+        source: uaf_authenticator::Error,
+    },
+    /// The simulated client refused.
+    Client(uaf_client::ClientError),
+    /// The relying party's configuration (from the case's `rp` settings) is invalid.
+    Config(uaf_rp::ConfigError),
+    /// The relying party could not issue a request.
+    Rp(uaf_rp::Error),
+    /// The relying party refused the clean ceremony that sets up the case.
+    CleanRefused {
+        /// `registration` or `authentication`.
+        op: &'static str,
+        /// Why.
+        source: uaf_rp::Error,
+    },
+    /// The simulated authenticator's metadata statement is not JSON.
+    MetadataStatement(serde_json::Error),
+    /// JSON the case edits or records is not JSON.
+    Json(serde_json::Error),
+    /// The vector made from the case is invalid (the vector format refuses it).
+    Vector(crate::vector::VectorError),
+    /// `uaf-rp` disagrees with the case's independent expectation: the mismatches.
+    Disagrees(Vec<String>),
+    /// `uaf-rp` rejects the case at a step the case does not name.
+    UnnamedStep {
+        /// The step `uaf-rp` decided at.
+        step: StepId,
+        /// The steps the case names.
+        named: Vec<String>,
+        /// `uaf-rp`'s message.
+        message: String,
+    },
+    /// Two cases have the same id.
+    DuplicateId,
+    /// A file or folder could not be written or removed.
+    Io(std::io::Error),
+}
+
+impl fmt::Display for CaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaseError::Missing(what) => write!(f, "missing: {what} (fix the case)"),
+            CaseError::Malformed(what) => write!(f, "malformed: {what} (fix the case)"),
+            CaseError::Base64(e) => write!(f, "base64url: {e}"),
+            CaseError::Id(e) => write!(f, "identifier: {e}"),
+            CaseError::Message(e) => write!(f, "message: {e}"),
+            CaseError::Assertion(e) => write!(f, "assertion: {e}"),
+            CaseError::Tlv(e) => write!(f, "TLV: {e}"),
+            CaseError::Crypto(e) => write!(f, "key: {e}"),
+            CaseError::Authenticator(e) => write!(f, "authenticator: {e}"),
+            CaseError::Arm { fault, source } => write!(f, "arm {}: {source}", fault.id()),
+            CaseError::Client(e) => write!(f, "client: {e}"),
+            CaseError::Config(e) => write!(f, "relying party configuration: {e}"),
+            CaseError::Rp(e) => write!(f, "relying party: {e}"),
+            CaseError::CleanRefused { op, source } => {
+                write!(f, "the RP refused a clean {op}: {source}")
+            }
+            CaseError::MetadataStatement(e) => write!(f, "metadata statement: {e}"),
+            CaseError::Json(e) => write!(f, "JSON: {e}"),
+            CaseError::Vector(e) => write!(f, "invalid vector: {e}"),
+            CaseError::Disagrees(mismatches) => {
+                write!(f, "uaf-rp disagrees: {}", mismatches.join("; "))
+            }
+            CaseError::UnnamedStep {
+                step,
+                named,
+                message,
+            } => write!(
+                f,
+                "uaf-rp rejects it at {} ({}), a step the case does not name ({}): {message}",
+                step.id(),
+                step.digest_label(),
+                named.join(", ")
+            ),
+            CaseError::DuplicateId => f.write_str("duplicate id; give the case a new one"),
+            CaseError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for CaseError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            CaseError::Id(e) => Some(e),
+            CaseError::Message(e) => Some(e),
+            CaseError::Assertion(e) => Some(e),
+            CaseError::Tlv(e) => Some(e),
+            CaseError::Crypto(e) => Some(e),
+            CaseError::Authenticator(e) | CaseError::Arm { source: e, .. } => Some(e),
+            CaseError::Client(e) => Some(e),
+            CaseError::Config(e) => Some(e),
+            CaseError::Rp(e) | CaseError::CleanRefused { source: e, .. } => Some(e),
+            CaseError::MetadataStatement(e) | CaseError::Json(e) => Some(e),
+            CaseError::Vector(e) => Some(e),
+            CaseError::Io(e) => Some(e),
+            CaseError::Base64(e) => Some(e),
+            CaseError::Missing(_)
+            | CaseError::Malformed(_)
+            | CaseError::Disagrees(_)
+            | CaseError::UnnamedStep { .. }
+            | CaseError::DuplicateId => None,
+        }
+    }
+}
+
+macro_rules! case_error_from {
+    ($($ty:ty => $variant:ident),* $(,)?) => {$(
+        impl From<$ty> for CaseError {
+            fn from(e: $ty) -> Self {
+                CaseError::$variant(e)
+            }
+        }
+    )*};
+}
+
+case_error_from! {
+    uaf_proto::id::IdError => Id,
+    uaf_proto::message::MessageError => Message,
+    uaf_proto::assertion::AssertionError => Assertion,
+    uaf_proto::tlv::TlvError => Tlv,
+    uaf_proto::b64::Base64Error => Base64,
+    uaf_crypto::CryptoError => Crypto,
+    uaf_authenticator::Error => Authenticator,
+    uaf_client::ClientError => Client,
+    uaf_rp::ConfigError => Config,
+    uaf_rp::Error => Rp,
+    serde_json::Error => Json,
+    crate::vector::VectorError => Vector,
+}
 
 /// Where the case's data comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,10 +284,10 @@ struct Suite {
 }
 
 impl Suite {
-    fn fail(&mut self, id: &str, problem: impl Into<String>) {
+    fn fail(&mut self, id: &str, problem: CaseError) {
         self.errors.push(GenerateError {
             id: String::from(id),
-            problem: problem.into(),
+            problem,
         });
     }
 
@@ -136,7 +299,7 @@ impl Suite {
                 if self.ids.insert(v.id.clone()) {
                     self.vectors.push(v);
                 } else {
-                    self.fail(&id, "duplicate id");
+                    self.fail(&id, CaseError::DuplicateId);
                 }
             }
             Err(problem) => self.fail(&id, problem),
@@ -144,20 +307,17 @@ impl Suite {
     }
 
     /// Adds the case `make` builds, or records why it could not be built.
-    fn add(&mut self, id: &str, make: impl FnOnce(&str) -> Result<Case, String>) {
+    fn add(&mut self, id: &str, make: impl FnOnce(&str) -> Result<Case, CaseError>) {
         match make(id) {
             Ok(case) => self.push(case),
             Err(problem) => self.fail(id, problem),
         }
     }
 
-    fn finish(&self, case: Case) -> Result<Vector, String> {
+    fn finish(&self, case: Case) -> Result<Vector, CaseError> {
         let request = match &case.request {
             None => None,
-            Some(text) => Some(
-                serde_json::from_str::<Value>(text)
-                    .map_err(|e| alloc::format!("request is not JSON: {e}"))?,
-            ),
+            Some(text) => Some(serde_json::from_str::<Value>(text)?),
         };
         let source = match case.origin {
             Origin::Simulator => {
@@ -178,8 +338,8 @@ impl Suite {
                 (Some(label), _) => String::from(label),
                 (None, Some(step)) => run::default_label(*step),
                 (None, None) => {
-                    return Err(String::from(
-                        "a rejecting case must name its first failing step",
+                    return Err(CaseError::Missing(
+                        "first failing step (a rejecting case must name it)",
                     ));
                 }
             };
@@ -205,22 +365,18 @@ impl Suite {
             expect,
         };
         // The relying party must agree with the independent expectation.
-        let judged = run::run(&vector).map_err(|e| alloc::format!("invalid vector: {e}"))?;
+        let judged = run::run(&vector)?;
         if !judged.passed() {
-            return Err(alloc::format!(
-                "uaf-rp disagrees: {}",
-                judged.mismatches.join("; ")
-            ));
+            return Err(CaseError::Disagrees(judged.mismatches));
         }
         if let Some(f) = &judged.outcome.failure {
             let label = f.step.digest_label();
             if !vector.steps.iter().any(|s| s == label) {
-                return Err(alloc::format!(
-                    "uaf-rp rejects it at {} ({label}), a step the case does not name ({}): {}",
-                    f.step.id(),
-                    vector.steps.join(", "),
-                    f.message
-                ));
+                return Err(CaseError::UnnamedStep {
+                    step: f.step,
+                    named: vector.steps.clone(),
+                    message: f.message.clone(),
+                });
             }
             if vector.expect.error.is_none() {
                 vector.expect.error = Some(String::from(f.code));
@@ -294,7 +450,7 @@ pub fn write(dir: &Path) -> Result<Written, Vec<GenerateError>> {
     let io = |path: &Path, e: std::io::Error| {
         alloc::vec![GenerateError {
             id: path.display().to_string(),
-            problem: e.to_string(),
+            problem: CaseError::Io(e),
         }]
     };
     let mut out = Written::default();
@@ -306,7 +462,7 @@ pub fn write(dir: &Path) -> Result<Written, Vec<GenerateError>> {
         let text = v.to_pretty_json().map_err(|e| {
             alloc::vec![GenerateError {
                 id: v.id.clone(),
-                problem: e.to_string(),
+                problem: CaseError::Json(e),
             }]
         })?;
         std::fs::write(&path, text).map_err(|e| io(&path, e))?;

@@ -1,7 +1,7 @@
 //! The simulated phone (`uaf-authenticator` behind `uaf-client`) and the relying party that
 //! issues the requests, both deterministic.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use rand_chacha::ChaCha20Rng;
@@ -23,7 +23,7 @@ use uaf_rp::{PendingAuthentication, PendingRegistration, Registration, RelyingPa
 use crate::run;
 use crate::vector::RpSettings;
 
-use super::FACET;
+use super::{CaseError, FACET};
 
 /// A seed derived from a name (FNV-1a, 64 bits): stable when cases are added or reordered.
 pub(crate) fn seed(name: &str, salt: u64) -> u64 {
@@ -42,8 +42,8 @@ pub(crate) fn rng(name: &str, salt: u64) -> ChaCha20Rng {
 
 /// A profile builder for `aaid` with the simulator's defaults (P-256 RAW, X9.62 raw keys,
 /// basic full attestation from a generated test CA, PIN, per-key counters).
-pub(crate) fn profile(aaid: &str) -> Result<ProfileBuilder, String> {
-    let aaid = Aaid::parse(aaid).map_err(|e| e.to_string())?;
+pub(crate) fn profile(aaid: &str) -> Result<ProfileBuilder, CaseError> {
+    let aaid = Aaid::parse(aaid)?;
     Ok(Profile::builder(aaid).authenticator_version(1))
 }
 
@@ -94,45 +94,44 @@ impl Default for Answer<'_> {
 
 impl Phone {
     /// A phone with authenticators of `profiles`, every random value from `name`.
-    pub(crate) fn new(profiles: Vec<Profile>, name: &str) -> Result<Phone, String> {
+    pub(crate) fn new(profiles: Vec<Profile>, name: &str) -> Result<Phone, CaseError> {
         let mut client_rng = rng(name, 1);
         let mut client = Client::new(ClientConfig::default(), &mut client_rng);
         let count = profiles.len();
         for (i, p) in profiles.into_iter().enumerate() {
             let version = p.authenticator_version();
             let salt = 100_u64.saturating_add(u64::try_from(i).unwrap_or(0));
-            let sim = Authenticator::new(p.clone(), rng(name, salt), user_for(&p))
-                .map_err(|e| alloc::format!("authenticator: {e}"))?;
+            let sim = Authenticator::new(p.clone(), rng(name, salt), user_for(&p))?;
             client.add_authenticator(sim, AuthenticatorOptions::with_version(version));
         }
         Ok(Phone { client, count })
     }
 
     /// The metadata statements of the phone's authenticators, as JSON values.
-    pub(crate) fn metadata(&self) -> Result<Vec<Value>, String> {
+    pub(crate) fn metadata(&self) -> Result<Vec<Value>, CaseError> {
         (0..self.count)
             .map(|i| {
                 let sim = self
                     .client
                     .authenticator(i)
-                    .ok_or_else(|| String::from("no such authenticator"))?;
+                    .ok_or(CaseError::Missing("no such authenticator"))?;
                 serde_json::from_str(&sim.metadata_statement())
-                    .map_err(|e| alloc::format!("metadata statement: {e}"))
+                    .map_err(CaseError::MetadataStatement)
             })
             .collect()
     }
 
     /// Arms `fault` on authenticator `index`.
-    pub(crate) fn arm(&mut self, index: usize, fault: Fault) -> Result<(), String> {
+    pub(crate) fn arm(&mut self, index: usize, fault: Fault) -> Result<(), CaseError> {
         self.client
             .authenticator_mut(index)
-            .ok_or_else(|| String::from("no such authenticator"))?
+            .ok_or(CaseError::Missing("no such authenticator"))?
             .arm(fault)
-            .map_err(|e| alloc::format!("arm {}: {e}", fault.id()))
+            .map_err(|source| CaseError::Arm { fault, source })
     }
 
     /// The response text to `request` (a request array, JSON).
-    pub(crate) fn answer(&mut self, request: &str, how: &Answer<'_>) -> Result<String, String> {
+    pub(crate) fn answer(&mut self, request: &str, how: &Answer<'_>) -> Result<String, CaseError> {
         let mut r =
             ClientRequest::new(request, how.facet).channel_binding(how.channel_binding.clone());
         if let Some(list) = how.trusted {
@@ -141,14 +140,11 @@ impl Phone {
         for f in how.faults {
             r = r.fault(*f);
         }
-        let outcome = self
-            .client
-            .process(&r)
-            .map_err(|e| alloc::format!("client: {e}"))?;
+        let outcome = self.client.process(&r)?;
         outcome
             .response()
             .map(|resp| resp.message.clone())
-            .ok_or_else(|| String::from("the client made no response"))
+            .ok_or(CaseError::Missing("a response from the client"))
     }
 }
 
@@ -164,13 +160,13 @@ impl Server {
         settings: &RpSettings,
         metadata: &[Value],
         policy: Option<Policy>,
-    ) -> Result<Server, String> {
-        let mut b = run::builder(settings).map_err(|e| e.to_string())?;
+    ) -> Result<Server, CaseError> {
+        let mut b = run::builder(settings)?;
         if let Some(p) = policy {
             b = b.policy(p);
         }
-        let config = b.build().map_err(|e| e.to_string())?;
-        let index = run::metadata_index(metadata).map_err(|e| e.to_string())?;
+        let config = b.build()?;
+        let index = run::metadata_index(metadata)?;
         Ok(Server {
             settings: settings.clone(),
             rp: RelyingParty::new(config, index),
@@ -188,10 +184,10 @@ impl Server {
         existing: &[Registration],
         name: &str,
         salt: u64,
-    ) -> Result<(RegistrationRequest, PendingRegistration), String> {
+    ) -> Result<(RegistrationRequest, PendingRegistration), CaseError> {
         self.rp
             .start_registration(user, existing, self.issued_at(), &mut rng(name, salt))
-            .map_err(|e| e.to_string())
+            .map_err(CaseError::Rp)
     }
 
     /// An authentication request (for `user`'s keys, or anyone's), with `transaction`.
@@ -201,10 +197,10 @@ impl Server {
         transaction: Vec<Transaction>,
         name: &str,
         salt: u64,
-    ) -> Result<(AuthenticationRequest, PendingAuthentication), String> {
+    ) -> Result<(AuthenticationRequest, PendingAuthentication), CaseError> {
         self.rp
             .start_authentication(user, transaction, self.issued_at(), &mut rng(name, salt))
-            .map_err(|e| e.to_string())
+            .map_err(CaseError::Rp)
     }
 
     /// Verifies a registration response; returns the records to store.
@@ -213,11 +209,14 @@ impl Server {
         response: &str,
         pending: PendingRegistration,
         existing: &[Registration],
-    ) -> Result<Vec<Registration>, String> {
+    ) -> Result<Vec<Registration>, CaseError> {
         self.rp
             .finish_registration(response, pending, existing, self.settings.now)
             .map(|o| o.registrations().cloned().collect())
-            .map_err(|e| alloc::format!("the RP refused a clean registration: {e}"))
+            .map_err(|source| CaseError::CleanRefused {
+                op: "registration",
+                source,
+            })
     }
 
     /// Verifies an authentication response; returns `regs` with the counters advanced.
@@ -226,11 +225,14 @@ impl Server {
         response: &str,
         pending: PendingAuthentication,
         regs: &[Registration],
-    ) -> Result<Vec<Registration>, String> {
+    ) -> Result<Vec<Registration>, CaseError> {
         let out = self
             .rp
             .finish_authentication(response, pending, regs, self.settings.now)
-            .map_err(|e| alloc::format!("the RP refused a clean authentication: {e}"))?;
+            .map_err(|source| CaseError::CleanRefused {
+                op: "authentication",
+                source,
+            })?;
         let mut regs = regs.to_vec();
         for k in &out.keys {
             if let Some(u) = k.counter_update {

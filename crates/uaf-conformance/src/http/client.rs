@@ -11,6 +11,8 @@ use core::time::Duration;
 
 use serde_json::{Map, Value};
 
+use super::SuiteError;
+
 /// Largest response body read from the server (a UAF request is at most a few kB).
 const MAX_BODY: u64 = 1 << 20;
 
@@ -91,17 +93,17 @@ pub(crate) struct Http {
 impl Http {
     /// A client of `base` (`http://host:port/path`, no trailing `/` needed) whose every call
     /// gives up after `timeout`.
-    pub(crate) fn new(base: &str, timeout: Duration) -> Result<Http, String> {
+    pub(crate) fn new(base: &str, timeout: Duration) -> Result<Http, SuiteError> {
         let lower = base.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-            return Err(alloc::format!(
+            return Err(SuiteError::Usage(alloc::format!(
                 "the server URL must start with http:// or https://: {base:?}"
-            ));
+            )));
         }
         if lower.starts_with("https://") {
-            return Err(String::from(
+            return Err(SuiteError::Usage(String::from(
                 "https:// is not supported by this build (plain http only: no TLS backend); put a TLS-terminating proxy in front or test the server over http",
-            ));
+            )));
         }
         let connect = if timeout < Duration::from_secs(5) {
             timeout

@@ -240,7 +240,7 @@ pub enum SuiteError {
     /// The server did not answer at all (nothing was judged).
     Unreachable(String),
     /// The simulated models could not be built (a bug of the runner).
-    Setup(String),
+    Setup(ModelError),
 }
 
 impl fmt::Display for SuiteError {
@@ -253,7 +253,95 @@ impl fmt::Display for SuiteError {
     }
 }
 
-impl core::error::Error for SuiteError {}
+impl core::error::Error for SuiteError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            SuiteError::Setup(e) => Some(e),
+            SuiteError::Usage(_) | SuiteError::Unreachable(_) => None,
+        }
+    }
+}
+
+/// Why a simulated model (or the phone holding it) could not be made: a bug of the runner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// The model's AAID is malformed.
+    Aaid(uaf_proto::id::IdError),
+    /// The simulated authenticator, its profile or its attestation credentials refused.
+    Authenticator(uaf_authenticator::Error),
+    /// The phone holds no authenticator.
+    NoAuthenticator,
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelError::Aaid(e) => write!(f, "the model's AAID: {e}"),
+            ModelError::Authenticator(e) => write!(f, "simulated authenticator: {e}"),
+            ModelError::NoAuthenticator => f.write_str("the simulated phone has no authenticator"),
+        }
+    }
+}
+
+impl core::error::Error for ModelError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            ModelError::Aaid(e) => Some(e),
+            ModelError::Authenticator(e) => Some(e),
+            ModelError::NoAuthenticator => None,
+        }
+    }
+}
+
+impl From<uaf_proto::id::IdError> for ModelError {
+    fn from(e: uaf_proto::id::IdError) -> Self {
+        ModelError::Aaid(e)
+    }
+}
+
+impl From<uaf_authenticator::Error> for ModelError {
+    fn from(e: uaf_authenticator::Error) -> Self {
+        ModelError::Authenticator(e)
+    }
+}
+
+/// Why [`write_metadata`] wrote nothing or not everything.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WriteMetadataError {
+    /// A model could not be built (a bug of the runner).
+    Model(ModelError),
+    /// A folder or file could not be written.
+    Io {
+        /// The folder or file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for WriteMetadataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteMetadataError::Model(e) => write!(f, "{e}"),
+            WriteMetadataError::Io { path, source } => write!(
+                f,
+                "cannot write {}: {source}; check that the folder is writable",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl core::error::Error for WriteMetadataError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            WriteMetadataError::Model(e) => Some(e),
+            WriteMetadataError::Io { source, .. } => Some(source),
+        }
+    }
+}
 
 /// The metadata statement of one simulated model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -278,8 +366,8 @@ impl SimulatedMetadata {
 /// the same on every run.
 ///
 /// # Errors
-/// A model that cannot be built (a bug of the runner).
-pub fn metadata() -> Result<Vec<SimulatedMetadata>, String> {
+/// [`ModelError`]: a model that cannot be built (a bug of the runner).
+pub fn metadata() -> Result<Vec<SimulatedMetadata>, ModelError> {
     profiles::all_specs()
         .iter()
         .map(|spec| {
@@ -300,10 +388,13 @@ pub fn metadata() -> Result<Vec<SimulatedMetadata>, String> {
 /// Writes [`metadata`] into `dir` (created if needed), one file per AAID; returns the files.
 ///
 /// # Errors
-/// A model that cannot be built, or a file that cannot be written.
-pub fn write_metadata(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let all = metadata()?;
-    std::fs::create_dir_all(dir).map_err(|e| alloc::format!("{}: {e}", dir.display()))?;
+/// [`WriteMetadataError`]: a model that cannot be built, or a file that cannot be written.
+pub fn write_metadata(dir: &Path) -> Result<Vec<PathBuf>, WriteMetadataError> {
+    let all = metadata().map_err(WriteMetadataError::Model)?;
+    std::fs::create_dir_all(dir).map_err(|source| WriteMetadataError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut out = Vec::with_capacity(all.len());
     for m in &all {
         let path = dir.join(m.file_name());
@@ -311,7 +402,9 @@ pub fn write_metadata(dir: &Path) -> Result<Vec<PathBuf>, String> {
         if !text.ends_with('\n') {
             text.push('\n');
         }
-        std::fs::write(&path, text).map_err(|e| alloc::format!("{}: {e}", path.display()))?;
+        if let Err(source) = std::fs::write(&path, text) {
+            return Err(WriteMetadataError::Io { path, source });
+        }
         out.push(path);
     }
     Ok(out)

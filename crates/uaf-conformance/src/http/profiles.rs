@@ -7,7 +7,7 @@
 //! of each case (key wrapping secret, UAuth keys, nonces) come from the case's own seed,
 //! different on each run, so that runs against a server that keeps its data do not collide.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use rand_chacha::ChaCha20Rng;
@@ -18,6 +18,8 @@ use uaf_authenticator::{
 use uaf_client::{AuthenticatorOptions, Client, ClientConfig};
 use uaf_proto::id::Aaid;
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
+
+use super::ModelError;
 
 /// The PIN the simulated user types.
 const PIN: &str = "1234";
@@ -62,8 +64,8 @@ impl Spec {
     }
 
     /// The model, with its fixed attestation credentials.
-    pub(crate) fn build(&self) -> Result<Profile, String> {
-        let aaid = Aaid::parse(&self.aaid).map_err(|e| e.to_string())?;
+    pub(crate) fn build(&self) -> Result<Profile, ModelError> {
+        let aaid = Aaid::parse(&self.aaid)?;
         let base = || {
             let b = Profile::builder(aaid)
                 .authenticator_version(1)
@@ -81,21 +83,16 @@ impl Spec {
         let attestation = if self.attestation == AttestationType::BasicSurrogate {
             AttestationConfig::BasicSurrogate
         } else {
-            let key_type = base().build().map_err(|e| e.to_string())?.key_type();
+            let key_type = base().build()?.key_type();
             let mut rng = ChaCha20Rng::seed_from_u64(seed_of(&alloc::format!(
                 "uaf-conformance server suite attestation {}",
                 self.aaid
             )));
-            let ca = TestCa::generate(&mut rng).map_err(|e| e.to_string())?;
-            let creds = ca
-                .issue(&aaid, key_type, &mut rng)
-                .map_err(|e| e.to_string())?;
+            let ca = TestCa::generate(&mut rng)?;
+            let creds = ca.issue(&aaid, key_type, &mut rng)?;
             AttestationConfig::BasicFull(creds)
         };
-        base()
-            .attestation(attestation)
-            .build()
-            .map_err(|e| e.to_string())
+        Ok(base().attestation(attestation).build()?)
     }
 }
 
@@ -189,14 +186,13 @@ pub(crate) struct Phone {
 
 impl Phone {
     /// A phone with an authenticator of `profile`, every random value from `seed`.
-    pub(crate) fn new(profile: &Profile, seed: u64) -> Result<Phone, String> {
+    pub(crate) fn new(profile: &Profile, seed: u64) -> Result<Phone, ModelError> {
         let version = profile.authenticator_version();
         let sim = Authenticator::new(
             profile.clone(),
             ChaCha20Rng::seed_from_u64(seed),
             ScriptedUser::approving(PIN),
-        )
-        .map_err(|e| alloc::format!("simulated authenticator: {e}"))?;
+        )?;
         let mut client = Client::new(
             ClientConfig::default(),
             &mut ChaCha20Rng::seed_from_u64(seed ^ 0x5eed_c11e_0000_0001),
@@ -206,10 +202,10 @@ impl Phone {
     }
 
     /// The authenticator.
-    pub(crate) fn sim_mut(&mut self) -> Result<&mut Sim, String> {
+    pub(crate) fn sim_mut(&mut self) -> Result<&mut Sim, ModelError> {
         self.client
             .authenticator_mut(0)
-            .ok_or_else(|| String::from("the phone has no authenticator"))
+            .ok_or(ModelError::NoAuthenticator)
     }
 }
 

@@ -237,7 +237,7 @@ impl ServerSuite {
         base_url: &str,
         mut each: impl FnMut(&CaseResult),
     ) -> Result<Vec<CaseResult>, SuiteError> {
-        let http = Http::new(base_url, self.options.timeout).map_err(SuiteError::Usage)?;
+        let http = Http::new(base_url, self.options.timeout)?;
         let facet = match &self.options.facet {
             Some(f) => f.clone(),
             None => default_facet(base_url).map_err(SuiteError::Usage)?,
@@ -340,7 +340,7 @@ impl Runner<'_> {
     }
 
     fn phone(&self, aaid: &str, case: usize, part: u64) -> R<Phone> {
-        Phone::new(self.model(aaid)?, self.case_seed(case, part))
+        Phone::new(self.model(aaid)?, self.case_seed(case, part)).map_err(|e| e.to_string())
     }
 
     /// The status a rejection must carry.
@@ -645,7 +645,7 @@ impl Runner<'_> {
                 ctx.transaction = Some(String::from(TRANSACTION));
             }
         }
-        if let Err(e) = phone.sim_mut()?.arm(fault) {
+        if let Err(e) = phone.sim_mut().map_err(|e| e.to_string())?.arm(fault) {
             return Ok(Verdict::Skip(alloc::format!(
                 "the fault does not apply to the simulated model: {e}"
             )));
@@ -653,7 +653,12 @@ impl Runner<'_> {
         let op = fault.operation().as_str();
         let request = self.get(op, &ctx)?;
         let response = self.answer(&mut phone, &request, &[])?;
-        if !phone.sim_mut()?.last_applied().contains(&fault) {
+        if !phone
+            .sim_mut()
+            .map_err(|e| e.to_string())?
+            .last_applied()
+            .contains(&fault)
+        {
             return Ok(Verdict::Skip(String::from(
                 "the simulated authenticator could not apply the fault to the server's request (e.g. the request lacks what the fault needs)",
             )));

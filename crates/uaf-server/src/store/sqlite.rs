@@ -82,9 +82,11 @@ impl Columns for Row<'_> {
     }
 }
 
+/// The connections of a [`SqliteDatabase`]. The readers are declared (so dropped) first: the
+/// writer, closing last, checkpoints the WAL and removes it.
 struct Inner {
-    writer: Mutex<Connection>,
     readers: Option<Pool<Connection>>,
+    writer: Mutex<Connection>,
     location: String,
 }
 

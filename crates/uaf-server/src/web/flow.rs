@@ -403,62 +403,61 @@ impl Flow {
     /// (single use) and moves the counter (compare-and-swap), and the attempt moves from
     /// pending to approved (compare-and-swap).
     pub(crate) fn respond(&self, device: &DeviceRow, body: PhoneRespondRequest) -> Reply {
-        let attempt = match self.owned_pending(device, &body.attempt) {
-            Ok(a) => a,
-            Err(r) => return r,
-        };
+        self.approve(device, &body)
+            .unwrap_or_else(|refusal| refusal)
+    }
+
+    fn approve(&self, device: &DeviceRow, body: &PhoneRespondRequest) -> Result<Reply, Reply> {
+        let attempt = self.owned_pending(device, &body.attempt)?;
         let service = &self.app.service;
-        let msg = match service
+        let msg = service
             .relying_party()
             .parse_authentication_response(&body.uaf_response)
-        {
-            Ok(m) => m,
-            Err(e) => return refused(&e),
-        };
+            .map_err(|e| refused(&e))?;
         let server_data = msg.header.server_data.as_deref();
         if server_data.is_none() || server_data != attempt.server_data.as_deref() {
-            return Reply::error(
+            return Err(Reply::error(
                 StatusCode::BAD_REQUEST,
                 "the response does not answer this sign-in",
-            );
+            ));
         }
-        let key = server_data.unwrap_or_default().as_bytes();
         let now = self.now();
-        let pending = match service.pending_authentications().peek(key) {
-            Ok(Some(p)) => p.with_requirements(this_phone(device)),
+        let gone = || self.fail(&attempt, now, StatusCode::GONE, "this sign-in has expired");
+        let pending = service
+            .pending_authentications()
+            .peek(server_data.unwrap_or_default().as_bytes())
+            .map_err(|e| Reply::internal("pending authentication lookup", &e))?
             // Used or expired: the attempt cannot be approved any more.
-            Ok(None) => {
-                return self.fail(&attempt, now, StatusCode::GONE, "this sign-in has expired");
-            }
-            Err(e) => return Reply::internal("pending authentication lookup", &e),
-        };
-        let lookup = StoreLookup(service.credentials());
-        if let Err(e) = service
+            .ok_or_else(gone)?
+            .with_requirements(this_phone(device));
+        service
             .relying_party()
-            .finish_authentication_message(&msg, pending, &lookup, now)
-        {
-            return refused(&e);
+            .finish_authentication_message(&msg, pending, &StoreLookup(service.credentials()), now)
+            .map_err(|e| refused(&e))?;
+        service
+            .finish_authentication_message(&msg, now)
+            .map_err(|e| match decisive_kind(&e) {
+                ErrorKind::ChallengeUnknown => gone(),
+                _ => refused(&e),
+            })?;
+        let approved = self
+            .store
+            .transition(
+                &attempt.id,
+                AttemptState::Pending.to(AttemptState::Approved),
+                now,
+            )
+            .map_err(|e| Reply::internal("attempt transition", &e))?;
+        if !approved {
+            return Err(Reply::error(
+                StatusCode::CONFLICT,
+                "this sign-in is no longer waiting",
+            ));
         }
-        if let Err(e) = service.finish_authentication_message(&msg, now) {
-            if *decisive_kind(&e) == ErrorKind::ChallengeUnknown {
-                return self.fail(&attempt, now, StatusCode::GONE, "this sign-in has expired");
-            }
-            return refused(&e);
-        }
-        match self.store.transition(
-            &attempt.id,
-            AttemptState::Pending.to(AttemptState::Approved),
-            now,
-        ) {
-            Ok(true) => {
-                tracing::info!(username = attempt.username, "sign-in approved by phone");
-                Reply::ok(&AttemptAnswer {
-                    state: SignInState::Approved,
-                })
-            }
-            Ok(false) => Reply::error(StatusCode::CONFLICT, "this sign-in is no longer waiting"),
-            Err(e) => Reply::internal("attempt transition", &e),
-        }
+        tracing::info!(username = attempt.username, "sign-in approved by phone");
+        Ok(Reply::ok(&AttemptAnswer {
+            state: SignInState::Approved,
+        }))
     }
 
     /// `POST /phone/decline {attempt}`.
