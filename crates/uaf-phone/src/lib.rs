@@ -158,6 +158,9 @@ pub struct Enrollment {
     pub kdf: KdfParams,
     /// Wrong PINs in a row that lock the phone (default [`DEFAULT_MAX_PIN_ATTEMPTS`], 5).
     pub max_pin_attempts: u8,
+    /// The CA certificates (PEM) to trust for an `https` server (a self-signed test setup).
+    /// Default: Mozilla's root certificates (webpki-roots).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for Enrollment {
@@ -170,6 +173,7 @@ impl fmt::Debug for Enrollment {
             .field("facet", &self.facet)
             .field("kdf", &self.kdf)
             .field("max_pin_attempts", &self.max_pin_attempts)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -186,6 +190,7 @@ impl Enrollment {
             facet: None,
             kdf: KdfParams::DEFAULT,
             max_pin_attempts: DEFAULT_MAX_PIN_ATTEMPTS,
+            ca_file: None,
         }
     }
 }
@@ -348,7 +353,7 @@ impl Phone {
         // The sealing key first: bad argon2id parameters fail before the invite is used.
         let salt = os_random::<{ seal::SALT_LEN }>()?;
         let key = SealKey::derive(&e.pin, &salt, e.kdf)?;
-        let http = Http::new(&e.server)?;
+        let http = Http::trusting(&e.server, e.ca_file.as_deref())?;
         let facet = e.facet.clone().unwrap_or_else(|| default_facet(&e.server));
         let start: EnrollStartAnswer = http.post(
             path::ENROLL_START,
@@ -551,6 +556,21 @@ impl Phone {
     #[must_use]
     pub fn username(&self) -> &str {
         &self.state.username
+    }
+
+    /// As [`Phone::load`], trusting the CA certificates (PEM) of `ca_file` for an `https`
+    /// server instead of Mozilla's root certificates.
+    ///
+    /// # Errors
+    /// As [`Phone::load`]; [`PhoneError::Usage`] when `ca_file` holds no PEM certificate.
+    pub fn load_trusting(
+        path: &Path,
+        pin: &str,
+        ca_file: Option<&Path>,
+    ) -> Result<Phone, PhoneError> {
+        let mut phone = Phone::load(path, pin)?;
+        phone.http = Http::trusting(&phone.state.server, ca_file)?;
+        Ok(phone)
     }
 
     /// The server base URL.

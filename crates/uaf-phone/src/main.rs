@@ -53,9 +53,13 @@ enum Command {
     },
     /// Enrols this phone for an account with a one-time code from `uaf-server invite`.
     Enroll {
-        /// The server, e.g. http://127.0.0.1:8080.
+        /// The server, e.g. https://sso.example.com (http:// for loopback development).
         #[arg(long)]
         server: String,
+        /// CA certificates (PEM) to trust for an https server (a self-signed test setup).
+        /// Default: Mozilla's root certificates.
+        #[arg(long, value_name = "CA.pem")]
+        ca_file: Option<PathBuf>,
         /// The account.
         #[arg(long)]
         username: String,
@@ -91,6 +95,9 @@ enum Command {
         /// The state file written by `enroll`.
         #[arg(long)]
         state: PathBuf,
+        /// CA certificates (PEM) to trust for an https server (as for `enroll`).
+        #[arg(long, value_name = "CA.pem")]
+        ca_file: Option<PathBuf>,
         /// Approve every sign-in without asking.
         #[arg(long, conflicts_with = "deny")]
         approve: bool,
@@ -191,6 +198,7 @@ fn handle(phone: &mut Phone, n: &Notification, d: Decision, pin: Option<&String>
 #[allow(clippy::too_many_arguments)]
 fn wait(
     state: &std::path::Path,
+    ca_file: Option<&std::path::Path>,
     approve: bool,
     deny: bool,
     pin: Option<&String>,
@@ -199,7 +207,7 @@ fn wait(
     timeout: Option<Duration>,
 ) -> Result<ExitCode, PhoneError> {
     let unlock = pin_or_ask(pin)?;
-    let mut phone = Phone::load(state, &unlock)?;
+    let mut phone = Phone::load_trusting(state, &unlock, ca_file)?;
     drop(unlock);
     eprintln!(
         "uaf-phone: waiting for sign-ins to {} as {}",
@@ -248,6 +256,7 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             facet,
             max_pin_attempts,
             kdf,
+            ca_file,
         } => {
             let kdf = kdf.params()?;
             let pin = pin_or_ask(pin.as_ref())?;
@@ -255,6 +264,7 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             e.facet = facet;
             e.kdf = kdf;
             e.max_pin_attempts = max_pin_attempts;
+            e.ca_file = ca_file;
             let mut phone = Phone::enroll(&e)?;
             let path = state.unwrap_or_else(|| Phone::default_state_path(&username));
             phone.save(&path)?;
@@ -287,8 +297,10 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             once,
             interval_ms,
             timeout,
+            ca_file,
         } => wait(
             &state,
+            ca_file.as_deref(),
             approve,
             deny,
             pin.as_ref(),
