@@ -18,7 +18,7 @@ use cookie::{Cookie, SameSite};
 use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::message::{AuthenticationRequest, DecodeOptions};
 use uaf_rp::policy::AuthenticatorRejection;
-use uaf_rp::store::{CredentialStore, PendingStore, StoreLookup};
+use uaf_rp::store::{CredentialStore, PendingStore};
 use uaf_rp::{AuthenticationRequirements, ErrorKind};
 use uaf_signin_api::{
     AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
@@ -396,12 +396,12 @@ impl Flow {
 
     /// `POST /phone/respond {attempt, uafResponse}`: the response (parsed once, strictly, by
     /// uaf-rp) must answer this attempt's challenge and verify with **this phone's** key and
-    /// an authenticator that verifies its user — uaf-rp checks both against the pending
-    /// authentication narrowed to this phone (AUTH-15, AUTH-16) before anything is
-    /// committed, so a refusal leaves the challenge pending, the counter unmoved and the
-    /// attempt approvable. Then `Service::finish_authentication_message` takes the challenge
-    /// (single use) and moves the counter (compare-and-swap), and the attempt moves from
-    /// pending to approved (compare-and-swap).
+    /// an authenticator that verifies its user. `Service::finish_authentication_message_with`
+    /// verifies it once, against the pending authentication narrowed to this phone (AUTH-15,
+    /// AUTH-16), before anything is committed — a refusal leaves the challenge pending, the
+    /// counter unmoved and the attempt approvable — and then takes the challenge (single use)
+    /// and moves the counter (compare-and-swap); the attempt then moves from pending to
+    /// approved (compare-and-swap).
     pub(crate) fn respond(&self, device: &DeviceRow, body: PhoneRespondRequest) -> Reply {
         self.approve(device, &body)
             .unwrap_or_else(|refusal| refusal)
@@ -422,20 +422,10 @@ impl Flow {
             ));
         }
         let now = self.now();
+        // Used or expired: the attempt cannot be approved any more.
         let gone = || self.fail(&attempt, now, StatusCode::GONE, "this sign-in has expired");
-        let pending = service
-            .pending_authentications()
-            .peek(server_data.unwrap_or_default().as_bytes())
-            .map_err(|e| Reply::internal("pending authentication lookup", &e))?
-            // Used or expired: the attempt cannot be approved any more.
-            .ok_or_else(gone)?
-            .with_requirements(this_phone(device));
         service
-            .relying_party()
-            .finish_authentication_message(&msg, pending, &StoreLookup(service.credentials()), now)
-            .map_err(|e| refused(&e))?;
-        service
-            .finish_authentication_message(&msg, now)
+            .finish_authentication_message_with(&msg, now, &this_phone(device))
             .map_err(|e| match decisive_kind(&e) {
                 ErrorKind::ChallengeUnknown => gone(),
                 _ => refused(&e),
