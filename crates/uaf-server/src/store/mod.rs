@@ -529,68 +529,6 @@ impl fmt::Debug for Stores {
     }
 }
 
-/// A shared store handle that is itself the store: what [`uaf_rp::Service`] takes (it owns
-/// its stores by value) when the stores are `Arc<dyn …>`.
-pub struct SharedStore<T: ?Sized>(pub Arc<T>);
-
-impl<T: ?Sized> Clone for SharedStore<T> {
-    fn clone(&self) -> Self {
-        SharedStore(Arc::clone(&self.0))
-    }
-}
-
-impl<T: ?Sized> fmt::Debug for SharedStore<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SharedStore")
-    }
-}
-
-impl<T: ?Sized + CredentialStore> CredentialStore for SharedStore<T> {
-    type Error = T::Error;
-
-    fn get(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, T::Error> {
-        self.0.get(aaid, key_id)
-    }
-
-    fn list_by_user(&self, username: &str) -> Result<Vec<Registration>, T::Error> {
-        self.0.list_by_user(username)
-    }
-
-    fn insert_unique(&self, registration: Registration) -> Result<InsertOutcome, T::Error> {
-        self.0.insert_unique(registration)
-    }
-
-    fn compare_and_swap_counter(
-        &self,
-        aaid: &Aaid,
-        key_id: &[u8],
-        expected: u32,
-        new: u32,
-    ) -> Result<CasOutcome, T::Error> {
-        self.0.compare_and_swap_counter(aaid, key_id, expected, new)
-    }
-
-    fn delete(&self, aaid: &Aaid, key_id: &[u8]) -> Result<bool, T::Error> {
-        self.0.delete(aaid, key_id)
-    }
-}
-
-impl<P, T: ?Sized + PendingStore<P>> PendingStore<P> for SharedStore<T> {
-    type Error = T::Error;
-
-    fn put(&self, challenge: &[u8], pending: P) -> Result<(), T::Error> {
-        self.0.put(challenge, pending)
-    }
-
-    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, T::Error> {
-        self.0.peek(challenge)
-    }
-
-    fn take(&self, challenge: &[u8]) -> Result<Option<P>, T::Error> {
-        self.0.take(challenge)
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Rows
 // ---------------------------------------------------------------------------------------------
