@@ -1186,6 +1186,7 @@ mod tests {
         assert!(!row_expired(100, 100));
         assert!(row_expired(100, 101));
         assert!(!row_expired(100, 50));
+        assert!(row_expired(0, u64::MAX));
         // A row valid through `expires_at` is selected by `expires_at >= cutoff` exactly when
         // it has not expired.
         for (expires_at, now) in [(100u64, 99u64), (100, 100), (100, 101), (0, 0), (5, 500)] {

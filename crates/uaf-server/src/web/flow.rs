@@ -26,13 +26,14 @@ use uaf_signin_api::{
     SignInStartAnswer, SignInStartRequest, SignInState, SignInStatus, SignedOut,
 };
 
-use super::secret::{self, expired};
+use super::secret;
 use super::{Invite, InviteError, issue_invite};
 use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
     AttemptRow, AttemptState, DeviceRow, NewSession, SessionRow, SignInStore, StoreError,
+    row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -203,7 +204,7 @@ impl Flow {
             .find_invite(&hash)
             .map_err(|e| Reply::internal("invite lookup", &e))?
             .ok_or_else(refused)?;
-        if row.username != username || expired(self.now(), row.expires_at) {
+        if row.username != username || row_expired(row.expires_at, self.now()) {
             return Err(refused());
         }
         Ok(hash)
@@ -388,7 +389,7 @@ impl Flow {
                 "this sign-in is no longer waiting",
             ));
         }
-        if expired(self.now(), attempt.expires_at) {
+        if row_expired(attempt.expires_at, self.now()) {
             return Err(Reply::error(StatusCode::GONE, "this sign-in has expired"));
         }
         Ok(attempt)
@@ -569,7 +570,9 @@ impl Flow {
     /// What the page shows of an attempt.
     fn visible_state(&self, a: &AttemptRow) -> SignInState {
         match a.state {
-            AttemptState::Pending | AttemptState::Approved if expired(self.now(), a.expires_at) => {
+            AttemptState::Pending | AttemptState::Approved
+                if row_expired(a.expires_at, self.now()) =>
+            {
                 SignInState::Expired
             }
             AttemptState::Pending => SignInState::Pending,
@@ -660,7 +663,7 @@ impl Flow {
         Ok(self
             .store
             .session(&hash)?
-            .filter(|s| !expired(self.now(), s.expires_at))
+            .filter(|s| !row_expired(s.expires_at, self.now()))
             .map(|s| (hash, s)))
     }
 
