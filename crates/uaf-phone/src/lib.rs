@@ -130,6 +130,9 @@ pub struct Enrollment {
     /// The facet ID the phone app reports. Default: `https://host[:port]` of `server` (the
     /// server's default trusted facet when it runs behind a TLS proxy on the same address).
     pub facet: Option<String>,
+    /// The CA certificates (PEM) to trust for an `https` server (a self-signed test setup).
+    /// Default: Mozilla's root certificates (webpki-roots).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for Enrollment {
@@ -140,6 +143,7 @@ impl fmt::Debug for Enrollment {
             .field("code", &"<secret>")
             .field("pin", &"<secret>")
             .field("facet", &self.facet)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -154,6 +158,7 @@ impl Enrollment {
             code: String::from(code),
             pin: String::from(pin),
             facet: None,
+            ca_file: None,
         }
     }
 }
@@ -269,7 +274,7 @@ impl Phone {
         if e.pin.is_empty() {
             return Err(PhoneError::Usage(String::from("the PIN must not be empty")));
         }
-        let http = Http::new(&e.server)?;
+        let http = Http::trusting(&e.server, e.ca_file.as_deref())?;
         let facet = e.facet.clone().unwrap_or_else(|| default_facet(&e.server));
         let start: EnrollStartAnswer = http.post(
             path::ENROLL_START,
@@ -402,6 +407,17 @@ impl Phone {
     #[must_use]
     pub fn username(&self) -> &str {
         &self.state.username
+    }
+
+    /// As [`Phone::load`], trusting the CA certificates (PEM) of `ca_file` for an `https`
+    /// server instead of Mozilla's root certificates.
+    ///
+    /// # Errors
+    /// As [`Phone::load`]; [`PhoneError::Usage`] when `ca_file` holds no PEM certificate.
+    pub fn load_trusting(path: &Path, ca_file: Option<&Path>) -> Result<Phone, PhoneError> {
+        let mut phone = Phone::load(path)?;
+        phone.http = Http::trusting(&phone.state.server, ca_file)?;
+        Ok(phone)
     }
 
     /// The server base URL.

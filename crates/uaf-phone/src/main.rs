@@ -29,9 +29,13 @@ enum Command {
     },
     /// Enrols this phone for an account with a one-time code from `uaf-server invite`.
     Enroll {
-        /// The server, e.g. http://127.0.0.1:8080.
+        /// The server, e.g. https://sso.example.com (http:// for loopback development).
         #[arg(long)]
         server: String,
+        /// CA certificates (PEM) to trust for an https server (a self-signed test setup).
+        /// Default: Mozilla's root certificates.
+        #[arg(long, value_name = "CA.pem")]
+        ca_file: Option<PathBuf>,
         /// The account.
         #[arg(long)]
         username: String,
@@ -53,6 +57,9 @@ enum Command {
         /// The state file written by `enroll`.
         #[arg(long)]
         state: PathBuf,
+        /// CA certificates (PEM) to trust for an https server (as for `enroll`).
+        #[arg(long, value_name = "CA.pem")]
+        ca_file: Option<PathBuf>,
         /// Approve every sign-in without asking.
         #[arg(long, conflicts_with = "deny")]
         approve: bool,
@@ -152,6 +159,7 @@ fn handle(phone: &mut Phone, n: &Notification, d: Decision, pin: Option<&String>
 #[allow(clippy::too_many_arguments)]
 fn wait(
     state: &std::path::Path,
+    ca_file: Option<&std::path::Path>,
     approve: bool,
     deny: bool,
     pin: Option<&String>,
@@ -159,7 +167,7 @@ fn wait(
     interval: Duration,
     timeout: Option<Duration>,
 ) -> Result<ExitCode, PhoneError> {
-    let mut phone = Phone::load(state)?;
+    let mut phone = Phone::load_trusting(state, ca_file)?;
     eprintln!(
         "uaf-phone: waiting for sign-ins to {} as {}",
         phone.server(),
@@ -205,10 +213,12 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             pin,
             state,
             facet,
+            ca_file,
         } => {
             let pin = pin_or_ask(pin.as_ref())?;
             let mut e = Enrollment::new(&server, &username, &code, &pin);
             e.facet = facet;
+            e.ca_file = ca_file;
             let phone = Phone::enroll(&e)?;
             let path = state.unwrap_or_else(|| Phone::default_state_path(&username));
             phone.save(&path)?;
@@ -226,8 +236,10 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             once,
             interval_ms,
             timeout,
+            ca_file,
         } => wait(
             &state,
+            ca_file.as_deref(),
             approve,
             deny,
             pin.as_ref(),

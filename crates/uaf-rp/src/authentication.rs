@@ -1,6 +1,7 @@
 //! Authentication response processing (digest §3.3, UAF protocol 1.1 §3.5.7.5), including
 //! transaction confirmation.
 
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -20,7 +21,7 @@ use crate::counter::{CounterUpdate, CounterVerdict};
 use crate::error::{Error, ErrorKind, TransactionProblem};
 use crate::events::SecurityEvent;
 use crate::pending::{AuthenticationRequirements, PendingAuthentication};
-use crate::policy::{AuthenticatorRejection, verifies_user};
+use crate::policy::{self, AuthenticatorRejection, Candidate, PolicyDecision, verifies_user};
 use crate::registration::{check_fch, none_verified};
 use crate::step::StepId;
 use crate::store::Registration;
@@ -43,6 +44,8 @@ pub struct AuthenticatedKey {
     /// The algorithm used, which may differ from the registered one only in encoding when the
     /// `signature-encoding-switch` relaxation is on.
     pub sign_alg: AlgSign,
+    /// `AuthenticatorVersion` of the assertion.
+    pub authenticator_version: u16,
 }
 
 /// The result of a successful authentication.
@@ -52,6 +55,9 @@ pub struct AuthenticationOutcome {
     pub keys: Vec<AuthenticatedKey>,
     /// Assertions that were skipped, with why.
     pub skipped: Vec<Error>,
+    /// The request policy's decision over the verified assertions: which `accepted[i]` they
+    /// satisfy and which criterion each assertion matched (digest §2.12).
+    pub policy: PolicyDecision,
 }
 
 impl AuthenticationOutcome {
@@ -172,11 +178,15 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             requirements: Some(&pending.requirements),
             deferred,
         };
-        let mut keys = Vec::new();
+        let mut keys: Vec<AuthenticatedKey> = Vec::new();
+        let mut verified_at = Vec::new();
         let mut skipped = Vec::new();
         for (i, a) in msg.assertions.iter().enumerate() {
             match self.verify_auth_json_assertion(a, &ctx, registrations) {
-                Ok(k) => keys.push(k),
+                Ok(k) => {
+                    keys.push(k);
+                    verified_at.push(i);
+                }
                 Err(e) => skipped.push(e.at_assertion(i)),
             }
         }
@@ -188,7 +198,37 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
                 skipped,
             ));
         }
-        Ok(AuthenticationOutcome { keys, skipped })
+        // (AUTH-23, digest §2.12): together the verified authenticators satisfy an AND-set of
+        // the request policy, each of its criteria matched by a different one.
+        let candidates: Vec<_> = verified_at
+            .iter()
+            .zip(&keys)
+            .filter_map(|(i, k)| {
+                let r = &k.registration;
+                let entry = self.metadata.lookup(&r.aaid)?;
+                let candidate = Candidate {
+                    aaid: r.aaid,
+                    key_id: r.key_id.as_bytes(),
+                    statement: entry.statement(),
+                    sign_alg: k.sign_alg,
+                    attestation_type: None,
+                    authenticator_version: k.authenticator_version,
+                };
+                Some((*i, candidate.capabilities()))
+            })
+            .collect();
+        let decision = policy::decide(&request.policy, &candidates);
+        if !decision.is_satisfied() {
+            return Err(Error::new(
+                StepId::AuthResult,
+                ErrorKind::PolicyNotSatisfied(Box::new(decision)),
+            ));
+        }
+        Ok(AuthenticationOutcome {
+            keys,
+            skipped,
+            policy: decision,
+        })
     }
 
     /// Verifies one authentication assertion on its own (TLV bytes), against the stored
@@ -404,6 +444,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             counter_update: counter.update(),
             counter,
             sign_alg: alg,
+            authenticator_version: info.authenticator_version,
             registration,
         })
     }

@@ -20,7 +20,7 @@ use uaf_proto::message::{MessageError, Version};
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
 use uaf_proto::status::UafStatusCode;
 
-use crate::policy::AuthenticatorRejection;
+use crate::policy::{AuthenticatorRejection, PolicyDecision};
 use crate::step::StepId;
 
 /// How rejections are reported as UAF status codes.
@@ -126,6 +126,11 @@ pub enum ErrorKind {
     /// The policy, or the RP's user-verification / attestation requirement, rejects the
     /// authenticator.
     Policy(AuthenticatorRejection),
+    /// The verified assertions of the response, together, satisfy no `accepted` entry of the
+    /// request policy: an AND-set needs each of its criteria matched by a different
+    /// authenticator of the response (digest §2.12). The decision says which criterion each
+    /// assertion matched and which stayed unmatched.
+    PolicyNotSatisfied(Box<PolicyDecision>),
     /// A metadata status report makes the authenticator unacceptable.
     Revoked(Unacceptable),
     /// `AuthenticationMode` is not allowed here.
@@ -278,6 +283,7 @@ impl ErrorKind {
             UnsupportedAssertionScheme { .. }
             | UnknownAaid
             | Policy(_)
+            | PolicyNotSatisfied(_)
             | Revoked(_)
             | WrongAuthenticationMode { .. }
             | AlgorithmNotAccepted { .. }
@@ -328,6 +334,7 @@ impl ErrorKind {
             UnsupportedAssertionScheme { .. } => "policy.assertion-scheme",
             UnknownAaid => "policy.unknown-aaid",
             Policy(_) => "policy.rejected",
+            PolicyNotSatisfied(_) => "policy.not-satisfied",
             Revoked(_) => "policy.revoked",
             WrongAuthenticationMode { .. } => "policy.authentication-mode",
             AlgorithmNotAccepted { .. } => "policy.algorithm-not-accepted",
@@ -361,7 +368,9 @@ impl ErrorKind {
             ChannelBindingMismatch { .. } => UafStatusCode::ChannelBindingRefused,
             UnknownAaid => UafStatusCode::UnknownAaid,
             UnknownKeyId => UafStatusCode::UnknownKeyId,
-            Policy(_) | KeyNotAllowed => UafStatusCode::UnacceptableAuthenticator,
+            Policy(_) | PolicyNotSatisfied(_) | KeyNotAllowed => {
+                UafStatusCode::UnacceptableAuthenticator
+            }
             Revoked(_) => UafStatusCode::RevokedAuthenticator,
             UnacceptableKey(_) | KeyEncodingNotInMetadata { .. } => UafStatusCode::UnacceptableKey,
             AlgorithmNotAccepted { .. } | AlgorithmNotInMetadata { .. } => {
@@ -454,6 +463,9 @@ impl fmt::Display for ErrorKind {
             }
             UnknownAaid => f.write_str("no metadata statement for this AAID"),
             Policy(r) => write!(f, "the authenticator is not acceptable: {r}"),
+            PolicyNotSatisfied(d) => {
+                write!(f, "the response does not satisfy the request policy: {d}")
+            }
             Revoked(u) => write!(f, "the authenticator is not acceptable: {u}"),
             WrongAuthenticationMode { mode } => {
                 write!(f, "authentication mode 0x{mode:02X} is not allowed here")

@@ -20,7 +20,7 @@ use crate::binding::{self, REG_STEPS, ct_eq};
 use crate::error::{Error, ErrorKind};
 use crate::events::SecurityEvent;
 use crate::pending::PendingRegistration;
-use crate::policy::{self, Candidate};
+use crate::policy::{self, Candidate, PolicyDecision};
 use crate::step::StepId;
 use crate::store::Registration;
 use crate::{RegistrationLookup, RelyingParty};
@@ -33,6 +33,9 @@ pub struct RegistrationOutcome {
     /// Assertions that were skipped, with why (the operation succeeds when at least one
     /// assertion verified; digest §3.0).
     pub skipped: Vec<Error>,
+    /// The request policy's decision over the verified assertions: which `accepted[i]` they
+    /// satisfy and which criterion each assertion matched (digest §2.12).
+    pub policy: PolicyDecision,
 }
 
 impl RegistrationOutcome {
@@ -165,10 +168,14 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             now,
         };
         let mut registered: Vec<RegisteredKey> = Vec::new();
+        let mut verified_at = Vec::new();
         let mut skipped = Vec::new();
         for (i, a) in msg.assertions.iter().enumerate() {
             match self.verify_reg_json_assertion(a, &ctx, existing, &registered) {
-                Ok(key) => registered.push(key),
+                Ok(key) => {
+                    registered.push(key);
+                    verified_at.push(i);
+                }
                 Err(e) => skipped.push(e.at_assertion(i)),
             }
         }
@@ -180,9 +187,36 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
                 skipped,
             ));
         }
+        // (REG-24, digest §2.12): together the verified authenticators satisfy an AND-set of
+        // the request policy, each of its criteria matched by a different one.
+        let candidates: Vec<_> = verified_at
+            .iter()
+            .zip(&registered)
+            .filter_map(|(i, k)| {
+                let r = &k.registration;
+                let entry = self.metadata.lookup(&r.aaid)?;
+                let candidate = Candidate {
+                    aaid: r.aaid,
+                    key_id: r.key_id.as_bytes(),
+                    statement: entry.statement(),
+                    sign_alg: r.sign_alg,
+                    attestation_type: Some(r.attestation_type),
+                    authenticator_version: r.authenticator_version,
+                };
+                Some((*i, candidate.capabilities()))
+            })
+            .collect();
+        let decision = policy::decide(&request.policy, &candidates);
+        if !decision.is_satisfied() {
+            return Err(Error::new(
+                StepId::RegResult,
+                ErrorKind::PolicyNotSatisfied(Box::new(decision)),
+            ));
+        }
         Ok(RegistrationOutcome {
             registered,
             skipped,
+            policy: decision,
         })
     }
 

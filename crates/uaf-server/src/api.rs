@@ -8,7 +8,9 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
+
+use crate::net::UAF_RESPONSE_BODY_LIMIT;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -43,7 +45,8 @@ pub(crate) fn routes(prefix: &str, conformance_api: bool) -> Router<Shared> {
             )
             .route(
                 &format!("{prefix}{}", path::CONFORMANCE_RESPOND),
-                post(respond),
+                // A UAF response: sized to the largest legal one (`UAF_RESPONSE_BODY_LIMIT`).
+                post(respond).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
             );
     }
     router

@@ -44,8 +44,9 @@
 //! constant time. The phone itself is the `uaf-phone` crate.
 //!
 //! ## Not for (yet)
-//! Passwords, push notifications (the phone polls), TLS (run behind a TLS-terminating proxy;
-//! no TLS to PostgreSQL either): see `docs/server.md`.
+//! Passwords, push notifications (the phone polls), TLS to PostgreSQL: see `docs/server.md`.
+//! The server serves https itself with `--tls-cert/--tls-key` ([`TlsFiles`]), or plain http
+//! for loopback development and TLS-terminating proxies.
 //!
 //! ## Features
 //! - `ring`, `aws-lc-rs`: the fast signature backends of `uaf-rp` (both build C code). The
@@ -74,6 +75,7 @@
 
 mod api;
 mod mds;
+mod net;
 mod reply;
 mod server;
 mod signin;
@@ -82,7 +84,11 @@ pub mod store;
 mod web;
 
 pub use mds::{MdsConfig, MetadataStatus};
-pub use server::{Server, ServerConfig, ServerError, ServerHandle};
+pub use net::{
+    BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
+    UAF_RESPONSE_BODY_LIMIT, memory_bound_bytes,
+};
+pub use server::{Server, ServerConfig, ServerError, ServerHandle, TlsFiles};
 pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
 };

@@ -455,6 +455,11 @@ impl PhoneSignIn {
         api::routes(&self.flow.config.prefix, self.conformance_api)
             .with_state(Arc::clone(&self.flow.app))
             .merge(web::router(Arc::clone(&self.flow)))
+            // Every body is small JSON (16 KiB); the routes that take a UAF response raise
+            // their own limit to `UAF_RESPONSE_BODY_LIMIT`. Beyond: 413.
+            .layer(axum::extract::DefaultBodyLimit::max(
+                crate::net::SMALL_BODY_LIMIT,
+            ))
     }
 
     /// The AppID the relying party issues requests with.

@@ -61,6 +61,7 @@ pub(super) fn all(s: &mut Suite) {
     challenges(s);
     policy(s);
     metadata_status(s);
+    status_sentences(s);
     algorithms(s);
     authenticator_faults(s);
     transactions(s);
@@ -1368,6 +1369,178 @@ fn metadata_status(s: &mut Suite) {
     }
 }
 
+/// One status report: status, effectiveDate, and the report's authenticatorVersion.
+type Report = (&'static str, &'static str, Option<u32>);
+
+/// A status-report case: id, reports as listed, status, description.
+type ReportCase = (&'static str, &'static [Report], u16, &'static str);
+
+/// An MDS3 BLOB entry for `statement` with the `reports` as listed.
+fn blob_entry_reports(statement: &Value, reports: &[Report]) -> R<Value> {
+    let aaid = statement
+        .get("aaid")
+        .cloned()
+        .ok_or(CaseError::Missing("aaid in the metadata statement"))?;
+    let list: Vec<Value> = reports
+        .iter()
+        .map(|(status, date, version)| {
+            let mut r = json!({"status": status, "effectiveDate": date});
+            if let (Some(v), Some(o)) = (version, r.as_object_mut()) {
+                o.insert(String::from("authenticatorVersion"), json!(v));
+            }
+            r
+        })
+        .collect();
+    Ok(json!({
+        "aaid": aaid,
+        "metadataStatement": statement,
+        "statusReports": list,
+        "timeOfLastStatusChange": "2023-12-01",
+    }))
+}
+
+/// One vector per sentence of the format's "Status reports" rule (the simulated
+/// authenticator reports AuthenticatorVersion 1, as its metadata statement says).
+fn status_sentences(s: &mut Suite) {
+    const UVB: &str = "USER_VERIFICATION_BYPASS";
+    const UPDATE: &str = "UPDATE_AVAILABLE";
+    let reg: [ReportCase; 8] = [
+        (
+            "reg-status-ordered-by-date-update-listed-first",
+            &[(UPDATE, "2023-09-01", Some(1)), (UVB, "2023-06-01", None)],
+            1200,
+            "Reports are ordered by effectiveDate, not as listed: the UPDATE_AVAILABLE (version 1) listed first is dated after the USER_VERIFICATION_BYPASS, so it fixes it for this version-1 authenticator: accepted",
+        ),
+        (
+            "reg-status-ordered-by-date-update-dated-before",
+            &[(UVB, "2023-06-01", None), (UPDATE, "2023-01-01", Some(1))],
+            1493,
+            "Reports are ordered by effectiveDate: the UPDATE_AVAILABLE listed last is dated before the USER_VERIFICATION_BYPASS, so the compromise stays in force",
+        ),
+        (
+            "reg-status-revoked-is-final",
+            &[
+                ("REVOKED", "2023-01-01", None),
+                (UPDATE, "2023-06-01", Some(1)),
+                ("FIDO_CERTIFIED_L1", "2023-09-01", None),
+            ],
+            1493,
+            "REVOKED is final: a later UPDATE_AVAILABLE the authenticator meets and a later FIDO_CERTIFIED_L1 do not clear it",
+        ),
+        (
+            "reg-status-compromise-fixed-by-update",
+            &[(UVB, "2023-06-01", None), (UPDATE, "2023-07-01", Some(1))],
+            1200,
+            "A compromise followed by an UPDATE_AVAILABLE whose authenticatorVersion (1) the assertion meets: accepted",
+        ),
+        (
+            "reg-status-compromise-update-not-met",
+            &[(UVB, "2023-06-01", None), (UPDATE, "2023-07-01", Some(2))],
+            1493,
+            "A compromise followed by an UPDATE_AVAILABLE for version 2; the assertion's AuthenticatorVersion is 1: the compromise stays in force",
+        ),
+        (
+            "reg-status-compromise-update-without-version",
+            &[
+                ("USER_KEY_PHYSICAL_COMPROMISE", "2023-06-01", None),
+                (UPDATE, "2023-07-01", None),
+            ],
+            1200,
+            "A compromise followed by an UPDATE_AVAILABLE without authenticatorVersion: the statement's authenticatorVersion (1) counts, which the assertion meets: accepted",
+        ),
+        (
+            "reg-status-compromise-then-certified",
+            &[
+                (UVB, "2023-06-01", None),
+                ("FIDO_CERTIFIED_L1", "2023-09-01", None),
+            ],
+            1493,
+            "A later FIDO_CERTIFIED_L1 report does not clear a USER_VERIFICATION_BYPASS",
+        ),
+        (
+            "reg-status-update-before-compromise",
+            &[
+                (UPDATE, "2023-01-01", Some(1)),
+                ("ATTESTATION_KEY_COMPROMISE", "2023-06-01", None),
+            ],
+            1493,
+            "An UPDATE_AVAILABLE before the compromise does not fix it: only a later one does",
+        ),
+    ];
+    for (id, reports, code, what) in reg {
+        s.add(id, |id| {
+            let mut w = World::simple(id, "F1D0#0005")?;
+            let statement = w
+                .metadata
+                .first()
+                .cloned()
+                .ok_or(CaseError::Missing("metadata"))?;
+            let entry = blob_entry_reports(&statement, reports)?;
+            w.metadata = vec![entry.clone()];
+            w.server = Server::new(&settings(), &[entry], None)?;
+            let (req, resp, _) = w.reg_exchange(USER, &[], &Answer::default())?;
+            let e = if code == 1200 {
+                reg_success(&resp)?
+            } else {
+                status(code)
+            };
+            Ok(w.reg_case(id, what, per_assertion(StepId::RegStatus), req, resp, e))
+        });
+    }
+    let auth: [ReportCase; 2] = [
+        (
+            "auth-status-compromise-fixed-by-update",
+            &[
+                ("USER_KEY_REMOTE_COMPROMISE", "2023-06-01", None),
+                (UPDATE, "2023-07-01", Some(1)),
+            ],
+            1200,
+            "After the key was registered, a compromise and then an UPDATE_AVAILABLE whose version (1) the assertion meets: accepted",
+        ),
+        (
+            "auth-status-compromise-update-not-met",
+            &[
+                ("USER_KEY_REMOTE_COMPROMISE", "2023-06-01", None),
+                (UPDATE, "2023-07-01", Some(3)),
+            ],
+            1493,
+            "After the key was registered, a compromise and then an UPDATE_AVAILABLE for version 3; the assertion's AuthenticatorVersion is 1: rejected",
+        ),
+    ];
+    for (id, reports, code, what) in auth {
+        s.add(id, |id| {
+            let mut w = World::simple(id, "F1D0#0005")?;
+            let regs = w.enroll(USER)?;
+            let (req, resp, _) =
+                w.auth_exchange(Some(USER), &regs, Vec::new(), &Answer::default())?;
+            let statement = w
+                .metadata
+                .first()
+                .cloned()
+                .ok_or(CaseError::Missing("metadata"))?;
+            let e = if code == 1200 {
+                let mut e = success();
+                e.sign_counter = Some(counter_in(&resp)?);
+                e
+            } else {
+                status(code)
+            };
+            let mut c = w.auth_case(
+                id,
+                what,
+                per_assertion(StepId::AuthStatus),
+                Some(USER),
+                &regs,
+                req,
+                resp,
+                e,
+            );
+            c.metadata = vec![blob_entry_reports(&statement, reports)?];
+            Ok(c)
+        });
+    }
+}
+
 /// Every signing algorithm of the simulator × key encoding × attestation type.
 fn algorithms(s: &mut Suite) {
     let algs = [
@@ -1633,23 +1806,85 @@ fn both(a: &str, b: &str) -> R<Policy> {
     })
 }
 
-/// Responses with two assertions.
+/// A two-assertion registration case: id, faults of the two authenticators, AND-set policy
+/// (else one accepted entry per authenticator), drop the second assertion, status,
+/// description.
+type MultiRegCase = (
+    &'static str,
+    (Option<Fault>, Option<Fault>),
+    bool,
+    bool,
+    u16,
+    &'static str,
+);
+
+/// A policy that accepts either model: one `accepted` entry per AAID.
+fn either(a: &str, b: &str) -> R<Policy> {
+    let c = |x: &str| -> R<MatchCriteria> {
+        Ok(MatchCriteria {
+            aaid: Some(vec![Aaid::parse(x)?]),
+            ..MatchCriteria::default()
+        })
+    };
+    Ok(Policy {
+        accepted: vec![vec![c(a)?], vec![c(b)?]],
+        disallowed: Vec::new(),
+    })
+}
+
+/// The request array `request` with `policy` as the first message's policy.
+fn with_policy(request: &str, policy: &Policy) -> R<String> {
+    let policy = serde_json::to_value(policy).map_err(CaseError::Json)?;
+    edit_json(request, |v| {
+        message_mut(v)?.insert(String::from("policy"), policy);
+        Ok(())
+    })
+}
+
+/// The response with its second assertion removed.
+fn without_second_assertion(response: &str) -> R<String> {
+    edit_json(response, |v| {
+        let list = message_mut(v)?
+            .get_mut("assertions")
+            .and_then(Value::as_array_mut)
+            .ok_or(CaseError::Missing("assertions"))?;
+        if list.len() < 2 {
+            return Err(CaseError::Malformed("fewer than two assertions"));
+        }
+        list.truncate(1);
+        Ok(())
+    })
+}
+
+/// Responses with two assertions, and the AND-sets of the request policy (digest §2.12).
 #[allow(clippy::too_many_lines)]
 fn multi_assertion(s: &mut Suite) {
     const A: &str = "F1D0#0A01";
     const B: &str = "F1D0#0B01";
-    for (id, faults, code, what) in [
+    let reg_cases: [MultiRegCase; 6] = [
         (
             "reg-multi-two-authenticators",
             (None, None),
+            true,
+            false,
             1200,
-            "Two authenticators register together (the policy asks for both): both keys stored",
+            "Two authenticators register together (the policy's AND-set asks for both): both keys stored; each criterion is matched by a different authenticator",
         ),
         (
             "reg-multi-second-faulty",
             (None, Some(Fault::AttestationSignatureCorrupt)),
+            true,
+            false,
+            1492,
+            "Two assertions for a policy whose AND-set asks for both authenticators, the second with a corrupt attestation signature: it is skipped, and the first alone does not satisfy the AND-set (1492)",
+        ),
+        (
+            "reg-multi-second-faulty-either",
+            (None, Some(Fault::AttestationSignatureCorrupt)),
+            false,
+            false,
             1200,
-            "Two assertions, the second with a corrupt attestation signature: it is skipped, the first key is stored",
+            "Two assertions for a policy that accepts either authenticator (one accepted entry each), the second with a corrupt attestation signature: it is skipped, the first key is stored",
         ),
         (
             "reg-multi-both-faulty",
@@ -1657,10 +1892,29 @@ fn multi_assertion(s: &mut Suite) {
                 Some(Fault::RegFinalChallengeHashWrong),
                 Some(Fault::AttestationSignatureCorrupt),
             ),
+            true,
+            false,
             1498,
-            "Two assertions, both defective: the first one's failure (final challenge hash) decides",
+            "Two assertions, both defective, failing at different steps: the first assertion's first failing step (final challenge hash, R5.7) decides the status and the step",
         ),
-    ] {
+        (
+            "reg-policy-and-set-one-authenticator",
+            (None, None),
+            true,
+            true,
+            1492,
+            "The policy's AND-set asks for two authenticators (F1D0#0A01 and F1D0#0B01) and the response carries one valid assertion, of the first: one authenticator matching one criterion does not satisfy an AND-set (1492)",
+        ),
+        (
+            "reg-policy-either-one-authenticator",
+            (None, None),
+            false,
+            true,
+            1200,
+            "The policy accepts either authenticator (one accepted entry each) and the response carries one valid assertion: accepted",
+        ),
+    ];
+    for (id, faults, and_set, drop_second, code, what) in reg_cases {
         s.add(id, |id| {
             let mut w = World::new(
                 id,
@@ -1674,7 +1928,15 @@ fn multi_assertion(s: &mut Suite) {
             if let Some(f) = faults.1 {
                 w.phone.arm(1, f)?;
             }
-            let (req, resp, _) = w.reg_exchange(USER, &[], &Answer::default())?;
+            // The phone answers an AND-set request with both authenticators; the recorded
+            // request is the one the RP issued, with the policy of the case.
+            let (mut req, mut resp, _) = w.reg_exchange(USER, &[], &Answer::default())?;
+            if !and_set {
+                req = with_policy(&req, &either(A, B)?)?;
+            }
+            if drop_second {
+                resp = without_second_assertion(&resp)?;
+            }
             let e = if code == 1200 {
                 let mut keys = registered_in(&resp, Base64Policy::Strict)?;
                 if faults.1.is_some() {
@@ -1686,26 +1948,55 @@ fn multi_assertion(s: &mut Suite) {
             } else {
                 status(code)
             };
-            let steps = if code == 1200 {
-                vec![StepId::RegResult]
-            } else {
-                per_assertion(StepId::RegFinalChallengeHash)
+            let steps = match code {
+                1200 => vec![StepId::RegPolicy, StepId::RegResult],
+                1492 => vec![StepId::RegResult, StepId::RegPolicy],
+                _ => per_assertion(StepId::RegFinalChallengeHash),
             };
-            Ok(w.reg_case(id, what, steps, req, resp, e))
+            let mut c = w.reg_case(id, what, steps, req, resp, e);
+            if !and_set || drop_second {
+                c.origin = Origin::Edited;
+            }
+            Ok(c)
         });
     }
-    for (id, drop_first, what) in [
+    // (id, the first key is not registered, AND-set policy, drop the second assertion,
+    // status, description)
+    let auth_cases: [(&str, bool, bool, bool, u16, &str); 4] = [
         (
             "auth-multi-two-keys",
             false,
-            "Two registered authenticators sign together (the request asks for both): accepted",
+            true,
+            false,
+            1200,
+            "Two registered authenticators sign together (the request's AND-set names both keys): accepted",
         ),
         (
             "auth-multi-first-unknown",
             true,
-            "Two assertions; the first key is not registered (any more): skipped, the second verifies",
+            true,
+            false,
+            1492,
+            "Two assertions for an AND-set naming both keys; the first key is not registered (any more): it is skipped, and the second alone does not satisfy the AND-set (1492)",
         ),
-    ] {
+        (
+            "auth-multi-first-unknown-either",
+            true,
+            false,
+            false,
+            1200,
+            "Two assertions for a request that accepts either key (one accepted entry each); the first key is not registered (any more): skipped, the second verifies and satisfies its entry",
+        ),
+        (
+            "auth-policy-and-set-one-key",
+            false,
+            true,
+            true,
+            1492,
+            "The request's AND-set names two keys and the response carries one valid assertion, of the first key: one authenticator does not satisfy an AND-set (1492)",
+        ),
+    ];
+    for (id, drop_first, and_set, drop_second, code, what) in auth_cases {
         s.add(id, |id| {
             let mut w = World::new(
                 id,
@@ -1719,24 +2010,39 @@ fn multi_assertion(s: &mut Suite) {
                 .server
                 .start_auth(Some((USER, &regs)), Vec::new(), id, salt)?;
             // One AND-set naming both keys, so the phone answers with both.
+            let criteria: Vec<MatchCriteria> = regs
+                .iter()
+                .map(|r| MatchCriteria::registered_key(r.aaid, r.key_id.clone()))
+                .collect();
             req.policy = Policy {
-                accepted: vec![
-                    regs.iter()
-                        .map(|r| MatchCriteria::registered_key(r.aaid, r.key_id.clone()))
-                        .collect(),
-                ],
+                accepted: vec![criteria.clone()],
                 disallowed: Vec::new(),
             };
-            let request = req.to_json();
-            let resp = w.phone.answer(&request, &Answer::default())?;
+            let mut request = req.to_json();
+            let mut resp = w.phone.answer(&request, &Answer::default())?;
+            if !and_set {
+                let policy = Policy {
+                    accepted: criteria.into_iter().map(|c| vec![c]).collect(),
+                    disallowed: Vec::new(),
+                };
+                request = with_policy(&request, &policy)?;
+            }
+            if drop_second {
+                resp = without_second_assertion(&resp)?;
+            }
             let stored: Vec<Registration> = if drop_first {
                 regs.iter().skip(1).cloned().collect()
             } else {
                 regs.clone()
             };
-            let mut e = success();
-            e.sign_counter = Some(1);
-            Ok(w.auth_case(
+            let e = if code == 1200 {
+                let mut e = success();
+                e.sign_counter = Some(1);
+                e
+            } else {
+                status(code)
+            };
+            let mut c = w.auth_case(
                 id,
                 what,
                 vec![StepId::AuthResult],
@@ -1745,7 +2051,11 @@ fn multi_assertion(s: &mut Suite) {
                 request,
                 resp,
                 e,
-            ))
+            );
+            if !and_set || drop_second {
+                c.origin = Origin::Edited;
+            }
+            Ok(c)
         });
     }
     s.add("reg-multi-duplicate-key-id-in-response", |id| {

@@ -200,14 +200,6 @@ impl core::error::Error for ShapeError {
     }
 }
 
-/// The runner's verdicts are the report's sentences: a shape problem fails its case with
-/// its `Display`.
-impl From<ShapeError> for String {
-    fn from(e: ShapeError) -> String {
-        alloc::string::ToString::to_string(&e)
-    }
-}
-
 /// Server-*-Req-1: `uafRequest` is a JSON array of objects (one message per protocol
 /// version), not empty.
 pub(crate) fn sequence(text: &str) -> R<()> {

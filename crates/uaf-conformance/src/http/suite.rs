@@ -1,21 +1,149 @@
 //! The test plan and its runner.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cell::RefCell;
+use core::fmt;
 
 use uaf_authenticator::{Fault, Operation as FaultOp, Profile};
-use uaf_client::{ClientFault, ClientRequest};
+use uaf_client::{ClientError, ClientFault, ClientRequest};
 use uaf_proto::id::{Aaid, AppId, FacetId, KeyId};
-use uaf_proto::message::{Operation, TrustedFacetList};
+use uaf_proto::message::{MessageError, Operation, TrustedFacetList};
 
-use super::checks;
+use super::checks::{self, ShapeError};
 use super::client::{Context, Http, HttpError, excerpt};
 use super::profiles::{self, FAULT_DISPLAY, FAULT_FULL, Phone, Spec};
-use super::{CaseResult, Group, PlannedCase, ServerOptions, SuiteError, Verdict};
+use super::{CaseResult, Group, ModelError, PlannedCase, ServerOptions, SuiteError, Verdict};
 
-type R<T> = Result<T, String>;
+type R<T> = Result<T, Failure>;
+
+/// Why a case failed: the server's answer that is wrong, or why nothing could be judged.
+/// Its `Display` is the sentence of the report ([`Verdict::Fail`]).
+#[derive(Debug)]
+enum Failure {
+    /// The suite has no simulated model of this AAID (a bug of the runner).
+    NoModel(String),
+    /// A simulated model or phone could not be made (a bug of the runner).
+    Model(ModelError),
+    /// `/get op` gave no answer to judge.
+    Get {
+        /// The operation asked for.
+        op: String,
+        /// Why.
+        source: HttpError,
+    },
+    /// `/get op` answered another status than 1200.
+    GetStatus {
+        /// The operation asked for.
+        op: String,
+        /// The status.
+        status: u16,
+    },
+    /// `/get op` answered 1200 without `uafRequest`.
+    GetNoRequest {
+        /// The operation asked for.
+        op: String,
+    },
+    /// `/respond` gave no answer to judge.
+    Respond(HttpError),
+    /// The facet is not on the AppID's host, and the AppID's facet list could not be fetched.
+    FacetListFetch {
+        /// The facet of the simulated client.
+        facet: String,
+        /// Why.
+        source: HttpError,
+    },
+    /// The AppID's trusted facet list is malformed.
+    FacetList {
+        /// The AppID.
+        app_id: String,
+        /// Why.
+        source: MessageError,
+    },
+    /// The simulated client refused the server's request.
+    ClientRefused {
+        /// Why.
+        source: ClientError,
+        /// The beginning of the request.
+        request: String,
+    },
+    /// The simulated client made no response.
+    NoResponse,
+    /// The simulated client kept no registration after an accepted one.
+    NoRegistration,
+    /// A correct ceremony was refused (`registration` / `authentication`, the status).
+    CorrectRefused(&'static str, u16),
+    /// The request the server issued is malformed.
+    Shape(ShapeError),
+    /// A step that prepares the case failed.
+    Setup(Box<Failure>),
+    /// The second sign-in failed.
+    SecondSignIn(Box<Failure>),
+    /// The server accepted what it must reject (the status expected).
+    Accepted(u16),
+    /// The server answered another status than expected.
+    Answered {
+        /// The status.
+        got: u16,
+        /// The status expected.
+        want: u16,
+    },
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::NoModel(aaid) => write!(f, "no simulated model {aaid}"),
+            Failure::Model(e) => write!(f, "{e}"),
+            Failure::Get { op, source } => write!(f, "/get {op}: {source}"),
+            Failure::GetStatus { op, status } => {
+                write!(f, "/get {op} answered statusCode {status} (expected 1200)")
+            }
+            Failure::GetNoRequest { op } => write!(f, "/get {op} answered 1200 without uafRequest"),
+            Failure::Respond(e) => write!(f, "/respond: {e}"),
+            Failure::FacetListFetch { facet, source } => write!(
+                f,
+                "the facet {facet} is not on the AppID's host, and the AppID's trusted facet list could not be fetched: {source}"
+            ),
+            Failure::FacetList { app_id, source } => {
+                write!(f, "trusted facet list of {app_id}: {source}")
+            }
+            Failure::ClientRefused { source, request } => write!(
+                f,
+                "the simulated client refused the server's request: {source} (request: {request})"
+            ),
+            Failure::NoResponse => f.write_str("the simulated client made no response"),
+            Failure::NoRegistration => f.write_str("the simulated client kept no registration"),
+            Failure::CorrectRefused(what, status) => {
+                write!(f, "a correct {what} was refused with {status}")
+            }
+            Failure::Shape(e) => write!(f, "{e}"),
+            Failure::Setup(e) => write!(f, "setup: {e}"),
+            Failure::SecondSignIn(e) => write!(f, "second sign-in: {e}"),
+            Failure::Accepted(want) => write!(f, "accepted (1200); expected {want}"),
+            Failure::Answered { got, want } => write!(f, "answered {got}; expected {want}"),
+        }
+    }
+}
+
+impl From<ShapeError> for Failure {
+    fn from(e: ShapeError) -> Self {
+        Failure::Shape(e)
+    }
+}
+
+impl From<ModelError> for Failure {
+    fn from(e: ModelError) -> Self {
+        Failure::Model(e)
+    }
+}
+
+/// `Failure::Setup` of `e`.
+fn setup(e: Failure) -> Failure {
+    Failure::Setup(Box::new(e))
+}
 
 /// The transaction text of the transaction cases.
 const TRANSACTION: &str = "Pay 100.00 EUR to Bob?";
@@ -240,7 +368,7 @@ impl ServerSuite {
         let http = Http::new(base_url, self.options.timeout)?;
         let facet = match &self.options.facet {
             Some(f) => f.clone(),
-            None => default_facet(base_url).map_err(SuiteError::Usage)?,
+            None => default_facet(base_url)?,
         };
         FacetId::parse(&facet).map_err(|_| {
             SuiteError::Usage(alloc::format!(
@@ -294,16 +422,20 @@ fn clock_seed() -> u64 {
 
 /// The facet of `base` (`http://host:port/x` → `https://host:port`): UAF web facets are
 /// `https` origins.
-fn default_facet(base: &str) -> R<String> {
+fn default_facet(base: &str) -> Result<String, SuiteError> {
     let rest = base
         .split_once("://")
         .map(|(_, r)| r)
-        .ok_or_else(|| alloc::format!("no scheme in {base:?}"))?;
+        .ok_or_else(|| SuiteError::Usage(alloc::format!("no scheme in {base:?}")))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let facet = alloc::format!("https://{authority}");
     FacetId::parse(&facet)
         .map(|f| alloc::format!("{f}"))
-        .map_err(|_| alloc::format!("cannot make a facet ID of {base:?}; pass --facet"))
+        .map_err(|_| {
+            SuiteError::Usage(alloc::format!(
+                "cannot make a facet ID of {base:?}; pass --facet"
+            ))
+        })
 }
 
 struct Runner<'a> {
@@ -317,7 +449,7 @@ struct Runner<'a> {
 }
 
 /// The outcome of a case before it becomes a verdict: `Err` is a failure.
-type Outcome = Result<Verdict, String>;
+type Outcome = Result<Verdict, Failure>;
 
 impl Runner<'_> {
     fn user(&self, case: usize, part: &str) -> String {
@@ -336,11 +468,11 @@ impl Runner<'_> {
     fn model(&self, aaid: &str) -> R<&Profile> {
         self.models
             .get(aaid)
-            .ok_or_else(|| alloc::format!("no simulated model {aaid}"))
+            .ok_or_else(|| Failure::NoModel(String::from(aaid)))
     }
 
     fn phone(&self, aaid: &str, case: usize, part: u64) -> R<Phone> {
-        Phone::new(self.model(aaid)?, self.case_seed(case, part)).map_err(|e| e.to_string())
+        Ok(Phone::new(self.model(aaid)?, self.case_seed(case, part))?)
     }
 
     /// The status a rejection must carry.
@@ -365,31 +497,30 @@ impl Runner<'_> {
             Kind::Fault(f) => self.fault_case(i, *f),
             Kind::ClientFault(f, op) => self.client_fault_case(i, *f, *op),
         };
-        out.unwrap_or_else(Verdict::Fail)
+        out.unwrap_or_else(|e| Verdict::Fail(e.to_string()))
     }
 
     // ----- HTTP exchanges -----
 
     /// `/get op`: must answer 1200 with a `uafRequest`.
     fn get(&self, op: &str, ctx: &Context) -> R<String> {
-        let a = self
-            .http
-            .get(op, ctx)
-            .map_err(|e| alloc::format!("/get {op}: {e}"))?;
+        let a = self.http.get(op, ctx).map_err(|source| Failure::Get {
+            op: String::from(op),
+            source,
+        })?;
         if a.status != 1200 {
-            return Err(alloc::format!(
-                "/get {op} answered statusCode {} (expected 1200)",
-                a.status
-            ));
+            return Err(Failure::GetStatus {
+                op: String::from(op),
+                status: a.status,
+            });
         }
-        a.uaf_request
-            .ok_or_else(|| alloc::format!("/get {op} answered 1200 without uafRequest"))
+        a.uaf_request.ok_or_else(|| Failure::GetNoRequest {
+            op: String::from(op),
+        })
     }
 
     fn respond(&self, response: &str, ctx: &Context) -> R<u16> {
-        self.http
-            .respond(response, ctx)
-            .map_err(|e| alloc::format!("/respond: {e}"))
+        self.http.respond(response, ctx).map_err(Failure::Respond)
     }
 
     /// The trusted facet list of `app_id`, fetched once (digest §7.2).
@@ -397,14 +528,17 @@ impl Runner<'_> {
         if let Some(l) = self.facet_lists.borrow().get(app_id) {
             return Ok(l.clone());
         }
-        let text = self.http.fetch(app_id).map_err(|e| {
-            alloc::format!(
-                "the facet {} is not on the AppID's host, and the AppID's trusted facet list could not be fetched: {e}",
-                self.facet
-            )
+        let text = self
+            .http
+            .fetch(app_id)
+            .map_err(|source| Failure::FacetListFetch {
+                facet: self.facet.clone(),
+                source,
+            })?;
+        let list = TrustedFacetList::parse(&text).map_err(|source| Failure::FacetList {
+            app_id: String::from(app_id),
+            source,
         })?;
-        let list = TrustedFacetList::parse(&text)
-            .map_err(|e| alloc::format!("trusted facet list of {app_id}: {e}"))?;
         self.facet_lists
             .borrow_mut()
             .insert(String::from(app_id), list.clone());
@@ -427,16 +561,17 @@ impl Runner<'_> {
         for f in faults {
             r = r.fault(*f);
         }
-        let outcome = phone.client.process(&r).map_err(|e| {
-            alloc::format!(
-                "the simulated client refused the server's request: {e} (request: {})",
-                excerpt(request)
-            )
-        })?;
+        let outcome = phone
+            .client
+            .process(&r)
+            .map_err(|source| Failure::ClientRefused {
+                source,
+                request: excerpt(request),
+            })?;
         outcome
             .response()
             .map(|resp| resp.message.clone())
-            .ok_or_else(|| String::from("the simulated client made no response"))
+            .ok_or(Failure::NoResponse)
     }
 
     /// `/get op` → the phone's answer (with `faults`) → `/respond`: the request, the response
@@ -458,15 +593,13 @@ impl Runner<'_> {
     fn enroll(&self, phone: &mut Phone, user: &str) -> R<(Aaid, KeyId)> {
         let (_, _, status) = self.exchange(phone, "Reg", &Context::user(user), &[])?;
         if status != 1200 {
-            return Err(alloc::format!(
-                "a correct registration was refused with {status}"
-            ));
+            return Err(Failure::CorrectRefused("registration", status));
         }
         let reg = phone
             .client
             .registrations()
             .last()
-            .ok_or_else(|| String::from("the simulated client kept no registration"))?;
+            .ok_or(Failure::NoRegistration)?;
         Ok((*reg.aaid(), reg.key_id().clone()))
     }
 
@@ -476,9 +609,7 @@ impl Runner<'_> {
         if status == 1200 {
             Ok(())
         } else {
-            Err(alloc::format!(
-                "a correct authentication was refused with {status}"
-            ))
+            Err(Failure::CorrectRefused("authentication", status))
         }
     }
 
@@ -579,19 +710,17 @@ impl Runner<'_> {
     fn authenticate_case(&self, i: usize, spec: &Spec) -> Outcome {
         let user = self.user(i, "");
         let mut phone = self.phone(&spec.aaid, i, 0)?;
-        self.enroll(&mut phone, &user)
-            .map_err(|e| alloc::format!("setup: {e}"))?;
+        self.enroll(&mut phone, &user).map_err(setup)?;
         self.sign_in(&mut phone, &user)?;
         self.sign_in(&mut phone, &user)
-            .map_err(|e| alloc::format!("second sign-in: {e}"))?;
+            .map_err(|e| Failure::SecondSignIn(Box::new(e)))?;
         Ok(Verdict::Pass)
     }
 
     fn transaction_case(&self, i: usize) -> Outcome {
         let user = self.user(i, "");
         let mut phone = self.phone(FAULT_DISPLAY, i, 0)?;
-        self.enroll(&mut phone, &user)
-            .map_err(|e| alloc::format!("setup: {e}"))?;
+        self.enroll(&mut phone, &user).map_err(setup)?;
         let ctx = Context {
             transaction: Some(String::from(TRANSACTION)),
             ..Context::user(&user)
@@ -607,19 +736,14 @@ impl Runner<'_> {
         let response = if op == Operation::Reg {
             let (_, response, status) = self.exchange(&mut phone, "Reg", &ctx, &[])?;
             if status != 1200 {
-                return Err(alloc::format!(
-                    "setup: a correct registration was refused with {status}"
-                ));
+                return Err(setup(Failure::CorrectRefused("registration", status)));
             }
             response
         } else {
-            self.enroll(&mut phone, &user)
-                .map_err(|e| alloc::format!("setup: {e}"))?;
+            self.enroll(&mut phone, &user).map_err(setup)?;
             let (_, response, status) = self.exchange(&mut phone, "Auth", &ctx, &[])?;
             if status != 1200 {
-                return Err(alloc::format!(
-                    "setup: a correct authentication was refused with {status}"
-                ));
+                return Err(setup(Failure::CorrectRefused("authentication", status)));
             }
             response
         };
@@ -635,17 +759,15 @@ impl Runner<'_> {
         let req = fault.requirements();
         let mut ctx = Context::user(&user);
         if fault.operation() == FaultOp::Auth {
-            self.enroll(&mut phone, &user)
-                .map_err(|e| alloc::format!("setup: {e}"))?;
+            self.enroll(&mut phone, &user).map_err(setup)?;
             if req.prior_authentication {
-                self.sign_in(&mut phone, &user)
-                    .map_err(|e| alloc::format!("setup: {e}"))?;
+                self.sign_in(&mut phone, &user).map_err(setup)?;
             }
             if req.transaction == Some(true) {
                 ctx.transaction = Some(String::from(TRANSACTION));
             }
         }
-        if let Err(e) = phone.sim_mut().map_err(|e| e.to_string())?.arm(fault) {
+        if let Err(e) = phone.sim_mut()?.arm(fault) {
             return Ok(Verdict::Skip(alloc::format!(
                 "the fault does not apply to the simulated model: {e}"
             )));
@@ -653,12 +775,7 @@ impl Runner<'_> {
         let op = fault.operation().as_str();
         let request = self.get(op, &ctx)?;
         let response = self.answer(&mut phone, &request, &[])?;
-        if !phone
-            .sim_mut()
-            .map_err(|e| e.to_string())?
-            .last_applied()
-            .contains(&fault)
-        {
+        if !phone.sim_mut()?.last_applied().contains(&fault) {
             return Ok(Verdict::Skip(String::from(
                 "the simulated authenticator could not apply the fault to the server's request (e.g. the request lacks what the fault needs)",
             )));
@@ -681,15 +798,12 @@ impl Runner<'_> {
         if op == Operation::Reg {
             if replay {
                 // Something to replay: a first, accepted registration.
-                self.enroll(&mut phone, &user)
-                    .map_err(|e| alloc::format!("setup: {e}"))?;
+                self.enroll(&mut phone, &user).map_err(setup)?;
             }
         } else {
-            self.enroll(&mut phone, &user)
-                .map_err(|e| alloc::format!("setup: {e}"))?;
+            self.enroll(&mut phone, &user).map_err(setup)?;
             if replay {
-                self.sign_in(&mut phone, &user)
-                    .map_err(|e| alloc::format!("setup: {e}"))?;
+                self.sign_in(&mut phone, &user).map_err(setup)?;
             }
         }
         let (_, _, status) = self.exchange(&mut phone, name, &ctx, &[fault])?;
@@ -702,9 +816,9 @@ fn expect(got: u16, want: u16) -> Outcome {
     if got == want {
         Ok(Verdict::Pass)
     } else if got == 1200 {
-        Err(alloc::format!("accepted (1200); expected {want}"))
+        Err(Failure::Accepted(want))
     } else {
-        Err(alloc::format!("answered {got}; expected {want}"))
+        Err(Failure::Answered { got, want })
     }
 }
 
@@ -783,8 +897,23 @@ mod tests {
 
     #[test]
     fn expectations() {
-        assert_eq!(expect(1498, 1498), Ok(Verdict::Pass));
-        assert!(expect(1200, 1498).unwrap_err().contains("accepted"));
-        assert!(expect(1491, 1498).is_err());
+        assert_eq!(expect(1498, 1498).unwrap(), Verdict::Pass);
+        let accepted = expect(1200, 1498).unwrap_err();
+        assert!(matches!(accepted, Failure::Accepted(1498)));
+        assert_eq!(accepted.to_string(), "accepted (1200); expected 1498");
+        let other = expect(1491, 1498).unwrap_err();
+        assert!(matches!(
+            other,
+            Failure::Answered {
+                got: 1491,
+                want: 1498
+            }
+        ));
+        assert_eq!(other.to_string(), "answered 1491; expected 1498");
+        let nested = setup(Failure::CorrectRefused("registration", 1498));
+        assert_eq!(
+            nested.to_string(),
+            "setup: a correct registration was refused with 1498"
+        );
     }
 }

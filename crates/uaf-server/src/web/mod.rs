@@ -33,10 +33,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Json, Path, State};
+use axum::extract::{DefaultBodyLimit, Json, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
+
+use crate::net::UAF_RESPONSE_BODY_LIMIT;
 use cookie::Cookie;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use uaf_signin_api::{EnrollFinishRequest, EnrollStartRequest, SignInStartRequest, path};
@@ -73,9 +75,15 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
         .route(&at(path::ME), get(me))
         .route(&at(path::SIGNOUT), post(signout))
         .route(&at(path::ENROLL_START), post(enroll_start))
-        .route(&at(path::ENROLL_FINISH), post(enroll_finish))
+        .route(
+            &at(path::ENROLL_FINISH),
+            post(enroll_finish).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
+        )
         .route(&at(path::NOTIFICATIONS), get(notifications))
-        .route(&at(path::PHONE_RESPOND), device_post(Flow::respond))
+        .route(
+            &at(path::PHONE_RESPOND),
+            device_post(Flow::respond).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
+        )
         .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
         .with_state(state)
 }
