@@ -74,6 +74,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
+pub mod limits;
 mod mds;
 mod net;
 mod reply;
@@ -83,6 +84,7 @@ mod state;
 pub mod store;
 mod web;
 
+pub use limits::{Limits, Rate, RateError};
 pub use mds::{MdsConfig, MetadataStatus};
 pub use net::{
     BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
@@ -93,7 +95,7 @@ pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
 };
 pub use store::{
-    AttemptRow, AttemptState, Backend, DeviceRow, InviteRow, NewSession, PendingRow,
+    AttemptRow, AttemptState, Backend, DeviceRow, EnrollOutcome, Enrolment, InviteRow, NewSession, PendingRow,
     PersistedPending, PgDatabase, SessionRow, SignInStore, SqliteDatabase, StoreError, Stores,
     Transition, unix_now,
 };
