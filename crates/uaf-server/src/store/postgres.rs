@@ -62,10 +62,10 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 use super::pool::Pool;
 use super::{
     AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
-    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingRow, PendingTable, PersistedPending,
-    SessionRow, SignInStore, StoreError, Stores, Transition, Waited, aaid_key, abort, attempt_of,
-    device_of, enrol_outcome, inserted, invite_of, missed, reg_columns, registration_of,
-    rows_valid_from, session_of, sql, times, to_i64,
+    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingRow, PendingTable,
+    PersistedPending, SessionRow, SignInStore, StoreError, Stores, Transition, Waited, aaid_key,
+    abort, attempt_of, device_of, enrol_outcome, inserted, invite_of, missed, reg_columns,
+    registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
