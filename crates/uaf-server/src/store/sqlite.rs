@@ -185,7 +185,7 @@ impl SqliteDatabase {
         };
         writer.busy_timeout(Self::BUSY_TIMEOUT)?;
         // WAL: readers never block the writer; `:memory:` answers "memory" (and gets no readers).
-        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        let mode = switch_to_wal(&writer)?;
         // A committed take or counter update must survive power loss (no replay after it).
         writer.pragma_update(None, "synchronous", "FULL")?;
         let mut db = SqliteDatabase {
@@ -319,6 +319,25 @@ impl SqliteDatabase {
             })?;
         }
         Ok(())
+    }
+}
+
+/// `PRAGMA journal_mode = WAL`, retried while another connection holds the lock it needs.
+/// Switching a fresh file to WAL takes an exclusive lock, and SQLite answers `SQLITE_BUSY`
+/// at once, without calling the busy handler, when waiting could deadlock (several processes
+/// opening a new database together); so the busy timeout is applied here by hand.
+fn switch_to_wal(c: &Connection) -> Result<String, StoreError> {
+    let deadline = std::time::Instant::now() + SqliteDatabase::BUSY_TIMEOUT;
+    loop {
+        match c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return Ok(other?),
+        }
     }
 }
 
