@@ -99,8 +99,8 @@ pub use signin::{
 };
 pub use store::{
     AttemptRow, AttemptState, Backend, DeviceRow, EnrollOutcome, Enrolment, InviteRow, NewSession,
-    PersistedPending, PgDatabase, SessionRow, SignInStore, SqliteDatabase, StoreError, Stores,
-    Transition, unix_now,
+    PendingRow, PersistedPending, PgDatabase, SessionRow, SignInStore, SqliteDatabase, StoreError,
+    Stores, Transition, unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
 pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};
