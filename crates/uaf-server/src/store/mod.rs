@@ -383,11 +383,14 @@ pub trait SignInStore: Send + Sync {
     /// [`StoreError`].
     fn find_device(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, StoreError>;
 
-    /// Stores a new attempt, purging the attempts expired for an hour.
+    /// Stores a new attempt, purging the attempts expired for an hour: the capped store with
+    /// no cap (nothing is superseded).
     ///
     /// # Errors
     /// [`StoreError::Database`] (a duplicate id included).
-    fn put_attempt(&self, attempt: &AttemptRow) -> Result<(), StoreError>;
+    fn put_attempt(&self, attempt: &AttemptRow) -> Result<(), StoreError> {
+        self.put_attempt_capped(attempt, u32::MAX).map(drop)
+    }
 
     /// Stores a new attempt as [`SignInStore::put_attempt`] does and, in the same
     /// transaction, moves to failed ("superseded") the pending attempts of its user that carry

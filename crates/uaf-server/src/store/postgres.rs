@@ -661,21 +661,6 @@ impl SignInStore for PgDatabase {
         self.one(sql::FIND_DEVICE, &[&token_hash], device_of)
     }
 
-    fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
-        let [created, expires] = times(a.created_at, a.expires_at)?;
-        // Attempts are kept an hour past their end (the page may still ask about them).
-        let keep_from = rows_valid_from(a.created_at, 3600)?;
-        let state = a.state.as_str();
-        let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
-        let row: &Args<'_> = &[id, user, browser, &a.server_data, &a.request, code, &state];
-        let row: &Args<'_> = &[row, &[&created, &expires]].concat();
-        self.insert_purging(
-            ("signin_attempts", "id", keep_from),
-            sql::INSERT_ATTEMPT,
-            row,
-        )
-    }
-
     fn put_attempt_capped(&self, a: &AttemptRow, max_pending: u32) -> Result<u64, StoreError> {
         let [created, expires] = times(a.created_at, a.expires_at)?;
         let keep_from = rows_valid_from(a.created_at, 3600)?;

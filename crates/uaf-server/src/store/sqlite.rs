@@ -53,10 +53,10 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 use super::pool::{Pool, lock};
 use super::{
     AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
-    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingRow, PendingTable,
-    PersistedPending, SessionRow, SignInStore, StoreError, Stores, Transition, aaid_key, abort,
-    attempt_of, device_of, enrol_outcome, inserted, invite_of, missed, reg_columns,
-    registration_of, rows_valid_from, session_of, sql, times, to_i64,
+    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending,
+    SessionRow, SignInStore, StoreError, Stores, Transition, aaid_key, abort, attempt_of,
+    device_of, enrol_outcome, inserted, invite_of, missed, reg_columns, registration_of,
+    rows_valid_from, session_of, sql, times, to_i64,
 };
 
 /// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
@@ -513,16 +513,18 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
     type Error = StoreError;
 
     fn put(&self, challenge: &[u8], pending: P) -> Result<(), StoreError> {
-        let PendingRow {
-            request,
-            username,
-            issued_at,
-            requirements,
-        } = pending.to_row();
-        let issued = to_i64(issued_at, "issue time")?;
+        let r = pending.to_row();
+        let issued = to_i64(r.issued_at, "issue time")?;
         self.db.write(|tx| {
             self.purge(tx)?;
-            let row = params![P::KIND, challenge, request, username, issued, requirements];
+            let row = params![
+                P::KIND,
+                challenge,
+                r.request,
+                r.username,
+                issued,
+                r.requirements
+            ];
             tx.execute(sql::PUT_PENDING, row)?;
             Ok(())
         })
@@ -590,26 +592,6 @@ impl SignInStore for SqliteDatabase {
     fn find_device(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, StoreError> {
         self.read(|c| rows(c, sql::FIND_DEVICE, [token_hash], |r| device_of(r)))
             .map(first)
-    }
-
-    fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
-        let [created, expires] = times(a.created_at, a.expires_at)?;
-        // Attempts are kept an hour past their end (the page may still ask about them).
-        let keep_from = rows_valid_from(a.created_at, 3600)?;
-        let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
-        let uaf = (&a.server_data, &a.request);
-        let row = params![
-            id,
-            user,
-            browser,
-            uaf.0,
-            uaf.1,
-            code,
-            a.state.as_str(),
-            created,
-            expires
-        ];
-        self.purge_and_insert("signin_attempts", keep_from, sql::INSERT_ATTEMPT, row)
     }
 
     fn put_attempt_capped(&self, a: &AttemptRow, max_pending: u32) -> Result<u64, StoreError> {

@@ -216,6 +216,21 @@ async fn signout(State(s): State<WebState>, headers: HeaderMap, body: Body<Ignor
     blocking(s, move |f| f.signout(session.as_deref())).await
 }
 
+/// The invite-code rate limits of both enrolment steps (per client address and per account):
+/// `Err` is the 429 answer, logged.
+fn enroll_limited(
+    s: &WebState,
+    peer: Peer,
+    headers: &HeaderMap,
+    username: &str,
+) -> Result<(), Reply> {
+    let client = s.limits.client(peer, headers);
+    s.limits.enroll(client, username).map_err(|limited| {
+        tracing::warn!(username = ?username, client = ?client, "enrolment refused: rate limit");
+        Reply::too_many(limited)
+    })
+}
+
 /// `POST phone/enroll/start`: an invite code check, rate-limited per address and account.
 async fn enroll_start(
     State(s): State<WebState>,
@@ -224,14 +239,10 @@ async fn enroll_start(
     body: Body<EnrollStartRequest>,
 ) -> Reply {
     match body {
-        Ok(Json(b)) => {
-            let client = s.limits.client(peer, &headers);
-            if let Err(limited) = s.limits.enroll(client, &b.username) {
-                tracing::warn!(username = ?b.username, client = ?client, "enrolment refused: rate limit");
-                return Reply::too_many(limited);
-            }
-            blocking(s, move |f| f.enroll_start(&b)).await
-        }
+        Ok(Json(b)) => match enroll_limited(&s, peer, &headers, &b.username) {
+            Ok(()) => blocking(s, move |f| f.enroll_start(&b)).await,
+            Err(limited) => limited,
+        },
         Err(r) => rejected_body(&r),
     }
 }
@@ -244,14 +255,10 @@ async fn enroll_finish(
     body: Body<EnrollFinishRequest>,
 ) -> Reply {
     match body {
-        Ok(Json(b)) => {
-            let client = s.limits.client(peer, &headers);
-            if let Err(limited) = s.limits.enroll(client, &b.username) {
-                tracing::warn!(username = ?b.username, client = ?client, "enrolment refused: rate limit");
-                return Reply::too_many(limited);
-            }
-            blocking(s, move |f| f.enroll_finish(&b)).await
-        }
+        Ok(Json(b)) => match enroll_limited(&s, peer, &headers, &b.username) {
+            Ok(()) => blocking(s, move |f| f.enroll_finish(&b)).await,
+            Err(limited) => limited,
+        },
         Err(r) => rejected_body(&r),
     }
 }
