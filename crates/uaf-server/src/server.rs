@@ -14,7 +14,7 @@ use uaf_rp::StatusCodeMode;
 
 use crate::mds::{self, LiveMetadata, MdsConfig, MetadataStatus, SharedMetadata};
 use crate::signin::{PhoneSignInBuilder, normalise_prefix};
-use crate::store::{Clock, PgDatabase, redact_url, system_clock};
+use crate::store::{Clock, Durability, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
 #[derive(Clone)]
@@ -48,6 +48,10 @@ pub struct ServerConfig {
     /// The number of PostgreSQL connections of this node (default
     /// [`PgDatabase::DEFAULT_POOL_SIZE`]); unused with SQLite (one connection).
     pub pool_size: usize,
+    /// When an SQLite commit is on disk (default [`Durability::Full`]: synced at every
+    /// commit; [`Durability::Normal`]: safe against a process crash, not against power loss).
+    /// Unused with PostgreSQL (its own `synchronous_commit` decides).
+    pub durability: Durability,
     /// The path prefix of every endpoint (default `/`; e.g. `/uaf/` serves `/uaf/get`).
     pub prefix: String,
     /// How long an issued challenge stays valid, in seconds (default 300).
@@ -79,6 +83,7 @@ impl Default for ServerConfig {
             status_codes: StatusCodeMode::Conformance,
             database: PathBuf::from("uaf-server.db"),
             pool_size: PgDatabase::DEFAULT_POOL_SIZE,
+            durability: Durability::Full,
             prefix: String::from("/"),
             challenge_ttl_secs: 300,
             clock: system_clock(),
@@ -96,6 +101,7 @@ impl fmt::Debug for ServerConfig {
             .field("listen", &self.listen)
             .field("app_id", &self.app_id)
             .field("database", &redact_url(&self.database.to_string_lossy()))
+            .field("durability", &self.durability)
             .field("prefix", &self.prefix)
             .field("conformance_api", &self.conformance_api)
             .finish_non_exhaustive()
@@ -173,6 +179,7 @@ impl Server {
         let clock = Arc::clone(&config.clock);
         let database = config.database.clone();
         let pool_size = config.pool_size;
+        let durability = config.durability;
         let (metadata, db) = tokio::task::spawn_blocking(move || {
             let local = match &metadata_dir {
                 Some(dir) => MetadataIndex::load_dir(dir)
@@ -180,7 +187,7 @@ impl Server {
                 None => MetadataIndex::new(),
             };
             let metadata = LiveMetadata::load(local, mds, clock).map_err(ServerError::Metadata)?;
-            let db = crate::store::open(&database.to_string_lossy(), pool_size)
+            let db = crate::store::open_with(&database.to_string_lossy(), pool_size, durability)
                 .map_err(ServerError::Store)?;
             Ok::<_, ServerError>((SharedMetadata(Arc::new(metadata)), db))
         })
