@@ -117,7 +117,7 @@ struct Args {
     /// `--durability` (full: synchronous=FULL; normal: WAL synchronous=NORMAL).
     #[arg(long, value_enum, default_value = "full")]
     durability: DurabilityArg,
-    /// Threads of the in-process measurement (default: the CPUs available).
+    /// Threads of the in-process measurement (default: the clients, `--concurrency`).
     #[arg(long)]
     in_process_threads: Option<usize>,
     /// The PIN of the simulated phones.
@@ -230,9 +230,8 @@ fn run(args: &Args) -> Result<u64, LoadError> {
         }
     }
 
-    let threads = args.in_process_threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    // As many in-process threads as HTTP clients: the same concurrency on both sides.
+    let threads = args.in_process_threads.unwrap_or(clients).max(1);
     let in_process = if args.in_process > 0 {
         note(
             args,
