@@ -188,14 +188,10 @@ const SIGNED_DATA_MEMBERS: [u16; 7] = [
 ];
 
 const fn contains(tags: &[u16], tag: u16) -> bool {
-    let mut i = 0;
-    while i < tags.len() {
-        if tags[i] == tag {
-            return true;
-        }
-        i += 1;
+    match tags {
+        [] => false,
+        [first, rest @ ..] => *first == tag || contains(rest, tag),
     }
-    false
 }
 
 impl Malformation {

@@ -1303,7 +1303,7 @@ fn malformed_registration_assertions_fail_r5_2_unless_a_later_step_fixes_the_len
 #[test]
 fn malformed_authentication_assertions_fail_a5_2_a5_3_or_the_step_fixing_the_length() {
     let sd = sd_members();
-    let signature = leaf(TAG_SIGNATURE, &[0x5c; 64]);
+    let signature = [leaf(TAG_SIGNATURE, &[0x5c; 64])];
     // The framing: A5.2.
     assert_eq!(auth_step(&valid_auth()[..10]), "A5.2");
     let mut trailing = valid_auth();
@@ -1312,34 +1312,34 @@ fn malformed_authentication_assertions_fail_a5_2_a5_3_or_the_step_fixing_the_len
     assert_eq!(auth_step(&auth(&sd, &[])), "A5.2");
     assert_eq!(auth_step(&auth(&sd, &[leaf(TAG_SIGNATURE, &[])])), "A5.2");
     assert_eq!(
-        auth_step(&composite(TAG_UAFV1_AUTH_ASSERTION, &[signature.clone()])),
+        auth_step(&composite(TAG_UAFV1_AUTH_ASSERTION, &signature)),
         "A5.2"
     );
     // A SignedData member missing, repeated, empty, invalid or of the wrong length: A5.3.
     for tag in SD_TAGS {
         assert_eq!(
-            auth_step(&auth(&without_member(&sd, tag), &[signature.clone()])),
+            auth_step(&auth(&without_member(&sd, tag), &signature)),
             "A5.3"
         );
         if tag != TAG_TRANSACTION_CONTENT_HASH {
             let empty = with_member(&sd, tag, &[]);
-            assert_eq!(auth_step(&auth(&empty, &[signature.clone()])), "A5.3");
+            assert_eq!(auth_step(&auth(&empty, &signature)), "A5.3");
         }
     }
     let mut repeated = sd.clone();
     repeated.push(leaf(TAG_AUTHENTICATOR_NONCE, &[2; 8]));
-    assert_eq!(auth_step(&auth(&repeated, &[signature.clone()])), "A5.3");
+    assert_eq!(auth_step(&auth(&repeated, &signature)), "A5.3");
     let bad_aaid = with_member(&sd, TAG_AAID, b"FFFF-FC01");
-    assert_eq!(auth_step(&auth(&bad_aaid, &[signature.clone()])), "A5.3");
+    assert_eq!(auth_step(&auth(&bad_aaid, &signature)), "A5.3");
     let short_aaid = with_member(&sd, TAG_AAID, b"FFFF#FC0");
-    assert_eq!(auth_step(&auth(&short_aaid, &[signature.clone()])), "A5.3");
+    assert_eq!(auth_step(&auth(&short_aaid, &signature)), "A5.3");
     // The members whose length a later step fixes.
     let info = with_member(&sd, TAG_ASSERTION_INFO, &[1, 0, 1, 1]);
-    assert_eq!(auth_step(&auth(&info, &[signature.clone()])), "A5.6");
+    assert_eq!(auth_step(&auth(&info, &signature)), "A5.6");
     let nonce = with_member(&sd, TAG_AUTHENTICATOR_NONCE, &[1; 7]);
-    assert_eq!(auth_step(&auth(&nonce, &[signature.clone()])), "A5.7");
+    assert_eq!(auth_step(&auth(&nonce, &signature)), "A5.7");
     let counters = with_member(&sd, TAG_COUNTERS, &[0; 8]);
-    assert_eq!(auth_step(&auth(&counters, &[signature])), "A5.10");
+    assert_eq!(auth_step(&auth(&counters, &signature)), "A5.10");
 }
 
 #[test]
