@@ -44,8 +44,9 @@
 //! constant time. The phone itself is the `uaf-phone` crate.
 //!
 //! ## Not for (yet)
-//! Passwords, push notifications (the phone polls), TLS (run behind a TLS-terminating proxy;
-//! no TLS to PostgreSQL either): see `docs/server.md`.
+//! Passwords, push notifications (the phone polls), TLS to PostgreSQL: see `docs/server.md`.
+//! The server serves https itself with `--tls-cert/--tls-key` ([`TlsFiles`]), or plain http
+//! for loopback development and TLS-terminating proxies.
 //!
 //! ## Features
 //! - `ring`, `aws-lc-rs`: the fast signature backends of `uaf-rp` (both build C code). The
@@ -73,7 +74,9 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
+pub mod limits;
 mod mds;
+mod net;
 mod reply;
 mod server;
 mod signin;
@@ -81,14 +84,20 @@ mod state;
 pub mod store;
 mod web;
 
+pub use limits::{Limits, Rate, RateError};
 pub use mds::{MdsConfig, MetadataStatus};
-pub use server::{Server, ServerConfig, ServerError, ServerHandle};
+pub use net::{
+    BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
+    UAF_RESPONSE_BODY_LIMIT, memory_bound_bytes,
+};
+pub use server::{Server, ServerConfig, ServerError, ServerHandle, TlsFiles};
 pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
 };
 pub use store::{
-    AttemptRow, AttemptState, Backend, DeviceRow, InviteRow, NewSession, PersistedPending,
-    PgDatabase, SessionRow, SignInStore, SqliteDatabase, StoreError, Stores, Transition, unix_now,
+    AttemptRow, AttemptState, Backend, DeviceRow, EnrollOutcome, Enrolment, InviteRow, NewSession,
+    PersistedPending, PgDatabase, SessionRow, SignInStore, SqliteDatabase, StoreError, Stores,
+    Transition, unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
 pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};

@@ -1982,6 +1982,45 @@ fn multi_assertion(s: &mut Suite) {
             "The request's AND-set names two keys and the response carries one valid assertion, of the first key: one authenticator does not satisfy an AND-set (1492)",
         ),
     ];
+    s.add("auth-multi-both-fail-different-steps", |id| {
+        let mut w = World::new(
+            id,
+            vec![default_profile(A)?, default_profile(B)?],
+            settings(),
+            Some(both(A, B)?),
+        )?;
+        let regs = w.enroll(USER)?;
+        let salt = w.next_salt();
+        let (mut req, _) = w
+            .server
+            .start_auth(Some((USER, &regs)), Vec::new(), id, salt)?;
+        req.policy = Policy {
+            accepted: vec![
+                regs.iter()
+                    .map(|r| MatchCriteria::registered_key(r.aaid, r.key_id.clone()))
+                    .collect(),
+            ],
+            disallowed: Vec::new(),
+        };
+        let request = req.to_json();
+        // The second authenticator corrupts its signature (A5.11); the first key is not
+        // stored, so the first assertion fails at A5.4.
+        w.phone.arm(1, Fault::AuthSignatureCorrupt)?;
+        let resp = w.phone.answer(&request, &Answer::default())?;
+        let stored: Vec<Registration> = regs.iter().skip(1).cloned().collect();
+        let mut c = w.auth_case(
+            id,
+            "Two assertions, both failing at different steps: the first key is not registered (A5.4, 1481), the second's signature is corrupt (A5.11, 1498); the first assertion's first failing step decides the status and the step",
+            per_assertion(StepId::AuthRegistration),
+            Some(USER),
+            &stored,
+            request,
+            resp,
+            status(1481),
+        );
+        c.origin = Origin::Simulator;
+        Ok(c)
+    });
     for (id, drop_first, and_set, drop_second, code, what) in auth_cases {
         s.add(id, |id| {
             let mut w = World::new(

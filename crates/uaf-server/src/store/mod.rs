@@ -39,7 +39,7 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
-pub use sqlite::{SqliteDatabase, SqlitePendingStore};
+pub use sqlite::{RecentWriteFailure, SqliteDatabase, SqlitePendingStore};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
@@ -381,6 +381,26 @@ pub trait SignInStore: Send + Sync {
     /// [`StoreError::Database`] (a duplicate id included).
     fn put_attempt(&self, attempt: &AttemptRow) -> Result<(), StoreError>;
 
+    /// Stores a new attempt as [`SignInStore::put_attempt`] does and, in the same
+    /// transaction, moves to failed ("superseded") the pending attempts of its user that carry
+    /// a request, beyond the `max_pending - 1` newest others: with the new one, at most
+    /// `max_pending` (at least 1) stay pending for the phone, however many nodes store
+    /// attempts at once. Returns how many were superseded.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] (a duplicate id included).
+    fn put_attempt_capped(&self, attempt: &AttemptRow, max_pending: u32)
+    -> Result<u64, StoreError>;
+
+    /// Enrols a phone in one transaction, or changes nothing: takes the invite
+    /// ([`Enrolment::code_hash`], which must be for the device's user), inserts the
+    /// registrations (insert-unique) and stores the device row under its token hash.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] (e.g. the key already has a phone, a duplicate token hash):
+    /// nothing was written.
+    fn enroll(&self, enrolment: &Enrolment) -> Result<EnrollOutcome, StoreError>;
+
     /// The attempt with this id.
     ///
     /// # Errors
@@ -441,6 +461,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// # Errors
     /// [`StoreError`].
     fn ping(&self) -> Result<(), StoreError>;
+
+    /// Checks that the database accepts writes: one cheap write transaction, committed (a
+    /// read-only file or database, a full disk, a lost write lock fail it). For health checks
+    /// and the start-up check.
+    ///
+    /// # Errors
+    /// [`StoreError`]: the write failed.
+    fn probe_write(&self) -> Result<(), StoreError>;
 
     /// Every store over this database; pending states expire `challenge_ttl_secs` after
     /// issue, by `clock`. (A backend whose handle is itself the credential and sign-in store
@@ -823,6 +851,83 @@ impl NewSession {
     }
 }
 
+/// What [`SignInStore::enroll`] commits together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Enrolment {
+    /// SHA-256 of the invite code, taken (single use).
+    pub code_hash: Vec<u8>,
+    /// The verified registrations to insert (insert-unique).
+    pub registrations: Vec<Registration>,
+    /// SHA-256 of the new device token.
+    pub token_hash: Vec<u8>,
+    /// The phone.
+    pub device: DeviceRow,
+}
+
+impl Enrolment {
+    /// The enrolment of `device` by the invite `code_hash`, registering `registrations`,
+    /// under `token_hash`.
+    #[must_use]
+    pub fn new(
+        code_hash: Vec<u8>,
+        registrations: Vec<Registration>,
+        token_hash: Vec<u8>,
+        device: DeviceRow,
+    ) -> Enrolment {
+        Enrolment {
+            code_hash,
+            registrations,
+            token_hash,
+            device,
+        }
+    }
+}
+
+/// What [`SignInStore::enroll`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EnrollOutcome {
+    /// All committed: the invite is used, the keys registered, the phone stored.
+    Enrolled,
+    /// The invite is gone (used, purged) or for another user: nothing changed.
+    InviteGone,
+    /// A key is already registered: nothing changed.
+    AlreadyRegistered,
+}
+
+/// Why an enrolment transaction was rolled back on purpose (carried out of the backends'
+/// transaction helpers as a [`StoreError::Database`], turned back into an [`EnrollOutcome`]
+/// by [`enrol_outcome`]).
+#[derive(Debug)]
+pub(crate) struct Abort(pub(crate) EnrollOutcome);
+
+impl fmt::Display for Abort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "enrolment rolled back: {:?}", self.0)
+    }
+}
+
+impl core::error::Error for Abort {}
+
+/// Rolls an enrolment transaction back with `outcome`.
+pub(crate) fn abort(outcome: EnrollOutcome) -> StoreError {
+    StoreError::Database(Box::new(Abort(outcome)))
+}
+
+/// The outcome of an enrolment transaction: a deliberate rollback becomes its outcome.
+pub(crate) fn enrol_outcome(
+    result: Result<EnrollOutcome, StoreError>,
+) -> Result<EnrollOutcome, StoreError> {
+    match result {
+        Err(StoreError::Database(e)) => match e.downcast::<Abort>() {
+            Ok(abort) => Ok(abort.0),
+            Err(e) => Err(StoreError::Database(e)),
+        },
+        other => other,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pending states as rows
 // ---------------------------------------------------------------------------------------------
@@ -1104,6 +1209,15 @@ pub(crate) mod sql {
     pub(crate) const TRANSITION: &str = "\
         UPDATE signin_attempts SET state = $1 WHERE id = $2 AND state = $3 AND expires_at >= \
         $4";
+    /// Supersedes the pending attempts (with a request) of user `$1` other than `$2` beyond
+    /// the `$4` newest, unexpired at `$3`.
+    pub(crate) const SUPERSEDE_ATTEMPTS: &str = "\
+        UPDATE signin_attempts SET state = 'failed' WHERE username = $1 AND id <> $2 AND \
+        state = 'pending' AND request IS NOT NULL AND expires_at >= $3 AND id NOT IN (SELECT \
+        id FROM signin_attempts WHERE username = $1 AND id <> $2 AND state = 'pending' AND \
+        request IS NOT NULL AND expires_at >= $3 ORDER BY created_at DESC, id DESC LIMIT $4)";
+    /// The write of a health probe: rewrites the schema version as it is.
+    pub(crate) const PROBE_WRITE: &str = "UPDATE schema_version SET version = version";
     pub(crate) const INSERT_SESSION: &str = "\
         INSERT INTO sessions (id_hash, username, method, created_at, expires_at) VALUES ($1, \
         $2, $3, $4, $5)";
@@ -1132,6 +1246,7 @@ pub(crate) mod sql {
         FIND_ATTEMPT,
         PENDING_ATTEMPTS,
         TRANSITION,
+        SUPERSEDE_ATTEMPTS,
         INSERT_SESSION,
         FIND_SESSION,
         DELETE_SESSION,
