@@ -19,7 +19,7 @@ use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
 use crate::limits::{Guard, Limits};
 use crate::reply::Reply;
 use crate::state::App;
-use crate::store::{Backend, Clock, SharedStore, StoreError, Stores};
+use crate::store::{Backend, Clock, StoreError, Stores};
 use crate::web::{self, Flow, Invite, InviteError, WebConfig};
 use crate::{ServerConfig, ServerError, api};
 
@@ -331,9 +331,9 @@ impl PhoneSignInBuilder {
         };
         let service = Service::new(
             RelyingParty::new(rp_config, metadata),
-            SharedStore(Arc::clone(&stores.credentials)),
-            SharedStore(Arc::clone(&stores.pending_registrations)),
-            SharedStore(Arc::clone(&stores.pending_authentications)),
+            Arc::clone(&stores.credentials),
+            Arc::clone(&stores.pending_registrations),
+            Arc::clone(&stores.pending_authentications),
         );
         let store = Arc::clone(&stores.sign_in);
         let app = Arc::new(App {

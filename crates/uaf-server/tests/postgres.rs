@@ -398,7 +398,7 @@ fn a_challenge_from_one_node_is_answered_on_the_other_once() {
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(conn) = conn else { continue };
-            let mut peek = [0u8; 16];
+            let mut peek = [0u8; 256];
             let n = conn.peek(&mut peek).unwrap_or(0);
             let to_b =
                 peek[..n].starts_with(format!("POST /conformance/{TOKEN}/respond").as_bytes());

@@ -62,10 +62,10 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 use super::pool::Pool;
 use super::{
     AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
-    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending,
-    SessionRow, SignInStore, StoreError, Stores, Transition, Waited, aaid_key, abort, attempt_of,
-    device_of, enrol_outcome, inserted, invite_of, missed, reg_columns, registration_of,
-    rows_valid_from, session_of, sql, times, to_i64,
+    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingRow, PendingTable,
+    PersistedPending, SessionRow, SignInStore, StoreError, Stores, Transition, Waited, aaid_key,
+    abort, attempt_of, device_of, enrol_outcome, inserted, invite_of, missed, reg_columns,
+    registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
@@ -576,12 +576,24 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
     type Error = StoreError;
 
     fn put(&self, challenge: &[u8], pending: P) -> Result<(), StoreError> {
-        let (request, username, issued_at) = pending.to_row();
+        let PendingRow {
+            request,
+            username,
+            issued_at,
+            requirements,
+        } = pending.to_row();
         let issued = to_i64(issued_at, "issue time")?;
         let cutoff = self.cutoff()?;
         self.db.write(async |tx| {
             self.purge_in(tx, cutoff).await?;
-            let row: &Args<'_> = &[&P::KIND, &challenge, &request, &username, &issued];
+            let row: &Args<'_> = &[
+                &P::KIND,
+                &challenge,
+                &request,
+                &username,
+                &issued,
+                &requirements,
+            ];
             tx.execute(sql::PUT_PENDING, row).await?;
             Ok(())
         })

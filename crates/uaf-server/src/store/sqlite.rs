@@ -53,10 +53,10 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 use super::pool::{Pool, lock};
 use super::{
     AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
-    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending,
-    SessionRow, SignInStore, StoreError, Stores, Transition, aaid_key, abort, attempt_of,
-    device_of, enrol_outcome, inserted, invite_of, missed, reg_columns, registration_of,
-    rows_valid_from, session_of, sql, times, to_i64,
+    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingRow, PendingTable,
+    PersistedPending, SessionRow, SignInStore, StoreError, Stores, Transition, aaid_key, abort,
+    attempt_of, device_of, enrol_outcome, inserted, invite_of, missed, reg_columns,
+    registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
 /// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
@@ -494,11 +494,16 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
     type Error = StoreError;
 
     fn put(&self, challenge: &[u8], pending: P) -> Result<(), StoreError> {
-        let (request, username, issued_at) = pending.to_row();
+        let PendingRow {
+            request,
+            username,
+            issued_at,
+            requirements,
+        } = pending.to_row();
         let issued = to_i64(issued_at, "issue time")?;
         self.db.write(|tx| {
             self.purge(tx)?;
-            let row = params![P::KIND, challenge, request, username, issued];
+            let row = params![P::KIND, challenge, request, username, issued, requirements];
             tx.execute(sql::PUT_PENDING, row)?;
             Ok(())
         })

@@ -27,7 +27,7 @@ use uaf_signin_api::{
     SignInStartAnswer, SignInStartRequest, SignInState, SignInStatus, SignedOut,
 };
 
-use super::secret::{self, expired};
+use super::secret;
 use super::{Invite, InviteError, issue_invite};
 use crate::limits::Guard;
 use crate::reply::Reply;
@@ -35,7 +35,7 @@ use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
     AttemptRow, AttemptState, DeviceRow, EnrollOutcome, Enrolment, NewSession, SessionRow,
-    SignInStore, StoreError,
+    SignInStore, StoreError, row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -210,7 +210,7 @@ impl Flow {
             .find_invite(&hash)
             .map_err(|e| Reply::internal("invite lookup", &e))?
             .ok_or_else(refused)?;
-        if row.username != username || expired(self.now(), row.expires_at) {
+        if row.username != username || row_expired(row.expires_at, self.now()) {
             return Err(refused());
         }
         Ok(hash)
@@ -418,7 +418,7 @@ impl Flow {
                 "this sign-in is no longer waiting",
             ));
         }
-        if expired(self.now(), attempt.expires_at) {
+        if row_expired(attempt.expires_at, self.now()) {
             return Err(Reply::error(StatusCode::GONE, "this sign-in has expired"));
         }
         Ok(attempt)
@@ -426,12 +426,12 @@ impl Flow {
 
     /// `POST /phone/respond {attempt, uafResponse}`: the response (parsed once, strictly, by
     /// uaf-rp) must answer this attempt's challenge and verify with **this phone's** key and
-    /// an authenticator that verifies its user — uaf-rp checks both against the pending
-    /// authentication narrowed to this phone (AUTH-15, AUTH-16) before anything is
-    /// committed, so a refusal leaves the challenge pending, the counter unmoved and the
-    /// attempt approvable. Then `Service::finish_authentication_message` takes the challenge
-    /// (single use) and moves the counter (compare-and-swap), and the attempt moves from
-    /// pending to approved (compare-and-swap).
+    /// an authenticator that verifies its user. `Service::finish_authentication_message_with`
+    /// verifies it once, against the pending authentication narrowed to this phone (AUTH-15,
+    /// AUTH-16), before anything is committed — a refusal leaves the challenge pending, the
+    /// counter unmoved and the attempt approvable — and then takes the challenge (single use)
+    /// and moves the counter (compare-and-swap); the attempt then moves from pending to
+    /// approved (compare-and-swap).
     pub(crate) fn respond(&self, device: &DeviceRow, body: PhoneRespondRequest) -> Reply {
         self.approve(device, &body)
             .unwrap_or_else(|refusal| refusal)
@@ -452,20 +452,10 @@ impl Flow {
             ));
         }
         let now = self.now();
+        // Used or expired: the attempt cannot be approved any more.
         let gone = || self.fail(&attempt, now, StatusCode::GONE, "this sign-in has expired");
-        let pending = service
-            .pending_authentications()
-            .peek(server_data.unwrap_or_default().as_bytes())
-            .map_err(|e| Reply::internal("pending authentication lookup", &e))?
-            // Used or expired: the attempt cannot be approved any more.
-            .ok_or_else(gone)?
-            .with_requirements(this_phone(device));
         service
-            .relying_party()
-            .finish_authentication_message(&msg, pending, &StoreLookup(service.credentials()), now)
-            .map_err(|e| refused(&e))?;
-        service
-            .finish_authentication_message(&msg, now)
+            .finish_authentication_message_with(&msg, now, &this_phone(device))
             .map_err(|e| match decisive_kind(&e) {
                 ErrorKind::ChallengeUnknown => gone(),
                 _ => refused(&e),
@@ -636,7 +626,9 @@ impl Flow {
     /// What the page shows of an attempt.
     fn visible_state(&self, a: &AttemptRow) -> SignInState {
         match a.state {
-            AttemptState::Pending | AttemptState::Approved if expired(self.now(), a.expires_at) => {
+            AttemptState::Pending | AttemptState::Approved
+                if row_expired(a.expires_at, self.now()) =>
+            {
                 SignInState::Expired
             }
             AttemptState::Pending => SignInState::Pending,
@@ -727,7 +719,7 @@ impl Flow {
         Ok(self
             .store
             .session(&hash)?
-            .filter(|s| !expired(self.now(), s.expires_at))
+            .filter(|s| !row_expired(s.expires_at, self.now()))
             .map(|s| (hash, s)))
     }
 

@@ -28,7 +28,8 @@ use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
 use uaf_rp::store::{CasOutcome, InsertOutcome};
 use uaf_rp::{
-    PendingAuthentication, PendingRegistration, Registration, RelyingParty, RelyingPartyBuilder,
+    AuthenticationOptions, AuthenticationRequirements, PendingAuthentication, PendingRegistration,
+    Registration, RelyingParty, RelyingPartyBuilder, UserVerificationRequirement,
 };
 use uaf_server::store::{
     AttemptRow, AttemptState, Backend, Clock, DeviceRow, DynCredentialStore, EnrollOutcome,
@@ -137,6 +138,7 @@ macro_rules! contract_cases {
             cas_with_one_expected_value_has_exactly_one_winner,
             racing_increments_lose_nothing,
             pending_states_round_trip_and_are_single_use,
+            pending_requirements_survive_put_peek_take,
             concurrent_takes_of_one_challenge_have_exactly_one_winner,
             expired_states_are_never_returned_and_are_purged,
             peek_does_not_consume_and_never_returns_an_expired_state,
@@ -516,6 +518,78 @@ pub fn pending_states_round_trip_and_are_single_use(suite: &Suite<'_>) {
     regs.put(b"k", newer.clone()).unwrap();
     assert_eq!(regs.len().unwrap(), 1);
     assert_eq!(regs.take(b"k").unwrap(), Some(newer));
+}
+
+/// An authentication started with requirements (allowed keys, user verification) keeps them
+/// through the store: `peek` and `take` answer the state as it was put, requirements included.
+pub fn pending_requirements_survive_put_peek_take(suite: &Suite<'_>) {
+    let (_place, db) = suite.fresh("requirements");
+    let (_t, clock) = manual_clock(NOW);
+    let auths = db.pending_authentications(300, clock);
+    let regs = vec![
+        reg("alice", "ABCD#0001", 1, 0),
+        reg("alice", "ABCD#0001", 2, 0),
+    ];
+    let allowed = |key: u8| {
+        (
+            Aaid::parse("ABCD#0001").unwrap(),
+            KeyId::new(vec![key; 32]).unwrap(),
+        )
+    };
+    let started = |options: AuthenticationOptions, seed: u64| {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        rp().start_authentication(Some(("alice", regs.as_slice())), options, NOW, &mut rng)
+            .unwrap()
+            .1
+    };
+    let cases = [
+        // Both requirements.
+        started(
+            AuthenticationOptions::new()
+                .allow_keys([allowed(2)])
+                .require_user_verification(),
+            11,
+        ),
+        // Allowed keys only (two of them), user verification `Any`.
+        started(
+            AuthenticationOptions::new().allow_keys([allowed(1), allowed(2)]),
+            12,
+        ),
+        // User verification only.
+        started(AuthenticationOptions::new().require_user_verification(), 13),
+        // An empty set of allowed keys (no key may answer) is not "any key".
+        pending_auth(Some("alice"), NOW, 14)
+            .with_requirements(AuthenticationRequirements::new().allow_keys([])),
+        // Nothing.
+        pending_auth(Some("alice"), NOW, 15),
+    ];
+    for (i, state) in cases.iter().enumerate() {
+        let key = format!("r{i}");
+        auths.put(key.as_bytes(), state.clone()).unwrap();
+        let peeked = auths.peek(key.as_bytes()).unwrap().unwrap();
+        assert_eq!(
+            peeked.requirements(),
+            state.requirements(),
+            "case {i}: peek"
+        );
+        assert_eq!(&peeked, state, "case {i}: peek");
+        let taken = auths.take(key.as_bytes()).unwrap().unwrap();
+        assert_eq!(&taken, state, "case {i}: take");
+    }
+    assert_eq!(
+        cases[0].requirements().allowed_keys(),
+        Some(&[allowed(2)][..])
+    );
+    assert_eq!(
+        cases[0].requirements().user_verification(),
+        UserVerificationRequirement::Required
+    );
+    assert_eq!(cases[3].requirements().allowed_keys(), Some(&[][..]));
+    assert!(cases[4].requirements().is_empty());
+    // `put` over a key replaces the requirements too.
+    auths.put(b"k", cases[0].clone()).unwrap();
+    auths.put(b"k", cases[4].clone()).unwrap();
+    assert!(auths.take(b"k").unwrap().unwrap().requirements().is_empty());
 }
 
 pub fn concurrent_takes_of_one_challenge_have_exactly_one_winner(suite: &Suite<'_>) {
