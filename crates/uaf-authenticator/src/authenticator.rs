@@ -78,6 +78,9 @@ pub struct Authenticator<R, U> {
     counters: BTreeMap<Vec<u8>, KeyCounter>,
     global_counter: u32,
     reg_counter: u32,
+    /// Failed user verifications in a row (digest §5.10 step 2; lockout at the profile's
+    /// `verification_attempts`).
+    failed_verifications: u8,
     armed: Vec<Fault>,
     applied: Vec<Fault>,
 }
@@ -110,6 +113,7 @@ impl<R: CryptoRng, U: UserVerifier> Authenticator<R, U> {
             counters: BTreeMap::new(),
             global_counter: 0,
             reg_counter: 0,
+            failed_verifications: 0,
             armed: Vec::new(),
             applied: Vec::new(),
         })
@@ -128,6 +132,29 @@ impl<R: CryptoRng, U: UserVerifier> Authenticator<R, U> {
     /// The user interface, to script more actions.
     pub fn user_mut(&mut self) -> &mut U {
         &mut self.user
+    }
+
+    /// Failed user verifications in a row since the last successful one (wrong PINs,
+    /// fingerprints that did not match). At the profile's
+    /// [`verification_attempts`](Profile::verification_attempts) the authenticator is locked
+    /// out ([`Authenticator::is_locked_out`]).
+    pub const fn failed_verifications(&self) -> u8 {
+        self.failed_verifications
+    }
+
+    /// Whether too many failed user verifications in a row locked the authenticator out:
+    /// Register and Sign answer `UAF_CMD_STATUS_USER_LOCKOUT` without asking the user.
+    pub const fn is_locked_out(&self) -> bool {
+        self.failed_verifications >= self.profile.verification_attempts()
+    }
+
+    /// Sets the count of failed verifications in a row, for a device that keeps it across
+    /// restarts (the count lives in memory only; a host that rebuilds the authenticator
+    /// restores it here, so restarting does not give the user fresh attempts). Setting it to
+    /// the profile's `verification_attempts` or more locks the authenticator out; setting 0
+    /// is a reset (what a real authenticator does only with its owner's authority).
+    pub fn restore_failed_verifications(&mut self, failed: u8) {
+        self.failed_verifications = failed;
     }
 
     /// The basic full attestation credentials (`None` for basic surrogate).
@@ -322,6 +349,10 @@ impl<R: CryptoRng, U: UserVerifier> Authenticator<R, U> {
         if self.profile.needs_enrolment() && !self.user.is_enrolled() {
             return Err(CmdStatus::UserNotEnrolled);
         }
+        // Locked out after too many failures: the user is not even asked.
+        if self.is_locked_out() {
+            return Err(CmdStatus::UserLockout);
+        }
         let methods = self.profile.user_verification();
         let request = VerificationRequest {
             operation,
@@ -330,8 +361,20 @@ impl<R: CryptoRng, U: UserVerifier> Authenticator<R, U> {
             methods,
         };
         match self.user.verify(&request) {
-            Verification::Verified(m) if !m.is_empty() && methods.contains(m) => Ok(()),
-            Verification::Verified(_) | Verification::NotVerified => Err(CmdStatus::AccessDenied),
+            Verification::Verified(m) if !m.is_empty() && methods.contains(m) => {
+                self.failed_verifications = 0;
+                Ok(())
+            }
+            Verification::Verified(_) => Err(CmdStatus::AccessDenied),
+            Verification::NotVerified => {
+                self.failed_verifications = self.failed_verifications.saturating_add(1);
+                if self.is_locked_out() {
+                    // The attempt that used up the last one says so at once.
+                    Err(CmdStatus::UserLockout)
+                } else {
+                    Err(CmdStatus::AccessDenied)
+                }
+            }
             Verification::Cancelled => Err(CmdStatus::UserCancelled),
             Verification::NotResponsive => Err(CmdStatus::UserNotResponsive),
             Verification::LockedOut => Err(CmdStatus::UserLockout),

@@ -34,6 +34,10 @@
 //! - **User verification** before every Register and Sign: failure is `ACCESS_DENIED`,
 //!   cancel `USER_CANCELLED`, no answer `USER_NOT_RESPONSIVE`, lockout `USER_LOCKOUT`, nobody
 //!   enrolled `USER_NOT_ENROLLED`. A silent profile (`USER_VERIFY_NONE`) asks nobody.
+//!   After [`Profile::verification_attempts`] failures in a row (default
+//!   [`DEFAULT_VERIFICATION_ATTEMPTS`], 5) the authenticator locks itself: that failure and
+//!   every later Register and Sign answer `USER_LOCKOUT` without asking the user
+//!   ([`Authenticator::is_locked_out`]); a success before then starts the count again.
 //! - **Transactions** are shown through [`UserVerifier::confirm_transaction`] before signing:
 //!   refused is `USER_CANCELLED`, unrenderable `CANNOT_RENDER_TRANSACTION_CONTENT`; a profile
 //!   without a display answers `ACCESS_DENIED`. A confirmed transaction is signed with
@@ -125,14 +129,14 @@
 //! let refused = phone.process(&sign);
 //! assert_eq!(SignResponse::parse(&refused)?.status, CmdStatus::AccessDenied);
 //!
-//! // A cloned key: the counter goes back. The relying party must reject it at AUTH-22.
+//! // A cloned key: the counter goes back. The relying party must reject it at A5.10.
 //! phone.arm(Fault::CounterRollback)?;
 //! let response = phone.process(&sign);
 //! let SignResponseContent::Assertion(bytes) = SignResponse::parse(&response)?.content else {
 //!     panic!("expected an assertion");
 //! };
 //! assert_eq!(AuthAssertion::parse(bytes)?.signed_data.sign_counter, 0);
-//! assert_eq!(Fault::CounterRollback.target_step(), "AUTH-22");
+//! assert_eq!(Fault::CounterRollback.expected_step(), "A5.10");
 //! # Ok(())
 //! # }
 //! ```
@@ -175,7 +179,8 @@ pub use cert::{AttestationCredentials, TEST_CA_NAME, TestCa, legacy_v1_certifica
 pub use error::Error;
 #[cfg(feature = "alloc")]
 pub use profile::{
-    AttestationConfig, Counters, KeyStorage, Profile, ProfileBuilder, TransactionDisplay,
+    AttestationConfig, Counters, DEFAULT_VERIFICATION_ATTEMPTS, KeyStorage, Profile,
+    ProfileBuilder, TransactionDisplay,
 };
 /// The PNG display descriptor of [`TransactionDisplay::Png`] (`uaf-proto`'s, re-exported).
 #[cfg(feature = "alloc")]

@@ -141,14 +141,20 @@ pub struct Profile {
     second_factor: bool,
     roaming: bool,
     key_storage: KeyStorage,
+    verification_attempts: u8,
 }
+
+/// How many failed user verifications in a row lock an authenticator out by default
+/// ([`ProfileBuilder::verification_attempts`]).
+pub const DEFAULT_VERIFICATION_ATTEMPTS: u8 = 5;
 
 impl Profile {
     /// A builder for the model `aaid`, with these defaults: index 0, version 1,
     /// `ALG_SIGN_SECP256R1_ECDSA_SHA256_RAW` with `ALG_KEY_ECC_X962_RAW` keys, generated basic
     /// full attestation, user verification by passcode, software key and matcher protection,
     /// no transaction display, per-key counters, first factor, bound (not roaming), wrapped
-    /// key handles.
+    /// key handles, locked out after [`DEFAULT_VERIFICATION_ATTEMPTS`] failed verifications in
+    /// a row.
     pub fn builder(aaid: Aaid) -> ProfileBuilder {
         let mut description = String::from("uaf-authenticator simulated authenticator ");
         description.push_str(aaid.as_str());
@@ -170,6 +176,7 @@ impl Profile {
                 second_factor: false,
                 roaming: false,
                 key_storage: KeyStorage::Wrapped,
+                verification_attempts: DEFAULT_VERIFICATION_ATTEMPTS,
             },
         }
     }
@@ -283,6 +290,13 @@ impl Profile {
     #[must_use]
     pub const fn key_storage(&self) -> KeyStorage {
         self.key_storage
+    }
+
+    /// How many failed user verifications in a row lock the authenticator out
+    /// ([`ProfileBuilder::verification_attempts`]).
+    #[must_use]
+    pub const fn verification_attempts(&self) -> u8 {
+        self.verification_attempts
     }
 
     /// Whether the user is verified by the [`UserVerifier`](crate::UserVerifier) (anything but
@@ -412,6 +426,17 @@ impl ProfileBuilder {
         self
     }
 
+    /// How many failed user verifications in a row (wrong PINs, fingerprints that do not
+    /// match) lock the authenticator out, as real authenticators do (default
+    /// [`DEFAULT_VERIFICATION_ATTEMPTS`]). The attempt that uses up the last one answers
+    /// `UAF_CMD_STATUS_USER_LOCKOUT`, and so does every Register and Sign after it, without
+    /// asking the user; a successful verification before that starts the count again. See
+    /// [`Authenticator::failed_verifications`](crate::Authenticator::failed_verifications).
+    pub const fn verification_attempts(mut self, attempts: u8) -> Self {
+        self.profile.verification_attempts = attempts;
+        self
+    }
+
     /// Checks the profile and returns it.
     ///
     /// # Errors
@@ -420,7 +445,7 @@ impl ProfileBuilder {
     /// - [`Error::AttestationKeyMismatch`] for credentials of another curve;
     /// - [`Error::InvalidProfile`] for: no user verification method; `USER_VERIFY_NONE` with
     ///   another method or with a transaction display; a PNG display without formats; empty
-    ///   `tcDisplay` bits with a display.
+    ///   `tcDisplay` bits with a display; zero verification attempts.
     pub fn build(self) -> Result<Profile, Error> {
         let p = self.profile;
         let key_type = KeyType::for_alg(p.sign_alg)
@@ -439,6 +464,11 @@ impl ProfileBuilder {
                     key: creds.key_type(),
                 });
             }
+        }
+        if p.verification_attempts == 0 {
+            return Err(Error::InvalidProfile(
+                "zero verification attempts: the authenticator would be locked from the start",
+            ));
         }
         if p.user_verification.is_empty() {
             return Err(Error::InvalidProfile(

@@ -73,6 +73,130 @@ fn user_verification_outcomes_map_to_command_statuses() {
     }
 }
 
+/// Enrols alice with the right PIN, then scripts `actions` for the Sign commands.
+fn enrolled(profile: Profile, actions: &[UserAction]) -> (Phone, Vec<u8>) {
+    let mut user = ScriptedUser::with_pin(PIN).then(UserAction::EnterPin(PIN.into()));
+    for a in actions {
+        user = user.then(a.clone());
+    }
+    let mut phone = phone_with(profile, 7, user);
+    let reg = register(&mut phone, "alice");
+    let cmd = sign_cmd(&reg.handles(phone.profile()), None, &default_fch());
+    (phone, cmd)
+}
+
+fn wrong() -> UserAction {
+    UserAction::EnterPin("0000".into())
+}
+
+#[test]
+fn five_wrong_pins_lock_the_authenticator_by_default() {
+    assert_eq!(uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS, 5);
+    assert_eq!(fc01().verification_attempts(), 5);
+    let mut actions = vec![wrong(); 5];
+    actions.push(UserAction::EnterPin(PIN.into()));
+    let (mut phone, cmd) = enrolled(fc01(), &actions);
+    for n in 1..=4u8 {
+        assert_eq!(
+            sign_status(&mut phone, &cmd),
+            CmdStatus::AccessDenied,
+            "{n}"
+        );
+        assert_eq!(phone.failed_verifications(), n);
+        assert!(!phone.is_locked_out());
+    }
+    // The fifth wrong PIN says the authenticator is now locked.
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::UserLockout);
+    assert!(phone.is_locked_out());
+    assert_eq!(phone.failed_verifications(), 5);
+    // Even the right PIN is refused now, and the user is not even asked.
+    let asked = phone.user().verifications().len();
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::UserLockout);
+    assert_eq!(phone.user().verifications().len(), asked);
+    // Register too.
+    assert_eq!(
+        register_status(&mut phone, AttestationType::BasicFull),
+        CmdStatus::UserLockout
+    );
+}
+
+#[test]
+fn the_number_of_attempts_is_configurable() {
+    let profile = Profile::builder(aaid("FFFF#FC01"))
+        .verification_attempts(2)
+        .build()
+        .unwrap();
+    assert_eq!(profile.verification_attempts(), 2);
+    let (mut phone, cmd) = enrolled(
+        profile,
+        &[wrong(), wrong(), UserAction::EnterPin(PIN.into())],
+    );
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::AccessDenied);
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::UserLockout);
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::UserLockout);
+
+    // Zero attempts would be locked from the start: refused.
+    assert!(matches!(
+        Profile::builder(aaid("FFFF#FC01"))
+            .verification_attempts(0)
+            .build(),
+        Err(Error::InvalidProfile(_))
+    ));
+}
+
+#[test]
+fn a_right_pin_before_the_limit_starts_the_count_again() {
+    let mut actions = vec![wrong(); 4];
+    actions.push(UserAction::EnterPin(PIN.into()));
+    actions.extend(vec![wrong(); 4]);
+    actions.push(UserAction::EnterPin(PIN.into()));
+    let (mut phone, cmd) = enrolled(fc01(), &actions);
+    for _ in 0..4 {
+        assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::AccessDenied);
+    }
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::Ok);
+    assert_eq!(phone.failed_verifications(), 0);
+    for _ in 0..4 {
+        assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::AccessDenied);
+    }
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::Ok);
+}
+
+#[test]
+fn cancelling_or_not_answering_is_not_a_failed_attempt() {
+    let (mut phone, cmd) = enrolled(
+        Profile::builder(aaid("FFFF#FC01"))
+            .verification_attempts(1)
+            .build()
+            .unwrap(),
+        &[
+            UserAction::Cancel,
+            UserAction::Ignore,
+            UserAction::EnterPin(PIN.into()),
+        ],
+    );
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::UserCancelled);
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::UserNotResponsive);
+    assert_eq!(phone.failed_verifications(), 0);
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::Ok);
+}
+
+#[test]
+fn the_count_can_be_restored_after_a_restart() {
+    let (mut phone, cmd) = enrolled(fc01(), &[wrong(), UserAction::EnterPin(PIN.into())]);
+    // A host that kept 4 failures across a restart: one more locks.
+    phone.restore_failed_verifications(4);
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::UserLockout);
+    // Restored as locked: refused without asking.
+    let (mut phone, cmd) = enrolled(fc01(), &[UserAction::EnterPin(PIN.into())]);
+    phone.restore_failed_verifications(5);
+    assert!(phone.is_locked_out());
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::UserLockout);
+    // Reset by the owner.
+    phone.restore_failed_verifications(0);
+    assert_eq!(sign_status(&mut phone, &cmd), CmdStatus::Ok);
+}
+
 #[test]
 fn biometric_match_and_no_match() {
     let profile = Profile::builder(aaid("FFFF#FC01"))

@@ -29,7 +29,7 @@ fn phone_fail(call: &str, e: &PhoneError) -> Failure {
         PhoneError::Refused { status, .. } => format!("HTTP {status}"),
         PhoneError::Unreachable(_) => String::from("unreachable"),
         PhoneError::BadAnswer(_) => String::from("unexpected answer"),
-        PhoneError::WrongPin => String::from("wrong PIN"),
+        PhoneError::WrongPin { .. } => String::from("wrong PIN"),
         PhoneError::Client(m) => format!("client: {m}"),
         other => other.to_string(),
     };

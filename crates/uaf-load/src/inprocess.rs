@@ -19,7 +19,7 @@ use rand_core::SeedableRng;
 use uaf_metadata::MetadataIndex;
 use uaf_phone::{Enrollment, Phone};
 use uaf_rp::{AuthenticationOptions, RelyingParty, RelyingPartyBuilder, Service};
-use uaf_server::store::{SharedStore, system_clock};
+use uaf_server::store::system_clock;
 use uaf_server::{
     Durability, Server, ServerConfig, SqliteDatabase, Stores, create_invite, unix_now,
 };
@@ -103,9 +103,9 @@ pub(crate) fn measure(
     let stores = Stores::new(&db, TTL, system_clock());
     let service = Service::new(
         RelyingParty::new(rp_config, index),
-        SharedStore(Arc::clone(&stores.credentials)),
-        SharedStore(Arc::clone(&stores.pending_registrations)),
-        SharedStore(Arc::clone(&stores.pending_authentications)),
+        Arc::clone(&stores.credentials),
+        Arc::clone(&stores.pending_registrations),
+        Arc::clone(&stores.pending_authentications),
     );
 
     let per_thread = total.div_ceil(threads).max(1);

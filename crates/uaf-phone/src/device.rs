@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Infallible, Rng as _, SeedableRng, TryCryptoRng, TryRng};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use sha2::{Digest as _, Sha256};
 use uaf_authenticator::{
     AttestationConfig, Counters, Operation, Profile, TestCa, TransactionDecision,
     TransactionPrompt, UserVerifier, Verification, VerificationRequest,
@@ -17,6 +16,7 @@ use uaf_proto::registry::{AlgKey, AlgSign, UserVerify};
 use zeroize::Zeroizing;
 
 use crate::PhoneError;
+use crate::seal::PinVerifier;
 
 /// The AAID of the simulated phone model.
 pub const AAID: &str = "FA5E#0001";
@@ -32,6 +32,11 @@ const ATTESTATION_SEED: &str = "uaf-phone simulated phone model FA5E#0001 attest
 /// # Errors
 /// [`PhoneError::Device`] if the model cannot be built (a bug).
 pub fn model() -> Result<Profile, PhoneError> {
+    model_locking_after(uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS)
+}
+
+/// The model, locked out after `attempts` wrong PINs in a row.
+pub(crate) fn model_locking_after(attempts: u8) -> Result<Profile, PhoneError> {
     let device = |e: uaf_authenticator::Error| PhoneError::Device(e.to_string());
     let aaid = Aaid::parse(AAID).map_err(|e| PhoneError::Device(e.to_string()))?;
     let base = || {
@@ -41,6 +46,7 @@ pub fn model() -> Result<Profile, PhoneError> {
             .algorithm(AlgSign::Secp256r1EcdsaSha256Raw, AlgKey::EccX962Raw)
             .user_verification(UserVerify::PASSCODE)
             .counters(Counters::None)
+            .verification_attempts(attempts)
     };
     let key_type = base().build().map_err(device)?.key_type();
     let mut rng = ChaCha20Rng::from_seed(Sha256::digest(ATTESTATION_SEED.as_bytes()).into());
@@ -118,29 +124,19 @@ pub(crate) fn os_random<const N: usize>() -> Result<[u8; N], PhoneError> {
     Ok(b)
 }
 
-/// SHA-256 of salt ‖ PIN: what the state file keeps of the PIN.
-pub(crate) fn pin_hash(salt: &[u8], pin: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(salt);
-    h.update(pin.as_bytes());
-    h.finalize().into()
-}
-
 /// The phone's lock screen: the authenticator asks it to verify the user before Register and
-/// Sign; it compares the PIN typed for this one operation with the enrolled PIN's hash, in
-/// constant time.
+/// Sign; it checks the PIN typed for this one operation with the in-memory
+/// [`PinVerifier`], in constant time. The authenticator counts the failures and locks itself.
 pub(crate) struct PinPad {
-    salt: Vec<u8>,
-    hash: [u8; 32],
+    verifier: PinVerifier,
     typed: Option<Zeroizing<String>>,
     restoring: bool,
 }
 
 impl PinPad {
-    pub(crate) fn new(salt: Vec<u8>, hash: [u8; 32]) -> PinPad {
+    pub(crate) fn new(verifier: PinVerifier) -> PinPad {
         PinPad {
-            salt,
-            hash,
+            verifier,
             typed: None,
             restoring: false,
         }
@@ -173,8 +169,7 @@ impl PinPad {
         let Some(typed) = self.typed.take() else {
             return Verification::NotResponsive;
         };
-        let h = pin_hash(&self.salt, &typed);
-        if bool::from(h.ct_eq(&self.hash)) {
+        if self.verifier.matches(&typed) {
             Verification::Verified(UserVerify::PASSCODE)
         } else {
             Verification::NotVerified
@@ -208,8 +203,7 @@ mod tests {
 
     #[test]
     fn the_pin_pad_checks_the_pin_once() {
-        let salt = vec![7u8; 16];
-        let mut pad = PinPad::new(salt.clone(), pin_hash(&salt, "1234"));
+        let mut pad = PinPad::new(PinVerifier::new("1234", [7u8; 32]));
         let req = Operation::Auth;
         assert_eq!(pad.check(req), Verification::NotResponsive);
         pad.enter("1234");

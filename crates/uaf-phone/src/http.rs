@@ -1,11 +1,13 @@
-//! Blocking JSON over plain HTTP to the server (ureq), with timeouts: the bodies are the
-//! typed ones of `uaf_signin_api`, shared with the server.
+//! Blocking JSON to the server over https (ureq with rustls on *ring*) or plain http, with
+//! timeouts: the bodies are the typed ones of `uaf_signin_api`, shared with the server.
 
 use core::time::Duration;
+use std::path::Path;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uaf_signin_api::ErrorAnswer;
+use ureq::tls::{PemItem, RootCerts, TlsConfig, TlsProvider};
 
 use crate::PhoneError;
 
@@ -20,23 +22,54 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    /// `base`: `http://host:port[/prefix]`.
+    /// `base`: `https://host:port[/prefix]` (or `http://` for loopback development),
+    /// trusting Mozilla's root certificates (webpki-roots).
     pub(crate) fn new(base: &str) -> Result<Http, PhoneError> {
+        Http::trusting(base, None)
+    }
+
+    /// As [`Http::new`], trusting only the CA certificates (PEM) of `ca_file` when given (a
+    /// self-signed test setup, a private CA).
+    pub(crate) fn trusting(base: &str, ca_file: Option<&Path>) -> Result<Http, PhoneError> {
         let lower = base.to_ascii_lowercase();
-        if lower.starts_with("https://") {
-            return Err(PhoneError::Usage(String::from(
-                "https:// is not supported by this build (plain http only: no TLS backend)",
-            )));
-        }
-        if !lower.starts_with("http://") {
+        if !lower.starts_with("http://") && !lower.starts_with("https://") {
             return Err(PhoneError::Usage(format!(
-                "the server URL must start with http://: {base:?}"
+                "the server URL must start with https:// (or http://): {base:?}"
             )));
         }
+        let roots = match ca_file {
+            None => RootCerts::WebPki,
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .map_err(|e| PhoneError::Usage(format!("{}: {e}", path.display())))?;
+                let mut certs = Vec::new();
+                for item in ureq::tls::parse_pem(&pem) {
+                    match item {
+                        Ok(PemItem::Certificate(c)) => certs.push(c),
+                        Ok(_) => {}
+                        Err(e) => {
+                            return Err(PhoneError::Usage(format!("{}: {e}", path.display())));
+                        }
+                    }
+                }
+                if certs.is_empty() {
+                    return Err(PhoneError::Usage(format!(
+                        "{}: no PEM certificate",
+                        path.display()
+                    )));
+                }
+                RootCerts::new_with_certs(&certs)
+            }
+        };
+        let tls = TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .root_certs(roots)
+            .build();
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(15)))
             .timeout_connect(Some(Duration::from_secs(5)))
             .http_status_as_error(false)
+            .tls_config(tls)
             .build();
         Ok(Http {
             agent: ureq::Agent::new_with_config(config),

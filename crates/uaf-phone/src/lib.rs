@@ -7,12 +7,15 @@
 //!
 //! **For**: demos, tests and the reference flow of `uaf-server` (`docs/server.md`, "Phone
 //! sign-in"). **Not for**: protecting real accounts. The state file is this phone's "secure
-//! element": whoever reads it can make the phone's key (see the README).
+//! element": its secrets are sealed (AES-256-GCM) under a key derived from the PIN with
+//! argon2id ([`KdfParams`]), and the phone locks after [`Enrollment::max_pin_attempts`]
+//! wrong PINs in a row ([`PhoneError::Locked`]); but whoever copies the file can still guess
+//! the PIN offline at argon2id cost per guess (see the README).
 //!
 //! | item | what |
 //! |---|---|
 //! | [`Phone::enroll`] | invite code → `POST /phone/enroll/start` → registration with the PIN → `POST /phone/enroll/finish` → device token |
-//! | [`Phone::save`], [`Phone::load`] | the state file (JSON, written atomically, mode 0600) |
+//! | [`Phone::save`], [`Phone::load`] | the state file (JSON, written atomically, mode 0600; secrets sealed under argon2id(PIN)); `load` needs the PIN |
 //! | [`Phone::pending`] | `GET /phone/notifications` with the device token |
 //! | [`Phone::approve`] | the PIN unlocks the key, the client signs the request, `POST /phone/respond` |
 //! | [`Phone::decline`] | `POST /phone/decline` |
@@ -32,6 +35,7 @@
 
 mod device;
 mod http;
+mod seal;
 mod state;
 
 use core::fmt;
@@ -45,6 +49,9 @@ use uaf_proto::message::TrustedFacetList;
 use uaf_proto::status::CmdStatus;
 
 pub use device::{AAID, metadata_statement, model};
+pub use seal::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM};
+/// Wrong PINs in a row that lock a phone by default ([`Enrollment::max_pin_attempts`]).
+pub const DEFAULT_MAX_PIN_ATTEMPTS: u8 = uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS;
 /// One sign-in waiting for the phone (`GET phone/notifications`), the server's type.
 pub use uaf_signin_api::Notification;
 use uaf_signin_api::{
@@ -52,15 +59,17 @@ use uaf_signin_api::{
     Notifications, PhoneDeclineRequest, PhoneRespondRequest, path,
 };
 
-use device::{PinPad, SharedRng, os_random, pin_hash};
+use device::{PinPad, SharedRng, model_locking_after, os_random};
 use http::Http;
-use state::PhoneState;
+use seal::{PinVerifier, SealKey};
+use state::{Secrets, StateFile};
 
 /// What went wrong.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PhoneError {
-    /// A wrong argument (an https URL, an empty PIN…).
+    /// A wrong argument (a URL that is neither https nor http, a CA file without a PEM
+    /// certificate, an empty PIN…).
     Usage(String),
     /// The server cannot be reached or the answer cannot be read.
     Unreachable(String),
@@ -73,8 +82,19 @@ pub enum PhoneError {
         /// The server's `error` message.
         message: String,
     },
-    /// The PIN was wrong (the authenticator refused to unlock the key).
-    WrongPin,
+    /// The PIN was wrong (the state file did not open, or the authenticator refused to
+    /// unlock the key); counted. Also what a state file altered by someone else gives: the
+    /// seal cannot tell a wrong key from altered bytes.
+    WrongPin {
+        /// Wrong PINs left before the phone locks.
+        attempts_left: u8,
+    },
+    /// Too many wrong PINs in a row: the phone is locked and refuses every PIN, the right one
+    /// included (the authenticator answers `UAF_CMD_STATUS_USER_LOCKOUT`). Re-enrol it.
+    Locked {
+        /// The limit that was reached.
+        attempts: u8,
+    },
     /// The FIDO client or the authenticator failed.
     Client(String),
     /// The simulated authenticator cannot be built.
@@ -94,7 +114,17 @@ impl fmt::Display for PhoneError {
             PhoneError::Refused { status, message } => {
                 write!(f, "the server refused (HTTP {status}): {message}")
             }
-            PhoneError::WrongPin => f.write_str("wrong PIN"),
+            PhoneError::WrongPin { attempts_left } => write!(
+                f,
+                "wrong PIN (or an altered state file); {attempts_left} attempt(s) left before \
+                 the phone locks"
+            ),
+            PhoneError::Locked { attempts } => write!(
+                f,
+                "the phone is locked after {attempts} wrong PINs in a row and refuses every \
+                 PIN; re-enrol it with a new invite code (`uaf-server invite USER`, then \
+                 `uaf-phone enroll`)"
+            ),
             PhoneError::Client(m) => write!(f, "FIDO client: {m}"),
             PhoneError::Device(m) => write!(f, "authenticator: {m}"),
             PhoneError::State(m) => write!(f, "phone state: {m}"),
@@ -106,20 +136,14 @@ impl fmt::Display for PhoneError {
 impl core::error::Error for PhoneError {}
 
 fn client_error(e: &ClientError) -> PhoneError {
-    match e {
-        ClientError::Authenticator {
-            status: CmdStatus::AccessDenied,
-            ..
-        } => PhoneError::WrongPin,
-        other => PhoneError::Client(other.to_string()),
-    }
+    PhoneError::Client(e.to_string())
 }
 
 /// How to enrol ([`Phone::enroll`]).
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Enrollment {
-    /// The server: `http://host:port[/prefix]`.
+    /// The server: `https://host[:port][/prefix]` (`http://` for loopback development).
     pub server: String,
     /// The account.
     pub username: String,
@@ -130,6 +154,14 @@ pub struct Enrollment {
     /// The facet ID the phone app reports. Default: `https://host[:port]` of `server` (the
     /// server's default trusted facet when it runs behind a TLS proxy on the same address).
     pub facet: Option<String>,
+    /// The argon2id cost of the key that seals the state file (default
+    /// [`KdfParams::DEFAULT`]: 64 MiB, t = 3, p = 1).
+    pub kdf: KdfParams,
+    /// Wrong PINs in a row that lock the phone (default [`DEFAULT_MAX_PIN_ATTEMPTS`], 5).
+    pub max_pin_attempts: u8,
+    /// The CA certificates (PEM) to trust for an `https` server (a self-signed test setup).
+    /// Default: Mozilla's root certificates (webpki-roots).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for Enrollment {
@@ -140,12 +172,15 @@ impl fmt::Debug for Enrollment {
             .field("code", &"<secret>")
             .field("pin", &"<secret>")
             .field("facet", &self.facet)
+            .field("kdf", &self.kdf)
+            .field("max_pin_attempts", &self.max_pin_attempts)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
 
 impl Enrollment {
-    /// An enrolment with the default facet.
+    /// An enrolment with the default facet, argon2id cost and PIN attempts.
     #[must_use]
     pub fn new(server: &str, username: &str, code: &str, pin: &str) -> Enrollment {
         Enrollment {
@@ -154,6 +189,9 @@ impl Enrollment {
             code: String::from(code),
             pin: String::from(pin),
             facet: None,
+            kdf: KdfParams::DEFAULT,
+            max_pin_attempts: DEFAULT_MAX_PIN_ATTEMPTS,
+            ca_file: None,
         }
     }
 }
@@ -168,9 +206,39 @@ fn default_facet(server: &str) -> String {
 /// The simulated authenticator of the phone.
 type Device = Authenticator<SharedRng, PinPad>;
 
+/// What unlocks and re-seals the state file, and the count of wrong PINs in a row.
+struct Keystore {
+    kdf: KdfParams,
+    salt: [u8; seal::SALT_LEN],
+    /// argon2id(PIN, salt): re-seals the file on [`Phone::save`] without the PIN.
+    key: SealKey,
+    max_attempts: u8,
+    /// Wrong PINs in a row (the authenticator's count, kept in the file).
+    failed: u8,
+    /// The file this phone was loaded from or saved to: where the count is kept.
+    path: Option<PathBuf>,
+    /// The file's header as last written (the count is rewritten in it).
+    file: Option<StateFile>,
+}
+
+impl Keystore {
+    /// Records `failed` wrong PINs in a row, in the state file too when there is one.
+    fn set_failed(&mut self, failed: u8) -> Result<(), PhoneError> {
+        self.failed = failed;
+        if let (Some(path), Some(file)) = (&self.path, &mut self.file) {
+            if file.failed_pin_attempts != failed {
+                file.failed_pin_attempts = failed;
+                state::write(path, file)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An enrolled phone (see the [crate documentation](crate)).
 pub struct Phone {
-    state: PhoneState,
+    state: Secrets,
+    keystore: Keystore,
     client: Client<Device>,
     http: Http,
 }
@@ -205,9 +273,10 @@ fn build_device(
     seed: [u8; 32],
     asm_token: [u8; 32],
     pad: PinPad,
+    max_attempts: u8,
 ) -> Result<(Client<Device>, SharedRng), PhoneError> {
     let rng = SharedRng::seeded(seed);
-    let profile = model()?;
+    let profile = model_locking_after(max_attempts)?;
     let version = profile.authenticator_version();
     let device = Authenticator::new(profile, rng.clone(), pad)
         .map_err(|e| PhoneError::Device(e.to_string()))?;
@@ -216,11 +285,19 @@ fn build_device(
     Ok((client, rng))
 }
 
-fn pad_of(client: &mut Client<Device>) -> Result<&mut PinPad, PhoneError> {
+fn device_of(client: &mut Client<Device>) -> Result<&mut Device, PhoneError> {
     client
         .authenticator_mut(0)
-        .map(Authenticator::user_mut)
         .ok_or_else(|| PhoneError::Device(String::from("the phone has no authenticator")))
+}
+
+fn pad_of(client: &mut Client<Device>) -> Result<&mut PinPad, PhoneError> {
+    device_of(client).map(Authenticator::user_mut)
+}
+
+/// The PIN pad of a phone that knows `pin`.
+fn pin_pad(pin: &str) -> Result<PinPad, PhoneError> {
+    Ok(PinPad::new(PinVerifier::new(pin, os_random::<32>()?)))
 }
 
 /// Answers a registration request; returns the response and the KeyID (base64url).
@@ -269,7 +346,15 @@ impl Phone {
         if e.pin.is_empty() {
             return Err(PhoneError::Usage(String::from("the PIN must not be empty")));
         }
-        let http = Http::new(&e.server)?;
+        if e.max_pin_attempts == 0 {
+            return Err(PhoneError::Usage(String::from(
+                "max_pin_attempts must be at least 1",
+            )));
+        }
+        // The sealing key first: bad argon2id parameters fail before the invite is used.
+        let salt = os_random::<{ seal::SALT_LEN }>()?;
+        let key = SealKey::derive(&e.pin, &salt, e.kdf)?;
+        let http = Http::trusting(&e.server, e.ca_file.as_deref())?;
         let facet = e.facet.clone().unwrap_or_else(|| default_facet(&e.server));
         let start: EnrollStartAnswer = http.post(
             path::ENROLL_START,
@@ -287,9 +372,8 @@ impl Phone {
 
         let seed = os_random::<32>()?;
         let asm_token = os_random::<32>()?;
-        let salt = os_random::<16>()?;
-        let hash = pin_hash(&salt, &e.pin);
-        let (mut client, rng) = build_device(seed, asm_token, PinPad::new(salt.to_vec(), hash))?;
+        let (mut client, rng) =
+            build_device(seed, asm_token, pin_pad(&e.pin)?, e.max_pin_attempts)?;
         pad_of(&mut client)?.enter(&e.pin);
         let (response, key_id) = register(&mut client, &request, &facet, list.as_ref())?;
         rng.go_live()?;
@@ -308,8 +392,7 @@ impl Phone {
                 "the server registered another key than this phone's",
             )));
         }
-        let state = PhoneState {
-            version: state::VERSION,
+        let state = Secrets {
             server: String::from(http.base()),
             username: e.username.clone(),
             facet_id: facet,
@@ -319,67 +402,139 @@ impl Phone {
             device_token: finish.device_token,
             authenticator_seed: b64(&seed),
             asm_token: b64(&asm_token),
-            pin_salt: b64(&salt),
-            pin_hash: b64(&hash),
             enrollment_request: request,
         };
         Ok(Phone {
             state,
+            keystore: Keystore {
+                kdf: e.kdf,
+                salt,
+                key,
+                max_attempts: e.max_pin_attempts,
+                failed: 0,
+                path: None,
+                file: None,
+            },
             client,
             http,
         })
     }
 
-    /// Loads a phone saved by [`Phone::save`]: rebuilds its authenticator from the saved
-    /// seed and replays its enrolment (deterministically: the same key and key handle come
-    /// back; checked against the saved KeyID), then switches to fresh OS randomness.
+    /// Unlocks and loads a phone saved by [`Phone::save`] with its PIN: derives the key
+    /// from `pin` (argon2id, the file's parameters), opens the sealed secrets, rebuilds the
+    /// authenticator from the saved seed and replays its enrolment (deterministically: the same
+    /// key and key handle come back; checked against the saved KeyID), then switches to fresh
+    /// OS randomness.
+    ///
+    /// Every attempt is counted in the file before the PIN is tried (so a phone killed while
+    /// checking has used the attempt up); the right PIN resets the count. At the file's limit
+    /// the phone is locked: every PIN is refused without being tried.
     ///
     /// # Errors
-    /// [`PhoneError::State`] when the file cannot be read or restored.
-    pub fn load(path: &Path) -> Result<Phone, PhoneError> {
-        let state = state::read(path)?;
-        let http = Http::new(&state.server)?;
-        let seed = array32(
-            &unb64(&state.authenticator_seed, "authenticatorSeed")?,
+    /// [`PhoneError::WrongPin`] (the count went up), [`PhoneError::Locked`],
+    /// [`PhoneError::State`] when the file cannot be read, is of the old format (version 1:
+    /// re-enrol), or cannot be restored.
+    pub fn load(path: &Path, pin: &str) -> Result<Phone, PhoneError> {
+        let mut file = state::read(path)?;
+        let max = file.max_pin_attempts;
+        if file.failed_pin_attempts >= max {
+            return Err(PhoneError::Locked { attempts: max });
+        }
+        let kdf = file.kdf_params()?;
+        let salt = file.salt()?;
+        let tried = file.failed_pin_attempts.saturating_add(1);
+        file.failed_pin_attempts = tried;
+        state::write(path, &file)?;
+        let key = SealKey::derive(pin, &salt, kdf)?;
+        let Some(secrets) = file.open(&key)? else {
+            return Err(if tried >= max {
+                PhoneError::Locked { attempts: max }
+            } else {
+                PhoneError::WrongPin {
+                    attempts_left: max.saturating_sub(tried),
+                }
+            });
+        };
+        file.failed_pin_attempts = 0;
+        state::write(path, &file)?;
+
+        let http = Http::new(&secrets.server)?;
+        let seed = zeroize::Zeroizing::new(array32(
+            &unb64(&secrets.authenticator_seed, "authenticatorSeed")?,
             "authenticatorSeed",
-        )?;
-        let asm_token = array32(&unb64(&state.asm_token, "asmToken")?, "asmToken")?;
-        let salt = unb64(&state.pin_salt, "pinSalt")?;
-        let hash = array32(&unb64(&state.pin_hash, "pinHash")?, "pinHash")?;
-        let (mut client, rng) = build_device(seed, asm_token, PinPad::new(salt, hash))?;
+        )?);
+        let asm_token = zeroize::Zeroizing::new(array32(
+            &unb64(&secrets.asm_token, "asmToken")?,
+            "asmToken",
+        )?);
+        let (mut client, rng) = build_device(*seed, *asm_token, pin_pad(pin)?, max)?;
         pad_of(&mut client)?.restoring(true);
-        let list = state
+        let list = secrets
             .trusted_facets
             .as_deref()
             .and_then(|t| TrustedFacetList::parse(t).ok());
         let restored = register(
             &mut client,
-            &state.enrollment_request,
-            &state.facet_id,
+            &secrets.enrollment_request,
+            &secrets.facet_id,
             list.as_ref(),
         );
         pad_of(&mut client)?.restoring(false);
         let (_, key_id) = restored.map_err(|e| PhoneError::State(format!("restore: {e}")))?;
-        if key_id != state.key_id {
+        if key_id != secrets.key_id {
             return Err(PhoneError::State(String::from(
                 "the saved key cannot be restored (the state file is inconsistent)",
             )));
         }
         rng.go_live()?;
         Ok(Phone {
-            state,
+            state: secrets,
+            keystore: Keystore {
+                kdf,
+                salt,
+                key,
+                max_attempts: max,
+                failed: 0,
+                path: Some(path.to_path_buf()),
+                file: Some(file),
+            },
             client,
             http,
         })
     }
 
-    /// Saves the phone's state as JSON at `path`: written to a temporary file in the same
-    /// directory with mode 0600, then renamed over `path` (atomic).
+    /// Saves the phone's state at `path`: its secrets sealed with AES-256-GCM (a fresh nonce)
+    /// under the key derived from its PIN, and the clear header (format version, argon2id
+    /// parameters and salt, nonce, PIN attempt limit and count); written to a temporary file
+    /// in the same directory with mode 0600, then renamed over `path` (atomic). From now on
+    /// wrong PINs are counted in this file.
     ///
     /// # Errors
     /// [`PhoneError::State`].
-    pub fn save(&self, path: &Path) -> Result<(), PhoneError> {
-        state::write(path, &self.state)
+    pub fn save(&mut self, path: &Path) -> Result<(), PhoneError> {
+        let nonce = os_random::<{ seal::NONCE_LEN }>()?;
+        let k = &self.keystore;
+        let file = StateFile::seal(
+            k.kdf,
+            &k.salt,
+            &nonce,
+            k.max_attempts,
+            k.failed,
+            &k.key,
+            &self.state,
+        )?;
+        state::write(path, &file)?;
+        self.keystore.path = Some(path.to_path_buf());
+        self.keystore.file = Some(file);
+        Ok(())
+    }
+
+    /// Wrong PINs left before the phone locks (0: locked).
+    #[must_use]
+    pub fn pin_attempts_left(&self) -> u8 {
+        self.keystore
+            .max_attempts
+            .saturating_sub(self.keystore.failed)
     }
 
     /// The default state file of `username`: `./uaf-phone-<username>.json`.
@@ -402,6 +557,21 @@ impl Phone {
     #[must_use]
     pub fn username(&self) -> &str {
         &self.state.username
+    }
+
+    /// As [`Phone::load`], trusting the CA certificates (PEM) of `ca_file` for an `https`
+    /// server instead of Mozilla's root certificates.
+    ///
+    /// # Errors
+    /// As [`Phone::load`]; [`PhoneError::Usage`] when `ca_file` holds no PEM certificate.
+    pub fn load_trusting(
+        path: &Path,
+        pin: &str,
+        ca_file: Option<&Path>,
+    ) -> Result<Phone, PhoneError> {
+        let mut phone = Phone::load(path, pin)?;
+        phone.http = Http::trusting(&phone.state.server, ca_file)?;
+        Ok(phone)
     }
 
     /// The server base URL.
@@ -430,9 +600,13 @@ impl Phone {
     /// Unlocks the key with `pin` and answers the sign-in request of `n`, without sending it:
     /// the UAF authentication response (for tests; [`Phone::approve`] signs and sends).
     ///
+    /// A wrong PIN is counted by the authenticator (and in the state file, before the PIN is
+    /// checked); at the limit the authenticator locks itself and refuses every PIN.
+    ///
     /// # Errors
-    /// [`PhoneError::WrongPin`], [`PhoneError::Client`] (a request this phone has no key
-    /// for, an AppID it does not trust).
+    /// [`PhoneError::WrongPin`], [`PhoneError::Locked`], [`PhoneError::Client`] (a request
+    /// this phone has no key for, an AppID it does not trust), [`PhoneError::State`] (the
+    /// count cannot be written).
     pub fn sign(&mut self, n: &Notification, pin: &str) -> Result<String, PhoneError> {
         if n.username != self.state.username {
             return Err(PhoneError::Usage(format!(
@@ -445,6 +619,13 @@ impl Phone {
             .trusted_facets
             .as_deref()
             .and_then(|t| TrustedFacetList::parse(t).ok());
+        let max = self.keystore.max_attempts;
+        let before = device_of(&mut self.client)?.failed_verifications();
+        if before >= max {
+            return Err(PhoneError::Locked { attempts: max });
+        }
+        // Counted before it is checked: a phone killed meanwhile has used the attempt up.
+        self.keystore.set_failed(before.saturating_add(1))?;
         pad_of(&mut self.client)?.enter(pin);
         let mut req =
             ClientRequest::new(&n.uaf_request, &self.state.facet_id).account(&self.state.username);
@@ -454,7 +635,21 @@ impl Phone {
         let outcome = self.client.process(&req);
         // A PIN serves one operation, used or not.
         pad_of(&mut self.client)?.clear();
-        let outcome = outcome.map_err(|e| client_error(&e))?;
+        let after = device_of(&mut self.client)?.failed_verifications();
+        self.keystore.set_failed(after)?;
+        let outcome = outcome.map_err(|e| match e {
+            ClientError::Authenticator {
+                status: CmdStatus::UserLockout,
+                ..
+            } => PhoneError::Locked { attempts: max },
+            ClientError::Authenticator {
+                status: CmdStatus::AccessDenied,
+                ..
+            } if after > before => PhoneError::WrongPin {
+                attempts_left: max.saturating_sub(after),
+            },
+            other => client_error(&other),
+        })?;
         outcome
             .response()
             .map(|r| r.message.clone())
@@ -511,6 +706,21 @@ impl Phone {
     }
 }
 
+/// The mean time of one argon2id derivation with `params` over `rounds` runs: the cost of
+/// one PIN guess against a copy of the state file, on this machine (`uaf-phone kdf-cost`).
+///
+/// # Errors
+/// [`PhoneError::Usage`] for parameters out of range.
+pub fn kdf_cost(params: KdfParams, rounds: u32) -> Result<std::time::Duration, PhoneError> {
+    let salt = [0u8; seal::SALT_LEN];
+    let rounds = rounds.max(1);
+    let start = std::time::Instant::now();
+    for i in 0..rounds {
+        let _ = SealKey::derive(&format!("{i:04}"), &salt, params)?;
+    }
+    Ok(start.elapsed() / rounds)
+}
+
 /// Writes the simulated phone model's metadata statement into `dir` (created if needed) as
 /// `FA5E-0001.json`; returns the file.
 ///
@@ -528,7 +738,10 @@ pub fn write_metadata(dir: &Path) -> Result<PathBuf, PhoneError> {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod unit_tests {
     use super::*;
 
     #[test]

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use uaf_phone::{Enrollment, Notification, Phone, PhoneError};
+use uaf_phone::{Enrollment, KdfParams, Notification, Phone, PhoneError};
 
 /// A simulated phone for uaf-server's "sign in with your phone": enrol with an invite code,
 /// then approve sign-ins with the PIN.
@@ -18,6 +18,30 @@ use uaf_phone::{Enrollment, Notification, Phone, PhoneError};
 struct Args {
     #[command(subcommand)]
     command: Command,
+}
+
+/// The argon2id cost of the key that seals the state file.
+#[derive(Debug, clap::Args)]
+struct KdfArgs {
+    /// argon2id memory in KiB (m). Smaller than the default only for tests.
+    #[arg(long, default_value_t = KdfParams::DEFAULT.memory_kib)]
+    kdf_memory_kib: u32,
+    /// argon2id passes (t).
+    #[arg(long, default_value_t = KdfParams::DEFAULT.iterations)]
+    kdf_iterations: u32,
+    /// argon2id lanes (p).
+    #[arg(long, default_value_t = KdfParams::DEFAULT.parallelism)]
+    kdf_parallelism: u32,
+}
+
+impl KdfArgs {
+    fn params(&self) -> Result<KdfParams, PhoneError> {
+        KdfParams::new(
+            self.kdf_memory_kib,
+            self.kdf_iterations,
+            self.kdf_parallelism,
+        )
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -29,9 +53,13 @@ enum Command {
     },
     /// Enrols this phone for an account with a one-time code from `uaf-server invite`.
     Enroll {
-        /// The server, e.g. http://127.0.0.1:8080.
+        /// The server, e.g. https://sso.example.com (http:// for loopback development).
         #[arg(long)]
         server: String,
+        /// CA certificates (PEM) to trust for an https server (a self-signed test setup).
+        /// Default: Mozilla's root certificates.
+        #[arg(long, value_name = "CA.pem")]
+        ca_file: Option<PathBuf>,
         /// The account.
         #[arg(long)]
         username: String,
@@ -47,19 +75,37 @@ enum Command {
         /// The facet ID the app reports (default https://host:port of --server).
         #[arg(long)]
         facet: Option<String>,
+        /// Wrong PINs in a row that lock the phone.
+        #[arg(long, default_value_t = uaf_phone::DEFAULT_MAX_PIN_ATTEMPTS)]
+        max_pin_attempts: u8,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Measures the time of one PIN guess (one argon2id derivation) with these parameters:
+    /// what an attacker holding a copy of the state file pays per guess, on this machine.
+    KdfCost {
+        /// Derivations to time.
+        #[arg(long, default_value_t = 5)]
+        rounds: u32,
+        #[command(flatten)]
+        kdf: KdfArgs,
     },
     /// Waits for sign-ins and approves or declines them.
     Wait {
         /// The state file written by `enroll`.
         #[arg(long)]
         state: PathBuf,
+        /// CA certificates (PEM) to trust for an https server (as for `enroll`).
+        #[arg(long, value_name = "CA.pem")]
+        ca_file: Option<PathBuf>,
         /// Approve every sign-in without asking.
         #[arg(long, conflicts_with = "deny")]
         approve: bool,
         /// Decline every sign-in without asking.
         #[arg(long)]
         deny: bool,
-        /// The PIN (asked on the terminal when absent).
+        /// The PIN: unlocks the state file, then approves (asked on the terminal when absent:
+        /// once to unlock, then for each approval).
         #[arg(long)]
         pin: Option<String>,
         /// Handle one sign-in, then exit.
@@ -152,6 +198,7 @@ fn handle(phone: &mut Phone, n: &Notification, d: Decision, pin: Option<&String>
 #[allow(clippy::too_many_arguments)]
 fn wait(
     state: &std::path::Path,
+    ca_file: Option<&std::path::Path>,
     approve: bool,
     deny: bool,
     pin: Option<&String>,
@@ -159,7 +206,9 @@ fn wait(
     interval: Duration,
     timeout: Option<Duration>,
 ) -> Result<ExitCode, PhoneError> {
-    let mut phone = Phone::load(state)?;
+    let unlock = pin_or_ask(pin)?;
+    let mut phone = Phone::load_trusting(state, &unlock, ca_file)?;
+    drop(unlock);
     eprintln!(
         "uaf-phone: waiting for sign-ins to {} as {}",
         phone.server(),
@@ -205,16 +254,38 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             pin,
             state,
             facet,
+            max_pin_attempts,
+            kdf,
+            ca_file,
         } => {
+            let kdf = kdf.params()?;
             let pin = pin_or_ask(pin.as_ref())?;
             let mut e = Enrollment::new(&server, &username, &code, &pin);
             e.facet = facet;
-            let phone = Phone::enroll(&e)?;
+            e.kdf = kdf;
+            e.max_pin_attempts = max_pin_attempts;
+            e.ca_file = ca_file;
+            let mut phone = Phone::enroll(&e)?;
             let path = state.unwrap_or_else(|| Phone::default_state_path(&username));
             phone.save(&path)?;
             println!(
                 "enrolled {username} at {server}; state in {}",
                 path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::KdfCost { rounds, kdf } => {
+            let params = kdf.params()?;
+            let rounds = rounds.max(1);
+            let per = uaf_phone::kdf_cost(params, rounds)?;
+            println!(
+                "argon2id m={} KiB t={} p={}: {:.1} ms per PIN guess (mean of {rounds}); all \
+                 10000 4-digit PINs: {:.0} s on one core of this machine",
+                params.memory_kib,
+                params.iterations,
+                params.parallelism,
+                per.as_secs_f64() * 1e3,
+                per.as_secs_f64() * 1e4,
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -226,8 +297,10 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             once,
             interval_ms,
             timeout,
+            ca_file,
         } => wait(
             &state,
+            ca_file.as_deref(),
             approve,
             deny,
             pin.as_ref(),

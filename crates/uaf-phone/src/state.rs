@@ -1,22 +1,167 @@
 //! The phone's state file: JSON, written atomically (temporary file + rename), mode 0600.
+//!
+//! Format version 2: a clear header (format version, argon2id parameters and salt, the AEAD
+//! and its nonce, the PIN attempt limit and the count of wrong PINs in a row) and the sealed
+//! secrets (AES-256-GCM under argon2id(PIN, salt); the header but the count is its associated
+//! data). Version 1 (secrets in clear, the PIN as salted SHA-256) is refused: re-enrol.
 
 use std::io::Write as _;
 use std::path::Path;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::PhoneError;
+use crate::seal::{KdfParams, NONCE_LEN, SALT_LEN, SealKey};
 
 /// The format version written.
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
+/// The `format` field: what the file is.
+const FORMAT: &str = "uaf-phone state";
+/// The KDF.
+const KDF: &str = "argon2id";
+/// argon2 version 0x13 (RFC 9106).
+const KDF_VERSION: u32 = 0x13;
+/// The AEAD.
+const AEAD: &str = "AES-256-GCM";
 
-/// What the phone keeps. The seed and ASM token let the authenticator and client be rebuilt
+/// The argon2id parameters and salt, as written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct KdfHeader {
+    pub(crate) algorithm: String,
+    pub(crate) version: u32,
+    pub(crate) memory_kib: u32,
+    pub(crate) iterations: u32,
+    pub(crate) parallelism: u32,
+    /// base64url of 16 bytes.
+    pub(crate) salt: String,
+}
+
+/// The file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct StateFile {
+    pub(crate) format: String,
+    pub(crate) version: u32,
+    pub(crate) kdf: KdfHeader,
+    pub(crate) aead: String,
+    /// base64url of 12 bytes.
+    pub(crate) nonce: String,
+    /// Wrong PINs in a row that lock the phone.
+    pub(crate) max_pin_attempts: u8,
+    /// Wrong PINs in a row so far (not authenticated: it changes when the PIN is wrong, when
+    /// no key is at hand; see the README on rollback).
+    pub(crate) failed_pin_attempts: u8,
+    /// base64url of the AES-256-GCM ciphertext and tag of [`Secrets`] as JSON.
+    pub(crate) sealed: String,
+}
+
+/// The authenticated part of the header (AES-GCM associated data), in a fixed field order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Aad<'a> {
+    format: &'a str,
+    version: u32,
+    kdf: &'a KdfHeader,
+    aead: &'a str,
+    max_pin_attempts: u8,
+}
+
+impl StateFile {
+    fn aad(&self) -> Result<Vec<u8>, PhoneError> {
+        serde_json::to_vec(&Aad {
+            format: &self.format,
+            version: self.version,
+            kdf: &self.kdf,
+            aead: &self.aead,
+            max_pin_attempts: self.max_pin_attempts,
+        })
+        .map_err(|e| PhoneError::State(format!("cannot encode the header: {e}")))
+    }
+
+    /// The argon2id parameters (checked: a tampered file cannot make the phone allocate
+    /// more than [`crate::seal::MAX_MEMORY_KIB`]).
+    pub(crate) fn kdf_params(&self) -> Result<KdfParams, PhoneError> {
+        KdfParams::new(
+            self.kdf.memory_kib,
+            self.kdf.iterations,
+            self.kdf.parallelism,
+        )
+        .map_err(|e| PhoneError::State(e.to_string()))
+    }
+
+    pub(crate) fn salt(&self) -> Result<[u8; SALT_LEN], PhoneError> {
+        fixed(&self.kdf.salt, "kdf.salt")
+    }
+
+    /// Seals `secrets` under `key` with a fresh random `nonce`.
+    pub(crate) fn seal(
+        kdf: KdfParams,
+        salt: &[u8; SALT_LEN],
+        nonce: &[u8; NONCE_LEN],
+        max_pin_attempts: u8,
+        failed_pin_attempts: u8,
+        key: &SealKey,
+        secrets: &Secrets,
+    ) -> Result<StateFile, PhoneError> {
+        let mut file = StateFile {
+            format: String::from(FORMAT),
+            version: VERSION,
+            kdf: KdfHeader {
+                algorithm: String::from(KDF),
+                version: KDF_VERSION,
+                memory_kib: kdf.memory_kib,
+                iterations: kdf.iterations,
+                parallelism: kdf.parallelism,
+                salt: URL_SAFE_NO_PAD.encode(salt),
+            },
+            aead: String::from(AEAD),
+            nonce: URL_SAFE_NO_PAD.encode(nonce),
+            max_pin_attempts,
+            failed_pin_attempts,
+            sealed: String::new(),
+        };
+        let plaintext = Zeroizing::new(
+            serde_json::to_vec(secrets)
+                .map_err(|e| PhoneError::State(format!("cannot encode the state: {e}")))?,
+        );
+        let ciphertext = key.seal(nonce, &plaintext, &file.aad()?)?;
+        file.sealed = URL_SAFE_NO_PAD.encode(ciphertext);
+        Ok(file)
+    }
+
+    /// Opens the secrets with `key`: `None` for a wrong PIN or an altered file.
+    pub(crate) fn open(&self, key: &SealKey) -> Result<Option<Secrets>, PhoneError> {
+        let nonce: [u8; NONCE_LEN] = fixed(&self.nonce, "nonce")?;
+        let ciphertext = URL_SAFE_NO_PAD
+            .decode(&self.sealed)
+            .map_err(|e| PhoneError::State(format!("sealed: {e}")))?;
+        let Some(plaintext) = key.open(&nonce, &ciphertext, &self.aad()?)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&plaintext)
+            .map(Some)
+            .map_err(|e| PhoneError::State(format!("sealed state: {e}")))
+    }
+}
+
+fn fixed<const N: usize>(text: &str, what: &str) -> Result<[u8; N], PhoneError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|e| PhoneError::State(format!("{what}: {e}")))?;
+    <[u8; N]>::try_from(bytes.as_slice())
+        .map_err(|_| PhoneError::State(format!("{what}: not {N} bytes")))
+}
+
+/// What the phone seals. The seed and ASM token let the authenticator and client be rebuilt
 /// exactly (the key-wrapping secret comes from the seed; the enrolment is replayed to get the
-/// same wrapped key handle back); the PIN is kept only as a salted SHA-256.
+/// same wrapped key handle back). Zeroized when dropped.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct PhoneState {
-    pub(crate) version: u32,
+pub(crate) struct Secrets {
     pub(crate) server: String,
     pub(crate) username: String,
     pub(crate) facet_id: String,
@@ -29,30 +174,55 @@ pub(crate) struct PhoneState {
     pub(crate) authenticator_seed: String,
     /// base64url of 32 bytes.
     pub(crate) asm_token: String,
-    /// base64url.
-    pub(crate) pin_salt: String,
-    /// base64url of SHA-256(salt ‖ PIN).
-    pub(crate) pin_hash: String,
     /// The registration request answered at enrolment (replayed on load).
     pub(crate) enrollment_request: String,
 }
 
-pub(crate) fn read(path: &Path) -> Result<PhoneState, PhoneError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| PhoneError::State(format!("{}: {e}", path.display())))?;
-    let state: PhoneState = serde_json::from_str(&text)
-        .map_err(|e| PhoneError::State(format!("{}: {e}", path.display())))?;
-    if state.version != VERSION {
-        return Err(PhoneError::State(format!(
-            "{}: format version {} (this build reads {VERSION})",
-            path.display(),
-            state.version
-        )));
+impl Drop for Secrets {
+    fn drop(&mut self) {
+        self.device_token.zeroize();
+        self.authenticator_seed.zeroize();
+        self.asm_token.zeroize();
+        self.key_id.zeroize();
     }
-    Ok(state)
 }
 
-pub(crate) fn write(path: &Path, state: &PhoneState) -> Result<(), PhoneError> {
+/// Reads a state file; an old (version 1) file is refused with what to do.
+pub(crate) fn read(path: &Path) -> Result<StateFile, PhoneError> {
+    let at = |m: String| PhoneError::State(format!("{}: {m}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| at(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| at(format!("not a state file: {e}")))?;
+    let version = value.get("version").and_then(serde_json::Value::as_u64);
+    if version == Some(1) {
+        return Err(at(String::from(
+            "an old-format state file (version 1: secrets in clear, the PIN as a salted \
+             SHA-256); this build only reads sealed files (version 2) and does not migrate \
+             (anyone who read the old file has the key): re-enrol the phone with a new invite \
+             code (`uaf-server invite USER`, then `uaf-phone enroll`) and delete this file",
+        )));
+    }
+    if value.get("format").and_then(serde_json::Value::as_str) != Some(FORMAT)
+        || version != Some(u64::from(VERSION))
+    {
+        return Err(at(format!(
+            "not a uaf-phone state file of format version {VERSION}"
+        )));
+    }
+    let file: StateFile = serde_json::from_value(value).map_err(|e| at(e.to_string()))?;
+    if file.kdf.algorithm != KDF || file.kdf.version != KDF_VERSION || file.aead != AEAD {
+        return Err(at(format!(
+            "unsupported sealing ({} v{}, {}); this build uses {KDF} v{KDF_VERSION}, {AEAD}",
+            file.kdf.algorithm, file.kdf.version, file.aead
+        )));
+    }
+    if file.max_pin_attempts == 0 {
+        return Err(at(String::from("maxPinAttempts is 0")));
+    }
+    Ok(file)
+}
+
+pub(crate) fn write(path: &Path, state: &StateFile) -> Result<(), PhoneError> {
     let err = |e: std::io::Error| PhoneError::State(format!("{}: {e}", path.display()));
     let text = serde_json::to_string_pretty(state)
         .map_err(|e| PhoneError::State(format!("cannot encode the state: {e}")))?;
@@ -77,7 +247,11 @@ pub(crate) fn write(path: &Path, state: &PhoneState) -> Result<(), PhoneError> {
         f.write_all(text.as_bytes())?;
         f.write_all(b"\n")?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        // The rename itself must reach the disk before a wrong PIN is answered.
+        #[cfg(unix)]
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 use uaf_server::{
-    Durability, MdsConfig, PgDatabase, Server, ServerConfig, StatusCodeMode, create_invite,
-    unix_now,
+    Durability, Limits, MdsConfig, PgDatabase, Rate, Server, ServerConfig, StatusCodeMode,
+    TlsFiles, create_invite, unix_now,
 };
 
 /// Status codes of rejected responses.
@@ -113,18 +113,100 @@ struct Args {
     /// How long an issued challenge stays valid, in seconds.
     #[arg(long, env = "UAF_SERVER_CHALLENGE_TTL", default_value_t = 300)]
     challenge_ttl: u64,
-    /// Serve the FIDO conformance server API (POST /get, POST /respond). Unauthenticated by
-    /// design (anyone who reaches it can register and deregister keys for any user name):
-    /// for test deployments only.
-    #[arg(long, env = "UAF_SERVER_CONFORMANCE_API")]
+    /// Serve the FIDO conformance server API (POST /get, POST /respond): whoever can call it
+    /// registers keys for any user name (and so signs in as anyone) and deregisters any
+    /// user's keys, so it needs --conformance-api-token, and is for test deployments only.
+    #[arg(
+        long,
+        env = "UAF_SERVER_CONFORMANCE_API",
+        requires = "conformance_api_token"
+    )]
     conformance_api: bool,
+    /// The secret of the conformance API (at least 16 characters of A-Z a-z 0-9 - _ . ~):
+    /// `Authorization: Bearer TOKEN`, or in the URL given to the FIDO conformance tool,
+    /// http(s)://host/{prefix}conformance/TOKEN (its /get and /respond under it).
+    #[arg(long, env = "UAF_SERVER_CONFORMANCE_API_TOKEN", hide_env_values = true)]
+    conformance_api_token: Option<String>,
+    /// Sign-in starts per client address, all users: COUNT/SECONDS or off (429 beyond).
+    #[arg(
+        long,
+        env = "UAF_SERVER_SIGNIN_LIMIT_PER_ADDRESS",
+        default_value = "20/60"
+    )]
+    signin_limit_per_address: Rate,
+    /// Sign-in starts per user name and client address: COUNT/SECONDS or off (429 beyond).
+    #[arg(long, env = "UAF_SERVER_SIGNIN_LIMIT_PER_USER", default_value = "5/60")]
+    signin_limit_per_user: Rate,
+    /// The most pending sign-ins a user's phone is shown; a new one supersedes the oldest.
+    #[arg(long, env = "UAF_SERVER_PENDING_PER_USER", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pending_per_user: u32,
+    /// Invite code checks (enrolment calls) per client address: COUNT/SECONDS or off.
+    #[arg(
+        long,
+        env = "UAF_SERVER_ENROLL_LIMIT_PER_ADDRESS",
+        default_value = "20/600"
+    )]
+    enroll_limit_per_address: Rate,
+    /// Invite code checks (enrolment calls) per user name: COUNT/SECONDS or off.
+    #[arg(
+        long,
+        env = "UAF_SERVER_ENROLL_LIMIT_PER_ACCOUNT",
+        default_value = "10/600"
+    )]
+    enroll_limit_per_account: Rate,
+    /// A reverse proxy whose X-Forwarded-For is believed (repeatable; env: comma-separated).
+    /// Default none: the client address is always the TCP peer's.
+    #[arg(
+        long = "trusted-proxy",
+        env = "UAF_SERVER_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// How long a browser session made by a phone sign-in lives, in seconds.
     #[arg(long, env = "UAF_SERVER_SESSION_TTL", default_value_t = 8 * 60 * 60)]
     session_ttl: u64,
-    /// Mark the sign-in and session cookies `Secure` (when a TLS-terminating proxy serves
-    /// the site over https).
+    /// Mark the sign-in and session cookies `Secure` without --tls-cert (when a
+    /// TLS-terminating proxy serves the site over https). With --tls-cert they always are.
     #[arg(long, env = "UAF_SERVER_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Serve https with this certificate chain (PEM, leaf first). Read again on SIGHUP.
+    #[arg(
+        long,
+        env = "UAF_SERVER_TLS_CERT",
+        value_name = "CERT.pem",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, SEC1 or PKCS#1). Read again on SIGHUP.
+    #[arg(
+        long,
+        env = "UAF_SERVER_TLS_KEY",
+        value_name = "KEY.pem",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
+    /// The most connections served at once; more are closed as soon as they are accepted.
+    /// Keep it below the file-descriptor limit (`ulimit -n`).
+    #[arg(long, env = "UAF_SERVER_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    max_connections: usize,
+    /// Seconds a client has to send a request's line and headers (and the TLS handshake).
+    #[arg(long, env = "UAF_SERVER_HEADER_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "UAF_SERVER_BODY_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, env = "UAF_SERVER_IDLE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Seconds SIGTERM / Ctrl-C waits for open connections before the process exits.
+    #[arg(long, env = "UAF_SERVER_SHUTDOWN_TIMEOUT", default_value_t = 10)]
+    shutdown_timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -234,11 +316,31 @@ fn main() -> ExitCode {
     config.prefix = args.prefix;
     config.challenge_ttl_secs = args.challenge_ttl;
     config.conformance_api = args.conformance_api;
+    config.conformance_api_token = args.conformance_api_token;
+    let mut limits = Limits::default();
+    limits.signin_per_address = args.signin_limit_per_address;
+    limits.signin_per_user = args.signin_limit_per_user;
+    limits.pending_per_user = args.pending_per_user;
+    limits.enroll_per_address = args.enroll_limit_per_address;
+    limits.enroll_per_account = args.enroll_limit_per_account;
+    limits.trusted_proxies = args.trusted_proxies;
+    config.limits = limits;
     config.session_ttl_secs = args.session_ttl;
     config.secure_cookies = args.secure_cookies;
+    config.tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles::new(cert, key)),
+        _ => None,
+    };
+    config.max_connections = args.max_connections;
+    config.header_timeout_secs = args.header_timeout;
+    config.body_timeout_secs = args.body_timeout;
+    config.idle_timeout_secs = args.idle_timeout;
+    config.shutdown_timeout_secs = args.shutdown_timeout;
 
+    // Time and IO: the accept back-off, the connection timeouts and the shutdown deadline
+    // all sleep on the runtime's timer.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_io()
+        .enable_all()
         .build()
     {
         Ok(r) => r,
@@ -253,12 +355,15 @@ fn main() -> ExitCode {
             address = %server.local_addr(),
             app_id = server.app_id(),
             prefix = server.prefix(),
-            "listening on http://{}{}",
+            "listening on {}://{}{}",
+            if server.is_tls() { "https" } else { "http" },
             server.local_addr(),
             server.prefix()
         );
         server.serve(shutdown_signal()).await
     });
+    // Work still running on the blocking pool (a slow database call) does not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -6,13 +6,16 @@ use core::future::Future;
 use core::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
 use uaf_metadata::MetadataIndex;
 use uaf_rp::StatusCodeMode;
 
+use crate::limits::Limits;
 use crate::mds::{self, LiveMetadata, MdsConfig, MetadataStatus, SharedMetadata};
+use crate::net::{self, Tls};
 use crate::signin::{PhoneSignInBuilder, normalise_prefix};
 use crate::store::{Clock, Durability, PgDatabase, redact_url, system_clock};
 
@@ -59,17 +62,64 @@ pub struct ServerConfig {
     /// The clock (unix seconds) of the verifier and the stores. Default: the system clock.
     pub clock: Clock,
     /// Serve the FIDO conformance server API (`POST {prefix}get`, `POST {prefix}respond`).
-    /// Default **off**: that API is unauthenticated by design — whoever can reach it can
-    /// register a key for any user name and deregister any user's keys — so it is for test
-    /// deployments that run the FIDO conformance tool or `uaf-conformance server`, never for
-    /// a server real users depend on.
+    /// Default **off**: whoever can call that API can register a key for any user name (and
+    /// so sign in as anyone) and deregister any user's keys, so it is for test deployments
+    /// that run the FIDO conformance tool or `uaf-conformance server`, never for a server real
+    /// users depend on. When on, it also requires [`ServerConfig::conformance_api_token`].
     pub conformance_api: bool,
+    /// The secret of the conformance API (required when it is on; at least 16 characters of
+    /// `A-Z a-z 0-9 - _ . ~`): given as `Authorization: Bearer <token>`, or in the path as
+    /// `{prefix}conformance/<token>/get` and `…/respond` (the FIDO conformance tool can only
+    /// be given a URL). Compared in constant time.
+    pub conformance_api_token: Option<String>,
+    /// The abuse limits: rate limits on sign-in starts and invite checks (per client
+    /// address, per user), the pending sign-ins per user, trusted proxies
+    /// ([`Limits::default`]).
+    pub limits: Limits,
     /// How long a browser session made by a phone sign-in lives, in seconds (default 28800,
     /// 8 hours).
     pub session_ttl_secs: u64,
-    /// Mark the sign-in and session cookies `Secure` (default off, because the server itself
-    /// speaks plain HTTP; turn it on behind a TLS-terminating proxy).
+    /// Mark the sign-in and session cookies `Secure` even without [`ServerConfig::tls`]
+    /// (default off; turn it on behind a TLS-terminating proxy). With `tls` the cookies are
+    /// always `Secure`.
     pub secure_cookies: bool,
+    /// Serve https with this PEM certificate chain and private key ([`TlsFiles`]); both are
+    /// read again on SIGHUP. `None` (the default): plain http, meant for loopback
+    /// development or a TLS-terminating proxy (a warning is logged when plain http listens
+    /// on an address that is not loopback).
+    pub tls: Option<TlsFiles>,
+    /// The most connections served at once (default 512); a connection beyond it is closed
+    /// as soon as it is accepted. Keep it below the process's file-descriptor limit.
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's line and headers (default 10), and to finish
+    /// the TLS handshake.
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body, from its headers (default 30).
+    pub body_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection stays open (default 60).
+    pub idle_timeout_secs: u64,
+    /// Seconds graceful shutdown waits for open connections before closing them (default 10).
+    pub shutdown_timeout_secs: u64,
+}
+
+/// The PEM files of TLS ([`ServerConfig::tls`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first (PEM `CERTIFICATE` blocks).
+    pub cert: PathBuf,
+    /// The private key (PEM: PKCS#8, SEC1 or PKCS#1).
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// The chain in `cert` and the key in `key`.
+    pub fn new(cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> TlsFiles {
+        TlsFiles {
+            cert: cert.into(),
+            key: key.into(),
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -88,8 +138,16 @@ impl Default for ServerConfig {
             challenge_ttl_secs: 300,
             clock: system_clock(),
             conformance_api: false,
+            conformance_api_token: None,
+            limits: Limits::default(),
             session_ttl_secs: 8 * 60 * 60,
             secure_cookies: false,
+            tls: None,
+            max_connections: 512,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            shutdown_timeout_secs: 10,
         }
     }
 }
@@ -104,6 +162,8 @@ impl fmt::Debug for ServerConfig {
             .field("durability", &self.durability)
             .field("prefix", &self.prefix)
             .field("conformance_api", &self.conformance_api)
+            .field("tls", &self.tls)
+            .field("max_connections", &self.max_connections)
             .finish_non_exhaustive()
     }
 }
@@ -120,8 +180,18 @@ pub enum ServerError {
     Metadata(String),
     /// The database cannot be opened or migrated.
     Store(crate::StoreError),
+    /// The database does not accept writes (a read-only file or directory, a full disk, a
+    /// read-only PostgreSQL): refused at start rather than failing every sign-in.
+    Unwritable {
+        /// The database (without a password).
+        location: String,
+        /// The failed write.
+        source: crate::StoreError,
+    },
     /// The runtime failed (a task panicked, the runtime could not start).
     Runtime(String),
+    /// The TLS certificate or key cannot be used.
+    Tls(crate::net::TlsError),
 }
 
 impl fmt::Display for ServerError {
@@ -131,7 +201,13 @@ impl fmt::Display for ServerError {
             ServerError::Config(m) => write!(f, "configuration: {m}"),
             ServerError::Metadata(m) => write!(f, "metadata: {m}"),
             ServerError::Store(e) => write!(f, "database: {e}"),
+            ServerError::Unwritable { location, source } => write!(
+                f,
+                "database {location} does not accept writes (is the file, or its directory, \
+                 read-only for this user, or the disk full?): {source}"
+            ),
             ServerError::Runtime(m) => write!(f, "runtime: {m}"),
+            ServerError::Tls(e) => write!(f, "TLS: {e}"),
         }
     }
 }
@@ -140,10 +216,31 @@ impl core::error::Error for ServerError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             ServerError::Io(e) => Some(e),
-            ServerError::Store(e) => Some(e),
+            ServerError::Store(e) | ServerError::Unwritable { source: e, .. } => Some(e),
+            ServerError::Tls(e) => Some(e),
             _ => None,
         }
     }
+}
+
+/// Whether opening failed because the database cannot be written (SQLite: read-only, or
+/// cannot open the file for writing).
+fn read_only(e: &crate::StoreError) -> bool {
+    let crate::StoreError::Database(source) = e else {
+        return false;
+    };
+    source
+        .downcast_ref::<rusqlite::Error>()
+        .and_then(rusqlite::Error::sqlite_error_code)
+        .is_some_and(|c| {
+            matches!(
+                c,
+                rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::PermissionDenied
+                    | rusqlite::ErrorCode::DiskFull
+            )
+        })
 }
 
 /// A bound server, ready to serve.
@@ -155,6 +252,8 @@ pub struct Server {
     app_id: String,
     prefix: String,
     metadata: SharedMetadata,
+    limits: net::Limits,
+    tls: Option<Arc<Tls>>,
 }
 
 impl Server {
@@ -163,7 +262,35 @@ impl Server {
     ///
     /// # Errors
     /// [`ServerError`] naming what failed.
-    pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
+    pub async fn bind(mut config: ServerConfig) -> Result<Server, ServerError> {
+        if config.max_connections == 0 {
+            return Err(ServerError::Config(String::from(
+                "max_connections must be at least 1",
+            )));
+        }
+        let tls = match &config.tls {
+            Some(files) => Some(Arc::new(
+                Tls::load(&files.cert, &files.key).map_err(ServerError::Tls)?,
+            )),
+            None => None,
+        };
+        if tls.is_some() {
+            config.secure_cookies = true;
+        } else if !config.listen.ip().is_loopback() {
+            tracing::warn!(
+                listen = %config.listen,
+                "plain http on an address that is not loopback: sign-in cookies and phone \
+                 tokens cross the network in clear unless a TLS-terminating proxy is in front \
+                 (use --tls-cert/--tls-key, or --secure-cookies behind such a proxy)"
+            );
+        }
+        let limits = net::Limits {
+            max_connections: config.max_connections,
+            header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+            body_timeout: Duration::from_secs(config.body_timeout_secs.max(1)),
+            idle_timeout: Duration::from_secs(config.idle_timeout_secs.max(1)),
+            shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),
+        };
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(ServerError::Io)?;
@@ -187,8 +314,24 @@ impl Server {
                 None => MetadataIndex::new(),
             };
             let metadata = LiveMetadata::load(local, mds, clock).map_err(ServerError::Metadata)?;
-            let db = crate::store::open_with(&database.to_string_lossy(), pool_size, durability)
-                .map_err(ServerError::Store)?;
+            let location = database.to_string_lossy();
+            let unwritable = |source| ServerError::Unwritable {
+                location: redact_url(&location),
+                source,
+            };
+            // (A directory that does not exist is a plain open error, not a read-only one.)
+            let dir_exists = std::path::Path::new(&*location)
+                .parent()
+                .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
+            let db = crate::store::open_with(&location, pool_size, durability).map_err(|e| {
+                if dir_exists && read_only(&e) {
+                    unwritable(e)
+                } else {
+                    ServerError::Store(e)
+                }
+            })?;
+            // A database that cannot be written is refused now, not at every sign-in.
+            db.probe_write().map_err(unwritable)?;
             Ok::<_, ServerError>((SharedMetadata(Arc::new(metadata)), db))
         })
         .await
@@ -199,6 +342,9 @@ impl Server {
             );
         }
         mds::spawn_watcher(&metadata.0).map_err(ServerError::Runtime)?;
+        if let Some(tls) = &tls {
+            net::spawn_tls_reloader(tls).map_err(ServerError::Runtime)?;
+        }
         let signin = PhoneSignInBuilder::from_config(app_id.clone(), config)
             .live_metadata(metadata.clone())
             .build(db)?;
@@ -210,7 +356,15 @@ impl Server {
             app_id,
             prefix,
             metadata,
+            limits,
+            tls,
         })
+    }
+
+    /// Whether the server speaks https ([`ServerConfig::tls`]).
+    #[must_use]
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The address bound (with the port chosen, when 0 was asked).
@@ -237,19 +391,19 @@ impl Server {
         self.metadata.0.status()
     }
 
-    /// Serves until `shutdown` completes, then stops accepting and lets the requests in
-    /// flight finish (graceful shutdown).
+    /// Serves until `shutdown` completes, then stops accepting, lets the requests in flight
+    /// finish for at most [`ServerConfig::shutdown_timeout_secs`] and returns (connections
+    /// still open are closed). Accept errors (EMFILE…) are logged and retried after a short
+    /// back-off, never returned. Needs a runtime with time and IO enabled.
     ///
     /// # Errors
-    /// [`ServerError::Io`] when the listening socket fails.
+    /// None today; the `Result` leaves room for failures of the listening socket.
     pub async fn serve<F>(self, shutdown: F) -> Result<(), ServerError>
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(ServerError::Io)
+        net::serve(self.listener, self.router, self.limits, self.tls, shutdown).await;
+        Ok(())
     }
 
     /// Starts a server on a runtime of its own (a background thread with a small
@@ -259,28 +413,39 @@ impl Server {
     /// # Errors
     /// As [`Server::bind`], or [`ServerError::Runtime`] when the runtime cannot start.
     pub fn spawn(config: ServerConfig) -> Result<ServerHandle, ServerError> {
+        let conformance_token = config
+            .conformance_api
+            .then(|| config.conformance_api_token.clone())
+            .flatten();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
-            .enable_io()
+            .enable_all()
             .build()
             .map_err(|e| ServerError::Runtime(e.to_string()))?;
         let server = runtime.block_on(Server::bind(config))?;
         let (addr, app_id, prefix) = (server.addr, server.app_id.clone(), server.prefix.clone());
+        let scheme = if server.is_tls() { "https" } else { "http" };
         let metadata = server.metadata.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name(format!("uaf-server {addr}"))
             .spawn(move || {
-                runtime.block_on(server.serve(async {
+                let result = runtime.block_on(server.serve(async {
                     // A dropped sender stops the server too.
                     let _ = stopped.await;
-                }))
+                }));
+                // Blocking-pool work still running (a slow database call) does not hold the
+                // thread beyond a second.
+                runtime.shutdown_timeout(Duration::from_secs(1));
+                result
             })
             .map_err(|e| ServerError::Runtime(e.to_string()))?;
         Ok(ServerHandle {
             addr,
             app_id,
             prefix,
+            conformance_token,
+            scheme,
             metadata,
             stop: Some(stop),
             thread: Some(thread),
@@ -294,6 +459,8 @@ pub struct ServerHandle {
     addr: SocketAddr,
     app_id: String,
     prefix: String,
+    conformance_token: Option<String>,
+    scheme: &'static str,
     metadata: SharedMetadata,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
@@ -306,11 +473,26 @@ impl ServerHandle {
         self.addr
     }
 
-    /// `http://{address}{prefix}` without the trailing `/` (the base URL of the conformance
-    /// API: `{base}/get`, `{base}/respond`).
+    /// `http://{address}{prefix}` (`https://` with TLS) without the trailing `/` (the base
+    /// URL of the conformance API: `{base}/get`, `{base}/respond`).
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}{}", self.addr, self.prefix.trim_end_matches('/'))
+        format!(
+            "{}://{}{}",
+            self.scheme,
+            self.addr,
+            self.prefix.trim_end_matches('/')
+        )
+    }
+
+    /// The base URL of the conformance API with its token in the path,
+    /// `{base_url}/conformance/<token>` (`…/get`, `…/respond` under it): what the FIDO
+    /// conformance tool and `uaf-conformance server --url` are given. `None` when the API is
+    /// off.
+    #[must_use]
+    pub fn conformance_url(&self) -> Option<String> {
+        let token = self.conformance_token.as_deref()?;
+        Some(format!("{}/conformance/{token}", self.base_url()))
     }
 
     /// The AppID the relying party issues requests with.

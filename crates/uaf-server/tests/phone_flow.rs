@@ -304,7 +304,7 @@ fn invite_enrol_sign_in_with_the_phone_and_sign_out() {
 
     // The phone restored from its state file signs in again (same key, unlocked by the PIN).
     drop(phone);
-    let mut phone = Phone::load(&state).unwrap();
+    let mut phone = Phone::load(&state, PIN).unwrap();
     let b2 = Browser::start(&env, "alice");
     let n2 = notification(&phone, &b2);
     phone.approve(&n2, PIN).unwrap();
@@ -497,7 +497,7 @@ fn a_wrong_pin_signs_nothing() {
     let n = notification(&phone, &b);
     assert!(matches!(
         phone.approve(&n, "9999"),
-        Err(PhoneError::WrongPin)
+        Err(PhoneError::WrongPin { .. })
     ));
     assert_eq!(b.state(&env), "pending");
     phone.approve(&n, PIN).unwrap();

@@ -1635,7 +1635,7 @@ fn authenticator_faults(s: &mut Suite) {
     for fault in Fault::ALL {
         let fault = *fault;
         let id = alloc::format!("fault-{}", fault.id());
-        let Some(step) = StepId::from_id(fault.target_step()) else {
+        let Some(step) = StepId::from_digest_label(fault.expected_step()) else {
             s.fail(&id, CaseError::Missing("uaf-rp step named by the fault"));
             continue;
         };
@@ -1650,11 +1650,11 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
         "The authenticator's fault `{}` ({} assertion; one defect, everything else as a correct authenticator sends it): the RP must reject it at {} with {}",
         fault.id(),
         fault.operation(),
-        fault.target_step(),
+        step.id(),
         fault.expected_status().value()
     );
     let code = fault.expected_status().value();
-    let c = match fault.operation() {
+    let mut c = match fault.operation() {
         uaf_authenticator::Operation::Reg => {
             w.phone.arm(0, fault)?;
             let (req, resp, _) = w.reg_exchange(USER, &[], &Answer::default())?;
@@ -1672,7 +1672,7 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
             };
             w.phone.arm(0, fault)?;
             let (req, resp, _) = w.auth_exchange(Some(USER), &regs, tx, &Answer::default())?;
-            let mut c = w.auth_case(
+            w.auth_case(
                 id,
                 &what,
                 per_assertion(step),
@@ -1681,26 +1681,12 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
                 req,
                 resp,
                 status(code),
-            );
-            c.step_label = signed_data_member_label(fault);
-            c
+            )
         }
     };
+    // `expect.step`: the digest label the fault names (for `AUTH-14`, A5.2 or A5.3).
+    c.step_label = Some(fault.expected_step());
     Ok(c)
-}
-
-/// `A5.3` for the faults that break the SignedData member rule (each member exactly once,
-/// with a value: digest §3.3 A5.3), the half of `AUTH-14` that is not the assertion's
-/// framing (A5.2).
-fn signed_data_member_label(fault: Fault) -> Option<&'static str> {
-    use uaf_authenticator::SignedDataMember;
-    match fault {
-        Fault::SignedDataMemberEmpty(SignedDataMember::TransactionContentHash) => None,
-        Fault::SignedDataMemberMissing(_)
-        | Fault::SignedDataMemberEmpty(_)
-        | Fault::SignedDataDuplicateTag => Some("A5.3"),
-        _ => None,
-    }
 }
 
 /// A PNG rendering of a transaction for an 8 × 4 RGBA display.
@@ -1996,6 +1982,45 @@ fn multi_assertion(s: &mut Suite) {
             "The request's AND-set names two keys and the response carries one valid assertion, of the first key: one authenticator does not satisfy an AND-set (1492)",
         ),
     ];
+    s.add("auth-multi-both-fail-different-steps", |id| {
+        let mut w = World::new(
+            id,
+            vec![default_profile(A)?, default_profile(B)?],
+            settings(),
+            Some(both(A, B)?),
+        )?;
+        let regs = w.enroll(USER)?;
+        let salt = w.next_salt();
+        let (mut req, _) = w
+            .server
+            .start_auth(Some((USER, &regs)), Vec::new(), id, salt)?;
+        req.policy = Policy {
+            accepted: vec![
+                regs.iter()
+                    .map(|r| MatchCriteria::registered_key(r.aaid, r.key_id.clone()))
+                    .collect(),
+            ],
+            disallowed: Vec::new(),
+        };
+        let request = req.to_json();
+        // The second authenticator corrupts its signature (A5.11); the first key is not
+        // stored, so the first assertion fails at A5.4.
+        w.phone.arm(1, Fault::AuthSignatureCorrupt)?;
+        let resp = w.phone.answer(&request, &Answer::default())?;
+        let stored: Vec<Registration> = regs.iter().skip(1).cloned().collect();
+        let mut c = w.auth_case(
+            id,
+            "Two assertions, both failing at different steps: the first key is not registered (A5.4, 1481), the second's signature is corrupt (A5.11, 1498); the first assertion's first failing step decides the status and the step",
+            per_assertion(StepId::AuthRegistration),
+            Some(USER),
+            &stored,
+            request,
+            resp,
+            status(1481),
+        );
+        c.origin = Origin::Simulator;
+        Ok(c)
+    });
     for (id, drop_first, and_set, drop_second, code, what) in auth_cases {
         s.add(id, |id| {
             let mut w = World::new(
@@ -2342,7 +2367,7 @@ fn status_modes(s: &mut Suite) {
         Fault::RegPublicKeyInvalid,
     ] {
         let id = alloc::format!("conformance-mode-fault-{}", fault.id());
-        let Some(step) = StepId::from_id(fault.target_step()) else {
+        let Some(step) = StepId::from_digest_label(fault.expected_step()) else {
             s.fail(&id, CaseError::Missing("step"));
             continue;
         };

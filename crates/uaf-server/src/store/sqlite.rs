@@ -55,9 +55,10 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 
 use super::pool::{Pool, lock};
 use super::{
-    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore, InviteRow,
-    MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
-    Stores, Transition, aaid_key, attempt_of, device_of, inserted, invite_of, missed, reg_columns,
+    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
+    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingRow, PendingTable,
+    PersistedPending, SessionRow, SignInStore, StoreError, Stores, Transition, aaid_key, abort,
+    attempt_of, device_of, enrol_outcome, inserted, invite_of, missed, reg_columns,
     registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
@@ -92,6 +93,9 @@ struct Inner {
     writer: Mutex<Connection>,
     location: String,
     durability: Durability,
+    /// When a write last failed for want of space or permission (the health check reports
+    /// it for [`SqliteDatabase::WRITE_FAILURE_MEMORY`]).
+    write_failed: Mutex<Option<(std::time::Instant, String)>>,
 }
 
 /// When a commit of a [`SqliteDatabase`] is on disk (`--durability`): SQLite's `synchronous`
@@ -151,6 +155,47 @@ impl fmt::Display for Durability {
     }
 }
 
+/// A write that failed for want of space or permission a short while ago: what the health
+/// check reports even when its own small probe fits (SQLite reuses the space its log already
+/// holds, so a small write can succeed on a full disk while a larger one fails).
+#[derive(Debug)]
+pub struct RecentWriteFailure {
+    /// How long ago.
+    pub ago: Duration,
+    /// SQLite's message.
+    pub message: String,
+}
+
+impl fmt::Display for RecentWriteFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a write failed {} s ago: {}",
+            self.ago.as_secs(),
+            self.message
+        )
+    }
+}
+
+impl core::error::Error for RecentWriteFailure {}
+
+/// Whether `e` says the database cannot be written (full, read-only, I/O).
+fn cannot_write(e: &StoreError) -> Option<String> {
+    let StoreError::Database(source) = e else {
+        return None;
+    };
+    let sqlite = source.downcast_ref::<rusqlite::Error>()?;
+    matches!(
+        sqlite.sqlite_error_code()?,
+        rusqlite::ErrorCode::DiskFull
+            | rusqlite::ErrorCode::ReadOnly
+            | rusqlite::ErrorCode::SystemIoFailure
+            | rusqlite::ErrorCode::CannotOpen
+            | rusqlite::ErrorCode::PermissionDenied
+    )
+    .then(|| sqlite.to_string())
+}
+
 /// An open SQLite database: one writer connection and, for a file, a pool of readers (see the
 /// module docs). Cloning shares the connections.
 #[derive(Clone)]
@@ -175,6 +220,10 @@ impl SqliteDatabase {
     /// How long a write waits for another connection's write lock, and a read for a free
     /// reader.
     pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// How long a write that failed for want of space or permission keeps the health check
+    /// ([`Backend::probe_write`]) failing: 30 s.
+    pub const WRITE_FAILURE_MEMORY: Duration = Duration::from_secs(30);
 
     /// The number of read-only connections of a database file.
     pub const READERS: usize = 4;
@@ -216,6 +265,7 @@ impl SqliteDatabase {
                 readers: None,
                 location: path.display().to_string(),
                 durability,
+                write_failed: Mutex::new(None),
             }),
         };
         db.migrate()?;
@@ -265,10 +315,18 @@ impl SqliteDatabase {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = lock(&self.inner.writer);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        if let Err(e) = &result {
+            if let Some(message) = cannot_write(e) {
+                *lock(&self.inner.write_failed) = Some((std::time::Instant::now(), message));
+            }
+        }
+        result
     }
 
     /// Runs `f` on a reader (on the writer when there are none).
@@ -401,9 +459,46 @@ impl Backend for SqliteDatabase {
         })
     }
 
+    fn probe_write(&self) -> Result<(), StoreError> {
+        self.execute(sql::PROBE_WRITE, [])?;
+        // The probe is one small page: on a full disk it may fit where a request's write does
+        // not. A real write that failed lately counts too.
+        let failed = lock(&self.inner.write_failed).clone();
+        match failed {
+            Some((at, message)) if at.elapsed() < Self::WRITE_FAILURE_MEMORY => {
+                Err(StoreError::Database(Box::new(RecentWriteFailure {
+                    ago: at.elapsed(),
+                    message,
+                })))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
         Stores::of(self, challenge_ttl_secs, clock)
     }
+}
+
+/// Inserts `r` unless its (AAID, KeyID) is taken; returns the rows inserted (1 or 0).
+fn insert_registration(c: &Connection, r: &Registration) -> Result<u64, StoreError> {
+    let registered_at = to_i64(r.registered_at, "registration time")?;
+    // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
+    changed(c.execute(
+        sql::INSERT_REGISTRATION,
+        params![
+            r.username,
+            aaid_key(&r.aaid),
+            r.key_id.as_bytes(),
+            r.public_key,
+            r.public_key_encoding.value(),
+            r.sign_alg.value(),
+            r.sign_counter,
+            r.authenticator_version,
+            r.attestation_type.value(),
+            registered_at,
+        ],
+    )?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,24 +524,7 @@ impl CredentialStore for SqliteDatabase {
     }
 
     fn insert_unique(&self, r: Registration) -> Result<InsertOutcome, StoreError> {
-        let registered_at = to_i64(r.registered_at, "registration time")?;
-        // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
-        self.execute(
-            sql::INSERT_REGISTRATION,
-            params![
-                r.username,
-                aaid_key(&r.aaid),
-                r.key_id.as_bytes(),
-                r.public_key,
-                r.public_key_encoding.value(),
-                r.sign_alg.value(),
-                r.sign_counter,
-                r.authenticator_version,
-                r.attestation_type.value(),
-                registered_at,
-            ],
-        )
-        .map(inserted)
+        self.write(|tx| insert_registration(tx, &r)).map(inserted)
     }
 
     fn compare_and_swap_counter(
@@ -494,11 +572,16 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
     type Error = StoreError;
 
     fn put(&self, challenge: &[u8], pending: P) -> Result<(), StoreError> {
-        let (request, username, issued_at) = pending.to_row();
+        let PendingRow {
+            request,
+            username,
+            issued_at,
+            requirements,
+        } = pending.to_row();
         let issued = to_i64(issued_at, "issue time")?;
         self.db.write(|tx| {
             self.purge(tx)?;
-            let row = params![P::KIND, challenge, request, username, issued];
+            let row = params![P::KIND, challenge, request, username, issued, requirements];
             tx.execute(sql::PUT_PENDING, row)?;
             Ok(())
         })
@@ -586,6 +669,57 @@ impl SignInStore for SqliteDatabase {
             expires
         ];
         self.purge_and_insert("signin_attempts", keep_from, sql::INSERT_ATTEMPT, row)
+    }
+
+    fn put_attempt_capped(&self, a: &AttemptRow, max_pending: u32) -> Result<u64, StoreError> {
+        let [created, expires] = times(a.created_at, a.expires_at)?;
+        let keep_from = rows_valid_from(a.created_at, 3600)?;
+        let valid_from = rows_valid_from(a.created_at, 0)?;
+        let others = i64::from(max_pending.max(1) - 1);
+        let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
+        let uaf = (&a.server_data, &a.request);
+        let row = params![
+            id,
+            user,
+            browser,
+            uaf.0,
+            uaf.1,
+            code,
+            a.state.as_str(),
+            created,
+            expires
+        ];
+        // One `BEGIN IMMEDIATE` transaction: the cap holds against every other writer.
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM signin_attempts WHERE expires_at < ?1",
+                [keep_from],
+            )?;
+            tx.execute(sql::INSERT_ATTEMPT, row)?;
+            let superseded = params![user, id, valid_from, others];
+            changed(tx.execute(sql::SUPERSEDE_ATTEMPTS, superseded)?)
+        })
+    }
+
+    fn enroll(&self, e: &Enrolment) -> Result<EnrollOutcome, StoreError> {
+        let d = &e.device;
+        let created = to_i64(d.created_at, "time")?;
+        enrol_outcome(self.write(|tx| {
+            let invite = first(rows(tx, sql::TAKE_INVITE, [&e.code_hash], |r| {
+                invite_of(r)
+            })?);
+            if invite.is_none_or(|i| i.username != d.username) {
+                return Err(abort(EnrollOutcome::InviteGone));
+            }
+            for r in &e.registrations {
+                if insert_registration(tx, r)? != 1 {
+                    return Err(abort(EnrollOutcome::AlreadyRegistered));
+                }
+            }
+            let row = params![e.token_hash, d.username, d.aaid, d.key_id, created];
+            tx.execute(sql::INSERT_DEVICE, row)?;
+            Ok(EnrollOutcome::Enrolled)
+        }))
     }
 
     fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {

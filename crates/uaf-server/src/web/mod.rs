@@ -33,10 +33,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Json, Path, State};
+use axum::extract::{DefaultBodyLimit, Json, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
+
+use crate::net::UAF_RESPONSE_BODY_LIMIT;
 use cookie::Cookie;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use uaf_signin_api::{EnrollFinishRequest, EnrollStartRequest, SignInStartRequest, path};
@@ -46,6 +48,7 @@ use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
 pub(crate) use invite::issue_invite;
 pub use invite::{INVITE_TTL_SECS, Invite, InviteError, create_invite};
 
+use crate::limits::Peer;
 use crate::reply::{Reply, blocking, rejected_body};
 use crate::store::DeviceRow;
 
@@ -73,9 +76,15 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
         .route(&at(path::ME), get(me))
         .route(&at(path::SIGNOUT), post(signout))
         .route(&at(path::ENROLL_START), post(enroll_start))
-        .route(&at(path::ENROLL_FINISH), post(enroll_finish))
+        .route(
+            &at(path::ENROLL_FINISH),
+            post(enroll_finish).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
+        )
         .route(&at(path::NOTIFICATIONS), get(notifications))
-        .route(&at(path::PHONE_RESPOND), device_post(Flow::respond))
+        .route(
+            &at(path::PHONE_RESPOND),
+            device_post(Flow::respond).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
+        )
         .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
         .with_state(state)
 }
@@ -152,9 +161,22 @@ fn authorization(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn signin_start(State(s): State<WebState>, body: Body<SignInStartRequest>) -> Reply {
+/// `POST api/signin/start`: the per-address and per-user buckets first (429 with
+/// `Retry-After`), then the flow.
+async fn signin_start(
+    State(s): State<WebState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body<SignInStartRequest>,
+) -> Reply {
     match body {
-        Ok(Json(b)) => blocking(s, move |f| f.signin_start(&b)).await,
+        Ok(Json(b)) => {
+            let client = s.limits.client(peer, &headers);
+            if let Err(limited) = s.limits.signin(client, &b.username) {
+                return Reply::too_many(limited);
+            }
+            blocking(s, move |f| f.signin_start(&b)).await
+        }
         Err(r) => rejected_body(&r),
     }
 }
@@ -194,16 +216,42 @@ async fn signout(State(s): State<WebState>, headers: HeaderMap, body: Body<Ignor
     blocking(s, move |f| f.signout(session.as_deref())).await
 }
 
-async fn enroll_start(State(s): State<WebState>, body: Body<EnrollStartRequest>) -> Reply {
+/// `POST phone/enroll/start`: an invite code check, rate-limited per address and account.
+async fn enroll_start(
+    State(s): State<WebState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body<EnrollStartRequest>,
+) -> Reply {
     match body {
-        Ok(Json(b)) => blocking(s, move |f| f.enroll_start(&b)).await,
+        Ok(Json(b)) => {
+            let client = s.limits.client(peer, &headers);
+            if let Err(limited) = s.limits.enroll(client, &b.username) {
+                tracing::warn!(username = ?b.username, client = ?client, "enrolment refused: rate limit");
+                return Reply::too_many(limited);
+            }
+            blocking(s, move |f| f.enroll_start(&b)).await
+        }
         Err(r) => rejected_body(&r),
     }
 }
 
-async fn enroll_finish(State(s): State<WebState>, body: Body<EnrollFinishRequest>) -> Reply {
+/// `POST phone/enroll/finish`: an invite code check, rate-limited per address and account.
+async fn enroll_finish(
+    State(s): State<WebState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body<EnrollFinishRequest>,
+) -> Reply {
     match body {
-        Ok(Json(b)) => blocking(s, move |f| f.enroll_finish(&b)).await,
+        Ok(Json(b)) => {
+            let client = s.limits.client(peer, &headers);
+            if let Err(limited) = s.limits.enroll(client, &b.username) {
+                tracing::warn!(username = ?b.username, client = ?client, "enrolment refused: rate limit");
+                return Reply::too_many(limited);
+            }
+            blocking(s, move |f| f.enroll_finish(&b)).await
+        }
         Err(r) => rejected_body(&r),
     }
 }
