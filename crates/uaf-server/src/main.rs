@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 use uaf_server::{
-    Limits, MdsConfig, PgDatabase, Rate, Server, ServerConfig, StatusCodeMode, TlsFiles,
-    create_invite, unix_now,
+    Durability, Limits, MdsConfig, PgDatabase, Rate, Server, ServerConfig, StatusCodeMode,
+    TlsFiles, create_invite, unix_now,
 };
 
 /// Status codes of rejected responses.
@@ -21,6 +21,16 @@ enum StatusCodes {
     Conformance,
     /// Each error's own status code (1491 replay, 1480 unknown AAID, 1496 attestation, …).
     Specific,
+}
+
+/// When an SQLite commit is on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum DurabilityArg {
+    /// synchronous=FULL: every commit synced before it is acknowledged (survives power loss).
+    Full,
+    /// WAL synchronous=NORMAL: survives a crash of the process, not power loss (the last
+    /// commits may be lost: a used challenge usable again until it expires).
+    Normal,
 }
 
 /// The reference FIDO UAF 1.1 relying party: phone sign-in (the page at /, enrolment by
@@ -89,6 +99,14 @@ struct Args {
     #[arg(long, env = "UAF_SERVER_POOL_SIZE", default_value_t = PgDatabase::DEFAULT_POOL_SIZE,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
     pool_size: usize,
+    /// When an SQLite commit is on disk (unused with PostgreSQL; see docs/server.md).
+    #[arg(
+        long,
+        env = "UAF_SERVER_DURABILITY",
+        value_enum,
+        default_value = "full"
+    )]
+    durability: DurabilityArg,
     /// Path prefix of every endpoint (e.g. /uaf/).
     #[arg(long, env = "UAF_SERVER_PREFIX", default_value = "/")]
     prefix: String,
@@ -291,6 +309,10 @@ fn main() -> ExitCode {
     };
     config.database = args.database;
     config.pool_size = args.pool_size;
+    config.durability = match args.durability {
+        DurabilityArg::Full => Durability::Full,
+        DurabilityArg::Normal => Durability::Normal,
+    };
     config.prefix = args.prefix;
     config.challenge_ttl_secs = args.challenge_ttl;
     config.conformance_api = args.conformance_api;

@@ -17,7 +17,7 @@ use crate::limits::Limits;
 use crate::mds::{self, LiveMetadata, MdsConfig, MetadataStatus, SharedMetadata};
 use crate::net::{self, Tls};
 use crate::signin::{PhoneSignInBuilder, normalise_prefix};
-use crate::store::{Clock, PgDatabase, redact_url, system_clock};
+use crate::store::{Clock, Durability, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
 #[derive(Clone)]
@@ -51,6 +51,10 @@ pub struct ServerConfig {
     /// The number of PostgreSQL connections of this node (default
     /// [`PgDatabase::DEFAULT_POOL_SIZE`]); unused with SQLite (one connection).
     pub pool_size: usize,
+    /// When an SQLite commit is on disk (default [`Durability::Full`]: synced at every
+    /// commit; [`Durability::Normal`]: safe against a process crash, not against power loss).
+    /// Unused with PostgreSQL (its own `synchronous_commit` decides).
+    pub durability: Durability,
     /// The path prefix of every endpoint (default `/`; e.g. `/uaf/` serves `/uaf/get`).
     pub prefix: String,
     /// How long an issued challenge stays valid, in seconds (default 300).
@@ -129,6 +133,7 @@ impl Default for ServerConfig {
             status_codes: StatusCodeMode::Conformance,
             database: PathBuf::from("uaf-server.db"),
             pool_size: PgDatabase::DEFAULT_POOL_SIZE,
+            durability: Durability::Full,
             prefix: String::from("/"),
             challenge_ttl_secs: 300,
             clock: system_clock(),
@@ -154,6 +159,7 @@ impl fmt::Debug for ServerConfig {
             .field("listen", &self.listen)
             .field("app_id", &self.app_id)
             .field("database", &redact_url(&self.database.to_string_lossy()))
+            .field("durability", &self.durability)
             .field("prefix", &self.prefix)
             .field("conformance_api", &self.conformance_api)
             .field("tls", &self.tls)
@@ -300,6 +306,7 @@ impl Server {
         let clock = Arc::clone(&config.clock);
         let database = config.database.clone();
         let pool_size = config.pool_size;
+        let durability = config.durability;
         let (metadata, db) = tokio::task::spawn_blocking(move || {
             let local = match &metadata_dir {
                 Some(dir) => MetadataIndex::load_dir(dir)
@@ -316,7 +323,7 @@ impl Server {
             let dir_exists = std::path::Path::new(&*location)
                 .parent()
                 .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
-            let db = crate::store::open(&location, pool_size).map_err(|e| {
+            let db = crate::store::open_with(&location, pool_size, durability).map_err(|e| {
                 if dir_exists && read_only(&e) {
                     unwritable(e)
                 } else {

@@ -44,7 +44,7 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
-pub use sqlite::{RecentWriteFailure, SqliteDatabase, SqlitePendingStore};
+pub use sqlite::{Durability, RecentWriteFailure, SqliteDatabase, SqlitePendingStore};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
@@ -495,10 +495,23 @@ pub trait Backend: Send + Sync + fmt::Debug {
 /// # Errors
 /// As the backend's `open`.
 pub fn open(location: &str, pool_size: usize) -> Result<Arc<dyn Backend>, StoreError> {
+    open_with(location, pool_size, Durability::Full)
+}
+
+/// [`open`] with the [`Durability`] of an SQLite database (PostgreSQL's durability is the
+/// database's own `synchronous_commit`; `durability` is not used for it).
+///
+/// # Errors
+/// As the backend's `open`.
+pub fn open_with(
+    location: &str,
+    pool_size: usize,
+    durability: Durability,
+) -> Result<Arc<dyn Backend>, StoreError> {
     if is_postgres_url(location) {
         Ok(Arc::new(PgDatabase::open(location, pool_size)?))
     } else {
-        Ok(Arc::new(SqliteDatabase::open(location)?))
+        Ok(Arc::new(SqliteDatabase::open_with(location, durability)?))
     }
 }
 

@@ -32,8 +32,11 @@
 //! - **Expiry**: by the store's clock, [`uaf_rp::pending::expired`] (SQL filters use its
 //!   [`uaf_rp::pending::expiry_cutoff`]); a pending state past its lifetime is never returned
 //!   (a late `take` deletes it and answers `None`), and every `put` purges the expired ones.
-//! - **Durability**: WAL journal with `synchronous = FULL`: a committed `take` (a used
-//!   challenge) or counter update survives a crash or power loss, so it cannot be replayed.
+//! - **Durability** ([`Durability`]): WAL journal with `synchronous = FULL` by default
+//!   ([`Durability::Full`]): a committed `take` (a used challenge) or counter update survives
+//!   a crash or power loss, so it cannot be replayed. [`Durability::Normal`] (WAL with
+//!   `synchronous = NORMAL`) survives a crash of the process but may lose the last commits
+//!   on power loss or an operating-system crash (see [`Durability`] for what that risks).
 //!
 //! ## Schema
 //! Versioned in the table `schema_version`; [`SqliteDatabase::open`] applies the forward
@@ -89,9 +92,67 @@ struct Inner {
     readers: Option<Pool<Connection>>,
     writer: Mutex<Connection>,
     location: String,
+    durability: Durability,
     /// When a write last failed for want of space or permission (the health check reports
     /// it for [`SqliteDatabase::WRITE_FAILURE_MEMORY`]).
     write_failed: Mutex<Option<(std::time::Instant, String)>>,
+}
+
+/// When a commit of a [`SqliteDatabase`] is on disk (`--durability`): SQLite's `synchronous`
+/// setting of the writer, in WAL mode.
+///
+/// What a lost commit means for UAF: a lost challenge *take* reopens, after the restart, the
+/// replay window of that one challenge for at most the rest of its lifetime (the response
+/// that used it could be accepted once more, and only until the challenge expires); a lost
+/// counter advance is caught at the key's next sign-in (the authenticator's counter has moved
+/// on, so the next response is still above the stored value, and a clone replaying the lost
+/// one is caught when the real key signs again). A lost registration, invite take, attempt
+/// move or session is an operation the client sees fail (or must redo) after the restart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Durability {
+    /// `synchronous = FULL` (the default): every commit is synced to disk before it is
+    /// acknowledged; nothing acknowledged is lost on a process crash, an operating-system
+    /// crash or power loss.
+    #[default]
+    Full,
+    /// `synchronous = NORMAL`: the WAL is synced at checkpoints, not at every commit.
+    /// Nothing acknowledged is lost when the process crashes (or is killed); the last
+    /// commits before an operating-system crash or power loss may be lost (see above).
+    Normal,
+}
+
+impl Durability {
+    /// The command-line name: `full`, `normal`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Durability::Full => "full",
+            Durability::Normal => "normal",
+        }
+    }
+
+    /// The durability named `name` (`full`, `normal`; ASCII case ignored).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Durability> {
+        [Durability::Full, Durability::Normal]
+            .into_iter()
+            .find(|d| d.name().eq_ignore_ascii_case(name))
+    }
+
+    /// SQLite's `synchronous` value.
+    const fn pragma(self) -> &'static str {
+        match self {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        }
+    }
+}
+
+impl fmt::Display for Durability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A write that failed for want of space or permission a short while ago: what the health
@@ -147,6 +208,7 @@ impl fmt::Debug for SqliteDatabase {
         f.debug_struct("SqliteDatabase")
             .field("location", &self.inner.location)
             .field("readers", &self.readers())
+            .field("durability", &self.inner.durability)
             .finish_non_exhaustive()
     }
 }
@@ -177,6 +239,14 @@ impl SqliteDatabase {
     /// [`StoreError::Database`] when the file cannot be opened or migrated,
     /// [`StoreError::NewerSchema`] for a database of a newer build.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, Durability::Full)
+    }
+
+    /// [`SqliteDatabase::open`] with the writer's [`Durability`].
+    ///
+    /// # Errors
+    /// As [`SqliteDatabase::open`].
+    pub fn open_with(path: impl AsRef<Path>, durability: Durability) -> Result<Self, StoreError> {
         let path = path.as_ref();
         let writer = if path.as_os_str() == Self::MEMORY {
             Connection::open_in_memory()?
@@ -186,13 +256,15 @@ impl SqliteDatabase {
         writer.busy_timeout(Self::BUSY_TIMEOUT)?;
         // WAL: readers never block the writer; `:memory:` answers "memory" (and gets no readers).
         let mode = switch_to_wal(&writer)?;
-        // A committed take or counter update must survive power loss (no replay after it).
-        writer.pragma_update(None, "synchronous", "FULL")?;
+        // FULL: a committed take or counter update survives power loss (no replay after
+        // it); NORMAL: it survives a crash of the process (see `Durability`).
+        writer.pragma_update(None, "synchronous", durability.pragma())?;
         let mut db = SqliteDatabase {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
                 readers: None,
                 location: path.display().to_string(),
+                durability,
                 write_failed: Mutex::new(None),
             }),
         };
@@ -222,6 +294,12 @@ impl SqliteDatabase {
     /// As [`SqliteDatabase::open`].
     pub fn open_in_memory() -> Result<Self, StoreError> {
         Self::open(Self::MEMORY)
+    }
+
+    /// When a commit is on disk ([`SqliteDatabase::open_with`]).
+    #[must_use]
+    pub fn durability(&self) -> Durability {
+        self.inner.durability
     }
 
     /// The number of read-only connections (0: reads use the writer).
@@ -690,5 +768,62 @@ impl SignInStore for SqliteDatabase {
 
     fn delete_session(&self, id_hash: &[u8]) -> Result<bool, StoreError> {
         Ok(self.execute(sql::DELETE_SESSION, [id_hash])? > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// The writer's `synchronous` (0 OFF, 1 NORMAL, 2 FULL) and `journal_mode`.
+    fn settings(db: &SqliteDatabase) -> (i64, String) {
+        let c = lock(&db.inner.writer);
+        let sync = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let mode = c
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        (sync, mode)
+    }
+
+    fn temp(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "uaf-sqlite-durability-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn full_is_the_default_and_syncs_every_commit() {
+        let dir = temp("full");
+        let db = SqliteDatabase::open(dir.join("db")).unwrap();
+        assert_eq!(db.durability(), Durability::Full);
+        assert_eq!(settings(&db), (2, String::from("wal")));
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn normal_is_wal_with_synchronous_normal() {
+        let dir = temp("normal");
+        let db = SqliteDatabase::open_with(dir.join("db"), Durability::Normal).unwrap();
+        assert_eq!(db.durability(), Durability::Normal);
+        assert_eq!(settings(&db), (1, String::from("wal")));
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn durability_names_round_trip_and_unknown_ones_are_refused() {
+        for d in [Durability::Full, Durability::Normal] {
+            assert_eq!(Durability::from_name(d.name()), Some(d));
+            assert_eq!(d.to_string(), d.name());
+        }
+        assert_eq!(Durability::from_name("NORMAL"), Some(Durability::Normal));
+        assert_eq!(Durability::from_name("off"), None);
+        assert_eq!(Durability::from_name(""), None);
     }
 }
