@@ -99,7 +99,7 @@ pub fn default_label(step: StepId) -> String {
 /// the decisive error's step ([`Error::decisive_step`]: with several assertions and none
 /// verifying, the first assertion's), labelled as [`default_label`] says, except that a
 /// malformed authentication assertion at `AUTH-14` takes the label of `uaf-proto`'s table of
-/// that rule ([`AssertionError::digest_step`]: `A5.3` for a SignedData member that is
+/// that rule ([`uaf_proto::assertion::AssertionError::digest_step`]: `A5.3` for a SignedData member that is
 /// missing, repeated, empty or malformed, `A5.2` for the framing).
 #[must_use]
 pub fn step_label(e: &Error) -> String {

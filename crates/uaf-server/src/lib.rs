@@ -88,7 +88,7 @@ pub mod store;
 mod web;
 
 pub use limits::{Limits, Rate, RateError};
-pub use mds::{MdsConfig, MetadataStatus};
+pub use mds::{MdsConfig, MdsError, MetadataStatus};
 pub use net::{
     BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
     UAF_RESPONSE_BODY_LIMIT, memory_bound_bytes,

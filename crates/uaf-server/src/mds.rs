@@ -27,11 +27,45 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use uaf_metadata::{
-    BlobVerifier, IsoDate, MetadataEntry, MetadataIndex, MetadataSource, read_der_or_pem,
+    BlobFileError, BlobVerifier, IsoDate, MetadataEntry, MetadataIndex, MetadataSource,
+    read_der_or_pem,
 };
 use uaf_proto::id::Aaid;
 
 use crate::store::Clock;
+
+/// Why a Metadata Service BLOB was not loaded (at start: the server refuses to start; on a
+/// reload: the BLOB in force stays, and the reason is in [`MetadataStatus::last_error`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MdsError {
+    /// The server runs without `--mds-blob`: there is nothing to reload.
+    NotConfigured,
+    /// A trust anchor (`--mds-root`) or CRL (`--mds-crl`) file cannot be read.
+    Anchor(BlobFileError),
+    /// The BLOB file cannot be read or was refused (signature, chain, CRL, sequence number,
+    /// payload: the source says which).
+    Blob(BlobFileError),
+}
+
+impl core::fmt::Display for MdsError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            MdsError::NotConfigured => f.write_str("no --mds-blob to reload"),
+            MdsError::Anchor(e) => write!(f, "metadata BLOB root or CRL: {e}"),
+            MdsError::Blob(e) => write!(f, "metadata BLOB: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for MdsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MdsError::NotConfigured => None,
+            MdsError::Anchor(e) | MdsError::Blob(e) => Some(e),
+        }
+    }
+}
 
 /// Where the Metadata Service BLOB and its trust material are ([`crate::ServerConfig::mds`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,7 +194,7 @@ impl LiveMetadata {
         local: MetadataIndex,
         config: Option<MdsConfig>,
         clock: Clock,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, MdsError> {
         let mut status = MetadataStatus::default();
         let (index, stamps) = match &config {
             Some(cfg) => {
@@ -206,9 +240,9 @@ impl LiveMetadata {
     ///
     /// # Errors
     /// Why the new BLOB was refused (also in [`MetadataStatus::last_error`]).
-    pub(crate) fn reload(&self, why: &str) -> Result<MetadataStatus, String> {
+    pub(crate) fn reload(&self, why: &str) -> Result<MetadataStatus, MdsError> {
         let Some(cfg) = &self.config else {
-            return Err(String::from("no --mds-blob to reload"));
+            return Err(MdsError::NotConfigured);
         };
         let mut state = match self.loader.lock() {
             Ok(state) => state,
@@ -238,7 +272,7 @@ impl LiveMetadata {
                     "metadata BLOB reload refused; the BLOB in force stays"
                 );
                 state.status.reloads_refused = state.status.reloads_refused.saturating_add(1);
-                state.status.last_error = Some(error.clone());
+                state.status.last_error = Some(error.to_string());
                 Err(error)
             }
         }
@@ -288,11 +322,11 @@ fn load_blob(
     local: &MetadataIndex,
     now: u64,
     last_no: Option<u64>,
-) -> Result<(MetadataIndex, MetadataStatus), String> {
-    let read_all = |paths: &[PathBuf]| -> Result<Vec<Vec<u8>>, String> {
+) -> Result<(MetadataIndex, MetadataStatus), MdsError> {
+    let read_all = |paths: &[PathBuf]| -> Result<Vec<Vec<u8>>, MdsError> {
         let mut out = Vec::new();
         for path in paths {
-            out.extend(read_der_or_pem(path).map_err(|e| e.to_string())?);
+            out.extend(read_der_or_pem(path).map_err(MdsError::Anchor)?);
         }
         Ok(out)
     };
@@ -308,7 +342,7 @@ fn load_blob(
     if let Some(no) = last_no {
         verifier = verifier.last_accepted_no(no);
     }
-    let blob = verifier.verify_file(&cfg.blob).map_err(|e| e.to_string())?;
+    let blob = verifier.verify_file(&cfg.blob).map_err(MdsError::Blob)?;
     if blob.is_due_for_update(now) {
         tracing::warn!(
             file = %cfg.blob.display(),
@@ -349,7 +383,7 @@ fn load_blob(
 
 /// Watches for SIGHUP and file changes and reloads; ends when the metadata is dropped (the
 /// server stopped) or the runtime that listens for SIGHUP ends.
-pub(crate) fn spawn_watcher(metadata: &Arc<LiveMetadata>) -> Result<(), String> {
+pub(crate) fn spawn_watcher(metadata: &Arc<LiveMetadata>) -> std::io::Result<()> {
     let Some(cfg) = &metadata.config else {
         return Ok(());
     };
@@ -357,8 +391,7 @@ pub(crate) fn spawn_watcher(metadata: &Arc<LiveMetadata>) -> Result<(), String> 
     let (trigger, triggered) = mpsc::channel::<()>();
     #[cfg(unix)]
     {
-        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-            .map_err(|e| format!("cannot listen for SIGHUP: {e}"))?;
+        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
         tokio::spawn(async move {
             while hangup.recv().await.is_some() {
                 if trigger.send(()).is_err() {
@@ -389,7 +422,6 @@ pub(crate) fn spawn_watcher(metadata: &Arc<LiveMetadata>) -> Result<(), String> 
                     let _ = metadata.reload(why);
                 }
             }
-        })
-        .map_err(|e| format!("cannot start the metadata watcher: {e}"))?;
+        })?;
     Ok(())
 }

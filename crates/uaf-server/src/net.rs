@@ -177,9 +177,9 @@ fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, TlsE
 /// SIGHUP reloads the certificate and key (the listener stays open; connections made after
 /// the reload get the new certificate).
 #[cfg(unix)]
-pub(crate) fn spawn_tls_reloader(tls: &Arc<Tls>) -> Result<(), String> {
+pub(crate) fn spawn_tls_reloader(tls: &Arc<Tls>) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("SIGHUP: {e}"))?;
+    let mut hup = signal(SignalKind::hangup())?;
     let tls = Arc::clone(tls);
     tokio::spawn(async move {
         while hup.recv().await.is_some() {
@@ -199,7 +199,7 @@ pub(crate) fn spawn_tls_reloader(tls: &Arc<Tls>) -> Result<(), String> {
 }
 
 #[cfg(not(unix))]
-pub(crate) fn spawn_tls_reloader(_tls: &Arc<Tls>) -> Result<(), String> {
+pub(crate) fn spawn_tls_reloader(_tls: &Arc<Tls>) -> std::io::Result<()> {
     Ok(())
 }
 

@@ -178,6 +178,8 @@ pub enum ServerError {
     Config(String),
     /// The metadata directory cannot be loaded.
     Metadata(String),
+    /// The Metadata Service BLOB (`--mds-blob`) was refused.
+    Mds(crate::mds::MdsError),
     /// The database cannot be opened or migrated.
     Store(crate::StoreError),
     /// The database does not accept writes (a read-only file or directory, a full disk, a
@@ -200,6 +202,7 @@ impl fmt::Display for ServerError {
             ServerError::Io(e) => write!(f, "socket: {e}"),
             ServerError::Config(m) => write!(f, "configuration: {m}"),
             ServerError::Metadata(m) => write!(f, "metadata: {m}"),
+            ServerError::Mds(e) => write!(f, "{e}"),
             ServerError::Store(e) => write!(f, "database: {e}"),
             ServerError::Unwritable { location, source } => write!(
                 f,
@@ -218,6 +221,7 @@ impl core::error::Error for ServerError {
             ServerError::Io(e) => Some(e),
             ServerError::Store(e) | ServerError::Unwritable { source: e, .. } => Some(e),
             ServerError::Tls(e) => Some(e),
+            ServerError::Mds(e) => Some(e),
             _ => None,
         }
     }
@@ -313,7 +317,7 @@ impl Server {
                     .map_err(|e| ServerError::Metadata(format!("{}: {e}", dir.display())))?,
                 None => MetadataIndex::new(),
             };
-            let metadata = LiveMetadata::load(local, mds, clock).map_err(ServerError::Metadata)?;
+            let metadata = LiveMetadata::load(local, mds, clock).map_err(ServerError::Mds)?;
             let location = database.to_string_lossy();
             let unwritable = |source| ServerError::Unwritable {
                 location: redact_url(&location),
@@ -341,9 +345,11 @@ impl Server {
                 "no --metadata and no --mds-blob: every registration will be refused (unknown AAID)"
             );
         }
-        mds::spawn_watcher(&metadata.0).map_err(ServerError::Runtime)?;
+        mds::spawn_watcher(&metadata.0)
+            .map_err(|e| ServerError::Runtime(format!("cannot listen for SIGHUP: {e}")))?;
         if let Some(tls) = &tls {
-            net::spawn_tls_reloader(tls).map_err(ServerError::Runtime)?;
+            net::spawn_tls_reloader(tls)
+                .map_err(|e| ServerError::Runtime(format!("cannot listen for SIGHUP: {e}")))?;
         }
         let signin = PhoneSignInBuilder::from_config(app_id.clone(), config)
             .live_metadata(metadata.clone())
@@ -512,7 +518,7 @@ impl ServerHandle {
     ///
     /// # Errors
     /// Why the new BLOB was refused, or that there is no `--mds-blob`.
-    pub fn reload_metadata(&self) -> Result<MetadataStatus, String> {
+    pub fn reload_metadata(&self) -> Result<MetadataStatus, crate::mds::MdsError> {
         self.metadata.0.reload("reload_metadata")
     }
 

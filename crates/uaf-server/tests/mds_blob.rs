@@ -172,7 +172,20 @@ fn revoked_in_the_blob_is_refused_and_a_bad_new_blob_is_ignored() {
     let forged = format!("{input}.{}", uaf_proto::b64::encode(&sig));
     std::fs::write(&blob_path, &forged).unwrap();
     let err = server.reload_metadata().unwrap_err();
-    assert!(err.contains("signature does not verify"), "{err}");
+    assert!(
+        matches!(
+            &err,
+            uaf_server::MdsError::Blob(uaf_metadata::BlobFileError::Blob {
+                error: uaf_metadata::BlobError::Signature(_),
+                ..
+            })
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("signature does not verify"),
+        "{err}"
+    );
     let status = server.metadata_status();
     assert_eq!(status.blob_no, Some(10));
     assert!(status.reloads_refused >= 1);
@@ -239,18 +252,20 @@ fn a_bad_blob_stops_the_start() {
     let mut c = config(&dir, &mds);
     let crls = mds.crls_with(&[blob_support::SIGNER_SERIAL], (2026, 2, 1));
     std::fs::write(dir.join("ca.crl"), &crls[1]).unwrap();
-    let Err(ServerError::Metadata(message)) = Server::spawn(c.clone()) else {
+    let Err(ServerError::Mds(e)) = Server::spawn(c.clone()) else {
         panic!("a BLOB with a revoked signer must stop the start")
     };
+    let message = e.to_string();
     assert!(message.contains("blob.jwt"), "{message}");
     assert!(message.contains("revoked"), "{message}");
     // Without the CRLs: revocation unknown, refused too.
     if let Some(m) = c.mds.as_mut() {
         m.crls.clear();
     }
-    let Err(ServerError::Metadata(message)) = Server::spawn(c.clone()) else {
+    let Err(ServerError::Mds(e)) = Server::spawn(c.clone()) else {
         panic!("a BLOB without CRLs must stop the start")
     };
+    let message = e.to_string();
     assert!(message.contains("revocation status"), "{message}");
     // ... unless revocation is explicitly skipped.
     if let Some(m) = c.mds.as_mut() {
