@@ -12,24 +12,22 @@
 //! block (the KRD or the SignedData), the signature is made over the faulty bytes, so that the
 //! server's own check of that defect is exercised, not its signature check.
 //!
-//! **Expectations.** [`Fault::target_step`] is the ID of the server step that must reject the
-//! assertion (the `REG-nn` / `AUTH-nn` IDs of `uaf-rp`'s step table, digest §3.2/§3.3), and
+//! **Expectations.** [`Fault::expected_step`] is the label in the spec digest §3 of the server
+//! step that must reject the assertion (`R5.7`, `A5.10`, …: the vocabulary of the
+//! conformance vectors' `expect.step`; `uaf-rp`'s `StepId::digest_label`), and
 //! [`Fault::expected_status`] the UAF status code in "specific" mode (the table "Status codes in
 //! specific mode" of the conformance-vector format). In "conformance" mode every one of them is
 //! 1498. The rule for structure faults, the one `uaf-rp` applies (the conformance-vector
 //! format's "Step" rule: the first failing check in digest order): what `uaf-proto`'s strict
-//! assertion parser rejects is malformed (status 1498). A member that is missing, repeated or
-//! empty, a misplaced or unknown critical tag, and the framing of the assertion (top-level
-//! item, trailing bytes, the SignedData / KRD, signature and attestation blocks) break the TLV
-//! step (`REG-14`: digest R5.2; `AUTH-14`: A5.2 for the framing, A5.3 for a SignedData member
-//! missing, repeated or empty). A member that is present and non-empty but of the wrong
-//! length is reported at the step that fixes that length:
-//!
-//! | member of the wrong length | registration | authentication |
-//! |---|---|---|
-//! | `TAG_ASSERTION_INFO` (7 / 5 bytes) | `REG-18` (R5.6) | `AUTH-17` (A5.6) |
-//! | `TAG_AUTHENTICATOR_NONCE` (at least 8 bytes) | — | `AUTH-18` (A5.7) |
-//! | `TAG_COUNTERS` (8 / 4 bytes) | `REG-21` (R5.9) | `AUTH-22` (A5.10) |
+//! assertion parser rejects is malformed (status 1498), reported at the step that
+//! `uaf-proto`'s one table of that rule names
+//! ([`Malformation::digest_step`](uaf_proto::assertion::Malformation::digest_step)): the
+//! framing of the assertion (top-level item, trailing bytes, the SignedData / KRD, signature
+//! and attestation blocks, misplaced or unknown critical tags) and a KRD member that is
+//! missing, repeated or empty break the TLV step (R5.2, A5.2); a SignedData member that is
+//! missing, repeated or empty breaks A5.3; a member that is present and non-empty but of the
+//! wrong length is reported at the step that fixes that length (`TAG_ASSERTION_INFO` R5.6 /
+//! A5.6, `TAG_AUTHENTICATOR_NONCE` A5.7, `TAG_COUNTERS` R5.9 / A5.10).
 //!
 //! The expectations assume the metadata statement that
 //! [`Profile::metadata_statement`](crate::Profile::metadata_statement) writes for the profile
@@ -39,6 +37,7 @@
 
 use core::fmt;
 
+use uaf_proto::assertion::{AssertionKind, Malformation};
 use uaf_proto::registry::AttestationType;
 use uaf_proto::status::UafStatusCode;
 use uaf_proto::tlv::{
@@ -218,210 +217,210 @@ impl Requirements {
 /// documentation](self) for the rules every fault follows).
 ///
 /// Each variant's documentation says what is changed, the server step that must reject it
-/// ([`Fault::target_step`]) and the status in specific mode ([`Fault::expected_status`]).
+/// ([`Fault::expected_step`]) and the status in specific mode ([`Fault::expected_status`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Fault {
-    // ----- Registration: TLV structure (1498; REG-14, or the step fixing a length) -----
+    // ----- Registration: TLV structure (1498; R5.2, or the step fixing a length) -----
     /// The top-level tag is `TAG_UAFV1_AUTH_ASSERTION` (0x3E02) instead of
-    /// `TAG_UAFV1_REG_ASSERTION`. `REG-14`, 1498.
+    /// `TAG_UAFV1_REG_ASSERTION`. `R5.2`, 1498.
     RegAssertionTagWrong,
     /// The KRD and the attestation block are sent without the `TAG_UAFV1_REG_ASSERTION`
-    /// wrapper. `REG-14`, 1498.
+    /// wrapper. `R5.2`, 1498.
     RegAssertionUnwrapped,
-    /// Four bytes `FF FF FF FF` follow the registration assertion. `REG-14`, 1498.
+    /// Four bytes `FF FF FF FF` follow the registration assertion. `R5.2`, 1498.
     RegTrailingBytes,
     /// The registration assertion holds the attestation block only (the attestation signature
-    /// is over the KRD that would have been sent). `REG-14`, 1498.
+    /// is over the KRD that would have been sent). `R5.2`, 1498.
     KrdMissing,
     /// One KRD member is left out (the attestation signature covers the KRD without it).
-    /// `REG-14` (R5.2: each KRD member exactly once), 1498.
+    /// `R5.2` (each KRD member exactly once), 1498.
     KrdMemberMissing(KrdMember),
-    /// One KRD member has length 0 (signed). `REG-14` (R5.2: KRD members carry values),
+    /// One KRD member has length 0 (signed). `R5.2` (KRD members carry values),
     /// 1498.
     KrdMemberEmpty(KrdMember),
     /// `TAG_ASSERTION_INFO` in the KRD is 8 bytes: the 7 valid bytes and a zero (signed).
-    /// `REG-18`, 1498.
+    /// `R5.6`, 1498.
     KrdAssertionInfoLength,
-    /// `TAG_COUNTERS` in the KRD is 4 bytes: the SignCounter only (signed). `REG-21`, 1498.
+    /// `TAG_COUNTERS` in the KRD is 4 bytes: the SignCounter only (signed). `R5.9`, 1498.
     KrdCountersLength,
-    /// `TAG_AAID` appears twice in the KRD, with the same value (signed). `REG-14`, 1498.
+    /// `TAG_AAID` appears twice in the KRD, with the same value (signed). `R5.2`, 1498.
     KrdDuplicateTag,
     /// The KRD ends with an unknown tag that has the critical bit set, 0x2EEE (signed).
-    /// `REG-14`, 1498.
+    /// `R5.2`, 1498.
     KrdUnknownCriticalTag,
     /// The KRD ends with a critical extension (`TAG_EXTENSION`, 0x3E11) whose id no server
-    /// knows, `uaf-authenticator.test.critical` (signed). `REG-14`, 1498.
+    /// knows, `uaf-authenticator.test.critical` (signed). `R5.2`, 1498.
     KrdUnknownCriticalExtension,
-    /// The registration assertion holds the KRD only: no attestation block. `REG-14`, 1498.
+    /// The registration assertion holds the KRD only: no attestation block. `R5.2`, 1498.
     AttestationMissing,
-    /// The attestation block's `TAG_SIGNATURE` is empty. `REG-14`, 1498.
+    /// The attestation block's `TAG_SIGNATURE` is empty. `R5.2`, 1498.
     AttestationSignatureEmpty,
     /// The basic full attestation block has its signature but no `TAG_ATTESTATION_CERT`.
-    /// Needs a basic full profile. `REG-14`, 1498.
+    /// Needs a basic full profile. `R5.2`, 1498.
     AttestationCertificateMissing,
 
-    // ----- Registration: metadata lookup (REG-15) -----
+    // ----- Registration: metadata lookup (R5.3) -----
     /// `TAG_AAID` in the KRD names a model without metadata: the model hex digits are
-    /// inverted (`FFFF#FC01` becomes `FFFF#03FE`) (signed). `REG-15`, 1480.
+    /// inverted (`FFFF#FC01` becomes `FFFF#03FE`) (signed). `R5.3`, 1480.
     RegAaidUnknown,
 
-    // ----- Registration: assertion info (REG-18) -----
-    /// `AuthenticationMode` in the KRD is 0x02 instead of 0x01 (signed). `REG-18`, 1498.
+    // ----- Registration: assertion info (R5.6) -----
+    /// `AuthenticationMode` in the KRD is 0x02 instead of 0x01 (signed). `R5.6`, 1498.
     RegAuthenticationModeWrong,
     /// The user is not verified (the [`UserVerifier`](crate::UserVerifier) is not asked) and
-    /// `AuthenticationMode` in the KRD is 0x00, "not verified" (signed). `REG-18`, 1498.
+    /// `AuthenticationMode` in the KRD is 0x00, "not verified" (signed). `R5.6`, 1498.
     RegUserVerificationSkipped,
     /// `SignatureAlgAndEncoding` is the other encoding of the profile's curve (RAW ↔ DER), and
     /// the attestation signature is made in that encoding, so the assertion is consistent but
-    /// its algorithm is not the one in the metadata. `REG-18`, 1495.
+    /// its algorithm is not the one in the metadata. `R5.6`, 1495.
     RegSignAlgNotInMetadata,
     /// `TAG_PUB_KEY` is written in another encoding, declared in `PublicKeyAlgAndEncoding`
-    /// (X9.62 RAW ↔ DER; COSE → RAW), which the metadata does not list (signed). `REG-18`,
+    /// (X9.62 RAW ↔ DER; COSE → RAW), which the metadata does not list (signed). `R5.6`,
     /// 1494 (`uaf-rp` counts an unlisted key encoding as an unacceptable key, not algorithm).
     RegPublicKeyEncodingNotInMetadata,
 
-    // ----- Registration: final challenge hash (REG-19) -----
-    /// `TAG_FINAL_CHALLENGE_HASH` in the KRD has its last bit flipped (signed). `REG-19`, 1498.
+    // ----- Registration: final challenge hash (R5.7) -----
+    /// `TAG_FINAL_CHALLENGE_HASH` in the KRD has its last bit flipped (signed). `R5.7`, 1498.
     RegFinalChallengeHashWrong,
     /// `TAG_FINAL_CHALLENGE_HASH` in the KRD has the length of a SHA-1 hash: its first 20
-    /// bytes (signed). `REG-19`, 1498.
+    /// bytes (signed). `R5.7`, 1498.
     RegFinalChallengeHashSha1Length,
 
-    // ----- Registration: KeyID (REG-20) -----
-    /// `TAG_KEYID` in the KRD is 31 random bytes, one short of the minimum (signed). `REG-20`,
+    // ----- Registration: KeyID (R5.8) -----
+    /// `TAG_KEYID` in the KRD is 31 random bytes, one short of the minimum (signed). `R5.8`,
     /// 1498.
     RegKeyIdTooShort,
 
-    // ----- Registration: public key (REG-22) -----
+    // ----- Registration: public key (R5.10) -----
     /// `TAG_PUB_KEY` has the right length and form but its point is not on the curve (the
-    /// last byte of the Y coordinate is changed) (signed). `REG-22`, 1494.
+    /// last byte of the Y coordinate is changed) (signed). `R5.10`, 1494.
     RegPublicKeyInvalid,
 
-    // ----- Registration: attestation (REG-23, 1496) -----
-    /// The attestation signature has its last byte changed. `REG-23`, 1496.
+    // ----- Registration: attestation (R5.11, 1496) -----
+    /// The attestation signature has its last byte changed. `R5.11`, 1496.
     AttestationSignatureCorrupt,
     /// Basic full: the KRD is signed by a fresh key, not the attestation key of the
-    /// certificate. Needs a basic full profile. `REG-23`, 1496.
+    /// certificate. Needs a basic full profile. `R5.11`, 1496.
     AttestationSignatureWrongKey,
     /// Basic full: the attestation certificate lacks its last byte, so it is not DER. Needs a
-    /// basic full profile. `REG-23`, 1496.
+    /// basic full profile. `R5.11`, 1496.
     AttestationCertificateCorrupt,
     /// Basic full: the certificate (and the key that signs the KRD) come from another CA that
     /// has the same name as the metadata root but a different key, so the chain does not
-    /// reach the root. Needs a basic full profile. `REG-23`, 1496.
+    /// reach the root. Needs a basic full profile. `R5.11`, 1496.
     AttestationCertificateUnchained,
     /// Basic surrogate: the KRD is signed by a fresh key instead of the new UAuth key. Needs a
-    /// basic surrogate profile. `REG-23`, 1496.
+    /// basic surrogate profile. `R5.11`, 1496.
     SurrogateSignatureWrongKey,
     /// A model whose metadata has attestation root certificates answers with a valid basic
     /// surrogate attestation (signed by the new UAuth key): the metadata mismatch of digest
     /// §3.2 R5.11 ("a model with roots cannot fall back to surrogate"). Needs a basic full
     /// profile; whether or not the metadata also lists 0x3E08, the roots forbid it.
-    /// `REG-23`, 1496.
+    /// `R5.11`, 1496.
     SurrogateForModelWithRoots,
 
-    // ----- Authentication: TLV structure (1498; AUTH-14, or the step fixing a length) -----
+    // ----- Authentication: TLV structure (1498; A5.2–A5.3, or the step fixing a length) -----
     /// The top-level tag is `TAG_UAFV1_REG_ASSERTION` (0x3E01) instead of
-    /// `TAG_UAFV1_AUTH_ASSERTION`. `AUTH-14`, 1498.
+    /// `TAG_UAFV1_AUTH_ASSERTION`. `A5.2`, 1498.
     AuthAssertionTagWrong,
     /// The SignedData and the signature are sent without the `TAG_UAFV1_AUTH_ASSERTION`
-    /// wrapper. `AUTH-14`, 1498.
+    /// wrapper. `A5.2`, 1498.
     AuthAssertionUnwrapped,
-    /// Four bytes `FF FF FF FF` follow the authentication assertion. `AUTH-14`, 1498.
+    /// Four bytes `FF FF FF FF` follow the authentication assertion. `A5.2`, 1498.
     AuthTrailingBytes,
-    /// The authentication assertion holds the signature only. `AUTH-14`, 1498.
+    /// The authentication assertion holds the signature only. `A5.2`, 1498.
     SignedDataMissing,
-    /// The authentication assertion holds the SignedData only. `AUTH-14` (A5.2: exactly one
+    /// The authentication assertion holds the SignedData only. `A5.2` (exactly one
     /// `TAG_SIGNATURE`), 1498.
     SignatureMissing,
-    /// `TAG_SIGNATURE` is empty. `AUTH-14` (A5.2), 1498.
+    /// `TAG_SIGNATURE` is empty. `A5.2`, 1498.
     SignatureEmpty,
-    /// One SignedData member is left out (signed without it). `AUTH-14` (A5.3: each
+    /// One SignedData member is left out (signed without it). `A5.3` (each
     /// SignedData member exactly once), 1498.
     SignedDataMemberMissing(SignedDataMember),
-    /// One SignedData member has length 0 (signed): malformed, `AUTH-14` (A5.3), 1498. An
+    /// One SignedData member has length 0 (signed): malformed, `A5.3`, 1498. An
     /// empty transaction content hash is the
     /// normal value without a transaction, so `SignedDataMemberEmpty(TransactionContentHash)`
     /// needs a Sign command with transaction content: the mode is 0x02 and the hash is empty,
-    /// `AUTH-20`, 1498.
+    /// `A5.9`, 1498.
     SignedDataMemberEmpty(SignedDataMember),
     /// `TAG_ASSERTION_INFO` in the SignedData is 6 bytes: the 5 valid bytes and a zero
-    /// (signed). `AUTH-17`, 1498.
+    /// (signed). `A5.6`, 1498.
     AuthAssertionInfoLength,
     /// `TAG_COUNTERS` in the SignedData is 8 bytes: the SignCounter and four zero bytes
-    /// (signed). `AUTH-22`, 1498.
+    /// (signed). `A5.10`, 1498.
     AuthCountersLength,
     /// `TAG_AUTHENTICATOR_NONCE` is 7 random bytes, one short of the minimum (signed).
-    /// `AUTH-18`, 1498.
+    /// `A5.7`, 1498.
     AuthenticatorNonceShort,
-    /// `TAG_AAID` appears twice in the SignedData, with the same value (signed). `AUTH-14`,
+    /// `TAG_AAID` appears twice in the SignedData, with the same value (signed). `A5.3`,
     /// 1498.
     SignedDataDuplicateTag,
     /// The SignedData ends with an unknown tag that has the critical bit set, 0x2EEE (signed).
-    /// `AUTH-14`, 1498.
+    /// `A5.2`, 1498.
     SignedDataUnknownCriticalTag,
     /// The SignedData ends with a critical extension whose id no server knows,
-    /// `uaf-authenticator.test.critical` (signed). `AUTH-14`, 1498.
+    /// `uaf-authenticator.test.critical` (signed). `A5.2`, 1498.
     SignedDataUnknownCriticalExtension,
 
-    // ----- Authentication: registration lookup (AUTH-15, 1481) -----
+    // ----- Authentication: registration lookup (A5.4, 1481) -----
     /// `TAG_AAID` in the SignedData names another model (model hex digits inverted), so
-    /// `(AAID, KeyID)` is not registered (signed). `AUTH-15`, 1481.
+    /// `(AAID, KeyID)` is not registered (signed). `A5.4`, 1481.
     AuthAaidUnknown,
-    /// `TAG_KEYID` is 32 random bytes that were never registered (signed). `AUTH-15`, 1481.
+    /// `TAG_KEYID` is 32 random bytes that were never registered (signed). `A5.4`, 1481.
     AuthKeyIdUnknown,
-    /// `TAG_KEYID` is the registered KeyID without its last byte (signed). `AUTH-15`, 1481.
+    /// `TAG_KEYID` is the registered KeyID without its last byte (signed). `A5.4`, 1481.
     AuthKeyIdTruncated,
 
-    // ----- Authentication: assertion info (AUTH-17, 1498) -----
-    /// `AuthenticationMode` is 0x03, a value UAF does not define (signed). `AUTH-17`, 1498.
+    // ----- Authentication: assertion info (A5.6, 1498) -----
+    /// `AuthenticationMode` is 0x03, a value UAF does not define (signed). `A5.6`, 1498.
     AuthAuthenticationModeWrong,
     /// The user is not verified (the [`UserVerifier`](crate::UserVerifier) is not asked) and
-    /// `AuthenticationMode` is 0x00, "not verified" (signed). `AUTH-17`, 1498.
+    /// `AuthenticationMode` is 0x00, "not verified" (signed). `A5.6`, 1498.
     AuthUserVerificationSkipped,
     /// `SignatureAlgAndEncoding` is the other encoding of the registered curve (RAW ↔ DER)
-    /// and the signature is made in it: valid, but not the registered algorithm. `AUTH-17`,
+    /// and the signature is made in it: valid, but not the registered algorithm. `A5.6`,
     /// 1498 (a relying party with the `signature-encoding-switch` relaxation accepts it).
     AuthSignAlgMismatch,
 
-    // ----- Authentication: final challenge hash (AUTH-19, 1498) -----
-    /// `TAG_FINAL_CHALLENGE_HASH` has its last bit flipped (signed). `AUTH-19`, 1498.
+    // ----- Authentication: final challenge hash (A5.8, 1498) -----
+    /// `TAG_FINAL_CHALLENGE_HASH` has its last bit flipped (signed). `A5.8`, 1498.
     AuthFinalChallengeHashWrong,
     /// `TAG_FINAL_CHALLENGE_HASH` has the length of a SHA-1 hash: its first 20 bytes
-    /// (signed). `AUTH-19`, 1498.
+    /// (signed). `A5.8`, 1498.
     AuthFinalChallengeHashSha1Length,
 
-    // ----- Authentication: transaction (AUTH-20, 1498) -----
+    // ----- Authentication: transaction (A5.9, 1498) -----
     /// Without transaction content in the command, `TAG_TRANSACTION_CONTENT_HASH` is not
     /// empty: it holds the hash of the text `no transaction` (mode 0x01, signed). Needs a Sign
-    /// command without transaction content. `AUTH-20`, 1498.
+    /// command without transaction content. `A5.9`, 1498.
     TransactionHashWithoutTransaction,
     /// Without transaction content in the command, `AuthenticationMode` is 0x02 (the hash stays
-    /// empty, signed). Needs a Sign command without transaction content. `AUTH-20`, 1498.
+    /// empty, signed). Needs a Sign command without transaction content. `A5.9`, 1498.
     TransactionModeWithoutTransaction,
     /// The transaction is shown and confirmed, mode 0x02, but `TAG_TRANSACTION_CONTENT_HASH`
-    /// has its last bit flipped (signed). Needs transaction content. `AUTH-20`, 1498.
+    /// has its last bit flipped (signed). Needs transaction content. `A5.9`, 1498.
     TransactionHashMismatch,
     /// The transaction is shown and confirmed and its hash is correct, but
-    /// `AuthenticationMode` is 0x01 (signed). Needs transaction content. `AUTH-20`, 1498.
+    /// `AuthenticationMode` is 0x01 (signed). Needs transaction content. `A5.9`, 1498.
     TransactionShownModeOne,
 
-    // ----- Authentication: signature (AUTH-21, 1498) -----
-    /// The signature has its last byte changed. `AUTH-21`, 1498.
+    // ----- Authentication: signature (A5.11, 1498) -----
+    /// The signature has its last byte changed. `A5.11`, 1498.
     AuthSignatureCorrupt,
     /// The SignedData is signed by a fresh key of the same curve, not the registered one.
-    /// `AUTH-21`, 1498.
+    /// `A5.11`, 1498.
     AuthSignatureWrongKey,
 
-    // ----- Authentication: counter (AUTH-22, 1498) -----
+    // ----- Authentication: counter (A5.10, 1498) -----
     /// A cloned key: the SignCounter is one less than the value this key reported last (the
     /// authenticator's own counter does not move). Needs a profile with counters and a key
-    /// that already authenticated once. `AUTH-22`, 1498.
+    /// that already authenticated once. `A5.10`, 1498.
     CounterRollback,
     /// A frozen counter: the SignCounter equals the value this key reported last (the
     /// authenticator's own counter does not move). Needs a profile with counters and a key
-    /// that already authenticated once. `AUTH-22`, 1498.
+    /// that already authenticated once. `A5.10`, 1498.
     CounterFrozen,
 }
 
@@ -580,67 +579,78 @@ impl Fault {
         }
     }
 
-    /// The ID of the server step that must reject the assertion (`uaf-rp`'s step table,
-    /// e.g. `"REG-19"`).
+    /// The label in the spec digest §3 of the server processing step that must reject the
+    /// assertion (the first failing check in digest order, e.g. `"R5.7"`): the vocabulary of
+    /// the conformance vectors' `expect.step` and of `uaf-rp`'s `StepId::digest_label`.
+    ///
+    /// A fault that `uaf-proto`'s strict parser rejects takes its step from the one table of
+    /// that rule, [`Malformation::digest_step`]; so do unknown critical extensions, which the
+    /// relying party reports at the TLV step with the framing.
     #[must_use]
-    pub const fn target_step(self) -> &'static str {
+    pub const fn expected_step(self) -> &'static str {
         use Fault::*;
+        const REG: AssertionKind = AssertionKind::Reg;
+        const AUTH: AssertionKind = AssertionKind::Auth;
         match self {
-            KrdAssertionInfoLength => "REG-18",
-            KrdCountersLength => "REG-21",
-            KrdMemberMissing(_)
-            | KrdMemberEmpty(_)
-            | RegAssertionTagWrong
+            RegAssertionTagWrong
             | RegAssertionUnwrapped
             | RegTrailingBytes
             | KrdMissing
-            | KrdDuplicateTag
             | KrdUnknownCriticalTag
             | KrdUnknownCriticalExtension
             | AttestationMissing
             | AttestationSignatureEmpty
-            | AttestationCertificateMissing => "REG-14",
-            RegAaidUnknown => "REG-15",
+            | AttestationCertificateMissing => Malformation::Framing.digest_step(REG),
+            KrdMemberMissing(m) | KrdMemberEmpty(m) => {
+                Malformation::Member(m.tag()).digest_step(REG)
+            }
+            KrdDuplicateTag => Malformation::Member(TAG_AAID).digest_step(REG),
+            KrdAssertionInfoLength => Malformation::Length(TAG_ASSERTION_INFO).digest_step(REG),
+            KrdCountersLength => Malformation::Length(TAG_COUNTERS).digest_step(REG),
+            RegAaidUnknown => "R5.3",
             RegAuthenticationModeWrong
             | RegUserVerificationSkipped
             | RegSignAlgNotInMetadata
-            | RegPublicKeyEncodingNotInMetadata => "REG-18",
-            RegFinalChallengeHashWrong | RegFinalChallengeHashSha1Length => "REG-19",
-            RegKeyIdTooShort => "REG-20",
-            RegPublicKeyInvalid => "REG-22",
+            | RegPublicKeyEncodingNotInMetadata => "R5.6",
+            RegFinalChallengeHashWrong | RegFinalChallengeHashSha1Length => "R5.7",
+            RegKeyIdTooShort => "R5.8",
+            RegPublicKeyInvalid => "R5.10",
             AttestationSignatureCorrupt
             | AttestationSignatureWrongKey
             | AttestationCertificateCorrupt
             | AttestationCertificateUnchained
             | SurrogateSignatureWrongKey
-            | SurrogateForModelWithRoots => "REG-23",
-            // An empty transaction content hash is well formed; it fails the transaction rule.
-            SignedDataMemberEmpty(SignedDataMember::TransactionContentHash) => "AUTH-20",
-            AuthAssertionInfoLength => "AUTH-17",
-            AuthCountersLength => "AUTH-22",
-            AuthenticatorNonceShort => "AUTH-18",
-            SignedDataMemberMissing(_)
-            | SignedDataMemberEmpty(_)
-            | SignatureMissing
-            | SignatureEmpty
-            | AuthAssertionTagWrong
+            | SurrogateForModelWithRoots => "R5.11",
+            AuthAssertionTagWrong
             | AuthAssertionUnwrapped
             | AuthTrailingBytes
             | SignedDataMissing
-            | SignedDataDuplicateTag
+            | SignatureMissing
+            | SignatureEmpty
             | SignedDataUnknownCriticalTag
-            | SignedDataUnknownCriticalExtension => "AUTH-14",
-            AuthAaidUnknown | AuthKeyIdUnknown | AuthKeyIdTruncated => "AUTH-15",
-            AuthAuthenticationModeWrong | AuthUserVerificationSkipped | AuthSignAlgMismatch => {
-                "AUTH-17"
+            | SignedDataUnknownCriticalExtension => Malformation::Framing.digest_step(AUTH),
+            // An empty transaction content hash is well formed; it fails the transaction rule.
+            SignedDataMemberEmpty(SignedDataMember::TransactionContentHash) => "A5.9",
+            SignedDataMemberMissing(m) | SignedDataMemberEmpty(m) => {
+                Malformation::Member(m.tag()).digest_step(AUTH)
             }
-            AuthFinalChallengeHashWrong | AuthFinalChallengeHashSha1Length => "AUTH-19",
+            SignedDataDuplicateTag => Malformation::Member(TAG_AAID).digest_step(AUTH),
+            AuthAssertionInfoLength => Malformation::Length(TAG_ASSERTION_INFO).digest_step(AUTH),
+            AuthCountersLength => Malformation::Length(TAG_COUNTERS).digest_step(AUTH),
+            AuthenticatorNonceShort => {
+                Malformation::Length(TAG_AUTHENTICATOR_NONCE).digest_step(AUTH)
+            }
+            AuthAaidUnknown | AuthKeyIdUnknown | AuthKeyIdTruncated => "A5.4",
+            AuthAuthenticationModeWrong | AuthUserVerificationSkipped | AuthSignAlgMismatch => {
+                "A5.6"
+            }
+            AuthFinalChallengeHashWrong | AuthFinalChallengeHashSha1Length => "A5.8",
             TransactionHashWithoutTransaction
             | TransactionModeWithoutTransaction
             | TransactionHashMismatch
-            | TransactionShownModeOne => "AUTH-20",
-            AuthSignatureCorrupt | AuthSignatureWrongKey => "AUTH-21",
-            CounterRollback | CounterFrozen => "AUTH-22",
+            | TransactionShownModeOne => "A5.9",
+            AuthSignatureCorrupt | AuthSignatureWrongKey => "A5.11",
+            CounterRollback | CounterFrozen => "A5.10",
         }
     }
 
@@ -863,7 +873,7 @@ impl fmt::Display for Fault {
             "{} ({} fault; rejected at {} with {})",
             self.id(),
             self.operation(),
-            self.target_step(),
+            self.expected_step(),
             self.expected_status().value()
         )
     }
@@ -901,17 +911,17 @@ mod tests {
     fn steps_belong_to_the_operation() {
         for f in Fault::ALL {
             let prefix = match f.operation() {
-                Operation::Reg => "REG-",
-                Operation::Auth => "AUTH-",
+                Operation::Reg => "R5.",
+                Operation::Auth => "A5.",
             };
-            assert!(f.target_step().starts_with(prefix), "{f}");
+            assert!(f.expected_step().starts_with(prefix), "{f}");
             assert_ne!(f.expected_status(), UafStatusCode::Ok, "{f}");
         }
     }
 
     #[test]
     fn structure_faults_are_1498_and_attestation_faults_1496() {
-        assert_eq!(Fault::KrdMissing.target_step(), "REG-14");
+        assert_eq!(Fault::KrdMissing.expected_step(), "R5.2");
         assert_eq!(
             Fault::KrdMissing.expected_status(),
             UafStatusCode::UnacceptableContent
@@ -921,31 +931,31 @@ mod tests {
             UafStatusCode::UnacceptableAttestation
         );
         assert_eq!(
-            Fault::SignedDataMemberEmpty(SignedDataMember::TransactionContentHash).target_step(),
-            "AUTH-20"
+            Fault::SignedDataMemberEmpty(SignedDataMember::TransactionContentHash).expected_step(),
+            "A5.9"
         );
         assert_eq!(
-            Fault::SignedDataMemberEmpty(SignedDataMember::KeyId).target_step(),
-            "AUTH-14"
+            Fault::SignedDataMemberEmpty(SignedDataMember::KeyId).expected_step(),
+            "A5.3"
         );
         assert_eq!(
-            Fault::KrdMemberMissing(KrdMember::Counters).target_step(),
-            "REG-14"
+            Fault::KrdMemberMissing(KrdMember::Counters).expected_step(),
+            "R5.2"
         );
-        assert_eq!(Fault::KrdCountersLength.target_step(), "REG-21");
+        assert_eq!(Fault::KrdCountersLength.expected_step(), "R5.9");
         assert_eq!(
-            Fault::SignedDataMemberMissing(SignedDataMember::Counters).target_step(),
-            "AUTH-14"
+            Fault::SignedDataMemberMissing(SignedDataMember::Counters).expected_step(),
+            "A5.3"
         );
         assert_eq!(
-            Fault::KrdMemberEmpty(KrdMember::Aaid).target_step(),
-            "REG-14"
+            Fault::KrdMemberEmpty(KrdMember::Aaid).expected_step(),
+            "R5.2"
         );
-        assert_eq!(Fault::AuthenticatorNonceShort.target_step(), "AUTH-18");
-        assert_eq!(Fault::SignatureMissing.target_step(), "AUTH-14");
-        assert_eq!(Fault::SignatureEmpty.target_step(), "AUTH-14");
-        assert_eq!(Fault::AuthSignatureCorrupt.target_step(), "AUTH-21");
-        assert_eq!(Fault::AuthCountersLength.target_step(), "AUTH-22");
+        assert_eq!(Fault::AuthenticatorNonceShort.expected_step(), "A5.7");
+        assert_eq!(Fault::SignatureMissing.expected_step(), "A5.2");
+        assert_eq!(Fault::SignatureEmpty.expected_step(), "A5.2");
+        assert_eq!(Fault::AuthSignatureCorrupt.expected_step(), "A5.11");
+        assert_eq!(Fault::AuthCountersLength.expected_step(), "A5.10");
         assert_eq!(
             Fault::RegPublicKeyEncodingNotInMetadata
                 .expected_status()
@@ -983,7 +993,7 @@ mod tests {
         use alloc::string::ToString;
         assert_eq!(
             Fault::CounterRollback.to_string(),
-            "counter-rollback (Auth fault; rejected at AUTH-22 with 1498)"
+            "counter-rollback (Auth fault; rejected at A5.10 with 1498)"
         );
         assert_eq!(Operation::Reg.to_string(), "Reg");
     }

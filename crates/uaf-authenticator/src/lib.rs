@@ -129,14 +129,14 @@
 //! let refused = phone.process(&sign);
 //! assert_eq!(SignResponse::parse(&refused)?.status, CmdStatus::AccessDenied);
 //!
-//! // A cloned key: the counter goes back. The relying party must reject it at AUTH-22.
+//! // A cloned key: the counter goes back. The relying party must reject it at A5.10.
 //! phone.arm(Fault::CounterRollback)?;
 //! let response = phone.process(&sign);
 //! let SignResponseContent::Assertion(bytes) = SignResponse::parse(&response)?.content else {
 //!     panic!("expected an assertion");
 //! };
 //! assert_eq!(AuthAssertion::parse(bytes)?.signed_data.sign_counter, 0);
-//! assert_eq!(Fault::CounterRollback.target_step(), "AUTH-22");
+//! assert_eq!(Fault::CounterRollback.expected_step(), "A5.10");
 //! # Ok(())
 //! # }
 //! ```

@@ -5,7 +5,8 @@
 //! ("base") and the faulty assertion can be compared member by member: the faulty one must be
 //! the base one with exactly the fault's edit, and the signature must be made over the faulty
 //! bytes (or be the defect itself). The typed parser of uaf-proto must reject exactly the
-//! faults whose target step is the TLV step (REG-14 / AUTH-14).
+//! faults whose expected step is the TLV step (R5.2 / A5.2–A5.3), each at the step
+//! `uaf-proto`'s malformation table names.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,7 +22,9 @@ use uaf_authenticator::{
     SignedDataMember, TransactionDisplay,
 };
 use uaf_crypto::{PublicKey, verify};
-use uaf_proto::assertion::{AssertionError, Attestation, AuthAssertion, RegAssertion};
+use uaf_proto::assertion::{
+    AssertionError, AssertionKind, Attestation, AuthAssertion, RegAssertion,
+};
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
 use uaf_proto::status::CmdStatus;
 use uaf_proto::tlv::{
@@ -890,47 +893,27 @@ fn every_fault_changes_exactly_what_it_says() {
     }
 }
 
-/// The step a relying party reports a parse error at: a member present with a value of the
-/// wrong length at the step that fixes that length, anything else at the TLV step (the rule
-/// of the fault module, restated independently here).
-fn parse_error_step(op: Operation, e: &AssertionError) -> &'static str {
-    let wrong_length = match e {
-        AssertionError::Tlv(TlvError::WrongLength { tag, .. }) => Some(*tag),
-        _ => None,
-    };
-    match (op, wrong_length) {
-        (Operation::Reg, Some(TAG_ASSERTION_INFO)) => "REG-18",
-        (Operation::Reg, Some(TAG_COUNTERS)) => "REG-21",
-        (Operation::Reg, _) => "REG-14",
-        (Operation::Auth, Some(TAG_ASSERTION_INFO)) => "AUTH-17",
-        (Operation::Auth, Some(TAG_AUTHENTICATOR_NONCE)) => "AUTH-18",
-        (Operation::Auth, Some(TAG_COUNTERS)) => "AUTH-22",
-        (Operation::Auth, _) => "AUTH-14",
-    }
-}
-
 #[test]
-fn parse_errors_are_expected_at_the_tlv_step_or_the_step_fixing_the_length() {
+fn parse_errors_are_expected_at_the_step_the_malformation_table_names() {
     let mut rejected_by_parser = 0;
     for fault in Fault::ALL {
         let case = run(*fault, 0);
-        let op = fault.operation();
+        let (kind, tlv_labels) = match fault.operation() {
+            Operation::Reg => (AssertionKind::Reg, &["R5.2"][..]),
+            Operation::Auth => (AssertionKind::Auth, &["A5.2", "A5.3"][..]),
+        };
         // Ok(whether an unknown critical extension is present) or the parse error.
-        let parsed = match op {
-            Operation::Reg => RegAssertion::parse(&case.faulty)
+        let parsed = match kind {
+            AssertionKind::Reg => RegAssertion::parse(&case.faulty)
                 .map(|r| r.unknown_critical_extension(&[]).is_some()),
-            Operation::Auth => AuthAssertion::parse(&case.faulty)
+            AssertionKind::Auth => AuthAssertion::parse(&case.faulty)
                 .map(|a| a.unknown_critical_extension(&[]).is_some()),
         };
-        let tlv_step = matches!(fault.target_step(), "REG-14" | "AUTH-14");
+        let tlv_step = tlv_labels.contains(&fault.expected_step());
         match parsed {
             Err(e) => {
                 rejected_by_parser += 1;
-                assert_eq!(
-                    fault.target_step(),
-                    parse_error_step(op, &e),
-                    "{fault}: {e}"
-                );
+                assert_eq!(fault.expected_step(), e.digest_step(kind), "{fault}: {e}");
                 assert_eq!(fault.expected_status().value(), 1498, "{fault}");
             }
             Ok(true) => assert!(tlv_step, "{fault}"),

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use serde_json::Value;
 use uaf_metadata::{MetadataEntry, MetadataIndex};
-use uaf_proto::assertion::AssertionError;
+use uaf_proto::assertion::AssertionKind;
 use uaf_proto::b64::Base64Policy;
 use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::message::{
@@ -21,7 +21,6 @@ use uaf_proto::message::{
     DeregistrationRequest, RegistrationRequest, Version,
 };
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
-use uaf_proto::tlv::{self, TlvError};
 use uaf_rp::counter::CounterPolicy;
 use uaf_rp::step::StepId;
 use uaf_rp::store::{CredentialStore, MemoryCredentialStore, MemoryPendingStore, PendingStore};
@@ -96,37 +95,12 @@ pub fn default_label(step: StepId) -> String {
     }
 }
 
-/// The tags `TAG_UAFV1_SIGNED_DATA` must hold exactly once (digest §3.3 A5.3).
-const SIGNED_DATA_MEMBERS: [u16; 7] = [
-    tlv::TAG_AAID,
-    tlv::TAG_ASSERTION_INFO,
-    tlv::TAG_AUTHENTICATOR_NONCE,
-    tlv::TAG_FINAL_CHALLENGE_HASH,
-    tlv::TAG_TRANSACTION_CONTENT_HASH,
-    tlv::TAG_KEYID,
-    tlv::TAG_COUNTERS,
-];
-
-/// Whether a malformed authentication assertion breaks A5.3 (a SignedData member missing,
-/// repeated, empty or malformed) rather than A5.2 (the framing of the assertion: the
-/// top-level item, its SignedData and signature, misplaced or unknown critical tags).
-fn breaks_signed_data_members(e: &AssertionError) -> bool {
-    match e {
-        AssertionError::Tlv(
-            TlvError::MissingMember { parent, .. } | TlvError::DuplicateMember { parent, .. },
-        ) => *parent == tlv::TAG_UAFV1_SIGNED_DATA,
-        AssertionError::Tlv(
-            TlvError::EmptyValue { tag, .. } | TlvError::WrongLength { tag, .. },
-        ) => SIGNED_DATA_MEMBERS.contains(tag),
-        AssertionError::InvalidAaid { .. } => true,
-        _ => false,
-    }
-}
-
 /// The digest §3 label of the first failing step of a rejection (the format's "Step" rule):
 /// the decisive error's step ([`Error::decisive_step`]: with several assertions and none
-/// verifying, the first assertion's), labelled as [`default_label`] says, with `A5.3` for a
-/// SignedData member that is missing, repeated, empty or malformed.
+/// verifying, the first assertion's), labelled as [`default_label`] says, except that a
+/// malformed authentication assertion at `AUTH-14` takes the label of `uaf-proto`'s table of
+/// that rule ([`AssertionError::digest_step`]: `A5.3` for a SignedData member that is
+/// missing, repeated, empty or malformed, `A5.2` for the framing).
 #[must_use]
 pub fn step_label(e: &Error) -> String {
     let mut decisive = e;
@@ -134,8 +108,8 @@ pub fn step_label(e: &Error) -> String {
         decisive = first;
     }
     match (&decisive.kind, decisive.step) {
-        (ErrorKind::Assertion(a), StepId::AuthTlv) if breaks_signed_data_members(a) => {
-            String::from("A5.3")
+        (ErrorKind::Assertion(a), StepId::AuthTlv) => {
+            String::from(a.digest_step(AssertionKind::Auth))
         }
         (_, step) => default_label(step),
     }
@@ -719,6 +693,8 @@ fn compare(v: &Vector, o: &Outcome) -> Result<Vec<String>, VectorError> {
 mod tests {
     use super::*;
     use crate::vector::{Expect, FORMAT, StoredRegistration};
+    use uaf_proto::assertion::AssertionError;
+    use uaf_proto::tlv::{self, TlvError};
 
     fn settings() -> RpSettings {
         RpSettings::new("https://uaf.example.com/facets.json", 1_700_000_000)

@@ -1,5 +1,6 @@
 //! The in-process measurement: `uaf_rp::Service::finish_authentication` on the server's own
-//! SQLite store (a file in a temporary directory, opened as `uaf-server` opens it), with the
+//! SQLite store (a file in a temporary directory, opened as `uaf-server` opens it, with the
+//! `--durability` given), with the
 //! signature backend compiled into this binary, without HTTP.
 //!
 //! The phones are enrolled through a short-lived in-process `uaf-server` on loopback (so
@@ -18,8 +19,10 @@ use rand_core::SeedableRng;
 use uaf_metadata::MetadataIndex;
 use uaf_phone::{Enrollment, Phone};
 use uaf_rp::{AuthenticationOptions, RelyingParty, RelyingPartyBuilder, Service};
-use uaf_server::store::{SharedStore, system_clock};
-use uaf_server::{Server, ServerConfig, SqliteDatabase, Stores, create_invite, unix_now};
+use uaf_server::store::system_clock;
+use uaf_server::{
+    Durability, Server, ServerConfig, SqliteDatabase, Stores, create_invite, unix_now,
+};
 use uaf_signin_api::Notification;
 
 use crate::LoadError;
@@ -48,7 +51,12 @@ fn err(what: &str) -> impl Fn(String) -> LoadError + '_ {
 }
 
 /// Measures `total` in-process authentications over `threads` threads (one phone each).
-pub(crate) fn measure(threads: usize, total: usize, pin: &str) -> Result<PhaseSummary, LoadError> {
+pub(crate) fn measure(
+    threads: usize,
+    total: usize,
+    pin: &str,
+    durability: Durability,
+) -> Result<PhaseSummary, LoadError> {
     let threads = threads.max(1);
     let dir = TempDir(std::env::temp_dir().join(format!("uaf-load-{}", std::process::id())));
     let _ = std::fs::remove_dir_all(&dir.0);
@@ -63,8 +71,10 @@ pub(crate) fn measure(threads: usize, total: usize, pin: &str) -> Result<PhaseSu
     config.database = db_path.clone();
     config.metadata = Some(metadata.clone());
     config.challenge_ttl_secs = TTL;
+    config.durability = durability;
     let server = Server::spawn(config).map_err(|e| err("in-process server")(e.to_string()))?;
-    let db = SqliteDatabase::open(&db_path).map_err(|e| err("database")(e.to_string()))?;
+    let db = SqliteDatabase::open_with(&db_path, durability)
+        .map_err(|e| err("database")(e.to_string()))?;
     let mut phones = Vec::with_capacity(threads);
     for i in 0..threads {
         let user = format!("inproc-{i}");
@@ -93,9 +103,9 @@ pub(crate) fn measure(threads: usize, total: usize, pin: &str) -> Result<PhaseSu
     let stores = Stores::new(&db, TTL, system_clock());
     let service = Service::new(
         RelyingParty::new(rp_config, index),
-        SharedStore(Arc::clone(&stores.credentials)),
-        SharedStore(Arc::clone(&stores.pending_registrations)),
-        SharedStore(Arc::clone(&stores.pending_authentications)),
+        Arc::clone(&stores.credentials),
+        Arc::clone(&stores.pending_registrations),
+        Arc::clone(&stores.pending_authentications),
     );
 
     let per_thread = total.div_ceil(threads).max(1);

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use serde::Serialize;
 use uaf_phone::{Enrollment, Phone};
-use uaf_server::{create_invite, unix_now};
+use uaf_server::{Durability, create_invite, unix_now};
 
 use crate::http::{Client, Failure};
 use crate::stats::{PhaseSummary, Stats};
@@ -67,6 +67,16 @@ enum Phase {
     Respond,
 }
 
+/// The SQLite durability of the in-process store (`uaf-server --durability`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum DurabilityArg {
+    /// synchronous=FULL (the server's default).
+    Full,
+    /// WAL synchronous=NORMAL.
+    Normal,
+}
+
 /// Load generator for uaf-server: simulated phones and browsers over HTTP, and the
 /// in-process verification rate on the same backend.
 #[derive(Parser, Debug)]
@@ -103,7 +113,11 @@ struct Args {
     /// In-process authentications to finish for the comparison (0: skip the measurement).
     #[arg(long, default_value_t = 2000)]
     in_process: usize,
-    /// Threads of the in-process measurement (default: the CPUs available).
+    /// The SQLite durability of the in-process measurement: give the server's
+    /// `--durability` (full: synchronous=FULL; normal: WAL synchronous=NORMAL).
+    #[arg(long, value_enum, default_value = "full")]
+    durability: DurabilityArg,
+    /// Threads of the in-process measurement (default: the clients, `--concurrency`).
     #[arg(long)]
     in_process_threads: Option<usize>,
     /// The PIN of the simulated phones.
@@ -134,6 +148,8 @@ struct Report {
     respond: Option<PhaseSummary>,
     in_process: Option<PhaseSummary>,
     in_process_threads: usize,
+    /// The SQLite durability of the in-process store.
+    durability: DurabilityArg,
     /// HTTP conformance authentications/s ÷ in-process finished authentications/s.
     ratio: Option<f64>,
     errors: u64,
@@ -214,9 +230,8 @@ fn run(args: &Args) -> Result<u64, LoadError> {
         }
     }
 
-    let threads = args.in_process_threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    // As many in-process threads as HTTP clients: the same concurrency on both sides.
+    let threads = args.in_process_threads.unwrap_or(clients).max(1);
     let in_process = if args.in_process > 0 {
         note(
             args,
@@ -225,7 +240,11 @@ fn run(args: &Args) -> Result<u64, LoadError> {
                 args.in_process
             ),
         );
-        let s = inprocess::measure(threads, args.in_process, &args.pin)?;
+        let durability = match args.durability {
+            DurabilityArg::Full => Durability::Full,
+            DurabilityArg::Normal => Durability::Normal,
+        };
+        let s = inprocess::measure(threads, args.in_process, &args.pin, durability)?;
         errors += s.errors.values().sum::<u64>();
         Some(s)
     } else {
@@ -249,6 +268,7 @@ fn run(args: &Args) -> Result<u64, LoadError> {
         respond,
         in_process,
         in_process_threads: threads,
+        durability: args.durability,
         ratio,
         errors,
     };
@@ -282,8 +302,8 @@ fn print_report(r: &Report) {
     }
     if let Some(s) = &r.in_process {
         s.print(&format!(
-            "in-process finish_authentication, SQLite file, {} threads",
-            r.in_process_threads
+            "in-process finish_authentication, SQLite file (durability {:?}), {} threads",
+            r.durability, r.in_process_threads
         ));
     }
     if let Some(ratio) = r.ratio {

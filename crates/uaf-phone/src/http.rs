@@ -1,5 +1,5 @@
-//! Blocking JSON over https (ureq with rustls on *ring*) or plain http to the server, with timeouts: the bodies are the
-//! typed ones of `uaf_signin_api`, shared with the server.
+//! Blocking JSON to the server over https (ureq with rustls on *ring*) or plain http, with
+//! timeouts: the bodies are the typed ones of `uaf_signin_api`, shared with the server.
 
 use core::time::Duration;
 use std::path::Path;

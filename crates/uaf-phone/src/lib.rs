@@ -68,7 +68,8 @@ use state::{Secrets, StateFile};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PhoneError {
-    /// A wrong argument (an https URL, an empty PIN…).
+    /// A wrong argument (a URL that is neither https nor http, a CA file without a PEM
+    /// certificate, an empty PIN…).
     Usage(String),
     /// The server cannot be reached or the answer cannot be read.
     Unreachable(String),
@@ -142,7 +143,7 @@ fn client_error(e: &ClientError) -> PhoneError {
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Enrollment {
-    /// The server: `http://host:port[/prefix]`.
+    /// The server: `https://host[:port][/prefix]` (`http://` for loopback development).
     pub server: String,
     /// The account.
     pub username: String,

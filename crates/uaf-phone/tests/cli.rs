@@ -34,11 +34,11 @@ fn it_prints_help_and_refuses_unknown_commands() {
     let (code, _, err) = run(&["fly"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("fly"), "{err}");
-    // An https server is refused before anything is sent (no TLS backend in this build).
+    // A server URL that is neither https nor http is refused before anything is sent.
     let (code, _, err) = run(&[
         "enroll",
         "--server",
-        "https://example.invalid",
+        "ftp://example.invalid",
         "--username",
         "alice",
         "--code",
@@ -47,7 +47,26 @@ fn it_prints_help_and_refuses_unknown_commands() {
         "1234",
     ]);
     assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("https"), "{err}");
+    assert!(err.contains("must start with https://"), "{err}");
+    // A --ca-file that holds no certificate is refused before anything is sent.
+    let not_pem = std::env::temp_dir().join(format!("uaf-phone-cli-{}.pem", std::process::id()));
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    let (code, _, err) = run(&[
+        "enroll",
+        "--server",
+        "https://127.0.0.1:9",
+        "--ca-file",
+        not_pem.to_str().unwrap(),
+        "--username",
+        "alice",
+        "--code",
+        "ABCDEFGHIJ",
+        "--pin",
+        "1234",
+    ]);
+    let _ = std::fs::remove_file(&not_pem);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("no PEM certificate"), "{err}");
 }
 
 #[test]

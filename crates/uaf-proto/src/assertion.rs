@@ -133,6 +133,142 @@ impl fmt::Display for AssertionError {
 impl core::error::Error for AssertionError {}
 
 // ---------------------------------------------------------------------------------------------
+// The step a malformed assertion fails
+// ---------------------------------------------------------------------------------------------
+
+/// The kind of a `UAFV1TLV` assertion: what a Register command (`TAG_UAFV1_REG_ASSERTION`) or
+/// a Sign command (`TAG_UAFV1_AUTH_ASSERTION`) returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AssertionKind {
+    /// A registration assertion (digest §3.2 R5).
+    Reg,
+    /// An authentication assertion (digest §3.3 A5).
+    Auth,
+}
+
+/// What is wrong with an assertion the strict parser rejects, as far as the server processing
+/// step that reports it depends on it ([`Malformation::digest_step`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Malformation {
+    /// The framing of the assertion: its top-level item and trailing bytes, the presence and
+    /// framing of the signed block (KRD / SignedData), of the signature and of the attestation
+    /// block, misplaced or unknown critical tags, and any value that is not a member of the
+    /// signed block.
+    Framing,
+    /// A member of the signed block (KRD / SignedData), by tag, is missing, repeated, empty or
+    /// invalid.
+    Member(u16),
+    /// A member of the signed block, by tag, is present and non-empty but of a length outside
+    /// what the spec allows.
+    Length(u16),
+}
+
+/// The tags that are members of a KRD or a SignedData (digest §5.3, §5.4).
+const SIGNED_MEMBERS: [u16; 8] = [
+    TAG_AAID,
+    TAG_ASSERTION_INFO,
+    TAG_AUTHENTICATOR_NONCE,
+    TAG_FINAL_CHALLENGE_HASH,
+    TAG_TRANSACTION_CONTENT_HASH,
+    TAG_KEYID,
+    TAG_COUNTERS,
+    TAG_PUB_KEY,
+];
+
+/// The tags `TAG_UAFV1_SIGNED_DATA` holds exactly once (digest §3.3 A5.3).
+const SIGNED_DATA_MEMBERS: [u16; 7] = [
+    TAG_AAID,
+    TAG_ASSERTION_INFO,
+    TAG_AUTHENTICATOR_NONCE,
+    TAG_FINAL_CHALLENGE_HASH,
+    TAG_TRANSACTION_CONTENT_HASH,
+    TAG_KEYID,
+    TAG_COUNTERS,
+];
+
+const fn contains(tags: &[u16], tag: u16) -> bool {
+    match tags {
+        [] => false,
+        [first, rest @ ..] => *first == tag || contains(rest, tag),
+    }
+}
+
+impl Malformation {
+    /// Every digest label [`Malformation::digest_step`] answers, for consumers that map the
+    /// labels to their own step identifiers (and test that each one maps).
+    pub const DIGEST_STEPS: &'static [&'static str] = &[
+        "R5.2", "R5.6", "R5.9", "A5.2", "A5.3", "A5.6", "A5.7", "A5.10",
+    ];
+
+    /// What the error says is wrong with the assertion.
+    #[must_use]
+    pub const fn of(error: &AssertionError) -> Self {
+        match *error {
+            AssertionError::Tlv(
+                TlvError::MissingMember { parent, tag, .. }
+                | TlvError::DuplicateMember { parent, tag, .. },
+            ) if parent == TAG_UAFV1_KRD || parent == TAG_UAFV1_SIGNED_DATA => {
+                Malformation::Member(tag)
+            }
+            AssertionError::Tlv(TlvError::EmptyValue { tag, .. })
+                if contains(&SIGNED_MEMBERS, tag) =>
+            {
+                Malformation::Member(tag)
+            }
+            AssertionError::Tlv(TlvError::WrongLength { tag, .. })
+                if contains(&SIGNED_MEMBERS, tag) =>
+            {
+                Malformation::Length(tag)
+            }
+            AssertionError::InvalidAaid { .. } => Malformation::Member(TAG_AAID),
+            _ => Malformation::Framing,
+        }
+    }
+
+    /// The label in the spec digest §3 of the server processing step that rejects an
+    /// assertion of `kind` with this defect: the first failing check in digest order (the
+    /// conformance-vector format's "Step" rule, and `expect.step`).
+    ///
+    /// This is the one table of that rule; the verifier (`uaf-rp`) and the fault injector
+    /// (`uaf-authenticator`) both read it.
+    ///
+    /// | defect | registration | authentication |
+    /// |---|---|---|
+    /// | framing; a KRD member missing, repeated, empty or invalid | R5.2 | A5.2 (framing) |
+    /// | a SignedData member missing, repeated, empty, invalid, or of the wrong length other than below | — | A5.3 |
+    /// | `TAG_ASSERTION_INFO` of the wrong length (7 / 5 bytes) | R5.6 | A5.6 |
+    /// | `TAG_AUTHENTICATOR_NONCE` shorter than 8 bytes | — | A5.7 |
+    /// | `TAG_COUNTERS` of the wrong length (8 / 4 bytes) | R5.9 | A5.10 |
+    #[must_use]
+    pub const fn digest_step(self, kind: AssertionKind) -> &'static str {
+        match (kind, self) {
+            (AssertionKind::Reg, Malformation::Length(TAG_ASSERTION_INFO)) => "R5.6",
+            (AssertionKind::Reg, Malformation::Length(TAG_COUNTERS)) => "R5.9",
+            (AssertionKind::Reg, _) => "R5.2",
+            (AssertionKind::Auth, Malformation::Length(TAG_ASSERTION_INFO)) => "A5.6",
+            (AssertionKind::Auth, Malformation::Length(TAG_AUTHENTICATOR_NONCE)) => "A5.7",
+            (AssertionKind::Auth, Malformation::Length(TAG_COUNTERS)) => "A5.10",
+            (AssertionKind::Auth, Malformation::Member(tag) | Malformation::Length(tag))
+                if contains(&SIGNED_DATA_MEMBERS, tag) =>
+            {
+                "A5.3"
+            }
+            (AssertionKind::Auth, _) => "A5.2",
+        }
+    }
+}
+
+impl AssertionError {
+    /// The label in the spec digest §3 of the step that rejects an assertion of `kind` failing
+    /// with this error ([`Malformation::of`], then [`Malformation::digest_step`]).
+    #[must_use]
+    pub const fn digest_step(&self, kind: AssertionKind) -> &'static str {
+        Malformation::of(self).digest_step(kind)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Assertion info
 // ---------------------------------------------------------------------------------------------
 

@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use uaf_proto::assertion::{
-    AssertionError, Attestation, AuthAssertion, AuthAssertionInfo, Extension, Extensions,
-    KrdBuilder, ParseOptions, RegAssertion, RegAssertionInfo, SignedDataBuilder,
-    encode_auth_assertion, encode_reg_assertion,
+    AssertionError, AssertionKind, Attestation, AuthAssertion, AuthAssertionInfo, Extension,
+    Extensions, KrdBuilder, Malformation, ParseOptions, RegAssertion, RegAssertionInfo,
+    SignedDataBuilder, encode_auth_assertion, encode_reg_assertion,
 };
 use uaf_proto::id::Aaid;
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
@@ -1225,4 +1225,169 @@ fn errors_say_what_and_where() {
     assert!(e.to_string().contains("VVVV#MMMM"));
     let e: Box<dyn core::error::Error> = Box::new(e);
     assert!(!e.to_string().is_empty());
+}
+
+// ------------------------------------------------------------------------------------------
+// The step a malformed assertion fails (`Malformation::digest_step`)
+// ------------------------------------------------------------------------------------------
+
+fn with_member(members: &[Vec<u8>], tag: u16, value: &[u8]) -> Vec<Vec<u8>> {
+    members
+        .iter()
+        .map(|m| {
+            if u16::from_le_bytes([m[0], m[1]]) == tag {
+                leaf(tag, value)
+            } else {
+                m.clone()
+            }
+        })
+        .collect()
+}
+
+fn without_member(members: &[Vec<u8>], tag: u16) -> Vec<Vec<u8>> {
+    members
+        .iter()
+        .filter(|m| u16::from_le_bytes([m[0], m[1]]) != tag)
+        .cloned()
+        .collect()
+}
+
+fn reg_step(bytes: &[u8]) -> &'static str {
+    reg_err(bytes).digest_step(AssertionKind::Reg)
+}
+
+fn auth_step(bytes: &[u8]) -> &'static str {
+    auth_err(bytes).digest_step(AssertionKind::Auth)
+}
+
+#[test]
+fn malformed_registration_assertions_fail_r5_2_unless_a_later_step_fixes_the_length() {
+    let k = krd_members();
+    // The framing.
+    assert_eq!(reg_step(&valid_reg()[..10]), "R5.2");
+    let mut trailing = valid_reg();
+    trailing.push(0);
+    assert_eq!(reg_step(&trailing), "R5.2");
+    assert_eq!(reg_step(&reg(&k, &[])), "R5.2");
+    assert_eq!(reg_step(&reg(&k, &[basic_full(), surrogate()])), "R5.2");
+    // A KRD member missing, repeated, empty or invalid.
+    for tag in KRD_TAGS {
+        assert_eq!(
+            reg_step(&reg(&without_member(&k, tag), &[basic_full()])),
+            "R5.2"
+        );
+        assert_eq!(
+            reg_step(&reg(&with_member(&k, tag, &[]), &[basic_full()])),
+            "R5.2"
+        );
+    }
+    let mut repeated = k.clone();
+    repeated.push(leaf(TAG_KEYID, &[1; 32]));
+    assert_eq!(reg_step(&reg(&repeated, &[basic_full()])), "R5.2");
+    let bad_aaid = with_member(&k, TAG_AAID, b"FFFF-FC01");
+    assert_eq!(reg_step(&reg(&bad_aaid, &[basic_full()])), "R5.2");
+    assert_eq!(
+        reg_step(&reg(
+            &with_member(&k, TAG_AAID, b"FFFF#FC0"),
+            &[basic_full()]
+        )),
+        "R5.2"
+    );
+    // The members whose length a later step fixes.
+    let info = with_member(&k, TAG_ASSERTION_INFO, &[1, 0, 1, 1, 0, 0]);
+    assert_eq!(reg_step(&reg(&info, &[basic_full()])), "R5.6");
+    let counters = with_member(&k, TAG_COUNTERS, &[0; 4]);
+    assert_eq!(reg_step(&reg(&counters, &[basic_full()])), "R5.9");
+}
+
+#[test]
+fn malformed_authentication_assertions_fail_a5_2_a5_3_or_the_step_fixing_the_length() {
+    let sd = sd_members();
+    let signature = [leaf(TAG_SIGNATURE, &[0x5c; 64])];
+    // The framing: A5.2.
+    assert_eq!(auth_step(&valid_auth()[..10]), "A5.2");
+    let mut trailing = valid_auth();
+    trailing.push(0);
+    assert_eq!(auth_step(&trailing), "A5.2");
+    assert_eq!(auth_step(&auth(&sd, &[])), "A5.2");
+    assert_eq!(auth_step(&auth(&sd, &[leaf(TAG_SIGNATURE, &[])])), "A5.2");
+    assert_eq!(
+        auth_step(&composite(TAG_UAFV1_AUTH_ASSERTION, &signature)),
+        "A5.2"
+    );
+    // A SignedData member missing, repeated, empty, invalid or of the wrong length: A5.3.
+    for tag in SD_TAGS {
+        assert_eq!(
+            auth_step(&auth(&without_member(&sd, tag), &signature)),
+            "A5.3"
+        );
+        if tag != TAG_TRANSACTION_CONTENT_HASH {
+            let empty = with_member(&sd, tag, &[]);
+            assert_eq!(auth_step(&auth(&empty, &signature)), "A5.3");
+        }
+    }
+    let mut repeated = sd.clone();
+    repeated.push(leaf(TAG_AUTHENTICATOR_NONCE, &[2; 8]));
+    assert_eq!(auth_step(&auth(&repeated, &signature)), "A5.3");
+    let bad_aaid = with_member(&sd, TAG_AAID, b"FFFF-FC01");
+    assert_eq!(auth_step(&auth(&bad_aaid, &signature)), "A5.3");
+    let short_aaid = with_member(&sd, TAG_AAID, b"FFFF#FC0");
+    assert_eq!(auth_step(&auth(&short_aaid, &signature)), "A5.3");
+    // The members whose length a later step fixes.
+    let info = with_member(&sd, TAG_ASSERTION_INFO, &[1, 0, 1, 1]);
+    assert_eq!(auth_step(&auth(&info, &signature)), "A5.6");
+    let nonce = with_member(&sd, TAG_AUTHENTICATOR_NONCE, &[1; 7]);
+    assert_eq!(auth_step(&auth(&nonce, &signature)), "A5.7");
+    let counters = with_member(&sd, TAG_COUNTERS, &[0; 8]);
+    assert_eq!(auth_step(&auth(&counters, &signature)), "A5.10");
+}
+
+#[test]
+fn the_malformation_table_answers_only_its_listed_labels() {
+    let tags = [
+        TAG_AAID,
+        TAG_ASSERTION_INFO,
+        TAG_AUTHENTICATOR_NONCE,
+        TAG_FINAL_CHALLENGE_HASH,
+        TAG_TRANSACTION_CONTENT_HASH,
+        TAG_KEYID,
+        TAG_COUNTERS,
+        TAG_PUB_KEY,
+        TAG_SIGNATURE,
+        TAG_UAFV1_KRD,
+    ];
+    let mut seen = Vec::new();
+    for kind in [AssertionKind::Reg, AssertionKind::Auth] {
+        let mut defects = vec![Malformation::Framing];
+        for tag in tags {
+            defects.push(Malformation::Member(tag));
+            defects.push(Malformation::Length(tag));
+        }
+        for d in defects {
+            let label = d.digest_step(kind);
+            assert!(Malformation::DIGEST_STEPS.contains(&label), "{d:?} {label}");
+            let prefix = if kind == AssertionKind::Reg {
+                "R5."
+            } else {
+                "A5."
+            };
+            assert!(label.starts_with(prefix), "{kind:?} {d:?} {label}");
+            seen.push(label);
+        }
+    }
+    for label in Malformation::DIGEST_STEPS {
+        assert!(seen.contains(label), "{label} is never answered");
+    }
+    // Outside the signed block, an empty value is framing.
+    let e = tlv_err(TlvError::EmptyValue {
+        tag: TAG_SIGNATURE,
+        offset: 0,
+    });
+    assert_eq!(Malformation::of(&e), Malformation::Framing);
+    let e = tlv_err(TlvError::MissingMember {
+        parent: TAG_UAFV1_AUTH_ASSERTION,
+        tag: TAG_UAFV1_SIGNED_DATA,
+        offset: 0,
+    });
+    assert_eq!(Malformation::of(&e), Malformation::Framing);
 }

@@ -10,10 +10,9 @@ use core::cell::RefCell;
 use uaf_crypto::PublicKey;
 use uaf_crypto::SignatureVerifier;
 use uaf_metadata::MetadataSource;
-use uaf_proto::assertion::{AssertionError, AuthAssertion, ParseOptions};
+use uaf_proto::assertion::{AssertionKind, AuthAssertion, ParseOptions};
 use uaf_proto::message::{AuthenticationResponse, AuthenticatorSignAssertion, Transaction};
 use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgSign, UserVerify};
-use uaf_proto::tlv::{self, TlvError};
 
 use crate::binding::{self, AUTH_STEPS, ct_eq};
 use crate::config::UserVerificationRequirement;
@@ -65,23 +64,6 @@ impl AuthenticationOutcome {
     #[must_use]
     pub fn username(&self) -> Option<&str> {
         self.keys.first().map(|k| k.registration.username.as_str())
-    }
-}
-
-/// The step of a parse error (the first failing check in digest order): the framing of the
-/// assertion (A5.2: one SignedData, one non-empty signature, nothing else) and a SignedData
-/// member that is missing, repeated or empty (A5.3) break the TLV step; a member present
-/// with a value of the wrong length is reported at the step that fixes that length (A5.6
-/// assertion info 5 bytes, A5.7 nonce at least 8 bytes, A5.10 counters 4 bytes).
-fn tlv_step(err: &AssertionError) -> StepId {
-    match err {
-        AssertionError::Tlv(TlvError::WrongLength { tag, .. }) => match *tag {
-            tlv::TAG_ASSERTION_INFO => StepId::AuthAssertionInfo,
-            tlv::TAG_AUTHENTICATOR_NONCE => StepId::AuthNonce,
-            tlv::TAG_COUNTERS => StepId::AuthCounter,
-            _ => StepId::AuthTlv,
-        },
-        _ => StepId::AuthTlv,
     }
 }
 
@@ -299,7 +281,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         let opts =
             ParseOptions::new().with_unknown_critical_tags(cfg.compat().unknown_critical_tags);
         let assertion = AuthAssertion::parse_with(bytes, opts)
-            .map_err(|e| Error::new(tlv_step(&e), ErrorKind::Assertion(e)))?;
+            .map_err(|e| Error::malformed(AssertionKind::Auth, e))?;
         let known: Vec<&str> = cfg.known_extensions().iter().map(String::as_str).collect();
         if let Some(ext) = assertion.unknown_critical_extension(&known) {
             return Err(Error::new(

@@ -14,7 +14,7 @@ use core::fmt;
 use uaf_crypto::CryptoError;
 use uaf_crypto::attestation::AttestationError;
 use uaf_metadata::Unacceptable;
-use uaf_proto::assertion::AssertionError;
+use uaf_proto::assertion::{AssertionError, AssertionKind};
 use uaf_proto::b64::Base64Error;
 use uaf_proto::message::{MessageError, Version};
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
@@ -551,6 +551,18 @@ impl Error {
             kind,
             assertion: None,
         }
+    }
+
+    /// A malformed assertion of `kind`, at the step `uaf-proto`'s table of that rule names
+    /// ([`AssertionError::digest_step`]: the first failing check in digest order).
+    pub(crate) fn malformed(kind: AssertionKind, e: AssertionError) -> Self {
+        let tlv = match kind {
+            AssertionKind::Reg => StepId::RegTlv,
+            AssertionKind::Auth => StepId::AuthTlv,
+        };
+        // Every label of the table names a step (tested); the TLV step is the fallback.
+        let step = StepId::from_digest_label(e.digest_step(kind)).unwrap_or(tlv);
+        Error::new(step, ErrorKind::Assertion(e))
     }
 
     /// The same error, about assertion `index`.

@@ -182,6 +182,49 @@ impl AuthenticationRequirements {
         })
     }
 
+    /// These requirements and `more`: both must hold. Requirements only narrow, never widen:
+    /// the allowed keys are those both allow (`None` on one side: the other side's set), and
+    /// user verification is required when either requires it.
+    ///
+    /// ```
+    /// use uaf_proto::id::{Aaid, KeyId};
+    /// use uaf_rp::{AuthenticationRequirements, UserVerificationRequirement};
+    ///
+    /// let a = (Aaid::parse("ABCD#0001")?, KeyId::new(vec![1; 32])?);
+    /// let b = (Aaid::parse("ABCD#0001")?, KeyId::new(vec![2; 32])?);
+    /// let started = AuthenticationRequirements::new().allow_keys([a.clone(), b.clone()]);
+    /// let both = started.narrowed_by(&AuthenticationRequirements::new()
+    ///     .allow_keys([b.clone()])
+    ///     .require_user_verification());
+    /// assert_eq!(both.allowed_keys(), Some(&[b][..]));
+    /// assert_eq!(both.user_verification(), UserVerificationRequirement::Required);
+    /// // An empty `more` changes nothing; it cannot lift a requirement either.
+    /// let strict = AuthenticationRequirements::new().require_user_verification();
+    /// assert_eq!(strict.narrowed_by(&AuthenticationRequirements::new()), strict);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn narrowed_by(&self, more: &AuthenticationRequirements) -> Self {
+        let allowed_keys = match (&self.allowed_keys, &more.allowed_keys) {
+            (None, None) => None,
+            (Some(keys), None) | (None, Some(keys)) => Some(keys.clone()),
+            (Some(keys), Some(_)) => Some(
+                keys.iter()
+                    .filter(|(aaid, key_id)| more.allows(aaid, key_id.as_bytes()))
+                    .cloned()
+                    .collect(),
+            ),
+        };
+        let user_verification = match more.user_verification {
+            UserVerificationRequirement::Required => UserVerificationRequirement::Required,
+            UserVerificationRequirement::Any => self.user_verification,
+        };
+        AuthenticationRequirements {
+            allowed_keys,
+            user_verification,
+        }
+    }
+
     /// Whether nothing beyond the RP's configuration is required.
     #[must_use]
     pub fn is_empty(&self) -> bool {

@@ -7,14 +7,13 @@ use alloc::vec::Vec;
 use uaf_crypto::attestation::{PublicKeyKind, verify_attestation_chain};
 use uaf_crypto::{PublicKey, SignatureVerifier};
 use uaf_metadata::{MetadataEntry, MetadataSource};
-use uaf_proto::assertion::{AssertionError, Attestation, ParseOptions, RegAssertion};
+use uaf_proto::assertion::{AssertionKind, Attestation, ParseOptions, RegAssertion};
 use uaf_proto::id::KeyId;
 use uaf_proto::message::{
     AuthenticatorRegistrationAssertion, MessageError, MessageErrorKind, Policy,
     RegistrationResponse,
 };
 use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgKey, AlgSign, UserVerify};
-use uaf_proto::tlv::{self, TlvError};
 
 use crate::binding::{self, REG_STEPS, ct_eq};
 use crate::error::{Error, ErrorKind};
@@ -70,24 +69,6 @@ pub(crate) struct RegContext<'a> {
     /// The request policy (None: only the RP's own requirements apply).
     pub(crate) policy: Option<&'a Policy>,
     pub(crate) now: u64,
-}
-
-/// The step of a parse error (the first failing check in digest order): a KRD member that
-/// is missing, repeated or empty, and everything about the framing, break R5.2 (the TLV
-/// step); a member present with a value of the wrong length is reported at the step that
-/// fixes that length (R5.6 assertion info 7 bytes, R5.9 counters 8 bytes).
-fn tlv_step(err: &AssertionError) -> StepId {
-    match err {
-        AssertionError::Tlv(TlvError::WrongLength {
-            tag: tlv::TAG_ASSERTION_INFO,
-            ..
-        }) => StepId::RegAssertionInfo,
-        AssertionError::Tlv(TlvError::WrongLength {
-            tag: tlv::TAG_COUNTERS,
-            ..
-        }) => StepId::RegCounters,
-        _ => StepId::RegTlv,
-    }
 }
 
 /// The verification key of a basic full attestation: the leaf's public key in the encoding
@@ -294,7 +275,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         let opts =
             ParseOptions::new().with_unknown_critical_tags(cfg.compat().unknown_critical_tags);
         let assertion = RegAssertion::parse_with(bytes, opts)
-            .map_err(|e| Error::new(tlv_step(&e), ErrorKind::Assertion(e)))?;
+            .map_err(|e| Error::malformed(AssertionKind::Reg, e))?;
         let known: Vec<&str> = cfg.known_extensions().iter().map(String::as_str).collect();
         if let Some(ext) = assertion.unknown_critical_extension(&known) {
             return Err(Error::new(

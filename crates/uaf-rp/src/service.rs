@@ -87,7 +87,7 @@ use crate::RelyingParty;
 use crate::authentication::AuthenticationOutcome;
 use crate::error::{Error, ErrorKind, StorageError};
 use crate::events::SecurityEvent;
-use crate::pending::{PendingAuthentication, PendingRegistration};
+use crate::pending::{AuthenticationRequirements, PendingAuthentication, PendingRegistration};
 use crate::registration::RegistrationOutcome;
 use crate::request::{AuthenticationOptions, DeregistrationTarget};
 use crate::response::ParsedResponse;
@@ -334,14 +334,38 @@ where
         msg: &AuthenticationResponse,
         now: u64,
     ) -> Result<AuthenticationOutcome, Error> {
+        self.finish_authentication_message_with(msg, now, &AuthenticationRequirements::new())
+    }
+
+    /// [`Service::finish_authentication_message`] with requirements known only now, when the
+    /// response arrives (e.g. which enrolled device is answering): `more` narrows the
+    /// requirements the authentication was started with
+    /// ([`AuthenticationRequirements::narrowed_by`]: both must hold; it never widens them).
+    /// They are checked with the others (AUTH-15, AUTH-16), in the one verification, before
+    /// the challenge is taken or any counter moved: a response `more` refuses leaves the
+    /// challenge pending and the counters untouched.
+    ///
+    /// # Errors
+    /// As [`Service::finish_authentication_message`]; a key `more` does not allow:
+    /// [`ErrorKind::KeyNotAllowed`] (1492); an authenticator that does not verify the user
+    /// when `more` requires it: `Policy(UserVerificationRequired)` (1492).
+    pub fn finish_authentication_message_with(
+        &self,
+        msg: &AuthenticationResponse,
+        now: u64,
+        more: &AuthenticationRequirements,
+    ) -> Result<AuthenticationOutcome, Error> {
         let key = key_of(msg.header.server_data.as_deref());
         let unknown = || Error::new(StepId::AuthServerData, ErrorKind::ChallengeUnknown);
         // UAF-PROTO 3.5.7.5 (AUTH-07): found by serverData ...
-        let pending = self
+        let mut pending = self
             .pending_authentications
             .peek(key)
             .map_err(storage(StepId::AuthServerData))?
             .ok_or_else(unknown)?;
+        if !more.is_empty() {
+            pending.requirements = pending.requirements.narrowed_by(more);
+        }
         // Counter events wait until we know this response is not a duplicate that lost the
         // race for its challenge (the winner's counter would read as a regression).
         let events = RefCell::new(Vec::new());

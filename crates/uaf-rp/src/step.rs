@@ -47,6 +47,21 @@ macro_rules! steps {
             pub fn from_id(id: &str) -> Option<StepId> {
                 Self::ALL.iter().copied().find(|s| s.id() == id)
             }
+
+            /// The step with this digest §3 label (`R4.2`), if any. A step whose label is a
+            /// range (`A5.2-A5.3`) answers to either end of it. The message-level
+            /// authentication steps answer to their own labels (`A1.1`), not to the
+            /// registration labels the digest calls identical.
+            #[must_use]
+            pub fn from_digest_label(label: &str) -> Option<StepId> {
+                Self::ALL.iter().copied().find(|s| {
+                    let own = s.digest_label();
+                    own == label
+                        || own
+                            .split_once('-')
+                            .is_some_and(|(first, last)| first == label || last == label)
+                })
+            }
         }
     };
 }
@@ -186,6 +201,44 @@ mod tests {
         }
         assert_eq!(StepId::from_id("REG-99"), None);
         assert_eq!(StepId::AuthCounter.digest_label(), "A5.10");
+    }
+
+    #[test]
+    fn labels_are_unique_and_round_trip() {
+        for (i, a) in StepId::ALL.iter().enumerate() {
+            assert_eq!(StepId::from_digest_label(a.digest_label()), Some(*a));
+            for b in StepId::ALL.iter().skip(i + 1) {
+                assert_ne!(a.digest_label(), b.digest_label());
+            }
+        }
+        assert_eq!(StepId::from_digest_label("A5.2"), Some(StepId::AuthTlv));
+        assert_eq!(StepId::from_digest_label("A5.3"), Some(StepId::AuthTlv));
+        assert_eq!(
+            StepId::from_digest_label("A5.10"),
+            Some(StepId::AuthCounter)
+        );
+        assert_eq!(
+            StepId::from_digest_label("A5.1"),
+            Some(StepId::AuthAssertionScheme)
+        );
+        assert_eq!(StepId::from_digest_label("A5.12"), None);
+        assert_eq!(StepId::from_digest_label("A5"), None);
+        assert_eq!(StepId::from_digest_label(""), None);
+    }
+
+    #[test]
+    fn every_label_of_the_malformation_table_names_a_per_assertion_step() {
+        use uaf_proto::assertion::Malformation;
+        for label in Malformation::DIGEST_STEPS {
+            let step = StepId::from_digest_label(label);
+            assert!(step.is_some(), "{label}");
+            let per_assertion = if label.starts_with('R') {
+                StepId::RegAssertionScheme..=StepId::RegAttestation
+            } else {
+                StepId::AuthAssertionScheme..=StepId::AuthCounter
+            };
+            assert!(step.is_some_and(|s| per_assertion.contains(&s)), "{label}");
+        }
     }
 
     #[test]

@@ -279,6 +279,57 @@ pub trait PendingStore<P> {
     fn take(&self, server_data: &[u8]) -> Result<Option<P>, Self::Error>;
 }
 
+/// A shared store is the store: a server that keeps its stores as `Arc<dyn …>` (to share them
+/// with other handlers) hands a clone of the `Arc` to [`crate::Service`].
+#[cfg(target_has_atomic = "ptr")]
+impl<T: CredentialStore + ?Sized> CredentialStore for alloc::sync::Arc<T> {
+    type Error = T::Error;
+
+    fn get(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, T::Error> {
+        (**self).get(aaid, key_id)
+    }
+
+    fn list_by_user(&self, username: &str) -> Result<Vec<Registration>, T::Error> {
+        (**self).list_by_user(username)
+    }
+
+    fn insert_unique(&self, registration: Registration) -> Result<InsertOutcome, T::Error> {
+        (**self).insert_unique(registration)
+    }
+
+    fn compare_and_swap_counter(
+        &self,
+        aaid: &Aaid,
+        key_id: &[u8],
+        expected: u32,
+        new: u32,
+    ) -> Result<CasOutcome, T::Error> {
+        (**self).compare_and_swap_counter(aaid, key_id, expected, new)
+    }
+
+    fn delete(&self, aaid: &Aaid, key_id: &[u8]) -> Result<bool, T::Error> {
+        (**self).delete(aaid, key_id)
+    }
+}
+
+/// A shared pending store is the store (see the [`CredentialStore`] impl for `Arc`).
+#[cfg(target_has_atomic = "ptr")]
+impl<P, T: PendingStore<P> + ?Sized> PendingStore<P> for alloc::sync::Arc<T> {
+    type Error = T::Error;
+
+    fn put(&self, server_data: &[u8], pending: P) -> Result<(), T::Error> {
+        (**self).put(server_data, pending)
+    }
+
+    fn peek(&self, server_data: &[u8]) -> Result<Option<P>, T::Error> {
+        (**self).peek(server_data)
+    }
+
+    fn take(&self, server_data: &[u8]) -> Result<Option<P>, T::Error> {
+        (**self).take(server_data)
+    }
+}
+
 /// A [`PendingStore`] in memory.
 #[derive(Debug)]
 pub struct MemoryPendingStore<P> {

@@ -566,6 +566,117 @@ fn requirements_survive_a_round_trip_through_a_persisting_store() {
 /// One parse: `parse_response` gives the typed message, its op and serverData; the
 /// `*_message` entries verify it without reading the text again, with the same result as the
 /// text entries.
+/// The decoded message of an authentication response text.
+fn auth_msg(svc: &Svc, text: &str) -> uaf_proto::message::AuthenticationResponse {
+    match svc.parse_response(text).unwrap() {
+        ParsedResponse::Authentication(msg) => msg,
+        other => panic!("an authentication response, got {other:?}"),
+    }
+}
+
+#[test]
+fn requirements_given_at_finish_narrow_and_refuse_before_anything_is_committed() {
+    let sink = Arc::new(Mutex::new(Vec::new()));
+    let svc = service(&sink);
+    let a = register(&svc, AAID, 0x41);
+    let b = register(&svc, AAID, 0x42);
+    let weak = register(&svc, PRESENCE_ONLY, 0x51);
+    // Started for any of alice's keys; which device answers is known only at finish.
+    let req = start(&svc, AuthenticationOptions::new(), 11);
+    let pending_before = pending_of(&svc, &req).unwrap();
+    assert!(pending_before.requirements().is_empty());
+    let only_b = AuthenticationRequirements::new()
+        .allow_keys([key(AAID, 0x42)])
+        .require_user_verification();
+
+    // Key A signs correctly but is not the one `more` allows.
+    let msg = auth_msg(&svc, &answer(&req, AAID, 0x41, &a, 5));
+    let e = svc
+        .finish_authentication_message_with(&msg, NOW, &only_b)
+        .unwrap_err();
+    assert_eq!(first(&e).step, StepId::AuthRegistration);
+    assert_eq!(first(&e).kind, ErrorKind::KeyNotAllowed);
+    assert_eq!(
+        e.status(StatusCodeMode::Specific),
+        UafStatusCode::UnacceptableAuthenticator
+    );
+    // Nothing committed: the counters unmoved, the challenge pending and unchanged (the
+    // narrowing is not written back).
+    assert_eq!(counters(&svc), vec![(0x41, 0), (0x42, 0), (0x51, 0)]);
+    assert_eq!(pending_of(&svc, &req).as_ref(), Some(&pending_before));
+
+    // A presence-only authenticator, allowed by key, is refused for user verification.
+    let only_weak = AuthenticationRequirements::new()
+        .allow_keys([key(PRESENCE_ONLY, 0x51)])
+        .require_user_verification();
+    let msg_weak = auth_msg(&svc, &answer(&req, PRESENCE_ONLY, 0x51, &weak, 5));
+    let e = svc
+        .finish_authentication_message_with(&msg_weak, NOW, &only_weak)
+        .unwrap_err();
+    assert_eq!(first(&e).step, StepId::AuthStatus);
+    assert_eq!(
+        first(&e).kind,
+        ErrorKind::Policy(AuthenticatorRejection::UserVerificationRequired)
+    );
+    assert_eq!(counters(&svc), vec![(0x41, 0), (0x42, 0), (0x51, 0)]);
+    assert_eq!(pending_of(&svc, &req).as_ref(), Some(&pending_before));
+
+    // The allowed key, verifying its user: accepted once, the counter moved, the challenge taken.
+    let msg_b = auth_msg(&svc, &answer(&req, AAID, 0x42, &b, 3));
+    let out = svc
+        .finish_authentication_message_with(&msg_b, NOW, &only_b)
+        .unwrap();
+    assert_eq!(out.keys[0].registration.key_id.as_bytes(), &[0x42; 32]);
+    assert_eq!(counters(&svc), vec![(0x41, 0), (0x42, 3), (0x51, 0)]);
+    assert_eq!(pending_of(&svc, &req), None);
+    let e = svc
+        .finish_authentication_message_with(&msg_b, NOW, &only_b)
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ChallengeUnknown);
+    assert!(sink.lock().unwrap().is_empty(), "no security event");
+}
+
+#[test]
+fn requirements_given_at_finish_never_widen_those_given_at_start() {
+    let sink = Arc::new(Mutex::new(Vec::new()));
+    let svc = service(&sink);
+    let a = register(&svc, AAID, 0x41);
+    let b = register(&svc, AAID, 0x42);
+    // Started for key A only; `more` names key B: the two sets have no key in common.
+    let req = start(
+        &svc,
+        AuthenticationOptions::new().allow_keys([key(AAID, 0x41)]),
+        12,
+    );
+    let pending_before = pending_of(&svc, &req).unwrap();
+    let msg_b = auth_msg(&svc, &answer(&req, AAID, 0x42, &b, 2));
+    let only_b = AuthenticationRequirements::new().allow_keys([key(AAID, 0x42)]);
+    let e = svc
+        .finish_authentication_message_with(&msg_b, NOW, &only_b)
+        .unwrap_err();
+    assert_eq!(first(&e).kind, ErrorKind::KeyNotAllowed);
+    // An empty `more` lifts nothing either.
+    let e = svc
+        .finish_authentication_message_with(&msg_b, NOW, &AuthenticationRequirements::new())
+        .unwrap_err();
+    assert_eq!(first(&e).kind, ErrorKind::KeyNotAllowed);
+    assert_eq!(counters(&svc), vec![(0x41, 0), (0x42, 0)]);
+    assert_eq!(pending_of(&svc, &req).as_ref(), Some(&pending_before));
+    // Key A: allowed at start, but not by `more` (both must hold); then without `more`.
+    let msg_a = auth_msg(&svc, &answer(&req, AAID, 0x41, &a, 2));
+    let e = svc
+        .finish_authentication_message_with(&msg_a, NOW, &only_b)
+        .unwrap_err();
+    assert_eq!(
+        first(&e).kind,
+        ErrorKind::KeyNotAllowed,
+        "A is not in B's set"
+    );
+    svc.finish_authentication_message_with(&msg_a, NOW, &AuthenticationRequirements::new())
+        .unwrap();
+    assert_eq!(counters(&svc), vec![(0x41, 2), (0x42, 0)]);
+}
+
 #[test]
 fn parse_once_then_finish_with_the_typed_message() {
     let sink = Arc::new(Mutex::new(Vec::new()));

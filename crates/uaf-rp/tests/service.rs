@@ -284,3 +284,45 @@ fn stateless_sealed_server_data_with_a_replay_guard() {
         .unwrap_err();
     assert_eq!(e.step, StepId::AuthServerData);
 }
+
+/// Stores shared as `Arc` (one handle in the service, others elsewhere in the server) are the
+/// stores: what the service writes is seen through the other handles.
+#[test]
+fn shared_stores_behind_arc_are_the_stores() {
+    let credentials = Arc::new(MemoryCredentialStore::new());
+    let pending_auths: Arc<MemoryPendingStore<PendingAuthentication>> =
+        Arc::new(MemoryPendingStore::new());
+    let svc = Service::new(
+        rp(),
+        Arc::clone(&credentials),
+        Arc::new(MemoryPendingStore::<PendingRegistration>::new()),
+        Arc::clone(&pending_auths),
+    );
+    let json = svc.start_registration("alice", NOW, &mut rng(1)).unwrap();
+    let req = RegistrationRequest::parse_array(&json, &Default::default())
+        .unwrap()
+        .remove(0);
+    let key = uauth(2);
+    svc.finish_registration(&RegParts::for_request(&req).build(&key), NOW)
+        .unwrap();
+    assert_eq!(credentials.list_by_user("alice").unwrap().len(), 1);
+
+    let json = svc
+        .start_authentication(Some("alice"), Vec::new(), NOW, &mut rng(3))
+        .unwrap();
+    assert_eq!(pending_auths.len(), 1, "put through the service's handle");
+    let req = AuthenticationRequest::parse_array(&json, &Default::default())
+        .unwrap()
+        .remove(0);
+    let response = AuthParts::for_request(&req, &[0x42; 32], 4).build(&key);
+    svc.finish_authentication(&response, NOW).unwrap();
+    assert!(
+        pending_auths.is_empty(),
+        "taken through the service's handle"
+    );
+    let stored = credentials.list_by_user("alice").unwrap();
+    assert_eq!(stored[0].sign_counter, 4);
+    // A replay through the shared handles: the challenge is gone.
+    let e = svc.finish_authentication(&response, NOW).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ChallengeUnknown);
+}

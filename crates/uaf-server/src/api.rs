@@ -6,14 +6,15 @@
 //! parsers, not by `axum::Json`: their shapes are the spec's and a body that is not one is
 //! answered HTTP 400 with `{"statusCode":1400,…}` (docs/server.md, "Endpoints").
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-
-use crate::net::UAF_RESPONSE_BODY_LIMIT;
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
+use subtle::ConstantTimeEq;
 use uaf_proto::id::Aaid;
 use uaf_proto::message::{
     GetUafRequest, Operation, ReturnUafRequest, SendUafResponse, ServerResponse, Transaction,
@@ -24,40 +25,115 @@ use uaf_rp::store::CredentialStore;
 use uaf_rp::{DeregistrationTarget, Error, ParsedResponse, StatusCodeMode};
 use uaf_signin_api::{ConformanceContext, Health, path};
 
+use crate::net::UAF_RESPONSE_BODY_LIMIT;
 use crate::reply::{Reply, blocking};
 use crate::state::{App, Shared, fresh_rng};
 
+/// A conformance API operation over a request body.
+type Op = fn(&App, &[u8]) -> Reply;
+
+/// The shortest conformance API token accepted.
+pub(crate) const MIN_TOKEN_LEN: usize = 16;
+
+/// Checks a conformance API token: at least [`MIN_TOKEN_LEN`] characters, all of them
+/// unreserved in a URL path (`A-Z a-z 0-9 - _ . ~`), so it can be a path segment as it is.
+pub(crate) fn check_token(token: &str) -> Result<(), String> {
+    if token.is_empty() {
+        return Err(String::from(
+            "the conformance API needs a secret: --conformance-api-token (or \
+             UAF_SERVER_CONFORMANCE_API_TOKEN), e.g. `openssl rand -hex 16`",
+        ));
+    }
+    if token.len() < MIN_TOKEN_LEN
+        || !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
+    {
+        return Err(format!(
+            "the conformance API token must be at least {MIN_TOKEN_LEN} characters of \
+             A-Z a-z 0-9 - _ . ~"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `given` is the token (constant time in the contents).
+fn token_matches(given: &str, token: &str) -> bool {
+    bool::from(given.as_bytes().ct_eq(token.as_bytes()))
+}
+
+/// The refusal of a conformance API call without the token.
+fn no_token() -> Reply {
+    tracing::warn!("conformance API call without its token refused");
+    Reply::error(
+        StatusCode::UNAUTHORIZED,
+        "the conformance API token is missing or wrong",
+    )
+}
+
+/// Whether the request's `Authorization: Bearer` is the token.
+fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| token_matches(given.trim(), token))
+}
+
 /// The routes under `prefix`: the facet list and the health check always, the conformance
-/// API (`POST get`, `POST respond`) when `conformance_api`.
-pub(crate) fn routes(prefix: &str, conformance_api: bool) -> Router<Shared> {
+/// API when `conformance` (its token) is given: `POST get`, `POST respond` with the token as
+/// a bearer token, and `POST conformance/<token>/get`, `…/respond` with it in the path.
+pub(crate) fn routes(prefix: &str, conformance: Option<Arc<str>>) -> Router<Shared> {
     let mut router = Router::new()
         .route(&format!("{prefix}{}", path::FACETS), get(facets_json))
         .route(&format!("{prefix}{}", path::HEALTH), get(healthz));
-    if conformance_api {
+    if let Some(token) = conformance {
         tracing::warn!(
-            "the FIDO conformance server API is on: it is unauthenticated (anyone who can \
-             reach it can register and deregister keys for any user); use it for tests only"
+            "the FIDO conformance server API is on: whoever holds its token can register a key \
+             for any user name (and then sign in as that user) and deregister any user's keys; \
+             without the token that would be anyone who can reach the server. Keep the token \
+             secret and use the API for test deployments only"
         );
-        router = router
-            .route(
-                &format!("{prefix}{}", path::CONFORMANCE_GET),
-                post(get_request),
-            )
-            .route(
-                &format!("{prefix}{}", path::CONFORMANCE_RESPOND),
-                // A UAF response: sized to the largest legal one (`UAF_RESPONSE_BODY_LIMIT`).
-                post(respond).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
+        let ops: [(&str, Op); 2] = [
+            (path::CONFORMANCE_GET, App::get),
+            (path::CONFORMANCE_RESPOND, App::respond),
+        ];
+        // A UAF response: sized to the largest legal one (`UAF_RESPONSE_BODY_LIMIT`); a
+        // request envelope keeps the server's small default.
+        let sized = |m: MethodRouter<Shared>, name: &str| {
+            if name == path::CONFORMANCE_RESPOND {
+                m.layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT))
+            } else {
+                m
+            }
+        };
+        for (name, op) in ops {
+            let t = Arc::clone(&token);
+            let by_bearer = post(
+                move |State(app): State<Shared>, headers: HeaderMap, body: Bytes| async move {
+                    if !bearer_matches(&headers, &t) {
+                        return no_token();
+                    }
+                    blocking(app, move |a| op(a, &body)).await
+                },
             );
+            router = router.route(&format!("{prefix}{name}"), sized(by_bearer, name));
+            let t = Arc::clone(&token);
+            let by_path = post(
+                move |State(app): State<Shared>, Path(given): Path<String>, body: Bytes| async move {
+                    if !token_matches(&given, &t) {
+                        return no_token();
+                    }
+                    blocking(app, move |a| op(a, &body)).await
+                },
+            );
+            router = router.route(
+                &format!("{prefix}conformance/{{token}}/{name}"),
+                sized(by_path, name),
+            );
+        }
     }
     router
-}
-
-async fn get_request(State(app): State<Shared>, body: Bytes) -> Reply {
-    blocking(app, move |a| a.get(&body)).await
-}
-
-async fn respond(State(app): State<Shared>, body: Bytes) -> Reply {
-    blocking(app, move |a| a.respond(&body)).await
 }
 
 async fn healthz(State(app): State<Shared>) -> Reply {
@@ -297,9 +373,10 @@ impl App {
         }
     }
 
-    /// `GET /healthz`: the database answers.
+    /// `GET /healthz`: the database accepts a write (a cheap write transaction,
+    /// [`crate::Backend::probe_write`]); 503 when it does not (read-only, disk full, gone).
     pub(crate) fn health(&self) -> Reply {
-        match self.stores.backend.ping() {
+        match self.stores.backend.probe_write() {
             Ok(()) => Reply::ok(&Health {
                 status: String::from("ok"),
             }),
@@ -308,7 +385,7 @@ impl App {
                 Reply::json(
                     StatusCode::SERVICE_UNAVAILABLE,
                     &Health {
-                        status: String::from("database unavailable"),
+                        status: String::from("database does not accept writes"),
                     },
                 )
             }

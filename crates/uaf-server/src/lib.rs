@@ -11,9 +11,9 @@
 //! | `{prefix}api/signin/…`, `{prefix}api/me`, `{prefix}api/signout` | the browser side of phone sign-in (browser secret and session cookies, HttpOnly, SameSite=Strict) |
 //! | `{prefix}phone/…` | the phone side: enrolment by a one-time invite ([`create_invite`]), notifications, approve, decline (device token) |
 //! | `POST {prefix}get` | `{"op":"Reg"\|"Auth"\|"Dereg","context":"{\"username\":…}"}` → `{"statusCode":1200,"uafRequest":"[…]"}` (digest §2.13, §10.1; with `conformance_api` only) |
-//! | `POST {prefix}respond` | `{"uafResponse":"[…]"}` → `{"statusCode":1200\|14xx}`; accepted registrations are stored, counters compare-and-swapped (with `conformance_api` only) |
+//! | `POST {prefix}respond` | `{"uafResponse":"[…]"}` → `{"statusCode":1200\|14xx}`; accepted registrations are stored, counters compare-and-swapped (with `conformance_api` and its token only) |
 //! | `GET {prefix}facets.json` | the trusted facet list, `application/fido.trusted-apps+json` (digest §7.2) |
-//! | `GET {prefix}healthz` | `{"status":"ok"}` when the database answers |
+//! | `GET {prefix}healthz` | `{"status":"ok"}` when the database accepts a write, 503 otherwise |
 //!
 //! UAF outcomes travel inside HTTP 200 (`statusCode`); HTTP 400 means the body was not the
 //! endpoint's envelope at all. The phone sign-in bodies are the typed ones of the
@@ -42,6 +42,9 @@
 //! Phone sign-in keeps its invites, enrolled phones, attempts and sessions in the
 //! [`SignInStore`] (schema version 2); every secret is stored as its SHA-256 and compared in
 //! constant time. The phone itself is the `uaf-phone` crate.
+//!
+//! Sign-in starts and invite checks are rate-limited ([`limits`], [`Limits`]): 429 with
+//! `Retry-After`.
 //!
 //! ## Not for (yet)
 //! Passwords, push notifications (the phone polls), TLS to PostgreSQL: see `docs/server.md`.
@@ -74,6 +77,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
+pub mod limits;
 mod mds;
 mod net;
 mod reply;
@@ -83,6 +87,7 @@ mod state;
 pub mod store;
 mod web;
 
+pub use limits::{Limits, Rate, RateError};
 pub use mds::{MdsConfig, MetadataStatus};
 pub use net::{
     BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
@@ -93,8 +98,9 @@ pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
 };
 pub use store::{
-    AttemptRow, AttemptState, Backend, DeviceRow, InviteRow, NewSession, PersistedPending,
-    PgDatabase, SessionRow, SignInStore, SqliteDatabase, StoreError, Stores, Transition, unix_now,
+    AttemptRow, AttemptState, Backend, DeviceRow, Durability, EnrollOutcome, Enrolment, InviteRow,
+    NewSession, PendingRow, PersistedPending, PgDatabase, SessionRow, SignInStore, SqliteDatabase,
+    StoreError, Stores, Transition, unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
 pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};

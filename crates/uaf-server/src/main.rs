@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 use uaf_server::{
-    MdsConfig, PgDatabase, Server, ServerConfig, StatusCodeMode, TlsFiles, create_invite, unix_now,
+    Durability, Limits, MdsConfig, PgDatabase, Rate, Server, ServerConfig, StatusCodeMode,
+    TlsFiles, create_invite, unix_now,
 };
 
 /// Status codes of rejected responses.
@@ -20,6 +21,16 @@ enum StatusCodes {
     Conformance,
     /// Each error's own status code (1491 replay, 1480 unknown AAID, 1496 attestation, …).
     Specific,
+}
+
+/// When an SQLite commit is on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum DurabilityArg {
+    /// synchronous=FULL: every commit synced before it is acknowledged (survives power loss).
+    Full,
+    /// WAL synchronous=NORMAL: survives a crash of the process, not power loss (the last
+    /// commits may be lost: a used challenge usable again until it expires).
+    Normal,
 }
 
 /// The reference FIDO UAF 1.1 relying party: phone sign-in (the page at /, enrolment by
@@ -88,17 +99,71 @@ struct Args {
     #[arg(long, env = "UAF_SERVER_POOL_SIZE", default_value_t = PgDatabase::DEFAULT_POOL_SIZE,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
     pool_size: usize,
+    /// When an SQLite commit is on disk (unused with PostgreSQL; see docs/server.md).
+    #[arg(
+        long,
+        env = "UAF_SERVER_DURABILITY",
+        value_enum,
+        default_value = "full"
+    )]
+    durability: DurabilityArg,
     /// Path prefix of every endpoint (e.g. /uaf/).
     #[arg(long, env = "UAF_SERVER_PREFIX", default_value = "/")]
     prefix: String,
     /// How long an issued challenge stays valid, in seconds.
     #[arg(long, env = "UAF_SERVER_CHALLENGE_TTL", default_value_t = 300)]
     challenge_ttl: u64,
-    /// Serve the FIDO conformance server API (POST /get, POST /respond). Unauthenticated by
-    /// design (anyone who reaches it can register and deregister keys for any user name):
-    /// for test deployments only.
-    #[arg(long, env = "UAF_SERVER_CONFORMANCE_API")]
+    /// Serve the FIDO conformance server API (POST /get, POST /respond): whoever can call it
+    /// registers keys for any user name (and so signs in as anyone) and deregisters any
+    /// user's keys, so it needs --conformance-api-token, and is for test deployments only.
+    #[arg(
+        long,
+        env = "UAF_SERVER_CONFORMANCE_API",
+        requires = "conformance_api_token"
+    )]
     conformance_api: bool,
+    /// The secret of the conformance API (at least 16 characters of A-Z a-z 0-9 - _ . ~):
+    /// `Authorization: Bearer TOKEN`, or in the URL given to the FIDO conformance tool,
+    /// http(s)://host/{prefix}conformance/TOKEN (its /get and /respond under it).
+    #[arg(long, env = "UAF_SERVER_CONFORMANCE_API_TOKEN", hide_env_values = true)]
+    conformance_api_token: Option<String>,
+    /// Sign-in starts per client address, all users: COUNT/SECONDS or off (429 beyond).
+    #[arg(
+        long,
+        env = "UAF_SERVER_SIGNIN_LIMIT_PER_ADDRESS",
+        default_value = "20/60"
+    )]
+    signin_limit_per_address: Rate,
+    /// Sign-in starts per user name and client address: COUNT/SECONDS or off (429 beyond).
+    #[arg(long, env = "UAF_SERVER_SIGNIN_LIMIT_PER_USER", default_value = "5/60")]
+    signin_limit_per_user: Rate,
+    /// The most pending sign-ins a user's phone is shown; a new one supersedes the oldest.
+    #[arg(long, env = "UAF_SERVER_PENDING_PER_USER", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pending_per_user: u32,
+    /// Invite code checks (enrolment calls) per client address: COUNT/SECONDS or off.
+    #[arg(
+        long,
+        env = "UAF_SERVER_ENROLL_LIMIT_PER_ADDRESS",
+        default_value = "20/600"
+    )]
+    enroll_limit_per_address: Rate,
+    /// Invite code checks (enrolment calls) per user name: COUNT/SECONDS or off.
+    #[arg(
+        long,
+        env = "UAF_SERVER_ENROLL_LIMIT_PER_ACCOUNT",
+        default_value = "10/600"
+    )]
+    enroll_limit_per_account: Rate,
+    /// A reverse proxy whose X-Forwarded-For is believed (repeatable; env: comma-separated).
+    /// Default none: the client address is always the TCP peer's.
+    #[arg(
+        long = "trusted-proxy",
+        env = "UAF_SERVER_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// How long a browser session made by a phone sign-in lives, in seconds.
     #[arg(long, env = "UAF_SERVER_SESSION_TTL", default_value_t = 8 * 60 * 60)]
     session_ttl: u64,
@@ -244,9 +309,22 @@ fn main() -> ExitCode {
     };
     config.database = args.database;
     config.pool_size = args.pool_size;
+    config.durability = match args.durability {
+        DurabilityArg::Full => Durability::Full,
+        DurabilityArg::Normal => Durability::Normal,
+    };
     config.prefix = args.prefix;
     config.challenge_ttl_secs = args.challenge_ttl;
     config.conformance_api = args.conformance_api;
+    config.conformance_api_token = args.conformance_api_token;
+    let mut limits = Limits::default();
+    limits.signin_per_address = args.signin_limit_per_address;
+    limits.signin_per_user = args.signin_limit_per_user;
+    limits.pending_per_user = args.pending_per_user;
+    limits.enroll_per_address = args.enroll_limit_per_address;
+    limits.enroll_per_account = args.enroll_limit_per_account;
+    limits.trusted_proxies = args.trusted_proxies;
+    config.limits = limits;
     config.session_ttl_secs = args.session_ttl;
     config.secure_cookies = args.secure_cookies;
     config.tls = match (args.tls_cert, args.tls_key) {

@@ -555,3 +555,88 @@ async fn serve_connection<I>(
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("uaf-net-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn tls_files_that_cannot_be_used_are_refused_with_their_reason() {
+        let dir = temp("tls");
+        let missing = dir.join("missing.pem");
+        let err = Tls::load(&missing, &missing).unwrap_err();
+        assert!(
+            matches!(&err, TlsError::Read(p, _) if *p == missing),
+            "{err}"
+        );
+
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "no PEM here\n").unwrap();
+        let err = Tls::load(&empty, &empty).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                TlsError::Pem(p, rustls::pki_types::pem::Error::NoItemsFound) if *p == empty
+            ),
+            "{err}"
+        );
+
+        // A certificate block whose content is not a certificate, with a key block that is
+        // not a key: rustls refuses the pair (or the key is not found).
+        let cert = dir.join("cert.pem");
+        std::fs::write(
+            &cert,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let err = Tls::load(&cert, &empty).unwrap_err();
+        assert!(matches!(&err, TlsError::Pem(p, _) if *p == empty), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_memory_bound_grows_with_the_connection_cap() {
+        assert_eq!(memory_bound_bytes(0), BASE_MEMORY);
+        assert_eq!(
+            memory_bound_bytes(512),
+            BASE_MEMORY + 512 * (UAF_RESPONSE_BODY_LIMIT + PER_CONNECTION_OVERHEAD)
+        );
+        assert_eq!(memory_bound_bytes(512), 160 * 1024 * 1024);
+        assert_eq!(memory_bound_bytes(usize::MAX), usize::MAX);
+    }
+
+    #[test]
+    fn the_watchdog_tells_header_and_idle_timeouts_apart() {
+        let header = Duration::from_millis(40);
+        let idle = Duration::from_secs(3600);
+        let a = Arc::new(Activity::new());
+        // Nothing received yet: only the idle timeout applies.
+        assert_eq!(a.expired(header, idle), None);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(a.expired(header, idle), None);
+        // The first bytes of a head start the header timeout.
+        a.bytes_read();
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(a.expired(header, idle), Some("header-read timeout"));
+        // A request in flight is never cut by the watchdog (the body timeout applies).
+        let guard = InFlight::begin(Arc::clone(&a));
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(a.expired(header, Duration::ZERO), None);
+        // Bytes while a request is in flight do not start a head.
+        a.bytes_read();
+        drop(guard);
+        assert_eq!(a.expired(header, idle), None);
+        assert_eq!(
+            a.expired(header, Duration::ZERO),
+            Some("idle keep-alive timeout")
+        );
+    }
+}

@@ -16,6 +16,8 @@ pub(crate) struct Reply {
     status: StatusCode,
     body: String,
     cookies: Vec<Cookie<'static>>,
+    /// `Retry-After` (seconds) of a 429.
+    retry_after: Option<u64>,
 }
 
 impl Reply {
@@ -26,6 +28,7 @@ impl Reply {
                 status,
                 body,
                 cookies: Vec::new(),
+                retry_after: None,
             },
             Err(e) => Reply::internal("answer serialisation", &e),
         }
@@ -48,7 +51,21 @@ impl Reply {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             body: String::from("{\"error\":\"internal error\"}"),
             cookies: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// HTTP 429 `{"error": …}` with `Retry-After`: a rate limit refused the request.
+    pub(crate) fn too_many(limited: crate::limits::Limited) -> Reply {
+        let mut r = Reply::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "too many requests ({}): try again in {} s",
+                limited.rule, limited.retry_after
+            ),
+        );
+        r.retry_after = Some(limited.retry_after);
+        r
     }
 
     /// Adds a `Set-Cookie`.
@@ -77,6 +94,11 @@ impl IntoResponse for Reply {
                 }
                 Err(e) => tracing::error!(error = %e, "cookie is not a header value"),
             }
+        }
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

@@ -13,10 +13,11 @@ use tokio::net::TcpListener;
 use uaf_metadata::MetadataIndex;
 use uaf_rp::StatusCodeMode;
 
+use crate::limits::Limits;
 use crate::mds::{self, LiveMetadata, MdsConfig, MetadataStatus, SharedMetadata};
-use crate::net::{self, Limits, Tls};
+use crate::net::{self, Tls};
 use crate::signin::{PhoneSignInBuilder, normalise_prefix};
-use crate::store::{Clock, PgDatabase, redact_url, system_clock};
+use crate::store::{Clock, Durability, PgDatabase, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
 #[derive(Clone)]
@@ -50,6 +51,10 @@ pub struct ServerConfig {
     /// The number of PostgreSQL connections of this node (default
     /// [`PgDatabase::DEFAULT_POOL_SIZE`]); unused with SQLite (one connection).
     pub pool_size: usize,
+    /// When an SQLite commit is on disk (default [`Durability::Full`]: synced at every
+    /// commit; [`Durability::Normal`]: safe against a process crash, not against power loss).
+    /// Unused with PostgreSQL (its own `synchronous_commit` decides).
+    pub durability: Durability,
     /// The path prefix of every endpoint (default `/`; e.g. `/uaf/` serves `/uaf/get`).
     pub prefix: String,
     /// How long an issued challenge stays valid, in seconds (default 300).
@@ -57,11 +62,20 @@ pub struct ServerConfig {
     /// The clock (unix seconds) of the verifier and the stores. Default: the system clock.
     pub clock: Clock,
     /// Serve the FIDO conformance server API (`POST {prefix}get`, `POST {prefix}respond`).
-    /// Default **off**: that API is unauthenticated by design — whoever can reach it can
-    /// register a key for any user name and deregister any user's keys — so it is for test
-    /// deployments that run the FIDO conformance tool or `uaf-conformance server`, never for
-    /// a server real users depend on.
+    /// Default **off**: whoever can call that API can register a key for any user name (and
+    /// so sign in as anyone) and deregister any user's keys, so it is for test deployments
+    /// that run the FIDO conformance tool or `uaf-conformance server`, never for a server real
+    /// users depend on. When on, it also requires [`ServerConfig::conformance_api_token`].
     pub conformance_api: bool,
+    /// The secret of the conformance API (required when it is on; at least 16 characters of
+    /// `A-Z a-z 0-9 - _ . ~`): given as `Authorization: Bearer <token>`, or in the path as
+    /// `{prefix}conformance/<token>/get` and `…/respond` (the FIDO conformance tool can only
+    /// be given a URL). Compared in constant time.
+    pub conformance_api_token: Option<String>,
+    /// The abuse limits: rate limits on sign-in starts and invite checks (per client
+    /// address, per user), the pending sign-ins per user, trusted proxies
+    /// ([`Limits::default`]).
+    pub limits: Limits,
     /// How long a browser session made by a phone sign-in lives, in seconds (default 28800,
     /// 8 hours).
     pub session_ttl_secs: u64,
@@ -119,10 +133,13 @@ impl Default for ServerConfig {
             status_codes: StatusCodeMode::Conformance,
             database: PathBuf::from("uaf-server.db"),
             pool_size: PgDatabase::DEFAULT_POOL_SIZE,
+            durability: Durability::Full,
             prefix: String::from("/"),
             challenge_ttl_secs: 300,
             clock: system_clock(),
             conformance_api: false,
+            conformance_api_token: None,
+            limits: Limits::default(),
             session_ttl_secs: 8 * 60 * 60,
             secure_cookies: false,
             tls: None,
@@ -142,6 +159,7 @@ impl fmt::Debug for ServerConfig {
             .field("listen", &self.listen)
             .field("app_id", &self.app_id)
             .field("database", &redact_url(&self.database.to_string_lossy()))
+            .field("durability", &self.durability)
             .field("prefix", &self.prefix)
             .field("conformance_api", &self.conformance_api)
             .field("tls", &self.tls)
@@ -162,6 +180,14 @@ pub enum ServerError {
     Metadata(String),
     /// The database cannot be opened or migrated.
     Store(crate::StoreError),
+    /// The database does not accept writes (a read-only file or directory, a full disk, a
+    /// read-only PostgreSQL): refused at start rather than failing every sign-in.
+    Unwritable {
+        /// The database (without a password).
+        location: String,
+        /// The failed write.
+        source: crate::StoreError,
+    },
     /// The runtime failed (a task panicked, the runtime could not start).
     Runtime(String),
     /// The TLS certificate or key cannot be used.
@@ -175,6 +201,11 @@ impl fmt::Display for ServerError {
             ServerError::Config(m) => write!(f, "configuration: {m}"),
             ServerError::Metadata(m) => write!(f, "metadata: {m}"),
             ServerError::Store(e) => write!(f, "database: {e}"),
+            ServerError::Unwritable { location, source } => write!(
+                f,
+                "database {location} does not accept writes (is the file, or its directory, \
+                 read-only for this user, or the disk full?): {source}"
+            ),
             ServerError::Runtime(m) => write!(f, "runtime: {m}"),
             ServerError::Tls(e) => write!(f, "TLS: {e}"),
         }
@@ -185,11 +216,31 @@ impl core::error::Error for ServerError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             ServerError::Io(e) => Some(e),
-            ServerError::Store(e) => Some(e),
+            ServerError::Store(e) | ServerError::Unwritable { source: e, .. } => Some(e),
             ServerError::Tls(e) => Some(e),
             _ => None,
         }
     }
+}
+
+/// Whether opening failed because the database cannot be written (SQLite: read-only, or
+/// cannot open the file for writing).
+fn read_only(e: &crate::StoreError) -> bool {
+    let crate::StoreError::Database(source) = e else {
+        return false;
+    };
+    source
+        .downcast_ref::<rusqlite::Error>()
+        .and_then(rusqlite::Error::sqlite_error_code)
+        .is_some_and(|c| {
+            matches!(
+                c,
+                rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::PermissionDenied
+                    | rusqlite::ErrorCode::DiskFull
+            )
+        })
 }
 
 /// A bound server, ready to serve.
@@ -201,7 +252,7 @@ pub struct Server {
     app_id: String,
     prefix: String,
     metadata: SharedMetadata,
-    limits: Limits,
+    limits: net::Limits,
     tls: Option<Arc<Tls>>,
 }
 
@@ -233,7 +284,7 @@ impl Server {
                  (use --tls-cert/--tls-key, or --secure-cookies behind such a proxy)"
             );
         }
-        let limits = Limits {
+        let limits = net::Limits {
             max_connections: config.max_connections,
             header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
             body_timeout: Duration::from_secs(config.body_timeout_secs.max(1)),
@@ -255,6 +306,7 @@ impl Server {
         let clock = Arc::clone(&config.clock);
         let database = config.database.clone();
         let pool_size = config.pool_size;
+        let durability = config.durability;
         let (metadata, db) = tokio::task::spawn_blocking(move || {
             let local = match &metadata_dir {
                 Some(dir) => MetadataIndex::load_dir(dir)
@@ -262,8 +314,24 @@ impl Server {
                 None => MetadataIndex::new(),
             };
             let metadata = LiveMetadata::load(local, mds, clock).map_err(ServerError::Metadata)?;
-            let db = crate::store::open(&database.to_string_lossy(), pool_size)
-                .map_err(ServerError::Store)?;
+            let location = database.to_string_lossy();
+            let unwritable = |source| ServerError::Unwritable {
+                location: redact_url(&location),
+                source,
+            };
+            // (A directory that does not exist is a plain open error, not a read-only one.)
+            let dir_exists = std::path::Path::new(&*location)
+                .parent()
+                .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
+            let db = crate::store::open_with(&location, pool_size, durability).map_err(|e| {
+                if dir_exists && read_only(&e) {
+                    unwritable(e)
+                } else {
+                    ServerError::Store(e)
+                }
+            })?;
+            // A database that cannot be written is refused now, not at every sign-in.
+            db.probe_write().map_err(unwritable)?;
             Ok::<_, ServerError>((SharedMetadata(Arc::new(metadata)), db))
         })
         .await
@@ -345,6 +413,10 @@ impl Server {
     /// # Errors
     /// As [`Server::bind`], or [`ServerError::Runtime`] when the runtime cannot start.
     pub fn spawn(config: ServerConfig) -> Result<ServerHandle, ServerError> {
+        let conformance_token = config
+            .conformance_api
+            .then(|| config.conformance_api_token.clone())
+            .flatten();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -372,6 +444,7 @@ impl Server {
             addr,
             app_id,
             prefix,
+            conformance_token,
             scheme,
             metadata,
             stop: Some(stop),
@@ -386,6 +459,7 @@ pub struct ServerHandle {
     addr: SocketAddr,
     app_id: String,
     prefix: String,
+    conformance_token: Option<String>,
     scheme: &'static str,
     metadata: SharedMetadata,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -409,6 +483,16 @@ impl ServerHandle {
             self.addr,
             self.prefix.trim_end_matches('/')
         )
+    }
+
+    /// The base URL of the conformance API with its token in the path,
+    /// `{base_url}/conformance/<token>` (`…/get`, `…/respond` under it): what the FIDO
+    /// conformance tool and `uaf-conformance server --url` are given. `None` when the API is
+    /// off.
+    #[must_use]
+    pub fn conformance_url(&self) -> Option<String> {
+        let token = self.conformance_token.as_deref()?;
+        Some(format!("{}/conformance/{token}", self.base_url()))
     }
 
     /// The AppID the relying party issues requests with.

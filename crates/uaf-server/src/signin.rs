@@ -16,9 +16,10 @@ use uaf_metadata::MetadataIndex;
 use crate::mds::SharedMetadata;
 use uaf_rp::{RelyingParty, RelyingPartyBuilder, Service, StatusCodeMode};
 
+use crate::limits::{Guard, Limits};
 use crate::reply::Reply;
 use crate::state::App;
-use crate::store::{Backend, Clock, SharedStore, StoreError, Stores};
+use crate::store::{Backend, Clock, StoreError, Stores};
 use crate::web::{self, Flow, Invite, InviteError, WebConfig};
 use crate::{ServerConfig, ServerError, api};
 
@@ -182,6 +183,8 @@ pub struct PhoneSignInBuilder {
     session_ttl_secs: u64,
     secure_cookies: bool,
     conformance_api: bool,
+    conformance_api_token: Option<String>,
+    limits: Limits,
     clock: Clock,
     accounts: Arc<dyn Accounts>,
 }
@@ -222,6 +225,8 @@ impl PhoneSignInBuilder {
             session_ttl_secs: config.session_ttl_secs,
             secure_cookies: config.secure_cookies,
             conformance_api: config.conformance_api,
+            conformance_api_token: config.conformance_api_token,
+            limits: config.limits,
             clock: config.clock,
             accounts: Arc::new(AnyAccount),
         }
@@ -264,13 +269,25 @@ impl PhoneSignInBuilder {
         /// https).
         secure_cookies: bool;
         /// Also mount the FIDO conformance server API (`POST {prefix}get`, `POST
-        /// {prefix}respond`). Default **off**: it is unauthenticated by design (whoever
-        /// reaches it can register and deregister keys for any user name); for test
-        /// deployments only.
+        /// {prefix}respond`), which then needs [`PhoneSignInBuilder::conformance_api_token`].
+        /// Default **off**: whoever can call it can register a key for any user name (and
+        /// so sign in as anyone) and deregister any user's keys; for test deployments only.
         conformance_api: bool;
+        /// The abuse limits (default [`Limits::default`]): rate limits on sign-in starts
+        /// and invite checks, the pending sign-ins per user.
+        limits: Limits;
         /// The clock (unix seconds) of the verifier, the stores and the sessions. Default:
         /// the system clock.
         clock: Clock;
+    }
+
+    /// The secret the conformance API requires (at least 16 characters of `A-Z a-z 0-9 - _
+    /// . ~`): `Authorization: Bearer <token>` on `POST {prefix}get` and `{prefix}respond`, or
+    /// in the path, `POST {prefix}conformance/<token>/get` and `…/respond` (for the FIDO
+    /// conformance tool, which can only be given a URL). Compared in constant time.
+    pub fn conformance_api_token(mut self, token: impl Into<String>) -> Self {
+        self.conformance_api_token = Some(token.into());
+        self
     }
 
     /// Which accounts may sign in (default [`AnyAccount`]).
@@ -284,9 +301,17 @@ impl PhoneSignInBuilder {
     /// `Arc<dyn Backend>`, e.g. from [`crate::store::open`]).
     ///
     /// # Errors
-    /// [`ServerError::Config`] when the AppID, a facet or the challenge lifetime is wrong.
+    /// [`ServerError::Config`] when the AppID, a facet or the challenge lifetime is wrong, or
+    /// the conformance API is on without a valid token.
     pub fn build(self, database: impl Into<Arc<dyn Backend>>) -> Result<PhoneSignIn, ServerError> {
         check_facets(&self.facets).map_err(ServerError::Config)?;
+        let conformance = if self.conformance_api {
+            let token = self.conformance_api_token.as_deref().unwrap_or_default();
+            api::check_token(token).map_err(ServerError::Config)?;
+            Some(Arc::<str>::from(token))
+        } else {
+            None
+        };
         let mut rp = RelyingPartyBuilder::new(self.app_id.clone())
             .status_codes(self.status_codes)
             .challenge_ttl_secs(self.challenge_ttl_secs);
@@ -306,9 +331,9 @@ impl PhoneSignInBuilder {
         };
         let service = Service::new(
             RelyingParty::new(rp_config, metadata),
-            SharedStore(Arc::clone(&stores.credentials)),
-            SharedStore(Arc::clone(&stores.pending_registrations)),
-            SharedStore(Arc::clone(&stores.pending_authentications)),
+            Arc::clone(&stores.credentials),
+            Arc::clone(&stores.pending_registrations),
+            Arc::clone(&stores.pending_authentications),
         );
         let store = Arc::clone(&stores.sign_in);
         let app = Arc::new(App {
@@ -329,11 +354,12 @@ impl PhoneSignInBuilder {
                 secure_cookies: self.secure_cookies,
                 site: web::site_of(&self.app_id),
             },
+            limits: Arc::new(Guard::new(self.limits)),
         };
         Ok(PhoneSignIn {
             flow: Arc::new(flow),
             app_id: Arc::from(self.app_id),
-            conformance_api: self.conformance_api,
+            conformance,
         })
     }
 }
@@ -427,7 +453,8 @@ pub(crate) fn normalise_prefix(prefix: &str) -> String {
 pub struct PhoneSignIn {
     flow: Arc<Flow>,
     app_id: Arc<str>,
-    conformance_api: bool,
+    /// The conformance API's token, when it is on.
+    conformance: Option<Arc<str>>,
 }
 
 impl fmt::Debug for PhoneSignIn {
@@ -435,7 +462,7 @@ impl fmt::Debug for PhoneSignIn {
         f.debug_struct("PhoneSignIn")
             .field("app_id", &self.app_id)
             .field("prefix", &self.flow.config.prefix)
-            .field("conformance_api", &self.conformance_api)
+            .field("conformance_api", &self.conformance.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -452,7 +479,7 @@ impl PhoneSignIn {
     /// into your router (`Router::merge`); it carries its own state, so it fits a router of
     /// any state type `S`.
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        api::routes(&self.flow.config.prefix, self.conformance_api)
+        api::routes(&self.flow.config.prefix, self.conformance.clone())
             .with_state(Arc::clone(&self.flow.app))
             .merge(web::router(Arc::clone(&self.flow)))
             // Every body is small JSON (16 KiB); the routes that take a UAF response raise

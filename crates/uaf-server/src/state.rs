@@ -9,14 +9,14 @@ use rand_core::SeedableRng;
 use uaf_rp::{PendingAuthentication, PendingRegistration, Service, StatusCodeMode};
 
 use crate::mds::SharedMetadata;
-use crate::store::{Clock, DynCredentialStore, ExpiringPendingStore, SharedStore, Stores};
+use crate::store::{Clock, DynCredentialStore, ExpiringPendingStore, Stores};
 
 /// The relying party with the stores of its database (whichever backend).
 pub(crate) type AppService = Service<
     SharedMetadata,
-    SharedStore<DynCredentialStore>,
-    SharedStore<dyn ExpiringPendingStore<PendingRegistration>>,
-    SharedStore<dyn ExpiringPendingStore<PendingAuthentication>>,
+    Arc<DynCredentialStore>,
+    Arc<dyn ExpiringPendingStore<PendingRegistration>>,
+    Arc<dyn ExpiringPendingStore<PendingAuthentication>>,
 >;
 
 /// Everything the handlers share.

@@ -43,8 +43,12 @@ fn config(dir: &Path, mode: StatusCodeMode) -> ServerConfig {
     c.database = dir.join("uaf.db");
     c.status_codes = mode;
     c.conformance_api = true;
+    c.conformance_api_token = Some(String::from(TOKEN));
     c
 }
+
+/// The conformance API's token in these tests.
+const TOKEN: &str = "conformance-test-token-0123456789";
 
 fn options(seed: u64) -> ServerOptions {
     let mut o = ServerOptions::default();
@@ -131,7 +135,7 @@ fn the_suite_passes_in_conformance_mode_with_a_file_database() {
     let mut o = options(21);
     o.username_prefix = String::from("conf-");
     let suite = ServerSuite::new(o);
-    let results = suite.run(&server.base_url()).unwrap();
+    let results = suite.run(&server.conformance_url().unwrap()).unwrap();
     assert_all_pass(&results, suite.plan().len());
 
     // What was accepted is in the file: every stored key belongs to the run's users, and
@@ -145,12 +149,20 @@ fn the_suite_passes_in_conformance_mode_with_a_file_database() {
     let user = users[0].0.clone();
     server.shutdown().unwrap();
     let server = Server::spawn(config(&dir, StatusCodeMode::Conformance)).unwrap();
-    let v = get_op(&server.base_url(), "Auth", &json!({"username": user}));
+    let v = get_op(
+        &server.conformance_url().unwrap(),
+        "Auth",
+        &json!({"username": user}),
+    );
     assert_eq!(v["statusCode"], 1200, "{v}");
     let request: Value = serde_json::from_str(v["uafRequest"].as_str().unwrap()).unwrap();
     assert_eq!(request[0]["header"]["op"], "Auth");
     // A user who never registered has no key to authenticate with.
-    let v = get_op(&server.base_url(), "Auth", &json!({"username": "nobody"}));
+    let v = get_op(
+        &server.conformance_url().unwrap(),
+        "Auth",
+        &json!({"username": "nobody"}),
+    );
     assert_ne!(v["statusCode"], 1200, "{v}");
 }
 
@@ -161,7 +173,7 @@ fn the_suite_passes_in_specific_mode() {
     let mut o = options(22);
     o.specific_status = true;
     let suite = ServerSuite::new(o);
-    let results = suite.run(&server.base_url()).unwrap();
+    let results = suite.run(&server.conformance_url().unwrap()).unwrap();
     assert_all_pass(&results, suite.plan().len());
 }
 
@@ -174,7 +186,9 @@ fn the_status_mode_is_the_servers() {
     let mut o = options(23);
     o.specific_status = true;
     o.only = Some(String::from("replay"));
-    let results = ServerSuite::new(o).run(&server.base_url()).unwrap();
+    let results = ServerSuite::new(o)
+        .run(&server.conformance_url().unwrap())
+        .unwrap();
     let f = failed(&results);
     assert!(
         f.iter()
@@ -195,6 +209,33 @@ fn envelopes_facets_health_and_prefix() {
     let server: ServerHandle = Server::spawn(c).unwrap();
     let base = server.base_url();
     assert!(base.ends_with("/uaf"), "{base}");
+    let api = server.conformance_url().unwrap();
+    assert_eq!(api, format!("{base}/conformance/{TOKEN}"));
+    // Without the token (or with a wrong one): 401, in the path or as a bearer token.
+    for url in [
+        format!("{base}/get"),
+        format!("{base}/conformance/{}/get", TOKEN.replace('0', "1")),
+        format!("{base}/conformance/short/respond"),
+    ] {
+        let (http, _) = post(&url, "{\"op\":\"Reg\"}");
+        assert_eq!(http, 401, "{url}");
+    }
+    let with = |token: &str| {
+        agent()
+            .post(&format!("{base}/get"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .content_type("application/json")
+            .send(r#"{"op":"Reg","context":"{\"username\":\"zoe\"}"}"#)
+            .unwrap()
+    };
+    let mut ok = with(TOKEN);
+    assert_eq!(ok.status().as_u16(), 200);
+    let v: Value = serde_json::from_str(&ok.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(v["statusCode"], 1200, "the bearer token opens /get");
+    assert_eq!(
+        with("conformance-test-token-0123456780").status().as_u16(),
+        401
+    );
     let origin = format!("http://{}", server.local_addr());
     assert_eq!(
         server.app_id(),
@@ -203,31 +244,31 @@ fn envelopes_facets_health_and_prefix() {
 
     // Not the envelope: HTTP 400 (with a UAF status all the same).
     for body in ["not json", "[1,2]", "{\"op\":\"Nope\"}", "{\"op\":7}"] {
-        let (http, v) = post(&format!("{base}/get"), body);
+        let (http, v) = post(&format!("{api}/get"), body);
         assert_eq!(http, 400, "{body}: {v}");
         assert_eq!(v["statusCode"], 1400);
     }
     for body in ["", "{}", "{\"uafResponse\":5}"] {
-        let (http, v) = post(&format!("{base}/respond"), body);
+        let (http, v) = post(&format!("{api}/respond"), body);
         assert_eq!(http, 400, "{body}: {v}");
     }
     // The envelope with a bad context: HTTP 200, UAF 1400.
     for ctx in ["not json", "{\"username\":5}", "{}", "[\"alice\"]"] {
         let (http, v) = post(
-            &format!("{base}/get"),
+            &format!("{api}/get"),
             &json!({"op": "Reg", "context": ctx}).to_string(),
         );
         assert_eq!((http, v["statusCode"].as_u64()), (200, Some(1400)), "{ctx}");
     }
-    let (http, v) = post(&format!("{base}/get"), "{\"context\":\"{}\"}");
+    let (http, v) = post(&format!("{api}/get"), "{\"context\":\"{}\"}");
     assert_eq!((http, v["statusCode"].as_u64()), (200, Some(1400)));
     // A response that is not a UAF message: HTTP 200 with the rejection inside.
-    let (http, v) = post(&format!("{base}/respond"), "{\"uafResponse\":\"[]\"}");
+    let (http, v) = post(&format!("{api}/respond"), "{\"uafResponse\":\"[]\"}");
     assert_eq!(http, 200);
     assert!(v["statusCode"].as_u64().unwrap() >= 1400, "{v}");
 
     // A registration request through the prefix.
-    let v = get_op(&base, "Reg", &json!({"username": "alice"}));
+    let v = get_op(&api, "Reg", &json!({"username": "alice"}));
     assert_eq!(v["statusCode"], 1200);
     assert_eq!(v["op"], "Reg");
     assert_eq!(v["lifetimeMillis"], 300_000);
@@ -235,10 +276,10 @@ fn envelopes_facets_health_and_prefix() {
     assert_eq!(request[0]["header"]["appID"], server.app_id());
     assert_eq!(request[0]["username"], "alice");
     // Authentication for anyone (no username): no keys named in the policy.
-    let v = get_op(&base, "Auth", &json!({}));
+    let v = get_op(&api, "Auth", &json!({}));
     assert_eq!(v["statusCode"], 1200, "{v}");
     // Nothing to deregister yet.
-    let v = get_op(&base, "Dereg", &json!({"username": "alice"}));
+    let v = get_op(&api, "Dereg", &json!({"username": "alice"}));
     assert_ne!(v["statusCode"], 1200, "{v}");
 
     // The facet list, with its content type, as the facets configured (normalised).
@@ -272,7 +313,7 @@ fn envelopes_facets_health_and_prefix() {
     o.specific_status = true;
     o.facet = Some(String::from("https://127.0.0.1"));
     o.only = Some(String::from("-Req-"));
-    let results = ServerSuite::new(o).run(&base).unwrap();
+    let results = ServerSuite::new(o).run(&api).unwrap();
     assert_eq!(results.len(), 12);
     assert_eq!(failed(&results), Vec::<String>::new());
 }
@@ -324,6 +365,17 @@ fn a_bad_configuration_does_not_start() {
         Server::spawn(c),
         Err(uaf_server::ServerError::Store(_))
     ));
+    // The conformance API without its token, or with a weak one: refused, saying why.
+    for token in [None, Some(""), Some("short"), Some("has a space in it!!")] {
+        let mut c = config(&dir, StatusCodeMode::Conformance);
+        c.conformance_api_token = token.map(String::from);
+        match Server::spawn(c) {
+            Err(uaf_server::ServerError::Config(m)) => {
+                assert!(m.contains("conformance API"), "{m}");
+            }
+            other => panic!("{token:?}: {other:?}"),
+        }
+    }
 }
 
 /// The child process, killed if the test fails before stopping it.
@@ -349,6 +401,7 @@ fn the_binary_serves_the_suite_and_stops_on_sigterm() {
             .arg("--database")
             .arg(&db)
             .args(["--status-codes", "specific", "--conformance-api"])
+            .args(["--conformance-api-token", TOKEN])
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
@@ -389,7 +442,7 @@ fn the_binary_serves_the_suite_and_stops_on_sigterm() {
     let mut o = options(25);
     o.specific_status = true;
     let suite = ServerSuite::new(o);
-    let results = suite.run(&base).unwrap();
+    let results = suite.run(&format!("{base}/conformance/{TOKEN}")).unwrap();
     assert_all_pass(&results, suite.plan().len());
     assert!(!stored_users(&db).is_empty());
 
@@ -436,6 +489,9 @@ fn the_binary_rejects_bad_arguments() {
         "--status-codes",
         "--database",
         "--conformance-api",
+        "--conformance-api-token",
+        "--signin-limit-per-address",
+        "--trusted-proxy",
     ] {
         assert!(help.contains(flag), "{flag}");
     }

@@ -428,7 +428,14 @@ fn slow_headers_short_bodies_and_idle_connections_are_closed_within_the_timeouts
 /// Each endpoint refuses a body beyond its limit with 413, and takes one within it.
 #[test]
 fn oversized_bodies_are_refused_with_413_per_endpoint() {
-    let server = ServerProc::start("bodies", None, &[]);
+    let token = "hostile-test-token-0123456789";
+    let server = ServerProc::start(
+        "bodies",
+        None,
+        &["--conformance-api", "--conformance-api-token", token],
+    );
+    let conformance_get = format!("/conformance/{token}/get");
+    let conformance_respond = format!("/conformance/{token}/respond");
     let small = uaf_server::SMALL_BODY_LIMIT;
     let large = uaf_server::UAF_RESPONSE_BODY_LIMIT;
     let filler = |n: usize| {
@@ -444,13 +451,16 @@ fn oversized_bodies_are_refused_with_413_per_endpoint() {
         ("/phone/enroll/start", small),
         ("/phone/enroll/finish", large),
         ("/phone/respond", large),
+        (conformance_get.as_str(), small),
+        (conformance_respond.as_str(), large),
     ] {
         let (over, body) = http(server.addr, "POST", path, &filler(limit + 1));
         assert_eq!(over, 413, "{path}: {body}");
         let (within, body) = http(server.addr, "POST", path, &filler(limit));
         assert_ne!(within, 413, "{path}: {body}");
+        let shown = path.replace(token, "TOKEN");
         rows.push(format!(
-            "{path}: {limit} B → {within}, {} B → 413",
+            "{shown}: {limit} B → {within}, {} B → 413",
             limit + 1
         ));
     }

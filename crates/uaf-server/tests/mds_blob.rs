@@ -80,6 +80,7 @@ fn config(dir: &Path, mds: &TestMds) -> ServerConfig {
     c.database = ":memory:".into();
     c.status_codes = StatusCodeMode::Specific;
     c.conformance_api = true;
+    c.conformance_api_token = Some(String::from("mds-blob-test-conformance-token"));
     c.clock = Arc::new(|| NOW + 86_400);
     c.mds = Some(m);
     c
@@ -104,7 +105,7 @@ fn post(url: &str, body: &Value) -> Value {
 /// Registers a fresh phone of the model for `user` through the conformance API: the
 /// `statusCode` of `/respond`.
 fn register(server: &ServerHandle, user: &str, seed: u64) -> u64 {
-    let base = server.base_url();
+    let base = server.conformance_url().unwrap();
     let request = post(
         &format!("{base}/get"),
         &json!({"op": "Reg", "context": json!({"username": user}).to_string()}),

@@ -217,7 +217,16 @@ fn node(schema: &Schema, app_id: &str, metadata: &Path) -> uaf_server::ServerHan
     c.app_id = Some(String::from(app_id));
     c.metadata = Some(metadata.to_path_buf());
     c.conformance_api = true;
+    c.conformance_api_token = Some(String::from(TOKEN));
     Server::spawn(c).unwrap()
+}
+
+/// The conformance API's token of the nodes.
+const TOKEN: &str = "postgres-test-conformance-token";
+
+/// The conformance API under the base URL `base` (a node or a proxy).
+fn api(base: &str) -> String {
+    format!("{base}/conformance/{TOKEN}")
 }
 
 /// A loopback HTTP/1.1 proxy that sends each request to the next of `backends` in turn (one
@@ -332,7 +341,7 @@ fn two_nodes_pass_the_conformance_suite_with_alternating_requests() {
     options.seed = Some(7);
     let suite = ServerSuite::new(options.clone());
     let plan = suite.plan().len();
-    let results = suite.run(&format!("http://{}", proxy.addr)).unwrap();
+    let results = suite.run(&api(&format!("http://{}", proxy.addr))).unwrap();
     assert_eq!(results.len(), plan);
     assert_eq!(failed(&results), Vec::<String>::new());
     assert_eq!(
@@ -351,7 +360,9 @@ fn two_nodes_pass_the_conformance_suite_with_alternating_requests() {
         let mut o = options.clone();
         o.seed = Some(100 + u64::try_from(i).unwrap());
         o.facet = Some(format!("https://{proxy_addr}"));
-        let results = ServerSuite::new(o).run(&n.base_url()).unwrap();
+        let results = ServerSuite::new(o)
+            .run(&n.conformance_url().unwrap())
+            .unwrap();
         assert_eq!(failed(&results), Vec::<String>::new(), "node {i}");
         assert_eq!(passed(&results), plan - 2);
     }
@@ -387,9 +398,10 @@ fn a_challenge_from_one_node_is_answered_on_the_other_once() {
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(conn) = conn else { continue };
-            let mut peek = [0u8; 16];
+            let mut peek = [0u8; 256];
             let n = conn.peek(&mut peek).unwrap_or(0);
-            let to_b = peek[..n].starts_with(b"POST /respond");
+            let to_b =
+                peek[..n].starts_with(format!("POST /conformance/{TOKEN}/respond").as_bytes());
             if to_b {
                 seen.fetch_add(1, Ordering::SeqCst);
             }
@@ -409,7 +421,7 @@ fn a_challenge_from_one_node_is_answered_on_the_other_once() {
         ids.iter().any(|i| i == "reg/replay") && ids.iter().any(|i| i == "auth/replay"),
         "{ids:?}"
     );
-    let results = suite.run(&format!("http://{split_addr}")).unwrap();
+    let results = suite.run(&api(&format!("http://{split_addr}"))).unwrap();
     assert_eq!(failed(&results), Vec::<String>::new());
     assert_eq!(passed(&results), plan);
     assert!(responds.load(Ordering::SeqCst) >= 2);

@@ -196,6 +196,35 @@ fn a_file_database_persists_across_closing() {
 }
 
 #[test]
+fn a_version_2_database_keeps_its_pending_states_through_migration_3() {
+    let (_dir, path) = temp("migrate-3");
+    let (_t, clock) = contract::manual_clock(1_700_000_000);
+    let state = contract::pending_auth(Some("alice"), 1_700_000_000, 9);
+    {
+        let db = SqliteDatabase::open(&path).unwrap();
+        let auths = db.pending_authentications(300, Arc::clone(&clock));
+        auths.put(b"old", state.clone()).unwrap();
+    }
+    // Back to version 2: the pending table without `requirements`, the row kept.
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "ALTER TABLE pending DROP COLUMN requirements;
+             UPDATE schema_version SET version = 2;",
+        )
+        .unwrap();
+    }
+    let db = SqliteDatabase::open(&path).unwrap();
+    assert_eq!(db.schema_version().unwrap(), SqliteDatabase::SCHEMA_VERSION);
+    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 3);
+    let auths = db.pending_authentications(300, clock);
+    // A state stored before requirements were kept reads back with none.
+    let got = auths.take(b"old").unwrap().unwrap();
+    assert!(got.requirements().is_empty());
+    assert_eq!(got, state);
+}
+
+#[test]
 fn migrates_an_empty_file_into_wal_with_every_table() {
     let (_dir, path) = temp("migrate");
     // An empty file is a valid, empty SQLite database.

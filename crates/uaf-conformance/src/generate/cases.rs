@@ -1635,7 +1635,7 @@ fn authenticator_faults(s: &mut Suite) {
     for fault in Fault::ALL {
         let fault = *fault;
         let id = alloc::format!("fault-{}", fault.id());
-        let Some(step) = StepId::from_id(fault.target_step()) else {
+        let Some(step) = StepId::from_digest_label(fault.expected_step()) else {
             s.fail(&id, CaseError::Missing("uaf-rp step named by the fault"));
             continue;
         };
@@ -1650,11 +1650,11 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
         "The authenticator's fault `{}` ({} assertion; one defect, everything else as a correct authenticator sends it): the RP must reject it at {} with {}",
         fault.id(),
         fault.operation(),
-        fault.target_step(),
+        step.id(),
         fault.expected_status().value()
     );
     let code = fault.expected_status().value();
-    let c = match fault.operation() {
+    let mut c = match fault.operation() {
         uaf_authenticator::Operation::Reg => {
             w.phone.arm(0, fault)?;
             let (req, resp, _) = w.reg_exchange(USER, &[], &Answer::default())?;
@@ -1672,7 +1672,7 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
             };
             w.phone.arm(0, fault)?;
             let (req, resp, _) = w.auth_exchange(Some(USER), &regs, tx, &Answer::default())?;
-            let mut c = w.auth_case(
+            w.auth_case(
                 id,
                 &what,
                 per_assertion(step),
@@ -1681,26 +1681,12 @@ fn fault_case(id: &str, fault: Fault, step: StepId, rp: Option<RpSettings>) -> R
                 req,
                 resp,
                 status(code),
-            );
-            c.step_label = signed_data_member_label(fault);
-            c
+            )
         }
     };
+    // `expect.step`: the digest label the fault names (for `AUTH-14`, A5.2 or A5.3).
+    c.step_label = Some(fault.expected_step());
     Ok(c)
-}
-
-/// `A5.3` for the faults that break the SignedData member rule (each member exactly once,
-/// with a value: digest §3.3 A5.3), the half of `AUTH-14` that is not the assertion's
-/// framing (A5.2).
-fn signed_data_member_label(fault: Fault) -> Option<&'static str> {
-    use uaf_authenticator::SignedDataMember;
-    match fault {
-        Fault::SignedDataMemberEmpty(SignedDataMember::TransactionContentHash) => None,
-        Fault::SignedDataMemberMissing(_)
-        | Fault::SignedDataMemberEmpty(_)
-        | Fault::SignedDataDuplicateTag => Some("A5.3"),
-        _ => None,
-    }
 }
 
 /// A PNG rendering of a transaction for an 8 × 4 RGBA display.
@@ -2381,7 +2367,7 @@ fn status_modes(s: &mut Suite) {
         Fault::RegPublicKeyInvalid,
     ] {
         let id = alloc::format!("conformance-mode-fault-{}", fault.id());
-        let Some(step) = StepId::from_id(fault.target_step()) else {
+        let Some(step) = StepId::from_digest_label(fault.expected_step()) else {
             s.fail(&id, CaseError::Missing("step"));
             continue;
         };

@@ -293,7 +293,7 @@ fn plan_all() -> Vec<Case> {
             alloc::format!("fault/{}", fault.id()),
             alloc::format!(
                 "Authenticator fault in a {op} assertion ({}): rejected (1498; {} specific)",
-                fault.target_step(),
+                fault.expected_step(),
                 fault.expected_status().value()
             ),
             neg,

@@ -27,19 +27,24 @@ use core::time::Duration;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::message::{AuthenticationRequest, DecodeOptions, MessageError, RegistrationRequest};
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
 use uaf_rp::pending::{expired, expiry_cutoff};
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
-use uaf_rp::{PendingAuthentication, PendingRegistration, Registration};
+use uaf_rp::{
+    AuthenticationRequirements, PendingAuthentication, PendingRegistration, Registration,
+    UserVerificationRequirement,
+};
 
 mod pool;
 pub mod postgres;
 pub mod sqlite;
 
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
-pub use sqlite::{SqliteDatabase, SqlitePendingStore};
+pub use sqlite::{Durability, RecentWriteFailure, SqliteDatabase, SqlitePendingStore};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
@@ -116,6 +121,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
          expires_at {int} NOT NULL
      );
      CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
+    // 2 → 3: what a pending authentication requires beyond the RP's configuration (allowed
+    // keys, user verification), as JSON; NULL: nothing (docs/server.md, "Schema").
+    "ALTER TABLE pending ADD COLUMN requirements TEXT;",
 ];
 
 /// What the SQL backends' schemas differ in: the words [`MIGRATIONS`] leave open.
@@ -375,11 +383,34 @@ pub trait SignInStore: Send + Sync {
     /// [`StoreError`].
     fn find_device(&self, token_hash: &[u8]) -> Result<Option<DeviceRow>, StoreError>;
 
-    /// Stores a new attempt, purging the attempts expired for an hour.
+    /// Stores a new attempt, purging the attempts expired for an hour: the capped store with
+    /// no cap (nothing is superseded).
     ///
     /// # Errors
     /// [`StoreError::Database`] (a duplicate id included).
-    fn put_attempt(&self, attempt: &AttemptRow) -> Result<(), StoreError>;
+    fn put_attempt(&self, attempt: &AttemptRow) -> Result<(), StoreError> {
+        self.put_attempt_capped(attempt, u32::MAX).map(drop)
+    }
+
+    /// Stores a new attempt as [`SignInStore::put_attempt`] does and, in the same
+    /// transaction, moves to failed ("superseded") the pending attempts of its user that carry
+    /// a request, beyond the `max_pending - 1` newest others: with the new one, at most
+    /// `max_pending` (at least 1) stay pending for the phone, however many nodes store
+    /// attempts at once. Returns how many were superseded.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] (a duplicate id included).
+    fn put_attempt_capped(&self, attempt: &AttemptRow, max_pending: u32)
+    -> Result<u64, StoreError>;
+
+    /// Enrols a phone in one transaction, or changes nothing: takes the invite
+    /// ([`Enrolment::code_hash`], which must be for the device's user), inserts the
+    /// registrations (insert-unique) and stores the device row under its token hash.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] (e.g. the key already has a phone, a duplicate token hash):
+    /// nothing was written.
+    fn enroll(&self, enrolment: &Enrolment) -> Result<EnrollOutcome, StoreError>;
 
     /// The attempt with this id.
     ///
@@ -442,6 +473,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// [`StoreError`].
     fn ping(&self) -> Result<(), StoreError>;
 
+    /// Checks that the database accepts writes: one cheap write transaction, committed (a
+    /// read-only file or database, a full disk, a lost write lock fail it). For health checks
+    /// and the start-up check.
+    ///
+    /// # Errors
+    /// [`StoreError`]: the write failed.
+    fn probe_write(&self) -> Result<(), StoreError>;
+
     /// Every store over this database; pending states expire `challenge_ttl_secs` after
     /// issue, by `clock`. (A backend whose handle is itself the credential and sign-in store
     /// answers [`Stores::of`].)
@@ -456,10 +495,23 @@ pub trait Backend: Send + Sync + fmt::Debug {
 /// # Errors
 /// As the backend's `open`.
 pub fn open(location: &str, pool_size: usize) -> Result<Arc<dyn Backend>, StoreError> {
+    open_with(location, pool_size, Durability::Full)
+}
+
+/// [`open`] with the [`Durability`] of an SQLite database (PostgreSQL's durability is the
+/// database's own `synchronous_commit`; `durability` is not used for it).
+///
+/// # Errors
+/// As the backend's `open`.
+pub fn open_with(
+    location: &str,
+    pool_size: usize,
+    durability: Durability,
+) -> Result<Arc<dyn Backend>, StoreError> {
     if is_postgres_url(location) {
         Ok(Arc::new(PgDatabase::open(location, pool_size)?))
     } else {
-        Ok(Arc::new(SqliteDatabase::open(location)?))
+        Ok(Arc::new(SqliteDatabase::open_with(location, durability)?))
     }
 }
 
@@ -526,68 +578,6 @@ impl fmt::Debug for Stores {
         f.debug_struct("Stores")
             .field("backend", &self.backend)
             .finish_non_exhaustive()
-    }
-}
-
-/// A shared store handle that is itself the store: what [`uaf_rp::Service`] takes (it owns
-/// its stores by value) when the stores are `Arc<dyn …>`.
-pub struct SharedStore<T: ?Sized>(pub Arc<T>);
-
-impl<T: ?Sized> Clone for SharedStore<T> {
-    fn clone(&self) -> Self {
-        SharedStore(Arc::clone(&self.0))
-    }
-}
-
-impl<T: ?Sized> fmt::Debug for SharedStore<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SharedStore")
-    }
-}
-
-impl<T: ?Sized + CredentialStore> CredentialStore for SharedStore<T> {
-    type Error = T::Error;
-
-    fn get(&self, aaid: &Aaid, key_id: &[u8]) -> Result<Option<Registration>, T::Error> {
-        self.0.get(aaid, key_id)
-    }
-
-    fn list_by_user(&self, username: &str) -> Result<Vec<Registration>, T::Error> {
-        self.0.list_by_user(username)
-    }
-
-    fn insert_unique(&self, registration: Registration) -> Result<InsertOutcome, T::Error> {
-        self.0.insert_unique(registration)
-    }
-
-    fn compare_and_swap_counter(
-        &self,
-        aaid: &Aaid,
-        key_id: &[u8],
-        expected: u32,
-        new: u32,
-    ) -> Result<CasOutcome, T::Error> {
-        self.0.compare_and_swap_counter(aaid, key_id, expected, new)
-    }
-
-    fn delete(&self, aaid: &Aaid, key_id: &[u8]) -> Result<bool, T::Error> {
-        self.0.delete(aaid, key_id)
-    }
-}
-
-impl<P, T: ?Sized + PendingStore<P>> PendingStore<P> for SharedStore<T> {
-    type Error = T::Error;
-
-    fn put(&self, challenge: &[u8], pending: P) -> Result<(), T::Error> {
-        self.0.put(challenge, pending)
-    }
-
-    fn peek(&self, challenge: &[u8]) -> Result<Option<P>, T::Error> {
-        self.0.peek(challenge)
-    }
-
-    fn take(&self, challenge: &[u8]) -> Result<Option<P>, T::Error> {
-        self.0.take(challenge)
     }
 }
 
@@ -823,29 +813,131 @@ impl NewSession {
     }
 }
 
+/// What [`SignInStore::enroll`] commits together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Enrolment {
+    /// SHA-256 of the invite code, taken (single use).
+    pub code_hash: Vec<u8>,
+    /// The verified registrations to insert (insert-unique).
+    pub registrations: Vec<Registration>,
+    /// SHA-256 of the new device token.
+    pub token_hash: Vec<u8>,
+    /// The phone.
+    pub device: DeviceRow,
+}
+
+impl Enrolment {
+    /// The enrolment of `device` by the invite `code_hash`, registering `registrations`,
+    /// under `token_hash`.
+    #[must_use]
+    pub fn new(
+        code_hash: Vec<u8>,
+        registrations: Vec<Registration>,
+        token_hash: Vec<u8>,
+        device: DeviceRow,
+    ) -> Enrolment {
+        Enrolment {
+            code_hash,
+            registrations,
+            token_hash,
+            device,
+        }
+    }
+}
+
+/// What [`SignInStore::enroll`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EnrollOutcome {
+    /// All committed: the invite is used, the keys registered, the phone stored.
+    Enrolled,
+    /// The invite is gone (used, purged) or for another user: nothing changed.
+    InviteGone,
+    /// A key is already registered: nothing changed.
+    AlreadyRegistered,
+}
+
+/// Why an enrolment transaction was rolled back on purpose (carried out of the backends'
+/// transaction helpers as a [`StoreError::Database`], turned back into an [`EnrollOutcome`]
+/// by [`enrol_outcome`]).
+#[derive(Debug)]
+pub(crate) struct Abort(pub(crate) EnrollOutcome);
+
+impl fmt::Display for Abort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "enrolment rolled back: {:?}", self.0)
+    }
+}
+
+impl core::error::Error for Abort {}
+
+/// Rolls an enrolment transaction back with `outcome`.
+pub(crate) fn abort(outcome: EnrollOutcome) -> StoreError {
+    StoreError::Database(Box::new(Abort(outcome)))
+}
+
+/// The outcome of an enrolment transaction: a deliberate rollback becomes its outcome.
+pub(crate) fn enrol_outcome(
+    result: Result<EnrollOutcome, StoreError>,
+) -> Result<EnrollOutcome, StoreError> {
+    match result {
+        Err(StoreError::Database(e)) => match e.downcast::<Abort>() {
+            Ok(abort) => Ok(abort.0),
+            Err(e) => Err(StoreError::Database(e)),
+        },
+        other => other,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pending states as rows
 // ---------------------------------------------------------------------------------------------
 
+/// A pending ceremony state as a row of table `pending` (what [`PersistedPending`] writes and
+/// reads back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PendingRow {
+    /// The issued request array, as JSON.
+    pub request: String,
+    /// The user it was issued for, if kept apart from the request.
+    pub username: Option<String>,
+    /// When it was issued (unix seconds).
+    pub issued_at: u64,
+    /// What it requires beyond the RP's configuration, as JSON (docs/server.md, "Schema");
+    /// `None`: nothing.
+    pub requirements: Option<String>,
+}
+
+impl PendingRow {
+    /// The row of a request issued at `issued_at`, with nothing else.
+    #[must_use]
+    pub fn new(request: String, issued_at: u64) -> PendingRow {
+        PendingRow {
+            request,
+            username: None,
+            issued_at,
+            requirements: None,
+        }
+    }
+}
+
 /// A pending ceremony state that the stores can persist: the issued request as JSON, the user
-/// it was issued for, and the issue time. Implemented for [`PendingRegistration`] and
-/// [`PendingAuthentication`].
+/// it was issued for, the issue time and (authentications) its requirements. Implemented for
+/// [`PendingRegistration`] and [`PendingAuthentication`].
 pub trait PersistedPending: Sized + Send + 'static {
     /// The `kind` column (`reg`, `auth`): the two kinds share a table.
     const KIND: &'static str;
 
-    /// The request JSON, the user name (if kept apart from the request) and the issue time.
-    fn to_row(&self) -> (String, Option<String>, u64);
+    /// The row that keeps this state.
+    fn to_row(&self) -> PendingRow;
 
     /// Rebuilds the state from what [`PersistedPending::to_row`] stored.
     ///
     /// # Errors
-    /// [`StoreError::Corrupt`] when the request cannot be decoded.
-    fn from_row(
-        request: &str,
-        username: Option<String>,
-        issued_at: u64,
-    ) -> Result<Self, StoreError>;
+    /// [`StoreError::Corrupt`] when the request or the requirements cannot be decoded.
+    fn from_row(row: PendingRow) -> Result<Self, StoreError>;
 }
 
 /// Decodes a stored request array of exactly one request.
@@ -863,44 +955,123 @@ fn single<T>(all: Result<Vec<T>, MessageError>) -> Result<T, StoreError> {
 impl PersistedPending for PendingRegistration {
     const KIND: &'static str = "reg";
 
-    fn to_row(&self) -> (String, Option<String>, u64) {
-        (self.request().to_json(), None, self.issued_at())
+    fn to_row(&self) -> PendingRow {
+        PendingRow::new(self.request().to_json(), self.issued_at())
     }
 
-    fn from_row(request: &str, _: Option<String>, issued_at: u64) -> Result<Self, StoreError> {
+    fn from_row(row: PendingRow) -> Result<Self, StoreError> {
         // The request was made by this RP and is re-read with the strict decoder (the same one
         // the conformance runner checks issued requests with).
         let request = single(RegistrationRequest::parse_array(
-            request,
+            &row.request,
             &DecodeOptions::new(),
         ))?;
-        Ok(PendingRegistration::from_issued(request, issued_at))
+        Ok(PendingRegistration::from_issued(request, row.issued_at))
     }
 }
 
 impl PersistedPending for PendingAuthentication {
     const KIND: &'static str = "auth";
 
-    fn to_row(&self) -> (String, Option<String>, u64) {
-        (
-            self.request().to_json(),
-            self.username().map(str::to_owned),
-            self.issued_at(),
-        )
+    fn to_row(&self) -> PendingRow {
+        let requirements = self.requirements();
+        PendingRow {
+            username: self.username().map(str::to_owned),
+            requirements: (!requirements.is_empty())
+                .then(|| StoredRequirements::of(requirements).to_json()),
+            ..PendingRow::new(self.request().to_json(), self.issued_at())
+        }
     }
 
-    fn from_row(
-        request: &str,
-        username: Option<String>,
-        issued_at: u64,
-    ) -> Result<Self, StoreError> {
+    fn from_row(row: PendingRow) -> Result<Self, StoreError> {
         let request = single(AuthenticationRequest::parse_array(
-            request,
+            &row.request,
             &DecodeOptions::new(),
         ))?;
-        Ok(PendingAuthentication::from_issued(
-            request, username, issued_at,
-        ))
+        let requirements = match row.requirements.as_deref() {
+            None => AuthenticationRequirements::new(),
+            Some(json) => StoredRequirements::from_json(json)?,
+        };
+        Ok(
+            PendingAuthentication::from_issued(request, row.username, row.issued_at)
+                .with_requirements(requirements),
+        )
+    }
+}
+
+/// The `requirements` column of table `pending`:
+/// `{"userVerification":"required"|"any","allowedKeys":[{"aaid":"ABCD#0001","keyId":"<base64url>"}]}`
+/// (`allowedKeys` absent: any key).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StoredRequirements {
+    user_verification: StoredUserVerification,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    allowed_keys: Option<Vec<StoredKey>>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum StoredUserVerification {
+    Required,
+    Any,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StoredKey {
+    aaid: String,
+    key_id: String,
+}
+
+impl StoredRequirements {
+    fn of(r: &AuthenticationRequirements) -> Self {
+        StoredRequirements {
+            user_verification: match r.user_verification() {
+                UserVerificationRequirement::Required => StoredUserVerification::Required,
+                UserVerificationRequirement::Any => StoredUserVerification::Any,
+            },
+            allowed_keys: r.allowed_keys().map(|keys| {
+                keys.iter()
+                    .map(|(aaid, key_id)| StoredKey {
+                        aaid: aaid.as_str().to_owned(),
+                        key_id: key_id.to_base64url(),
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    fn to_json(&self) -> String {
+        // A struct of strings and enums: serialising it cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    fn from_json(json: &str) -> Result<AuthenticationRequirements, StoreError> {
+        let corrupt = |e: BoxError| StoreError::corrupt("pending requirements", e);
+        let stored: StoredRequirements =
+            serde_json::from_str(json).map_err(|e| corrupt(e.into()))?;
+        let mut r = AuthenticationRequirements::new().with_user_verification(
+            match stored.user_verification {
+                StoredUserVerification::Required => UserVerificationRequirement::Required,
+                StoredUserVerification::Any => UserVerificationRequirement::Any,
+            },
+        );
+        if let Some(keys) = stored.allowed_keys {
+            let keys = keys
+                .into_iter()
+                .map(|k| {
+                    let aaid = Aaid::parse(&k.aaid).map_err(|e| corrupt(e.into()))?;
+                    let bytes = URL_SAFE_NO_PAD
+                        .decode(k.key_id)
+                        .map_err(|e| corrupt(e.into()))?;
+                    let key_id = KeyId::from_stored(bytes).map_err(|e| corrupt(e.into()))?;
+                    Ok((aaid, key_id))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            r = r.allow_keys(keys);
+        }
+        Ok(r)
     }
 }
 
@@ -975,14 +1146,20 @@ impl<D, P: PersistedPending> PendingTable<D, P> {
         to_i64(expiry_cutoff(self.now(), self.ttl_secs), "time")
     }
 
-    /// The state of a `request, username, issued_at` row, or `None` when it has expired (the
-    /// one expiry rule, [`uaf_rp::pending::expired`]).
+    /// The state of a `request, username, issued_at, requirements` row, or `None` when it has
+    /// expired (the one expiry rule, [`uaf_rp::pending::expired`]).
     pub(crate) fn unexpired(&self, row: &impl Columns) -> Result<Option<P>, StoreError> {
         let issued_at = row.uint(2, "issue time")?;
         if expired(issued_at, self.now(), self.ttl_secs) {
             return Ok(None);
         }
-        P::from_row(&row.text(0)?, row.opt_text(1)?, issued_at).map(Some)
+        P::from_row(PendingRow {
+            request: row.text(0)?,
+            username: row.opt_text(1)?,
+            issued_at,
+            requirements: row.opt_text(3)?,
+        })
+        .map(Some)
     }
 }
 
@@ -1066,15 +1243,16 @@ pub(crate) mod sql {
         DELETE FROM registrations WHERE aaid = $1 AND key_id = $2";
 
     pub(crate) const PUT_PENDING: &str = "\
-        INSERT INTO pending (kind, challenge, request, username, issued_at) VALUES ($1, $2, \
-        $3, $4, $5) ON CONFLICT (kind, challenge) DO UPDATE SET request = excluded.request, \
-        username = excluded.username, issued_at = excluded.issued_at";
+        INSERT INTO pending (kind, challenge, request, username, issued_at, requirements) \
+        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, challenge) DO UPDATE SET request = \
+        excluded.request, username = excluded.username, issued_at = excluded.issued_at, \
+        requirements = excluded.requirements";
     pub(crate) const TAKE_PENDING: &str = "\
         DELETE FROM pending WHERE kind = $1 AND challenge = $2 RETURNING request, username, \
-        issued_at";
+        issued_at, requirements";
     pub(crate) const PEEK_PENDING: &str = "\
-        SELECT request, username, issued_at FROM pending WHERE kind = $1 AND challenge = $2 \
-        AND issued_at >= $3";
+        SELECT request, username, issued_at, requirements FROM pending WHERE kind = $1 AND \
+        challenge = $2 AND issued_at >= $3";
     pub(crate) const COUNT_PENDING: &str = "SELECT COUNT(*) FROM pending WHERE kind = $1";
 
     pub(crate) const INSERT_INVITE: &str = "\
@@ -1104,6 +1282,15 @@ pub(crate) mod sql {
     pub(crate) const TRANSITION: &str = "\
         UPDATE signin_attempts SET state = $1 WHERE id = $2 AND state = $3 AND expires_at >= \
         $4";
+    /// Supersedes the pending attempts (with a request) of user `$1` other than `$2` beyond
+    /// the `$4` newest, unexpired at `$3`.
+    pub(crate) const SUPERSEDE_ATTEMPTS: &str = "\
+        UPDATE signin_attempts SET state = 'failed' WHERE username = $1 AND id <> $2 AND \
+        state = 'pending' AND request IS NOT NULL AND expires_at >= $3 AND id NOT IN (SELECT \
+        id FROM signin_attempts WHERE username = $1 AND id <> $2 AND state = 'pending' AND \
+        request IS NOT NULL AND expires_at >= $3 ORDER BY created_at DESC, id DESC LIMIT $4)";
+    /// The write of a health probe: rewrites the schema version as it is.
+    pub(crate) const PROBE_WRITE: &str = "UPDATE schema_version SET version = version";
     pub(crate) const INSERT_SESSION: &str = "\
         INSERT INTO sessions (id_hash, username, method, created_at, expires_at) VALUES ($1, \
         $2, $3, $4, $5)";
@@ -1132,6 +1319,7 @@ pub(crate) mod sql {
         FIND_ATTEMPT,
         PENDING_ATTEMPTS,
         TRANSITION,
+        SUPERSEDE_ATTEMPTS,
         INSERT_SESSION,
         FIND_SESSION,
         DELETE_SESSION,
@@ -1248,6 +1436,7 @@ mod tests {
         assert!(!row_expired(100, 100));
         assert!(row_expired(100, 101));
         assert!(!row_expired(100, 50));
+        assert!(row_expired(0, u64::MAX));
         // A row valid through `expires_at` is selected by `expires_at >= cutoff` exactly when
         // it has not expired.
         for (expires_at, now) in [(100u64, 99u64), (100, 100), (100, 101), (0, 0), (5, 500)] {

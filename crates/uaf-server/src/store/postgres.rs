@@ -54,17 +54,18 @@ use core::time::Duration;
 use std::sync::Arc;
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls, Row, Transaction};
+use tokio_postgres::{Client, GenericClient, NoTls, Row, Transaction};
 use uaf_proto::id::Aaid;
 use uaf_rp::Registration;
 use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 
 use super::pool::Pool;
 use super::{
-    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore, InviteRow,
-    MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
-    Stores, Transition, Waited, aaid_key, attempt_of, device_of, inserted, invite_of, missed,
-    reg_columns, registration_of, rows_valid_from, session_of, sql, times, to_i64,
+    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
+    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingRow, PendingTable,
+    PersistedPending, SessionRow, SignInStore, StoreError, Stores, Transition, Waited, aaid_key,
+    abort, attempt_of, device_of, enrol_outcome, inserted, invite_of, missed, reg_columns,
+    registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
@@ -432,6 +433,15 @@ impl Backend for PgDatabase {
         self.one("SELECT 1", &[], |_| Ok(())).map(drop)
     }
 
+    fn probe_write(&self) -> Result<(), StoreError> {
+        // In a transaction: a read-only database (a hot standby,
+        // `default_transaction_read_only`) or a full disk refuses it.
+        self.write(async |tx| {
+            tx.execute(sql::PROBE_WRITE, &[]).await?;
+            Ok(())
+        })
+    }
+
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
         Stores::of(self, challenge_ttl_secs, clock)
     }
@@ -443,6 +453,43 @@ impl Backend for PgDatabase {
     fn name(&self) -> &'static str {
         "postgres"
     }
+}
+
+/// Inserts `r` unless its (AAID, KeyID) is taken; returns the rows inserted (1 or 0).
+async fn insert_registration(
+    c: &(impl GenericClient + Sync),
+    r: &Registration,
+) -> Result<u64, StoreError> {
+    let registered_at = to_i64(r.registered_at, "registration time")?;
+    let aaid = aaid_key(&r.aaid);
+    // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
+    Ok(c.execute(
+        sql::INSERT_REGISTRATION,
+        &[
+            &r.username,
+            &aaid,
+            &r.key_id.as_bytes(),
+            &r.public_key,
+            &i64::from(r.public_key_encoding.value()),
+            &i64::from(r.sign_alg.value()),
+            &i64::from(r.sign_counter),
+            &i64::from(r.authenticator_version),
+            &i64::from(r.attestation_type.value()),
+            &registered_at,
+        ],
+    )
+    .await?)
+}
+
+/// The advisory lock key of `username`'s attempts: the first 8 bytes of a SHA-256.
+fn attempts_lock(username: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("uaf-server attempts\0{username}").as_bytes());
+    let mut key = [0u8; 8];
+    for (k, d) in key.iter_mut().zip(digest.iter()) {
+        *k = *d;
+    }
+    i64::from_be_bytes(key)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,25 +518,8 @@ impl CredentialStore for PgDatabase {
     }
 
     fn insert_unique(&self, r: Registration) -> Result<InsertOutcome, StoreError> {
-        let registered_at = to_i64(r.registered_at, "registration time")?;
-        let aaid = aaid_key(&r.aaid);
-        // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
-        let n = self.execute(
-            sql::INSERT_REGISTRATION,
-            &[
-                &r.username,
-                &aaid,
-                &r.key_id.as_bytes(),
-                &r.public_key,
-                &i64::from(r.public_key_encoding.value()),
-                &i64::from(r.sign_alg.value()),
-                &i64::from(r.sign_counter),
-                &i64::from(r.authenticator_version),
-                &i64::from(r.attestation_type.value()),
-                &registered_at,
-            ],
-        )?;
-        Ok(inserted(n))
+        self.with(async |c| insert_registration(&*c, &r).await)
+            .map(inserted)
     }
 
     fn compare_and_swap_counter(
@@ -546,12 +576,24 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
     type Error = StoreError;
 
     fn put(&self, challenge: &[u8], pending: P) -> Result<(), StoreError> {
-        let (request, username, issued_at) = pending.to_row();
+        let PendingRow {
+            request,
+            username,
+            issued_at,
+            requirements,
+        } = pending.to_row();
         let issued = to_i64(issued_at, "issue time")?;
         let cutoff = self.cutoff()?;
         self.db.write(async |tx| {
             self.purge_in(tx, cutoff).await?;
-            let row: &Args<'_> = &[&P::KIND, &challenge, &request, &username, &issued];
+            let row: &Args<'_> = &[
+                &P::KIND,
+                &challenge,
+                &request,
+                &username,
+                &issued,
+                &requirements,
+            ];
             tx.execute(sql::PUT_PENDING, row).await?;
             Ok(())
         })
@@ -619,19 +661,53 @@ impl SignInStore for PgDatabase {
         self.one(sql::FIND_DEVICE, &[&token_hash], device_of)
     }
 
-    fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
+    fn put_attempt_capped(&self, a: &AttemptRow, max_pending: u32) -> Result<u64, StoreError> {
         let [created, expires] = times(a.created_at, a.expires_at)?;
-        // Attempts are kept an hour past their end (the page may still ask about them).
         let keep_from = rows_valid_from(a.created_at, 3600)?;
+        let valid_from = rows_valid_from(a.created_at, 0)?;
+        let others = i64::from(max_pending.max(1) - 1);
+        let lock = attempts_lock(&a.username);
         let state = a.state.as_str();
         let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
         let row: &Args<'_> = &[id, user, browser, &a.server_data, &a.request, code, &state];
         let row: &Args<'_> = &[row, &[&created, &expires]].concat();
-        self.insert_purging(
-            ("signin_attempts", "id", keep_from),
-            sql::INSERT_ATTEMPT,
-            row,
-        )
+        self.write(async |tx| {
+            // The user's attempts, one transaction at a time (on every node): under READ
+            // COMMITTED two concurrent starts would otherwise each keep the other's row.
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock])
+                .await?;
+            purge(
+                tx,
+                "signin_attempts",
+                "id",
+                "expires_at < $1",
+                &[&keep_from],
+            )
+            .await?;
+            tx.execute(sql::INSERT_ATTEMPT, row).await?;
+            let superseded: &Args<'_> = &[user, id, &valid_from, &others];
+            Ok(tx.execute(sql::SUPERSEDE_ATTEMPTS, superseded).await?)
+        })
+    }
+
+    fn enroll(&self, e: &Enrolment) -> Result<EnrollOutcome, StoreError> {
+        let d = &e.device;
+        let created = to_i64(d.created_at, "time")?;
+        enrol_outcome(self.write(async |tx| {
+            let taken = tx.query(sql::TAKE_INVITE, &[&e.code_hash]).await?;
+            let invite = taken.first().map(invite_of).transpose()?;
+            if invite.is_none_or(|i| i.username != d.username) {
+                return Err(abort(EnrollOutcome::InviteGone));
+            }
+            for r in &e.registrations {
+                if insert_registration(tx, r).await? != 1 {
+                    return Err(abort(EnrollOutcome::AlreadyRegistered));
+                }
+            }
+            let row: &Args<'_> = &[&e.token_hash, &d.username, &d.aaid, &d.key_id, &created];
+            tx.execute(sql::INSERT_DEVICE, row).await?;
+            Ok(EnrollOutcome::Enrolled)
+        }))
     }
 
     fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {

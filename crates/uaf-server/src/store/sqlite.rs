@@ -32,8 +32,11 @@
 //! - **Expiry**: by the store's clock, [`uaf_rp::pending::expired`] (SQL filters use its
 //!   [`uaf_rp::pending::expiry_cutoff`]); a pending state past its lifetime is never returned
 //!   (a late `take` deletes it and answers `None`), and every `put` purges the expired ones.
-//! - **Durability**: WAL journal with `synchronous = FULL`: a committed `take` (a used
-//!   challenge) or counter update survives a crash or power loss, so it cannot be replayed.
+//! - **Durability** ([`Durability`]): WAL journal with `synchronous = FULL` by default
+//!   ([`Durability::Full`]): a committed `take` (a used challenge) or counter update survives
+//!   a crash or power loss, so it cannot be replayed. [`Durability::Normal`] (WAL with
+//!   `synchronous = NORMAL`) survives a crash of the process but may lose the last commits
+//!   on power loss or an operating-system crash (see [`Durability`] for what that risks).
 //!
 //! ## Schema
 //! Versioned in the table `schema_version`; [`SqliteDatabase::open`] applies the forward
@@ -52,10 +55,11 @@ use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
 
 use super::pool::{Pool, lock};
 use super::{
-    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, ExpiringPendingStore, InviteRow,
-    MIGRATIONS, NewSession, PendingTable, PersistedPending, SessionRow, SignInStore, StoreError,
-    Stores, Transition, aaid_key, attempt_of, device_of, inserted, invite_of, missed, reg_columns,
-    registration_of, rows_valid_from, session_of, sql, times, to_i64,
+    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
+    ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending,
+    SessionRow, SignInStore, StoreError, Stores, Transition, aaid_key, abort, attempt_of,
+    device_of, enrol_outcome, inserted, invite_of, missed, reg_columns, registration_of,
+    rows_valid_from, session_of, sql, times, to_i64,
 };
 
 /// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
@@ -88,6 +92,108 @@ struct Inner {
     readers: Option<Pool<Connection>>,
     writer: Mutex<Connection>,
     location: String,
+    durability: Durability,
+    /// When a write last failed for want of space or permission (the health check reports
+    /// it for [`SqliteDatabase::WRITE_FAILURE_MEMORY`]).
+    write_failed: Mutex<Option<(std::time::Instant, String)>>,
+}
+
+/// When a commit of a [`SqliteDatabase`] is on disk (`--durability`): SQLite's `synchronous`
+/// setting of the writer, in WAL mode.
+///
+/// What a lost commit means for UAF: a lost challenge *take* reopens, after the restart, the
+/// replay window of that one challenge for at most the rest of its lifetime (the response
+/// that used it could be accepted once more, and only until the challenge expires); a lost
+/// counter advance is caught at the key's next sign-in (the authenticator's counter has moved
+/// on, so the next response is still above the stored value, and a clone replaying the lost
+/// one is caught when the real key signs again). A lost registration, invite take, attempt
+/// move or session is an operation the client sees fail (or must redo) after the restart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Durability {
+    /// `synchronous = FULL` (the default): every commit is synced to disk before it is
+    /// acknowledged; nothing acknowledged is lost on a process crash, an operating-system
+    /// crash or power loss.
+    #[default]
+    Full,
+    /// `synchronous = NORMAL`: the WAL is synced at checkpoints, not at every commit.
+    /// Nothing acknowledged is lost when the process crashes (or is killed); the last
+    /// commits before an operating-system crash or power loss may be lost (see above).
+    Normal,
+}
+
+impl Durability {
+    /// The command-line name: `full`, `normal`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Durability::Full => "full",
+            Durability::Normal => "normal",
+        }
+    }
+
+    /// The durability named `name` (`full`, `normal`; ASCII case ignored).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Durability> {
+        [Durability::Full, Durability::Normal]
+            .into_iter()
+            .find(|d| d.name().eq_ignore_ascii_case(name))
+    }
+
+    /// SQLite's `synchronous` value.
+    const fn pragma(self) -> &'static str {
+        match self {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        }
+    }
+}
+
+impl fmt::Display for Durability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A write that failed for want of space or permission a short while ago: what the health
+/// check reports even when its own small probe fits (SQLite reuses the space its log already
+/// holds, so a small write can succeed on a full disk while a larger one fails).
+#[derive(Debug)]
+pub struct RecentWriteFailure {
+    /// How long ago.
+    pub ago: Duration,
+    /// SQLite's message.
+    pub message: String,
+}
+
+impl fmt::Display for RecentWriteFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a write failed {} s ago: {}",
+            self.ago.as_secs(),
+            self.message
+        )
+    }
+}
+
+impl core::error::Error for RecentWriteFailure {}
+
+/// Whether `e` says the database cannot be written (full, read-only, I/O).
+fn cannot_write(e: &StoreError) -> Option<String> {
+    let StoreError::Database(source) = e else {
+        return None;
+    };
+    let sqlite = source.downcast_ref::<rusqlite::Error>()?;
+    matches!(
+        sqlite.sqlite_error_code()?,
+        rusqlite::ErrorCode::DiskFull
+            | rusqlite::ErrorCode::ReadOnly
+            | rusqlite::ErrorCode::SystemIoFailure
+            | rusqlite::ErrorCode::CannotOpen
+            | rusqlite::ErrorCode::PermissionDenied
+    )
+    .then(|| sqlite.to_string())
 }
 
 /// An open SQLite database: one writer connection and, for a file, a pool of readers (see the
@@ -102,6 +208,7 @@ impl fmt::Debug for SqliteDatabase {
         f.debug_struct("SqliteDatabase")
             .field("location", &self.inner.location)
             .field("readers", &self.readers())
+            .field("durability", &self.inner.durability)
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +220,10 @@ impl SqliteDatabase {
     /// How long a write waits for another connection's write lock, and a read for a free
     /// reader.
     pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// How long a write that failed for want of space or permission keeps the health check
+    /// ([`Backend::probe_write`]) failing: 30 s.
+    pub const WRITE_FAILURE_MEMORY: Duration = Duration::from_secs(30);
 
     /// The number of read-only connections of a database file.
     pub const READERS: usize = 4;
@@ -128,6 +239,14 @@ impl SqliteDatabase {
     /// [`StoreError::Database`] when the file cannot be opened or migrated,
     /// [`StoreError::NewerSchema`] for a database of a newer build.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, Durability::Full)
+    }
+
+    /// [`SqliteDatabase::open`] with the writer's [`Durability`].
+    ///
+    /// # Errors
+    /// As [`SqliteDatabase::open`].
+    pub fn open_with(path: impl AsRef<Path>, durability: Durability) -> Result<Self, StoreError> {
         let path = path.as_ref();
         let writer = if path.as_os_str() == Self::MEMORY {
             Connection::open_in_memory()?
@@ -136,14 +255,17 @@ impl SqliteDatabase {
         };
         writer.busy_timeout(Self::BUSY_TIMEOUT)?;
         // WAL: readers never block the writer; `:memory:` answers "memory" (and gets no readers).
-        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        // A committed take or counter update must survive power loss (no replay after it).
-        writer.pragma_update(None, "synchronous", "FULL")?;
+        let mode = switch_to_wal(&writer)?;
+        // FULL: a committed take or counter update survives power loss (no replay after
+        // it); NORMAL: it survives a crash of the process (see `Durability`).
+        writer.pragma_update(None, "synchronous", durability.pragma())?;
         let mut db = SqliteDatabase {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
                 readers: None,
                 location: path.display().to_string(),
+                durability,
+                write_failed: Mutex::new(None),
             }),
         };
         db.migrate()?;
@@ -174,6 +296,12 @@ impl SqliteDatabase {
         Self::open(Self::MEMORY)
     }
 
+    /// When a commit is on disk ([`SqliteDatabase::open_with`]).
+    #[must_use]
+    pub fn durability(&self) -> Durability {
+        self.inner.durability
+    }
+
     /// The number of read-only connections (0: reads use the writer).
     #[must_use]
     pub fn readers(&self) -> usize {
@@ -187,10 +315,18 @@ impl SqliteDatabase {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = lock(&self.inner.writer);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        if let Err(e) = &result {
+            if let Some(message) = cannot_write(e) {
+                *lock(&self.inner.write_failed) = Some((std::time::Instant::now(), message));
+            }
+        }
+        result
     }
 
     /// Runs `f` on a reader (on the writer when there are none).
@@ -264,6 +400,25 @@ impl SqliteDatabase {
     }
 }
 
+/// `PRAGMA journal_mode = WAL`, retried while another connection holds the lock it needs.
+/// Switching a fresh file to WAL takes an exclusive lock, and SQLite answers `SQLITE_BUSY`
+/// at once, without calling the busy handler, when waiting could deadlock (several processes
+/// opening a new database together); so the busy timeout is applied here by hand.
+fn switch_to_wal(c: &Connection) -> Result<String, StoreError> {
+    let deadline = std::time::Instant::now() + SqliteDatabase::BUSY_TIMEOUT;
+    loop {
+        match c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 /// Every row of `q` on `c`, read by `decode` (a query, or a statement with `RETURNING`: one
 /// statement, so of concurrent `DELETE … RETURNING`s of a row exactly one gets it).
 fn rows<T>(
@@ -323,9 +478,46 @@ impl Backend for SqliteDatabase {
         })
     }
 
+    fn probe_write(&self) -> Result<(), StoreError> {
+        self.execute(sql::PROBE_WRITE, [])?;
+        // The probe is one small page: on a full disk it may fit where a request's write does
+        // not. A real write that failed lately counts too.
+        let failed = lock(&self.inner.write_failed).clone();
+        match failed {
+            Some((at, message)) if at.elapsed() < Self::WRITE_FAILURE_MEMORY => {
+                Err(StoreError::Database(Box::new(RecentWriteFailure {
+                    ago: at.elapsed(),
+                    message,
+                })))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
         Stores::of(self, challenge_ttl_secs, clock)
     }
+}
+
+/// Inserts `r` unless its (AAID, KeyID) is taken; returns the rows inserted (1 or 0).
+fn insert_registration(c: &Connection, r: &Registration) -> Result<u64, StoreError> {
+    let registered_at = to_i64(r.registered_at, "registration time")?;
+    // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
+    changed(c.execute(
+        sql::INSERT_REGISTRATION,
+        params![
+            r.username,
+            aaid_key(&r.aaid),
+            r.key_id.as_bytes(),
+            r.public_key,
+            r.public_key_encoding.value(),
+            r.sign_alg.value(),
+            r.sign_counter,
+            r.authenticator_version,
+            r.attestation_type.value(),
+            registered_at,
+        ],
+    )?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,24 +543,7 @@ impl CredentialStore for SqliteDatabase {
     }
 
     fn insert_unique(&self, r: Registration) -> Result<InsertOutcome, StoreError> {
-        let registered_at = to_i64(r.registered_at, "registration time")?;
-        // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
-        self.execute(
-            sql::INSERT_REGISTRATION,
-            params![
-                r.username,
-                aaid_key(&r.aaid),
-                r.key_id.as_bytes(),
-                r.public_key,
-                r.public_key_encoding.value(),
-                r.sign_alg.value(),
-                r.sign_counter,
-                r.authenticator_version,
-                r.attestation_type.value(),
-                registered_at,
-            ],
-        )
-        .map(inserted)
+        self.write(|tx| insert_registration(tx, &r)).map(inserted)
     }
 
     fn compare_and_swap_counter(
@@ -416,11 +591,18 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
     type Error = StoreError;
 
     fn put(&self, challenge: &[u8], pending: P) -> Result<(), StoreError> {
-        let (request, username, issued_at) = pending.to_row();
-        let issued = to_i64(issued_at, "issue time")?;
+        let r = pending.to_row();
+        let issued = to_i64(r.issued_at, "issue time")?;
         self.db.write(|tx| {
             self.purge(tx)?;
-            let row = params![P::KIND, challenge, request, username, issued];
+            let row = params![
+                P::KIND,
+                challenge,
+                r.request,
+                r.username,
+                issued,
+                r.requirements
+            ];
             tx.execute(sql::PUT_PENDING, row)?;
             Ok(())
         })
@@ -490,10 +672,11 @@ impl SignInStore for SqliteDatabase {
             .map(first)
     }
 
-    fn put_attempt(&self, a: &AttemptRow) -> Result<(), StoreError> {
+    fn put_attempt_capped(&self, a: &AttemptRow, max_pending: u32) -> Result<u64, StoreError> {
         let [created, expires] = times(a.created_at, a.expires_at)?;
-        // Attempts are kept an hour past their end (the page may still ask about them).
         let keep_from = rows_valid_from(a.created_at, 3600)?;
+        let valid_from = rows_valid_from(a.created_at, 0)?;
+        let others = i64::from(max_pending.max(1) - 1);
         let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
         let uaf = (&a.server_data, &a.request);
         let row = params![
@@ -507,7 +690,37 @@ impl SignInStore for SqliteDatabase {
             created,
             expires
         ];
-        self.purge_and_insert("signin_attempts", keep_from, sql::INSERT_ATTEMPT, row)
+        // One `BEGIN IMMEDIATE` transaction: the cap holds against every other writer.
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM signin_attempts WHERE expires_at < ?1",
+                [keep_from],
+            )?;
+            tx.execute(sql::INSERT_ATTEMPT, row)?;
+            let superseded = params![user, id, valid_from, others];
+            changed(tx.execute(sql::SUPERSEDE_ATTEMPTS, superseded)?)
+        })
+    }
+
+    fn enroll(&self, e: &Enrolment) -> Result<EnrollOutcome, StoreError> {
+        let d = &e.device;
+        let created = to_i64(d.created_at, "time")?;
+        enrol_outcome(self.write(|tx| {
+            let invite = first(rows(tx, sql::TAKE_INVITE, [&e.code_hash], |r| {
+                invite_of(r)
+            })?);
+            if invite.is_none_or(|i| i.username != d.username) {
+                return Err(abort(EnrollOutcome::InviteGone));
+            }
+            for r in &e.registrations {
+                if insert_registration(tx, r)? != 1 {
+                    return Err(abort(EnrollOutcome::AlreadyRegistered));
+                }
+            }
+            let row = params![e.token_hash, d.username, d.aaid, d.key_id, created];
+            tx.execute(sql::INSERT_DEVICE, row)?;
+            Ok(EnrollOutcome::Enrolled)
+        }))
     }
 
     fn attempt(&self, id: &str) -> Result<Option<AttemptRow>, StoreError> {
@@ -555,5 +768,62 @@ impl SignInStore for SqliteDatabase {
 
     fn delete_session(&self, id_hash: &[u8]) -> Result<bool, StoreError> {
         Ok(self.execute(sql::DELETE_SESSION, [id_hash])? > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// The writer's `synchronous` (0 OFF, 1 NORMAL, 2 FULL) and `journal_mode`.
+    fn settings(db: &SqliteDatabase) -> (i64, String) {
+        let c = lock(&db.inner.writer);
+        let sync = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let mode = c
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        (sync, mode)
+    }
+
+    fn temp(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "uaf-sqlite-durability-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn full_is_the_default_and_syncs_every_commit() {
+        let dir = temp("full");
+        let db = SqliteDatabase::open(dir.join("db")).unwrap();
+        assert_eq!(db.durability(), Durability::Full);
+        assert_eq!(settings(&db), (2, String::from("wal")));
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn normal_is_wal_with_synchronous_normal() {
+        let dir = temp("normal");
+        let db = SqliteDatabase::open_with(dir.join("db"), Durability::Normal).unwrap();
+        assert_eq!(db.durability(), Durability::Normal);
+        assert_eq!(settings(&db), (1, String::from("wal")));
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn durability_names_round_trip_and_unknown_ones_are_refused() {
+        for d in [Durability::Full, Durability::Normal] {
+            assert_eq!(Durability::from_name(d.name()), Some(d));
+            assert_eq!(d.to_string(), d.name());
+        }
+        assert_eq!(Durability::from_name("NORMAL"), Some(Durability::Normal));
+        assert_eq!(Durability::from_name("off"), None);
+        assert_eq!(Durability::from_name(""), None);
     }
 }

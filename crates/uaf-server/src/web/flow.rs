@@ -18,21 +18,24 @@ use cookie::{Cookie, SameSite};
 use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::message::{AuthenticationRequest, DecodeOptions};
 use uaf_rp::policy::AuthenticatorRejection;
+use uaf_rp::step::StepId;
 use uaf_rp::store::{CredentialStore, PendingStore, StoreLookup};
-use uaf_rp::{AuthenticationRequirements, ErrorKind};
+use uaf_rp::{AuthenticationOptions, AuthenticationRequirements, ErrorKind};
 use uaf_signin_api::{
     AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
     ErrorAnswer, Notification, Notifications, PhoneDeclineRequest, PhoneRespondRequest, Session,
     SignInStartAnswer, SignInStartRequest, SignInState, SignInStatus, SignedOut,
 };
 
-use super::secret::{self, expired};
+use super::secret;
 use super::{Invite, InviteError, issue_invite};
+use crate::limits::Guard;
 use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
-    AttemptRow, AttemptState, DeviceRow, NewSession, SessionRow, SignInStore, StoreError,
+    AttemptRow, AttemptState, DeviceRow, EnrollOutcome, Enrolment, NewSession, SessionRow,
+    SignInStore, StoreError, row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -70,6 +73,8 @@ pub(crate) struct Flow {
     pub(crate) store: Arc<dyn SignInStore>,
     pub(crate) accounts: Arc<dyn Accounts>,
     pub(crate) config: WebConfig,
+    /// The abuse limits in force.
+    pub(crate) limits: Arc<Guard>,
 }
 
 /// A user name the flow accepts: 1 to 128 characters, no control characters, no spaces at
@@ -182,6 +187,8 @@ impl Flow {
     /// may still sign in).
     fn check_invite(&self, username: &str, code: &str) -> Result<[u8; 32], Reply> {
         let refused = || {
+            // Guessing shows in the log (the name quoted: it is the client's text).
+            tracing::warn!(username = ?username, "invite code refused");
             Reply::error(
                 StatusCode::FORBIDDEN,
                 "invalid, used or expired invite code",
@@ -203,7 +210,7 @@ impl Flow {
             .find_invite(&hash)
             .map_err(|e| Reply::internal("invite lookup", &e))?
             .ok_or_else(refused)?;
-        if row.username != username || expired(self.now(), row.expires_at) {
+        if row.username != username || row_expired(row.expires_at, self.now()) {
             return Err(refused());
         }
         Ok(hash)
@@ -230,24 +237,16 @@ impl Flow {
     }
 
     /// `POST /phone/enroll/finish {username, code, uafResponse}` → `{deviceToken, …}`: the
-    /// code is consumed first (single use, even if the response then fails), the
-    /// registration verified and stored, and a device token made.
+    /// code is checked, the registration verified (its challenge taken: single use), and
+    /// then the invite consumption, the registration and the device record are committed in
+    /// one transaction ([`SignInStore::enroll`]), or none of them. A response that fails
+    /// leaves the invite usable (its checks are rate-limited per address and account).
     pub(crate) fn enroll_finish(&self, body: &EnrollFinishRequest) -> Reply {
-        let hash = match self.check_invite(&body.username, &body.code) {
-            Ok(h) => h,
-            Err(r) => return r,
-        };
-        // Atomic take: of two finishes with one code, one gets the invite.
-        match self.store.take_invite(&hash) {
-            Ok(Some(row)) if row.username == body.username => {}
-            Ok(_) => {
-                return Reply::error(
-                    StatusCode::FORBIDDEN,
-                    "invalid, used or expired invite code",
-                );
-            }
-            Err(e) => return Reply::internal("invite take", &e),
-        }
+        self.enrol(body).unwrap_or_else(|refusal| refusal)
+    }
+
+    fn enrol(&self, body: &EnrollFinishRequest) -> Result<Reply, Reply> {
+        let hash = self.check_invite(&body.username, &body.code)?;
         let now = self.now();
         let rejected = |e: &uaf_rp::Error| {
             tracing::debug!(error = %e, "enrolment response rejected");
@@ -261,56 +260,82 @@ impl Flow {
         };
         let rp = &self.app.service;
         // One strict parse (uaf-rp's); the typed message is what is checked and verified.
-        let msg = match rp
+        let msg = rp
             .relying_party()
             .parse_registration_response(&body.uaf_response)
-        {
-            Ok(m) => m,
-            Err(e) => return rejected(&e),
-        };
+            .map_err(|e| rejected(&e))?;
         // The challenge must have been issued for this account: checked before anything is
         // verified or stored (an unknown challenge is the verifier's to report: 1491).
         let server_data = msg.header.server_data.as_deref().unwrap_or_default();
-        match rp.pending_registrations().peek(server_data.as_bytes()) {
-            Ok(Some(p)) if p.username() != body.username => {
-                return Reply::error(
-                    StatusCode::FORBIDDEN,
-                    "the registration is not for this account",
-                );
-            }
-            Ok(_) => {}
-            Err(e) => return Reply::internal("pending registration lookup", &e),
-        }
-        let outcome = match rp.finish_registration_message(&msg, now) {
-            Ok(o) => o,
-            Err(e) => return rejected(&e),
+        let unknown = || {
+            rejected(&uaf_rp::Error::new(
+                StepId::RegServerData,
+                ErrorKind::ChallengeUnknown,
+            ))
         };
+        let pending = rp
+            .pending_registrations()
+            .peek(server_data.as_bytes())
+            .map_err(|e| Reply::internal("pending registration lookup", &e))?
+            .ok_or_else(unknown)?;
+        if pending.username() != body.username {
+            return Err(Reply::error(
+                StatusCode::FORBIDDEN,
+                "the registration is not for this account",
+            ));
+        }
+        // Verified in full against the peeked state, then the challenge taken (REG-10).
+        let outcome = rp
+            .relying_party()
+            .finish_registration_message(&msg, pending, &StoreLookup(rp.credentials()), now)
+            .map_err(|e| rejected(&e))?;
+        rp.pending_registrations()
+            .take(server_data.as_bytes())
+            .map_err(|e| Reply::internal("pending registration take", &e))?
+            .ok_or_else(unknown)?;
         let Some(first) = outcome.registered.first().map(|k| &k.registration) else {
-            return Reply::error(
+            return Err(Reply::error(
                 StatusCode::BAD_REQUEST,
                 "the registration response registered no key",
-            );
+            ));
         };
-        let token = match secret::token() {
-            Ok(t) => t,
-            Err(e) => return Reply::internal("no OS randomness", &e),
-        };
+        let token = secret::token().map_err(|e| Reply::internal("no OS randomness", &e))?;
         let device = DeviceRow::new(
             body.username.clone(),
             &first.aaid,
             first.key_id.as_bytes().to_vec(),
             now,
         );
-        if let Err(e) = self.store.put_device(&token.hash, &device) {
-            return Reply::internal("device store", &e);
+        let enrolment = Enrolment::new(
+            hash.to_vec(),
+            outcome.registrations().cloned().collect(),
+            token.hash.to_vec(),
+            device,
+        );
+        match self.store.enroll(&enrolment) {
+            Ok(EnrollOutcome::Enrolled) => {}
+            Ok(EnrollOutcome::AlreadyRegistered) => {
+                return Err(rejected(&uaf_rp::Error::new(
+                    StepId::RegKeyId,
+                    ErrorKind::AlreadyRegistered,
+                )));
+            }
+            // Used by a concurrent finish meanwhile (or gone): nothing was stored.
+            Ok(_) => {
+                return Err(Reply::error(
+                    StatusCode::FORBIDDEN,
+                    "invalid, used or expired invite code",
+                ));
+            }
+            Err(e) => return Err(Reply::internal("enrolment", &e)),
         }
         tracing::info!(username = body.username, aaid = %first.aaid, "phone enrolled");
-        Reply::ok(&EnrollFinishAnswer {
+        Ok(Reply::ok(&EnrollFinishAnswer {
             device_token: token.text,
             username: body.username.clone(),
             aaid: String::from(first.aaid.as_str()),
             key_id: uaf_proto::b64::encode(first.key_id.as_bytes()),
-        })
+        }))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -334,12 +359,17 @@ impl Flow {
     }
 
     /// `GET /phone/notifications` → `{notifications: [{attempt, uafRequest, site, username,
-    /// matchCode, createdAt, expiresAt}]}`: the pending sign-ins of the phone's account.
+    /// matchCode, createdAt, expiresAt}]}`: the pending sign-ins of the phone's account,
+    /// **newest first**, at most [`crate::Limits::pending_per_user`] of them (the store keeps
+    /// no more pending; the bound holds for rows of older builds too).
     pub(crate) fn notifications(&self, device: &DeviceRow) -> Reply {
+        let most = usize::try_from(self.limits.config().pending_per_user.max(1)).unwrap_or(1);
         match self.store.pending_attempts(&device.username, self.now()) {
             Ok(list) => Reply::ok(&Notifications {
                 notifications: list
                     .into_iter()
+                    .rev()
+                    .take(most)
                     .filter_map(|a| {
                         Some(Notification {
                             attempt: a.id,
@@ -388,7 +418,7 @@ impl Flow {
                 "this sign-in is no longer waiting",
             ));
         }
-        if expired(self.now(), attempt.expires_at) {
+        if row_expired(attempt.expires_at, self.now()) {
             return Err(Reply::error(StatusCode::GONE, "this sign-in has expired"));
         }
         Ok(attempt)
@@ -396,12 +426,12 @@ impl Flow {
 
     /// `POST /phone/respond {attempt, uafResponse}`: the response (parsed once, strictly, by
     /// uaf-rp) must answer this attempt's challenge and verify with **this phone's** key and
-    /// an authenticator that verifies its user — uaf-rp checks both against the pending
-    /// authentication narrowed to this phone (AUTH-15, AUTH-16) before anything is
-    /// committed, so a refusal leaves the challenge pending, the counter unmoved and the
-    /// attempt approvable. Then `Service::finish_authentication_message` takes the challenge
-    /// (single use) and moves the counter (compare-and-swap), and the attempt moves from
-    /// pending to approved (compare-and-swap).
+    /// an authenticator that verifies its user. `Service::finish_authentication_message_with`
+    /// verifies it once, against the pending authentication narrowed to this phone (AUTH-15,
+    /// AUTH-16), before anything is committed — a refusal leaves the challenge pending, the
+    /// counter unmoved and the attempt approvable — and then takes the challenge (single use)
+    /// and moves the counter (compare-and-swap); the attempt then moves from pending to
+    /// approved (compare-and-swap).
     pub(crate) fn respond(&self, device: &DeviceRow, body: PhoneRespondRequest) -> Reply {
         self.approve(device, &body)
             .unwrap_or_else(|refusal| refusal)
@@ -422,20 +452,10 @@ impl Flow {
             ));
         }
         let now = self.now();
+        // Used or expired: the attempt cannot be approved any more.
         let gone = || self.fail(&attempt, now, StatusCode::GONE, "this sign-in has expired");
-        let pending = service
-            .pending_authentications()
-            .peek(server_data.unwrap_or_default().as_bytes())
-            .map_err(|e| Reply::internal("pending authentication lookup", &e))?
-            // Used or expired: the attempt cannot be approved any more.
-            .ok_or_else(gone)?
-            .with_requirements(this_phone(device));
         service
-            .relying_party()
-            .finish_authentication_message(&msg, pending, &StoreLookup(service.credentials()), now)
-            .map_err(|e| refused(&e))?;
-        service
-            .finish_authentication_message(&msg, now)
+            .finish_authentication_message_with(&msg, now, &this_phone(device))
             .map_err(|e| match decisive_kind(&e) {
                 ErrorKind::ChallengeUnknown => gone(),
                 _ => refused(&e),
@@ -503,31 +523,47 @@ impl Flow {
             };
         // An account the application refuses looks like one without keys: same answer, no
         // request, no phone asked.
-        let has_keys = match self.may_sign_in(&body.username) {
-            Ok(false) => false,
+        let keys = match self.may_sign_in(&body.username) {
+            Ok(false) => Vec::new(),
             Ok(true) => match self.app.service.credentials().list_by_user(&body.username) {
-                Ok(keys) => !keys.is_empty(),
+                Ok(keys) => keys,
                 Err(e) => return Reply::internal("key lookup", &e),
             },
             Err(r) => return r,
         };
-        let request = if has_keys {
-            let mut rng = match fresh_rng() {
-                Ok(r) => r,
-                Err(e) => return Reply::internal("no OS randomness", &e),
-            };
-            match self.app.service.start_authentication(
-                Some(&body.username),
-                Vec::new(),
-                now,
-                &mut rng,
-            ) {
-                Ok(r) => Some(r),
-                Err(e) => return Reply::internal("authentication request", &e),
-            }
-        } else {
-            None
+        // The same work for every name, so that timing does not tell a known user from an
+        // unknown one: a request is always made and its challenge stored; for a name without
+        // keys it allows no key at all, so no response can ever answer it, and the attempt
+        // does not carry it (no phone sees it).
+        let mut rng = match fresh_rng() {
+            Ok(r) => r,
+            Err(e) => return Reply::internal("no OS randomness", &e),
         };
+        let rp = self.app.service.relying_party();
+        let made = if keys.is_empty() {
+            let nobody = AuthenticationRequirements::new().allow_keys(None);
+            rp.start_authentication(None, AuthenticationOptions::from(nobody), now, &mut rng)
+        } else {
+            rp.start_authentication(Some((&body.username, &keys)), Vec::new(), now, &mut rng)
+        };
+        let (request, pending) = match made {
+            Ok(m) => m,
+            Err(e) => return Reply::internal("authentication request", &e),
+        };
+        let challenge = pending
+            .server_data()
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec();
+        if let Err(e) = self
+            .app
+            .service
+            .pending_authentications()
+            .put(&challenge, pending)
+        {
+            return Reply::internal("authentication request store", &e);
+        }
+        let request = (!keys.is_empty()).then(|| request.to_json());
         let expires_at = now.saturating_add(self.config.attempt_ttl_secs);
         let row = AttemptRow::new(
             id.text.clone(),
@@ -539,8 +575,19 @@ impl Flow {
             now,
             expires_at,
         );
-        if let Err(e) = self.store.put_attempt(&row) {
-            return Reply::internal("attempt store", &e);
+        // At most `pending_per_user` attempts stay pending: the newest supersedes the oldest.
+        let cap = self.limits.config().pending_per_user;
+        match self.store.put_attempt_capped(&row, cap) {
+            Ok(0) => {}
+            Ok(superseded) => {
+                tracing::info!(
+                    username = ?body.username,
+                    superseded,
+                    cap,
+                    "pending sign-ins per user at the cap: the oldest superseded"
+                );
+            }
+            Err(e) => return Reply::internal("attempt store", &e),
         }
         Reply::ok(&SignInStartAnswer {
             attempt: id.text,
@@ -579,7 +626,9 @@ impl Flow {
     /// What the page shows of an attempt.
     fn visible_state(&self, a: &AttemptRow) -> SignInState {
         match a.state {
-            AttemptState::Pending | AttemptState::Approved if expired(self.now(), a.expires_at) => {
+            AttemptState::Pending | AttemptState::Approved
+                if row_expired(a.expires_at, self.now()) =>
+            {
                 SignInState::Expired
             }
             AttemptState::Pending => SignInState::Pending,
@@ -670,7 +719,7 @@ impl Flow {
         Ok(self
             .store
             .session(&hash)?
-            .filter(|s| !expired(self.now(), s.expires_at))
+            .filter(|s| !row_expired(s.expires_at, self.now()))
             .map(|s| (hash, s)))
     }
 

@@ -48,6 +48,7 @@ use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
 pub(crate) use invite::issue_invite;
 pub use invite::{INVITE_TTL_SECS, Invite, InviteError, create_invite};
 
+use crate::limits::Peer;
 use crate::reply::{Reply, blocking, rejected_body};
 use crate::store::DeviceRow;
 
@@ -160,9 +161,22 @@ fn authorization(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn signin_start(State(s): State<WebState>, body: Body<SignInStartRequest>) -> Reply {
+/// `POST api/signin/start`: the per-address and per-user buckets first (429 with
+/// `Retry-After`), then the flow.
+async fn signin_start(
+    State(s): State<WebState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body<SignInStartRequest>,
+) -> Reply {
     match body {
-        Ok(Json(b)) => blocking(s, move |f| f.signin_start(&b)).await,
+        Ok(Json(b)) => {
+            let client = s.limits.client(peer, &headers);
+            if let Err(limited) = s.limits.signin(client, &b.username) {
+                return Reply::too_many(limited);
+            }
+            blocking(s, move |f| f.signin_start(&b)).await
+        }
         Err(r) => rejected_body(&r),
     }
 }
@@ -202,16 +216,49 @@ async fn signout(State(s): State<WebState>, headers: HeaderMap, body: Body<Ignor
     blocking(s, move |f| f.signout(session.as_deref())).await
 }
 
-async fn enroll_start(State(s): State<WebState>, body: Body<EnrollStartRequest>) -> Reply {
+/// The invite-code rate limits of both enrolment steps (per client address and per account):
+/// `Err` is the 429 answer, logged.
+fn enroll_limited(
+    s: &WebState,
+    peer: Peer,
+    headers: &HeaderMap,
+    username: &str,
+) -> Result<(), Reply> {
+    let client = s.limits.client(peer, headers);
+    s.limits.enroll(client, username).map_err(|limited| {
+        tracing::warn!(username = ?username, client = ?client, "enrolment refused: rate limit");
+        Reply::too_many(limited)
+    })
+}
+
+/// `POST phone/enroll/start`: an invite code check, rate-limited per address and account.
+async fn enroll_start(
+    State(s): State<WebState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body<EnrollStartRequest>,
+) -> Reply {
     match body {
-        Ok(Json(b)) => blocking(s, move |f| f.enroll_start(&b)).await,
+        Ok(Json(b)) => match enroll_limited(&s, peer, &headers, &b.username) {
+            Ok(()) => blocking(s, move |f| f.enroll_start(&b)).await,
+            Err(limited) => limited,
+        },
         Err(r) => rejected_body(&r),
     }
 }
 
-async fn enroll_finish(State(s): State<WebState>, body: Body<EnrollFinishRequest>) -> Reply {
+/// `POST phone/enroll/finish`: an invite code check, rate-limited per address and account.
+async fn enroll_finish(
+    State(s): State<WebState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body<EnrollFinishRequest>,
+) -> Reply {
     match body {
-        Ok(Json(b)) => blocking(s, move |f| f.enroll_finish(&b)).await,
+        Ok(Json(b)) => match enroll_limited(&s, peer, &headers, &b.username) {
+            Ok(()) => blocking(s, move |f| f.enroll_finish(&b)).await,
+            Err(limited) => limited,
+        },
         Err(r) => rejected_body(&r),
     }
 }

@@ -28,11 +28,13 @@ use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::registry::{AlgKey, AlgSign, AttestationType};
 use uaf_rp::store::{CasOutcome, InsertOutcome};
 use uaf_rp::{
-    PendingAuthentication, PendingRegistration, Registration, RelyingParty, RelyingPartyBuilder,
+    AuthenticationOptions, AuthenticationRequirements, PendingAuthentication, PendingRegistration,
+    Registration, RelyingParty, RelyingPartyBuilder, UserVerificationRequirement,
 };
 use uaf_server::store::{
-    AttemptRow, AttemptState, Backend, Clock, DeviceRow, DynCredentialStore, ExpiringPendingStore,
-    InviteRow, NewSession, SCHEMA_VERSION, SessionRow, SignInStore, StoreError, system_clock,
+    AttemptRow, AttemptState, Backend, Clock, DeviceRow, DynCredentialStore, EnrollOutcome,
+    Enrolment, ExpiringPendingStore, InviteRow, NewSession, SCHEMA_VERSION, SessionRow,
+    SignInStore, StoreError, system_clock,
 };
 
 /// One store of a backend at a time ([`Backend::stores`] makes them all).
@@ -136,6 +138,7 @@ macro_rules! contract_cases {
             cas_with_one_expected_value_has_exactly_one_winner,
             racing_increments_lose_nothing,
             pending_states_round_trip_and_are_single_use,
+            pending_requirements_survive_put_peek_take,
             concurrent_takes_of_one_challenge_have_exactly_one_winner,
             expired_states_are_never_returned_and_are_purged,
             peek_does_not_consume_and_never_returns_an_expired_state,
@@ -143,6 +146,9 @@ macro_rules! contract_cases {
             a_key_has_one_phone,
             attempts_move_once_and_only_while_valid,
             an_approved_attempt_becomes_one_session,
+            pending_attempts_are_capped_per_user,
+            an_enrolment_commits_all_or_nothing,
+            the_database_accepts_a_write_probe,
             a_fresh_database_has_the_current_schema
         );
     };
@@ -514,6 +520,78 @@ pub fn pending_states_round_trip_and_are_single_use(suite: &Suite<'_>) {
     assert_eq!(regs.take(b"k").unwrap(), Some(newer));
 }
 
+/// An authentication started with requirements (allowed keys, user verification) keeps them
+/// through the store: `peek` and `take` answer the state as it was put, requirements included.
+pub fn pending_requirements_survive_put_peek_take(suite: &Suite<'_>) {
+    let (_place, db) = suite.fresh("requirements");
+    let (_t, clock) = manual_clock(NOW);
+    let auths = db.pending_authentications(300, clock);
+    let regs = vec![
+        reg("alice", "ABCD#0001", 1, 0),
+        reg("alice", "ABCD#0001", 2, 0),
+    ];
+    let allowed = |key: u8| {
+        (
+            Aaid::parse("ABCD#0001").unwrap(),
+            KeyId::new(vec![key; 32]).unwrap(),
+        )
+    };
+    let started = |options: AuthenticationOptions, seed: u64| {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        rp().start_authentication(Some(("alice", regs.as_slice())), options, NOW, &mut rng)
+            .unwrap()
+            .1
+    };
+    let cases = [
+        // Both requirements.
+        started(
+            AuthenticationOptions::new()
+                .allow_keys([allowed(2)])
+                .require_user_verification(),
+            11,
+        ),
+        // Allowed keys only (two of them), user verification `Any`.
+        started(
+            AuthenticationOptions::new().allow_keys([allowed(1), allowed(2)]),
+            12,
+        ),
+        // User verification only.
+        started(AuthenticationOptions::new().require_user_verification(), 13),
+        // An empty set of allowed keys (no key may answer) is not "any key".
+        pending_auth(Some("alice"), NOW, 14)
+            .with_requirements(AuthenticationRequirements::new().allow_keys([])),
+        // Nothing.
+        pending_auth(Some("alice"), NOW, 15),
+    ];
+    for (i, state) in cases.iter().enumerate() {
+        let key = format!("r{i}");
+        auths.put(key.as_bytes(), state.clone()).unwrap();
+        let peeked = auths.peek(key.as_bytes()).unwrap().unwrap();
+        assert_eq!(
+            peeked.requirements(),
+            state.requirements(),
+            "case {i}: peek"
+        );
+        assert_eq!(&peeked, state, "case {i}: peek");
+        let taken = auths.take(key.as_bytes()).unwrap().unwrap();
+        assert_eq!(&taken, state, "case {i}: take");
+    }
+    assert_eq!(
+        cases[0].requirements().allowed_keys(),
+        Some(&[allowed(2)][..])
+    );
+    assert_eq!(
+        cases[0].requirements().user_verification(),
+        UserVerificationRequirement::Required
+    );
+    assert_eq!(cases[3].requirements().allowed_keys(), Some(&[][..]));
+    assert!(cases[4].requirements().is_empty());
+    // `put` over a key replaces the requirements too.
+    auths.put(b"k", cases[0].clone()).unwrap();
+    auths.put(b"k", cases[4].clone()).unwrap();
+    assert!(auths.take(b"k").unwrap().unwrap().requirements().is_empty());
+}
+
 pub fn concurrent_takes_of_one_challenge_have_exactly_one_winner(suite: &Suite<'_>) {
     let (place, db) = suite.fresh("take");
     let nodes = suite.nodes(&place, &db, 4);
@@ -870,6 +948,129 @@ pub fn an_approved_attempt_becomes_one_session(suite: &Suite<'_>) {
     assert!(nodes[2].sign_in().delete_session(&[8; 32]).unwrap());
     assert!(!s.delete_session(&[8; 32]).unwrap());
     assert_eq!(s.session(&[8; 32]).unwrap(), None);
+}
+
+pub fn pending_attempts_are_capped_per_user(suite: &Suite<'_>) {
+    let (place, db) = suite.fresh("capped");
+    let nodes = suite.nodes(&place, &db, 4);
+    let s = db.sign_in();
+    let ids = |user: &str| -> Vec<String> {
+        s.pending_attempts(user, NOW + 10)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect()
+    };
+    // Attempts without a request (unknown users) and other users' do not count.
+    s.put_attempt(&attempt("bobs", "bob", Some("[]"), NOW))
+        .unwrap();
+    assert_eq!(
+        s.put_attempt_capped(&attempt("none", "alice", None, NOW), 3)
+            .unwrap(),
+        0
+    );
+    for (i, expected) in [(1u64, 0u64), (2, 0), (3, 0), (4, 1), (5, 1)] {
+        let a = attempt(&format!("a{i}"), "alice", Some("[]"), NOW + i);
+        assert_eq!(s.put_attempt_capped(&a, 3).unwrap(), expected, "a{i}");
+    }
+    assert_eq!(
+        ids("alice"),
+        ["a3", "a4", "a5"],
+        "the three newest, oldest first"
+    );
+    assert_eq!(
+        s.attempt("a1").unwrap().unwrap().state,
+        AttemptState::Failed,
+        "superseded"
+    );
+    assert_eq!(
+        s.attempt("none").unwrap().unwrap().state,
+        AttemptState::Pending
+    );
+    assert_eq!(ids("bob"), ["bobs"]);
+    // A cap of 1: only the new one stays.
+    let a = attempt("a6", "alice", Some("[]"), NOW + 6);
+    assert_eq!(s.put_attempt_capped(&a, 1).unwrap(), 3);
+    assert_eq!(ids("alice"), ["a6"]);
+    // Racing starts on every handle: the cap holds.
+    race(12, &nodes, |i, db| {
+        let a = attempt(&format!("r{i}"), "carol", Some("[]"), NOW + 7);
+        db.sign_in().put_attempt_capped(&a, 3).unwrap()
+    });
+    assert_eq!(ids("carol").len(), 3);
+}
+
+fn enrolment(code: u8, token: u8, user: &str, key: u8) -> Enrolment {
+    Enrolment::new(
+        vec![code; 32],
+        vec![reg(user, "ABCD#0001", key, 0)],
+        vec![token; 32],
+        DeviceRow::new(String::from(user), &aaid(), vec![key; 32], NOW),
+    )
+}
+
+pub fn an_enrolment_commits_all_or_nothing(suite: &Suite<'_>) {
+    let (_place, db) = suite.fresh("enrol");
+    let (s, creds) = (db.sign_in(), db.credentials());
+    let invite = |code: u8, user: &str| {
+        s.put_invite(
+            &[code; 32],
+            &InviteRow::new(String::from(user), NOW, NOW + 900),
+        )
+        .unwrap();
+    };
+    invite(1, "alice");
+    assert_eq!(
+        s.enroll(&enrolment(1, 10, "alice", 1)).unwrap(),
+        EnrollOutcome::Enrolled
+    );
+    assert_eq!(s.find_invite(&[1; 32]).unwrap(), None, "the invite is used");
+    assert_eq!(creds.list_by_user("alice").unwrap().len(), 1);
+    assert_eq!(s.find_device(&[10; 32]).unwrap().unwrap().username, "alice");
+    // The invite again: gone, nothing changes.
+    assert_eq!(
+        s.enroll(&enrolment(1, 11, "alice", 2)).unwrap(),
+        EnrollOutcome::InviteGone
+    );
+    assert_eq!(s.find_device(&[11; 32]).unwrap(), None);
+    assert_eq!(creds.list_by_user("alice").unwrap().len(), 1);
+    // An invite of another user: refused, and kept.
+    invite(2, "bob");
+    assert_eq!(
+        s.enroll(&enrolment(2, 12, "mallory", 3)).unwrap(),
+        EnrollOutcome::InviteGone
+    );
+    assert!(s.find_invite(&[2; 32]).unwrap().is_some());
+    assert!(creds.list_by_user("mallory").unwrap().is_empty());
+    // A key already registered: refused, the invite kept, no device.
+    assert_eq!(
+        s.enroll(&enrolment(2, 12, "bob", 1)).unwrap(),
+        EnrollOutcome::AlreadyRegistered
+    );
+    assert!(s.find_invite(&[2; 32]).unwrap().is_some());
+    assert_eq!(s.find_device(&[12; 32]).unwrap(), None);
+    // A failure at the last step (a device token hash already stored): the registration
+    // inserted before it and the invite taken before it are rolled back.
+    assert!(matches!(
+        s.enroll(&enrolment(2, 10, "bob", 4)),
+        Err(StoreError::Database(_))
+    ));
+    assert!(s.find_invite(&[2; 32]).unwrap().is_some(), "invite kept");
+    assert!(creds.list_by_user("bob").unwrap().is_empty(), "no key");
+    assert_eq!(s.find_device(&[10; 32]).unwrap().unwrap().username, "alice");
+    // And then it works.
+    assert_eq!(
+        s.enroll(&enrolment(2, 13, "bob", 4)).unwrap(),
+        EnrollOutcome::Enrolled
+    );
+    assert_eq!(creds.list_by_user("bob").unwrap().len(), 1);
+}
+
+pub fn the_database_accepts_a_write_probe(suite: &Suite<'_>) {
+    let (_place, db) = suite.fresh("probe");
+    db.probe_write().unwrap();
+    db.probe_write().unwrap();
+    assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION, "unchanged");
 }
 
 // ---------------------------------------------------------------------------------------------

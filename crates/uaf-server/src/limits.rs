@@ -1,0 +1,569 @@
+//! Abuse limits: token buckets (the `governor` crate's GCRA) on the endpoints an anonymous
+//! client can call to bother a user or guess a secret, and the client address they are keyed
+//! by.
+//!
+//! | rule | key | default | on |
+//! |---|---|---|---|
+//! | [`Limits::signin_per_address`] | client address (IPv6: its /64) | 20 per 60 s | `POST api/signin/start` |
+//! | [`Limits::signin_per_user`] | user name **and** client address | 5 per 60 s | `POST api/signin/start` |
+//! | [`Limits::pending_per_user`] | user name (in the database) | 3 | a new attempt supersedes the oldest pending one |
+//! | [`Limits::enroll_per_address`] | client address | 20 per 600 s | `POST phone/enroll/start`, `…/finish` |
+//! | [`Limits::enroll_per_account`] | user name | 10 per 600 s | `POST phone/enroll/start`, `…/finish` |
+//!
+//! A refused request is answered HTTP 429 with `Retry-After` (seconds) and logged (at
+//! `warn`, on the 1st, 2nd, 4th, 8th… refusal of each rule, so a flood cannot flood the log).
+//!
+//! **Why the per-user bucket is keyed by user *and* address.** A bucket per user alone is the
+//! lock-out it is meant to prevent: whoever knows the name drains it, and the real user's own
+//! sign-in is refused. Keyed by (user, address), every address gets a few starts for a user,
+//! the per-address bucket bounds what one address does to all users, and the pending cap (3
+//! per user, kept in the database, so shared by every node) bounds what the phone is shown:
+//! a new attempt supersedes the oldest pending one, and the phone lists the newest first. The
+//! real user's own start — from an address that has not been pushing — is therefore always
+//! accepted and always at the top of the phone's list when it is made.
+//!
+//! **Several nodes.** The buckets live in each node's memory: N nodes behind a balancer let an
+//! address N times the rate. That is deliberate: the buckets are there to make floods cheap to
+//! refuse, and a shared bucket would put a database write in front of every refusal (the
+//! flood then costs the database what it was to be spared). What must hold across nodes — at
+//! most [`Limits::pending_per_user`] attempts shown to a phone — is enforced by the database,
+//! in the same transaction that stores the attempt.
+//!
+//! **The client address** is the TCP peer's (axum's `ConnectInfo`). `X-Forwarded-For` is read
+//! only when the peer is one of [`Limits::trusted_proxies`] (never by default): then the
+//! rightmost address in it that is not itself a trusted proxy is the client.
+
+use core::fmt;
+use core::net::{IpAddr, Ipv6Addr, SocketAddr};
+use core::num::NonZeroU32;
+use core::str::FromStr;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::time::Duration;
+use std::hash::Hash;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::HashMapStateStore;
+use governor::{Quota, RateLimiter};
+
+/// A token bucket: at most `count` requests at once, refilled at `count` per `per` (one
+/// every `per / count`). A `count` of 0 turns the rule off. Written `COUNT/SECONDS` (e.g.
+/// `5/60`) or `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Rate {
+    /// The burst, and the number refilled per `per`.
+    pub count: u32,
+    /// The refill period of `count` tokens.
+    pub per: Duration,
+}
+
+impl Rate {
+    /// `count` per `per` (see the type).
+    #[must_use]
+    pub const fn new(count: u32, per: Duration) -> Rate {
+        Rate { count, per }
+    }
+
+    /// The rule turned off.
+    pub const OFF: Rate = Rate::new(0, Duration::from_secs(1));
+
+    /// Whether the rule is on (a count above 0 and a period above 0).
+    #[must_use]
+    pub fn is_on(&self) -> bool {
+        self.count > 0 && !self.per.is_zero()
+    }
+
+    /// The governor quota of this rate (`None` when off).
+    fn quota(&self) -> Option<Quota> {
+        let burst = NonZeroU32::new(self.count)?;
+        let each = self.per.checked_div(self.count)?;
+        Some(Quota::with_period(each)?.allow_burst(burst))
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_on() {
+            write!(f, "{}/{}", self.count, self.per.as_secs())
+        } else {
+            f.write_str("off")
+        }
+    }
+}
+
+/// Why a [`Rate`] text was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RateError {
+    /// Not `COUNT/SECONDS` or `off`.
+    Form,
+    /// The seconds are 0 (with a count above 0).
+    ZeroPeriod,
+}
+
+impl fmt::Display for RateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RateError::Form => "a rate is COUNT/SECONDS (e.g. 5/60) or off",
+            RateError::ZeroPeriod => "a rate's SECONDS must be at least 1",
+        })
+    }
+}
+
+impl core::error::Error for RateError {}
+
+impl FromStr for Rate {
+    type Err = RateError;
+
+    fn from_str(s: &str) -> Result<Rate, RateError> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(Rate::OFF);
+        }
+        let (count, secs) = s.split_once('/').ok_or(RateError::Form)?;
+        let count: u32 = count.trim().parse().map_err(|_| RateError::Form)?;
+        let secs = secs.trim();
+        let secs: u64 = secs
+            .strip_suffix('s')
+            .unwrap_or(secs)
+            .parse()
+            .map_err(|_| RateError::Form)?;
+        if secs == 0 && count > 0 {
+            return Err(RateError::ZeroPeriod);
+        }
+        Ok(Rate::new(count, Duration::from_secs(secs.max(1))))
+    }
+}
+
+/// The abuse limits of a server ([`crate::ServerConfig::limits`]); see the [module docs](self).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Sign-in starts per client address, for all users (default 20 per 60 s).
+    pub signin_per_address: Rate,
+    /// Sign-in starts per user name and client address (default 5 per 60 s).
+    pub signin_per_user: Rate,
+    /// The most pending sign-ins a user's phone is shown (default 3; at least 1): a new one
+    /// supersedes the oldest (which then fails).
+    pub pending_per_user: u32,
+    /// Enrolment calls (invite code checks) per client address (default 20 per 600 s).
+    pub enroll_per_address: Rate,
+    /// Enrolment calls (invite code checks) per user name (default 10 per 600 s).
+    pub enroll_per_account: Rate,
+    /// Peers whose `X-Forwarded-For` is believed (default none: never read).
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            signin_per_address: Rate::new(20, Duration::from_secs(60)),
+            signin_per_user: Rate::new(5, Duration::from_secs(60)),
+            pending_per_user: 3,
+            enroll_per_address: Rate::new(20, Duration::from_secs(600)),
+            enroll_per_account: Rate::new(10, Duration::from_secs(600)),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Limits {
+    /// Every rate rule off (the pending cap stays at its default): for load tests and
+    /// benchmarks, never for a server on a network.
+    #[must_use]
+    pub fn off() -> Limits {
+        Limits {
+            signin_per_address: Rate::OFF,
+            signin_per_user: Rate::OFF,
+            enroll_per_address: Rate::OFF,
+            enroll_per_account: Rate::OFF,
+            ..Limits::default()
+        }
+    }
+}
+
+/// A refusal by a rule: its name and when to come back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limited {
+    /// The rule (`signin-per-address`, …).
+    pub(crate) rule: &'static str,
+    /// Whole seconds until a request can pass (at least 1).
+    pub(crate) retry_after: u64,
+}
+
+type Keyed<K, C> = RateLimiter<K, HashMapStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// How many checks pass between two sweeps of the buckets that are full again.
+const SWEEP_EVERY: u64 = 4096;
+
+/// One rule: a keyed token bucket (or none, when off), with its refusal count.
+pub(crate) struct Bucket<K: Hash + Eq + Clone, C: Clock = DefaultClock> {
+    rule: &'static str,
+    limiter: Option<Keyed<K, C>>,
+    clock: C,
+    checks: AtomicU64,
+    refused: AtomicU64,
+}
+
+impl<K: Hash + Eq + Clone, C: Clock + Clone> Bucket<K, C> {
+    pub(crate) fn new(rule: &'static str, rate: Rate, clock: C) -> Self {
+        let limiter = rate
+            .quota()
+            .map(|q| RateLimiter::hashmap_with_clock(q, clock.clone()));
+        Bucket {
+            rule,
+            limiter,
+            clock,
+            checks: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        }
+    }
+
+    /// Takes a token for `key`, or says when one will be there.
+    pub(crate) fn check(&self, key: &K) -> Result<(), Limited> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        // The keys of idle clients are dropped now and then: memory follows the clients seen
+        // within one refill period, not all clients ever seen.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            limiter.retain_recent();
+        }
+        limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            let retry_after = wait
+                .as_secs()
+                .saturating_add(u64::from(wait.subsec_nanos() > 0))
+                .max(1);
+            let n = self
+                .refused
+                .fetch_add(1, Ordering::Relaxed)
+                .saturating_add(1);
+            if n.is_power_of_two() {
+                tracing::warn!(
+                    rule = self.rule,
+                    refused = n,
+                    retry_after,
+                    "rate limit hit (logged at 1, 2, 4, 8… refusals)"
+                );
+            }
+            Limited {
+                rule: self.rule,
+                retry_after,
+            }
+        })
+    }
+
+    /// How many requests this rule refused.
+    #[cfg(test)]
+    pub(crate) fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+}
+
+/// The key of a client address: IPv4 as is, IPv6 by its /64 (one host usually holds a whole
+/// /64), an IPv4-mapped IPv6 address as its IPv4.
+pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let bits = u128::from(v6) & !u128::from(u64::MAX);
+                IpAddr::V6(Ipv6Addr::from(bits))
+            }
+        },
+    }
+}
+
+/// The TCP peer of a request, when the server was started with `ConnectInfo` (the standalone
+/// server is; an app of your own must serve with
+/// `into_make_service_with_connect_info::<SocketAddr>()` for the per-address rules to apply).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Peer(pub(crate) Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = core::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+/// Every rule of a server, in force.
+pub(crate) struct Guard<C: Clock = DefaultClock> {
+    config: Limits,
+    signin_address: Bucket<IpAddr, C>,
+    signin_user: Bucket<(String, IpAddr), C>,
+    enroll_address: Bucket<IpAddr, C>,
+    enroll_account: Bucket<String, C>,
+    warned_no_peer: AtomicBool,
+}
+
+impl Guard<DefaultClock> {
+    /// The rules of `config` on the monotonic clock.
+    pub(crate) fn new(config: Limits) -> Self {
+        Guard::with_clock(config, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> Guard<C> {
+    pub(crate) fn with_clock(config: Limits, clock: C) -> Self {
+        Guard {
+            signin_address: Bucket::new(
+                "signin-per-address",
+                config.signin_per_address,
+                clock.clone(),
+            ),
+            signin_user: Bucket::new("signin-per-user", config.signin_per_user, clock.clone()),
+            enroll_address: Bucket::new(
+                "enroll-per-address",
+                config.enroll_per_address,
+                clock.clone(),
+            ),
+            enroll_account: Bucket::new("enroll-per-account", config.enroll_per_account, clock),
+            config,
+            warned_no_peer: AtomicBool::new(false),
+        }
+    }
+
+    /// The limits in force.
+    pub(crate) fn config(&self) -> &Limits {
+        &self.config
+    }
+
+    /// The client address of a request from `peer` with `headers` (see the module docs), or
+    /// `None` when the server does not know its peers.
+    pub(crate) fn client(&self, peer: Peer, headers: &HeaderMap) -> Option<IpAddr> {
+        let Some(peer) = peer.0 else {
+            if !self.warned_no_peer.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    "the peer address is unknown (serve with \
+                     into_make_service_with_connect_info::<SocketAddr>()): the per-address \
+                     rate limits cannot apply"
+                );
+            }
+            return None;
+        };
+        let peer = peer.ip();
+        let trusted = |ip: &IpAddr| self.config.trusted_proxies.contains(ip);
+        if !trusted(&peer) {
+            return Some(peer);
+        }
+        // A trusted proxy: the rightmost forwarded address that is not a trusted proxy (the
+        // ones left of it were written by the client and prove nothing).
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        let mut client = peer;
+        for hop in forwarded.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if trusted(&ip) => client = ip,
+                Ok(ip) => return Some(ip),
+                Err(_) => break,
+            }
+        }
+        Some(client)
+    }
+
+    /// A sign-in start for `username` from `client`.
+    pub(crate) fn signin(&self, client: Option<IpAddr>, username: &str) -> Result<(), Limited> {
+        let key = client.map_or(IpAddr::from([0, 0, 0, 0]), address_key);
+        if client.is_some() {
+            self.signin_address.check(&key)?;
+        }
+        self.signin_user.check(&(String::from(username), key))
+    }
+
+    /// An enrolment call (an invite code check) for `username` from `client`.
+    pub(crate) fn enroll(&self, client: Option<IpAddr>, username: &str) -> Result<(), Limited> {
+        if let Some(ip) = client {
+            self.enroll_address.check(&address_key(ip))?;
+        }
+        self.enroll_account.check(&String::from(username))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use axum::http::HeaderValue;
+    use governor::clock::FakeRelativeClock;
+
+    fn peer(ip: &str) -> Peer {
+        Peer(Some(SocketAddr::new(ip.parse().unwrap(), 4000)))
+    }
+
+    #[test]
+    fn rates_parse_and_print() {
+        assert_eq!("5/60".parse(), Ok(Rate::new(5, Duration::from_secs(60))));
+        assert_eq!(
+            " 3 / 10s ".parse(),
+            Ok(Rate::new(3, Duration::from_secs(10)))
+        );
+        assert_eq!("off".parse::<Rate>(), Ok(Rate::OFF));
+        assert_eq!("OFF".parse::<Rate>(), Ok(Rate::OFF));
+        assert!(!Rate::OFF.is_on());
+        assert!(!"0/60".parse::<Rate>().unwrap().is_on());
+        assert_eq!("5/0".parse::<Rate>(), Err(RateError::ZeroPeriod));
+        for bad in ["", "5", "5/", "/60", "x/60", "5/x", "-1/60", "5/60m"] {
+            assert_eq!(bad.parse::<Rate>(), Err(RateError::Form), "{bad:?}");
+        }
+        assert_eq!(Rate::new(5, Duration::from_secs(60)).to_string(), "5/60");
+        assert_eq!(Rate::OFF.to_string(), "off");
+    }
+
+    #[test]
+    fn the_defaults_are_on_and_off_turns_the_rates_off() {
+        let d = Limits::default();
+        assert!(d.signin_per_address.is_on() && d.signin_per_user.is_on());
+        assert!(d.enroll_per_address.is_on() && d.enroll_per_account.is_on());
+        assert_eq!(d.pending_per_user, 3);
+        assert!(d.trusted_proxies.is_empty());
+        let off = Limits::off();
+        assert!(!off.signin_per_address.is_on() && !off.enroll_per_account.is_on());
+        assert_eq!(off.pending_per_user, 3);
+    }
+
+    #[test]
+    fn a_bucket_allows_its_burst_then_refuses_until_refilled() {
+        let clock = FakeRelativeClock::default();
+        let b: Bucket<u8, _> = Bucket::new("t", "3/30".parse().unwrap(), clock.clone());
+        for _ in 0..3 {
+            assert_eq!(b.check(&1), Ok(()));
+        }
+        // One token every 10 s.
+        assert_eq!(
+            b.check(&1),
+            Err(Limited {
+                rule: "t",
+                retry_after: 10
+            })
+        );
+        assert_eq!(b.check(&2), Ok(()), "another key has its own bucket");
+        clock.advance(Duration::from_millis(9_500));
+        assert_eq!(b.check(&1).unwrap_err().retry_after, 1, "rounded up");
+        clock.advance(Duration::from_millis(500));
+        assert_eq!(b.check(&1), Ok(()));
+        assert_eq!(b.check(&1).unwrap_err().retry_after, 10);
+        assert_eq!(b.refused(), 3);
+        // Off: never refuses.
+        let off: Bucket<u8, _> = Bucket::new("off", Rate::OFF, clock);
+        for _ in 0..100 {
+            assert_eq!(off.check(&1), Ok(()));
+        }
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64_and_mapped_v4_as_v4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(address_key(mapped), "192.0.2.7".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn forwarded_for_is_read_only_from_trusted_proxies() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.9, 198.51.100.1, 10.0.0.2"),
+        );
+        let untrusted = Guard::new(Limits::default());
+        assert_eq!(
+            untrusted.client(peer("10.0.0.1"), &h),
+            Some("10.0.0.1".parse().unwrap()),
+            "never trusted by default"
+        );
+        let limits = Limits {
+            trusted_proxies: vec!["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()],
+            ..Limits::default()
+        };
+        let g = Guard::new(limits);
+        // The rightmost hop that is not a trusted proxy; the spoofable left part is ignored.
+        assert_eq!(
+            g.client(peer("10.0.0.1"), &h),
+            Some("198.51.100.1".parse().unwrap())
+        );
+        // A peer that is not a trusted proxy: its header is ignored.
+        assert_eq!(
+            g.client(peer("192.0.2.1"), &h),
+            Some("192.0.2.1".parse().unwrap())
+        );
+        // A trusted proxy without the header, or with garbage: the proxy itself.
+        assert_eq!(
+            g.client(peer("10.0.0.1"), &HeaderMap::new()),
+            Some("10.0.0.1".parse().unwrap())
+        );
+        let mut junk = HeaderMap::new();
+        junk.insert("x-forwarded-for", HeaderValue::from_static("nonsense"));
+        assert_eq!(
+            g.client(peer("10.0.0.1"), &junk),
+            Some("10.0.0.1".parse().unwrap())
+        );
+        assert_eq!(g.client(Peer(None), &h), None);
+    }
+
+    #[test]
+    fn signin_rules_key_the_user_with_the_address() {
+        let clock = FakeRelativeClock::default();
+        let limits = Limits {
+            signin_per_address: "4/60".parse().unwrap(),
+            signin_per_user: "2/60".parse().unwrap(),
+            ..Limits::default()
+        };
+        let g = Guard::with_clock(limits, clock);
+        let attacker = Some("192.0.2.66".parse().unwrap());
+        let user = Some("198.51.100.7".parse().unwrap());
+        assert_eq!(g.signin(attacker, "alice"), Ok(()));
+        assert_eq!(g.signin(attacker, "alice"), Ok(()));
+        assert_eq!(
+            g.signin(attacker, "alice").unwrap_err().rule,
+            "signin-per-user"
+        );
+        // The real user, from another address, is not refused for alice.
+        assert_eq!(g.signin(user, "alice"), Ok(()));
+        // The attacker's address runs out for every user.
+        // (The refused third start took an address token: the address is checked first.)
+        assert_eq!(g.signin(attacker, "bob"), Ok(()));
+        assert_eq!(
+            g.signin(attacker, "carol").unwrap_err().rule,
+            "signin-per-address"
+        );
+        // Enrolment: per address and per account.
+        let limits = Limits {
+            enroll_per_address: "3/60".parse().unwrap(),
+            enroll_per_account: "2/60".parse().unwrap(),
+            ..Limits::default()
+        };
+        let g = Guard::with_clock(limits, FakeRelativeClock::default());
+        assert_eq!(g.enroll(attacker, "alice"), Ok(()));
+        assert_eq!(g.enroll(user, "alice"), Ok(()));
+        assert_eq!(
+            g.enroll(attacker, "alice").unwrap_err().rule,
+            "enroll-per-account"
+        );
+        assert_eq!(g.enroll(attacker, "bob"), Ok(()));
+        assert_eq!(
+            g.enroll(attacker, "carol").unwrap_err().rule,
+            "enroll-per-address"
+        );
+    }
+}
