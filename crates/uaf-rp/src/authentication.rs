@@ -1,7 +1,6 @@
 //! Authentication response processing (digest §3.3, UAF protocol 1.1 §3.5.7.5), including
 //! transaction confirmation.
 
-use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -199,13 +198,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
                 Some((*i, candidate.capabilities()))
             })
             .collect();
-        let decision = policy::decide(&request.policy, &candidates);
-        if !decision.is_satisfied() {
-            return Err(Error::new(
-                StepId::AuthResult,
-                ErrorKind::PolicyNotSatisfied(Box::new(decision)),
-            ));
-        }
+        let decision = policy::require(&request.policy, &candidates, StepId::AuthResult)?;
         Ok(AuthenticationOutcome {
             keys,
             skipped,

@@ -310,6 +310,24 @@ impl fmt::Display for PolicyDecision {
     }
 }
 
+/// [`decide`] as the response-level check of a ceremony (R6 / A6, `step`): the decision when
+/// an accepted set is satisfied, else [`crate::error::ErrorKind::PolicyNotSatisfied`] (1492) carrying it.
+pub(crate) fn require(
+    policy: &Policy,
+    assertions: &[(usize, AuthenticatorCapabilities)],
+    step: crate::step::StepId,
+) -> Result<PolicyDecision, crate::error::Error> {
+    let decision = decide(policy, assertions);
+    if decision.is_satisfied() {
+        Ok(decision)
+    } else {
+        Err(crate::error::Error::new(
+            step,
+            crate::error::ErrorKind::PolicyNotSatisfied(alloc::boxed::Box::new(decision)),
+        ))
+    }
+}
+
 /// R6 / A6: evaluates `policy` over the verified assertions of one response, each given as
 /// `(index in the response, capabilities)` ([`Candidate::capabilities`]). An assertion that
 /// matches `disallowed[j]` takes part in nothing; `accepted[i]` is satisfied when each of its

@@ -187,13 +187,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
                 Some((*i, candidate.capabilities()))
             })
             .collect();
-        let decision = policy::decide(&request.policy, &candidates);
-        if !decision.is_satisfied() {
-            return Err(Error::new(
-                StepId::RegResult,
-                ErrorKind::PolicyNotSatisfied(Box::new(decision)),
-            ));
-        }
+        let decision = policy::require(&request.policy, &candidates, StepId::RegResult)?;
         Ok(RegistrationOutcome {
             registered,
             skipped,
