@@ -8,7 +8,7 @@ use core::cell::RefCell;
 #[cfg(not(feature = "std"))]
 use uaf_crypto::PublicKey;
 use uaf_crypto::SignatureVerifier;
-use uaf_metadata::MetadataSource;
+use uaf_metadata::{MetadataEntry, MetadataSource};
 use uaf_proto::assertion::{AssertionKind, AuthAssertion, ParseOptions};
 use uaf_proto::message::{AuthenticationResponse, AuthenticatorSignAssertion, Transaction};
 use uaf_proto::registry::{ASSERTION_SCHEME_UAFV1TLV, AlgSign, UserVerify};
@@ -164,9 +164,9 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         let mut skipped = Vec::new();
         for (i, a) in msg.assertions.iter().enumerate() {
             match self.verify_auth_json_assertion(a, &ctx, registrations) {
-                Ok(k) => {
+                Ok((k, entry)) => {
                     keys.push(k);
-                    verified_at.push(i);
+                    verified_at.push((i, entry));
                 }
                 Err(e) => skipped.push(e.at_assertion(i)),
             }
@@ -184,9 +184,8 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
         let candidates: Vec<_> = verified_at
             .iter()
             .zip(&keys)
-            .filter_map(|(i, k)| {
+            .map(|((i, entry), k)| {
                 let r = &k.registration;
-                let entry = self.metadata.lookup(&r.aaid)?;
                 let candidate = Candidate {
                     aaid: r.aaid,
                     key_id: r.key_id.as_bytes(),
@@ -195,7 +194,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
                     attestation_type: None,
                     authenticator_version: k.authenticator_version,
                 };
-                Some((*i, candidate.capabilities()))
+                (*i, candidate.capabilities())
             })
             .collect();
         let decision = policy::require(&request.policy, &candidates, StepId::AuthResult)?;
@@ -228,14 +227,17 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             deferred: None,
         };
         self.verify_auth_tlv(assertion, &ctx, registrations)
+            .map(|(key, _)| key)
     }
 
-    fn verify_auth_json_assertion<L: RegistrationLookup + ?Sized>(
-        &self,
+    /// One assertion of a response: the key it authenticated, and the metadata entry its
+    /// checks used (the response-level policy check reads it again, without a second look-up).
+    fn verify_auth_json_assertion<'s, L: RegistrationLookup + ?Sized>(
+        &'s self,
         a: &AuthenticatorSignAssertion,
         ctx: &AuthContext<'_>,
         registrations: &L,
-    ) -> Result<AuthenticatedKey, Error> {
+    ) -> Result<(AuthenticatedKey, &'s MetadataEntry), Error> {
         // UAF-PROTO 3.5.7.5 (AUTH-13): the assertion scheme is UAFV1TLV.
         if a.assertion_scheme != ASSERTION_SCHEME_UAFV1TLV {
             return Err(Error::new(
@@ -262,12 +264,12 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn verify_auth_tlv<L: RegistrationLookup + ?Sized>(
-        &self,
+    fn verify_auth_tlv<'s, L: RegistrationLookup + ?Sized>(
+        &'s self,
         bytes: &[u8],
         ctx: &AuthContext<'_>,
         registrations: &L,
-    ) -> Result<AuthenticatedKey, Error> {
+    ) -> Result<(AuthenticatedKey, &'s MetadataEntry), Error> {
         let cfg = &self.config;
         // UAF-PROTO 3.5.7.5 (AUTH-14): one TAG_UAFV1_AUTH_ASSERTION with one SignedData and
         // one signature, no trailing bytes, each member once.
@@ -413,7 +415,7 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             sd.sign_counter,
             ctx.deferred,
         )?;
-        Ok(AuthenticatedKey {
+        let key = AuthenticatedKey {
             user_verification: statement.user_verification_methods(),
             transaction_confirmed,
             counter_update: counter.update(),
@@ -421,7 +423,8 @@ impl<M: MetadataSource, V: SignatureVerifier> RelyingParty<M, V> {
             sign_alg: alg,
             authenticator_version: info.authenticator_version,
             registration,
-        })
+        };
+        Ok((key, entry))
     }
 }
 
