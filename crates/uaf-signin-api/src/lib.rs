@@ -65,6 +65,10 @@ pub mod path {
     /// `POST` (device token): [`PhoneDeclineRequest`](crate::PhoneDeclineRequest) →
     /// [`AttemptAnswer`](crate::AttemptAnswer).
     pub const PHONE_DECLINE: &str = "phone/decline";
+    /// `POST` (device token, empty body): the phone removes itself from its account →
+    /// [`PhoneDeregisterAnswer`](crate::PhoneDeregisterAnswer). The server deletes the
+    /// phone's registration and device token; the phone then deletes its key.
+    pub const PHONE_DEREGISTER: &str = "phone/deregister";
     /// `GET`: [`Health`](crate::Health).
     pub const HEALTH: &str = "healthz";
     /// `GET`: the trusted facet list (`application/fido.trusted-apps+json`).
@@ -239,6 +243,25 @@ pub struct EnrollFinishAnswer {
     /// The KeyID registered (base64url).
     #[serde(rename = "keyID")]
     pub key_id: String,
+    /// The shared secret of the account's verification codes (RFC 6238), when the server
+    /// offers them: the phone shows a code for the account from it, for a password sign-in's
+    /// second step when the phone is offline. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_code: Option<VerificationCodeSetup>,
+}
+
+/// How the phone makes an account's verification codes (RFC 6238 TOTP).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationCodeSetup {
+    /// The shared secret, RFC 4648 base32 without padding (as in `otpauth://` URIs).
+    pub secret: String,
+    /// The HMAC hash: `SHA1` (RFC 6238's default, what authenticator apps expect).
+    pub algorithm: String,
+    /// Digits per code (6).
+    pub digits: u8,
+    /// The time step in seconds (30).
+    pub period_secs: u64,
 }
 
 /// One sign-in waiting for the phone.
@@ -277,6 +300,27 @@ impl Notification {
 pub struct Notifications {
     /// The pending sign-ins of the phone's account.
     pub notifications: Vec<Notification>,
+    /// UAF deregistration requests for this phone's key, queued when the phone was removed
+    /// from its account (on the account page, or by the operator). The phone hands each to
+    /// its authenticator (which deletes the key) and forgets the account; the server answers
+    /// them once, and the phone's token stops working after that answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deregistrations: Vec<Deregistration>,
+}
+
+/// A queued deregistration, delivered in [`Notifications`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deregistration {
+    /// The UAF deregistration request message (a JSON array text, digest §3.6).
+    pub uaf_request: String,
+}
+
+/// The answer of `POST phone/deregister`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneDeregisterAnswer {
+    /// Whether the server deleted a registration (false: it was already gone).
+    pub deregistered: bool,
 }
 
 /// `POST phone/respond`.
@@ -301,6 +345,118 @@ pub struct PhoneDeclineRequest {
 pub struct AttemptAnswer {
     /// The attempt's new state (`approved`, `declined`).
     pub state: SignInState,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The enrolment link (the account page's QR code)
+// ---------------------------------------------------------------------------------------------
+
+/// Everything a phone needs to enrol, as one text: what the account page's QR code holds
+/// and what `uaf-phone enroll` accepts instead of `--server/--user/--code`.
+///
+/// The text is `uafphone://enroll?server=URL&user=NAME&code=CODE`, each value
+/// percent-encoded (RFC 3986 unreserved characters stay as they are). Reading it is strict
+/// about the scheme and the three members (each exactly once, non-empty, valid UTF-8) and
+/// ignores unknown members, so a later version can add some.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EnrollLink {
+    /// The server's base URL (`https://signin.example.com/`).
+    pub server: String,
+    /// The account.
+    pub username: String,
+    /// The one-time enrolment code.
+    pub code: String,
+}
+
+/// Why a text is not an [`EnrollLink`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EnrollLinkError {
+    /// It does not start with `uafphone://enroll?`.
+    NotAnEnrollLink,
+    /// A member is missing or empty (`server`, `user` or `code`).
+    Missing(&'static str),
+    /// A member appears twice.
+    Repeated(&'static str),
+    /// A value is not valid percent-encoded UTF-8.
+    BadEncoding,
+}
+
+impl core::fmt::Display for EnrollLinkError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            EnrollLinkError::NotAnEnrollLink => f.write_str("not a uafphone://enroll? link"),
+            EnrollLinkError::Missing(m) => write!(f, "the enrolment link has no `{m}`"),
+            EnrollLinkError::Repeated(m) => write!(f, "the enrolment link repeats `{m}`"),
+            EnrollLinkError::BadEncoding => {
+                f.write_str("the enrolment link has a value that is not percent-encoded UTF-8")
+            }
+        }
+    }
+}
+
+impl core::error::Error for EnrollLinkError {}
+
+/// Characters escaped in a link value: everything but RFC 3986's unreserved ones.
+const LINK_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+impl EnrollLink {
+    /// The scheme and path every link starts with.
+    pub const PREFIX: &'static str = "uafphone://enroll?";
+
+    /// The link's text (what the QR code encodes).
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let enc = |v: &str| percent_encoding::utf8_percent_encode(v, LINK_ESCAPED).to_string();
+        format!(
+            "{}server={}&user={}&code={}",
+            Self::PREFIX,
+            enc(&self.server),
+            enc(&self.username),
+            enc(&self.code)
+        )
+    }
+
+    /// Reads a link's text (surrounding whitespace ignored).
+    ///
+    /// # Errors
+    /// [`EnrollLinkError`] says what is wrong.
+    pub fn parse(text: &str) -> Result<EnrollLink, EnrollLinkError> {
+        let query = text
+            .trim()
+            .strip_prefix(Self::PREFIX)
+            .ok_or(EnrollLinkError::NotAnEnrollLink)?;
+        let (mut server, mut username, mut code) = (None, None, None);
+        for pair in query.split('&') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let (slot, member) = match name {
+                "server" => (&mut server, "server"),
+                "user" => (&mut username, "user"),
+                "code" => (&mut code, "code"),
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(EnrollLinkError::Repeated(member));
+            }
+            let decoded = percent_encoding::percent_decode_str(value)
+                .decode_utf8()
+                .map_err(|_| EnrollLinkError::BadEncoding)?;
+            *slot = Some(decoded.into_owned());
+        }
+        let need = |v: Option<String>, m| {
+            v.filter(|v| !v.is_empty())
+                .ok_or(EnrollLinkError::Missing(m))
+        };
+        Ok(EnrollLink {
+            server: need(server, "server")?,
+            username: need(username, "user")?,
+            code: need(code, "code")?,
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,7 +541,9 @@ macro_rules! redacted_debug {
 }
 redacted_debug!(EnrollStartRequest { username; code });
 redacted_debug!(EnrollFinishRequest { username, uaf_response; code });
-redacted_debug!(EnrollFinishAnswer { username, aaid, key_id; device_token });
+redacted_debug!(EnrollFinishAnswer { username, aaid, key_id; device_token, verification_code });
+redacted_debug!(VerificationCodeSetup { algorithm, digits, period_secs; secret });
+redacted_debug!(EnrollLink { server, username; code });
 
 #[cfg(test)]
 mod tests {
@@ -399,6 +557,7 @@ mod tests {
             username: "u".into(),
             aaid: "FA5E#0001".into(),
             key_id: "k".into(),
+            verification_code: None,
         };
         assert_eq!(
             serde_json::to_string(&a).unwrap(),
@@ -454,7 +613,83 @@ mod tests {
     }
 
     #[test]
+    fn an_enrol_link_round_trips_with_escapes() {
+        let link = EnrollLink {
+            server: "https://signin.example.com:8443/x/".into(),
+            username: "Zoë & co=1".into(),
+            code: "AB-CD_ef.9~".into(),
+        };
+        let text = link.to_text();
+        assert_eq!(
+            text,
+            "uafphone://enroll?server=https%3A%2F%2Fsignin.example.com%3A8443%2Fx%2F\
+             &user=Zo%C3%AB%20%26%20co%3D1&code=AB-CD_ef.9~"
+        );
+        assert_eq!(EnrollLink::parse(&format!("  {text}\n")).unwrap(), link);
+        let later = format!("{text}&v=2");
+        assert_eq!(EnrollLink::parse(&later).unwrap(), link);
+    }
+
+    #[test]
+    fn a_bad_enrol_link_says_what_is_wrong() {
+        let e = |t: &str| EnrollLink::parse(t).unwrap_err();
+        assert_eq!(
+            e("https://x/?server=a&user=b&code=c"),
+            EnrollLinkError::NotAnEnrollLink
+        );
+        assert_eq!(
+            e("uafphone://enroll?server=a&user=b"),
+            EnrollLinkError::Missing("code")
+        );
+        assert_eq!(
+            e("uafphone://enroll?server=&user=b&code=c"),
+            EnrollLinkError::Missing("server")
+        );
+        assert_eq!(
+            e("uafphone://enroll?server=a&user=b&user=c&code=c"),
+            EnrollLinkError::Repeated("user")
+        );
+        assert_eq!(
+            e("uafphone://enroll?server=a&user=%FF&code=c"),
+            EnrollLinkError::BadEncoding
+        );
+    }
+
+    #[test]
+    fn queued_deregistrations_are_optional_on_the_wire() {
+        let n: Notifications = serde_json::from_str(r#"{"notifications":[]}"#).unwrap();
+        assert!(n.deregistrations.is_empty());
+        assert_eq!(
+            serde_json::to_string(&n).unwrap(),
+            r#"{"notifications":[]}"#
+        );
+        let d = Notifications {
+            notifications: vec![],
+            deregistrations: vec![Deregistration {
+                uaf_request: "[]".into(),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"notifications":[],"deregistrations":[{"uafRequest":"[]"}]}"#
+        );
+    }
+
+    #[test]
     fn secrets_are_not_in_debug() {
+        let v = VerificationCodeSetup {
+            secret: "JBSWY3DPEHPK3PXP".into(),
+            algorithm: "SHA1".into(),
+            digits: 6,
+            period_secs: 30,
+        };
+        assert!(!format!("{v:?}").contains("JBSWY3DP"));
+        let l = EnrollLink {
+            server: "s".into(),
+            username: "u".into(),
+            code: "SECRETCODE".into(),
+        };
+        assert!(!format!("{l:?}").contains("SECRETCODE"));
         let r = EnrollStartRequest {
             username: "alice".into(),
             code: "ABCDEFGHIJ".into(),

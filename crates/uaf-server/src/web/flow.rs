@@ -335,6 +335,7 @@ impl Flow {
             username: body.username.clone(),
             aaid: String::from(first.aaid.as_str()),
             key_id: uaf_proto::b64::encode(first.key_id.as_bytes()),
+            verification_code: None,
         }))
     }
 
@@ -382,6 +383,7 @@ impl Flow {
                         })
                     })
                     .collect(),
+                deregistrations: Vec::new(),
             }),
             Err(e) => Reply::internal("attempt lookup", &e),
         }
