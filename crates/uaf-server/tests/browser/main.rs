@@ -3,6 +3,9 @@
 //! the phone (`uaf_phone::Phone`, in a thread) approves or declines, the page shows the
 //! outcome. Needs chromium and chromedriver: run `scripts/browser-test.sh` (it installs them
 //! on Debian when missing). `CHROME_BIN` and `CHROMEDRIVER` name the binaries.
+//!
+//! This file holds the shared driver (`Driver`, `Browser`) and the first tests; each further
+//! part of the page has its own module beside it (`mod NAME;` below, `use super::*;` inside).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
