@@ -42,12 +42,14 @@ use uaf_rp::{
 mod pool;
 pub mod postgres;
 pub mod sqlite;
+pub mod writes;
 
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
 pub use sqlite::{
     Durability, GroupCommitStats, RecentWriteFailure, SqliteDatabase, SqliteOptions,
     SqlitePendingStore, SyncFailed,
 };
+pub use writes::{Approval, AttemptMove, AuthenticationWrites};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
@@ -563,6 +565,9 @@ pub struct Stores {
     pub pending_authentications: Arc<dyn ExpiringPendingStore<PendingAuthentication>>,
     /// Phone sign-in rows.
     pub sign_in: Arc<dyn SignInStore>,
+    /// The sign-in steps whose writes are one transaction each (over the pending
+    /// authentications, the credentials and the attempts).
+    pub authentication_writes: Arc<dyn AuthenticationWrites>,
 }
 
 impl Stores {
@@ -580,7 +585,8 @@ impl Stores {
     where
         D: Backend + CredentialStore<Error = StoreError> + SignInStore + Clone + 'static,
         PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
-        PendingTable<D, PendingAuthentication>: ExpiringPendingStore<PendingAuthentication>,
+        PendingTable<D, PendingAuthentication>:
+            ExpiringPendingStore<PendingAuthentication> + AuthenticationWrites,
     {
         let ttl = challenge_ttl_secs;
         Stores {
@@ -589,7 +595,10 @@ impl Stores {
             pending_registrations: Arc::new(
                 PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
             ),
-            pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
+            pending_authentications: Arc::new(
+                PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
+            ),
+            authentication_writes: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
         }
     }

@@ -37,6 +37,9 @@ use uaf_server::store::{
     SignInStore, StoreError, system_clock,
 };
 
+mod writes;
+pub use writes::*;
+
 /// One store of a backend at a time ([`Backend::stores`] makes them all).
 pub trait StoresOf {
     /// The credential store.
@@ -149,7 +152,10 @@ macro_rules! contract_cases {
             pending_attempts_are_capped_per_user,
             an_enrolment_commits_all_or_nothing,
             the_database_accepts_a_write_probe,
-            a_fresh_database_has_the_current_schema
+            a_fresh_database_has_the_current_schema,
+            a_challenge_and_its_attempt_are_stored_together,
+            a_challenge_is_taken_and_the_counter_advanced_together,
+            an_approval_takes_advances_and_moves_together
         );
     };
     (@reopen_cases $factory:expr, #[$attr:meta], $handles:ident) => {
