@@ -134,7 +134,9 @@ fn opened_with(log: &[String]) -> (String, String) {
 #[test]
 fn the_durability_and_group_commit_flags_parse_and_take_effect() {
     let dir = temp("flags");
-    let cases: [(&[&str], &[(&str, &str)], (&str, &str)); 5] = [
+    /// Arguments, environment, and the (durability, group commit) the database opens with.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], (&'a str, &'a str));
+    let cases: [Case<'_>; 5] = [
         (&[], &[], ("full", "true")),
         (&["--group-commit", "off"], &[], ("full", "false")),
         (
