@@ -296,7 +296,11 @@ fn wait(mut phone: Phone, pin: Option<&String>, w: &WaitArgs) -> Result<ExitCode
                 );
             }
             Some(WaitEvent::Unreachable { server, error }) => {
-                eprintln!("uaf-phone: {server} is unreachable ({error}); retrying with backoff");
+                let why = match &error {
+                    PhoneError::Unreachable(m) => m.clone(),
+                    other => other.to_string(),
+                };
+                eprintln!("uaf-phone: {server} is unreachable, retrying with backoff ({why})");
             }
             Some(WaitEvent::Back { server }) => eprintln!("uaf-phone: {server} is back"),
             Some(WaitEvent::Refused { account, error }) => {
