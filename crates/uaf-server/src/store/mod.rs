@@ -39,10 +39,14 @@ use uaf_rp::{
     UserVerificationRequirement,
 };
 
+pub mod account_page;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
 
+pub use account_page::{
+    AccountStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
+};
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
 pub use sqlite::{Durability, RecentWriteFailure, SqliteDatabase, SqlitePendingStore};
 
@@ -124,6 +128,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 2 → 3: what a pending authentication requires beyond the RP's configuration (allowed
     // keys, user verification), as JSON; NULL: nothing (docs/server.md, "Schema").
     "ALTER TABLE pending ADD COLUMN requirements TEXT;",
+    // 3 → 4: the account page — a phone's name (given by the person) and last use (0:
+    // never), the deregistration requests queued for removed phones (keyed by the SHA-256 of
+    // the removed device token, delivered once), sessions by user (sign out everywhere).
+    "ALTER TABLE phone_devices ADD COLUMN name TEXT;
+     ALTER TABLE phone_devices ADD COLUMN last_used_at {int} NOT NULL DEFAULT 0;
+     CREATE TABLE phone_deregistrations (
+         token_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         request TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX phone_deregistrations_by_expiry ON phone_deregistrations (expires_at);
+     CREATE INDEX sessions_by_user ON sessions (username);",
 ];
 
 /// What the SQL backends' schemas differ in: the words [`MIGRATIONS`] leave open.
@@ -541,6 +559,8 @@ pub struct Stores {
     pub pending_authentications: Arc<dyn ExpiringPendingStore<PendingAuthentication>>,
     /// Phone sign-in rows.
     pub sign_in: Arc<dyn SignInStore>,
+    /// The account page's rows (phones, their removal, sessions of an account).
+    pub account: Arc<dyn AccountStore>,
 }
 
 impl Stores {
@@ -556,7 +576,12 @@ impl Stores {
     #[must_use]
     pub fn of<D>(db: &D, challenge_ttl_secs: u64, clock: Clock) -> Stores
     where
-        D: Backend + CredentialStore<Error = StoreError> + SignInStore + Clone + 'static,
+        D: Backend
+            + CredentialStore<Error = StoreError>
+            + SignInStore
+            + AccountStore
+            + Clone
+            + 'static,
         PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
         PendingTable<D, PendingAuthentication>: ExpiringPendingStore<PendingAuthentication>,
     {
@@ -569,6 +594,7 @@ impl Stores {
             ),
             pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
+            account: Arc::new(db.clone()),
         }
     }
 }

@@ -78,6 +78,9 @@ const POSTGRES: Dialect = Dialect::new(
     "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
 );
 
+#[path = "postgres_account.rs"]
+mod account;
+
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         StoreError::Database(Box::new(e))

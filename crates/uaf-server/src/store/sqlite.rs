@@ -62,6 +62,9 @@ use super::{
     rows_valid_from, session_of, sql, times, to_i64,
 };
 
+#[path = "sqlite_account.rs"]
+mod account;
+
 /// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
 const SQLITE: Dialect = Dialect::new("BLOB", "INTEGER", "");
 
