@@ -160,6 +160,7 @@ fn migrates_an_empty_schema_into_every_table() {
         tables,
         [
             "pending",
+            "phone_deregistrations",
             "phone_devices",
             "phone_invites",
             "registrations",

@@ -119,8 +119,7 @@ pub trait AccountStore: Send + Sync {
     ///
     /// # Errors
     /// [`StoreError`].
-    fn take_deregistrations(&self, token_hash: &[u8], now: u64)
-    -> Result<Vec<String>, StoreError>;
+    fn take_deregistrations(&self, token_hash: &[u8], now: u64) -> Result<Vec<String>, StoreError>;
 
     /// The sessions of `username` valid at `now`.
     ///

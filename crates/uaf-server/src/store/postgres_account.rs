@@ -45,7 +45,14 @@ impl AccountStore for PgDatabase {
         let valid_from = rows_valid_from(now, 0)?;
         self.write(async |tx| {
             let stale = "expires_at < $1";
-            purge(tx, "phone_deregistrations", "token_hash", stale, &[&valid_from]).await?;
+            purge(
+                tx,
+                "phone_deregistrations",
+                "token_hash",
+                stale,
+                &[&valid_from],
+            )
+            .await?;
             let mut done = Removed::default();
             for p in phones {
                 let key: &Args<'_> = &[&username, &p.aaid, &p.key_id];
@@ -66,11 +73,7 @@ impl AccountStore for PgDatabase {
         })
     }
 
-    fn take_deregistrations(
-        &self,
-        token_hash: &[u8],
-        now: u64,
-    ) -> Result<Vec<String>, StoreError> {
+    fn take_deregistrations(&self, token_hash: &[u8], now: u64) -> Result<Vec<String>, StoreError> {
         let valid_from = rows_valid_from(now, 0)?;
         // `DELETE … RETURNING`: of concurrent takes on any node exactly one gets them.
         let taken = self.rows(sql::TAKE_DEREGISTRATIONS, &[&token_hash])?;

@@ -61,11 +61,7 @@ impl AccountStore for SqliteDatabase {
         })
     }
 
-    fn take_deregistrations(
-        &self,
-        token_hash: &[u8],
-        now: u64,
-    ) -> Result<Vec<String>, StoreError> {
+    fn take_deregistrations(&self, token_hash: &[u8], now: u64) -> Result<Vec<String>, StoreError> {
         let valid_from = rows_valid_from(now, 0)?;
         // `DELETE … RETURNING`: of concurrent takes exactly one gets them.
         let taken = self.write(|tx| {
