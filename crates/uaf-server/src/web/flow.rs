@@ -64,6 +64,9 @@ pub(crate) struct WebConfig {
     pub(crate) secure_cookies: bool,
     /// The site name the phone shows.
     pub(crate) site: String,
+    /// The configured public base URL (ending in `/`), for enrolment links; `None`: from
+    /// the request (`web::account`).
+    pub(crate) public_url: Option<String>,
 }
 
 /// The flow's state: the relying party with its stores, the sign-in rows, and which
@@ -477,6 +480,15 @@ impl Flow {
             ));
         }
         tracing::info!(username = attempt.username, "sign-in approved by phone");
+        // The account page's "last used" (best effort: the approval stands either way).
+        if let Err(e) = self
+            .app
+            .stores
+            .account
+            .phone_used(&device.aaid, &device.key_id, now)
+        {
+            tracing::error!(error = %e, "phone last-use update");
+        }
         Ok(Reply::ok(&AttemptAnswer {
             state: SignInState::Approved,
         }))
