@@ -1,4 +1,4 @@
-//! The rows behind the account page ([`AccountStore`]): a person's phones (with the name they
+//! The rows behind the account page ([`AccountPageStore`]): a person's phones (with the name they
 //! gave each and when it last approved a sign-in), their removal — registration and device
 //! token deleted in one transaction, with a UAF deregistration request queued for the phone's
 //! next contact — and the sessions of an account (sign out everywhere).
@@ -34,7 +34,7 @@ pub struct PhoneRow {
     pub last_used_at: Option<u64>,
 }
 
-/// One phone to remove ([`AccountStore::remove_phones`]).
+/// One phone to remove ([`AccountPageStore::remove_phones`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PhoneToRemove {
@@ -59,7 +59,7 @@ impl PhoneToRemove {
     }
 }
 
-/// What [`AccountStore::remove_phones`] did.
+/// What [`AccountPageStore::remove_phones`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Removed {
@@ -72,7 +72,7 @@ pub struct Removed {
 }
 
 /// The account page's rows: phones, their removal and deregistration queue, sessions.
-pub trait AccountStore: Send + Sync {
+pub trait AccountPageStore: Send + Sync {
     /// The phones of `username`, oldest first.
     ///
     /// # Errors

@@ -45,7 +45,7 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use account_page::{
-    AccountStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
+    AccountPageStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
 };
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
 pub use sqlite::{
@@ -582,7 +582,7 @@ pub struct Stores {
     /// Phone sign-in rows.
     pub sign_in: Arc<dyn SignInStore>,
     /// The account page's rows (phones, their removal, sessions of an account).
-    pub account: Arc<dyn AccountStore>,
+    pub account_page: Arc<dyn AccountPageStore>,
 }
 
 impl Stores {
@@ -601,7 +601,7 @@ impl Stores {
         D: Backend
             + CredentialStore<Error = StoreError>
             + SignInStore
-            + AccountStore
+            + AccountPageStore
             + Clone
             + 'static,
         PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
@@ -616,7 +616,7 @@ impl Stores {
             ),
             pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
-            account: Arc::new(db.clone()),
+            account_page: Arc::new(db.clone()),
         }
     }
 }

@@ -78,8 +78,8 @@ const POSTGRES: Dialect = Dialect::new(
     "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
 );
 
-#[path = "postgres_account.rs"]
-mod account;
+#[path = "postgres_account_page.rs"]
+mod account_page;
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {

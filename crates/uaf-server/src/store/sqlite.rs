@@ -97,8 +97,8 @@ use super::{
     rows_valid_from, session_of, sql, times, to_i64,
 };
 
-#[path = "sqlite_account.rs"]
-mod account;
+#[path = "sqlite_account_page.rs"]
+mod account_page;
 
 /// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
 const SQLITE: Dialect = Dialect::new("BLOB", "INTEGER", "");

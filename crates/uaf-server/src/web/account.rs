@@ -19,7 +19,7 @@
 //! host is not the request's `Host` (403, before the session is looked up).
 //!
 //! **Removing a phone** ([`Flow::remove_phones`]) deletes, in one transaction
-//! ([`AccountStore::remove_phones`]), the phone's device row (its token stops working at
+//! ([`AccountPageStore::remove_phones`]), the phone's device row (its token stops working at
 //! once) and its registration, and queues a UAF deregistration request for its key (digest
 //! §2.10, §3.5; built by uaf-rp) under the SHA-256 of the removed token. The phone's next
 //! `GET phone/notifications` with that token gets the request in
@@ -274,7 +274,7 @@ impl Flow {
     fn phones_of(&self, username: &str) -> Result<Vec<PhoneRow>, Reply> {
         self.app
             .stores
-            .account
+            .account_page
             .phones(username)
             .map_err(|e| Reply::internal("phone list", &e))
     }
@@ -299,7 +299,7 @@ impl Flow {
         let sessions = self
             .app
             .stores
-            .account
+            .account_page
             .count_sessions(&session.username, now)
             .map_err(|e| Reply::internal("session count", &e))?;
         let phones = self.phones_of(&session.username)?;
@@ -357,7 +357,7 @@ impl Flow {
             let renamed = self
                 .app
                 .stores
-                .account
+                .account_page
                 .rename_phone(
                     &session.username,
                     &phone.aaid,
@@ -423,7 +423,7 @@ impl Flow {
         match self
             .app
             .stores
-            .account
+            .account_page
             .remove_phones(username, &removals, self.app.now())
         {
             Ok(done) => {
@@ -447,7 +447,7 @@ impl Flow {
         match self
             .app
             .stores
-            .account
+            .account_page
             .delete_sessions_of(&session.username)
         {
             Ok(sessions) => {
@@ -467,12 +467,11 @@ impl Flow {
     /// its key itself).
     pub(crate) fn phone_deregister(&self, device: &DeviceRow, _body: IgnoredAny) -> Reply {
         let removal = PhoneToRemove::new(device.aaid.clone(), device.key_id.clone(), None);
-        match self
-            .app
-            .stores
-            .account
-            .remove_phones(&device.username, &[removal], self.app.now())
-        {
+        match self.app.stores.account_page.remove_phones(
+            &device.username,
+            &[removal],
+            self.app.now(),
+        ) {
             Ok(done) => {
                 tracing::info!(username = device.username, "phone removed itself");
                 Reply::ok(&PhoneDeregisterAnswer {
@@ -500,7 +499,7 @@ impl Flow {
         match self
             .app
             .stores
-            .account
+            .account_page
             .take_deregistrations(&secret::hash(token), self.app.now())
         {
             Ok(queued) if queued.is_empty() => refused,

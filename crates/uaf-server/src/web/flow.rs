@@ -519,7 +519,7 @@ impl Flow {
         if let Err(e) = self
             .app
             .stores
-            .account
+            .account_page
             .phone_used(&device.aaid, &device.key_id, now)
         {
             tracing::error!(error = %e, "phone last-use update");

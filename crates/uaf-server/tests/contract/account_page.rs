@@ -1,13 +1,13 @@
-//! The account page's store ([`AccountStore`]): phones listed, named and marked used per
+//! The account page's store ([`AccountPageStore`]): phones listed, named and marked used per
 //! account; a removal deletes the phone's token and key in one transaction and queues its
 //! deregistration request, which is delivered once; sessions of an account counted and
 //! deleted together.
 
 use super::*;
-use uaf_server::store::{AccountStore, DEREGISTRATION_QUEUE_SECS, PhoneToRemove, Removed};
+use uaf_server::store::{AccountPageStore, DEREGISTRATION_QUEUE_SECS, PhoneToRemove, Removed};
 
-fn account(db: &Arc<dyn Backend>) -> Arc<dyn AccountStore> {
-    db.stores(300, system_clock()).account
+fn account(db: &Arc<dyn Backend>) -> Arc<dyn AccountPageStore> {
+    db.stores(300, system_clock()).account_page
 }
 
 /// Enrols a phone of `user` holding key `key` under token `[token; 32]` (invite `code`).
@@ -179,7 +179,7 @@ pub fn racing_removals_of_one_phone_remove_and_queue_it_once(suite: &Suite<'_>) 
     let done: Vec<Removed> = race(8, &nodes, |i, db| {
         let request = format!("[{i}]");
         db.stores(300, system_clock())
-            .account
+            .account_page
             .remove_phones("alice", &[removal(1, Some(&request))], NOW)
             .unwrap()
     });

@@ -1,15 +1,15 @@
-//! [`AccountStore`] on SQLite (a child of `sqlite.rs`: it uses the writer, the readers and
+//! [`AccountPageStore`] on SQLite (a child of `sqlite.rs`: it uses the writer, the readers and
 //! the row helpers there). Every write is one `BEGIN IMMEDIATE` transaction.
 
 use rusqlite::params;
 
 use super::super::account_page::{
-    AccountStore, DEREGISTRATION_QUEUE_SECS, PhoneRow, PhoneToRemove, Removed, phone_of, sql,
+    AccountPageStore, DEREGISTRATION_QUEUE_SECS, PhoneRow, PhoneToRemove, Removed, phone_of, sql,
 };
 use super::super::{StoreError, rows_valid_from, to_i64};
 use super::{SqliteDatabase, changed, first, rows};
 
-impl AccountStore for SqliteDatabase {
+impl AccountPageStore for SqliteDatabase {
     fn phones(&self, username: &str) -> Result<Vec<PhoneRow>, StoreError> {
         self.read(|c| rows(c, sql::PHONES, [username], |r| phone_of(r)))
     }

@@ -1,15 +1,15 @@
-//! [`AccountStore`] on PostgreSQL (a child of `postgres.rs`: it uses the pool, the
+//! [`AccountPageStore`] on PostgreSQL (a child of `postgres.rs`: it uses the pool, the
 //! transactions and the purge there). Every write is one transaction (READ COMMITTED): a
 //! removal's `DELETE … RETURNING` of the device row decides, on any node, which transaction
 //! removes a phone and queues its request.
 
 use super::super::account_page::{
-    AccountStore, DEREGISTRATION_QUEUE_SECS, PhoneRow, PhoneToRemove, Removed, phone_of, sql,
+    AccountPageStore, DEREGISTRATION_QUEUE_SECS, PhoneRow, PhoneToRemove, Removed, phone_of, sql,
 };
 use super::super::{StoreError, rows_valid_from, to_i64};
 use super::{Args, PgDatabase, purge};
 
-impl AccountStore for PgDatabase {
+impl AccountPageStore for PgDatabase {
     fn phones(&self, username: &str) -> Result<Vec<PhoneRow>, StoreError> {
         self.rows(sql::PHONES, &[&username])?
             .iter()
