@@ -50,7 +50,10 @@ pub use account::{
 };
 
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
-pub use sqlite::{Durability, RecentWriteFailure, SqliteDatabase, SqlitePendingStore};
+pub use sqlite::{
+    Durability, GroupCommitStats, RecentWriteFailure, SqliteDatabase, SqliteOptions,
+    SqlitePendingStore, SyncFailed,
+};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
@@ -538,10 +541,29 @@ pub fn open_with(
     pool_size: usize,
     durability: Durability,
 ) -> Result<Arc<dyn Backend>, StoreError> {
+    open_with_options(
+        location,
+        pool_size,
+        SqliteOptions::with_durability(durability),
+    )
+}
+
+/// [`open`] with the [`SqliteOptions`] of an SQLite database (durability, group commit;
+/// PostgreSQL has its own, and does not use them).
+///
+/// # Errors
+/// As the backend's `open`.
+pub fn open_with_options(
+    location: &str,
+    pool_size: usize,
+    sqlite: SqliteOptions,
+) -> Result<Arc<dyn Backend>, StoreError> {
     if is_postgres_url(location) {
         Ok(Arc::new(PgDatabase::open(location, pool_size)?))
     } else {
-        Ok(Arc::new(SqliteDatabase::open_with(location, durability)?))
+        Ok(Arc::new(SqliteDatabase::open_with_options(
+            location, sqlite,
+        )?))
     }
 }
 
