@@ -159,6 +159,7 @@ fn migrates_an_empty_schema_into_every_table() {
     assert_eq!(
         tables,
         [
+            "activity",
             "pending",
             "phone_deregistrations",
             "phone_devices",
@@ -166,7 +167,8 @@ fn migrates_an_empty_schema_into_every_table() {
             "registrations",
             "schema_version",
             "sessions",
-            "signin_attempts"
+            "signin_attempts",
+            "users"
         ]
     );
     db.credentials()

@@ -39,10 +39,16 @@ use uaf_rp::{
     UserVerificationRequirement,
 };
 
+pub mod account;
 pub mod account_page;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
+
+pub use account::{
+    ACTIVITY_RETENTION_SECS, AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore,
+    SignInMethod,
+};
 
 pub use account_page::{
     AccountPageStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
@@ -131,7 +137,31 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 2 → 3: what a pending authentication requires beyond the RP's configuration (allowed
     // keys, user verification), as JSON; NULL: nothing (docs/server.md, "Schema").
     "ALTER TABLE pending ADD COLUMN requirements TEXT;",
-    // 3 → 4: the account page — a phone's name (given by the person) and last use (0:
+    // 3 → 4: accounts (argon2id PHC password hash or NULL for phone-only, two-step setting,
+    // the verification-code secret — empty until the first phone enrolment — and the last
+    // code step used, -1 for none) and the record of sign-in activity (docs/server.md,
+    // "Passwords and two-step verification").
+    "CREATE TABLE users (
+         username TEXT PRIMARY KEY,
+         password_hash TEXT,
+         created_at {int} NOT NULL,
+         two_step {int} NOT NULL,
+         code_secret {bytes} NOT NULL,
+         code_last_step {int} NOT NULL
+     );
+     CREATE TABLE activity (
+         {row_id}
+         username TEXT NOT NULL,
+         at {int} NOT NULL,
+         method TEXT NOT NULL,
+         user_agent TEXT NOT NULL,
+         client_ip TEXT NOT NULL,
+         outcome TEXT NOT NULL,
+         detail TEXT NOT NULL
+     );
+     CREATE INDEX activity_by_user ON activity (username, at);
+     CREATE INDEX activity_by_time ON activity (at);",
+    // 4 → 5: the account page — a phone's name (given by the person) and last use (0:
     // never), the deregistration requests queued for removed phones (keyed by the SHA-256 of
     // the removed device token, delivered once), sessions by user (sign out everywhere).
     "ALTER TABLE phone_devices ADD COLUMN name TEXT;
@@ -581,6 +611,10 @@ pub struct Stores {
     pub pending_authentications: Arc<dyn ExpiringPendingStore<PendingAuthentication>>,
     /// Phone sign-in rows.
     pub sign_in: Arc<dyn SignInStore>,
+    /// Accounts: passwords, two-step verification, verification-code secrets.
+    pub accounts: Arc<dyn AccountStore>,
+    /// The record of sign-in activity.
+    pub activity: Arc<dyn ActivityStore>,
     /// The account page's rows (phones, their removal, sessions of an account).
     pub account_page: Arc<dyn AccountPageStore>,
 }
@@ -601,6 +635,8 @@ impl Stores {
         D: Backend
             + CredentialStore<Error = StoreError>
             + SignInStore
+            + AccountStore
+            + ActivityStore
             + AccountPageStore
             + Clone
             + 'static,
@@ -616,6 +652,8 @@ impl Stores {
             ),
             pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
+            accounts: Arc::new(db.clone()),
+            activity: Arc::new(db.clone()),
             account_page: Arc::new(db.clone()),
         }
     }

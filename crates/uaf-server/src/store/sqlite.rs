@@ -101,6 +101,10 @@ use super::{
 mod account_page;
 
 /// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
+// Accounts and activity (`store/sqlite_account.rs`): a child module, for the helpers above.
+#[path = "sqlite_account.rs"]
+mod account;
+
 const SQLITE: Dialect = Dialect::new("BLOB", "INTEGER", "");
 
 impl From<rusqlite::Error> for StoreError {

@@ -30,6 +30,7 @@
 mod account;
 mod flow;
 mod invite;
+mod password;
 pub(crate) mod secret;
 
 use std::sync::Arc;
@@ -90,6 +91,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
             device_post(Flow::respond).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
         )
         .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
+        .merge(password::routes(&p))
         .merge(account::routes(&p))
         .with_state(state)
 }
