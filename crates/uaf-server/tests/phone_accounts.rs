@@ -354,10 +354,7 @@ fn the_wait_loop_outlives_a_server_restart() {
 }
 
 #[test]
-fn removing_an_account_the_server_cannot_be_told_of_needs_force() {
-    // This server has no `phone/deregister` yet (404): the phone keeps the account unless
-    // forced, then deletes the key and forgets the account anyway, and says the server was
-    // not told.
+fn removing_an_account_deletes_its_key_and_forgets_it() {
     let a = Site::new("remove");
     let state = a.dir.join("phone.json");
     let mut e = Enrollment::new(&a.url(), "alice", &a.invite("alice"), PIN);
@@ -368,15 +365,177 @@ fn removing_an_account_the_server_cannot_be_told_of_needs_force() {
     let bob = phone.add_account(&e).unwrap();
     phone.save(&state).unwrap();
     let alice = phone.find("alice", None).unwrap();
+
+    // Told first: the server deletes the registration and the token.
+    let token_of = |p: &Phone| p.channels()[0].clone();
+    let alices_channel = token_of(&phone);
+    assert_eq!(alices_channel.account(), &alice);
+    let removal = phone.remove(&alice, false).unwrap();
+    assert_eq!(removal.account, alice);
+    assert_eq!(removal.server, ServerRemoval::Removed);
+    assert!(matches!(
+        alices_channel.fetch(),
+        Err(PhoneError::Refused { status: 401, .. })
+    ));
+    // Forgotten, also in the file; bob still signs in.
+    let listed: Vec<AccountRef> = phone.accounts().into_iter().map(|i| i.account).collect();
+    assert_eq!(listed, [bob.clone()]);
+    let mut phone = Phone::load(&state, PIN).unwrap();
+    assert_eq!(phone.accounts().len(), 1);
+    let browser = Browser::start(&a, "bob");
+    let n = phone.pending().unwrap().pop().unwrap();
+    phone.approve(&n, PIN).unwrap();
+    assert_eq!(browser.state(), "approved");
+    // The server no longer asks a phone for alice: her sign-in reaches no phone.
+    let browser = Browser::start(&a, "alice");
+    assert!(
+        phone
+            .pending()
+            .unwrap()
+            .iter()
+            .all(|n| n.attempt != browser.attempt)
+    );
+    assert!(matches!(
+        phone.find("alice", None),
+        Err(PhoneError::NoSuchAccount(_))
+    ));
+}
+
+#[test]
+fn removing_an_account_whose_server_is_down_needs_force() {
+    let mut a = Site::new("remove-down");
+    let state = a.dir.join("phone.json");
+    let mut e = Enrollment::new(&a.url(), "alice", &a.invite("alice"), PIN);
+    fast(&mut e);
+    let mut phone = Phone::enroll(&e).unwrap();
+    phone.save(&state).unwrap();
+    let alice = phone.find("alice", None).unwrap();
+    a.stop();
+    // Not told: kept.
     assert!(matches!(
         phone.remove(&alice, false),
-        Err(PhoneError::Refused { status: 404, .. })
+        Err(PhoneError::Unreachable(_))
     ));
-    assert_eq!(phone.accounts().len(), 2);
+    assert_eq!(phone.accounts().len(), 1);
+    // Forced: the key is deleted and the account forgotten, and it says the server was not
+    // told.
     let removal = phone.remove(&alice, true).unwrap();
-    assert_eq!(removal.account, alice);
-    assert!(matches!(removal.server, ServerRemoval::NotTold(_)));
-    let phone = Phone::load(&state, PIN).unwrap();
+    assert!(matches!(removal.server, ServerRemoval::NotTold(ref m) if m.contains("unreachable")));
+    assert!(Phone::load(&state, PIN).unwrap().accounts().is_empty());
+    // The server, back, still knows the phone (its token works) until it is removed there.
+    a.start();
+    let mut e = Enrollment::new(&a.url(), "alice", &a.invite("alice"), PIN);
+    fast(&mut e);
+    // The phone can enrol the account again (a new key).
+    let mut phone = Phone::load(&state, PIN).unwrap();
+    phone.add_account(&e).unwrap();
+    assert_eq!(phone.accounts().len(), 1);
+}
+
+/// Signs `user` in with `phone` and returns the session cookie.
+fn sign_in(site: &Site, phone: &mut Phone, user: &str) -> String {
+    let b = Browser::start(site, user);
+    let n = phone
+        .pending()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.attempt == b.attempt)
+        .unwrap();
+    phone.approve(&n, PIN).unwrap();
+    let r = agent()
+        .post(format!("{}/api/signin/{}/complete", site.url(), b.attempt))
+        .header("Content-Type", "application/json")
+        .header("Cookie", &b.cookie)
+        .send("{}")
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("uaf_session="))
+        .unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+#[test]
+fn a_phone_removed_on_the_account_page_deletes_its_key_at_its_next_contact() {
+    let a = Site::new("queued");
+    let state = a.dir.join("phone.json");
+    let mut e = Enrollment::new(&a.url(), "alice", &a.invite("alice"), PIN);
+    fast(&mut e);
+    let mut phone = Phone::enroll(&e).unwrap();
+    let mut e = Enrollment::new(&a.url(), "bob", &a.invite("bob"), PIN);
+    fast(&mut e);
+    let bob = phone.add_account(&e).unwrap();
+    phone.save(&state).unwrap();
+    let alice = phone.find("alice", None).unwrap();
+
+    // alice signs in with the phone, then turns phone sign-in off on the account page.
+    let session = sign_in(&a, &mut phone, "alice");
+    let mut r = agent()
+        .post(format!("{}/api/account/phones/remove-all", a.url()))
+        .header("Content-Type", "application/json")
+        .header("Cookie", &session)
+        .send("{}")
+        .unwrap();
+    let body = r.body_mut().read_to_string().unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{body}");
+
+    // The wait loop's next contact delivers the deregistration: the key is deleted through
+    // the client and the authenticator, the account forgotten and the file saved.
+    let mut waiter = Waiter::start(&phone, options()).unwrap();
+    let got = events_for(&mut waiter, &mut phone, Duration::from_secs(10), |got| {
+        !got.is_empty()
+    });
+    match got.as_slice() {
+        [WaitEvent::Removed(removal)] => {
+            assert_eq!(removal.account, alice);
+            assert_eq!(removal.server, ServerRemoval::Removed);
+        }
+        other => panic!("{other:?}"),
+    }
     let listed: Vec<AccountRef> = phone.accounts().into_iter().map(|i| i.account).collect();
-    assert_eq!(listed, [bob]);
+    assert_eq!(listed, [bob.clone()]);
+    assert_eq!(waiter.accounts(), [bob.clone()]);
+    let mut phone = Phone::load(&state, PIN).unwrap();
+    assert_eq!(phone.accounts().len(), 1);
+    // Nothing more is said about alice (her transport stopped; no 401 reported).
+    let more = events_for(&mut waiter, &mut phone, Duration::from_millis(800), |_| {
+        false
+    });
+    assert!(more.is_empty(), "{more:?}");
+    // bob still signs in.
+    sign_in(&a, &mut phone, "bob");
+}
+
+#[test]
+fn pending_keeps_a_deregistration_for_the_phone_to_apply() {
+    let a = Site::new("queued-pending");
+    let mut e = Enrollment::new(&a.url(), "alice", &a.invite("alice"), PIN);
+    fast(&mut e);
+    let mut phone = Phone::enroll(&e).unwrap();
+    let alice = phone.find("alice", None).unwrap();
+    let session = sign_in(&a, &mut phone, "alice");
+    let r = agent()
+        .post(format!("{}/api/account/phones/remove-all", a.url()))
+        .header("Content-Type", "application/json")
+        .header("Cookie", &session)
+        .send("{}")
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // `pending` (a read) gets the deregistration once and keeps it; the token is dead after.
+    assert!(phone.pending().unwrap().is_empty());
+    assert!(matches!(
+        phone.pending(),
+        Err(PhoneError::Refused { status: 401, .. })
+    ));
+    let applied = phone.apply_queued_deregistrations();
+    match applied.as_slice() {
+        [Ok(removal)] => assert_eq!(removal.account, alice),
+        other => panic!("{other:?}"),
+    }
+    assert!(phone.accounts().is_empty());
+    assert!(phone.apply_queued_deregistrations().is_empty());
 }
