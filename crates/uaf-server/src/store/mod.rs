@@ -39,11 +39,21 @@ use uaf_rp::{
     UserVerificationRequirement,
 };
 
+pub mod account;
+pub mod account_page;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
 pub mod writes;
 
+pub use account::{
+    ACTIVITY_RETENTION_SECS, AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore,
+    SignInMethod,
+};
+
+pub use account_page::{
+    AccountPageStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
+};
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
 pub use sqlite::{
     Durability, GroupCommitStats, RecentWriteFailure, SqliteDatabase, SqliteOptions,
@@ -129,6 +139,44 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 2 → 3: what a pending authentication requires beyond the RP's configuration (allowed
     // keys, user verification), as JSON; NULL: nothing (docs/server.md, "Schema").
     "ALTER TABLE pending ADD COLUMN requirements TEXT;",
+    // 3 → 4: accounts (argon2id PHC password hash or NULL for phone-only, two-step setting,
+    // the verification-code secret — empty until the first phone enrolment — and the last
+    // code step used, -1 for none) and the record of sign-in activity (docs/server.md,
+    // "Passwords and two-step verification").
+    "CREATE TABLE users (
+         username TEXT PRIMARY KEY,
+         password_hash TEXT,
+         created_at {int} NOT NULL,
+         two_step {int} NOT NULL,
+         code_secret {bytes} NOT NULL,
+         code_last_step {int} NOT NULL
+     );
+     CREATE TABLE activity (
+         {row_id}
+         username TEXT NOT NULL,
+         at {int} NOT NULL,
+         method TEXT NOT NULL,
+         user_agent TEXT NOT NULL,
+         client_ip TEXT NOT NULL,
+         outcome TEXT NOT NULL,
+         detail TEXT NOT NULL
+     );
+     CREATE INDEX activity_by_user ON activity (username, at);
+     CREATE INDEX activity_by_time ON activity (at);",
+    // 4 → 5: the account page — a phone's name (given by the person) and last use (0:
+    // never), the deregistration requests queued for removed phones (keyed by the SHA-256 of
+    // the removed device token, delivered once), sessions by user (sign out everywhere).
+    "ALTER TABLE phone_devices ADD COLUMN name TEXT;
+     ALTER TABLE phone_devices ADD COLUMN last_used_at {int} NOT NULL DEFAULT 0;
+     CREATE TABLE phone_deregistrations (
+         token_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         request TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX phone_deregistrations_by_expiry ON phone_deregistrations (expires_at);
+     CREATE INDEX sessions_by_user ON sessions (username);",
 ];
 
 /// What the SQL backends' schemas differ in: the words [`MIGRATIONS`] leave open.
@@ -568,6 +616,12 @@ pub struct Stores {
     /// The sign-in steps whose writes are one transaction each (over the pending
     /// authentications, the credentials and the attempts).
     pub authentication_writes: Arc<dyn AuthenticationWrites>,
+    /// Accounts: passwords, two-step verification, verification-code secrets.
+    pub accounts: Arc<dyn AccountStore>,
+    /// The record of sign-in activity.
+    pub activity: Arc<dyn ActivityStore>,
+    /// The account page's rows (phones, their removal, sessions of an account).
+    pub account_page: Arc<dyn AccountPageStore>,
 }
 
 impl Stores {
@@ -583,7 +637,14 @@ impl Stores {
     #[must_use]
     pub fn of<D>(db: &D, challenge_ttl_secs: u64, clock: Clock) -> Stores
     where
-        D: Backend + CredentialStore<Error = StoreError> + SignInStore + Clone + 'static,
+        D: Backend
+            + CredentialStore<Error = StoreError>
+            + SignInStore
+            + AccountStore
+            + ActivityStore
+            + AccountPageStore
+            + Clone
+            + 'static,
         PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
         PendingTable<D, PendingAuthentication>:
             ExpiringPendingStore<PendingAuthentication> + AuthenticationWrites,
@@ -600,6 +661,9 @@ impl Stores {
             ),
             authentication_writes: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
+            accounts: Arc::new(db.clone()),
+            activity: Arc::new(db.clone()),
+            account_page: Arc::new(db.clone()),
         }
     }
 }

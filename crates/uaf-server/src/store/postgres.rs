@@ -81,6 +81,10 @@ use super::{
     registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
+// Accounts and activity (`store/postgres_account.rs`): a child module, for the helpers above.
+#[path = "postgres_account.rs"]
+mod account;
+
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
 pub const MIGRATION_LOCK: i64 = 0x7561_6673_6368_656d;
 
@@ -90,6 +94,9 @@ const POSTGRES: Dialect = Dialect::new(
     "BIGINT",
     "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
 );
+
+#[path = "postgres_account_page.rs"]
+mod account_page;
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
@@ -498,8 +505,22 @@ impl PgDatabase {
 }
 
 /// `DELETE FROM {table} WHERE ({key}) IN (SELECT {key} … WHERE {condition} FOR UPDATE SKIP
-/// LOCKED)`, prepared once per connection: a purge that skips the rows another transaction
-/// holds, so concurrent purges never wait for each other.
+/// LOCKED)`:
+/// a purge that skips the rows another transaction holds, so concurrent purges never wait for
+/// each other. (The hot paths use [`purge_prepared`].)
+pub(crate) async fn purge(
+    tx: &Transaction<'_>,
+    table: &str,
+    key: &str,
+    condition: &str,
+    args: &Args<'_>,
+) -> Result<u64, StoreError> {
+    Ok(tx
+        .execute(&purge_statement(table, key, condition), args)
+        .await?)
+}
+
+/// [`purge`] with its statement prepared once per connection.
 pub(crate) async fn purge_prepared(
     tx: &Transaction<'_>,
     st: &mut Statements,

@@ -101,7 +101,14 @@ use super::{
     rows_valid_from, session_of, sql, times, to_i64,
 };
 
+#[path = "sqlite_account_page.rs"]
+mod account_page;
+
 /// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
+// Accounts and activity (`store/sqlite_account.rs`): a child module, for the helpers above.
+#[path = "sqlite_account.rs"]
+mod account;
+
 const SQLITE: Dialect = Dialect::new("BLOB", "INTEGER", "");
 
 impl From<rusqlite::Error> for StoreError {

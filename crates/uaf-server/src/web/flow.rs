@@ -71,6 +71,9 @@ pub(crate) struct WebConfig {
     pub(crate) secure_cookies: bool,
     /// The site name the phone shows.
     pub(crate) site: String,
+    /// The configured public base URL (ending in `/`), for enrolment links; `None`: from
+    /// the request (`web::account`).
+    pub(crate) public_url: Option<String>,
 }
 
 /// The flow's state: the relying party with its stores, the sign-in rows, and which
@@ -364,12 +367,15 @@ impl Flow {
             Err(e) => return Err(Reply::internal("enrolment", &e)),
         }
         tracing::info!(username = body.username, aaid = %first.aaid, "phone enrolled");
+        // The account's verification codes (made at its first phone, the same for later
+        // ones): docs/server.md, "Passwords and two-step verification".
+        let verification_code = Some(self.code_setup(&body.username)?);
         Ok(Reply::ok(&EnrollFinishAnswer {
             device_token: token.text,
             username: body.username.clone(),
             aaid: String::from(first.aaid.as_str()),
             key_id: uaf_proto::b64::encode(first.key_id.as_bytes()),
-            verification_code: None,
+            verification_code,
         }))
     }
 
@@ -554,6 +560,15 @@ impl Flow {
             ));
         }
         tracing::info!(username = attempt.username, "sign-in approved by phone");
+        // The account page's "last used" (best effort: the approval stands either way).
+        if let Err(e) = self
+            .app
+            .stores
+            .account_page
+            .phone_used(&device.aaid, &device.key_id, now)
+        {
+            tracing::error!(error = %e, "phone last-use update");
+        }
         Ok(Reply::ok(&AttemptAnswer {
             state: SignInState::Approved,
         }))
@@ -842,7 +857,10 @@ fn signed_in(row: &SessionRow) -> SignedIn {
 fn session_answer(row: &SessionRow) -> Session {
     Session {
         username: row.username.clone(),
-        factors: FACTORS.iter().map(|f| String::from(*f)).collect(),
+        factors: super::password::factors_of(&row.method)
+            .iter()
+            .map(|f| String::from(*f))
+            .collect(),
         method: row.method.clone(),
         expires_at: row.expires_at,
     }

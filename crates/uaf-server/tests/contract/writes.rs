@@ -33,7 +33,7 @@ fn counter(db: &dyn Backend, key: u8) -> u32 {
 }
 
 pub fn a_challenge_and_its_attempt_are_stored_together(suite: &Suite<'_>) {
-    let (_place, db) = suite.fresh("put-with-attempt");
+    let (_place, db) = suite.fresh("put_with_attempt");
     let (_, clock) = manual_clock(NOW);
     let w = writes(&*db, Arc::clone(&clock));
     let pending = db.pending_authentications(60, clock);
@@ -60,7 +60,7 @@ pub fn a_challenge_and_its_attempt_are_stored_together(suite: &Suite<'_>) {
 }
 
 pub fn a_challenge_is_taken_and_the_counter_advanced_together(suite: &Suite<'_>) {
-    let (_place, db) = suite.fresh("take-and-advance");
+    let (_place, db) = suite.fresh("take_and_advance");
     let (time, clock) = manual_clock(NOW);
     let w = writes(&*db, Arc::clone(&clock));
     let pending = db.pending_authentications(60, clock);
