@@ -73,6 +73,7 @@ url="postgres://postgres@127.0.0.1:$port/postgres"
 echo "postgres-load: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $url, $(nproc) cores" >&2
 
 "$bin/uaf-phone" metadata "$dir/metadata" >/dev/null
+token="load-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 chmod -R a+rX "$dir"
 
 # CPU seconds (user + system) of a process, and of every PostgreSQL process.
@@ -81,7 +82,7 @@ cpu_pg() { ps -u postgres -o times= | awk '{s += $1} END {print s + 0}'; }
 
 node() { # node NAME → starts a server, sets $node_pid and $node_url
     "$bin/uaf-server" --listen 127.0.0.1:0 --database "$url" --pool-size "$POOL" \
-        --metadata "$dir/metadata" --conformance-api \
+        --metadata "$dir/metadata" --conformance-api --conformance-api-token "$token" \
         --signin-limit-per-address off --signin-limit-per-user off \
         --enroll-limit-per-address off --enroll-limit-per-account off \
         >"$dir/$1.log" 2>&1 &
@@ -100,7 +101,7 @@ node() { # node NAME → starts a server, sets $node_pid and $node_url
 
 load() { # load URL CLIENTS PHASE OUT
     "$bin/uaf-load" --server "$1" --database "$url" -c "$2" --phones "$2" -d "$SECS" \
-        --phases "$3" --in-process 0 --json -q >"$4"
+        --phases "$3" --in-process 0 --json -q --token "$token" >"$4"
 }
 
 node a; a_pid=$node_pid; a_url=$node_url
