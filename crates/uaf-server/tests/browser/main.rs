@@ -25,6 +25,8 @@ use serde_json::{Value, json};
 use uaf_phone::{Enrollment, Phone};
 use uaf_server::{Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now};
 
+mod layout;
+
 const PIN: &str = "1234";
 /// The WebDriver element reference key.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
