@@ -39,10 +39,12 @@ use uaf_rp::{
     UserVerificationRequirement,
 };
 
+mod feed;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
 
+pub use feed::{AttemptChange, ChangeFeed, DeliverChange};
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
 pub use sqlite::{Durability, RecentWriteFailure, SqliteDatabase, SqlitePendingStore};
 
@@ -485,6 +487,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// issue, by `clock`. (A backend whose handle is itself the credential and sign-in store
     /// answers [`Stores::of`].)
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores;
+
+    /// How the nodes of this database tell each other of sign-in attempt changes (push to
+    /// phones connected to another node). `None` (the default): this database has one node,
+    /// or none to tell; the server's streams then rely on their periodic re-check for changes
+    /// made by other processes.
+    fn change_feed(&self) -> Option<Arc<dyn ChangeFeed>> {
+        None
+    }
 }
 
 /// Opens `location`: a `postgres://…` or `postgresql://…` URL opens PostgreSQL with a pool of

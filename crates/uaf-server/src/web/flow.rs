@@ -30,11 +30,12 @@ use uaf_signin_api::{
 use super::secret;
 use super::{Invite, InviteError, issue_invite};
 use crate::limits::Guard;
+use crate::push::Hub;
 use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
-    AttemptRow, AttemptState, DeviceRow, EnrollOutcome, Enrolment, NewSession, SessionRow,
+    AttemptChange, AttemptRow, AttemptState, DeviceRow, EnrollOutcome, Enrolment, NewSession, SessionRow,
     SignInStore, StoreError, row_expired,
 };
 
@@ -75,6 +76,8 @@ pub(crate) struct Flow {
     pub(crate) config: WebConfig,
     /// The abuse limits in force.
     pub(crate) limits: Arc<Guard>,
+    /// The notification hub of the streams.
+    pub(crate) push: Arc<Hub>,
 }
 
 /// A user name the flow accepts: 1 to 128 characters, no control characters, no spaces at
@@ -359,44 +362,68 @@ impl Flow {
             .ok_or_else(refused)
     }
 
-    /// `GET /phone/notifications` → `{notifications: [{attempt, uafRequest, site, username,
-    /// matchCode, createdAt, expiresAt}]}`: the pending sign-ins of the phone's account,
-    /// **newest first**, at most [`crate::Limits::pending_per_user`] of them (the store keeps
-    /// no more pending; the bound holds for rows of older builds too).
-    pub(crate) fn notifications(&self, device: &DeviceRow) -> Reply {
+    /// The pending sign-ins of `username`'s phone, **newest first**, at most
+    /// [`crate::Limits::pending_per_user`] of them (the store keeps no more pending; the
+    /// bound holds for rows of older builds too).
+    pub(crate) fn pending_notifications(
+        &self,
+        username: &str,
+    ) -> Result<Vec<Notification>, StoreError> {
         let most = usize::try_from(self.limits.config().pending_per_user.max(1)).unwrap_or(1);
-        match self.store.pending_attempts(&device.username, self.now()) {
-            Ok(list) => Reply::ok(&Notifications {
-                notifications: list
-                    .into_iter()
-                    .rev()
-                    .take(most)
-                    .filter_map(|a| {
-                        Some(Notification {
-                            attempt: a.id,
-                            uaf_request: a.request?,
-                            site: self.config.site.clone(),
-                            username: a.username,
-                            match_code: a.match_code,
-                            created_at: a.created_at,
-                            expires_at: a.expires_at,
-                        })
-                    })
-                    .collect(),
-                deregistrations: Vec::new(),
-            }),
-            Err(e) => Reply::internal("attempt lookup", &e),
-        }
+        Ok(self
+            .store
+            .pending_attempts(username, self.now())?
+            .into_iter()
+            .rev()
+            .take(most)
+            .filter_map(|a| {
+                Some(Notification {
+                    attempt: a.id,
+                    uaf_request: a.request?,
+                    site: self.config.site.clone(),
+                    username: a.username,
+                    match_code: a.match_code,
+                    created_at: a.created_at,
+                    expires_at: a.expires_at,
+                })
+            })
+            .collect())
+    }
+
+    /// `GET /phone/notifications` → `{notifications: [{attempt, uafRequest, site, username,
+    /// matchCode, createdAt, expiresAt}], withdrawn, cursor}`: the pending sign-ins of the
+    /// phone's account, newest first ([`Flow::pending_notifications`]), the sign-ins of the
+    /// long poll's `since` cursor no longer pending, and the cursor of this list.
+    pub(crate) fn notifications_answer(
+        &self,
+        _device: &DeviceRow,
+        snapshot: super::stream::Snapshot,
+    ) -> Reply {
+        let cursor = snapshot.cursor();
+        Reply::ok(&Notifications {
+            notifications: snapshot.pending,
+            withdrawn: snapshot.withdrawn,
+            cursor,
+            deregistrations: Vec::new(),
+        })
+    }
+
+    /// Publishes a change of `attempt` to the streams of its account (and the other nodes).
+    fn changed(&self, attempt: &AttemptRow, state: AttemptState) {
+        self.push
+            .publish(&AttemptChange::new(&attempt.username, &attempt.id, state));
     }
 
     /// Marks `attempt` failed (its challenge is gone: it cannot be approved any more).
     fn fail(&self, attempt: &AttemptRow, now: u64, status: StatusCode, message: &str) -> Reply {
-        if let Err(e) = self.store.transition(
+        match self.store.transition(
             &attempt.id,
             AttemptState::Pending.to(AttemptState::Failed),
             now,
         ) {
-            tracing::error!(error = %e, "attempt transition");
+            Ok(true) => self.changed(attempt, AttemptState::Failed),
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "attempt transition"),
         }
         Reply::error(status, message)
     }
@@ -476,6 +503,7 @@ impl Flow {
                 "this sign-in is no longer waiting",
             ));
         }
+        self.changed(&attempt, AttemptState::Approved);
         tracing::info!(username = attempt.username, "sign-in approved by phone");
         Ok(Reply::ok(&AttemptAnswer {
             state: SignInState::Approved,
@@ -494,6 +522,7 @@ impl Flow {
             self.now(),
         ) {
             Ok(true) => {
+                self.changed(&attempt, AttemptState::Declined);
                 tracing::info!(username = attempt.username, "sign-in declined by phone");
                 Reply::ok(&AttemptAnswer {
                     state: SignInState::Declined,
@@ -591,6 +620,8 @@ impl Flow {
             }
             Err(e) => return Reply::internal("attempt store", &e),
         }
+        // Published for every name, known or not (the same work: timing tells nothing).
+        self.changed(&row, AttemptState::Pending);
         Reply::ok(&SignInStartAnswer {
             attempt: id.text,
             match_code,
@@ -606,7 +637,7 @@ impl Flow {
 
     /// The attempt `id` if `browser`, the browser secret cookie, belongs to it (compared by
     /// its SHA-256 in constant time).
-    fn browser_attempt(&self, id: &str, browser: Option<&str>) -> Result<AttemptRow, Reply> {
+    pub(crate) fn browser_attempt(&self, id: &str, browser: Option<&str>) -> Result<AttemptRow, Reply> {
         let unknown = || Reply::error(StatusCode::NOT_FOUND, "no such sign-in in this browser");
         let browser = browser
             .filter(|t| secret::is_token(t))
@@ -626,7 +657,7 @@ impl Flow {
     }
 
     /// What the page shows of an attempt.
-    fn visible_state(&self, a: &AttemptRow) -> SignInState {
+    pub(crate) fn visible_state(&self, a: &AttemptRow) -> SignInState {
         match a.state {
             AttemptState::Pending | AttemptState::Approved
                 if row_expired(a.expires_at, self.now()) =>
@@ -692,7 +723,7 @@ impl Flow {
             &attempt.id,
             &NewSession::new(session.hash.to_vec(), row.clone(), now),
         ) {
-            Ok(true) => {}
+            Ok(true) => self.changed(&attempt, AttemptState::Consumed),
             Ok(false) => {
                 return Reply::error(
                     StatusCode::CONFLICT,
