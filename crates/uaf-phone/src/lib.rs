@@ -17,6 +17,8 @@
 //! | [`Phone::enroll`] | invite code → `POST /phone/enroll/start` → registration with the PIN → `POST /phone/enroll/finish` → device token |
 //! | [`Phone::save`], [`Phone::load`] | the state file (JSON, written atomically, mode 0600; secrets sealed under argon2id(PIN)); `load` needs the PIN |
 //! | [`Phone::pending`] | `GET /phone/notifications` with the device token |
+//! | [`Phone::stream`] | `GET /phone/events`: sign-ins and withdrawals pushed as they happen ([`PushStream`]), resumed by its cursor |
+//! | [`Phone::wait_notifications`] | the long poll `GET /phone/notifications?since=…&wait=…` |
 //! | [`Phone::approve`] | the PIN unlocks the key, the client signs the request, `POST /phone/respond` |
 //! | [`Phone::decline`] | `POST /phone/decline` |
 //! | [`metadata_statement`], [`write_metadata`] | the model's metadata for the server's `--metadata` directory |
@@ -35,6 +37,7 @@
 
 mod device;
 mod http;
+mod push;
 mod seal;
 mod state;
 
@@ -49,6 +52,7 @@ use uaf_proto::message::TrustedFacetList;
 use uaf_proto::status::CmdStatus;
 
 pub use device::{AAID, metadata_statement, model};
+pub use push::{PushEvent, PushStream};
 pub use seal::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM};
 /// Wrong PINs in a row that lock a phone by default ([`Enrollment::max_pin_attempts`]).
 pub const DEFAULT_MAX_PIN_ATTEMPTS: u8 = uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS;

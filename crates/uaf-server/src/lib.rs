@@ -104,9 +104,9 @@ pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
 };
 pub use store::{
-    AttemptChange, AttemptRow, AttemptState, Backend, ChangeFeed, DeviceRow, Durability, EnrollOutcome, Enrolment, InviteRow,
-    NewSession, PendingRow, PersistedPending, PgDatabase, SessionRow, SignInStore, SqliteDatabase,
-    StoreError, Stores, Transition, unix_now,
+    AttemptChange, AttemptRow, AttemptState, Backend, ChangeFeed, DeviceRow, Durability,
+    EnrollOutcome, Enrolment, InviteRow, NewSession, PendingRow, PersistedPending, PgDatabase,
+    SessionRow, SignInStore, SqliteDatabase, StoreError, Stores, Transition, unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
 pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};

@@ -731,7 +731,9 @@ mod tests {
             "streams-per-address"
         );
         assert_eq!(
-            g.page_stream(b, "att").map(drop).and(g.page_stream(b, "att").map(drop)),
+            g.page_stream(b, "att")
+                .map(drop)
+                .and(g.page_stream(b, "att").map(drop)),
             Ok(()),
             "dropped permits give their slots back"
         );

@@ -268,10 +268,7 @@ struct StreamingBody {
 impl StreamingBody {
     fn finish(&mut self) {
         if let Some(guard) = self.guard.take() {
-            guard
-                .0
-                .stream_until_ms
-                .store(NO_HEAD, Ordering::Relaxed);
+            guard.0.stream_until_ms.store(NO_HEAD, Ordering::Relaxed);
         }
     }
 }
@@ -577,7 +574,8 @@ async fn serve_connection<I>(
                         let until = a.now_ms().saturating_add(
                             u64::try_from(bound.as_millis()).unwrap_or(NO_HEAD - 1),
                         );
-                        a.stream_until_ms.store(until.min(NO_HEAD - 1), Ordering::Relaxed);
+                        a.stream_until_ms
+                            .store(until.min(NO_HEAD - 1), Ordering::Relaxed);
                         let (parts, body) = r.into_parts();
                         let body = Body::new(StreamingBody {
                             inner: body,

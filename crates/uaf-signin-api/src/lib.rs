@@ -732,9 +732,10 @@ mod tests {
 
     #[test]
     fn long_poll_members_are_optional_on_the_wire() {
-        let n: Notifications =
-            serde_json::from_str(r#"{"notifications":[],"cursor":"c","withdrawn":[{"attempt":"a","state":"declined"}]}"#)
-                .unwrap();
+        let n: Notifications = serde_json::from_str(
+            r#"{"notifications":[],"cursor":"c","withdrawn":[{"attempt":"a","state":"declined"}]}"#,
+        )
+        .unwrap();
         assert_eq!(n.cursor, "c");
         assert_eq!(
             n.withdrawn,

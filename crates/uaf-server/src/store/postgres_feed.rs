@@ -33,7 +33,8 @@ pub(crate) struct PgFeed {
 
 /// The statement that notifies: the schema (`current_schema()`, where the tables are) is put
 /// in by the database, between the node and the change.
-const NOTIFY: &str = "SELECT pg_notify($1, $2 || chr(9) || coalesce(current_schema(), '') || chr(9) || $3)";
+const NOTIFY: &str =
+    "SELECT pg_notify($1, $2 || chr(9) || coalesce(current_schema(), '') || chr(9) || $3)";
 
 impl PgFeed {
     /// The feed of a new node over `db`.
@@ -102,7 +103,10 @@ async fn listen(
             Ok(Ended::Stopped) => return,
             Ok(Ended::Lost) => {
                 failures = 0;
-                tracing::warn!(database = location, "sign-in change listener lost; reconnecting");
+                tracing::warn!(
+                    database = location,
+                    "sign-in change listener lost; reconnecting"
+                );
             }
             Err(e) => {
                 failures = failures.saturating_add(1);

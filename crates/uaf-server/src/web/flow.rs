@@ -35,8 +35,8 @@ use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
-    AttemptChange, AttemptRow, AttemptState, DeviceRow, EnrollOutcome, Enrolment, NewSession, SessionRow,
-    SignInStore, StoreError, row_expired,
+    AttemptChange, AttemptRow, AttemptState, DeviceRow, EnrollOutcome, Enrolment, NewSession,
+    SessionRow, SignInStore, StoreError, row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -637,7 +637,11 @@ impl Flow {
 
     /// The attempt `id` if `browser`, the browser secret cookie, belongs to it (compared by
     /// its SHA-256 in constant time).
-    pub(crate) fn browser_attempt(&self, id: &str, browser: Option<&str>) -> Result<AttemptRow, Reply> {
+    pub(crate) fn browser_attempt(
+        &self,
+        id: &str,
+        browser: Option<&str>,
+    ) -> Result<AttemptRow, Reply> {
         let unknown = || Reply::error(StatusCode::NOT_FOUND, "no such sign-in in this browser");
         let browser = browser
             .filter(|t| secret::is_token(t))

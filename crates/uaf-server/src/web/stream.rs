@@ -36,9 +36,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::sync::mpsc;
-use uaf_signin_api::{
-    Notification, SignInState, SignInStatus, StreamReady, Withdrawal, event,
-};
+use uaf_signin_api::{Notification, SignInState, SignInStatus, StreamReady, Withdrawal, event};
 
 use super::flow::SIGNIN_COOKIE;
 use super::{WebState, authorization, cookie_value};
@@ -79,7 +77,9 @@ fn parse_cursor(text: Option<&str>, most: usize) -> Vec<String> {
         return Vec::new();
     }
     let mut seen = HashSet::new();
-    ids.into_iter().filter(|id| seen.insert(id.clone())).collect()
+    ids.into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,14 +233,32 @@ fn sse(s: &WebState, rx: mpsc::Receiver<Result<Event, Infallible>>) -> Response 
         .into_response();
     let bound = Duration::from_secs(limits.stream_max_secs.max(1)) + STREAM_GRACE;
     response.extensions_mut().insert(Streaming(bound));
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
+    response.headers_mut().insert(
+        "x-accel-buffering",
+        axum::http::HeaderValue::from_static("no"),
+    );
     response
 }
 
+/// `e` with the `retry` field if it is still to be sent.
+fn with_retry(e: Option<Event>, retry: &mut Option<Duration>) -> Option<Event> {
+    match (e, retry.take()) {
+        (Some(e), Some(r)) => Some(e.retry(r)),
+        (e, r) => {
+            if e.is_none() {
+                *retry = r;
+            }
+            e
+        }
+    }
+}
+
 /// Sends `e` unless the client is gone or too slow past `end`; `false`: end the stream.
-async fn send(tx: &mpsc::Sender<Result<Event, Infallible>>, e: Option<Event>, end: Instant) -> bool {
+async fn send(
+    tx: &mpsc::Sender<Result<Event, Infallible>>,
+    e: Option<Event>,
+    end: Instant,
+) -> bool {
     let Some(e) = e else { return true };
     matches!(
         tokio::time::timeout_at(end.into(), tx.send(Ok(e))).await,
@@ -303,7 +321,14 @@ pub(super) async fn phone_events(
     // Subscribed before the first read: no change between the two is missed.
     let sub = s.push.subscribe(&device.username);
     let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::spawn(phone_stream(WebState::clone(&s), device, shown, sub, permit, tx));
+    tokio::spawn(phone_stream(
+        WebState::clone(&s),
+        device,
+        shown,
+        sub,
+        permit,
+        tx,
+    ));
     sse(&s, rx)
 }
 
@@ -319,6 +344,8 @@ async fn phone_stream(
     let end = Instant::now() + Duration::from_secs(limits.stream_max_secs.max(1));
     let recheck = Duration::from_secs(limits.stream_recheck_secs.max(1));
     let device = std::sync::Arc::new(device);
+    // The first event carries `retry`; `ready` follows the first snapshot.
+    let mut retry = Some(RETRY);
     let mut first = true;
     loop {
         let (d, seen) = (std::sync::Arc::clone(&device), shown.clone());
@@ -335,12 +362,8 @@ async fn phone_stream(
         };
         for w in &snap.withdrawn {
             shown.retain(|id| *id != w.attempt);
-            let mut e = json_event(event::WITHDRAWN, w, Some(&cursor_text(&shown)));
-            if first {
-                e = e.map(|e| e.retry(RETRY));
-                first = false;
-            }
-            if !send(&tx, e, end).await {
+            let e = json_event(event::WITHDRAWN, w, Some(&cursor_text(&shown)));
+            if !send(&tx, with_retry(e, &mut retry), end).await {
                 return drop(permit);
             }
         }
@@ -349,12 +372,8 @@ async fn phone_stream(
                 continue;
             }
             shown.push(n.attempt.clone());
-            let mut e = json_event(event::ATTEMPT, n, Some(&cursor_text(&shown)));
-            if first {
-                e = e.map(|e| e.retry(RETRY));
-                first = false;
-            }
-            if !send(&tx, e, end).await {
+            let e = json_event(event::ATTEMPT, n, Some(&cursor_text(&shown)));
+            if !send(&tx, with_retry(e, &mut retry), end).await {
                 return drop(permit);
             }
         }
@@ -364,9 +383,8 @@ async fn phone_stream(
             let ready = StreamReady {
                 pending: shown.len(),
             };
-            let e = json_event(event::READY, &ready, Some(&cursor_text(&shown)))
-                .map(|e| e.retry(RETRY));
-            if !send(&tx, e, end).await {
+            let e = json_event(event::READY, &ready, Some(&cursor_text(&shown)));
+            if !send(&tx, with_retry(e, &mut retry), end).await {
                 return drop(permit);
             }
             first = false;
@@ -397,7 +415,11 @@ fn poll_query(query: Option<&str>) -> Result<PollQuery, Reply> {
         )
     };
     let mut q = PollQuery::default();
-    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         match pair.split_once('=') {
             Some(("since", v)) if q.since.is_none() => q.since = Some(String::from(v)),
             Some(("wait", v)) => q.wait = v.parse().map_err(|_| bad())?,
