@@ -68,6 +68,10 @@ use super::{
     registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
+// Accounts and activity (`store/postgres_account.rs`): a child module, for the helpers above.
+#[path = "postgres_account.rs"]
+mod account;
+
 #[path = "postgres_feed.rs"]
 mod feed;
 

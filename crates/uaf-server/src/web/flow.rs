@@ -49,6 +49,10 @@ pub(crate) const POLL_MILLIS: u64 = 1000;
 pub(crate) const SIGNIN_COOKIE: &str = "uaf_signin";
 /// The session cookie.
 pub(crate) const SESSION_COOKIE: &str = "uaf_session";
+/// How long a response whose challenge another copy took waits for that copy's outcome.
+const DUPLICATE_WAIT_MILLIS: u64 = 3000;
+/// How often it looks.
+const DUPLICATE_POLL_MILLIS: u64 = 20;
 /// The longest user name accepted.
 const MAX_USERNAME: usize = 128;
 
@@ -333,12 +337,15 @@ impl Flow {
             Err(e) => return Err(Reply::internal("enrolment", &e)),
         }
         tracing::info!(username = body.username, aaid = %first.aaid, "phone enrolled");
+        // The account's verification codes (made at its first phone, the same for later
+        // ones): docs/server.md, "Passwords and two-step verification".
+        let verification_code = Some(self.code_setup(&body.username)?);
         Ok(Reply::ok(&EnrollFinishAnswer {
             device_token: token.text,
             username: body.username.clone(),
             aaid: String::from(first.aaid.as_str()),
             key_id: uaf_proto::b64::encode(first.key_id.as_bytes()),
-            verification_code: None,
+            verification_code,
         }))
     }
 
@@ -414,18 +421,47 @@ impl Flow {
             .publish(&AttemptChange::new(&attempt.username, &attempt.id, state));
     }
 
-    /// Marks `attempt` failed (its challenge is gone: it cannot be approved any more).
-    fn fail(&self, attempt: &AttemptRow, now: u64, status: StatusCode, message: &str) -> Reply {
-        match self.store.transition(
-            &attempt.id,
-            AttemptState::Pending.to(AttemptState::Failed),
-            now,
-        ) {
-            Ok(true) => self.changed(attempt, AttemptState::Failed),
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "attempt transition"),
+    /// The answer to a response whose challenge is gone: taken by another copy of the same
+    /// approval (a phone or proxy retry racing it, on this node or another), or expired. The
+    /// attempt is **never** failed here: the copy that took the challenge may still be
+    /// verifying, and its pending → approved must not miss. This waits (at most
+    /// [`DUPLICATE_WAIT_MILLIS`]) for the attempt to leave pending and answers as the winner
+    /// did: an approved attempt is `{state: approved}` for every copy (a retry learns the
+    /// outcome of the request it repeats), anything else 409, an expired attempt 410.
+    fn challenge_gone(&self, attempt: &AttemptRow) -> Reply {
+        let step = core::time::Duration::from_millis(DUPLICATE_POLL_MILLIS);
+        let mut waited = 0;
+        loop {
+            let current = match self.store.attempt(&attempt.id) {
+                Ok(a) => a,
+                Err(e) => return Reply::internal("attempt lookup", &e),
+            };
+            let now = self.now();
+            match current {
+                Some(a) if row_expired(a.expires_at, now) => {
+                    return Reply::error(StatusCode::GONE, "this sign-in has expired");
+                }
+                Some(a) if a.state == AttemptState::Pending => {
+                    if waited >= DUPLICATE_WAIT_MILLIS {
+                        return Reply::error(
+                            StatusCode::CONFLICT,
+                            "this sign-in is being answered by another request",
+                        );
+                    }
+                }
+                Some(a) if matches!(a.state, AttemptState::Approved | AttemptState::Consumed) => {
+                    return Reply::ok(&AttemptAnswer {
+                        state: SignInState::Approved,
+                    });
+                }
+                Some(_) => {
+                    return Reply::error(StatusCode::CONFLICT, "this sign-in is no longer waiting");
+                }
+                None => return Reply::error(StatusCode::GONE, "this sign-in has expired"),
+            }
+            std::thread::sleep(step);
+            waited += DUPLICATE_POLL_MILLIS;
         }
-        Reply::error(status, message)
     }
 
     /// The attempt `id` if it is the phone's account's and pending.
@@ -481,12 +517,12 @@ impl Flow {
             ));
         }
         let now = self.now();
-        // Used or expired: the attempt cannot be approved any more.
-        let gone = || self.fail(&attempt, now, StatusCode::GONE, "this sign-in has expired");
         service
             .finish_authentication_message_with(&msg, now, &this_phone(device))
             .map_err(|e| match decisive_kind(&e) {
-                ErrorKind::ChallengeUnknown => gone(),
+                // Used (by a concurrent copy of this approval) or expired: never fails the
+                // attempt (the copy that took it may still be approving it).
+                ErrorKind::ChallengeUnknown => self.challenge_gone(&attempt),
                 _ => refused(&e),
             })?;
         let approved = self
@@ -802,7 +838,10 @@ fn signed_in(row: &SessionRow) -> SignedIn {
 fn session_answer(row: &SessionRow) -> Session {
     Session {
         username: row.username.clone(),
-        factors: FACTORS.iter().map(|f| String::from(*f)).collect(),
+        factors: super::password::factors_of(&row.method)
+            .iter()
+            .map(|f| String::from(*f))
+            .collect(),
         method: row.method.clone(),
         expires_at: row.expires_at,
     }

@@ -29,6 +29,7 @@
 
 mod flow;
 mod invite;
+mod password;
 pub(crate) mod secret;
 mod stream;
 
@@ -91,6 +92,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
             device_post(Flow::respond).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
         )
         .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
+        .merge(password::routes(&p))
         .with_state(state)
 }
 
