@@ -19,6 +19,7 @@
 //! | [`Phone::pending`] | `GET /phone/notifications` with the device token |
 //! | [`Phone::stream`] | `GET /phone/events`: sign-ins and withdrawals pushed as they happen ([`PushStream`]), resumed by its cursor |
 //! | [`Phone::wait_notifications`] | the long poll `GET /phone/notifications?since=…&wait=…` |
+//! | [`Phone::watch`] | the sign-ins as they happen ([`Watcher`]): the stream, resumed after reconnecting; the long poll, then polling, as fallbacks |
 //! | [`Phone::approve`] | the PIN unlocks the key, the client signs the request, `POST /phone/respond` |
 //! | [`Phone::decline`] | `POST /phone/decline` |
 //! | [`metadata_statement`], [`write_metadata`] | the model's metadata for the server's `--metadata` directory |
@@ -52,7 +53,7 @@ use uaf_proto::message::TrustedFacetList;
 use uaf_proto::status::CmdStatus;
 
 pub use device::{AAID, metadata_statement, model};
-pub use push::{PushEvent, PushStream};
+pub use push::{PushEvent, PushStream, Transport, Watched, Watcher};
 pub use seal::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM};
 /// Wrong PINs in a row that lock a phone by default ([`Enrollment::max_pin_attempts`]).
 pub const DEFAULT_MAX_PIN_ATTEMPTS: u8 = uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS;

@@ -572,3 +572,54 @@ fn page_streams_are_capped_per_attempt() {
     assert_eq!(third.status().as_u16(), 429);
     assert!(third.headers().get("retry-after").is_some());
 }
+
+#[test]
+fn the_watcher_uses_the_stream_and_falls_back_to_polling() {
+    use uaf_phone::{Transport, Watched};
+    let env = Env::new("watcher", |c| c.limits.streams_per_device = 1);
+    let phone = env.enroll("alice");
+    let next = |w: &uaf_phone::Watcher| {
+        w.next_before(Some(Instant::now() + PATIENCE))
+            .unwrap()
+            .expect("in time")
+    };
+    // The stream: a sign-in arrives, then its withdrawal.
+    let w = phone.watch(Duration::from_millis(200));
+    std::thread::sleep(Duration::from_millis(300));
+    let a = Browser::start(&env, "alice");
+    match next(&w) {
+        Watched::Event(PushEvent::Attempt(n)) => assert_eq!(n.attempt, a.attempt),
+        other => panic!("{other:?}"),
+    }
+    phone.decline_attempt(&a.attempt).unwrap();
+    assert_eq!(
+        next(&w),
+        Watched::Event(withdrawn(&a.attempt, SignInState::Declined))
+    );
+    // A second watcher of the same phone finds the one stream slot taken: the stream and
+    // the long poll are refused (429), so it polls — and still sees every change, once.
+    let polling = phone.watch(Duration::from_millis(200));
+    assert_eq!(next(&polling), Watched::Transport(Transport::LongPoll));
+    assert_eq!(next(&polling), Watched::Transport(Transport::Poll));
+    let b = Browser::start(&env, "alice");
+    for watcher in [&w, &polling] {
+        match next(watcher) {
+            Watched::Event(PushEvent::Attempt(n)) => assert_eq!(n.attempt, b.attempt),
+            other => panic!("{other:?}"),
+        }
+    }
+    phone.decline_attempt(&b.attempt).unwrap();
+    for watcher in [&w, &polling] {
+        assert_eq!(
+            next(watcher),
+            Watched::Event(withdrawn(&b.attempt, SignInState::Declined))
+        );
+    }
+    assert_eq!(
+        polling
+            .next_before(Some(Instant::now() + Duration::from_millis(600)))
+            .unwrap(),
+        None,
+        "nothing twice"
+    );
+}
