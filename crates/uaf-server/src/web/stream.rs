@@ -515,8 +515,12 @@ pub(super) async fn signin_events(
     if let Err(r) = closing(&s) {
         return r.into_response();
     }
-    let browser = cookie_value(&headers, SIGNIN_COOKIE);
-    let attempt = match off(&s, move |f| f.browser_attempt(&id, browser.as_deref())).await {
+    let Some(browser) = cookie_value(&headers, SIGNIN_COOKIE) else {
+        return Reply::error(StatusCode::NOT_FOUND, "no such sign-in in this browser")
+            .into_response();
+    };
+    let cookie = browser.clone();
+    let attempt = match off(&s, move |f| f.browser_attempt(&id, Some(&cookie))).await {
         Ok(a) => a,
         Err(r) => return r.into_response(),
     };
@@ -527,13 +531,34 @@ pub(super) async fn signin_events(
     };
     let sub = s.push.subscribe(&attempt.username);
     let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::spawn(page_stream(WebState::clone(&s), attempt, sub, permit, tx));
+    tokio::spawn(page_stream(
+        WebState::clone(&s),
+        attempt,
+        browser,
+        sub,
+        permit,
+        tx,
+    ));
     sse(&s, rx)
+}
+
+/// What the status endpoint answers now (the same body: whatever it says, the stream says).
+async fn page_status(s: &WebState, id: &str, browser: &str) -> Option<(String, SignInStatus)> {
+    let (id, browser) = (String::from(id), String::from(browser));
+    let reply = off(s, move |f| Ok(f.signin_status(&id, Some(&browser))))
+        .await
+        .ok()?;
+    if reply.status() != StatusCode::OK {
+        return None;
+    }
+    let status = serde_json::from_str(reply.body()).ok()?;
+    Some((String::from(reply.body()), status))
 }
 
 async fn page_stream(
     s: WebState,
     attempt: AttemptRow,
+    browser: String,
     mut sub: Subscription,
     permit: StreamPermit,
     tx: mpsc::Sender<Result<Event, Infallible>>,
@@ -541,43 +566,32 @@ async fn page_stream(
     let limits = s.limits.config().clone();
     let end = Instant::now() + Duration::from_secs(limits.stream_max_secs.max(1));
     let recheck = Duration::from_secs(limits.stream_recheck_secs.max(1));
-    let mut last: Option<SignInState> = None;
-    let mut row = attempt;
+    let mut last: Option<String> = None;
     loop {
-        let now = s.app.now();
-        let state = s.visible_state(&row);
-        if last != Some(state) {
-            let status = SignInStatus {
-                state,
-                match_code: row.match_code.clone(),
-            };
-            let mut e = json_event(event::STATE, &status, Some(state.as_str()));
+        // Gone (purged), no longer this browser's, or the database failed: end; the page
+        // falls back to polling.
+        let Some((body, status)) = page_status(&s, &attempt.id, &browser).await else {
+            break;
+        };
+        if last.as_deref() != Some(body.as_str()) {
+            let mut e = Event::default()
+                .event(event::STATE)
+                .id(status.state.as_str())
+                .data(&body);
             if last.is_none() {
-                e = e.map(|e| e.retry(RETRY));
+                e = e.retry(RETRY);
             }
-            if !send(&tx, e, end).await {
+            if !send(&tx, Some(e), end).await {
                 break;
             }
-            last = Some(state);
+            last = Some(body);
         }
-        if state != SignInState::Pending {
+        if status.state != SignInState::Pending {
             break;
         }
-        let until = (Instant::now() + recheck).min(instant_of(now, row.expires_at));
+        let until = (Instant::now() + recheck).min(instant_of(s.app.now(), attempt.expires_at));
         if let Waited::End = wait(&mut sub, until, end, Some(&tx)).await {
             break;
-        }
-        let id = row.id.clone();
-        match off(&s, move |f| {
-            f.store
-                .attempt(&id)
-                .map_err(|e| Reply::internal("attempt lookup", &e))
-        })
-        .await
-        {
-            Ok(Some(r)) => row = r,
-            // Gone (purged) or the database failed: end; the page falls back to polling.
-            Ok(None) | Err(_) => break,
         }
     }
     drop(permit);
