@@ -2,15 +2,13 @@
 //! poll of `GET phone/notifications?since=…&wait=…`, with the cursor that resumes either after
 //! a reconnection (nothing lost, nothing twice).
 
-use std::collections::BTreeSet;
+use core::time::Duration;
 use std::io::{BufRead, BufReader, Read};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
 use uaf_signin_api::{Notification, Notifications, StreamReady, Withdrawal, event, path};
 
-use crate::http::Http;
-use crate::{Phone, PhoneError};
+use crate::PhoneError;
+use crate::wait::{Channel, Outbox, WaitOptions};
 
 /// The longest line of a stream read (an event's `data` is one line of JSON: a notification
 /// with its UAF request is a few KiB).
@@ -134,276 +132,14 @@ impl PushStream {
     }
 }
 
-/// The transport a [`Watcher`] is using.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Transport {
-    /// The push stream (`GET phone/events`).
-    Stream,
-    /// The long poll (`GET phone/notifications?since=…&wait=…`).
-    LongPoll,
-    /// Plain polling (`GET phone/notifications?since=…`, at an interval).
-    Poll,
-}
-
-/// What a [`Watcher`] hands over: an event, or that it changed transport.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Watched {
-    /// A sign-in to show, or a prompt to take down (never [`PushEvent::Ready`]).
-    Event(PushEvent),
-    /// The watcher now uses this transport (the stream failed, or came back).
-    Transport(Transport),
-}
-
-/// How long the long poll asks to wait (the server bounds it, 25 s by default).
-const LONG_POLL_SECS: u64 = 25;
-/// How long the watcher keeps to a fallback before trying the stream again.
-const RETRY_STREAM_AFTER: Duration = Duration::from_secs(60);
-
-/// The phone's sign-ins as they happen, whatever the server and the network allow
-/// ([`Phone::watch`]): the push stream, resumed by its cursor after every reconnection; when
-/// the stream cannot be opened (a server without it, a proxy that cuts it, too many open) the
-/// long poll from the same cursor; when that fails too, polling with the cursor at an
-/// interval — trying the stream again every minute. A background thread does the network
-/// work; dropping the watcher stops it (at its next read).
-pub struct Watcher {
-    events: mpsc::Receiver<Result<Watched, PhoneError>>,
-}
-
-impl core::fmt::Debug for Watcher {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Watcher").finish_non_exhaustive()
-    }
-}
-
-impl Watcher {
-    /// The next event, waiting at most until `deadline` (`Ok(None)` then).
-    ///
-    /// # Errors
-    /// [`PhoneError::Refused`] with 401 (the device token is not known any more: the watcher
-    /// stops), or the watcher's thread is gone.
-    pub fn next_before(&self, deadline: Option<Instant>) -> Result<Option<Watched>, PhoneError> {
-        let r = match deadline {
-            Some(d) => match self
-                .events
-                .recv_timeout(d.saturating_duration_since(Instant::now()))
-            {
-                Ok(r) => r,
-                Err(mpsc::RecvTimeoutError::Timeout) => return Ok(None),
-                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(gone()),
-            },
-            None => self.events.recv().map_err(|_| gone())?,
-        };
-        r.map(Some)
-    }
-}
-
-fn gone() -> PhoneError {
-    PhoneError::Unreachable(String::from("the watcher stopped"))
-}
-
-/// The watcher's thread: its transport, its cursor and what it showed.
-struct Watch {
-    http: Http,
-    token: String,
-    interval: Duration,
-    cursor: Option<String>,
-    transport: Transport,
-    fell_back_at: Instant,
-    shown: BTreeSet<String>,
-    out: mpsc::Sender<Result<Watched, PhoneError>>,
-}
-
-/// What to do after a transport's round.
-enum Next {
-    /// Go on (with the same or another transport).
-    Again,
-    /// The watcher is dropped, or the token refused: stop.
-    Stop,
-}
-
-impl Watch {
-    fn send(&self, w: Watched) -> bool {
-        self.out.send(Ok(w)).is_ok()
-    }
-
-    /// Hands `e` over (recording what is shown): `false` when the watcher is gone.
-    fn event(&mut self, e: PushEvent) -> bool {
-        match &e {
-            PushEvent::Attempt(n) => {
-                if !self.shown.insert(n.attempt.clone()) {
-                    return true;
-                }
-            }
-            PushEvent::Withdrawn(w) => {
-                if !self.shown.remove(&w.attempt) {
-                    return true;
-                }
-            }
-            PushEvent::Ready(_) => return true,
-        }
-        self.send(Watched::Event(e))
-    }
-
-    fn switch(&mut self, to: Transport) -> bool {
-        if self.transport == to {
-            return true;
-        }
-        if to != Transport::Stream {
-            self.fell_back_at = Instant::now();
-        }
-        self.transport = to;
-        self.send(Watched::Transport(to))
-    }
-
-    /// A refusal that ends the watcher (the token is not known any more).
-    fn fatal(&self, e: &PhoneError) -> bool {
-        matches!(e, PhoneError::Refused { status: 401, .. })
-    }
-
-    fn run(mut self) {
-        loop {
-            let next = match self.transport {
-                Transport::Stream => self.stream(),
-                Transport::LongPoll | Transport::Poll => self.poll(),
-            };
-            if let Next::Stop = next {
-                return;
-            }
-        }
-    }
-
-    fn stream(&mut self) -> Next {
-        let mut headers = vec![("Accept", "text/event-stream")];
-        let cursor = self.cursor.clone();
-        if let Some(c) = cursor.as_deref() {
-            headers.push(("Last-Event-ID", c));
-        }
-        let r = match self
-            .http
-            .get_long(path::PHONE_EVENTS, &self.token, &headers)
-        {
-            Ok(r) => r,
-            Err(e) if self.fatal(&e) => {
-                let _ = self.out.send(Err(e));
-                return Next::Stop;
-            }
-            Err(_) => {
-                return if self.switch(Transport::LongPoll) {
-                    Next::Again
-                } else {
-                    Next::Stop
-                };
-            }
-        };
-        let body: Box<dyn Read + Send> = Box::new(r.into_body().into_reader());
-        let mut s = PushStream {
-            reader: BufReader::new(body),
-            cursor,
-        };
-        loop {
-            match s.next_event() {
-                Ok(Some(e)) => {
-                    self.cursor = s.cursor.clone();
-                    if !self.event(e) {
-                        return Next::Stop;
-                    }
-                }
-                // Ended by the server (its lifetime) or broken: reconnect with the cursor
-                // (after a breath, so that a server that ends streams at once is not hammered).
-                Ok(None) | Err(_) => {
-                    std::thread::sleep(Duration::from_millis(200));
-                    return Next::Again;
-                }
-            }
-        }
-    }
-
-    fn poll(&mut self) -> Next {
-        if self.fell_back_at.elapsed() >= RETRY_STREAM_AFTER && !self.switch(Transport::Stream) {
-            return Next::Stop;
-        }
-        if self.transport == Transport::Stream {
-            return Next::Again;
-        }
-        let wait = if self.transport == Transport::LongPoll {
-            LONG_POLL_SECS
-        } else {
-            0
-        };
-        let since = self.cursor.clone().unwrap_or_else(|| String::from("-"));
-        let q = format!("{}?since={since}&wait={wait}", path::NOTIFICATIONS);
-        let answer: Result<Notifications, PhoneError> = if wait > 0 {
-            self.http.get_waiting(&q, &self.token)
-        } else {
-            self.http.get(&q, Some(&self.token))
-        };
-        match answer {
-            Ok(n) => {
-                if !n.cursor.is_empty() {
-                    self.cursor = Some(n.cursor);
-                }
-                for w in n.withdrawn {
-                    if !self.event(PushEvent::Withdrawn(w)) {
-                        return Next::Stop;
-                    }
-                }
-                for a in n.notifications {
-                    if !self.event(PushEvent::Attempt(a)) {
-                        return Next::Stop;
-                    }
-                }
-            }
-            Err(e) if self.fatal(&e) => {
-                let _ = self.out.send(Err(e));
-                return Next::Stop;
-            }
-            Err(_) if self.transport == Transport::LongPoll => {
-                // A long request cut by something between: poll instead.
-                return if self.switch(Transport::Poll) {
-                    Next::Again
-                } else {
-                    Next::Stop
-                };
-            }
-            Err(_) => {}
-        }
-        if self.transport == Transport::Poll {
-            std::thread::sleep(self.interval);
-        }
-        Next::Again
-    }
-}
-
-impl Phone {
-    /// Watches this phone's sign-ins in the background ([`Watcher`]): the push stream first,
-    /// the long poll and polling every `poll_interval` as fallbacks.
-    #[must_use]
-    pub fn watch(&self, poll_interval: Duration) -> Watcher {
-        let (out, events) = mpsc::channel();
-        let watch = Watch {
-            http: self.http.clone(),
-            token: self.state.device_token.clone(),
-            interval: poll_interval.max(Duration::from_millis(100)),
-            cursor: None,
-            transport: Transport::Stream,
-            fell_back_at: Instant::now(),
-            shown: BTreeSet::new(),
-            out,
-        };
-        std::thread::spawn(move || watch.run());
-        Watcher { events }
-    }
-
-    /// Opens the push stream (`GET phone/events`), resuming after `cursor` (the
+impl Channel {
+    /// Opens this account's push stream (`GET phone/events`), resuming after `cursor` (the
     /// [`PushStream::cursor`] of the previous stream, or a long poll's
     /// [`Notifications::cursor`]): the stream then sends only what changed since.
     ///
     /// # Errors
     /// [`PhoneError::Refused`] (401: the device token is not known any more; 429: too many
-    /// streams; 404: a server without push, use [`Phone::wait_notifications`] or
-    /// [`Phone::pending`]), [`PhoneError::Unreachable`].
+    /// streams; 404: a server without push), [`PhoneError::Unreachable`].
     pub fn stream(&self, cursor: Option<&str>) -> Result<PushStream, PhoneError> {
         let mut headers = vec![("Accept", "text/event-stream")];
         if let Some(c) = cursor {
@@ -411,7 +147,7 @@ impl Phone {
         }
         let r = self
             .http
-            .get_long(path::PHONE_EVENTS, &self.state.device_token, &headers)?;
+            .get_long(path::PHONE_EVENTS, self.token.as_str(), &headers)?;
         let body: Box<dyn Read + Send> = Box::new(r.into_body().into_reader());
         Ok(PushStream {
             reader: BufReader::new(body),
@@ -432,7 +168,93 @@ impl Phone {
     ) -> Result<Notifications, PhoneError> {
         let since = since.unwrap_or("-");
         let q = format!("{}?since={since}&wait={wait_secs}", path::NOTIFICATIONS);
-        self.http.get_waiting(&q, &self.state.device_token)
+        self.http.get_waiting(&q, self.token.as_str())
+    }
+}
+
+/// How long the long poll asks to wait (the server bounds it, 25 s by default).
+const LONG_POLL_SECS: u64 = 25;
+
+/// The push transport ([`crate::Transport`]) of one account: the push stream, resumed by its
+/// cursor after every reconnection (the server then sends only what changed), delivering the
+/// account's whole pending list at each change (with the sign-ins withdrawn); when the stream
+/// cannot be opened (a server without it, too many open, a proxy that refuses it), one long
+/// poll from the same cursor, then the stream again; when the long poll is refused for too
+/// many open (429), a plain read and [`WaitOptions::interval`]; a server that knows neither (an
+/// answer without a cursor) is polled every [`WaitOptions::interval`]. Failures wait
+/// [`crate::Backoff`].
+pub fn push(channel: Channel, options: &WaitOptions, outbox: Outbox) {
+    let mut cursor: Option<String> = None;
+    let mut pending: Vec<Notification> = Vec::new();
+    let mut failures: u32 = 0;
+    loop {
+        if let Ok(mut s) = channel.stream(cursor.as_deref()) {
+            failures = 0;
+            let mut ready = false;
+            let mut withdrawn = Vec::new();
+            // Until the server ends the stream (its lifetime) or it breaks: then reconnect
+            // with the cursor.
+            while let Ok(Some(e)) = s.next_event() {
+                cursor = s.cursor().map(String::from);
+                match e {
+                    PushEvent::Attempt(n) => {
+                        pending.retain(|p| p.attempt != n.attempt);
+                        pending.insert(0, n);
+                    }
+                    PushEvent::Withdrawn(w) => {
+                        pending.retain(|p| p.attempt != w.attempt);
+                        withdrawn.push(w);
+                    }
+                    PushEvent::Ready(_) => ready = true,
+                }
+                // The list is whole once the (re)connection's changes are in.
+                if ready {
+                    let n = Notifications {
+                        notifications: pending.clone(),
+                        withdrawn: core::mem::take(&mut withdrawn),
+                        cursor: cursor.clone().unwrap_or_default(),
+                        deregistrations: Vec::new(),
+                    };
+                    if !outbox.deliver(Ok(n)) {
+                        return;
+                    }
+                }
+            }
+            if !outbox.sleep(Duration::from_millis(200)) {
+                return;
+            }
+            continue;
+        }
+        // No stream: one long poll from the cursor (a removed phone's queued deregistrations
+        // come this way too).
+        let mut r = channel.wait_notifications(cursor.as_deref(), LONG_POLL_SECS);
+        let mut polled = false;
+        if matches!(r, Err(PhoneError::Refused { status: 429, .. })) {
+            // Too many streams and long polls open for this phone: a plain read (not
+            // counted), then the interval.
+            r = channel.wait_notifications(cursor.as_deref(), 0);
+            polled = true;
+        }
+        let wait = match &r {
+            Ok(n) if n.cursor.is_empty() => options.interval,
+            Ok(n) => {
+                cursor = Some(n.cursor.clone());
+                pending.clone_from(&n.notifications);
+                failures = 0;
+                if polled {
+                    options.interval
+                } else {
+                    Duration::ZERO
+                }
+            }
+            Err(_) => {
+                failures = failures.saturating_add(1);
+                options.backoff.delay(failures, crate::wait::jitter())
+            }
+        };
+        if !outbox.deliver(r) || !outbox.sleep(wait) {
+            return;
+        }
     }
 }
 

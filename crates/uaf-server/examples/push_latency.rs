@@ -154,7 +154,13 @@ fn main() {
     e.kdf = KdfParams::new(8, 1, 1).unwrap();
     let mut phone = Phone::enroll(&e).unwrap();
 
-    let mut stream = phone.stream(None).unwrap();
+    let mut stream = phone
+        .channels()
+        .into_iter()
+        .next()
+        .unwrap()
+        .stream(None)
+        .unwrap();
     let (tx, prompts) = mpsc::channel();
     std::thread::spawn(move || {
         while let Ok(Some(e)) = stream.next_event() {

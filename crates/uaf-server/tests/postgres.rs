@@ -162,13 +162,16 @@ fn migrates_an_empty_schema_into_every_table() {
     assert_eq!(
         tables,
         [
+            "activity",
             "pending",
+            "phone_deregistrations",
             "phone_devices",
             "phone_invites",
             "registrations",
             "schema_version",
             "sessions",
-            "signin_attempts"
+            "signin_attempts",
+            "users"
         ]
     );
     db.credentials()

@@ -115,7 +115,7 @@ struct Listener {
 
 impl Listener {
     fn open(phone: &Phone, cursor: Option<&str>) -> Listener {
-        Listener::of(phone.stream(cursor).unwrap())
+        Listener::of(ch(phone).stream(cursor).unwrap())
     }
 
     fn of(mut stream: PushStream) -> Listener {
@@ -155,6 +155,11 @@ impl Listener {
             other => panic!("expected nothing, got {other:?}"),
         }
     }
+}
+
+/// The phone's (only) account's way to its server.
+fn ch(phone: &Phone) -> uaf_phone::Channel {
+    phone.channels().into_iter().next().unwrap()
 }
 
 fn attempt_of(e: PushEvent) -> String {
@@ -327,12 +332,14 @@ fn the_long_poll_answers_at_a_change_or_at_its_bound() {
     let env = Env::new("long-poll", |c| c.limits.long_poll_max_secs = 2);
     let phone = env.enroll("alice");
     // Without `wait`: at once, with the cursor of the list.
-    let now = phone.wait_notifications(None, 0).unwrap();
+    let now = ch(&phone).wait_notifications(None, 0).unwrap();
     assert!(now.notifications.is_empty());
     assert_eq!(now.cursor, "-");
     // Nothing changes: answered at the server's bound (2 s), not the 30 asked for.
     let t = Instant::now();
-    let same = phone.wait_notifications(Some(&now.cursor), 30).unwrap();
+    let same = ch(&phone)
+        .wait_notifications(Some(&now.cursor), 30)
+        .unwrap();
     let waited = t.elapsed();
     assert!(same.notifications.is_empty() && same.cursor == "-");
     assert!(waited >= Duration::from_millis(1900), "{waited:?}");
@@ -349,14 +356,16 @@ fn the_long_poll_answers_at_a_change_or_at_its_bound() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
     });
-    let changed = phone.wait_notifications(Some("-"), 2).unwrap();
+    let changed = ch(&phone).wait_notifications(Some("-"), 2).unwrap();
     starter.join().unwrap();
     assert_eq!(changed.notifications.len(), 1);
     let a = changed.notifications[0].attempt.clone();
     assert_eq!(changed.cursor, a);
     // Declined meanwhile: the next poll from that cursor says so at once.
     phone.decline_attempt(&a).unwrap();
-    let after = phone.wait_notifications(Some(&changed.cursor), 2).unwrap();
+    let after = ch(&phone)
+        .wait_notifications(Some(&changed.cursor), 2)
+        .unwrap();
     assert!(after.notifications.is_empty());
     assert_eq!(
         after.withdrawn,
@@ -392,18 +401,18 @@ fn streams_need_a_device_token_and_are_capped() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 401, "{path}");
     }
-    let one = phone.stream(None).unwrap();
-    let two = phone.stream(None).unwrap();
-    assert_eq!(status_of(phone.stream(None)), 429);
+    let one = ch(&phone).stream(None).unwrap();
+    let two = ch(&phone).stream(None).unwrap();
+    assert_eq!(status_of(ch(&phone).stream(None)), 429);
     // The long poll counts too.
-    assert_eq!(status_of(phone.wait_notifications(None, 1)), 429);
+    assert_eq!(status_of(ch(&phone).wait_notifications(None, 1)), 429);
     // Without `wait` it is a plain read: not counted.
-    assert!(phone.wait_notifications(None, 0).is_ok());
+    assert!(ch(&phone).wait_notifications(None, 0).is_ok());
     // A stream the phone drops gives its slot back (seen at the next heartbeat).
     drop(one);
     let deadline = Instant::now() + PATIENCE;
     let three = loop {
-        match phone.stream(None) {
+        match ch(&phone).stream(None) {
             Ok(s) => break s,
             Err(PhoneError::Refused { status: 429, .. }) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(100));
@@ -574,52 +583,36 @@ fn page_streams_are_capped_per_attempt() {
 }
 
 #[test]
-fn the_watcher_uses_the_stream_and_falls_back_to_polling() {
-    use uaf_phone::{Transport, Watched};
-    let env = Env::new("watcher", |c| c.limits.streams_per_device = 1);
-    let phone = env.enroll("alice");
-    let next = |w: &uaf_phone::Watcher| {
-        w.next_before(Some(Instant::now() + PATIENCE))
-            .unwrap()
-            .expect("in time")
+fn the_wait_loop_is_pushed_sign_ins_and_falls_back_when_the_stream_is_refused() {
+    use uaf_phone::{WaitEvent, WaitOptions, Waiter};
+    let env = Env::new("waiter", |c| c.limits.streams_per_device = 1);
+    let mut phone = env.enroll("alice");
+    let signed_in = |w: &mut Waiter, phone: &mut Phone| match w.next(phone, PATIENCE) {
+        Some(WaitEvent::SignIn { notification, .. }) => notification.attempt,
+        other => panic!("{other:?}"),
     };
-    // The stream: a sign-in arrives, then its withdrawal.
-    let w = phone.watch(Duration::from_millis(200));
+    // The push transport: a sign-in arrives through the stream.
+    let mut w = Waiter::start(&phone, WaitOptions::pushed(Duration::from_millis(200))).unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let a = Browser::start(&env, "alice");
-    match next(&w) {
-        Watched::Event(PushEvent::Attempt(n)) => assert_eq!(n.attempt, a.attempt),
-        other => panic!("{other:?}"),
-    }
-    phone.decline_attempt(&a.attempt).unwrap();
-    assert_eq!(
-        next(&w),
-        Watched::Event(withdrawn(&a.attempt, SignInState::Declined))
-    );
-    // A second watcher of the same phone finds the one stream slot taken: the stream and
-    // the long poll are refused (429), so it polls — and still sees every change, once.
-    let polling = phone.watch(Duration::from_millis(200));
-    assert_eq!(next(&polling), Watched::Transport(Transport::LongPoll));
-    assert_eq!(next(&polling), Watched::Transport(Transport::Poll));
+    assert_eq!(signed_in(&mut w, &mut phone), a.attempt);
+    // A second loop of the same phone finds the one stream slot taken (the stream and the
+    // long poll answer 429): it falls back, retries, and still gets the next sign-in.
+    let mut second =
+        Waiter::start(&phone, WaitOptions::pushed(Duration::from_millis(200))).unwrap();
     let b = Browser::start(&env, "alice");
-    for watcher in [&w, &polling] {
-        match next(watcher) {
-            Watched::Event(PushEvent::Attempt(n)) => assert_eq!(n.attempt, b.attempt),
-            other => panic!("{other:?}"),
+    assert_eq!(signed_in(&mut w, &mut phone), b.attempt);
+    let deadline = Instant::now() + PATIENCE;
+    let mut got = Vec::new();
+    while got.len() < 2 && Instant::now() < deadline {
+        if let Some(WaitEvent::SignIn { notification, .. }) =
+            second.next(&mut phone, Duration::from_millis(500))
+        {
+            got.push(notification.attempt);
         }
     }
-    phone.decline_attempt(&b.attempt).unwrap();
-    for watcher in [&w, &polling] {
-        assert_eq!(
-            next(watcher),
-            Watched::Event(withdrawn(&b.attempt, SignInState::Declined))
-        );
-    }
-    assert_eq!(
-        polling
-            .next_before(Some(Instant::now() + Duration::from_millis(600)))
-            .unwrap(),
-        None,
-        "nothing twice"
-    );
+    got.sort();
+    let mut want = vec![a.attempt.clone(), b.attempt.clone()];
+    want.sort();
+    assert_eq!(got, want, "each sign-in once, through the fallback");
 }

@@ -40,10 +40,12 @@ use uaf_rp::{
 };
 
 pub mod account;
+pub mod account_page;
 mod feed;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
+pub mod writes;
 
 pub use account::{
     ACTIVITY_RETENTION_SECS, AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore,
@@ -51,11 +53,15 @@ pub use account::{
 };
 pub use feed::{AttemptChange, ChangeFeed, DeliverChange};
 
+pub use account_page::{
+    AccountPageStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
+};
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
 pub use sqlite::{
     Durability, GroupCommitStats, RecentWriteFailure, SqliteDatabase, SqliteOptions,
     SqlitePendingStore, SyncFailed,
 };
+pub use writes::{Approval, AttemptMove, AuthenticationWrites};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
@@ -159,6 +165,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX activity_by_user ON activity (username, at);
      CREATE INDEX activity_by_time ON activity (at);",
+    // 4 → 5: the account page — a phone's name (given by the person) and last use (0:
+    // never), the deregistration requests queued for removed phones (keyed by the SHA-256 of
+    // the removed device token, delivered once), sessions by user (sign out everywhere).
+    "ALTER TABLE phone_devices ADD COLUMN name TEXT;
+     ALTER TABLE phone_devices ADD COLUMN last_used_at {int} NOT NULL DEFAULT 0;
+     CREATE TABLE phone_deregistrations (
+         token_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         request TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX phone_deregistrations_by_expiry ON phone_deregistrations (expires_at);
+     CREATE INDEX sessions_by_user ON sessions (username);",
 ];
 
 /// What the SQL backends' schemas differ in: the words [`MIGRATIONS`] leave open.
@@ -603,10 +623,15 @@ pub struct Stores {
     pub pending_authentications: Arc<dyn ExpiringPendingStore<PendingAuthentication>>,
     /// Phone sign-in rows.
     pub sign_in: Arc<dyn SignInStore>,
+    /// The sign-in steps whose writes are one transaction each (over the pending
+    /// authentications, the credentials and the attempts).
+    pub authentication_writes: Arc<dyn AuthenticationWrites>,
     /// Accounts: passwords, two-step verification, verification-code secrets.
     pub accounts: Arc<dyn AccountStore>,
     /// The record of sign-in activity.
     pub activity: Arc<dyn ActivityStore>,
+    /// The account page's rows (phones, their removal, sessions of an account).
+    pub account_page: Arc<dyn AccountPageStore>,
 }
 
 impl Stores {
@@ -627,10 +652,12 @@ impl Stores {
             + SignInStore
             + AccountStore
             + ActivityStore
+            + AccountPageStore
             + Clone
             + 'static,
         PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
-        PendingTable<D, PendingAuthentication>: ExpiringPendingStore<PendingAuthentication>,
+        PendingTable<D, PendingAuthentication>:
+            ExpiringPendingStore<PendingAuthentication> + AuthenticationWrites,
     {
         let ttl = challenge_ttl_secs;
         Stores {
@@ -639,10 +666,14 @@ impl Stores {
             pending_registrations: Arc::new(
                 PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
             ),
-            pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
+            pending_authentications: Arc::new(
+                PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
+            ),
+            authentication_writes: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
             accounts: Arc::new(db.clone()),
             activity: Arc::new(db.clone()),
+            account_page: Arc::new(db.clone()),
         }
     }
 }

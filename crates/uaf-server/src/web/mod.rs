@@ -20,6 +20,8 @@
 //! | `GET {prefix}api/signin/{id}/events` | browser cookie | the attempt's state, pushed (Server-Sent Events) |
 //! | `POST {prefix}phone/respond` | device token + UAF signature | `{attempt, uafResponse}` → `{state: "approved"}` |
 //! | `POST {prefix}phone/decline` | device token | `{attempt}` → `{state: "declined"}` |
+//! | `POST {prefix}phone/deregister` | device token | the phone removes itself → `{deregistered}` |
+//! | `{prefix}account`, `{prefix}api/account…` | session cookie, same origin | the account page (`account.rs`) |
 //!
 //! Every `POST` takes a JSON body (`{}` where nothing is needed) sent as `Content-Type:
 //! application/json` (a cross-site HTML form cannot send it): `axum::Json` reads it, and its
@@ -27,6 +29,7 @@
 //! shape) come as `{"error": …}`. Every cookie is `HttpOnly; SameSite=Strict`. The bodies are
 //! the types of `uaf_signin_api`, shared with the phone.
 
+mod account;
 mod flow;
 mod invite;
 mod password;
@@ -47,6 +50,7 @@ use cookie::Cookie;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use uaf_signin_api::{EnrollFinishRequest, EnrollStartRequest, SignInStartRequest, path};
 
+pub(crate) use account::public_base_url;
 pub(crate) use flow::{Flow, WebConfig};
 use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
 pub(crate) use invite::issue_invite;
@@ -93,6 +97,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
         )
         .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
         .merge(password::routes(&p))
+        .merge(account::routes(&p))
         .with_state(state)
 }
 

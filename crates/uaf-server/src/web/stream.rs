@@ -442,10 +442,13 @@ pub(super) async fn notifications(
         Err(r) => return r,
     };
     let shown = parse_cursor(q.since.as_deref(), most(&s));
+    let auth = authorization(&headers);
     if q.wait == 0 {
-        let auth = authorization(&headers);
         return off(&s, move |f| {
-            let device = f.device(auth.as_deref())?;
+            // A removed phone's token gets its queued deregistrations (once), then 401.
+            let Ok(device) = f.device(auth.as_deref()) else {
+                return Ok(f.notifications_for(auth.as_deref()));
+            };
             let snap = f
                 .snapshot(&device, &shown)
                 .map_err(|e| Reply::internal("attempt lookup", &e))?;
@@ -456,6 +459,12 @@ pub(super) async fn notifications(
     }
     let (device, permit) = match phone_of(&s, peer, &headers).await {
         Ok(p) => p,
+        Err(r) if r.status() == StatusCode::UNAUTHORIZED => {
+            // A removed phone's token gets its queued deregistrations (once), then 401.
+            return off(&s, move |f| Ok(f.notifications_for(auth.as_deref())))
+                .await
+                .unwrap_or_else(|r| r);
+        }
         Err(r) => return r,
     };
     let limits = s.limits.config();

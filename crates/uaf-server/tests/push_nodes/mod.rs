@@ -18,7 +18,13 @@ use super::{Schema, call, cookie_value, node, temp};
 const PATIENCE: Duration = Duration::from_secs(10);
 
 fn events(phone: &Phone) -> mpsc::Receiver<PushEvent> {
-    let mut stream = phone.stream(None).unwrap();
+    let mut stream = phone
+        .channels()
+        .into_iter()
+        .next()
+        .unwrap()
+        .stream(None)
+        .unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         while let Ok(Some(e)) = stream.next_event() {
