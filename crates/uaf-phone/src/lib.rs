@@ -22,6 +22,9 @@
 //! | [`Phone::accounts`], [`Phone::find`] | the accounts (server, user, AAID, KeyID, added) |
 //! | [`Waiter`] | one loop for every account: a [`Transport`] per account ([`poll`] now), [`WaitEvent`]s, [`Backoff`] after failures, queued deregistrations applied |
 //! | [`Phone::pending`] | `GET /phone/notifications` of every account, once |
+//! | [`Channel::stream`] | `GET /phone/events`: sign-ins and withdrawals pushed as they happen ([`PushStream`]), resumed by its cursor |
+//! | [`Channel::wait_notifications`] | the long poll `GET /phone/notifications?since=…&wait=…` |
+//! | [`push`] | the push [`Transport`] of [`Waiter`] ([`WaitOptions::pushed`]): the stream, resumed after reconnecting; the long poll, then polling, as fallbacks |
 //! | [`Phone::approve`], [`Phone::approve_for`] | the PIN unlocks the key, the client signs the request, `POST /phone/respond` |
 //! | [`Phone::decline`], [`Phone::decline_for`] | `POST /phone/decline` |
 //! | [`Phone::remove`] | `POST /phone/deregister`, then a UAF Dereg of the key through the client, then the account is forgotten |
@@ -60,6 +63,7 @@
 
 mod device;
 mod http;
+mod push;
 mod seal;
 mod state;
 mod wait;
@@ -82,6 +86,7 @@ use uaf_proto::message::{
 use uaf_proto::status::CmdStatus;
 
 pub use device::{AAID, metadata_statement, model};
+pub use push::{PushEvent, PushStream, push};
 pub use seal::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM};
 /// Wrong PINs in a row that lock a phone by default ([`Enrollment::max_pin_attempts`]).
 pub const DEFAULT_MAX_PIN_ATTEMPTS: u8 = uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS;
