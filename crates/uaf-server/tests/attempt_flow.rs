@@ -1,0 +1,378 @@
+//! One sign-in attempt, one answer, everywhere: the rules of an attempt's life over real HTTP
+//! on loopback (docs/server.md, "Phone sign-in", "One attempt's states"). Duplicate approvals
+//! racing on one node and on two nodes of one SQLite file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::result_large_err
+)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use uaf_phone::{Enrollment, Notification, Phone, PhoneError};
+use uaf_server::{
+    Limits, Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now,
+};
+
+const PIN: &str = "1234";
+const TTL: u64 = 120;
+/// Every node's AppID, and the phones' facet: the nodes are one site.
+const APP_ID: &str = "https://login.example.test/facets.json";
+const FACET: &str = "https://login.example.test";
+
+fn temp(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("uaf-attempt-flow-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Servers (nodes) on free loopback ports over one SQLite file, the phone model's metadata and
+/// one clock the test moves.
+struct Env {
+    nodes: Vec<ServerHandle>,
+    /// Where phones talk: the node, or a round-robin proxy over the nodes.
+    phone_url: String,
+    db: SqliteDatabase,
+    clock: Arc<AtomicU64>,
+}
+
+impl Env {
+    fn new(name: &str) -> Env {
+        Env::with(name, 1, |_| {})
+    }
+
+    fn with(name: &str, nodes: usize, tune: impl Fn(&mut ServerConfig)) -> Env {
+        let dir = temp(name);
+        uaf_phone::write_metadata(&dir.join("metadata")).unwrap();
+        let clock = Arc::new(AtomicU64::new(unix_now()));
+        let nodes = (0..nodes)
+            .map(|_| {
+                let mut c = ServerConfig::default();
+                c.listen = "127.0.0.1:0".parse().unwrap();
+                c.database = dir.join("server.db");
+                c.metadata = Some(dir.join("metadata"));
+                c.challenge_ttl_secs = TTL;
+                c.app_id = Some(String::from(APP_ID));
+                c.limits = Limits::off();
+                let ticks = Arc::clone(&clock);
+                c.clock = Arc::new(move || ticks.load(Ordering::SeqCst));
+                tune(&mut c);
+                Server::spawn(c).unwrap()
+            })
+            .collect::<Vec<_>>();
+        let phone_url = if nodes.len() == 1 {
+            nodes[0].base_url()
+        } else {
+            round_robin(nodes.iter().map(ServerHandle::local_addr).collect())
+        };
+        let db = SqliteDatabase::open(dir.join("server.db")).unwrap();
+        Env {
+            nodes,
+            phone_url,
+            db,
+            clock,
+        }
+    }
+
+    /// The first node's base URL.
+    fn url(&self) -> String {
+        self.node(0)
+    }
+
+    fn node(&self, i: usize) -> String {
+        self.nodes[i % self.nodes.len()].base_url()
+    }
+
+    fn now(&self) -> u64 {
+        self.clock.load(Ordering::SeqCst)
+    }
+
+    #[allow(dead_code)]
+    fn advance(&self, secs: u64) {
+        self.clock.fetch_add(secs, Ordering::SeqCst);
+    }
+
+    fn enroll(&self, user: &str) -> Phone {
+        let code = create_invite(&self.db, user, self.now()).unwrap().code;
+        let mut e = Enrollment::new(&self.phone_url, user, &code, PIN);
+        e.facet = Some(String::from(FACET));
+        Phone::enroll(&e).unwrap()
+    }
+}
+
+/// A loopback HTTP/1.1 proxy that sends each request to the next of `backends` in turn (one
+/// request per connection): one phone talking to every node. Returns its base URL.
+fn round_robin(backends: Vec<SocketAddr>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let next = AtomicUsize::new(0);
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { continue };
+            let backend = backends[next.fetch_add(1, Ordering::SeqCst) % backends.len()];
+            std::thread::spawn(move || {
+                let _ = relay(conn, backend);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Reads one request from `client`, sends it to `backend` with `Connection: close`, and copies
+/// the whole answer back.
+fn relay(client: TcpStream, backend: SocketAddr) -> std::io::Result<()> {
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut head = String::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        if line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("connection:") || lower.starts_with("keep-alive:") {
+            continue;
+        }
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        head.push_str(&line);
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body)?;
+    let mut upstream = TcpStream::connect(backend)?;
+    upstream.write_all(head.as_bytes())?;
+    upstream.write_all(b"Connection: close\r\n\r\n")?;
+    upstream.write_all(&body)?;
+    let mut answer = Vec::new();
+    upstream.read_to_end(&mut answer)?;
+    let mut client = client;
+    client.write_all(&answer)?;
+    client.flush()?;
+    client.shutdown(std::net::Shutdown::Both)
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    body: Value,
+    set_cookies: Vec<String>,
+}
+
+impl Answer {
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies.iter().find_map(|c| {
+            let (k, rest) = c.split_once('=')?;
+            (k == name).then(|| rest.split(';').next().unwrap_or("").to_owned())
+        })
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(20)))
+            .build(),
+    )
+}
+
+fn call(method: &str, url: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
+    let a = agent();
+    let mut r = if method == "GET" {
+        let mut req = a.get(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.call().unwrap()
+    } else {
+        let mut req = a.post(url).header("Content-Type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send(body.map_or_else(|| String::from("{}"), Value::to_string))
+            .unwrap()
+    };
+    let set_cookies = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap();
+    Answer {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        set_cookies,
+    }
+}
+
+/// A browser that started a sign-in: the attempt and its browser secret cookie.
+struct Browser {
+    attempt: String,
+    match_code: String,
+    cookie: String,
+}
+
+impl Browser {
+    fn start(env: &Env, user: &str) -> Browser {
+        let a = call(
+            "POST",
+            &format!("{}/api/signin/start", env.url()),
+            Some(&json!({ "username": user })),
+            &[],
+        );
+        assert_eq!(a.status, 200, "{a:?}");
+        Browser {
+            attempt: a.body["attempt"].as_str().unwrap().to_owned(),
+            match_code: a.body["matchCode"].as_str().unwrap().to_owned(),
+            cookie: format!("uaf_signin={}", a.cookie("uaf_signin").unwrap()),
+        }
+    }
+
+    fn status(&self, env: &Env) -> Answer {
+        call(
+            "GET",
+            &format!("{}/api/signin/{}", env.url(), self.attempt),
+            None,
+            &[("Cookie", &self.cookie)],
+        )
+    }
+
+    fn state(&self, env: &Env) -> String {
+        let a = self.status(env);
+        assert_eq!(a.status, 200, "{a:?}");
+        a.body["state"].as_str().unwrap().to_owned()
+    }
+
+    fn complete(&self, env: &Env) -> Answer {
+        call(
+            "POST",
+            &format!("{}/api/signin/{}/complete", env.url(), self.attempt),
+            None,
+            &[("Cookie", &self.cookie)],
+        )
+    }
+}
+
+/// The phone's notification for `b`.
+fn notification(phone: &Phone, b: &Browser) -> Notification {
+    phone
+        .pending()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.attempt == b.attempt)
+        .expect("the phone sees the sign-in")
+}
+
+#[allow(dead_code)]
+fn refused(r: Result<(), PhoneError>) -> (u16, String) {
+    match r {
+        Err(PhoneError::Refused { status, message }) => (status, message),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// Sends one signed approval `copies` times at the same moment (threads released by one
+/// barrier), through the phone's connection (with two nodes, each copy to the next node);
+/// returns each copy's outcome: 200, or the refusal's status and message.
+fn send_at_once(phone: &Phone, attempt: &str, response: &str, copies: usize) -> Vec<(u16, String)> {
+    let barrier = Barrier::new(copies);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..copies)
+            .map(|_| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    match phone.send_response(attempt, response) {
+                        Ok(()) => (200, String::new()),
+                        Err(PhoneError::Refused { status, message }) => (status, message),
+                        Err(e) => panic!("{e}"),
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// Rounds of: a sign-in, one approval signed once and sent `copies` times at once. Every
+/// round the attempt ends approved and the browser signs in: a copy that finds the challenge
+/// taken never fails the attempt, and learns the outcome of the copy that took it.
+fn duplicate_approvals(env: &Env, rounds: usize, copies: usize) {
+    let mut phone = env.enroll("alice");
+    for round in 0..rounds {
+        let b = Browser::start(env, "alice");
+        let n = notification(&phone, &b);
+        assert_eq!(n.match_code, b.match_code);
+        let response = phone.sign(&n, PIN).unwrap();
+        let answers = send_at_once(&phone, &b.attempt, &response, copies);
+        for (status, message) in &answers {
+            match status {
+                200 => {}
+                // A copy that arrived after the winner moved the attempt (a late replay), or
+                // one that waited longer than the winner took: refused, the attempt stays
+                // the winner's.
+                409 => assert!(
+                    message == "this sign-in is no longer waiting"
+                        || message == "this sign-in is being answered by another request",
+                    "round {round}: {answers:?}"
+                ),
+                _ => panic!("round {round}: {answers:?}"),
+            }
+        }
+        assert!(
+            answers.iter().any(|(s, _)| *s == 200),
+            "round {round}: {answers:?}"
+        );
+        assert_eq!(b.state(env), "approved", "round {round}: {answers:?}");
+        let done = b.complete(env);
+        assert_eq!(done.status, 200, "round {round}: {done:?}");
+        assert_eq!(done.body["username"], "alice");
+    }
+}
+
+#[test]
+fn a_duplicate_approval_at_the_same_moment_never_spoils_the_sign_in_on_one_node() {
+    let env = Env::new("duplicate-one-node");
+    duplicate_approvals(&env, 25, 4);
+}
+
+#[test]
+fn a_duplicate_approval_at_the_same_moment_never_spoils_the_sign_in_on_two_nodes() {
+    let env = Env::with("duplicate-two-nodes", 2, |_| {});
+    duplicate_approvals(&env, 25, 4);
+}
+
+#[test]
+fn a_replay_after_the_approval_is_refused_and_changes_nothing() {
+    let env = Env::new("replay-after");
+    let mut phone = env.enroll("alice");
+    let b = Browser::start(&env, "alice");
+    let n = notification(&phone, &b);
+    let response = phone.sign(&n, PIN).unwrap();
+    phone.send_response(&b.attempt, &response).unwrap();
+    assert_eq!(
+        refused(phone.send_response(&b.attempt, &response)),
+        (409, String::from("this sign-in is no longer waiting"))
+    );
+    assert_eq!(b.state(&env), "approved");
+    assert_eq!(b.complete(&env).status, 200);
+}
