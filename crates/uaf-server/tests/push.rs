@@ -596,6 +596,17 @@ fn the_wait_loop_is_pushed_sign_ins_and_falls_back_when_the_stream_is_refused() 
     std::thread::sleep(Duration::from_millis(300));
     let a = Browser::start(&env, "alice");
     assert_eq!(signed_in(&mut w, &mut phone), a.attempt);
+    // Its withdrawal too, with the state it went to.
+    let c = Browser::start(&env, "alice");
+    assert_eq!(signed_in(&mut w, &mut phone), c.attempt);
+    phone.decline_attempt(&c.attempt).unwrap();
+    match w.next(&mut phone, PATIENCE) {
+        Some(WaitEvent::Withdrawn { attempt, state, .. }) => {
+            assert_eq!(attempt, c.attempt);
+            assert_eq!(state, Some(SignInState::Declined));
+        }
+        other => panic!("{other:?}"),
+    }
     // A second loop of the same phone finds the one stream slot taken (the stream and the
     // long poll answer 429): it falls back, retries, and still gets the next sign-in.
     let mut second =
