@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+// One module per part of the page.
+mod push;
+
 use serde_json::{Value, json};
 use uaf_phone::{Enrollment, Phone};
 use uaf_server::{Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now};
