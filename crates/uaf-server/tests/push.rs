@@ -627,3 +627,24 @@ fn the_wait_loop_is_pushed_sign_ins_and_falls_back_when_the_stream_is_refused() 
     want.sort();
     assert_eq!(got, want, "each sign-in once, through the fallback");
 }
+
+#[test]
+fn a_removed_phone_loses_its_stream() {
+    let env = Env::new("removed", |_| {});
+    let mut phone = env.enroll("alice");
+    let mut other = env.enroll("alice");
+    let s = Listener::open(&phone, None);
+    assert_eq!(s.event(), ready(0));
+    let other_s = Listener::open(&other, None);
+    assert_eq!(other_s.event(), ready(0));
+    // The phone removes itself: its stream ends at once (the token is checked at each read,
+    // and the removal wakes the account's streams); the other phone's goes on.
+    let account = phone.accounts()[0].account.clone();
+    phone.remove(&account, false).unwrap();
+    assert_eq!(s.next().0, None);
+    let a = Browser::start(&env, "alice");
+    assert_eq!(attempt_of(other_s.event()), a.attempt);
+    drop(other_s);
+    let account = other.accounts()[0].account.clone();
+    other.remove(&account, false).unwrap();
+}
