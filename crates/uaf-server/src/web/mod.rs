@@ -32,6 +32,7 @@ mod flow;
 mod invite;
 mod password;
 pub(crate) mod secret;
+mod user_agent;
 
 use std::sync::Arc;
 
