@@ -82,7 +82,8 @@
       stopPolling();
       status("Approved. Signing you in…");
       const c = await call("POST", "api/signin/" + encodeURIComponent(id) + "/complete");
-      if (c.status === 200 && (await showMe())) return;
+      // Signed in: on to the account page.
+      if (c.status === 200) return window.location.assign("account");
       giveUp(c.data.state || "failed");
       return;
     }
