@@ -41,14 +41,17 @@ use uaf_rp::{
 
 pub mod account;
 pub mod account_page;
+mod feed;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
+pub mod writes;
 
 pub use account::{
     ACTIVITY_RETENTION_SECS, AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore,
     SignInMethod,
 };
+pub use feed::{AttemptChange, ChangeFeed, DeliverChange};
 
 pub use account_page::{
     AccountPageStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
@@ -58,6 +61,7 @@ pub use sqlite::{
     Durability, GroupCommitStats, RecentWriteFailure, SqliteDatabase, SqliteOptions,
     SqlitePendingStore, SyncFailed,
 };
+pub use writes::{Approval, AttemptMove, AuthenticationWrites};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
@@ -536,6 +540,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// issue, by `clock`. (A backend whose handle is itself the credential and sign-in store
     /// answers [`Stores::of`].)
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores;
+
+    /// How the nodes of this database tell each other of sign-in attempt changes (push to
+    /// phones connected to another node). `None` (the default): this database has one node,
+    /// or none to tell; the server's streams then rely on their periodic re-check for changes
+    /// made by other processes.
+    fn change_feed(&self) -> Option<Arc<dyn ChangeFeed>> {
+        None
+    }
 }
 
 /// Opens `location`: a `postgres://…` or `postgresql://…` URL opens PostgreSQL with a pool of
@@ -611,6 +623,9 @@ pub struct Stores {
     pub pending_authentications: Arc<dyn ExpiringPendingStore<PendingAuthentication>>,
     /// Phone sign-in rows.
     pub sign_in: Arc<dyn SignInStore>,
+    /// The sign-in steps whose writes are one transaction each (over the pending
+    /// authentications, the credentials and the attempts).
+    pub authentication_writes: Arc<dyn AuthenticationWrites>,
     /// Accounts: passwords, two-step verification, verification-code secrets.
     pub accounts: Arc<dyn AccountStore>,
     /// The record of sign-in activity.
@@ -641,7 +656,8 @@ impl Stores {
             + Clone
             + 'static,
         PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
-        PendingTable<D, PendingAuthentication>: ExpiringPendingStore<PendingAuthentication>,
+        PendingTable<D, PendingAuthentication>:
+            ExpiringPendingStore<PendingAuthentication> + AuthenticationWrites,
     {
         let ttl = challenge_ttl_secs;
         Stores {
@@ -650,7 +666,10 @@ impl Stores {
             pending_registrations: Arc::new(
                 PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
             ),
-            pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
+            pending_authentications: Arc::new(
+                PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
+            ),
+            authentication_writes: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
             accounts: Arc::new(db.clone()),
             activity: Arc::new(db.clone()),

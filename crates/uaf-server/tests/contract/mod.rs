@@ -43,6 +43,9 @@ use uaf_server::store::{
     SignInStore, StoreError, system_clock,
 };
 
+mod writes;
+pub use writes::*;
+
 /// One store of a backend at a time ([`Backend::stores`] makes them all).
 pub trait StoresOf {
     /// The credential store.
@@ -158,6 +161,9 @@ macro_rules! contract_cases {
             an_enrolment_commits_all_or_nothing,
             the_database_accepts_a_write_probe,
             a_fresh_database_has_the_current_schema,
+            a_challenge_and_its_attempt_are_stored_together,
+            a_challenge_is_taken_and_the_counter_advanced_together,
+            an_approval_takes_advances_and_moves_together,
             accounts_are_unique_and_round_trip,
             the_first_code_secret_stays,
             a_code_step_is_used_once,
