@@ -8,8 +8,12 @@
   const views = { signin: $("signin-view"), wait: $("wait-view"), done: $("done-view") };
   let polling = null; // { id, timer, source }
 
+  // The page title says the state, so a tab (and a screen reader) tells them apart.
+  const titles = { signin: "Sign in", wait: "Check your phone – Sign in", done: "Signed in" };
+
   function show(name) {
     for (const [k, v] of Object.entries(views)) v.hidden = k !== name;
+    document.title = titles[name] || "Sign in";
   }
 
   function status(text, isError) {
@@ -164,10 +168,16 @@
     stopPolling();
     show("signin");
     status("Cancelled.");
+    $("username").focus();
   }
 
   $("signin-form").addEventListener("submit", start);
   $("signout").addEventListener("click", signout);
   $("cancel").addEventListener("click", cancel);
-  showMe().then((signedIn) => { if (!signedIn) show("signin"); });
+  showMe().then((signedIn) => {
+    if (!signedIn) {
+      show("signin");
+      $("username").focus();
+    }
+  });
 })();

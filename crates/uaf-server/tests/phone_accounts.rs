@@ -379,7 +379,7 @@ fn removing_an_account_deletes_its_key_and_forgets_it() {
     ));
     // Forgotten, also in the file; bob still signs in.
     let listed: Vec<AccountRef> = phone.accounts().into_iter().map(|i| i.account).collect();
-    assert_eq!(listed, [bob.clone()]);
+    assert_eq!(listed, [bob]);
     let mut phone = Phone::load(&state, PIN).unwrap();
     assert_eq!(phone.accounts().len(), 1);
     let browser = Browser::start(&a, "bob");
@@ -497,8 +497,8 @@ fn a_phone_removed_on_the_account_page_deletes_its_key_at_its_next_contact() {
         other => panic!("{other:?}"),
     }
     let listed: Vec<AccountRef> = phone.accounts().into_iter().map(|i| i.account).collect();
-    assert_eq!(listed, [bob.clone()]);
-    assert_eq!(waiter.accounts(), [bob.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&bob));
+    assert_eq!(waiter.accounts(), std::slice::from_ref(&bob));
     let mut phone = Phone::load(&state, PIN).unwrap();
     assert_eq!(phone.accounts().len(), 1);
     // Nothing more is said about alice (her transport stopped; no 401 reported).

@@ -26,6 +26,7 @@ use uaf_phone::{Enrollment, Phone};
 use uaf_server::{Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now};
 
 mod account;
+mod layout;
 
 const PIN: &str = "1234";
 /// The WebDriver element reference key.
