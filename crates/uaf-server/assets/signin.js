@@ -8,8 +8,12 @@
   const views = { signin: $("signin-view"), wait: $("wait-view"), done: $("done-view") };
   let polling = null; // { id, timer, source }
 
+  // The page title says the state, so a tab (and a screen reader) tells them apart.
+  const titles = { signin: "Sign in", wait: "Check your phone – Sign in", done: "Signed in" };
+
   function show(name) {
     for (const [k, v] of Object.entries(views)) v.hidden = k !== name;
+    document.title = titles[name] || "Sign in";
   }
 
   function status(text, isError) {
@@ -115,7 +119,8 @@
       stopPolling();
       status("Approved. Signing you in…");
       const c = await call("POST", "api/signin/" + encodeURIComponent(id) + "/complete");
-      if (c.status === 200 && (await showMe())) return;
+      // Signed in: on to the account page.
+      if (c.status === 200) return window.location.assign("account");
       giveUp(c.data.state || "failed");
       return;
     }
@@ -163,10 +168,16 @@
     stopPolling();
     show("signin");
     status("Cancelled.");
+    $("username").focus();
   }
 
   $("signin-form").addEventListener("submit", start);
   $("signout").addEventListener("click", signout);
   $("cancel").addEventListener("click", cancel);
-  showMe().then((signedIn) => { if (!signedIn) show("signin"); });
+  showMe().then((signedIn) => {
+    if (!signedIn) {
+      show("signin");
+      $("username").focus();
+    }
+  });
 })();

@@ -565,6 +565,35 @@ pub struct Account {
     pub sessions: u64,
     /// The account's phones, oldest first.
     pub phones: Vec<PhoneInfo>,
+    /// The account's recent sign-in activity, newest first: sign-ins and their declined and
+    /// failed attempts (at most 20).
+    #[serde(default)]
+    pub activity: Vec<ActivityInfo>,
+}
+
+/// One sign-in event of the account, as the account page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityInfo {
+    /// When (unix seconds).
+    pub at: u64,
+    /// How (`phone`, `password`, `password+phone`, `password+code`).
+    pub method: String,
+    /// The same for a person ("Password and verification code").
+    pub method_description: String,
+    /// The browser, read from its `User-Agent` ("Firefox 128 on Linux").
+    pub browser: String,
+    /// The client's IP address.
+    pub client_ip: String,
+    /// What came of it (`signed-in`, `declined`, `failed`, `expired`, `wrong-password`, …).
+    pub outcome: String,
+    /// The same for a person ("Declined on the phone").
+    pub outcome_description: String,
+    /// Whether it made a session.
+    pub signed_in: bool,
+    /// More, for a person, if recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// One phone of the account.

@@ -35,6 +35,7 @@ mod invite;
 mod password;
 pub(crate) mod secret;
 mod stream;
+mod user_agent;
 
 use std::sync::Arc;
 
