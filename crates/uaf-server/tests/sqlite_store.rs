@@ -212,13 +212,14 @@ fn a_version_2_database_keeps_its_pending_states_through_migration_3() {
             "ALTER TABLE pending DROP COLUMN requirements;
              DROP TABLE users;
              DROP TABLE activity;
+             DROP TABLE second_steps;
              UPDATE schema_version SET version = 2;",
         )
         .unwrap();
     }
     let db = SqliteDatabase::open(&path).unwrap();
     assert_eq!(db.schema_version().unwrap(), SqliteDatabase::SCHEMA_VERSION);
-    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 4);
+    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 5);
     let auths = db.pending_authentications(300, clock);
     // A state stored before requirements were kept reads back with none.
     let got = auths.take(b"old").unwrap().unwrap();
@@ -250,6 +251,7 @@ fn migrates_an_empty_file_into_wal_with_every_table() {
             "phone_invites",
             "registrations",
             "schema_version",
+            "second_steps",
             "sessions",
             "signin_attempts",
             "users"
