@@ -1,9 +1,11 @@
 //! The operator's commands on the database: `uaf-server invite` and `uaf-server user …`
 //! (add, list, remove, reset-password). A module of the binary (`main.rs`).
 //!
-//! They take the database from the server's own `--database` / `UAF_SERVER_DATABASE`, never
-//! create one (a missing SQLite file is an error that names it: the server makes the
-//! database), and say on stderr which database they used.
+//! They take the database from the server's own `--database` / `UAF_SERVER_DATABASE` and say
+//! on stderr which database they used. Without either, the default `uaf-server.db` must
+//! exist: a command is never the silent creator of a database file in the current directory
+//! (one that no server may ever read). A database named explicitly is created if missing,
+//! and the command says so.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
@@ -28,10 +30,26 @@ fn fail(message: impl core::fmt::Display) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Opens the server's database for an operator command: PostgreSQL as given, an SQLite file
-/// only if it exists (the server creates it; an operator command writing to a new file no
-/// server reads would be lost work), never `:memory:`.
-pub(crate) fn open_existing(database: &Path) -> Result<(Arc<dyn Backend>, String), ExitCode> {
+/// The database an operator command works on: the location, and whether it was named
+/// (`--database` or `UAF_SERVER_DATABASE`) rather than the default.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Database<'a> {
+    /// `--database`'s value.
+    pub(crate) location: &'a Path,
+    /// Whether the operator named it.
+    pub(crate) named: bool,
+}
+
+/// Opens the server's database for an operator command: PostgreSQL as given; an SQLite file
+/// that exists, or a missing one the operator named (created, and said so); never the
+/// default file when it is missing, never `:memory:`.
+pub(crate) fn open_existing(
+    database: Database<'_>,
+) -> Result<(Arc<dyn Backend>, String), ExitCode> {
+    let Database {
+        location: database,
+        named,
+    } = database;
     let location = database.to_string_lossy().into_owned();
     let shown = redact_url(&location);
     let postgres = uaf_server::store::is_postgres_url(&location);
@@ -43,11 +61,13 @@ pub(crate) fn open_existing(database: &Path) -> Result<(Arc<dyn Backend>, String
             ));
         }
         if !database.exists() {
-            return Err(fail(format_args!(
-                "no database at {shown}: give the server's database (--database PATH or the \
-                 UAF_SERVER_DATABASE environment variable), or start uaf-server once to create \
-                 it there"
-            )));
+            if !named {
+                return Err(fail(format_args!(
+                    "no database at {shown} (the default): give the server's database \
+                     (--database PATH or the UAF_SERVER_DATABASE environment variable)"
+                )));
+            }
+            eprintln!("creating a new database at {shown}");
         }
     }
     match uaf_server::store::open(&location, 1) {
@@ -60,7 +80,7 @@ pub(crate) fn open_existing(database: &Path) -> Result<(Arc<dyn Backend>, String
 }
 
 /// `uaf-server invite USERNAME`.
-pub(crate) fn invite(database: &Path, username: &str) -> ExitCode {
+pub(crate) fn invite(database: Database<'_>, username: &str) -> ExitCode {
     let (db, shown) = match open_existing(database) {
         Ok(d) => d,
         Err(code) => return code,
@@ -114,7 +134,7 @@ fn read_password(username: &str, source: PasswordSource) -> Result<String, ExitC
 
 /// `uaf-server user add NAME [--password-stdin]`.
 pub(crate) fn user_add(
-    database: &Path,
+    database: Database<'_>,
     hashing: PasswordHashing,
     username: &str,
     source: PasswordSource,
@@ -170,7 +190,7 @@ pub(crate) fn user_add(
 /// `uaf-server user reset-password NAME [--password-stdin]`: the new password replaces the
 /// old one (sessions already made stay until they expire or the account is removed).
 pub(crate) fn user_reset_password(
-    database: &Path,
+    database: Database<'_>,
     hashing: PasswordHashing,
     username: &str,
     source: PasswordSource,
@@ -209,7 +229,7 @@ pub(crate) fn user_reset_password(
 /// `uaf-server user list`: one line per account on stdout, tab-separated: name, password
 /// (`password` / `no-password`), two-step (`two-step` / `one-step`), verification codes
 /// (`codes` / `no-codes`), creation date (UTC).
-pub(crate) fn user_list(database: &Path) -> ExitCode {
+pub(crate) fn user_list(database: Database<'_>) -> ExitCode {
     let (db, shown) = match open_existing(database) {
         Ok(d) => d,
         Err(code) => return code,
@@ -243,7 +263,7 @@ pub(crate) fn user_list(database: &Path) -> ExitCode {
 
 /// `uaf-server user remove NAME`: the account and, with it, its sessions, phones and
 /// pending sign-ins.
-pub(crate) fn user_remove(database: &Path, username: &str) -> ExitCode {
+pub(crate) fn user_remove(database: Database<'_>, username: &str) -> ExitCode {
     let (db, shown) = match open_existing(database) {
         Ok(d) => d,
         Err(code) => return code,

@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 mod cli_users;
 use tracing_subscriber::EnvFilter;
@@ -352,15 +353,32 @@ async fn shutdown_signal() {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let matches = Args::command().get_matches();
+    // Named by the operator (flag or environment), or the default.
+    let named = matches
+        .value_source("database")
+        .is_some_and(|s| s != ValueSource::DefaultValue);
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => e.exit(),
+    };
     let mut hashing = PasswordHashing::default();
     hashing.memory_kib = args.argon2_memory_kib;
     hashing.iterations = args.argon2_iterations;
     hashing.parallelism = args.argon2_parallelism;
     match &args.command {
-        Some(Command::Invite { username }) => return cli_users::invite(&args.database, username),
+        Some(Command::Invite { username }) => {
+            let db = cli_users::Database {
+                location: &args.database,
+                named,
+            };
+            return cli_users::invite(db, username);
+        }
         Some(Command::User { command }) => {
-            let db = &args.database;
+            let db = cli_users::Database {
+                location: &args.database,
+                named,
+            };
             return match command {
                 UserCommand::Add {
                     username,

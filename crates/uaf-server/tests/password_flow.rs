@@ -644,7 +644,18 @@ fn the_first_enrolment_makes_the_code_secret_and_later_phones_share_it() {
 // ---------------------------------------------------------------------------------------------
 
 fn uaf_server(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (bool, String, String) {
+    uaf_server_in(Path::new(env!("CARGO_TARGET_TMPDIR")), args, stdin, env)
+}
+
+/// Runs `uaf-server ARGS` in directory `cwd` with `stdin`; its success, stdout, stderr.
+fn uaf_server_in(
+    cwd: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_uaf-server"));
+    cmd.current_dir(cwd);
     cmd.args(args)
         .env_remove("UAF_SERVER_DATABASE")
         .stdin(Stdio::piped())
@@ -673,15 +684,25 @@ fn operator_user_commands_run_as_a_process() {
     let dir = temp("cli");
     let db_path = dir.join("server.db");
     let db = db_path.to_str().unwrap();
-    // No database there: refused, and none is created.
-    let (ok, _, err) = uaf_server(&["--database", db, "user", "list"], "", &[]);
+    // Neither --database nor UAF_SERVER_DATABASE, and no ./uaf-server.db: refused, and none
+    // is made in the current directory.
+    let (ok, _, err) = uaf_server_in(&dir, &["invite", "alice"], "", &[]);
     assert!(!ok);
-    assert!(err.contains("no database at") && err.contains(db), "{err}");
-    assert!(!db_path.exists());
-    let (ok, _, err) = uaf_server(&["invite", "alice"], "", &[("UAF_SERVER_DATABASE", db)]);
-    assert!(!ok && err.contains(db), "{err}");
-    assert!(!db_path.exists(), "invite creates no database");
-    drop(SqliteDatabase::open(&db_path).unwrap());
+    assert!(
+        err.contains("no database at uaf-server.db (the default)"),
+        "{err}"
+    );
+    let (ok, _, _) = uaf_server_in(&dir, &["user", "list"], "", &[]);
+    assert!(!ok);
+    assert!(!dir.join("uaf-server.db").exists());
+    // A database named explicitly is made, and the command says so.
+    let (ok, _, err) = uaf_server(&["--database", db, "user", "list"], "", &[]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains(&format!("creating a new database at {db}")),
+        "{err}"
+    );
+    assert!(db_path.exists());
 
     // Add, from stdin; the env var names the database as the flag does.
     let (ok, out, err) = uaf_server(
