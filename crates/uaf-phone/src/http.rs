@@ -14,16 +14,24 @@ use crate::PhoneError;
 /// The largest answer read.
 const MAX_BODY: u64 = 1 << 20;
 
+/// Wait at most this long for a byte of a push stream (the server sends a heartbeat every
+/// 15 s by default): a silent connection is taken for dead and made again.
+pub(crate) const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
+
 /// A connection to one server.
 #[derive(Clone)]
 pub(crate) struct Http {
     agent: ureq::Agent,
+    /// For long-lived answers (the push stream, long polls): no overall timeout, a timeout
+    /// per read instead.
+    stream_agent: ureq::Agent,
     base: String,
 }
 
 impl Http {
     /// `base`: `https://host:port[/prefix]` (or `http://` for loopback development),
     /// trusting Mozilla's root certificates (webpki-roots).
+    #[cfg(test)]
     pub(crate) fn new(base: &str) -> Result<Http, PhoneError> {
         Http::trusting(base, None)
     }
@@ -31,32 +39,39 @@ impl Http {
     /// As [`Http::new`], trusting only the CA certificates (PEM) of `ca_file` when given (a
     /// self-signed test setup, a private CA).
     pub(crate) fn trusting(base: &str, ca_file: Option<&Path>) -> Result<Http, PhoneError> {
+        match ca_file {
+            None => Http::trusting_pem(base, None),
+            Some(file) => {
+                let pem = read_pem(file)?;
+                Http::trusting_pem(base, Some((&pem, &file.display().to_string())))
+            }
+        }
+    }
+
+    /// As [`Http::new`], trusting only the CA certificates of the PEM text `pem` (named
+    /// `.1` in errors) when given.
+    pub(crate) fn trusting_pem(base: &str, pem: Option<(&str, &str)>) -> Result<Http, PhoneError> {
         let lower = base.to_ascii_lowercase();
         if !lower.starts_with("http://") && !lower.starts_with("https://") {
             return Err(PhoneError::Usage(format!(
                 "the server URL must start with https:// (or http://): {base:?}"
             )));
         }
-        let roots = match ca_file {
+        let roots = match pem {
             None => RootCerts::WebPki,
-            Some(path) => {
-                let pem = std::fs::read(path)
-                    .map_err(|e| PhoneError::Usage(format!("{}: {e}", path.display())))?;
+            Some((pem, name)) => {
                 let mut certs = Vec::new();
-                for item in ureq::tls::parse_pem(&pem) {
+                for item in ureq::tls::parse_pem(pem.as_bytes()) {
                     match item {
                         Ok(PemItem::Certificate(c)) => certs.push(c),
                         Ok(_) => {}
                         Err(e) => {
-                            return Err(PhoneError::Usage(format!("{}: {e}", path.display())));
+                            return Err(PhoneError::Usage(format!("{name}: {e}")));
                         }
                     }
                 }
                 if certs.is_empty() {
-                    return Err(PhoneError::Usage(format!(
-                        "{}: no PEM certificate",
-                        path.display()
-                    )));
+                    return Err(PhoneError::Usage(format!("{name}: no PEM certificate")));
                 }
                 RootCerts::new_with_certs(&certs)
             }
@@ -69,10 +84,18 @@ impl Http {
             .timeout_global(Some(Duration::from_secs(15)))
             .timeout_connect(Some(Duration::from_secs(5)))
             .http_status_as_error(false)
+            .tls_config(tls.clone())
+            .build();
+        let stream_config = ureq::Agent::config_builder()
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_recv_response(Some(STREAM_READ_TIMEOUT))
+            .timeout_per_read(Some(STREAM_READ_TIMEOUT))
+            .http_status_as_error(false)
             .tls_config(tls)
             .build();
         Ok(Http {
             agent: ureq::Agent::new_with_config(config),
+            stream_agent: ureq::Agent::new_with_config(stream_config),
             base: String::from(base.trim_end_matches('/')),
         })
     }
@@ -117,6 +140,53 @@ impl Http {
         answer(&url, r)
     }
 
+    /// `GET {base}/{path}` of a long-lived answer (a push stream, a long poll) with the bearer
+    /// token and extra headers: the response of status 200 (read it as it comes), else the
+    /// server's refusal.
+    pub(crate) fn get_long(
+        &self,
+        path: &str,
+        bearer: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<ureq::http::Response<ureq::Body>, PhoneError> {
+        let url = format!("{}/{path}", self.base);
+        let mut req = self
+            .stream_agent
+            .get(&url)
+            .header("Authorization", &format!("Bearer {bearer}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let r = req
+            .call()
+            .map_err(|e| PhoneError::Unreachable(format!("{url}: {e}")))?;
+        if r.status().as_u16() == 200 {
+            return Ok(r);
+        }
+        // Not 200: the refusal (answer() never returns Ok for another status).
+        match answer::<serde::de::IgnoredAny>(&url, r) {
+            Err(e) => Err(e),
+            Ok(_) => Err(PhoneError::BadAnswer(format!("{url}: not a stream"))),
+        }
+    }
+
+    /// `GET {base}/{path}` of a long poll; as [`Http::get`] without the overall timeout.
+    pub(crate) fn get_waiting<A: DeserializeOwned>(
+        &self,
+        path: &str,
+        bearer: &str,
+    ) -> Result<A, PhoneError> {
+        let url = format!("{}/{path}", self.base);
+        let r = self
+            .stream_agent
+            .get(&url)
+            .header("Accept", "application/json")
+            .header("Authorization", &format!("Bearer {bearer}"))
+            .call()
+            .map_err(|e| PhoneError::Unreachable(format!("{url}: {e}")))?;
+        answer(&url, r)
+    }
+
     /// `POST {base}/{path}` of the JSON body `body` with an optional bearer token; as
     /// [`Http::get`].
     pub(crate) fn post<B: Serialize, A: DeserializeOwned>(
@@ -141,6 +211,11 @@ impl Http {
             .map_err(|e| PhoneError::Unreachable(format!("{url}: {e}")))?;
         answer(&url, r)
     }
+}
+
+/// The text of a PEM file.
+pub(crate) fn read_pem(path: &Path) -> Result<String, PhoneError> {
+    std::fs::read_to_string(path).map_err(|e| PhoneError::Usage(format!("{}: {e}", path.display())))
 }
 
 fn answer<A: DeserializeOwned>(

@@ -25,7 +25,7 @@
     create: "Choose your password – Sign in",
     done: "Signed in",
   };
-  let polling = null; // { id, timer, complete: path of the completion }
+  let polling = null; // { id, timer, source, complete: path of the completion, method }
   let user = ""; // the user name being signed in
   let step = null; // the attempt of a password sign-in's second step
 
@@ -128,7 +128,10 @@
   }
 
   function stopPolling() {
-    if (polling) clearTimeout(polling.timer);
+    if (polling) {
+      clearTimeout(polling.timer);
+      if (polling.source) polling.source.close();
+    }
     polling = null;
   }
 
@@ -145,9 +148,12 @@
     return true;
   }
 
-  async function signedIn(method) {
+  // Signed in: remembered, then on to the account page.
+  function signedIn(method) {
     remember(method, user);
-    if (!(await showMe())) giveUp("failed");
+    stopPolling();
+    status("Signed in.");
+    window.location.assign("account");
   }
 
   const messages = {
@@ -170,7 +176,7 @@
     backToStart(messages[state] || "The sign-in did not complete. Try again.", true);
   }
 
-  // Polls attempt `id` until the phone answers; an approval is completed at `complete`.
+  // Polls attempt `id` until the phone answers (the fallback of `watch`).
   async function poll(id, every) {
     if (!polling || polling.id !== id) return;
     let r;
@@ -186,13 +192,45 @@
       polling.timer = setTimeout(() => poll(id, every), every);
       return;
     }
+    settle(id, state);
+  }
+
+  // The attempt's state pushed by the server (Server-Sent Events); polling is the fallback
+  // when the stream cannot be opened or breaks.
+  function watch(id, every) {
+    if (typeof EventSource !== "function") {
+      polling.timer = setTimeout(() => poll(id, every), every);
+      return;
+    }
+    const source = new EventSource("api/signin/" + encodeURIComponent(id) + "/events");
+    polling.source = source;
+    source.addEventListener("state", (e) => {
+      if (!polling || polling.id !== id) { source.close(); return; }
+      let state;
+      try { state = JSON.parse(e.data).state; } catch (_) { return; }
+      if (state === "pending") return;
+      source.close();
+      polling.source = null;
+      settle(id, state);
+    });
+    source.addEventListener("error", () => {
+      source.close();
+      if (!polling || polling.id !== id || polling.source !== source) return;
+      polling.source = null;
+      poll(id, every);
+    });
+  }
+
+  // The phone answered attempt `id`: an approval is completed at `polling.complete`.
+  async function settle(id, state) {
+    if (!polling || polling.id !== id) return;
     if (state === "approved") {
       const { complete, method } = polling;
       stopPolling();
       status("Approved. Signing you in…");
       const c = await call("POST", complete);
       if (c.status === 200) {
-        await signedIn(method);
+        signedIn(method);
         return;
       }
       giveUp(c.data.state || "failed");
@@ -202,9 +240,9 @@
   }
 
   function startPolling(id, pollMillis, complete, method) {
-    polling = { id, timer: null, complete, method };
+    polling = { id, timer: null, source: null, complete, method };
     const every = Math.max(500, Number(pollMillis) || 1000);
-    polling.timer = setTimeout(() => poll(id, every), every);
+    watch(id, every);
   }
 
   function currentUser() {
@@ -281,7 +319,7 @@
       return;
     }
     if (r.data.next === "signed-in") {
-      await signedIn("password");
+      signedIn("password");
       return;
     }
     // The second step.
@@ -311,8 +349,7 @@
     if (!step) return;
     const r = await call("POST", "api/password/" + encodeURIComponent(step) + "/code", { code });
     if (r.status === 200) {
-      stopPolling();
-      await signedIn("password");
+      signedIn("password");
       return;
     }
     if (r.status === 409) {
@@ -354,7 +391,7 @@
     }
     user = username;
     $("username").value = username;
-    await signedIn("password");
+    signedIn("password");
   }
 
   // ---------------------------------------------------------------------------------------

@@ -90,6 +90,12 @@ pub struct ServerConfig {
     /// (default off; turn it on behind a TLS-terminating proxy). With `tls` the cookies are
     /// always `Secure`.
     pub secure_cookies: bool,
+    /// The server's public base URL (`https://login.example.com/uaf/`), which the account
+    /// page puts into a new phone's enrolment link and QR code. `None` (the default): the
+    /// URL the browser used, `http(s)://{Host header}{prefix}` (https when the cookies are
+    /// `Secure`); set it behind a proxy that rewrites `Host`, or when phones must use
+    /// another address than browsers.
+    pub public_url: Option<String>,
     /// Serve https with this PEM certificate chain and private key ([`TlsFiles`]); both are
     /// read again on SIGHUP. `None` (the default): plain http, meant for loopback
     /// development or a TLS-terminating proxy (a warning is logged when plain http listens
@@ -151,6 +157,7 @@ impl Default for ServerConfig {
             password_hashing: crate::PasswordHashing::default(),
             session_ttl_secs: 8 * 60 * 60,
             secure_cookies: false,
+            public_url: None,
             tls: None,
             max_connections: 512,
             header_timeout_secs: 10,
@@ -268,6 +275,8 @@ pub struct Server {
     metadata: SharedMetadata,
     limits: net::Limits,
     tls: Option<Arc<Tls>>,
+    /// Ended at shutdown: the streams close, so connections do not wait for them.
+    signin: crate::signin::PhoneSignIn,
 }
 
 impl Server {
@@ -376,6 +385,7 @@ impl Server {
             metadata,
             limits,
             tls,
+            signin,
         })
     }
 
@@ -420,6 +430,13 @@ impl Server {
     where
         F: Future<Output = ()> + Send + 'static,
     {
+        let signin = self.signin;
+        let shutdown = async move {
+            shutdown.await;
+            // Streams and long polls end now: graceful shutdown then waits only for the
+            // requests that are really in flight.
+            signin.close_streams();
+        };
         net::serve(self.listener, self.router, self.limits, self.tls, shutdown).await;
         Ok(())
     }

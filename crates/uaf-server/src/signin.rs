@@ -182,6 +182,7 @@ pub struct PhoneSignInBuilder {
     challenge_ttl_secs: u64,
     session_ttl_secs: u64,
     secure_cookies: bool,
+    public_url: Option<String>,
     conformance_api: bool,
     conformance_api_token: Option<String>,
     limits: Limits,
@@ -225,6 +226,7 @@ impl PhoneSignInBuilder {
             challenge_ttl_secs: config.challenge_ttl_secs,
             session_ttl_secs: config.session_ttl_secs,
             secure_cookies: config.secure_cookies,
+            public_url: config.public_url,
             conformance_api: config.conformance_api,
             conformance_api_token: config.conformance_api_token,
             limits: config.limits,
@@ -295,6 +297,16 @@ impl PhoneSignInBuilder {
         self
     }
 
+    /// The public base URL of these routes (`https://example.com/auth/`), which the account
+    /// page puts into a new phone's enrolment link and QR code. Default: the URL the browser
+    /// used (`http(s)://{Host}{prefix}`, https when the cookies are `Secure`). Checked at
+    /// [`PhoneSignInBuilder::build`]: an `http` or `https` URL with a host and no query or
+    /// fragment.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
     /// Which accounts may sign in (default [`AnyAccount`]).
     pub fn accounts(mut self, accounts: impl Accounts) -> Self {
         self.accounts = Arc::new(accounts);
@@ -313,6 +325,12 @@ impl PhoneSignInBuilder {
         self.password_hashing
             .check()
             .map_err(|e| ServerError::Config(e.to_string()))?;
+        let public_url = self
+            .public_url
+            .as_deref()
+            .map(web::public_base_url)
+            .transpose()
+            .map_err(ServerError::Config)?;
         let conformance = if self.conformance_api {
             let token = self.conformance_api_token.as_deref().unwrap_or_default();
             api::check_token(token).map_err(ServerError::Config)?;
@@ -332,7 +350,8 @@ impl PhoneSignInBuilder {
         }
         let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
         let ttl = self.challenge_ttl_secs;
-        let stores = Stores::new(&*database.into(), ttl, Arc::clone(&self.clock));
+        let database: Arc<dyn Backend> = database.into();
+        let stores = Stores::new(&*database, ttl, Arc::clone(&self.clock));
         let metadata = match self.live_metadata {
             Some(live) => live,
             None => SharedMetadata::fixed(self.metadata, Arc::clone(&self.clock)),
@@ -360,10 +379,12 @@ impl PhoneSignInBuilder {
                 session_ttl_secs: self.session_ttl_secs,
                 attempt_ttl_secs: self.challenge_ttl_secs,
                 secure_cookies: self.secure_cookies,
+                public_url,
                 site: web::site_of(&self.app_id),
                 password_hashing: self.password_hashing,
             },
             limits: Arc::new(Guard::new(self.limits)),
+            push: crate::push::Hub::new(database.change_feed()),
         };
         Ok(PhoneSignIn {
             flow: Arc::new(flow),
@@ -526,6 +547,14 @@ impl PhoneSignIn {
             Ok(r) => r.map_err(SessionError::Store),
             Err(_) => Err(SessionError::Interrupted),
         }
+    }
+
+    /// Ends every push stream and long poll now, and every later one at once (they are
+    /// answered and closed): call it when your server starts its graceful shutdown, so that
+    /// open streams (which never end by themselves before their lifetime) do not hold it up.
+    /// `Server` does it itself.
+    pub fn close_streams(&self) {
+        self.flow.push.close();
     }
 
     /// Makes a one-time invite that lets a phone enrol for `username` (as

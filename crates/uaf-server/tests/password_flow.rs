@@ -308,9 +308,10 @@ fn a_wrong_password_and_an_unknown_user_answer_alike_in_the_same_time() {
     }
     assert_eq!(wrong.body["error"], WRONG);
     // The same argon2 work: an unknown user is verified against a dummy hash of the same
-    // cost (without it, the answer would come back far faster than a wrong password's).
+    // cost (without it, the answer would come back ~100× faster than a wrong password's).
+    // The fastest of several tries, and a wide band: the machine is shared.
     let time = |user: &str| {
-        (0..5)
+        (0..7)
             .map(|_| {
                 let t = Instant::now();
                 assert_eq!(
@@ -325,7 +326,7 @@ fn a_wrong_password_and_an_unknown_user_answer_alike_in_the_same_time() {
     let (known, nobody) = (time("alice"), time("nobody"));
     let ratio = nobody.as_secs_f64() / known.as_secs_f64();
     assert!(
-        (0.5..2.0).contains(&ratio),
+        (0.25..4.0).contains(&ratio),
         "unknown user {nobody:?} vs wrong password {known:?}"
     );
     assert_eq!(

@@ -19,6 +19,9 @@
 
 #[macro_use]
 mod contract;
+// Push across nodes (LISTEN/NOTIFY).
+#[path = "push_nodes/mod.rs"]
+mod push_nodes;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -159,13 +162,16 @@ fn migrates_an_empty_schema_into_every_table() {
     assert_eq!(
         tables,
         [
+            "activity",
             "pending",
+            "phone_deregistrations",
             "phone_devices",
             "phone_invites",
             "registrations",
             "schema_version",
             "sessions",
-            "signin_attempts"
+            "signin_attempts",
+            "users"
         ]
     );
     db.credentials()

@@ -40,20 +40,28 @@ use uaf_rp::{
 };
 
 pub mod account;
+pub mod account_page;
+mod feed;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
+pub mod writes;
 
 pub use account::{
     ACTIVITY_RETENTION_SECS, AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore,
     SignInMethod,
 };
+pub use feed::{AttemptChange, ChangeFeed, DeliverChange};
 
+pub use account_page::{
+    AccountPageStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
+};
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
 pub use sqlite::{
     Durability, GroupCommitStats, RecentWriteFailure, SqliteDatabase, SqliteOptions,
     SqlitePendingStore, SyncFailed,
 };
+pub use writes::{Approval, AttemptMove, AuthenticationWrites};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
@@ -157,7 +165,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX activity_by_user ON activity (username, at);
      CREATE INDEX activity_by_time ON activity (at);",
-    // 4 → 5: the second steps of password sign-ins: the sign-in attempts that a right
+    // 4 → 5: the account page — a phone's name (given by the person) and last use (0:
+    // never), the deregistration requests queued for removed phones (keyed by the SHA-256 of
+    // the removed device token, delivered once), sessions by user (sign out everywhere).
+    "ALTER TABLE phone_devices ADD COLUMN name TEXT;
+     ALTER TABLE phone_devices ADD COLUMN last_used_at {int} NOT NULL DEFAULT 0;
+     CREATE TABLE phone_deregistrations (
+         token_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         request TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX phone_deregistrations_by_expiry ON phone_deregistrations (expires_at);
+     CREATE INDEX sessions_by_user ON sessions (username);",
+    // 5 → 6: the second steps of password sign-ins: the sign-in attempts that a right
     // password started (only these take a verification code, and their phone approval makes
     // a `password+phone` session).
     "CREATE TABLE second_steps (
@@ -527,6 +549,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// issue, by `clock`. (A backend whose handle is itself the credential and sign-in store
     /// answers [`Stores::of`].)
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores;
+
+    /// How the nodes of this database tell each other of sign-in attempt changes (push to
+    /// phones connected to another node). `None` (the default): this database has one node,
+    /// or none to tell; the server's streams then rely on their periodic re-check for changes
+    /// made by other processes.
+    fn change_feed(&self) -> Option<Arc<dyn ChangeFeed>> {
+        None
+    }
 }
 
 /// Opens `location`: a `postgres://…` or `postgresql://…` URL opens PostgreSQL with a pool of
@@ -602,10 +632,15 @@ pub struct Stores {
     pub pending_authentications: Arc<dyn ExpiringPendingStore<PendingAuthentication>>,
     /// Phone sign-in rows.
     pub sign_in: Arc<dyn SignInStore>,
+    /// The sign-in steps whose writes are one transaction each (over the pending
+    /// authentications, the credentials and the attempts).
+    pub authentication_writes: Arc<dyn AuthenticationWrites>,
     /// Accounts: passwords, two-step verification, verification-code secrets.
     pub accounts: Arc<dyn AccountStore>,
     /// The record of sign-in activity.
     pub activity: Arc<dyn ActivityStore>,
+    /// The account page's rows (phones, their removal, sessions of an account).
+    pub account_page: Arc<dyn AccountPageStore>,
 }
 
 impl Stores {
@@ -626,10 +661,12 @@ impl Stores {
             + SignInStore
             + AccountStore
             + ActivityStore
+            + AccountPageStore
             + Clone
             + 'static,
         PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
-        PendingTable<D, PendingAuthentication>: ExpiringPendingStore<PendingAuthentication>,
+        PendingTable<D, PendingAuthentication>:
+            ExpiringPendingStore<PendingAuthentication> + AuthenticationWrites,
     {
         let ttl = challenge_ttl_secs;
         Stores {
@@ -638,10 +675,14 @@ impl Stores {
             pending_registrations: Arc::new(
                 PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
             ),
-            pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
+            pending_authentications: Arc::new(
+                PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
+            ),
+            authentication_writes: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
             accounts: Arc::new(db.clone()),
             activity: Arc::new(db.clone()),
+            account_page: Arc::new(db.clone()),
         }
     }
 }

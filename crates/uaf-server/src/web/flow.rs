@@ -11,6 +11,7 @@
 //! | watch, collect an attempt (`/api/signin/{id}`, `…/complete`) | the browser secret cookie set at start |
 //! | `/api/me`, `/api/signout` | the session cookie |
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -19,7 +20,9 @@ use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::message::{AuthenticationRequest, DecodeOptions};
 use uaf_rp::policy::AuthenticatorRejection;
 use uaf_rp::step::StepId;
-use uaf_rp::store::{CredentialStore, PendingStore, StoreLookup};
+use uaf_rp::store::{
+    AuthenticationCommit, CasOutcome, CounterAdvance, CredentialStore, PendingStore, StoreLookup,
+};
 use uaf_rp::{AuthenticationOptions, AuthenticationRequirements, ErrorKind};
 use uaf_signin_api::{
     AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
@@ -30,12 +33,13 @@ use uaf_signin_api::{
 use super::secret;
 use super::{Invite, InviteError, issue_invite};
 use crate::limits::Guard;
+use crate::push::Hub;
 use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
-    AttemptRow, AttemptState, DeviceRow, EnrollOutcome, Enrolment, NewSession, SessionRow,
-    SignInStore, StoreError, row_expired,
+    AttemptChange, AttemptMove, AttemptRow, AttemptState, AuthenticationWrites, DeviceRow,
+    EnrollOutcome, Enrolment, NewSession, SessionRow, SignInStore, StoreError, row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -70,6 +74,9 @@ pub(crate) struct WebConfig {
     pub(crate) site: String,
     /// The argon2id cost of new password hashes.
     pub(crate) password_hashing: crate::PasswordHashing,
+    /// The configured public base URL (ending in `/`), for enrolment links; `None`: from
+    /// the request (`web::account`).
+    pub(crate) public_url: Option<String>,
 }
 
 /// The flow's state: the relying party with its stores, the sign-in rows, and which
@@ -81,6 +88,8 @@ pub(crate) struct Flow {
     pub(crate) config: WebConfig,
     /// The abuse limits in force.
     pub(crate) limits: Arc<Guard>,
+    /// The notification hub of the streams.
+    pub(crate) push: Arc<Hub>,
 }
 
 /// A user name the flow accepts: 1 to 128 characters, no control characters, no spaces at
@@ -113,6 +122,33 @@ fn this_phone(device: &DeviceRow) -> AuthenticationRequirements {
     AuthenticationRequirements::new()
         .allow_keys(key)
         .require_user_verification()
+}
+
+/// The writes of a phone's approval for [`uaf_rp::Service`]: the challenge taken, the counter
+/// advanced and the attempt moved, in one transaction
+/// ([`AuthenticationWrites::take_advance_and_move`]); whether the attempt moved is kept.
+struct ApprovalCommit<'a> {
+    writes: &'a dyn AuthenticationWrites,
+    attempt: AttemptMove<'a>,
+    moved: Cell<Option<bool>>,
+}
+
+impl AuthenticationCommit for ApprovalCommit<'_> {
+    type Error = StoreError;
+
+    fn take_and_advance(
+        &self,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+    ) -> Result<Option<Vec<CasOutcome>>, StoreError> {
+        let done = self
+            .writes
+            .take_advance_and_move(server_data, counters, &self.attempt)?;
+        Ok(done.map(|a| {
+            self.moved.set(a.moved);
+            a.counters
+        }))
+    }
 }
 
 /// What decided a rejection: the first assertion's failure when none verified.
@@ -373,34 +409,64 @@ impl Flow {
             .ok_or_else(refused)
     }
 
-    /// `GET /phone/notifications` → `{notifications: [{attempt, uafRequest, site, username,
-    /// matchCode, createdAt, expiresAt}]}`: the pending sign-ins of the phone's account,
-    /// **newest first**, at most [`crate::Limits::pending_per_user`] of them (the store keeps
-    /// no more pending; the bound holds for rows of older builds too).
-    pub(crate) fn notifications(&self, device: &DeviceRow) -> Reply {
+    /// The pending sign-ins of `username`'s phone, **newest first**, at most
+    /// [`crate::Limits::pending_per_user`] of them (the store keeps no more pending; the
+    /// bound holds for rows of older builds too).
+    pub(crate) fn pending_notifications(
+        &self,
+        username: &str,
+    ) -> Result<Vec<Notification>, StoreError> {
         let most = usize::try_from(self.limits.config().pending_per_user.max(1)).unwrap_or(1);
-        match self.store.pending_attempts(&device.username, self.now()) {
-            Ok(list) => Reply::ok(&Notifications {
-                notifications: list
-                    .into_iter()
-                    .rev()
-                    .take(most)
-                    .filter_map(|a| {
-                        Some(Notification {
-                            attempt: a.id,
-                            uaf_request: a.request?,
-                            site: self.config.site.clone(),
-                            username: a.username,
-                            match_code: a.match_code,
-                            created_at: a.created_at,
-                            expires_at: a.expires_at,
-                        })
-                    })
-                    .collect(),
-                deregistrations: Vec::new(),
-            }),
+        Ok(self
+            .store
+            .pending_attempts(username, self.now())?
+            .into_iter()
+            .rev()
+            .take(most)
+            .filter_map(|a| {
+                Some(Notification {
+                    attempt: a.id,
+                    uaf_request: a.request?,
+                    site: self.config.site.clone(),
+                    username: a.username,
+                    match_code: a.match_code,
+                    created_at: a.created_at,
+                    expires_at: a.expires_at,
+                })
+            })
+            .collect())
+    }
+
+    /// `GET /phone/notifications` → `{notifications: [{attempt, uafRequest, site, username,
+    /// matchCode, createdAt, expiresAt}], withdrawn, cursor}`: the pending sign-ins of the
+    /// phone's account, newest first ([`Flow::pending_notifications`]), the sign-ins of the
+    /// long poll's `since` cursor no longer pending, and the cursor of this list.
+    pub(crate) fn notifications_answer(
+        &self,
+        _device: &DeviceRow,
+        snapshot: super::stream::Snapshot,
+    ) -> Reply {
+        let cursor = snapshot.cursor();
+        Reply::ok(&Notifications {
+            notifications: snapshot.pending,
+            withdrawn: snapshot.withdrawn,
+            cursor,
+            deregistrations: Vec::new(),
+        })
+    }
+
+    /// `GET /phone/notifications` without a cursor: the pending list of the phone's account.
+    pub(crate) fn notifications(&self, device: &DeviceRow) -> Reply {
+        match self.snapshot(device, &[]) {
+            Ok(snapshot) => self.notifications_answer(device, snapshot),
             Err(e) => Reply::internal("attempt lookup", &e),
         }
+    }
+
+    /// Publishes a change of `attempt` to the streams of its account (and the other nodes).
+    fn changed(&self, attempt: &AttemptRow, state: AttemptState) {
+        self.push
+            .publish(&AttemptChange::new(&attempt.username, &attempt.id, state));
     }
 
     /// The answer to a response whose challenge is gone: taken by another copy of the same
@@ -499,29 +565,51 @@ impl Flow {
             ));
         }
         let now = self.now();
+        // The challenge taken, the counter advanced and the attempt moved to approved: one
+        // transaction (one commit).
+        let commit = ApprovalCommit {
+            writes: &*self.app.stores.authentication_writes,
+            attempt: AttemptMove {
+                id: &attempt.id,
+                step: AttemptState::Pending.to(AttemptState::Approved),
+                now,
+            },
+            moved: Cell::new(None),
+        };
         service
-            .finish_authentication_message_with(&msg, now, &this_phone(device))
+            .finish_authentication_message_committing(&msg, now, &this_phone(device), &commit)
             .map_err(|e| match decisive_kind(&e) {
                 // Used (by a concurrent copy of this approval) or expired: never fails the
                 // attempt (the copy that took it may still be approving it).
                 ErrorKind::ChallengeUnknown => self.challenge_gone(&attempt),
                 _ => refused(&e),
             })?;
-        let approved = self
-            .store
-            .transition(
-                &attempt.id,
-                AttemptState::Pending.to(AttemptState::Approved),
-                now,
-            )
-            .map_err(|e| Reply::internal("attempt transition", &e))?;
+        let approved = match commit.moved.get() {
+            Some(moved) => moved,
+            // A concurrent sign-in with this key moved its counter as far (judged and let
+            // pass): the attempt moves on its own.
+            None => self
+                .store
+                .transition(&attempt.id, commit.attempt.step, now)
+                .map_err(|e| Reply::internal("attempt transition", &e))?,
+        };
         if !approved {
             return Err(Reply::error(
                 StatusCode::CONFLICT,
                 "this sign-in is no longer waiting",
             ));
         }
+        self.changed(&attempt, AttemptState::Approved);
         tracing::info!(username = attempt.username, "sign-in approved by phone");
+        // The account page's "last used" (best effort: the approval stands either way).
+        if let Err(e) = self
+            .app
+            .stores
+            .account_page
+            .phone_used(&device.aaid, &device.key_id, now)
+        {
+            tracing::error!(error = %e, "phone last-use update");
+        }
         Ok(Reply::ok(&AttemptAnswer {
             state: SignInState::Approved,
         }))
@@ -539,6 +627,7 @@ impl Flow {
             self.now(),
         ) {
             Ok(true) => {
+                self.changed(&attempt, AttemptState::Declined);
                 tracing::info!(username = attempt.username, "sign-in declined by phone");
                 self.record(
                     &attempt.username,
@@ -629,14 +718,6 @@ impl Flow {
             .unwrap_or_default()
             .as_bytes()
             .to_vec();
-        if let Err(e) = self
-            .app
-            .service
-            .pending_authentications()
-            .put(&challenge, pending)
-        {
-            return Err(Reply::internal("authentication request store", &e));
-        }
         let request = (!keys.is_empty()).then(|| request.to_json());
         let expires_at = now.saturating_add(self.config.attempt_ttl_secs);
         let row = AttemptRow::new(
@@ -649,9 +730,15 @@ impl Flow {
             now,
             expires_at,
         );
-        // At most `pending_per_user` attempts stay pending: the newest supersedes the oldest.
+        // The challenge and the attempt stored in one transaction. At most
+        // `pending_per_user` attempts stay pending: the newest supersedes the oldest.
         let cap = self.limits.config().pending_per_user;
-        match self.store.put_attempt_capped(&row, cap) {
+        match self
+            .app
+            .stores
+            .authentication_writes
+            .put_with_attempt(&challenge, &pending, &row, cap)
+        {
             Ok(0) => {}
             Ok(superseded) => {
                 tracing::info!(
@@ -661,8 +748,10 @@ impl Flow {
                     "pending sign-ins per user at the cap: the oldest superseded"
                 );
             }
-            Err(e) => return Err(Reply::internal("attempt store", &e)),
+            Err(e) => return Err(Reply::internal("sign-in store", &e)),
         }
+        // Published for every name, known or not (the same work: timing tells nothing).
+        self.changed(&row, AttemptState::Pending);
         let answer = SignInStartAnswer {
             attempt: id.text,
             match_code,
@@ -674,7 +763,7 @@ impl Flow {
 
     /// The attempt `id` if `browser`, the browser secret cookie, belongs to it (compared by
     /// its SHA-256 in constant time).
-    pub(super) fn browser_attempt(
+    pub(crate) fn browser_attempt(
         &self,
         id: &str,
         browser: Option<&str>,
@@ -698,7 +787,7 @@ impl Flow {
     }
 
     /// What the page shows of an attempt.
-    pub(super) fn visible_state(&self, a: &AttemptRow) -> SignInState {
+    pub(crate) fn visible_state(&self, a: &AttemptRow) -> SignInState {
         match a.state {
             AttemptState::Pending | AttemptState::Approved
                 if row_expired(a.expires_at, self.now()) =>
@@ -769,7 +858,7 @@ impl Flow {
             &attempt.id,
             &NewSession::new(session.hash.to_vec(), row.clone(), now),
         ) {
-            Ok(true) => {}
+            Ok(true) => self.changed(&attempt, AttemptState::Consumed),
             Ok(false) => {
                 return Reply::error(
                     StatusCode::CONFLICT,

@@ -15,9 +15,13 @@
 //! | `POST {prefix}api/signout` | session cookie | deletes the session |
 //! | `POST {prefix}phone/enroll/start` | invite code | `{username, code}` → `{uafRequest}` |
 //! | `POST {prefix}phone/enroll/finish` | invite code (consumed) | `{username, code, uafResponse}` → `{deviceToken, aaid, keyID}` |
-//! | `GET {prefix}phone/notifications` | device token | `{notifications: […]}` |
+//! | `GET {prefix}phone/notifications` | device token | `{notifications: […], cursor}`; `?since=CURSOR&wait=SECS`: a long poll |
+//! | `GET {prefix}phone/events` | device token | the phone's push stream (Server-Sent Events; `stream`) |
+//! | `GET {prefix}api/signin/{id}/events` | browser cookie | the attempt's state, pushed (Server-Sent Events) |
 //! | `POST {prefix}phone/respond` | device token + UAF signature | `{attempt, uafResponse}` → `{state: "approved"}` |
 //! | `POST {prefix}phone/decline` | device token | `{attempt}` → `{state: "declined"}` |
+//! | `POST {prefix}phone/deregister` | device token | the phone removes itself → `{deregistered}` |
+//! | `{prefix}account`, `{prefix}api/account…` | session cookie, same origin | the account page (`account.rs`) |
 //!
 //! Every `POST` takes a JSON body (`{}` where nothing is needed) sent as `Content-Type:
 //! application/json` (a cross-site HTML form cannot send it): `axum::Json` reads it, and its
@@ -25,10 +29,13 @@
 //! shape) come as `{"error": …}`. Every cookie is `HttpOnly; SameSite=Strict`. The bodies are
 //! the types of `uaf_signin_api`, shared with the phone.
 
+mod account;
 mod flow;
 mod invite;
 mod password;
 pub(crate) mod secret;
+mod stream;
+mod user_agent;
 
 use std::sync::Arc;
 
@@ -44,6 +51,7 @@ use cookie::Cookie;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use uaf_signin_api::{EnrollFinishRequest, EnrollStartRequest, SignInStartRequest, path};
 
+pub(crate) use account::public_base_url;
 pub(crate) use flow::{Flow, WebConfig};
 use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
 pub(crate) use invite::issue_invite;
@@ -81,13 +89,16 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
             &at(path::ENROLL_FINISH),
             post(enroll_finish).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
         )
-        .route(&at(path::NOTIFICATIONS), get(notifications))
+        .route(&at(path::NOTIFICATIONS), get(stream::notifications))
+        .route(&at(path::PHONE_EVENTS), get(stream::phone_events))
+        .route(&at(path::SIGNIN_EVENTS), get(stream::signin_events))
         .route(
             &at(path::PHONE_RESPOND),
             device_post(Flow::respond).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
         )
         .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
         .merge(password::routes(&p))
+        .merge(account::routes(&p))
         .with_state(state)
 }
 
@@ -268,10 +279,6 @@ async fn enroll_finish(
         },
         Err(r) => rejected_body(&r),
     }
-}
-
-async fn notifications(State(s): State<WebState>, headers: HeaderMap) -> Reply {
-    as_device(s, &headers, Ok(Json(())), |f, d, ()| f.notifications(d)).await
 }
 
 /// A `POST` route of the phone: `f` runs for the phone of the device token with the body.

@@ -15,7 +15,11 @@ fn set_password(dir: &Path, user: &str, two_step: bool) {
     let accounts = db.stores(300, system_clock()).accounts;
     let hash = PasswordHashing::default().hash(PASSWORD).unwrap();
     if !accounts
-        .create_account(&AccountRow::new(user.into(), Some(hash.clone()), unix_now()))
+        .create_account(&AccountRow::new(
+            user.into(),
+            Some(hash.clone()),
+            unix_now(),
+        ))
         .unwrap()
     {
         assert!(accounts.set_password_hash(user, &hash).unwrap());
@@ -70,6 +74,34 @@ impl Browser<'_> {
     fn title(&self) -> Value {
         self.script("return document.title")
     }
+
+    /// Waits for the sign-in page's user-name screen (after a sign-out on the account page,
+    /// which goes back to it).
+    fn wait_signin_page(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let shown = self.script(
+                "const v = document.getElementById('signin-view'); return !!v && !v.hidden",
+            );
+            if shown == true {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the sign-in page never came back"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Signed in, the browser is on the account page: sign out there.
+    fn sign_out_from_the_account_page(&self) {
+        self.wait_text("#signed-in", "the account page", |t| {
+            t == "Signed in as alice"
+        });
+        self.click("#signout");
+        self.wait_signin_page();
+    }
 }
 
 #[test]
@@ -97,8 +129,18 @@ fn a_password_sign_in_is_remembered_after_sign_out_and_a_browser_restart() {
     assert!(b.visible("#password"));
     b.type_into("#password", PASSWORD);
     b.click("#password-submit");
-    b.wait_text("#signed-in", "the signed-in user", |t| t == "Signed in as alice");
-    assert!(b.text("#factors").contains("One factor"), "{}", b.text("#factors"));
+    // On to the account page, which says it was one factor.
+    b.wait_text("#signed-in", "the signed-in user", |t| {
+        t == "Signed in as alice"
+    });
+    assert!(
+        b.text("#factors").contains("knowledge"),
+        "{}",
+        b.text("#factors")
+    );
+    // The sign-in page says so too.
+    b.go(&format!("{}/signin", server.base_url()));
+    b.wait_text("#factors", "the factors", |t| t.contains("One factor"));
     assert_eq!(b.title(), "Signed in");
     // The remembered choice is a readable cookie with no secret in it; the session is not.
     let cookies = b.cookies();
@@ -110,6 +152,11 @@ fn a_password_sign_in_is_remembered_after_sign_out_and_a_browser_restart() {
     // Signed out: the user name is filled in and the password is offered first.
     b.click("#signout");
     b.wait_text("#status", "signed out", |t| t == "Signed out.");
+    assert_eq!(b.value_of("username"), "alice");
+    assert_eq!(b.first_method(), "use-password");
+    // The same after a reload.
+    b.go(&format!("{}/", server.base_url()));
+    b.wait_signin_page();
     assert_eq!(b.value_of("username"), "alice");
     assert_eq!(b.first_method(), "use-password");
     assert!(b.text("#remembered").contains("your password"));
@@ -158,12 +205,17 @@ fn switching_between_the_app_and_the_password_on_every_screen() {
     // …and the phone's approval of this new request signs in.
     let answered = phone_answers(phone, true);
     let shown = b.wait_text("#match-code", "a match code", |t| t.len() == 2);
-    b.wait_text("#signed-in", "the signed-in user", |t| t == "Signed in as alice");
+    b.wait_text("#signed-in", "the signed-in user", |t| {
+        t == "Signed in as alice"
+    });
     assert_eq!(answered.join().unwrap(), shown);
-    assert!(b.text("#factors").contains("possession and user-verification"));
+    assert!(
+        b.text("#factors")
+            .contains("possession and user-verification")
+    );
     // Remembered: the app.
-    b.click("#signout");
-    b.wait_text("#status", "signed out", |t| t == "Signed out.");
+    b.sign_out_from_the_account_page();
+    assert_eq!(b.value_of("username"), "alice");
     assert_eq!(b.first_method(), "use-app");
     assert!(b.text("#remembered").contains("the app on your phone"));
 
@@ -208,8 +260,12 @@ fn two_step_verification_with_a_code_in_the_browser() {
     assert!(b.visible("#code"));
     b.type_into("#code", &code_of(&dir, "alice"));
     b.click("#code-submit");
-    b.wait_text("#signed-in", "the signed-in user", |t| t == "Signed in as alice");
-    let factors = b.text("#factors");
+    b.wait_text("#signed-in", "the signed-in user", |t| {
+        t == "Signed in as alice"
+    });
+    assert!(b.text("#factors").contains("knowledge and possession"));
+    b.go(&format!("{}/signin", server.base_url()));
+    let factors = b.wait_text("#factors", "the factors", |t| !t.is_empty());
     assert!(factors.contains("password and the code"), "{factors}");
     drop(b);
     server.shutdown().unwrap();
