@@ -254,7 +254,9 @@ fn main() {
             // A person clicks at any moment of the phone's polling interval.
             let mut r = [0u8; 2];
             getrandom::fill(&mut r).unwrap();
-            std::thread::sleep(Duration::from_millis(u64::from(u16::from_le_bytes(r)) % 1000));
+            std::thread::sleep(Duration::from_millis(
+                u64::from(u16::from_le_bytes(r)) % 1000,
+            ));
             let clicked = Instant::now();
             let (attempt, cookie) = start(&browser, &base);
             let signed_in = page_polling(base.clone(), attempt.clone(), cookie);
