@@ -313,6 +313,15 @@ fn wait(mut phone: Phone, pin: Option<&String>, w: &WaitArgs) -> Result<ExitCode
                 };
                 eprintln!("uaf-phone: {server} is unreachable, retrying with backoff ({why})");
             }
+            Some(WaitEvent::Withdrawn {
+                account,
+                attempt,
+                state,
+            }) => println!(
+                "{account}: sign-in {} is no longer waiting ({})",
+                attempt.get(..8).unwrap_or(&attempt),
+                state.map_or("gone", |s| s.as_str())
+            ),
             Some(WaitEvent::Back { server }) => eprintln!("uaf-phone: {server} is back"),
             Some(WaitEvent::Refused { account, error }) => {
                 eprintln!("uaf-phone: {account}: {error}; retrying with backoff");
