@@ -177,6 +177,11 @@
   showMe().then((signedIn) => {
     if (!signedIn) {
       show("signin");
+      // Sent here by the account page's "Sign out".
+      if (window.location.hash === "#signed-out") {
+        status("Signed out.");
+        history.replaceState(null, "", window.location.pathname + window.location.search);
+      }
       $("username").focus();
     }
   });
