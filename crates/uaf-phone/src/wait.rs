@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 
-use uaf_signin_api::{Notification, Notifications, path};
+use uaf_signin_api::{Notification, Notifications, SignInState, path};
 use zeroize::Zeroizing;
 
 use crate::http::Http;
@@ -288,6 +288,17 @@ pub enum WaitEvent {
         /// The first error.
         error: PhoneError,
     },
+    /// A sign-in no longer waiting (answered on another phone, declined, cancelled on the
+    /// page, superseded, expired): take its prompt down. A [`WaitEvent::SignIn`] of it still
+    /// queued is dropped.
+    Withdrawn {
+        /// The account it was for.
+        account: AccountRef,
+        /// The attempt.
+        attempt: String,
+        /// Where it went, when the server said (the push stream and the long poll do).
+        state: Option<SignInState>,
+    },
     /// A server that was [`WaitEvent::Unreachable`] answers again.
     Back {
         /// The server.
@@ -446,6 +457,22 @@ impl Waiter {
                     notification: n,
                 });
             }
+        }
+        // Shown before, no longer pending: withdrawn (with its state when the server said).
+        for gone in seen.difference(&now) {
+            let state = answer
+                .withdrawn
+                .iter()
+                .find(|w| w.attempt == *gone)
+                .map(|w| w.state);
+            self.events.retain(|e| {
+                !matches!(e, WaitEvent::SignIn { notification, .. } if notification.attempt == *gone)
+            });
+            self.events.push_back(WaitEvent::Withdrawn {
+                account: d.account.clone(),
+                attempt: gone.clone(),
+                state,
+            });
         }
         *seen = now;
         for dereg in answer.deregistrations {

@@ -85,6 +85,7 @@ mod api;
 pub mod limits;
 mod mds;
 mod net;
+pub mod password;
 mod push;
 mod reply;
 mod server;
@@ -99,6 +100,7 @@ pub use net::{
     BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
     UAF_RESPONSE_BODY_LIMIT, memory_bound_bytes,
 };
+pub use password::{PasswordError, PasswordHashing};
 pub use server::{Server, ServerConfig, ServerError, ServerHandle, TlsFiles};
 pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,

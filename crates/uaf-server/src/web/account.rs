@@ -473,6 +473,8 @@ impl Flow {
                     queued = done.queued,
                     "phones removed on the account page"
                 );
+                // Open streams re-check their token now: a removed phone's stream ends.
+                self.push.wake_account(username);
                 Reply::ok(&PhonesRemoved {
                     removed: done.phones,
                 })
@@ -514,6 +516,7 @@ impl Flow {
         ) {
             Ok(done) => {
                 tracing::info!(username = device.username, "phone removed itself");
+                self.push.wake_account(&device.username);
                 Reply::ok(&PhoneDeregisterAnswer {
                     deregistered: done.registrations > 0,
                 })

@@ -16,10 +16,15 @@
     clippy::result_large_err
 )]
 
+mod password;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+// One module per part of the page.
+mod push;
 
 use serde_json::{Value, json};
 use uaf_phone::{Enrollment, Phone};
@@ -312,9 +317,9 @@ fn signing_in_with_the_phone_in_a_real_browser() {
     let b = Browser::open(&driver, &dir.join("profile"));
     b.go(&format!("{}/", server.base_url()));
     assert_eq!(b.script("return document.title"), "Sign in");
-    // The password is visibly not offered.
-    assert!(!b.enabled("#use-password"));
-    assert!(b.text("#no-password").contains("Passwords are not offered"));
+    // Both ways are offered; the app first (nothing remembered yet).
+    assert!(b.enabled("#use-password"));
+    assert!(b.enabled("#use-app"));
 
     b.type_into("#username", "alice");
     let answered = phone_answers(phone, true);
