@@ -5,21 +5,24 @@
 use super::*;
 
 /// Counts, in the page, the `EventSource`s made and the status polls
-/// (`GET api/signin/{id}`); `remove` takes `EventSource` away instead (an old browser).
+/// (`GET api/signin/{id}`); `remove` takes `EventSource` away instead (an old browser). The
+/// counts are kept in `sessionStorage`: they outlive the move to the account page after the
+/// sign-in.
 fn instrument(b: &Browser<'_>, remove: bool) {
     let js = format!(
-        "window.__streams = 0; window.__polls = 0;
+        "sessionStorage.setItem('streams', '0'); sessionStorage.setItem('polls', '0');
+         const bump = (k) => sessionStorage.setItem(k, String(Number(sessionStorage.getItem(k)) + 1));
          const f = window.fetch;
          window.fetch = function (u, i) {{
            const get = !i || !i.method || i.method === 'GET';
-           if (get && /api\\/signin\\/[^/]+$/.test(String(u))) window.__polls++;
+           if (get && /api\\/signin\\/[^/]+$/.test(String(u))) bump('polls');
            return f.call(this, u, i);
          }};
          if ({remove}) {{ window.EventSource = undefined; }} else {{
            const E = window.EventSource;
            window.EventSource = class extends E {{
              constructor(u, c) {{
-               super(u, c); window.__streams++;
+               super(u, c); bump('streams');
              }}
            }};
          }}
@@ -46,8 +49,8 @@ fn sign_in(remove_event_source: bool, name: &str) -> (Value, Value) {
     });
     assert_eq!(answered.join().unwrap(), shown);
     let counts = (
-        b.script("return window.__streams"),
-        b.script("return window.__polls"),
+        b.script("return Number(sessionStorage.getItem('streams'))"),
+        b.script("return Number(sessionStorage.getItem('polls'))"),
     );
     drop(b);
     server.shutdown().unwrap();
