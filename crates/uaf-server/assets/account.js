@@ -219,7 +219,7 @@
 
   async function signout() {
     await call("POST", "api/signout");
-    window.location.replace("./");
+    window.location.replace("./#signed-out");
   }
 
   async function signoutEverywhere() {

@@ -449,6 +449,11 @@
       return;
     }
     show("signin");
+    // Sent here by the account page's "Sign out".
+    if (location.hash === "#signed-out") {
+      status("Signed out.");
+      history.replaceState(null, "", location.pathname + location.search);
+    }
     $("username").focus();
   });
 })();

@@ -9,19 +9,6 @@ use uaf_phone::PhoneError;
 use uaf_server::store::{ActivityOutcome, ActivityRow, ActivityStore as _, SignInMethod};
 use uaf_signin_api::EnrollLink;
 
-/// Saves a screenshot of the page as `{CARGO_TARGET_TMPDIR}/screenshots/account-NAME.png`,
-/// for people to look at.
-fn screenshot(b: &Browser<'_>, name: &str) {
-    use base64::Engine as _;
-    let png = b.cmd("GET", "/screenshot", None);
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(png.as_str().unwrap())
-        .unwrap();
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("account-{name}.png")), bytes).unwrap();
-}
-
 /// In a thread: waits for `phone`'s first notification and approves it; gives the phone back.
 fn approving(mut phone: Phone) -> std::thread::JoinHandle<Phone> {
     std::thread::spawn(move || {
@@ -139,7 +126,8 @@ fn the_account_page_shows_how_you_signed_in_and_the_recent_activity() {
     let first = b.script("return document.querySelector('#activity li').dataset.outcome");
     assert!(first == "wrong-password" || first == "signed-in", "{first}");
     assert!(b.text("#sessions").contains("this browser only"));
-    screenshot(&b, "activity");
+    // Every width from 320 px, both colour schemes (screenshots in target/screenshots/).
+    super::layout::audit_everywhere(&b, "account-activity", "Your account: alice");
 
     // Signed out, the page sends the person to the sign-in page.
     b.click("#signout");
@@ -169,7 +157,7 @@ fn a_phone_added_with_the_pages_code_enrols_and_can_be_removed() {
            && s.querySelector('path') !== null && s.getBoundingClientRect().width > 100",
     );
     assert_eq!(svg, true, "the QR code's SVG is shown");
-    screenshot(&b, "add-phone");
+    super::layout::audit_everywhere(&b, "account-add-phone", "Your account: alice");
     let link = b.script("return document.getElementById('enrol-link').textContent");
     let link = EnrollLink::parse(link.as_str().unwrap()).unwrap();
     assert_eq!(link.code, code);

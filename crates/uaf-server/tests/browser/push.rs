@@ -5,8 +5,9 @@
 use super::*;
 
 /// Counts, in the page, the `EventSource`s made and the status polls
-/// (`GET api/signin/{id}`), in `sessionStorage` (the page moves on to the account page once
-/// signed in); `remove` takes `EventSource` away instead (an old browser).
+/// (`GET api/signin/{id}`); `remove` takes `EventSource` away instead (an old browser). The
+/// counts are kept in `sessionStorage`: they outlive the move to the account page after the
+/// sign-in.
 fn instrument(b: &Browser<'_>, remove: bool) {
     let js = format!(
         "sessionStorage.setItem('streams', '0'); sessionStorage.setItem('polls', '0');
