@@ -179,6 +179,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX phone_deregistrations_by_expiry ON phone_deregistrations (expires_at);
      CREATE INDEX sessions_by_user ON sessions (username);",
+    // 5 → 6: the second steps of password sign-ins: the sign-in attempts that a right
+    // password started (only these take a verification code, and their phone approval makes
+    // a `password+phone` session).
+    "CREATE TABLE second_steps (
+         attempt_id TEXT PRIMARY KEY,
+         username TEXT NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX second_steps_by_expiry ON second_steps (expires_at);",
 ];
 
 /// What the SQL backends' schemas differ in: the words [`MIGRATIONS`] leave open.

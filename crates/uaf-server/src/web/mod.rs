@@ -35,6 +35,7 @@ mod invite;
 mod password;
 pub(crate) mod secret;
 mod stream;
+mod user_agent;
 
 use std::sync::Arc;
 
@@ -205,6 +206,7 @@ async fn signin_status(
 async fn signin_complete(
     State(s): State<WebState>,
     Path(id): Path<String>,
+    peer: Peer,
     headers: HeaderMap,
     body: Body<IgnoredAny>,
 ) -> Reply {
@@ -212,7 +214,11 @@ async fn signin_complete(
         return rejected_body(&r);
     }
     let browser = cookie_value(&headers, SIGNIN_COOKIE);
-    blocking(s, move |f| f.signin_complete(&id, browser.as_deref())).await
+    let client = password::Client::of(&s, peer, &headers);
+    blocking(s, move |f| {
+        f.signin_complete(&id, browser.as_deref(), &client)
+    })
+    .await
 }
 
 async fn me(State(s): State<WebState>, headers: HeaderMap) -> Reply {

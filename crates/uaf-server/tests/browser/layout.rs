@@ -528,13 +528,18 @@ fn every_screen_fits_from_320_px_and_reads_in_both_colour_schemes() {
     let phone = turn.join().unwrap();
     audit_everywhere(&b, "declined", "Sign in");
 
-    // Approved: signed in.
+    // Approved: signed in, and sent on to the account page.
     let turn = phone_turn(phone, true);
     b.click("#use-app");
     b.wait_text("#signed-in", "the signed-in user", |t| {
         t == "Signed in as alice"
     });
     turn.join().unwrap();
+    wait_title(&b, "Your account: alice");
+    audit_everywhere(&b, "account", "Your account: alice");
+
+    // The sign-in page of a signed-in person.
+    b.go(&format!("{}/", server.base_url()));
     wait_title(&b, "Signed in");
     audit_everywhere(&b, "signed-in", "Signed in");
 
