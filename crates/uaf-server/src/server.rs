@@ -80,6 +80,9 @@ pub struct ServerConfig {
     /// address, per user), the pending sign-ins per user, trusted proxies
     /// ([`Limits::default`]).
     pub limits: Limits,
+    /// The argon2id cost of new password hashes ([`crate::PasswordHashing`]: 19 MiB, 2
+    /// passes, 1 lane by default).
+    pub password_hashing: crate::PasswordHashing,
     /// How long a browser session made by a phone sign-in lives, in seconds (default 28800,
     /// 8 hours).
     pub session_ttl_secs: u64,
@@ -151,6 +154,7 @@ impl Default for ServerConfig {
             conformance_api: false,
             conformance_api_token: None,
             limits: Limits::default(),
+            password_hashing: crate::PasswordHashing::default(),
             session_ttl_secs: 8 * 60 * 60,
             secure_cookies: false,
             public_url: None,
@@ -271,6 +275,8 @@ pub struct Server {
     metadata: SharedMetadata,
     limits: net::Limits,
     tls: Option<Arc<Tls>>,
+    /// Ended at shutdown: the streams close, so connections do not wait for them.
+    signin: crate::signin::PhoneSignIn,
 }
 
 impl Server {
@@ -379,6 +385,7 @@ impl Server {
             metadata,
             limits,
             tls,
+            signin,
         })
     }
 
@@ -423,6 +430,13 @@ impl Server {
     where
         F: Future<Output = ()> + Send + 'static,
     {
+        let signin = self.signin;
+        let shutdown = async move {
+            shutdown.await;
+            // Streams and long polls end now: graceful shutdown then waits only for the
+            // requests that are really in flight.
+            signin.close_streams();
+        };
         net::serve(self.listener, self.router, self.limits, self.tls, shutdown).await;
         Ok(())
     }

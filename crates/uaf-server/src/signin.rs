@@ -186,6 +186,7 @@ pub struct PhoneSignInBuilder {
     conformance_api: bool,
     conformance_api_token: Option<String>,
     limits: Limits,
+    password_hashing: crate::PasswordHashing,
     clock: Clock,
     accounts: Arc<dyn Accounts>,
 }
@@ -229,6 +230,7 @@ impl PhoneSignInBuilder {
             conformance_api: config.conformance_api,
             conformance_api_token: config.conformance_api_token,
             limits: config.limits,
+            password_hashing: config.password_hashing,
             clock: config.clock,
             accounts: Arc::new(AnyAccount),
         }
@@ -278,6 +280,9 @@ impl PhoneSignInBuilder {
         /// The abuse limits (default [`Limits::default`]): rate limits on sign-in starts
         /// and invite checks, the pending sign-ins per user.
         limits: Limits;
+        /// The argon2id cost of new password hashes (default
+        /// [`crate::PasswordHashing::default`]).
+        password_hashing: crate::PasswordHashing;
         /// The clock (unix seconds) of the verifier, the stores and the sessions. Default:
         /// the system clock.
         clock: Clock;
@@ -317,6 +322,9 @@ impl PhoneSignInBuilder {
     /// the conformance API is on without a valid token.
     pub fn build(self, database: impl Into<Arc<dyn Backend>>) -> Result<PhoneSignIn, ServerError> {
         check_facets(&self.facets)?;
+        self.password_hashing
+            .check()
+            .map_err(|e| ServerError::Config(e.to_string()))?;
         let public_url = self
             .public_url
             .as_deref()
@@ -342,7 +350,8 @@ impl PhoneSignInBuilder {
         }
         let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
         let ttl = self.challenge_ttl_secs;
-        let stores = Stores::new(&*database.into(), ttl, Arc::clone(&self.clock));
+        let database: Arc<dyn Backend> = database.into();
+        let stores = Stores::new(&*database, ttl, Arc::clone(&self.clock));
         let metadata = match self.live_metadata {
             Some(live) => live,
             None => SharedMetadata::fixed(self.metadata, Arc::clone(&self.clock)),
@@ -372,8 +381,10 @@ impl PhoneSignInBuilder {
                 secure_cookies: self.secure_cookies,
                 public_url,
                 site: web::site_of(&self.app_id),
+                password_hashing: self.password_hashing,
             },
             limits: Arc::new(Guard::new(self.limits)),
+            push: crate::push::Hub::new(database.change_feed()),
         };
         Ok(PhoneSignIn {
             flow: Arc::new(flow),
@@ -536,6 +547,14 @@ impl PhoneSignIn {
             Ok(r) => r.map_err(SessionError::Store),
             Err(_) => Err(SessionError::Interrupted),
         }
+    }
+
+    /// Ends every push stream and long poll now, and every later one at once (they are
+    /// answered and closed): call it when your server starts its graceful shutdown, so that
+    /// open streams (which never end by themselves before their lifetime) do not hold it up.
+    /// `Server` does it itself.
+    pub fn close_streams(&self) {
+        self.flow.push.close();
     }
 
     /// Makes a one-time invite that lets a phone enrol for `username` (as

@@ -41,6 +41,7 @@ use uaf_rp::{
 
 pub mod account;
 pub mod account_page;
+mod feed;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
@@ -50,6 +51,7 @@ pub use account::{
     ACTIVITY_RETENTION_SECS, AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore,
     SignInMethod,
 };
+pub use feed::{AttemptChange, ChangeFeed, DeliverChange};
 
 pub use account_page::{
     AccountPageStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
@@ -177,6 +179,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX phone_deregistrations_by_expiry ON phone_deregistrations (expires_at);
      CREATE INDEX sessions_by_user ON sessions (username);",
+    // 5 → 6: the second steps of password sign-ins: the sign-in attempts that a right
+    // password started (only these take a verification code, and their phone approval makes
+    // a `password+phone` session).
+    "CREATE TABLE second_steps (
+         attempt_id TEXT PRIMARY KEY,
+         username TEXT NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX second_steps_by_expiry ON second_steps (expires_at);",
 ];
 
 /// What the SQL backends' schemas differ in: the words [`MIGRATIONS`] leave open.
@@ -538,6 +549,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// issue, by `clock`. (A backend whose handle is itself the credential and sign-in store
     /// answers [`Stores::of`].)
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores;
+
+    /// How the nodes of this database tell each other of sign-in attempt changes (push to
+    /// phones connected to another node). `None` (the default): this database has one node,
+    /// or none to tell; the server's streams then rely on their periodic re-check for changes
+    /// made by other processes.
+    fn change_feed(&self) -> Option<Arc<dyn ChangeFeed>> {
+        None
+    }
 }
 
 /// Opens `location`: a `postgres://…` or `postgresql://…` URL opens PostgreSQL with a pool of

@@ -33,12 +33,13 @@ use uaf_signin_api::{
 use super::secret;
 use super::{Invite, InviteError, issue_invite};
 use crate::limits::Guard;
+use crate::push::Hub;
 use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
-    AttemptMove, AttemptRow, AttemptState, AuthenticationWrites, DeviceRow, EnrollOutcome,
-    Enrolment, NewSession, SessionRow, SignInStore, StoreError, row_expired,
+    AttemptChange, AttemptMove, AttemptRow, AttemptState, AuthenticationWrites, DeviceRow,
+    EnrollOutcome, Enrolment, NewSession, SessionRow, SignInStore, StoreError, row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -71,6 +72,8 @@ pub(crate) struct WebConfig {
     pub(crate) secure_cookies: bool,
     /// The site name the phone shows.
     pub(crate) site: String,
+    /// The argon2id cost of new password hashes.
+    pub(crate) password_hashing: crate::PasswordHashing,
     /// The configured public base URL (ending in `/`), for enrolment links; `None`: from
     /// the request (`web::account`).
     pub(crate) public_url: Option<String>,
@@ -85,6 +88,8 @@ pub(crate) struct Flow {
     pub(crate) config: WebConfig,
     /// The abuse limits in force.
     pub(crate) limits: Arc<Guard>,
+    /// The notification hub of the streams.
+    pub(crate) push: Arc<Hub>,
 }
 
 /// A user name the flow accepts: 1 to 128 characters, no control characters, no spaces at
@@ -174,13 +179,18 @@ fn refused(e: &uaf_rp::Error) -> Reply {
 }
 
 impl Flow {
-    fn now(&self) -> u64 {
+    pub(super) fn now(&self) -> u64 {
         self.app.now()
     }
 
     /// A cookie of the flow: `HttpOnly; SameSite=Strict`, the prefix as its path, `Secure`
     /// when configured.
-    fn cookie(&self, name: &'static str, value: String, max_age: u64) -> Cookie<'static> {
+    pub(super) fn cookie(
+        &self,
+        name: &'static str,
+        value: String,
+        max_age: u64,
+    ) -> Cookie<'static> {
         Cookie::build((name, value))
             .path(self.config.prefix.clone())
             .max_age(cookie::time::Duration::seconds(
@@ -192,7 +202,7 @@ impl Flow {
             .build()
     }
 
-    fn clear_cookie(&self, name: &'static str) -> Cookie<'static> {
+    pub(super) fn clear_cookie(&self, name: &'static str) -> Cookie<'static> {
         self.cookie(name, String::new(), 0)
     }
 
@@ -202,7 +212,7 @@ impl Flow {
 
     /// Whether the application lets `username` sign in ([`Accounts::may_sign_in`]); an
     /// error of the lookup is HTTP 500.
-    fn may_sign_in(&self, username: &str) -> Result<bool, Reply> {
+    pub(super) fn may_sign_in(&self, username: &str) -> Result<bool, Reply> {
         self.accounts
             .may_sign_in(username)
             .map_err(|e| Reply::internal("account lookup", &e))
@@ -222,7 +232,7 @@ impl Flow {
 
     /// Checks an invite code for `username` without consuming it (and that the account
     /// may still sign in).
-    fn check_invite(&self, username: &str, code: &str) -> Result<[u8; 32], Reply> {
+    pub(super) fn check_invite(&self, username: &str, code: &str) -> Result<[u8; 32], Reply> {
         let refused = || {
             // Guessing shows in the log (the name quoted: it is the client's text).
             tracing::warn!(username = ?username, "invite code refused");
@@ -399,34 +409,64 @@ impl Flow {
             .ok_or_else(refused)
     }
 
-    /// `GET /phone/notifications` → `{notifications: [{attempt, uafRequest, site, username,
-    /// matchCode, createdAt, expiresAt}]}`: the pending sign-ins of the phone's account,
-    /// **newest first**, at most [`crate::Limits::pending_per_user`] of them (the store keeps
-    /// no more pending; the bound holds for rows of older builds too).
-    pub(crate) fn notifications(&self, device: &DeviceRow) -> Reply {
+    /// The pending sign-ins of `username`'s phone, **newest first**, at most
+    /// [`crate::Limits::pending_per_user`] of them (the store keeps no more pending; the
+    /// bound holds for rows of older builds too).
+    pub(crate) fn pending_notifications(
+        &self,
+        username: &str,
+    ) -> Result<Vec<Notification>, StoreError> {
         let most = usize::try_from(self.limits.config().pending_per_user.max(1)).unwrap_or(1);
-        match self.store.pending_attempts(&device.username, self.now()) {
-            Ok(list) => Reply::ok(&Notifications {
-                notifications: list
-                    .into_iter()
-                    .rev()
-                    .take(most)
-                    .filter_map(|a| {
-                        Some(Notification {
-                            attempt: a.id,
-                            uaf_request: a.request?,
-                            site: self.config.site.clone(),
-                            username: a.username,
-                            match_code: a.match_code,
-                            created_at: a.created_at,
-                            expires_at: a.expires_at,
-                        })
-                    })
-                    .collect(),
-                deregistrations: Vec::new(),
-            }),
+        Ok(self
+            .store
+            .pending_attempts(username, self.now())?
+            .into_iter()
+            .rev()
+            .take(most)
+            .filter_map(|a| {
+                Some(Notification {
+                    attempt: a.id,
+                    uaf_request: a.request?,
+                    site: self.config.site.clone(),
+                    username: a.username,
+                    match_code: a.match_code,
+                    created_at: a.created_at,
+                    expires_at: a.expires_at,
+                })
+            })
+            .collect())
+    }
+
+    /// `GET /phone/notifications` → `{notifications: [{attempt, uafRequest, site, username,
+    /// matchCode, createdAt, expiresAt}], withdrawn, cursor}`: the pending sign-ins of the
+    /// phone's account, newest first ([`Flow::pending_notifications`]), the sign-ins of the
+    /// long poll's `since` cursor no longer pending, and the cursor of this list.
+    pub(crate) fn notifications_answer(
+        &self,
+        _device: &DeviceRow,
+        snapshot: super::stream::Snapshot,
+    ) -> Reply {
+        let cursor = snapshot.cursor();
+        Reply::ok(&Notifications {
+            notifications: snapshot.pending,
+            withdrawn: snapshot.withdrawn,
+            cursor,
+            deregistrations: Vec::new(),
+        })
+    }
+
+    /// `GET /phone/notifications` without a cursor: the pending list of the phone's account.
+    pub(crate) fn notifications(&self, device: &DeviceRow) -> Reply {
+        match self.snapshot(device, &[]) {
+            Ok(snapshot) => self.notifications_answer(device, snapshot),
             Err(e) => Reply::internal("attempt lookup", &e),
         }
+    }
+
+    /// Publishes a change of `attempt` to the streams of its account (and the other nodes).
+    fn changed(&self, attempt: &AttemptRow, state: AttemptState) {
+        self.push
+            .publish(&AttemptChange::new(&attempt.username, &attempt.id, state));
     }
 
     /// The answer to a response whose challenge is gone: taken by another copy of the same
@@ -559,6 +599,7 @@ impl Flow {
                 "this sign-in is no longer waiting",
             ));
         }
+        self.changed(&attempt, AttemptState::Approved);
         tracing::info!(username = attempt.username, "sign-in approved by phone");
         // The account page's "last used" (best effort: the approval stands either way).
         if let Err(e) = self
@@ -586,7 +627,15 @@ impl Flow {
             self.now(),
         ) {
             Ok(true) => {
+                self.changed(&attempt, AttemptState::Declined);
                 tracing::info!(username = attempt.username, "sign-in declined by phone");
+                self.record(
+                    &attempt.username,
+                    crate::store::SignInMethod::Phone,
+                    crate::store::ActivityOutcome::Declined,
+                    &super::password::Client::phone(),
+                    "declined on the phone",
+                );
                 Reply::ok(&AttemptAnswer {
                     state: SignInState::Declined,
                 })
@@ -604,15 +653,35 @@ impl Flow {
     /// the browser secret cookie. An unknown user (or one without keys) gets the same answer;
     /// no phone will ever see that attempt, so it expires.
     pub(crate) fn signin_start(&self, body: &SignInStartRequest) -> Reply {
+        match self.start_attempt(&body.username) {
+            Ok((answer, browser)) => Reply::ok(&answer).with_cookie(self.cookie(
+                SIGNIN_COOKIE,
+                browser,
+                self.config.attempt_ttl_secs,
+            )),
+            Err(r) => r,
+        }
+    }
+
+    /// Starts a sign-in attempt for `username` (see [`Flow::signin_start`]): its answer and
+    /// the text of the browser secret (the cookie's value). A password sign-in's second step
+    /// starts one too.
+    pub(crate) fn start_attempt(
+        &self,
+        username: &str,
+    ) -> Result<(SignInStartAnswer, String), Reply> {
+        let body = SignInStartRequest {
+            username: String::from(username),
+        };
         if !valid_username(&body.username) {
-            return Reply::error(StatusCode::BAD_REQUEST, "enter a user name");
+            return Err(Reply::error(StatusCode::BAD_REQUEST, "enter a user name"));
         }
         let now = self.now();
         let (id, browser, match_code) =
             match (secret::token(), secret::token(), secret::match_code()) {
                 (Ok(i), Ok(b), Ok(m)) => (i, b, m),
                 (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                    return Reply::internal("no OS randomness", &e);
+                    return Err(Reply::internal("no OS randomness", &e));
                 }
             };
         // An account the application refuses looks like one without keys: same answer, no
@@ -621,9 +690,9 @@ impl Flow {
             Ok(false) => Vec::new(),
             Ok(true) => match self.app.service.credentials().list_by_user(&body.username) {
                 Ok(keys) => keys,
-                Err(e) => return Reply::internal("key lookup", &e),
+                Err(e) => return Err(Reply::internal("key lookup", &e)),
             },
-            Err(r) => return r,
+            Err(r) => return Err(r),
         };
         // The same work for every name, so that timing does not tell a known user from an
         // unknown one: a request is always made and its challenge stored; for a name without
@@ -631,7 +700,7 @@ impl Flow {
         // does not carry it (no phone sees it).
         let mut rng = match fresh_rng() {
             Ok(r) => r,
-            Err(e) => return Reply::internal("no OS randomness", &e),
+            Err(e) => return Err(Reply::internal("no OS randomness", &e)),
         };
         let rp = self.app.service.relying_party();
         let made = if keys.is_empty() {
@@ -642,7 +711,7 @@ impl Flow {
         };
         let (request, pending) = match made {
             Ok(m) => m,
-            Err(e) => return Reply::internal("authentication request", &e),
+            Err(e) => return Err(Reply::internal("authentication request", &e)),
         };
         let challenge = pending
             .server_data()
@@ -679,24 +748,26 @@ impl Flow {
                     "pending sign-ins per user at the cap: the oldest superseded"
                 );
             }
-            Err(e) => return Reply::internal("sign-in store", &e),
+            Err(e) => return Err(Reply::internal("sign-in store", &e)),
         }
-        Reply::ok(&SignInStartAnswer {
+        // Published for every name, known or not (the same work: timing tells nothing).
+        self.changed(&row, AttemptState::Pending);
+        let answer = SignInStartAnswer {
             attempt: id.text,
             match_code,
             expires_at,
             poll_millis: POLL_MILLIS,
-        })
-        .with_cookie(self.cookie(
-            SIGNIN_COOKIE,
-            browser.text,
-            self.config.attempt_ttl_secs,
-        ))
+        };
+        Ok((answer, browser.text))
     }
 
     /// The attempt `id` if `browser`, the browser secret cookie, belongs to it (compared by
     /// its SHA-256 in constant time).
-    fn browser_attempt(&self, id: &str, browser: Option<&str>) -> Result<AttemptRow, Reply> {
+    pub(crate) fn browser_attempt(
+        &self,
+        id: &str,
+        browser: Option<&str>,
+    ) -> Result<AttemptRow, Reply> {
         let unknown = || Reply::error(StatusCode::NOT_FOUND, "no such sign-in in this browser");
         let browser = browser
             .filter(|t| secret::is_token(t))
@@ -716,7 +787,7 @@ impl Flow {
     }
 
     /// What the page shows of an attempt.
-    fn visible_state(&self, a: &AttemptRow) -> SignInState {
+    pub(crate) fn visible_state(&self, a: &AttemptRow) -> SignInState {
         match a.state {
             AttemptState::Pending | AttemptState::Approved
                 if row_expired(a.expires_at, self.now()) =>
@@ -745,7 +816,12 @@ impl Flow {
 
     /// `POST /api/signin/{id}/complete` (with the browser cookie) → a session cookie and
     /// `{username, factors, method}`; the attempt is consumed (single use).
-    pub(crate) fn signin_complete(&self, id: &str, browser: Option<&str>) -> Reply {
+    pub(crate) fn signin_complete(
+        &self,
+        id: &str,
+        browser: Option<&str>,
+        client: &super::password::Client,
+    ) -> Reply {
         let attempt = match self.browser_attempt(id, browser) {
             Ok(a) => a,
             Err(r) => return r,
@@ -782,7 +858,7 @@ impl Flow {
             &attempt.id,
             &NewSession::new(session.hash.to_vec(), row.clone(), now),
         ) {
-            Ok(true) => {}
+            Ok(true) => self.changed(&attempt, AttemptState::Consumed),
             Ok(false) => {
                 return Reply::error(
                     StatusCode::CONFLICT,
@@ -792,6 +868,13 @@ impl Flow {
             Err(e) => return Reply::internal("session store", &e),
         }
         tracing::info!(username = row.username, "signed in with a phone");
+        self.record(
+            &row.username,
+            crate::store::SignInMethod::Phone,
+            crate::store::ActivityOutcome::SignedIn,
+            client,
+            "",
+        );
         self.accounts.signed_in(&signed_in(&row));
         Reply::ok(&session_answer(&row))
             .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
@@ -849,12 +932,12 @@ impl Flow {
 }
 
 /// The identity of a session, for the application.
-fn signed_in(row: &SessionRow) -> SignedIn {
+pub(super) fn signed_in(row: &SessionRow) -> SignedIn {
     SignedIn::new(row.username.clone(), row.method.clone(), row.expires_at)
 }
 
 /// What `api/me` and a completed sign-in show of a session.
-fn session_answer(row: &SessionRow) -> Session {
+pub(super) fn session_answer(row: &SessionRow) -> Session {
     Session {
         username: row.username.clone(),
         factors: super::password::factors_of(&row.method)

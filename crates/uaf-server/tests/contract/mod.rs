@@ -169,7 +169,8 @@ macro_rules! contract_cases {
             a_code_step_is_used_once,
             deleting_an_account_deletes_its_sign_ins,
             password_sessions_are_stored_and_expired_ones_purged,
-            activity_is_read_newest_first_and_old_rows_purged
+            activity_is_read_newest_first_and_old_rows_purged,
+            second_steps_are_recorded_and_expired_ones_purged
         );
     };
     (@account_cases $factory:expr, #[$attr:meta], $handles:ident) => {
