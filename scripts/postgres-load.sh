@@ -78,7 +78,10 @@ chmod -R a+rX "$dir"
 
 # CPU seconds (user + system) of a process, and of every PostgreSQL process.
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
-cpu_pg() { ps -u postgres -o times= | awk '{s += $1} END {print s + 0}'; }
+cpu_pg() {
+    for p in $(pgrep -u postgres); do cat "/proc/$p/stat" 2>/dev/null || true; done |
+        awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15} END {print s / hz}'
+}
 
 node() { # node NAME → starts a server, sets $node_pid and $node_url
     "$bin/uaf-server" --listen 127.0.0.1:0 --database "$url" --pool-size "$POOL" \
