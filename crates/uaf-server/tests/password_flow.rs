@@ -829,3 +829,44 @@ fn operator_user_commands_run_as_a_process() {
     let (ok, _, err) = uaf_server(&["--database", ":memory:", "user", "list"], "", &[]);
     assert!(!ok && err.contains(":memory:"), "{err}");
 }
+
+#[test]
+fn a_phone_answer_that_does_not_verify_is_recorded_as_failed() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let env = Env::new("failed");
+    let mut phone = env.enroll("alice");
+    let start = call(
+        "POST",
+        &env.url("api/signin/start"),
+        Some(&json!({ "username": "alice" })),
+        &[],
+    );
+    let attempt = start.body["attempt"].as_str().unwrap().to_owned();
+    let n = phone
+        .pending()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.attempt == attempt)
+        .unwrap();
+    // A signed answer whose signature (the last bytes of the assertion) is damaged.
+    let signed = phone.sign(&n, PIN).unwrap();
+    let mut message: Value = serde_json::from_str(&signed).unwrap();
+    let assertion = message[0]["assertions"][0]["assertion"].as_str().unwrap();
+    let mut bytes = URL_SAFE_NO_PAD.decode(assertion).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    message[0]["assertions"][0]["assertion"] = json!(URL_SAFE_NO_PAD.encode(&bytes));
+    assert!(phone.send_response(&attempt, &message.to_string()).is_err());
+    let rows = env
+        .db
+        .stores(300, system_clock())
+        .activity
+        .recent_activity("alice", 5)
+        .unwrap();
+    assert_eq!(
+        (rows[0].method, rows[0].outcome),
+        (SignInMethod::Phone, ActivityOutcome::Failed)
+    );
+    assert_eq!(rows[0].detail, "the phone's answer did not verify");
+}
