@@ -870,3 +870,16 @@ fn a_phone_answer_that_does_not_verify_is_recorded_as_failed() {
     );
     assert_eq!(rows[0].detail, "the phone's answer did not verify");
 }
+
+#[test]
+fn bad_argon2_parameters_stop_the_start() {
+    let mut c = ServerConfig::default();
+    c.listen = "127.0.0.1:0".parse().unwrap();
+    c.database = ":memory:".into();
+    c.password_hashing.iterations = 0;
+    match Server::spawn(c) {
+        Err(uaf_server::ServerError::Config(e)) => assert!(e.contains("argon2"), "{e}"),
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("a server started with t = 0"),
+    }
+}
