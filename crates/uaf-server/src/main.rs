@@ -163,6 +163,35 @@ struct Args {
     #[arg(long, env = "UAF_SERVER_PENDING_PER_USER", default_value_t = 3,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pending_per_user: u32,
+    /// Push streams and long polls open at once per phone (429 beyond).
+    #[arg(long, env = "UAF_SERVER_STREAMS_PER_DEVICE", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    streams_per_device: u32,
+    /// Push streams and long polls open at once per account, all its phones.
+    #[arg(long, env = "UAF_SERVER_STREAMS_PER_ACCOUNT", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    streams_per_account: u32,
+    /// Streams (phones' and pages') and long polls open at once per client address.
+    #[arg(long, env = "UAF_SERVER_STREAMS_PER_ADDRESS", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    streams_per_address: u32,
+    /// Seconds a push stream stays open before the server ends it (the client resumes).
+    #[arg(long, env = "UAF_SERVER_STREAM_MAX_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    stream_max_secs: u64,
+    /// Seconds between heartbeats of an idle push stream.
+    #[arg(long, env = "UAF_SERVER_STREAM_HEARTBEAT_SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    stream_heartbeat_secs: u64,
+    /// Seconds between two re-reads of the database by an idle stream (the bound on a change
+    /// that was not published, e.g. by another process on the same SQLite file).
+    #[arg(long, env = "UAF_SERVER_STREAM_RECHECK_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    stream_recheck_secs: u64,
+    /// The longest `phone/notifications?wait=` waits, in seconds.
+    #[arg(long, env = "UAF_SERVER_LONG_POLL_MAX_SECS", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    long_poll_max_secs: u64,
     /// Invite code checks (enrolment calls) per client address: COUNT/SECONDS or off.
     #[arg(
         long,
@@ -438,6 +467,13 @@ fn main() -> ExitCode {
     limits.signin_per_address = args.signin_limit_per_address;
     limits.signin_per_user = args.signin_limit_per_user;
     limits.pending_per_user = args.pending_per_user;
+    limits.streams_per_device = args.streams_per_device;
+    limits.streams_per_account = args.streams_per_account;
+    limits.streams_per_address = args.streams_per_address;
+    limits.stream_max_secs = args.stream_max_secs;
+    limits.stream_heartbeat_secs = args.stream_heartbeat_secs;
+    limits.stream_recheck_secs = args.stream_recheck_secs;
+    limits.long_poll_max_secs = args.long_poll_max_secs;
     limits.enroll_per_address = args.enroll_limit_per_address;
     limits.enroll_per_account = args.enroll_limit_per_account;
     limits.password_per_address = args.password_limit_per_address;

@@ -307,14 +307,26 @@ fn one_phone_two_servers_three_accounts_one_wait() {
 
 #[test]
 fn the_wait_loop_outlives_a_server_restart() {
-    let mut a = Site::new("restart");
+    outlives_a_restart("restart", options());
+}
+
+/// The same with the transport `uaf-phone wait` uses: the push stream (its fallbacks).
+#[test]
+fn the_pushed_wait_loop_outlives_a_server_restart() {
+    let mut o = WaitOptions::pushed(Duration::from_millis(100));
+    o.backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(400));
+    outlives_a_restart("restart-pushed", o);
+}
+
+fn outlives_a_restart(name: &str, options: WaitOptions) {
+    let mut a = Site::new(name);
     let state = a.dir.join("phone.json");
     let mut e = Enrollment::new(&a.url(), "alice", &a.invite("alice"), PIN);
     fast(&mut e);
     let mut phone = Phone::enroll(&e).unwrap();
     phone.save(&state).unwrap();
     let alice = AccountRef::new(&a.url(), "alice");
-    let mut waiter = Waiter::start(&phone, options()).unwrap();
+    let mut waiter = Waiter::start(&phone, options).unwrap();
     // Running: nothing to say.
     let quiet = events_for(&mut waiter, &mut phone, Duration::from_millis(500), |_| {
         false
