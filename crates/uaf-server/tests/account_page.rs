@@ -437,6 +437,19 @@ fn a_configured_public_url_is_what_the_link_names() {
     assert_eq!(add.status, 200, "{add:?}");
     let link = EnrollLink::parse(add.body["link"].as_str().unwrap()).unwrap();
     assert_eq!(link.server, "https://login.example.com/uaf/");
+    // Behind a proxy that rewrites Host, the public URL's origin is this site's; others not.
+    let url = env.url("api/account/phones/add");
+    let from = |origin: &str| {
+        call(
+            "POST",
+            &url,
+            None,
+            &[("Cookie", session.as_str()), ("Origin", origin)],
+        )
+        .status
+    };
+    assert_eq!(from("https://login.example.com"), 200);
+    assert_eq!(from("https://evil.example.com"), 403);
     // A bad one stops the start.
     let mut c = ServerConfig::default();
     c.listen = "127.0.0.1:0".parse().unwrap();
