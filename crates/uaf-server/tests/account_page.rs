@@ -872,3 +872,46 @@ fn recent_activity_shows_time_method_browser_address_and_outcome_newest_first() 
     assert_eq!(mine[2]["browser"], "Chrome 131 on Windows");
     assert!(mine[2].get("detail").is_none());
 }
+
+#[test]
+fn the_sign_ins_of_the_phone_are_in_the_activity_with_their_browser() {
+    let env = Env::new("activity-recorded");
+    let mut phone = env.phone("alice", 1);
+    let session = sign_in(&env, "alice", &mut phone);
+    // A sign-in declined on the phone.
+    let start = call(
+        "POST",
+        &env.url("api/signin/start"),
+        Some(&json!({"username": "alice"})),
+        &[(
+            "User-Agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        )],
+    );
+    let attempt = start.body["attempt"].as_str().unwrap();
+    let declined = call(
+        "POST",
+        &env.url("phone/decline"),
+        Some(&json!({"attempt": attempt})),
+        &[("Authorization", &phone.bearer())],
+    );
+    assert_eq!(declined.status, 200, "{declined:?}");
+
+    let a = account(&env, &session);
+    let events = a.body["activity"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["outcome"], "declined");
+    assert_eq!(events[0]["method"], "phone");
+    assert_eq!(events[0]["signedIn"], false);
+    // An answer on the phone records no browser and no address.
+    assert!(events[0].get("browser").is_none() && events[0].get("clientIp").is_none());
+    assert_eq!(events[1]["outcome"], "signed-in");
+    assert_eq!(events[1]["signedIn"], true);
+    assert_eq!(events[1]["methodDescription"], "Phone");
+    assert!(
+        events[1]["browser"].as_str().unwrap().starts_with("ureq "),
+        "{}",
+        events[1]
+    );
+    assert_eq!(events[1]["clientIp"], "127.0.0.1");
+}

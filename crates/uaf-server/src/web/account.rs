@@ -238,8 +238,9 @@ fn activity_info(row: &ActivityRow) -> ActivityInfo {
         at: row.at,
         method: String::from(row.method.as_str()),
         method_description: String::from(method_description),
-        browser: user_agent::parse(&row.user_agent).describe(),
-        client_ip: row.client_ip.clone(),
+        browser: (!row.user_agent.is_empty())
+            .then(|| user_agent::parse(&row.user_agent).describe()),
+        client_ip: (!row.client_ip.is_empty()).then(|| row.client_ip.clone()),
         outcome: String::from(row.outcome.as_str()),
         outcome_description: String::from(outcome_description),
         signed_in: row.outcome == ActivityOutcome::SignedIn,
