@@ -116,6 +116,7 @@ fn offline_account_at(
         },
         client,
         http: Http::new(server).unwrap(),
+        written: false,
     };
     (account, seed, asm_token)
 }
@@ -136,10 +137,11 @@ fn enrolled(max: u8) -> (Phone, [u8; 32], [u8; 32]) {
             max_attempts: max,
             failed: 0,
             path: None,
-            file: None,
+            generation: None,
         },
         pin,
         queued: Mutex::new(Vec::new()),
+        ca_file: None,
     };
     (phone, seed, asm_token)
 }
@@ -702,7 +704,7 @@ fn write_v2(path: &Path, phone: &Phone) {
         )
         .unwrap();
     file.sealed = URL_SAFE_NO_PAD.encode(sealed);
-    state::write(path, &file).unwrap();
+    state::write(&state::lock(path).unwrap(), path, &file).unwrap();
 }
 
 #[test]
