@@ -948,3 +948,6 @@ fn an_account_without_codes_or_with_a_bad_setup_says_so() {
         assert!(e.to_string().contains(says), "{says}: {e}");
     }
 }
+
+/// Several processes on one state file.
+mod shared;
