@@ -582,7 +582,16 @@ impl Flow {
                 // Used (by a concurrent copy of this approval) or expired: never fails the
                 // attempt (the copy that took it may still be approving it).
                 ErrorKind::ChallengeUnknown => self.challenge_gone(&attempt),
-                _ => refused(&e),
+                _ => {
+                    self.record(
+                        &attempt.username,
+                        crate::store::SignInMethod::Phone,
+                        crate::store::ActivityOutcome::Failed,
+                        &super::password::Client::phone(),
+                        "the phone's answer did not verify",
+                    );
+                    refused(&e)
+                }
             })?;
         let approved = match commit.moved.get() {
             Some(moved) => moved,

@@ -3,7 +3,7 @@
 //! `Emulation.setDeviceMetricsOverride` and `Emulation.setEmulatedMedia`):
 //!
 //! - nothing is wider than the viewport (`scrollWidth <= innerWidth`, and the card and every
-//!   visible element lie inside it);
+//!   visible element lie inside it), and nothing inside the card sticks out of its content box;
 //! - every visible text (element text, button labels, input values and placeholders) has a
 //!   contrast of at least 4.5:1 (WCAG 2.x AA) against its effective background: the computed
 //!   text colour, faded by any `opacity` on the way up, over the first opaque
@@ -13,7 +13,8 @@
 //!   by their text), a live region announces status changes, the page title names the state;
 //! - the focused field shows a focus ring of at least 3:1 against the card.
 //!
-//! A screenshot of each screen, width and scheme goes to `<target dir>/screenshots/`
+//! A screenshot of each screen (the whole page), width and scheme goes to
+//! `<target dir>/screenshots/`
 //! (`target/screenshots/` by default; it follows `CARGO_TARGET_DIR`), for people to look at.
 //!
 //! `audit_everywhere` is the one entry point: other modules call it on their own screens.
@@ -185,10 +186,19 @@ const chain = (el) => {
   return { bgs, images, opacity };
 };
 const texts = [], overflow = [], unlabelled = [];
+const card = document.querySelector(".card");
+const cr = card ? card.getBoundingClientRect() : null;
+// The card's content box: what is inside the card stays out of its padding.
+const cs = card ? getComputedStyle(card) : null;
+const inner = card ? { left: cr.left + parseFloat(cs.borderLeftWidth) + parseFloat(cs.paddingLeft),
+                       right: cr.right - parseFloat(cs.borderRightWidth) - parseFloat(cs.paddingRight) } : null;
 for (const el of document.body.querySelectorAll("*")) {
   if (!visible(el)) continue;
   const r = el.getBoundingClientRect();
-  if (r.left < -0.5 || r.right > vw + 0.5) overflow.push(describe(el) + " [" + Math.round(r.left) + ", " + Math.round(r.right) + "]");
+  const span = " [" + Math.round(r.left) + ", " + Math.round(r.right) + "]";
+  if (r.left < -0.5 || r.right > vw + 0.5) overflow.push(describe(el) + span + " sticks out of the viewport");
+  else if (inner && card.contains(el) && el !== card && (r.left < inner.left - 0.5 || r.right > inner.right + 0.5))
+    overflow.push(describe(el) + span + " sticks out of the card's content box [" + Math.round(inner.left) + ", " + Math.round(inner.right) + "]");
   const tag = el.tagName;
   const s = getComputedStyle(el);
   if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") {
@@ -208,8 +218,6 @@ for (const el of document.body.querySelectorAll("*")) {
   own = own.trim();
   if (own) texts.push({ what: describe(el), text: own.slice(0, 60), color: s.color, ...chain(el) });
 }
-const card = document.querySelector(".card");
-const cr = card ? card.getBoundingClientRect() : null;
 const active = document.activeElement;
 let focus = null;
 if (active && active !== document.body && visible(active)) {
@@ -254,10 +262,20 @@ impl Browser<'_> {
         );
     }
 
-    fn screenshot(&self, path: &Path) {
-        let png = self.cmd("GET", "/screenshot", None);
+    /// A PNG of the whole page (not only the viewport: a long page is photographed to its
+    /// end), at the emulated width.
+    fn screenshot(&self, path: &Path, width: u32) {
+        let height = self
+            .script("return Math.ceil(document.documentElement.scrollHeight)")
+            .as_u64()
+            .unwrap();
+        let shot = self.cdp(
+            "Page.captureScreenshot",
+            json!({ "format": "png", "captureBeyondViewport": true,
+                    "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 } }),
+        );
         let bytes = base64::engine::general_purpose::STANDARD
-            .decode(png.as_str().expect("base64 PNG"))
+            .decode(shot["data"].as_str().expect("base64 PNG"))
             .expect("screenshot is base64");
         assert!(bytes.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
         std::fs::write(path, bytes).unwrap();
@@ -284,7 +302,7 @@ pub(crate) fn audit_everywhere(b: &Browser<'_>, state: &str, title: &str) {
             b.emulate(width, height, scheme);
             let at = format!("{state} at {width}px, {scheme}");
             problems.extend(audit(b, &at, width, scheme, title));
-            b.screenshot(&dir.join(format!("{state}-{width}-{scheme}.png")));
+            b.screenshot(&dir.join(format!("{state}-{width}-{scheme}.png")), width);
         }
     }
     // Back to the browser's own size and scheme for whatever the test does next.
@@ -340,10 +358,7 @@ fn audit(b: &Browser<'_>, at: &str, width: u32, scheme: &str, title: &str) -> Ve
         None => problems.push(format!("{at}: no .card on the page")),
     }
     for o in v["overflow"].as_array().unwrap() {
-        problems.push(format!(
-            "{at}: {} sticks out of the viewport",
-            o.as_str().unwrap()
-        ));
+        problems.push(format!("{at}: {}", o.as_str().unwrap()));
     }
     for u in v["unlabelled"].as_array().unwrap() {
         problems.push(format!(
@@ -528,6 +543,24 @@ fn every_screen_fits_from_320_px_and_reads_in_both_colour_schemes() {
     wait_title(&b, "Signed in");
     audit_everywhere(&b, "signed-in", "Signed in");
 
+    // The account page: the overview with alice's phone, adding a phone (the enrolment code
+    // and its QR code), and the question before phone sign-in is turned off.
+    let account_title = "Your account: alice";
+    b.go(&format!("{}/account", server.base_url()));
+    wait_title(&b, account_title);
+    b.wait_text("#phones", "the phone", |t| !t.is_empty());
+    audit_everywhere(&b, "account", account_title);
+    b.click("#add-phone");
+    b.wait_text("#enrol-code", "an enrolment code", |t| !t.is_empty());
+    audit_everywhere(&b, "account-add-phone", account_title);
+    b.click("#enrol-done");
+    b.click("#phones-off");
+    b.wait_text("#phones-off-confirm", "the question", |t| !t.is_empty());
+    audit_everywhere(&b, "account-phones-off", account_title);
+    b.click("#phones-off-no");
+
+    b.go(&format!("{}/", server.base_url()));
+    wait_title(&b, "Signed in");
     // Signed out.
     b.click("#signout");
     b.wait_text("#status", "signed out", |t| t == "Signed out.");
