@@ -149,10 +149,8 @@ impl Wait {
         let (tx, lines) = mpsc::channel();
         let out = child.stdout.take().unwrap();
         let err = child.stderr.take().unwrap();
-        for stream in [
-            Box::new(out) as Box<dyn std::io::Read + Send>,
-            Box::new(err) as Box<dyn std::io::Read + Send>,
-        ] {
+        let streams: [Box<dyn std::io::Read + Send>; 2] = [Box::new(out), Box::new(err)];
+        for stream in streams {
             let tx = tx.clone();
             std::thread::spawn(move || {
                 for line in std::io::BufReader::new(stream).lines() {
