@@ -19,8 +19,9 @@
 //! | [`Phone::enroll`], [`Phone::add_account`] | code → `POST /phone/enroll/start` → registration with the PIN → `POST /phone/enroll/finish` → device token (and the verification-code secret, if offered) |
 //! | [`Enrollment::from_link`] | the enrolment link text (`uafphone://enroll?server=…&user=…&code=…`, [`EnrollLink`]) |
 //! | [`Phone::save`], [`Phone::load`], [`Phone::persist`] | the state file (JSON, format 3, written atomically, mode 0600; every account sealed under argon2id(PIN)); `load` needs the PIN and reads format 2 too |
+//! | [`Phone::refresh`] | takes in the accounts other processes enrolled in or removed from the file |
 //! | [`Phone::accounts`], [`Phone::find`] | the accounts (server, user, AAID, KeyID, added) |
-//! | [`Waiter`] | one loop for every account: a [`Transport`] per account ([`poll`] now), [`WaitEvent`]s, [`Backoff`] after failures, queued deregistrations applied |
+//! | [`Waiter`] | one loop for every account: a [`Transport`] per account ([`poll`], [`push`]), [`WaitEvent`]s, [`Backoff`] after failures, queued deregistrations applied, accounts enrolled or removed by other processes served or dropped |
 //! | [`Phone::pending`] | `GET /phone/notifications` of every account, once |
 //! | [`Channel::stream`] | `GET /phone/events`: sign-ins and withdrawals pushed as they happen ([`PushStream`]), resumed by its cursor |
 //! | [`Channel::wait_notifications`] | the long poll `GET /phone/notifications?since=…&wait=…` |
@@ -31,6 +32,17 @@
 //! | [`Phone::remove`] | `POST /phone/deregister`, then a UAF Dereg of the key through the client, then the account is forgotten |
 //! | [`Phone::apply_deregistration`] | a UAF Dereg request queued by the server: the key is deleted, the account forgotten |
 //! | [`metadata_statement`], [`write_metadata`] | the model's metadata for the server's `--metadata` directory |
+//!
+//! ## One state file, several processes
+//! `uaf-phone wait` runs for hours while `uaf-phone enroll` or `uaf-phone remove` change the
+//! same file. Every write is a read-modify-write under an exclusive advisory lock on the
+//! sidecar `FILE.lock` (`std::fs::File::lock`): the file is read again inside the lock, opened
+//! with the key the phone already holds, only this process's change is applied (an account
+//! added or removed, one wrong PIN counted, the count settled), and the result is written to a
+//! temporary file, synced and renamed into place before the lock is let go. No process writes
+//! back a stale copy over another's change, and the wrong-PIN lockout holds however many
+//! processes guess at once. [`Phone::refresh`] (which [`Waiter`] calls every second) takes the
+//! other processes' changes in.
 //!
 //! ## Example
 //! The model's metadata, for the server:
@@ -989,7 +1001,7 @@ impl Phone {
     /// (deterministically: the same key and key handle come back; checked against the saved
     /// KeyID), then switches to fresh OS randomness.
     ///
-    /// Every attempt is counted in the file before the PIN is tried (so a phone killed while
+    /// Every attempt is counted in the file (under its lock) before the PIN is tried (so a phone killed while
     /// checking has used the attempt up); the right PIN resets the count. At the file's limit
     /// the phone is locked: every PIN is refused without being tried.
     ///
@@ -1465,7 +1477,8 @@ impl Phone {
     /// The server removed `account`'s phone and sent a UAF deregistration request
     /// (`Notifications::deregistrations`): hands it to the client, which checks its AppID
     /// and facet and sends Deregister to the authenticator (the key is deleted), then forgets
-    /// the account and saves the phone to its file ([`Phone::persist`]).
+    /// the account and removes it from the phone's file (a read-modify-write under the file's
+    /// lock: what other processes wrote there stays).
     ///
     /// # Errors
     /// [`PhoneError::NoSuchAccount`]; [`PhoneError::Client`] (the client refused the request:
@@ -1496,7 +1509,8 @@ impl Phone {
     /// Removes `account` from this phone: tells its server (`POST /phone/deregister` with
     /// the device token: the server deletes the registration and the token), deletes the key
     /// in the authenticator (a UAF deregistration request for the key, through the client),
-    /// forgets the account and saves the phone to its file ([`Phone::persist`]).
+    /// forgets the account and removes it from the phone's file (a read-modify-write under
+    /// the file's lock: what other processes wrote there stays).
     ///
     /// A server that no longer knows the phone (401, or `deregistered: false`) is not an
     /// error ([`ServerRemoval::AlreadyGone`]). A server that cannot be reached is, unless

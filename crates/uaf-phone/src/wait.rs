@@ -22,6 +22,10 @@
 //! The loop ([`Waiter::next`]) is the only place that touches the [`Phone`]: it turns
 //! deliveries into [`WaitEvent`]s, shows each sign-in once, applies queued deregistrations
 //! (key deleted, account forgotten, file saved), and tracks which servers are unreachable.
+//! Every [`Waiter::CHECK_EVERY`] it also takes in what other processes changed in the
+//! phone's state file ([`Phone::refresh`]): an account enrolled there gets a transport
+//! ([`WaitEvent::NowServing`]), an account removed there loses its own
+//! ([`WaitEvent::NoLongerServing`]).
 
 use core::fmt;
 use core::time::Duration;
