@@ -1001,8 +1001,9 @@ impl Phone {
     /// (deterministically: the same key and key handle come back; checked against the saved
     /// KeyID), then switches to fresh OS randomness.
     ///
-    /// Every attempt is counted in the file (under its lock) before the PIN is tried (so a phone killed while
-    /// checking has used the attempt up); the right PIN resets the count. At the file's limit
+    /// Every attempt is counted in the file (under its lock, from the count other processes
+    /// wrote) before the PIN is tried (so a phone killed while checking has used the attempt
+    /// up); the right PIN takes off the attempts counted up to its own. At the file's limit
     /// the phone is locked: every PIN is refused without being tried.
     ///
     /// A version 2 file (one account) is read and rewritten as version 3 at once (the write
