@@ -17,8 +17,11 @@
 //! | [`Phone::enroll`] | invite code → `POST /phone/enroll/start` → registration with the PIN → `POST /phone/enroll/finish` → device token |
 //! | [`Phone::save`], [`Phone::load`] | the state file (JSON, written atomically, mode 0600; secrets sealed under argon2id(PIN)); `load` needs the PIN |
 //! | [`Phone::pending`] | `GET /phone/notifications` with the device token |
-//! | [`Phone::approve`] | the PIN unlocks the key, the client signs the request, `POST /phone/respond` |
+//! | [`Phone::shown_text`] | the sign-in's text to show (the request's `text/plain` transaction) |
+//! | [`Phone::approve_typed`] | the number typed is checked (a wrong one is refused and reported), the attempt re-checked, then the PIN unlocks the key and the authenticator confirms the text with the number and signs, `POST /phone/respond` |
+//! | [`Phone::approve`] | [`Phone::approve_typed`] with the right number (tests, demos) |
 //! | [`Phone::decline`] | `POST /phone/decline` |
+//! | [`Phone::deny`] | "it's not me": `POST /phone/report` `not-me` |
 //! | [`metadata_statement`], [`write_metadata`] | the model's metadata for the server's `--metadata` directory |
 //!
 //! ## Example
@@ -45,7 +48,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uaf_authenticator::Authenticator;
 use uaf_client::{AuthenticatorOptions, Client, ClientConfig, ClientError, ClientRequest};
-use uaf_proto::message::TrustedFacetList;
+use uaf_proto::message::{AuthenticationRequest, DecodeOptions, Transaction, TrustedFacetList};
 use uaf_proto::status::CmdStatus;
 
 pub use device::{AAID, metadata_statement, model};
@@ -54,9 +57,11 @@ pub use seal::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM};
 pub const DEFAULT_MAX_PIN_ATTEMPTS: u8 = uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS;
 /// One sign-in waiting for the phone (`GET phone/notifications`), the server's type.
 pub use uaf_signin_api::Notification;
+pub use uaf_signin_api::ReportKind;
 use uaf_signin_api::{
     AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
-    Notifications, PhoneDeclineRequest, PhoneRespondRequest, path,
+    Notifications, PhoneDeclineRequest, PhoneReportRequest, PhoneRespondRequest, confirmed_text,
+    path,
 };
 
 use device::{PinPad, SharedRng, model_locking_after, os_random};
@@ -103,6 +108,15 @@ pub enum PhoneError {
     State(String),
     /// The operating system gave no randomness.
     Random(String),
+    /// The number typed is not the one the sign-in page shows: nothing was signed (and the
+    /// server was told, when `reported`).
+    WrongNumber {
+        /// Whether the server accepted the report.
+        reported: bool,
+    },
+    /// The sign-in is no longer waiting (cancelled on the page, answered on another phone,
+    /// expired): nothing was signed.
+    NotWaiting,
 }
 
 impl fmt::Display for PhoneError {
@@ -129,6 +143,13 @@ impl fmt::Display for PhoneError {
             PhoneError::Device(m) => write!(f, "authenticator: {m}"),
             PhoneError::State(m) => write!(f, "phone state: {m}"),
             PhoneError::Random(m) => write!(f, "no randomness from the operating system: {m}"),
+            PhoneError::WrongNumber { .. } => f.write_str(
+                "wrong number: type the number shown on the sign-in page (nothing was signed)",
+            ),
+            PhoneError::NotWaiting => f.write_str(
+                "this sign-in is no longer waiting (cancelled, answered on another phone, or \
+                 expired): nothing was signed",
+            ),
         }
     }
 }
@@ -608,6 +629,38 @@ impl Phone {
     /// this phone has no key for, an AppID it does not trust), [`PhoneError::State`] (the
     /// count cannot be written).
     pub fn sign(&mut self, n: &Notification, pin: &str) -> Result<String, PhoneError> {
+        self.sign_typed(n, &n.match_code, pin)
+    }
+
+    /// The text the sign-in request of `n` asks to confirm (its `text/plain` transaction):
+    /// what the phone shows before asking for the number. `None`: the request carries no
+    /// text (an older server).
+    ///
+    /// # Errors
+    /// [`PhoneError::BadAnswer`]: the request cannot be read.
+    pub fn shown_text(n: &Notification) -> Result<Option<String>, PhoneError> {
+        let request = AuthenticationRequest::parse_array(&n.uaf_request, &DecodeOptions::new())
+            .map_err(|e| PhoneError::BadAnswer(format!("sign-in request: {e}")))?;
+        Ok(request
+            .first()
+            .and_then(|r| r.transaction.iter().find_map(Transaction::as_text))
+            .map(String::from))
+    }
+
+    /// As [`Phone::sign`], with the number `typed` by the person: the authenticator
+    /// confirms the request's text followed by that number
+    /// ([`uaf_signin_api::confirmed_text`]) and signs its hash. No check of the number is
+    /// made here (the server refuses a signature over another number); [`Phone::approve_typed`]
+    /// checks it first.
+    ///
+    /// # Errors
+    /// As [`Phone::sign`].
+    pub fn sign_typed(
+        &mut self,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<String, PhoneError> {
         if n.username != self.state.username {
             return Err(PhoneError::Usage(format!(
                 "this phone is enrolled for {:?}, not {:?}",
@@ -624,11 +677,17 @@ impl Phone {
         if before >= max {
             return Err(PhoneError::Locked { attempts: max });
         }
+        // What the authenticator confirms and signs: the text shown and the number typed.
+        let (uaf_request, confirmed) = with_number(&n.uaf_request, typed)?;
         // Counted before it is checked: a phone killed meanwhile has used the attempt up.
         self.keystore.set_failed(before.saturating_add(1))?;
-        pad_of(&mut self.client)?.enter(pin);
+        let pad = pad_of(&mut self.client)?;
+        pad.enter(pin);
+        if let Some(text) = confirmed {
+            pad.confirm(text.into_bytes());
+        }
         let mut req =
-            ClientRequest::new(&n.uaf_request, &self.state.facet_id).account(&self.state.username);
+            ClientRequest::new(&uaf_request, &self.state.facet_id).account(&self.state.username);
         if let Some(l) = &list {
             req = req.trusted_facets(l);
         }
@@ -673,13 +732,86 @@ impl Phone {
         Ok(())
     }
 
-    /// Approves `n`: unlocks the key with `pin`, signs, sends.
+    /// Approves `n` as if the person typed the right number ([`Phone::approve_typed`] with
+    /// the notification's own number): for tests and demos. A phone's user interface asks
+    /// the person for the number and calls [`Phone::approve_typed`].
     ///
     /// # Errors
-    /// As [`Phone::sign`] and [`Phone::send_response`].
+    /// As [`Phone::approve_typed`].
     pub fn approve(&mut self, n: &Notification, pin: &str) -> Result<(), PhoneError> {
-        let response = self.sign(n, pin)?;
+        let number = n.match_code.clone();
+        self.approve_typed(n, &number, pin)
+    }
+
+    /// Approves `n` with the number the person `typed` from the sign-in page and their
+    /// `pin`, in this order: a wrong number is refused here and reported (`wrong-number`),
+    /// before any PIN; the attempt is re-checked with the server just before the PIN is
+    /// used, and a sign-in no longer waiting (cancelled, answered on another phone,
+    /// expired) is never signed; a wrong PIN is reported (`wrong-pin`; the person may try
+    /// again until the authenticator locks); then the authenticator confirms the text with
+    /// the number, signs, and the response is sent.
+    ///
+    /// # Errors
+    /// [`PhoneError::WrongNumber`], [`PhoneError::NotWaiting`], and as [`Phone::sign`] and
+    /// [`Phone::send_response`].
+    pub fn approve_typed(
+        &mut self,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<(), PhoneError> {
+        if typed.trim() != n.match_code {
+            let reported = self.report(&n.attempt, ReportKind::WrongNumber).is_ok();
+            return Err(PhoneError::WrongNumber { reported });
+        }
+        if !self.still_waiting(&n.attempt)? {
+            return Err(PhoneError::NotWaiting);
+        }
+        let response = match self.sign_typed(n, typed.trim(), pin) {
+            Ok(r) => r,
+            Err(e @ PhoneError::WrongPin { .. }) => {
+                // Best effort: the page tells the person; the refusal stands either way.
+                let _ = self.report(&n.attempt, ReportKind::WrongPin);
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         self.send_response(&n.attempt, &response)
+    }
+
+    /// Whether `attempt` is still among the sign-ins waiting for this phone (asked of the
+    /// server now).
+    ///
+    /// # Errors
+    /// As [`Phone::pending`].
+    pub fn still_waiting(&self, attempt: &str) -> Result<bool, PhoneError> {
+        Ok(self.pending()?.iter().any(|n| n.attempt == attempt))
+    }
+
+    /// "No, it's not me": ends the sign-in of `n` as denied and reports it (`POST
+    /// /phone/report` `not-me`); the server records a security event and pauses new phone
+    /// sign-ins of the account for a while.
+    ///
+    /// # Errors
+    /// [`PhoneError::Refused`] as [`Phone::send_response`].
+    pub fn deny(&self, n: &Notification) -> Result<(), PhoneError> {
+        self.report(&n.attempt, ReportKind::NotMe)
+    }
+
+    /// Tells the server what happened on the phone about `attempt` (`POST /phone/report`).
+    ///
+    /// # Errors
+    /// [`PhoneError::Refused`] as [`Phone::send_response`].
+    pub fn report(&self, attempt: &str, kind: ReportKind) -> Result<(), PhoneError> {
+        let _: AttemptAnswer = self.http.post(
+            path::PHONE_REPORT,
+            &PhoneReportRequest {
+                attempt: String::from(attempt),
+                kind,
+            },
+            Some(&self.state.device_token),
+        )?;
+        Ok(())
     }
 
     /// Declines `n` (`POST /phone/decline`).
@@ -704,6 +836,28 @@ impl Phone {
         )?;
         Ok(())
     }
+}
+
+/// The request `uaf_request` with its `text/plain` transaction followed by the number `typed`
+/// ([`confirmed_text`]), and that text: what the authenticator shows, confirms and signs. A
+/// request without a text transaction is returned as it is.
+fn with_number(uaf_request: &str, typed: &str) -> Result<(String, Option<String>), PhoneError> {
+    let bad = |e: &dyn fmt::Display| PhoneError::BadAnswer(format!("sign-in request: {e}"));
+    let mut requests = AuthenticationRequest::parse_array(uaf_request, &DecodeOptions::new())
+        .map_err(|e| bad(&e))?;
+    let mut confirmed = None;
+    for r in &mut requests {
+        let Some(shown) = r.transaction.iter().find_map(Transaction::as_text) else {
+            continue;
+        };
+        let text = confirmed_text(shown, typed);
+        r.transaction = vec![Transaction::text(&text).map_err(|e| bad(&e))?];
+        confirmed = Some(text);
+    }
+    if confirmed.is_none() {
+        return Ok((String::from(uaf_request), None));
+    }
+    Ok((AuthenticationRequest::array_to_json(&requests), confirmed))
 }
 
 /// The mean time of one argon2id derivation with `params` over `rounds` runs: the cost of

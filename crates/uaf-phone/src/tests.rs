@@ -56,6 +56,7 @@ fn notification(i: u8) -> Notification {
         match_code: String::from("42"),
         created_at: 0,
         expires_at: 0,
+        context: None,
     }
 }
 

@@ -187,6 +187,7 @@ pub struct PhoneSignInBuilder {
     limits: Limits,
     clock: Clock,
     accounts: Arc<dyn Accounts>,
+    deny_pause_secs: u64,
 }
 
 impl fmt::Debug for PhoneSignInBuilder {
@@ -229,6 +230,7 @@ impl PhoneSignInBuilder {
             limits: config.limits,
             clock: config.clock,
             accounts: Arc::new(AnyAccount),
+            deny_pause_secs: config.deny_pause_secs,
         }
     }
 
@@ -279,6 +281,10 @@ impl PhoneSignInBuilder {
         /// The clock (unix seconds) of the verifier, the stores and the sessions. Default:
         /// the system clock.
         clock: Clock;
+        /// How long new phone sign-ins of an account are paused after one of its sign-ins
+        /// was denied on the phone as "it's not me", in seconds (default 900; 0: no pause).
+        /// A browser that signed in to the account within 90 days is never paused.
+        deny_pause_secs: u64;
     }
 
     /// The secret the conformance API requires (at least 16 characters of `A-Z a-z 0-9 - _
@@ -336,6 +342,7 @@ impl PhoneSignInBuilder {
             Arc::clone(&stores.pending_authentications),
         );
         let store = Arc::clone(&stores.sign_in);
+        let attempts = Arc::clone(&stores.attempts);
         let app = Arc::new(App {
             service,
             stores,
@@ -346,6 +353,7 @@ impl PhoneSignInBuilder {
         let flow = Flow {
             app,
             store,
+            attempts,
             accounts: self.accounts,
             config: WebConfig {
                 prefix: self.prefix,
@@ -353,6 +361,7 @@ impl PhoneSignInBuilder {
                 attempt_ttl_secs: self.challenge_ttl_secs,
                 secure_cookies: self.secure_cookies,
                 site: web::site_of(&self.app_id),
+                deny_pause_secs: self.deny_pause_secs,
             },
             limits: Arc::new(Guard::new(self.limits)),
         };

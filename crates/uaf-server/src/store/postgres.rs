@@ -101,7 +101,7 @@ impl Columns for Row {
 }
 
 /// The parameters of one statement.
-type Args<'a> = [&'a (dyn ToSql + Sync)];
+pub(crate) type Args<'a> = [&'a (dyn ToSql + Sync)];
 
 /// Whether `location` names a PostgreSQL database (`postgres://…`, `postgresql://…`).
 #[must_use]
@@ -308,7 +308,7 @@ impl PgDatabase {
 
     /// Runs `f` in a transaction (READ COMMITTED) on a pooled connection, committing when it
     /// succeeds (rolled back otherwise).
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         f: impl AsyncFnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -368,7 +368,7 @@ impl PgDatabase {
     }
 
     /// Runs one statement on a pooled connection; returns the rows changed.
-    fn execute(&self, q: &str, args: &Args<'_>) -> Result<u64, StoreError> {
+    pub(crate) fn execute(&self, q: &str, args: &Args<'_>) -> Result<u64, StoreError> {
         self.with(async |c| Ok(c.execute(q, args).await?))
     }
 
@@ -388,12 +388,12 @@ impl PgDatabase {
     }
 
     /// The rows of `q` (a query, or a statement with `RETURNING`).
-    fn rows(&self, q: &str, args: &Args<'_>) -> Result<Vec<Row>, StoreError> {
+    pub(crate) fn rows(&self, q: &str, args: &Args<'_>) -> Result<Vec<Row>, StoreError> {
         self.with(async |c| Ok(c.query(q, args).await?))
     }
 
     /// The first row of `q` (or none), read by `decode`.
-    fn one<T>(
+    pub(crate) fn one<T>(
         &self,
         q: &str,
         args: &Args<'_>,
@@ -670,7 +670,7 @@ impl SignInStore for PgDatabase {
         let state = a.state.as_str();
         let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
         let row: &Args<'_> = &[id, user, browser, &a.server_data, &a.request, code, &state];
-        let row: &Args<'_> = &[row, &[&created, &expires]].concat();
+        let row: &Args<'_> = &[row, &[&created, &expires, &a.browser, &a.client_ip]].concat();
         self.write(async |tx| {
             // The user's attempts, one transaction at a time (on every node): under READ
             // COMMITTED two concurrent starts would otherwise each keep the other's row.

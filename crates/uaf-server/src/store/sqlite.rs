@@ -310,7 +310,7 @@ impl SqliteDatabase {
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writer (the write lock first,
     /// waiting up to [`Self::BUSY_TIMEOUT`]), committing when it succeeds.
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -330,7 +330,7 @@ impl SqliteDatabase {
     }
 
     /// Runs `f` on a reader (on the writer when there are none).
-    fn read<T>(
+    pub(crate) fn read<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -362,7 +362,7 @@ impl SqliteDatabase {
     }
 
     /// Runs `q` in a write transaction of its own; returns the rows changed.
-    fn execute(&self, q: &str, args: impl rusqlite::Params) -> Result<u64, StoreError> {
+    pub(crate) fn execute(&self, q: &str, args: impl rusqlite::Params) -> Result<u64, StoreError> {
         self.write(|tx| changed(tx.execute(q, args)?))
     }
 
@@ -421,7 +421,7 @@ fn switch_to_wal(c: &Connection) -> Result<String, StoreError> {
 
 /// Every row of `q` on `c`, read by `decode` (a query, or a statement with `RETURNING`: one
 /// statement, so of concurrent `DELETE … RETURNING`s of a row exactly one gets it).
-fn rows<T>(
+pub(crate) fn rows<T>(
     c: &Connection,
     q: &str,
     args: impl rusqlite::Params,
@@ -437,11 +437,11 @@ fn rows<T>(
 }
 
 /// The first of `rows` (queries by a unique key find one or none).
-fn first<T>(rows: Vec<T>) -> Option<T> {
+pub(crate) fn first<T>(rows: Vec<T>) -> Option<T> {
     rows.into_iter().next()
 }
 
-fn changed(n: usize) -> Result<u64, StoreError> {
+pub(crate) fn changed(n: usize) -> Result<u64, StoreError> {
     u64::try_from(n).map_err(|e| StoreError::corrupt("row count", e))
 }
 
@@ -688,7 +688,9 @@ impl SignInStore for SqliteDatabase {
             code,
             a.state.as_str(),
             created,
-            expires
+            expires,
+            a.browser,
+            a.client_ip
         ];
         // One `BEGIN IMMEDIATE` transaction: the cap holds against every other writer.
         self.write(|tx| {
