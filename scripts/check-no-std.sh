@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Crates that must be no_std (core only) and no_std + alloc.
-CRATES=(uaf-proto uaf-crypto uaf-metadata)
+CRATES=(uaf-proto uaf-crypto uaf-metadata uaf-totp)
 for extra in uaf-rp uaf-authenticator uaf-client; do
   [ -d "crates/$extra" ] && CRATES+=("$extra")
 done

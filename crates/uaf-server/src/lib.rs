@@ -100,7 +100,7 @@ pub use signin::{
 pub use store::{
     AttemptRow, AttemptState, Backend, DeviceRow, Durability, EnrollOutcome, Enrolment, InviteRow,
     NewSession, PendingRow, PersistedPending, PgDatabase, SessionRow, SignInStore, SqliteDatabase,
-    StoreError, Stores, Transition, unix_now,
+    SqliteOptions, StoreError, Stores, Transition, unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
 pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};

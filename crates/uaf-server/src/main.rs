@@ -33,6 +33,16 @@ enum DurabilityArg {
     Normal,
 }
 
+/// Whether SQLite commits are synced in groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum GroupCommitArg {
+    /// One sync of the log for all the commits made meanwhile; each write answered once its
+    /// commit is on disk.
+    On,
+    /// SQLite syncs inside every commit (synchronous=FULL).
+    Off,
+}
+
 /// The reference FIDO UAF 1.1 relying party: phone sign-in (the page at /, enrolment by
 /// invite, approval on the phone), the trusted facet list (GET /facets.json), GET /healthz
 /// and, opt-in, the FIDO conformance server API (POST /get, POST /respond), with SQLite
@@ -107,6 +117,15 @@ struct Args {
         default_value = "full"
     )]
     durability: DurabilityArg,
+    /// With --durability full: sync SQLite's log once for many concurrent commits, each write
+    /// answered only once its commit is on disk (on), or inside every commit (off).
+    #[arg(
+        long,
+        env = "UAF_SERVER_GROUP_COMMIT",
+        value_enum,
+        default_value = "on"
+    )]
+    group_commit: GroupCommitArg,
     /// Path prefix of every endpoint (e.g. /uaf/).
     #[arg(long, env = "UAF_SERVER_PREFIX", default_value = "/")]
     prefix: String,
@@ -318,6 +337,7 @@ fn main() -> ExitCode {
         DurabilityArg::Full => Durability::Full,
         DurabilityArg::Normal => Durability::Normal,
     };
+    config.group_commit = args.group_commit == GroupCommitArg::On;
     config.prefix = args.prefix;
     config.challenge_ttl_secs = args.challenge_ttl;
     config.conformance_api = args.conformance_api;

@@ -17,7 +17,7 @@ use crate::limits::Limits;
 use crate::mds::{self, LiveMetadata, MdsConfig, MetadataStatus, SharedMetadata};
 use crate::net::{self, Tls};
 use crate::signin::{PhoneSignInBuilder, normalise_prefix};
-use crate::store::{Clock, Durability, PgDatabase, redact_url, system_clock};
+use crate::store::{Clock, Durability, PgDatabase, SqliteOptions, redact_url, system_clock};
 
 /// How the server runs. Start from [`ServerConfig::default`] and set what differs.
 #[derive(Clone)]
@@ -51,10 +51,14 @@ pub struct ServerConfig {
     /// The number of PostgreSQL connections of this node (default
     /// [`PgDatabase::DEFAULT_POOL_SIZE`]); unused with SQLite (one connection).
     pub pool_size: usize,
-    /// When an SQLite commit is on disk (default [`Durability::Full`]: synced at every
-    /// commit; [`Durability::Normal`]: safe against a process crash, not against power loss).
-    /// Unused with PostgreSQL (its own `synchronous_commit` decides).
+    /// When an SQLite commit is on disk (default [`Durability::Full`]: on disk before it is
+    /// acknowledged; [`Durability::Normal`]: safe against a process crash, not against power
+    /// loss). Unused with PostgreSQL (its own `synchronous_commit` decides).
     pub durability: Durability,
+    /// With [`Durability::Full`], sync SQLite's log once for the commits made meanwhile
+    /// rather than inside every commit (default `true`; see [`crate::store::SqliteOptions`]).
+    /// Unused with PostgreSQL.
+    pub group_commit: bool,
     /// The path prefix of every endpoint (default `/`; e.g. `/uaf/` serves `/uaf/get`).
     pub prefix: String,
     /// How long an issued challenge stays valid, in seconds (default 300).
@@ -138,6 +142,7 @@ impl Default for ServerConfig {
             database: PathBuf::from("uaf-server.db"),
             pool_size: PgDatabase::DEFAULT_POOL_SIZE,
             durability: Durability::Full,
+            group_commit: true,
             prefix: String::from("/"),
             challenge_ttl_secs: 300,
             clock: system_clock(),
@@ -165,6 +170,7 @@ impl fmt::Debug for ServerConfig {
             .field("app_id", &self.app_id)
             .field("database", &redact_url(&self.database.to_string_lossy()))
             .field("durability", &self.durability)
+            .field("group_commit", &self.group_commit)
             .field("prefix", &self.prefix)
             .field("conformance_api", &self.conformance_api)
             .field("tls", &self.tls)
@@ -315,7 +321,8 @@ impl Server {
         let clock = Arc::clone(&config.clock);
         let database = config.database.clone();
         let pool_size = config.pool_size;
-        let durability = config.durability;
+        let sqlite =
+            SqliteOptions::with_durability(config.durability).group_commit(config.group_commit);
         let (metadata, db) = tokio::task::spawn_blocking(move || {
             let local = match &metadata_dir {
                 Some(dir) => MetadataIndex::load_dir(dir)
@@ -332,13 +339,14 @@ impl Server {
             let dir_exists = std::path::Path::new(&*location)
                 .parent()
                 .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
-            let db = crate::store::open_with(&location, pool_size, durability).map_err(|e| {
-                if dir_exists && read_only(&e) {
-                    unwritable(e)
-                } else {
-                    ServerError::Store(e)
-                }
-            })?;
+            let db =
+                crate::store::open_with_options(&location, pool_size, sqlite).map_err(|e| {
+                    if dir_exists && read_only(&e) {
+                        unwritable(e)
+                    } else {
+                        ServerError::Store(e)
+                    }
+                })?;
             // A database that cannot be written is refused now, not at every sign-in.
             db.probe_write().map_err(unwritable)?;
             Ok::<_, ServerError>((SharedMetadata(Arc::new(metadata)), db))

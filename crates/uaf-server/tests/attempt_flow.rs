@@ -427,13 +427,13 @@ fn the_phone_shows_the_sign_ins_text_without_the_number() {
     let minute = text
         .split(" at ")
         .nth(1)
-        .and_then(|t| t.strip_suffix("? Type the number shown on the page."))
+        .and_then(|t| t.strip_suffix("? Type the number from the page."))
         .unwrap();
     assert_eq!(
         text,
         format!(
             "Sign in to login.example.test as alice from Chrome on Linux (127.0.0.1) at \
-             {minute}? Type the number shown on the page."
+             {minute}? Type the number from the page."
         )
     );
     assert!(minute.ends_with(" UTC") && minute.len() == 20, "{minute}");

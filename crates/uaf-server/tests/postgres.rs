@@ -159,13 +159,17 @@ fn migrates_an_empty_schema_into_every_table() {
     assert_eq!(
         tables,
         [
+            "activity",
+            "known_browsers",
             "pending",
             "phone_devices",
             "phone_invites",
             "registrations",
             "schema_version",
             "sessions",
-            "signin_attempts"
+            "signin_attempts",
+            "signin_pauses",
+            "users"
         ]
     );
     db.credentials()

@@ -210,13 +210,21 @@ fn a_version_2_database_keeps_its_pending_states_through_migration_3() {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(
             "ALTER TABLE pending DROP COLUMN requirements;
+             DROP TABLE users;
+             DROP TABLE activity;
+             ALTER TABLE signin_attempts DROP COLUMN browser;
+             ALTER TABLE signin_attempts DROP COLUMN client_ip;
+             ALTER TABLE signin_attempts DROP COLUMN report;
+             ALTER TABLE signin_attempts DROP COLUMN wrong_numbers;
+             DROP TABLE signin_pauses;
+             DROP TABLE known_browsers;
              UPDATE schema_version SET version = 2;",
         )
         .unwrap();
     }
     let db = SqliteDatabase::open(&path).unwrap();
     assert_eq!(db.schema_version().unwrap(), SqliteDatabase::SCHEMA_VERSION);
-    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 3);
+    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 5);
     let auths = db.pending_authentications(300, clock);
     // A state stored before requirements were kept reads back with none.
     let got = auths.take(b"old").unwrap().unwrap();
@@ -242,13 +250,17 @@ fn migrates_an_empty_file_into_wal_with_every_table() {
     assert_eq!(
         tables,
         [
+            "activity",
+            "known_browsers",
             "pending",
             "phone_devices",
             "phone_invites",
             "registrations",
             "schema_version",
             "sessions",
-            "signin_attempts"
+            "signin_attempts",
+            "signin_pauses",
+            "users"
         ]
     );
     let mode: String = conn

@@ -77,6 +77,26 @@ pub mod path {
     /// [`PhoneDeregisterAnswer`](crate::PhoneDeregisterAnswer). The server deletes the
     /// phone's registration and device token; the phone then deletes its key.
     pub const PHONE_DEREGISTER: &str = "phone/deregister";
+    /// `POST`: [`PasswordSignInRequest`](crate::PasswordSignInRequest) →
+    /// [`PasswordSignInAnswer`](crate::PasswordSignInAnswer) (+ the session cookie, or the
+    /// browser secret cookie of the second step). A wrong password and an unknown user get
+    /// the same 401 answer.
+    pub const PASSWORD_SIGNIN: &str = "api/password/signin";
+    /// `POST api/password/{id}/code` (browser cookie):
+    /// [`VerificationCodeRequest`](crate::VerificationCodeRequest) →
+    /// [`Session`](crate::Session) + the session cookie: the second step by a verification
+    /// code.
+    pub const PASSWORD_CODE: &str = "api/password/{id}/code";
+    /// `POST api/password/{id}/complete` (browser cookie, approved on the phone):
+    /// [`Session`](crate::Session) + the session cookie: the second step by the phone.
+    pub const PASSWORD_COMPLETE: &str = "api/password/{id}/complete";
+    /// `POST`: [`AccountCreateRequest`](crate::AccountCreateRequest) →
+    /// [`Session`](crate::Session) + the session cookie: a person makes their account's
+    /// password with an operator's invite.
+    pub const ACCOUNT_CREATE: &str = "api/account/create";
+    /// `GET` (session cookie): [`TwoStepAnswer`](crate::TwoStepAnswer); `POST`
+    /// [`TwoStepRequest`](crate::TwoStepRequest) → [`TwoStepAnswer`](crate::TwoStepAnswer).
+    pub const TWO_STEP: &str = "api/account/two-step";
     /// `GET`: [`Health`](crate::Health).
     pub const HEALTH: &str = "healthz";
     /// `GET`: the trusted facet list (`application/fido.trusted-apps+json`).
@@ -220,6 +240,105 @@ pub struct Session {
 pub struct SignedOut {
     /// Whether a session was deleted.
     pub signed_out: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Passwords and two-step verification
+// ---------------------------------------------------------------------------------------------
+
+/// `POST api/password/signin`. `Debug` does not show the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordSignInRequest {
+    /// The account.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+impl core::fmt::Debug for PasswordSignInRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PasswordSignInRequest")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The answer of a right password: signed in, or a second step to take.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "next", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum PasswordSignInAnswer {
+    /// Signed in (no two-step verification: one factor).
+    SignedIn {
+        /// The session.
+        session: Session,
+    },
+    /// Two-step verification is on: approve on the phone or type a verification code.
+    SecondStep(SecondStep),
+}
+
+/// The second step of a password sign-in (with the browser secret cookie).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecondStep {
+    /// The attempt (for `api/signin/{id}` polling, `api/password/{id}/code` and
+    /// `api/password/{id}/complete`).
+    pub attempt: String,
+    /// The code the phone shows too (when `phone`).
+    pub match_code: String,
+    /// The last second the step can be taken (unix seconds).
+    pub expires_at: u64,
+    /// How often to poll `api/signin/{id}`, in milliseconds.
+    pub poll_millis: u64,
+    /// Whether the account's phones were asked to approve.
+    pub phone: bool,
+    /// Whether a verification code is accepted.
+    pub code: bool,
+}
+
+/// `POST api/password/{id}/code`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationCodeRequest {
+    /// The code the phone app shows (6 digits).
+    pub code: String,
+}
+
+/// `POST api/account/create`: an invite code makes the account's password. `Debug` shows
+/// neither the code nor the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountCreateRequest {
+    /// The account (the invite's).
+    pub username: String,
+    /// The one-time invite code (consumed).
+    pub code: String,
+    /// The password chosen.
+    pub password: String,
+}
+
+impl core::fmt::Debug for AccountCreateRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AccountCreateRequest")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST api/account/two-step`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoStepRequest {
+    /// Turn two-step verification on (`true`) or off.
+    pub enabled: bool,
+}
+
+/// The answer of `GET`/`POST api/account/two-step`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoStepAnswer {
+    /// Whether a password sign-in needs a second step.
+    pub enabled: bool,
+    /// Whether the account has verification codes (a phone was enrolled, so its app shows
+    /// them); two-step verification can be turned on only then.
+    pub codes_available: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -663,6 +782,59 @@ redacted_debug!(EnrollLink { server, username; code });
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn password_bodies_have_the_documented_members() {
+        let step = PasswordSignInAnswer::SecondStep(SecondStep {
+            attempt: "A".into(),
+            match_code: "42".into(),
+            expires_at: 9,
+            poll_millis: 1000,
+            phone: true,
+            code: false,
+        });
+        assert_eq!(
+            serde_json::to_string(&step).unwrap(),
+            r#"{"next":"second-step","attempt":"A","matchCode":"42","expiresAt":9,"pollMillis":1000,"phone":true,"code":false}"#
+        );
+        let done = PasswordSignInAnswer::SignedIn {
+            session: Session {
+                username: "u".into(),
+                factors: vec!["knowledge".into()],
+                method: "password".into(),
+                expires_at: 5,
+            },
+        };
+        let text = serde_json::to_string(&done).unwrap();
+        assert_eq!(
+            text,
+            r#"{"next":"signed-in","session":{"username":"u","factors":["knowledge"],"method":"password","expiresAt":5}}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<PasswordSignInAnswer>(&text).unwrap(),
+            done
+        );
+        assert_eq!(
+            serde_json::to_string(&TwoStepAnswer {
+                enabled: true,
+                codes_available: false
+            })
+            .unwrap(),
+            r#"{"enabled":true,"codesAvailable":false}"#
+        );
+        // Passwords and codes stay out of debug output.
+        let r = PasswordSignInRequest {
+            username: "u".into(),
+            password: "hunter2".into(),
+        };
+        assert!(!format!("{r:?}").contains("hunter2"));
+        let c = AccountCreateRequest {
+            username: "u".into(),
+            code: "CODE".into(),
+            password: "hunter2".into(),
+        };
+        assert!(!format!("{c:?}").contains("hunter2") && !format!("{c:?}").contains("CODE"));
+    }
 
     #[test]
     fn member_names_are_the_documented_ones() {

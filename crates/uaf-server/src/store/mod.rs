@@ -39,6 +39,7 @@ use uaf_rp::{
     UserVerificationRequirement,
 };
 
+pub mod account;
 pub mod attempt;
 mod pool;
 pub mod postgres;
@@ -48,8 +49,16 @@ mod sqlite_attempt;
 
 pub use attempt::AttemptStore;
 
+pub use account::{
+    ACTIVITY_RETENTION_SECS, AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore,
+    SignInMethod,
+};
+
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
-pub use sqlite::{Durability, RecentWriteFailure, SqliteDatabase, SqlitePendingStore};
+pub use sqlite::{
+    Durability, GroupCommitStats, RecentWriteFailure, SqliteDatabase, SqliteOptions,
+    SqlitePendingStore, SyncFailed,
+};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
@@ -129,7 +138,31 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 2 → 3: what a pending authentication requires beyond the RP's configuration (allowed
     // keys, user verification), as JSON; NULL: nothing (docs/server.md, "Schema").
     "ALTER TABLE pending ADD COLUMN requirements TEXT;",
-    // 3 → 4: where a sign-in attempt comes from (browser and OS from its User-Agent, client
+    // 3 → 4: accounts (argon2id PHC password hash or NULL for phone-only, two-step setting,
+    // the verification-code secret — empty until the first phone enrolment — and the last
+    // code step used, -1 for none) and the record of sign-in activity (docs/server.md,
+    // "Passwords and two-step verification").
+    "CREATE TABLE users (
+         username TEXT PRIMARY KEY,
+         password_hash TEXT,
+         created_at {int} NOT NULL,
+         two_step {int} NOT NULL,
+         code_secret {bytes} NOT NULL,
+         code_last_step {int} NOT NULL
+     );
+     CREATE TABLE activity (
+         {row_id}
+         username TEXT NOT NULL,
+         at {int} NOT NULL,
+         method TEXT NOT NULL,
+         user_agent TEXT NOT NULL,
+         client_ip TEXT NOT NULL,
+         outcome TEXT NOT NULL,
+         detail TEXT NOT NULL
+     );
+     CREATE INDEX activity_by_user ON activity (username, at);
+     CREATE INDEX activity_by_time ON activity (at);",
+    // 4 → 5: where a sign-in attempt comes from (browser and OS from its User-Agent, client
     // address), what its phones reported (the last report, the wrong numbers so far); the
     // accounts whose phone sign-ins are paused after "it's not me"; the browsers that signed
     // in to an account (by the SHA-256 of their `uaf_known` cookie).
@@ -532,10 +565,29 @@ pub fn open_with(
     pool_size: usize,
     durability: Durability,
 ) -> Result<Arc<dyn Backend>, StoreError> {
+    open_with_options(
+        location,
+        pool_size,
+        SqliteOptions::with_durability(durability),
+    )
+}
+
+/// [`open`] with the [`SqliteOptions`] of an SQLite database (durability, group commit;
+/// PostgreSQL has its own, and does not use them).
+///
+/// # Errors
+/// As the backend's `open`.
+pub fn open_with_options(
+    location: &str,
+    pool_size: usize,
+    sqlite: SqliteOptions,
+) -> Result<Arc<dyn Backend>, StoreError> {
     if is_postgres_url(location) {
         Ok(Arc::new(PgDatabase::open(location, pool_size)?))
     } else {
-        Ok(Arc::new(SqliteDatabase::open_with(location, durability)?))
+        Ok(Arc::new(SqliteDatabase::open_with_options(
+            location, sqlite,
+        )?))
     }
 }
 
@@ -567,6 +619,10 @@ pub struct Stores {
     pub sign_in: Arc<dyn SignInStore>,
     /// The sign-in attempts' reports and endings, pauses, known browsers.
     pub attempts: Arc<dyn AttemptStore>,
+    /// Accounts: passwords, two-step verification, verification-code secrets.
+    pub accounts: Arc<dyn AccountStore>,
+    /// The record of sign-in activity.
+    pub activity: Arc<dyn ActivityStore>,
 }
 
 impl Stores {
@@ -586,6 +642,8 @@ impl Stores {
             + CredentialStore<Error = StoreError>
             + SignInStore
             + AttemptStore
+            + AccountStore
+            + ActivityStore
             + Clone
             + 'static,
         PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
@@ -601,6 +659,8 @@ impl Stores {
             pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
             attempts: Arc::new(db.clone()),
+            accounts: Arc::new(db.clone()),
+            activity: Arc::new(db.clone()),
         }
     }
 }

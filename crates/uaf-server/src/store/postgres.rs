@@ -68,6 +68,10 @@ use super::{
     registration_of, rows_valid_from, session_of, sql, times, to_i64,
 };
 
+// Accounts and activity (`store/postgres_account.rs`): a child module, for the helpers above.
+#[path = "postgres_account.rs"]
+mod account;
+
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
 pub const MIGRATION_LOCK: i64 = 0x7561_6673_6368_656d;
 

@@ -97,8 +97,8 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 /// What the phone shows for an attempt (at most [`MAX_SHOWN`] characters): `Sign in to SITE
-/// as USER from BROWSER (ADDRESS) at TIME? Type the number shown on the page.` Long parts are
-/// cut (the user name last), never left out.
+/// as USER from BROWSER (ADDRESS) at TIME? Type the number from the page.` Long parts are cut
+/// (an ellipsis marks it; the user name keeps at least 18 characters), never left out.
 pub(crate) fn shown_text(
     site: &str,
     username: &str,
@@ -106,11 +106,12 @@ pub(crate) fn shown_text(
     address: &str,
     at: u64,
 ) -> String {
-    let (site, browser, address) = (clip(site, 40), clip(browser, 30), clip(address, 45));
+    // At most 80 + 30 + 22 + 39 characters besides the user name: 18 or more are left for it.
+    let (site, browser, address) = (clip(site, 30), clip(browser, 22), clip(address, 39));
     let text = |user: &str| {
         format!(
             "Sign in to {site} as {user} from {browser} ({address}) at {}? Type the number \
-             shown on the page.",
+             from the page.",
             utc_minute(at)
         )
     };
@@ -224,7 +225,7 @@ mod tests {
         assert_eq!(
             t,
             "Sign in to login.example.com as alice from Chrome on Linux (203.0.113.7) at \
-             2026-12-07 14:02 UTC? Type the number shown on the page."
+             2026-12-07 14:02 UTC? Type the number from the page."
         );
         let long = shown_text(
             &"s".repeat(100),
@@ -234,7 +235,14 @@ mod tests {
             0,
         );
         assert!(long.chars().count() <= MAX_SHOWN, "{long}");
-        assert!(long.contains("uuu…"), "{long}");
+        assert!(
+            long.contains(&format!(" as {}… from", "u".repeat(18))),
+            "{long}"
+        );
+        assert!(
+            long.contains("(2001:db8:ffff:ffff:ffff:ffff:ffff:ffff)"),
+            "{long}"
+        );
         let confirmed = uaf_signin_api::confirmed_text(&long, "42");
         assert!(Transaction::text(&confirmed).is_ok());
     }

@@ -368,12 +368,15 @@ impl Flow {
             Err(e) => return Err(Reply::internal("enrolment", &e)),
         }
         tracing::info!(username = body.username, aaid = %first.aaid, "phone enrolled");
+        // The account's verification codes (made at its first phone, the same for later
+        // ones): docs/server.md, "Passwords and two-step verification".
+        let verification_code = Some(self.code_setup(&body.username)?);
         Ok(Reply::ok(&EnrollFinishAnswer {
             device_token: token.text,
             username: body.username.clone(),
             aaid: String::from(first.aaid.as_str()),
             key_id: uaf_proto::b64::encode(first.key_id.as_bytes()),
-            verification_code: None,
+            verification_code,
         }))
     }
 
@@ -1052,7 +1055,10 @@ fn signed_in(row: &SessionRow) -> SignedIn {
 fn session_answer(row: &SessionRow) -> Session {
     Session {
         username: row.username.clone(),
-        factors: FACTORS.iter().map(|f| String::from(*f)).collect(),
+        factors: super::password::factors_of(&row.method)
+            .iter()
+            .map(|f| String::from(*f))
+            .collect(),
         method: row.method.clone(),
         expires_at: row.expires_at,
     }

@@ -30,6 +30,7 @@
 mod attempt;
 mod flow;
 mod invite;
+mod password;
 pub(crate) mod secret;
 
 use std::sync::Arc;
@@ -91,6 +92,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
         )
         .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
         .route(&at(path::PHONE_REPORT), device_post(Flow::report))
+        .merge(password::routes(&p))
         .with_state(state)
 }
 

@@ -18,6 +18,11 @@
     unreachable_pub
 )]
 
+pub mod account;
+pub use account::*;
+pub mod attempt;
+pub use self::attempt::*;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 
@@ -149,7 +154,16 @@ macro_rules! contract_cases {
             pending_attempts_are_capped_per_user,
             an_enrolment_commits_all_or_nothing,
             the_database_accepts_a_write_probe,
-            a_fresh_database_has_the_current_schema
+            a_fresh_database_has_the_current_schema,
+            accounts_are_unique_and_round_trip,
+            the_first_code_secret_stays,
+            a_code_step_is_used_once,
+            deleting_an_account_deletes_its_sign_ins,
+            password_sessions_are_stored_and_expired_ones_purged,
+            activity_is_read_newest_first_and_old_rows_purged,
+            reports_are_kept_only_while_pending,
+            an_attempt_ends_once,
+            pauses_and_known_browsers_round_trip
         );
     };
     (@reopen_cases $factory:expr, #[$attr:meta], $handles:ident) => {
@@ -211,7 +225,7 @@ impl Suite<'_> {
 }
 
 /// Runs `f(i, handle)` on `n` threads released at once, the handles taken in turn.
-fn race<T: Send + 'static>(
+pub fn race<T: Send + 'static>(
     n: usize,
     handles: &[Arc<dyn Backend>],
     f: impl Fn(usize, &dyn Backend) -> T + Send + Sync + 'static,
@@ -282,7 +296,7 @@ pub fn manual_clock(start: u64) -> (Arc<AtomicU64>, Clock) {
     (t, Arc::new(move || c.load(Ordering::SeqCst)))
 }
 
-const NOW: u64 = 1_700_000_000;
+pub const NOW: u64 = 1_700_000_000;
 
 // ---------------------------------------------------------------------------------------------
 // Credentials
@@ -776,7 +790,7 @@ pub fn a_key_has_one_phone(suite: &Suite<'_>) {
     assert_eq!(s.find_device(&[1; 32]).unwrap(), Some(phone));
 }
 
-fn attempt(id: &str, user: &str, request: Option<&str>, created: u64) -> AttemptRow {
+pub fn attempt(id: &str, user: &str, request: Option<&str>, created: u64) -> AttemptRow {
     AttemptRow::new(
         String::from(id),
         String::from(user),

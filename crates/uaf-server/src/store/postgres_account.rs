@@ -1,0 +1,130 @@
+//! [`AccountStore`] and [`ActivityStore`] on PostgreSQL (a child module of `postgres.rs`, so
+//! it uses the same pool and row helpers). Each guarantee is the statement's:
+//! `ON CONFLICT (username) DO NOTHING` (one account per name, on any node); `UPDATE … WHERE
+//! code_last_step = $expected` (under READ COMMITTED a concurrent update waits for the first
+//! and re-checks the `WHERE`: of two uses of one step exactly one matches); `INSERT … ON
+//! CONFLICT DO UPDATE … RETURNING` (one statement: the first secret stays).
+
+use super::super::account::{
+    AccountRow, AccountStore, ActivityRow, ActivityStore, account_of, activity_kept_from,
+    activity_of, sql, stored_secret, stored_step,
+};
+use super::super::{Columns as _, SessionRow, StoreError, rows_valid_from, times, to_i64};
+use super::{Args, PgDatabase};
+
+impl AccountStore for PgDatabase {
+    fn create_account(&self, a: &AccountRow) -> Result<bool, StoreError> {
+        let created = to_i64(a.created_at, "time")?;
+        let secret = stored_secret(a.code_secret.as_ref());
+        let last = stored_step(a.code_last_step)?;
+        let two_step = i64::from(a.two_step);
+        let row: &Args<'_> = &[
+            &a.username,
+            &a.password_hash,
+            &created,
+            &two_step,
+            &secret,
+            &last,
+        ];
+        Ok(self.execute(sql::INSERT_ACCOUNT, row)? == 1)
+    }
+
+    fn account(&self, username: &str) -> Result<Option<AccountRow>, StoreError> {
+        self.one(sql::FIND_ACCOUNT, &[&username], account_of)
+    }
+
+    fn list_accounts(&self) -> Result<Vec<AccountRow>, StoreError> {
+        self.rows(sql::LIST_ACCOUNTS, &[])?
+            .iter()
+            .map(account_of)
+            .collect()
+    }
+
+    fn delete_account(&self, username: &str) -> Result<bool, StoreError> {
+        self.write(async |tx| {
+            for q in sql::DELETE_ACCOUNT_ROWS {
+                tx.execute(*q, &[&username]).await?;
+            }
+            Ok(tx.execute(sql::DELETE_ACCOUNT, &[&username]).await? == 1)
+        })
+    }
+
+    fn set_password_hash(&self, username: &str, hash: &str) -> Result<bool, StoreError> {
+        Ok(self.execute(sql::SET_PASSWORD, &[&hash, &username])? == 1)
+    }
+
+    fn set_two_step(&self, username: &str, enabled: bool) -> Result<bool, StoreError> {
+        let on = i64::from(enabled);
+        Ok(self.execute(sql::SET_TWO_STEP, &[&on, &username])? == 1)
+    }
+
+    fn code_secret_or_insert(
+        &self,
+        username: &str,
+        secret: &[u8],
+        now: u64,
+    ) -> Result<Vec<u8>, StoreError> {
+        let now = to_i64(now, "time")?;
+        let stored = self.one(sql::SECRET_OR_INSERT, &[&username, &now, &secret], |r| {
+            r.bytes(0)
+        })?;
+        stored.ok_or_else(|| {
+            StoreError::corrupt("code secret", super::super::Unreadable::UnknownValue)
+        })
+    }
+
+    fn use_code_step(
+        &self,
+        username: &str,
+        expected: Option<u64>,
+        step: u64,
+    ) -> Result<bool, StoreError> {
+        let (step, expected) = (to_i64(step, "code step")?, stored_step(expected)?);
+        Ok(self.execute(sql::USE_CODE_STEP, &[&step, &username, &expected])? == 1)
+    }
+
+    fn insert_session(&self, id_hash: &[u8], s: &SessionRow) -> Result<(), StoreError> {
+        let [created, expires] = times(s.created_at, s.expires_at)?;
+        let valid_from = rows_valid_from(s.created_at, 0)?;
+        let row: &Args<'_> = &[&id_hash, &s.username, &s.method, &created, &expires];
+        self.insert_purging(
+            ("sessions", "id_hash", valid_from),
+            sql::INSERT_SESSION,
+            row,
+        )
+    }
+}
+
+impl ActivityStore for PgDatabase {
+    fn record_activity(&self, a: &ActivityRow) -> Result<(), StoreError> {
+        let at = to_i64(a.at, "time")?;
+        let kept_from = activity_kept_from(a.at)?;
+        let (method, outcome) = (a.method.as_str(), a.outcome.as_str());
+        self.write(async |tx| {
+            tx.execute(sql::PURGE_ACTIVITY, &[&kept_from]).await?;
+            let row: &Args<'_> = &[
+                &a.username,
+                &at,
+                &method,
+                &a.user_agent,
+                &a.client_ip,
+                &outcome,
+                &a.detail,
+            ];
+            tx.execute(sql::INSERT_ACTIVITY, row).await?;
+            Ok(())
+        })
+    }
+
+    fn recent_activity(&self, username: &str, limit: u32) -> Result<Vec<ActivityRow>, StoreError> {
+        // `id` orders the rows of one second as recorded.
+        const RECENT: &str = "\
+            SELECT username, at, method, user_agent, client_ip, outcome, detail FROM activity \
+            WHERE username = $1 ORDER BY at DESC, id DESC LIMIT $2";
+        let limit = i64::from(limit);
+        self.rows(RECENT, &[&username, &limit])?
+            .iter()
+            .map(activity_of)
+            .collect()
+    }
+}
