@@ -130,7 +130,8 @@ pub(crate) fn os_random<const N: usize>() -> Result<[u8; N], PhoneError> {
 /// Sign; it checks the PIN typed for this one operation with the in-memory
 /// [`PinVerifier`], in constant time. The authenticator counts the failures and locks itself.
 pub(crate) struct PinPad {
-    verifier: PinVerifier,
+    /// The phone's PIN check, shared by every account's authenticator.
+    verifier: Arc<PinVerifier>,
     typed: Option<Zeroizing<String>>,
     restoring: bool,
     /// The transaction text the person confirmed on the phone's screen (the sign-in's text
@@ -139,7 +140,7 @@ pub(crate) struct PinPad {
 }
 
 impl PinPad {
-    pub(crate) fn new(verifier: PinVerifier) -> PinPad {
+    pub(crate) fn new(verifier: Arc<PinVerifier>) -> PinPad {
         PinPad {
             verifier,
             typed: None,
@@ -221,7 +222,7 @@ mod tests {
 
     #[test]
     fn the_pin_pad_checks_the_pin_once() {
-        let mut pad = PinPad::new(PinVerifier::new("1234", [7u8; 32]));
+        let mut pad = PinPad::new(Arc::new(PinVerifier::new("1234", [7u8; 32])));
         let req = Operation::Auth;
         assert_eq!(pad.check(req), Verification::NotResponsive);
         pad.enter("1234");

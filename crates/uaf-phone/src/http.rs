@@ -24,6 +24,7 @@ pub(crate) struct Http {
 impl Http {
     /// `base`: `https://host:port[/prefix]` (or `http://` for loopback development),
     /// trusting Mozilla's root certificates (webpki-roots).
+    #[cfg(test)]
     pub(crate) fn new(base: &str) -> Result<Http, PhoneError> {
         Http::trusting(base, None)
     }
@@ -31,32 +32,39 @@ impl Http {
     /// As [`Http::new`], trusting only the CA certificates (PEM) of `ca_file` when given (a
     /// self-signed test setup, a private CA).
     pub(crate) fn trusting(base: &str, ca_file: Option<&Path>) -> Result<Http, PhoneError> {
+        match ca_file {
+            None => Http::trusting_pem(base, None),
+            Some(file) => {
+                let pem = read_pem(file)?;
+                Http::trusting_pem(base, Some((&pem, &file.display().to_string())))
+            }
+        }
+    }
+
+    /// As [`Http::new`], trusting only the CA certificates of the PEM text `pem` (named
+    /// `.1` in errors) when given.
+    pub(crate) fn trusting_pem(base: &str, pem: Option<(&str, &str)>) -> Result<Http, PhoneError> {
         let lower = base.to_ascii_lowercase();
         if !lower.starts_with("http://") && !lower.starts_with("https://") {
             return Err(PhoneError::Usage(format!(
                 "the server URL must start with https:// (or http://): {base:?}"
             )));
         }
-        let roots = match ca_file {
+        let roots = match pem {
             None => RootCerts::WebPki,
-            Some(path) => {
-                let pem = std::fs::read(path)
-                    .map_err(|e| PhoneError::Usage(format!("{}: {e}", path.display())))?;
+            Some((pem, name)) => {
                 let mut certs = Vec::new();
-                for item in ureq::tls::parse_pem(&pem) {
+                for item in ureq::tls::parse_pem(pem.as_bytes()) {
                     match item {
                         Ok(PemItem::Certificate(c)) => certs.push(c),
                         Ok(_) => {}
                         Err(e) => {
-                            return Err(PhoneError::Usage(format!("{}: {e}", path.display())));
+                            return Err(PhoneError::Usage(format!("{name}: {e}")));
                         }
                     }
                 }
                 if certs.is_empty() {
-                    return Err(PhoneError::Usage(format!(
-                        "{}: no PEM certificate",
-                        path.display()
-                    )));
+                    return Err(PhoneError::Usage(format!("{name}: no PEM certificate")));
                 }
                 RootCerts::new_with_certs(&certs)
             }
@@ -141,6 +149,11 @@ impl Http {
             .map_err(|e| PhoneError::Unreachable(format!("{url}: {e}")))?;
         answer(&url, r)
     }
+}
+
+/// The text of a PEM file.
+pub(crate) fn read_pem(path: &Path) -> Result<String, PhoneError> {
+    std::fs::read_to_string(path).map_err(|e| PhoneError::Usage(format!("{}: {e}", path.display())))
 }
 
 fn answer<A: DeserializeOwned>(

@@ -1,27 +1,34 @@
 //! # uaf-phone — the phone of "sign in with your phone, not your password"
 //!
 //! A simulated phone for `uaf-server`'s phone sign-in: the FIDO UAF client of `uaf-client`
-//! over the software authenticator of `uaf-authenticator`, unlocked by a PIN. It enrols for
-//! one account with a one-time invite code, keeps its state in a JSON file, lists the
-//! sign-ins waiting for it, and approves (with the PIN) or declines them.
+//! over the software authenticator of `uaf-authenticator`, unlocked by a PIN. One phone holds
+//! any number of accounts, on one or several servers, each with its own key, in one sealed
+//! state file; it enrols with a one-time code (or the enrolment link of the account page's QR
+//! code), waits for the sign-ins of every account, approves (with the PIN) or declines them,
+//! handles the server's deregistration of an account, and removes an account itself.
 //!
 //! **For**: demos, tests and the reference flow of `uaf-server` (`docs/server.md`, "Phone
-//! sign-in"). **Not for**: protecting real accounts. The state file is this phone's "secure
-//! element": its secrets are sealed (AES-256-GCM) under a key derived from the PIN with
-//! argon2id ([`KdfParams`]), and the phone locks after [`Enrollment::max_pin_attempts`]
-//! wrong PINs in a row ([`PhoneError::Locked`]); but whoever copies the file can still guess
-//! the PIN offline at argon2id cost per guess (see the README).
+//! sign-in" and "The phone CLI"). **Not for**: protecting real accounts. The state file is
+//! this phone's "secure element": its secrets are sealed (AES-256-GCM) under a key derived
+//! from the PIN with argon2id ([`KdfParams`]), and the phone locks after
+//! [`Enrollment::max_pin_attempts`] wrong PINs in a row ([`PhoneError::Locked`]); but whoever
+//! copies the file can still guess the PIN offline at argon2id cost per guess (see the README).
 //!
 //! | item | what |
 //! |---|---|
-//! | [`Phone::enroll`] | invite code → `POST /phone/enroll/start` → registration with the PIN → `POST /phone/enroll/finish` → device token |
-//! | [`Phone::save`], [`Phone::load`] | the state file (JSON, written atomically, mode 0600; secrets sealed under argon2id(PIN)); `load` needs the PIN |
-//! | [`Phone::pending`] | `GET /phone/notifications` with the device token |
-//! | [`Phone::shown_text`] | the sign-in's text to show (the request's `text/plain` transaction) |
-//! | [`Phone::approve_typed`] | the number typed is checked (a wrong one is refused and reported), the attempt re-checked, then the PIN unlocks the key and the authenticator confirms the text with the number and signs, `POST /phone/respond` |
-//! | [`Phone::approve`] | [`Phone::approve_typed`] with the right number (tests, demos) |
-//! | [`Phone::decline`] | `POST /phone/decline` |
-//! | [`Phone::deny`] | "it's not me": `POST /phone/report` `not-me` |
+//! | [`Phone::enroll`], [`Phone::add_account`] | code → `POST /phone/enroll/start` → registration with the PIN → `POST /phone/enroll/finish` → device token (and the verification-code secret, if offered) |
+//! | [`Enrollment::from_link`] | the enrolment link text (`uafphone://enroll?server=…&user=…&code=…`, [`EnrollLink`]) |
+//! | [`Phone::save`], [`Phone::load`], [`Phone::persist`] | the state file (JSON, format 3, written atomically, mode 0600; every account sealed under argon2id(PIN)); `load` needs the PIN and reads format 2 too |
+//! | [`Phone::accounts`], [`Phone::find`] | the accounts (server, user, AAID, KeyID, added) |
+//! | [`Waiter`] | one loop for every account: a [`Transport`] per account ([`poll`] now), [`WaitEvent`]s, [`Backoff`] after failures, queued deregistrations applied |
+//! | [`Phone::pending`] | `GET /phone/notifications` of every account, once |
+//! | [`Phone::shown_text`] | the sign-in's text to show (the request's `text/plain` transaction: site, account, browser, address, time) |
+//! | [`Phone::approve_typed`], [`Phone::approve_typed_for`] | the number typed is checked (a wrong one is refused and reported), the attempt re-checked, then the PIN unlocks the key, the authenticator confirms the text with the number and signs, `POST /phone/respond`; a wrong PIN is reported |
+//! | [`Phone::approve`], [`Phone::approve_for`] | the same with the right number (tests, demos) |
+//! | [`Phone::decline`], [`Phone::decline_for`] | `POST /phone/decline` |
+//! | [`Phone::deny`], [`Phone::deny_for`] | "it's not me": `POST /phone/report` `not-me` |
+//! | [`Phone::remove`] | `POST /phone/deregister`, then a UAF Dereg of the key through the client, then the account is forgotten |
+//! | [`Phone::apply_deregistration`] | a UAF Dereg request queued by the server: the key is deleted, the account forgotten |
 //! | [`metadata_statement`], [`write_metadata`] | the model's metadata for the server's `--metadata` directory |
 //!
 //! ## Example
@@ -29,6 +36,24 @@
 //! ```
 //! let statement = uaf_phone::metadata_statement()?;
 //! assert!(statement.contains(uaf_phone::AAID));
+//! # Ok::<(), uaf_phone::PhoneError>(())
+//! ```
+//! Every account's sign-ins, approved as they come (against a running server):
+//! ```no_run
+//! use core::time::Duration;
+//! use uaf_phone::{Enrollment, Phone, WaitEvent, WaitOptions, Waiter};
+//!
+//! let link = "uafphone://enroll?server=http%3A%2F%2F127.0.0.1%3A8080&user=alice&code=CODE";
+//! let mut phone = Phone::enroll(&Enrollment::from_link(link, "1234")?)?;
+//! phone.add_account(&Enrollment::new("http://127.0.0.1:9090", "alice", "CODE2", "1234"))?;
+//! phone.save(std::path::Path::new("phone.json"))?;
+//! let mut waiter = Waiter::start(&phone, WaitOptions::default())?;
+//! while let Some(event) = waiter.next(&mut phone, Duration::from_secs(60)) {
+//!     if let WaitEvent::SignIn { account, notification } = event {
+//!         println!("{account}: {}", notification.prompt());
+//!         phone.approve_for(&account, &notification, "1234")?;
+//!     }
+//! }
 //! # Ok::<(), uaf_phone::PhoneError>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -40,15 +65,23 @@ mod device;
 mod http;
 mod seal;
 mod state;
+mod wait;
 
 use core::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uaf_authenticator::Authenticator;
-use uaf_client::{AuthenticatorOptions, Client, ClientConfig, ClientError, ClientRequest};
-use uaf_proto::message::{AuthenticationRequest, DecodeOptions, Transaction, TrustedFacetList};
+use uaf_client::{
+    AuthenticatorOptions, Client, ClientConfig, ClientError, ClientOutcome, ClientRequest,
+};
+use uaf_proto::id::AppId;
+use uaf_proto::message::{
+    AuthenticationRequest, DecodeOptions, DeregisterAuthenticator, DeregistrationRequest,
+    Operation, OperationHeader, Transaction, TrustedFacetList, Version,
+};
 use uaf_proto::status::CmdStatus;
 
 pub use device::{AAID, metadata_statement, model};
@@ -57,17 +90,25 @@ pub use seal::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM};
 pub const DEFAULT_MAX_PIN_ATTEMPTS: u8 = uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS;
 /// One sign-in waiting for the phone (`GET phone/notifications`), the server's type.
 pub use uaf_signin_api::Notification;
+/// What a phone reports about a sign-in (`POST phone/report`), the server's type.
 pub use uaf_signin_api::ReportKind;
 use uaf_signin_api::{
     AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
-    Notifications, PhoneDeclineRequest, PhoneReportRequest, PhoneRespondRequest, confirmed_text,
-    path,
+    PhoneDeclineRequest, PhoneDeregisterAnswer, PhoneReportRequest, PhoneRespondRequest,
+    confirmed_text, path,
 };
+/// The enrolment link text (what the account page's QR code holds), the server's type.
+pub use uaf_signin_api::{EnrollLink, EnrollLinkError};
+pub use wait::{Backoff, Channel, Outbox, Transport, WaitEvent, WaitOptions, Waiter, poll};
+
+/// The default state file of the command line (`./uaf-phone.json`): one file for every
+/// account of the phone.
+pub const DEFAULT_STATE_FILE: &str = "uaf-phone.json";
 
 use device::{PinPad, SharedRng, model_locking_after, os_random};
 use http::Http;
 use seal::{PinVerifier, SealKey};
-use state::{Secrets, StateFile};
+use state::{AccountSecrets, CodeSecret, StateFile, Vault};
 
 /// What went wrong.
 #[derive(Debug)]
@@ -108,6 +149,19 @@ pub enum PhoneError {
     State(String),
     /// The operating system gave no randomness.
     Random(String),
+    /// The enrolment link text cannot be read.
+    Link(EnrollLinkError),
+    /// The phone holds no such account.
+    NoSuchAccount(String),
+    /// A user name enrolled on several servers was named without its server.
+    AmbiguousAccount {
+        /// The user name.
+        username: String,
+        /// The servers it is enrolled on.
+        servers: Vec<String>,
+    },
+    /// The phone already holds this account (remove it first).
+    AlreadyEnrolled(AccountRef),
     /// The number typed is not the one the sign-in page shows: nothing was signed (and the
     /// server was told, when `reported`).
     WrongNumber {
@@ -143,6 +197,18 @@ impl fmt::Display for PhoneError {
             PhoneError::Device(m) => write!(f, "authenticator: {m}"),
             PhoneError::State(m) => write!(f, "phone state: {m}"),
             PhoneError::Random(m) => write!(f, "no randomness from the operating system: {m}"),
+            PhoneError::Link(e) => write!(f, "{e}"),
+            PhoneError::NoSuchAccount(a) => write!(f, "this phone holds no account {a}"),
+            PhoneError::AmbiguousAccount { username, servers } => write!(
+                f,
+                "{username} is enrolled on several servers ({}): name one with --server",
+                servers.join(", ")
+            ),
+            PhoneError::AlreadyEnrolled(a) => write!(
+                f,
+                "this phone already holds {a}; remove it first (`uaf-phone remove {}`)",
+                a.username
+            ),
             PhoneError::WrongNumber { .. } => f.write_str(
                 "wrong number: type the number shown on the sign-in page (nothing was signed)",
             ),
@@ -154,7 +220,20 @@ impl fmt::Display for PhoneError {
     }
 }
 
-impl core::error::Error for PhoneError {}
+impl core::error::Error for PhoneError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            PhoneError::Link(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<EnrollLinkError> for PhoneError {
+    fn from(e: EnrollLinkError) -> Self {
+        PhoneError::Link(e)
+    }
+}
 
 fn client_error(e: &ClientError) -> PhoneError {
     PhoneError::Client(e.to_string())
@@ -168,7 +247,7 @@ pub struct Enrollment {
     pub server: String,
     /// The account.
     pub username: String,
-    /// The one-time invite code from `uaf-server invite`.
+    /// The one-time code (from `uaf-server invite`, or the account page).
     pub code: String,
     /// The PIN that will unlock the phone's key.
     pub pin: String,
@@ -215,6 +294,21 @@ impl Enrollment {
             ca_file: None,
         }
     }
+
+    /// An enrolment from the enrolment link text (`uafphone://enroll?server=…&user=…&code=…`,
+    /// what the account page's QR code holds), with the defaults of [`Enrollment::new`].
+    ///
+    /// # Errors
+    /// [`PhoneError::Link`] says what is wrong with the text.
+    pub fn from_link(text: &str, pin: &str) -> Result<Enrollment, PhoneError> {
+        let link = EnrollLink::parse(text)?;
+        Ok(Enrollment::new(
+            &link.server,
+            &link.username,
+            &link.code,
+            pin,
+        ))
+    }
 }
 
 /// `https://host[:port]` of an `http://host[:port]/…` URL.
@@ -234,7 +328,7 @@ struct Keystore {
     /// argon2id(PIN, salt): re-seals the file on [`Phone::save`] without the PIN.
     key: SealKey,
     max_attempts: u8,
-    /// Wrong PINs in a row (the authenticator's count, kept in the file).
+    /// Wrong PINs in a row, phone-wide (every account's authenticator starts from it).
     failed: u8,
     /// The file this phone was loaded from or saved to: where the count is kept.
     path: Option<PathBuf>,
@@ -254,22 +348,199 @@ impl Keystore {
         }
         Ok(())
     }
+
+    /// `Locked` when the count is at the limit.
+    fn check_not_locked(&self) -> Result<(), PhoneError> {
+        if self.failed >= self.max_attempts {
+            return Err(PhoneError::Locked {
+                attempts: self.max_attempts,
+            });
+        }
+        Ok(())
+    }
 }
 
-/// An enrolled phone (see the [crate documentation](crate)).
-pub struct Phone {
-    state: Secrets,
-    keystore: Keystore,
+/// Which account: its server (base URL, without a trailing `/`) and its user name. A phone
+/// holds at most one account per pair.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountRef {
+    /// The server's base URL, as enrolled (`https://host[:port][/prefix]`).
+    pub server: String,
+    /// The user name on that server.
+    pub username: String,
+}
+
+impl AccountRef {
+    /// The account `username` at `server` (a trailing `/` of `server` is dropped).
+    #[must_use]
+    pub fn new(server: &str, username: &str) -> AccountRef {
+        AccountRef {
+            server: String::from(server.trim_end_matches('/')),
+            username: String::from(username),
+        }
+    }
+}
+
+impl fmt::Display for AccountRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at {}", self.username, self.server)
+    }
+}
+
+/// One account of the phone, as `uaf-phone accounts` lists it (nothing secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccountInfo {
+    /// The server and user name.
+    pub account: AccountRef,
+    /// The AAID of the key (the phone model's, [`AAID`]).
+    pub aaid: String,
+    /// The KeyID registered (base64url).
+    pub key_id: String,
+    /// When the account was added (unix seconds); `None` for an account of a version 2 state
+    /// file, which did not record it.
+    pub added_at: Option<u64>,
+    /// Whether the server set up verification codes for the account at enrolment.
+    pub verification_codes: bool,
+}
+
+/// What the server said when the phone removed itself ([`Phone::remove`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerRemoval {
+    /// The server deleted the phone's registration and device token.
+    Removed,
+    /// The server had already forgotten the phone (it answered `deregistered: false`, or
+    /// refused the device token with 401).
+    AlreadyGone,
+    /// The server could not be told (forced removal); the error says why. The server still
+    /// lists the phone until it is removed there (the account page, or the operator).
+    NotTold(String),
+}
+
+/// An account the phone removed: its key is deleted in the authenticator (a UAF Dereg
+/// through the client) and the account is forgotten.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Removal {
+    /// The account.
+    pub account: AccountRef,
+    /// The KeyID deleted (base64url).
+    pub key_id: String,
+    /// What the server said: for [`Phone::remove`], the answer of `POST phone/deregister`;
+    /// for a queued deregistration delivered by the server, always
+    /// [`ServerRemoval::Removed`].
+    pub server: ServerRemoval,
+}
+
+/// One account: its sealed secrets, its authenticator (inside its client) and its server.
+struct Account {
+    secrets: AccountSecrets,
     client: Client<Device>,
     http: Http,
+}
+
+impl Account {
+    fn reference(&self) -> AccountRef {
+        AccountRef::new(&self.secrets.server, &self.secrets.username)
+    }
+
+    fn is(&self, account: &AccountRef) -> bool {
+        self.secrets.username == account.username
+            && self.secrets.server.trim_end_matches('/') == account.server
+    }
+
+    fn facets(&self) -> Option<TrustedFacetList> {
+        self.secrets
+            .trusted_facets
+            .as_deref()
+            .and_then(|t| TrustedFacetList::parse(t).ok())
+    }
+
+    /// The AppID the account's key is registered for.
+    fn app_id(&self) -> Option<&AppId> {
+        self.client.registrations().first().map(|r| r.app_id())
+    }
+
+    fn channel(&self) -> Channel {
+        Channel::new(
+            self.reference(),
+            self.http.clone(),
+            &self.secrets.device_token,
+        )
+    }
+
+    /// Hands a UAF deregistration request to the client (which sends Deregister to the
+    /// authenticator); `Ok` when this account's key was deleted.
+    fn deregister_key(&mut self, uaf_request: &str) -> Result<(), PhoneError> {
+        let list = self.facets();
+        let mut req = ClientRequest::new(uaf_request, &self.secrets.facet_id);
+        if let Some(l) = &list {
+            req = req.trusted_facets(l);
+        }
+        let outcome = self.client.process(&req).map_err(|e| client_error(&e))?;
+        let ClientOutcome::Deregistration(report) = outcome else {
+            return Err(PhoneError::BadAnswer(String::from(
+                "a deregistration was expected, another request came",
+            )));
+        };
+        if let Some(f) = report.failed.first() {
+            return Err(client_error(&f.error));
+        }
+        let ours = report
+            .removed
+            .iter()
+            .any(|r| b64(r.key_id().as_bytes()) == self.secrets.key_id);
+        if !ours {
+            return Err(PhoneError::BadAnswer(String::from(
+                "the deregistration request names no key of this account",
+            )));
+        }
+        Ok(())
+    }
+
+    /// The UAF deregistration request of this account's key, made by the phone itself.
+    fn own_deregistration(&self) -> Result<String, PhoneError> {
+        let r = self
+            .client
+            .registrations()
+            .first()
+            .ok_or_else(|| PhoneError::State(String::from("the account holds no key")))?;
+        let mut header = OperationHeader::new(Version::V1_1, Operation::Dereg);
+        header.app_id = Some(r.app_id().clone());
+        Ok(DeregistrationRequest {
+            header,
+            authenticators: vec![DeregisterAuthenticator::Key {
+                aaid: *r.aaid(),
+                key_id: r.key_id().clone(),
+            }],
+        }
+        .to_json())
+    }
+}
+
+/// An enrolled phone (see the [crate documentation](crate)): one PIN, one state file, any
+/// number of accounts on one or several servers, each with its own key.
+pub struct Phone {
+    accounts: Vec<Account>,
+    keystore: Keystore,
+    /// The PIN check of every account's authenticator.
+    pin: Arc<PinVerifier>,
+    /// Deregistrations [`Phone::pending`] received (it cannot apply them: `&self`).
+    queued: Mutex<Vec<(AccountRef, String)>>,
 }
 
 impl fmt::Debug for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Phone")
-            .field("server", &self.state.server)
-            .field("username", &self.state.username)
-            .field("aaid", &self.state.aaid)
+            .field(
+                "accounts",
+                &self
+                    .accounts
+                    .iter()
+                    .map(Account::reference)
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -288,8 +559,14 @@ fn array32(bytes: &[u8], what: &str) -> Result<[u8; 32], PhoneError> {
     <[u8; 32]>::try_from(bytes).map_err(|_| PhoneError::State(format!("{what}: not 32 bytes")))
 }
 
-/// The client and its authenticator, built from the seeds; the enrolment request (if any)
-/// answered again. Returns the response message and the KeyID registered.
+/// Now, in unix seconds (0 if the clock is before 1970).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The client and its authenticator, built from the seeds.
 fn build_device(
     seed: [u8; 32],
     asm_token: [u8; 32],
@@ -316,9 +593,9 @@ fn pad_of(client: &mut Client<Device>) -> Result<&mut PinPad, PhoneError> {
     device_of(client).map(Authenticator::user_mut)
 }
 
-/// The PIN pad of a phone that knows `pin`.
-fn pin_pad(pin: &str) -> Result<PinPad, PhoneError> {
-    Ok(PinPad::new(PinVerifier::new(pin, os_random::<32>()?)))
+/// The PIN check of a phone that knows `pin`.
+fn pin_check(pin: &str) -> Result<Arc<PinVerifier>, PhoneError> {
+    Ok(Arc::new(PinVerifier::new(pin, os_random::<32>()?)))
 }
 
 /// Answers a registration request; returns the response and the KeyID (base64url).
@@ -354,11 +631,70 @@ fn fetch_facets(http: &Http) -> Option<String> {
     }
 }
 
+/// Rebuilds an account from its sealed secrets: the authenticator from the seed, its
+/// enrolment replayed (the same key handle comes back; checked against the KeyID), then
+/// fresh OS randomness.
+fn restore(
+    secrets: AccountSecrets,
+    pin: &Arc<PinVerifier>,
+    max_attempts: u8,
+) -> Result<Account, PhoneError> {
+    let http = Http::trusting_pem(
+        &secrets.server,
+        secrets
+            .ca_pem
+            .as_deref()
+            .map(|p| (p, "the CA certificates of the state file")),
+    )?;
+    let seed = zeroize::Zeroizing::new(array32(
+        &unb64(&secrets.authenticator_seed, "authenticatorSeed")?,
+        "authenticatorSeed",
+    )?);
+    let asm_token = zeroize::Zeroizing::new(array32(
+        &unb64(&secrets.asm_token, "asmToken")?,
+        "asmToken",
+    )?);
+    let (mut client, rng) = build_device(
+        *seed,
+        *asm_token,
+        PinPad::new(Arc::clone(pin)),
+        max_attempts,
+    )?;
+    pad_of(&mut client)?.restoring(true);
+    let list = secrets
+        .trusted_facets
+        .as_deref()
+        .and_then(|t| TrustedFacetList::parse(t).ok());
+    let restored = register(
+        &mut client,
+        &secrets.enrollment_request,
+        &secrets.facet_id,
+        list.as_ref(),
+    );
+    pad_of(&mut client)?.restoring(false);
+    let (_, key_id) =
+        restored.map_err(|e| PhoneError::State(format!("restore {}: {e}", secrets.username)))?;
+    if key_id != secrets.key_id {
+        return Err(PhoneError::State(format!(
+            "the key of {} at {} cannot be restored (the state file is inconsistent)",
+            secrets.username, secrets.server
+        )));
+    }
+    rng.go_live()?;
+    Ok(Account {
+        secrets,
+        client,
+        http,
+    })
+}
+
 impl Phone {
-    /// Enrols this phone for an account: checks the invite code and gets a registration
-    /// request (`POST /phone/enroll/start`), makes a key unlocked by the PIN, sends the
-    /// registration (`POST /phone/enroll/finish`, which consumes the code) and keeps the
-    /// device token the server returns. Save the phone with [`Phone::save`].
+    /// Enrols a new phone for its first account: checks the invite code and gets a
+    /// registration request (`POST /phone/enroll/start`), makes a key unlocked by the PIN,
+    /// sends the registration (`POST /phone/enroll/finish`, which consumes the code) and
+    /// keeps the device token the server returns (and the verification-code secret, if the
+    /// server sets one up). Save the phone with [`Phone::save`]; add more accounts with
+    /// [`Phone::add_account`].
     ///
     /// # Errors
     /// [`PhoneError`]: the server refused (a wrong, used or expired code: HTTP 403), the
@@ -375,7 +711,67 @@ impl Phone {
         // The sealing key first: bad argon2id parameters fail before the invite is used.
         let salt = os_random::<{ seal::SALT_LEN }>()?;
         let key = SealKey::derive(&e.pin, &salt, e.kdf)?;
-        let http = Http::trusting(&e.server, e.ca_file.as_deref())?;
+        let mut phone = Phone {
+            accounts: Vec::new(),
+            keystore: Keystore {
+                kdf: e.kdf,
+                salt,
+                key,
+                max_attempts: e.max_pin_attempts,
+                failed: 0,
+                path: None,
+                file: None,
+            },
+            pin: pin_check(&e.pin)?,
+            queued: Mutex::new(Vec::new()),
+        };
+        phone.enroll_account(e)?;
+        Ok(phone)
+    }
+
+    /// Enrols this phone for one more account, on the same server or another one (as
+    /// [`Phone::enroll`]). `e.pin` must be the phone's PIN (a wrong one is counted, before the
+    /// server is contacted); the phone-wide settings of `e` (`kdf`, `max_pin_attempts`) are
+    /// ignored. Save the phone afterwards ([`Phone::save`] or [`Phone::persist`]).
+    ///
+    /// # Errors
+    /// [`PhoneError::AlreadyEnrolled`] when the phone already holds this account,
+    /// [`PhoneError::WrongPin`], [`PhoneError::Locked`], and as [`Phone::enroll`].
+    pub fn add_account(&mut self, e: &Enrollment) -> Result<AccountRef, PhoneError> {
+        let wanted = AccountRef::new(&e.server, &e.username);
+        if self.accounts.iter().any(|a| a.is(&wanted)) {
+            return Err(PhoneError::AlreadyEnrolled(wanted));
+        }
+        self.keystore.check_not_locked()?;
+        let tried = self.keystore.failed.saturating_add(1);
+        self.keystore.set_failed(tried)?;
+        if !self.pin.matches(&e.pin) {
+            let max = self.keystore.max_attempts;
+            return Err(if tried >= max {
+                PhoneError::Locked { attempts: max }
+            } else {
+                PhoneError::WrongPin {
+                    attempts_left: max.saturating_sub(tried),
+                }
+            });
+        }
+        self.keystore.set_failed(0)?;
+        self.enroll_account(e)
+    }
+
+    /// The enrolment itself (the PIN is known to be the phone's).
+    fn enroll_account(&mut self, e: &Enrollment) -> Result<AccountRef, PhoneError> {
+        let wanted = AccountRef::new(&e.server, &e.username);
+        if self.accounts.iter().any(|a| a.is(&wanted)) {
+            return Err(PhoneError::AlreadyEnrolled(wanted));
+        }
+        let ca_pem = e.ca_file.as_deref().map(http::read_pem).transpose()?;
+        let ca_name = e
+            .ca_file
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let http = Http::trusting_pem(&e.server, ca_pem.as_deref().map(|p| (p, &*ca_name)))?;
         let facet = e.facet.clone().unwrap_or_else(|| default_facet(&e.server));
         let start: EnrollStartAnswer = http.post(
             path::ENROLL_START,
@@ -391,12 +787,18 @@ impl Phone {
             .as_deref()
             .and_then(|t| TrustedFacetList::parse(t).ok());
 
-        let seed = os_random::<32>()?;
-        let asm_token = os_random::<32>()?;
-        let (mut client, rng) =
-            build_device(seed, asm_token, pin_pad(&e.pin)?, e.max_pin_attempts)?;
+        let seed = zeroize::Zeroizing::new(os_random::<32>()?);
+        let asm_token = zeroize::Zeroizing::new(os_random::<32>()?);
+        let (mut client, rng) = build_device(
+            *seed,
+            *asm_token,
+            PinPad::new(Arc::clone(&self.pin)),
+            self.keystore.max_attempts,
+        )?;
         pad_of(&mut client)?.enter(&e.pin);
-        let (response, key_id) = register(&mut client, &request, &facet, list.as_ref())?;
+        let registered = register(&mut client, &request, &facet, list.as_ref());
+        pad_of(&mut client)?.clear();
+        let (response, key_id) = registered?;
         rng.go_live()?;
 
         let finish: EnrollFinishAnswer = http.post(
@@ -413,43 +815,48 @@ impl Phone {
                 "the server registered another key than this phone's",
             )));
         }
-        let state = Secrets {
-            server: String::from(http.base()),
-            username: e.username.clone(),
-            facet_id: facet,
-            trusted_facets: facets,
-            aaid: String::from(AAID),
-            key_id,
-            device_token: finish.device_token,
-            authenticator_seed: b64(&seed),
-            asm_token: b64(&asm_token),
-            enrollment_request: request,
-        };
-        Ok(Phone {
-            state,
-            keystore: Keystore {
-                kdf: e.kdf,
-                salt,
-                key,
-                max_attempts: e.max_pin_attempts,
-                failed: 0,
-                path: None,
-                file: None,
+        let verification_code = finish.verification_code.as_ref().map(|v| CodeSecret {
+            secret: v.secret.clone(),
+            algorithm: v.algorithm.clone(),
+            digits: v.digits,
+            period_secs: v.period_secs,
+        });
+        let account = Account {
+            secrets: AccountSecrets {
+                server: String::from(http.base()),
+                username: e.username.clone(),
+                facet_id: facet,
+                trusted_facets: facets,
+                aaid: String::from(AAID),
+                key_id,
+                device_token: finish.device_token.clone(),
+                authenticator_seed: b64(&*seed),
+                asm_token: b64(&*asm_token),
+                enrollment_request: request,
+                added_at: Some(unix_now()),
+                ca_pem,
+                verification_code,
             },
             client,
             http,
-        })
+        };
+        let reference = account.reference();
+        self.accounts.push(account);
+        Ok(reference)
     }
 
     /// Unlocks and loads a phone saved by [`Phone::save`] with its PIN: derives the key
-    /// from `pin` (argon2id, the file's parameters), opens the sealed secrets, rebuilds the
-    /// authenticator from the saved seed and replays its enrolment (deterministically: the same
-    /// key and key handle come back; checked against the saved KeyID), then switches to fresh
-    /// OS randomness.
+    /// from `pin` (argon2id, the file's parameters), opens the sealed accounts, rebuilds each
+    /// account's authenticator from its saved seed and replays its enrolment
+    /// (deterministically: the same key and key handle come back; checked against the saved
+    /// KeyID), then switches to fresh OS randomness.
     ///
     /// Every attempt is counted in the file before the PIN is tried (so a phone killed while
     /// checking has used the attempt up); the right PIN resets the count. At the file's limit
     /// the phone is locked: every PIN is refused without being tried.
+    ///
+    /// A version 2 file (one account) is read and rewritten as version 3 at once (the write
+    /// that resets the count).
     ///
     /// # Errors
     /// [`PhoneError::WrongPin`] (the count went up), [`PhoneError::Locked`],
@@ -467,7 +874,7 @@ impl Phone {
         file.failed_pin_attempts = tried;
         state::write(path, &file)?;
         let key = SealKey::derive(pin, &salt, kdf)?;
-        let Some(secrets) = file.open(&key)? else {
+        let Some(vault) = file.open(&key)? else {
             return Err(if tried >= max {
                 PhoneError::Locked { attempts: max }
             } else {
@@ -476,40 +883,23 @@ impl Phone {
                 }
             });
         };
-        file.failed_pin_attempts = 0;
+        if file.version == state::VERSION {
+            file.failed_pin_attempts = 0;
+        } else {
+            // Version 2: upgraded by this write.
+            let nonce = os_random::<{ seal::NONCE_LEN }>()?;
+            file = StateFile::seal(kdf, &salt, &nonce, max, 0, &key, &vault)?;
+        }
         state::write(path, &file)?;
 
-        let http = Http::new(&secrets.server)?;
-        let seed = zeroize::Zeroizing::new(array32(
-            &unb64(&secrets.authenticator_seed, "authenticatorSeed")?,
-            "authenticatorSeed",
-        )?);
-        let asm_token = zeroize::Zeroizing::new(array32(
-            &unb64(&secrets.asm_token, "asmToken")?,
-            "asmToken",
-        )?);
-        let (mut client, rng) = build_device(*seed, *asm_token, pin_pad(pin)?, max)?;
-        pad_of(&mut client)?.restoring(true);
-        let list = secrets
-            .trusted_facets
-            .as_deref()
-            .and_then(|t| TrustedFacetList::parse(t).ok());
-        let restored = register(
-            &mut client,
-            &secrets.enrollment_request,
-            &secrets.facet_id,
-            list.as_ref(),
-        );
-        pad_of(&mut client)?.restoring(false);
-        let (_, key_id) = restored.map_err(|e| PhoneError::State(format!("restore: {e}")))?;
-        if key_id != secrets.key_id {
-            return Err(PhoneError::State(String::from(
-                "the saved key cannot be restored (the state file is inconsistent)",
-            )));
-        }
-        rng.go_live()?;
+        let check = pin_check(pin)?;
+        let Vault { accounts } = vault;
+        let accounts = accounts
+            .into_iter()
+            .map(|secrets| restore(secrets, &check, max))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Phone {
-            state: secrets,
+            accounts,
             keystore: Keystore {
                 kdf,
                 salt,
@@ -519,21 +909,45 @@ impl Phone {
                 path: Some(path.to_path_buf()),
                 file: Some(file),
             },
-            client,
-            http,
+            pin: check,
+            queued: Mutex::new(Vec::new()),
         })
     }
 
-    /// Saves the phone's state at `path`: its secrets sealed with AES-256-GCM (a fresh nonce)
-    /// under the key derived from its PIN, and the clear header (format version, argon2id
-    /// parameters and salt, nonce, PIN attempt limit and count); written to a temporary file
-    /// in the same directory with mode 0600, then renamed over `path` (atomic). From now on
-    /// wrong PINs are counted in this file.
+    /// As [`Phone::load`], trusting the CA certificates (PEM) of `ca_file` for every
+    /// account's `https` server instead of the ones saved at enrolment (or Mozilla's root
+    /// certificates). `None`: what each account was enrolled with.
+    ///
+    /// # Errors
+    /// As [`Phone::load`]; [`PhoneError::Usage`] when `ca_file` holds no PEM certificate.
+    pub fn load_trusting(
+        path: &Path,
+        pin: &str,
+        ca_file: Option<&Path>,
+    ) -> Result<Phone, PhoneError> {
+        let mut phone = Phone::load(path, pin)?;
+        if let Some(file) = ca_file {
+            for a in &mut phone.accounts {
+                a.http = Http::trusting(&a.secrets.server, Some(file))?;
+            }
+        }
+        Ok(phone)
+    }
+
+    /// Saves the phone's state at `path`: every account's secrets sealed with AES-256-GCM
+    /// (a fresh nonce) under the key derived from its PIN, and the clear header (format
+    /// version 3, argon2id parameters and salt, nonce, PIN attempt limit and count); written
+    /// to a temporary file in the same directory with mode 0600, then renamed over `path`
+    /// (atomic). From now on wrong PINs are counted in this file, and [`Phone::persist`]
+    /// writes to it.
     ///
     /// # Errors
     /// [`PhoneError::State`].
     pub fn save(&mut self, path: &Path) -> Result<(), PhoneError> {
         let nonce = os_random::<{ seal::NONCE_LEN }>()?;
+        let vault = Vault {
+            accounts: self.accounts.iter().map(|a| a.secrets.clone()).collect(),
+        };
         let k = &self.keystore;
         let file = StateFile::seal(
             k.kdf,
@@ -542,12 +956,30 @@ impl Phone {
             k.max_attempts,
             k.failed,
             &k.key,
-            &self.state,
+            &vault,
         )?;
         state::write(path, &file)?;
         self.keystore.path = Some(path.to_path_buf());
         self.keystore.file = Some(file);
         Ok(())
+    }
+
+    /// Saves the phone to the file it was loaded from or last saved to ([`Phone::save`]);
+    /// `false` (nothing written) for a phone that has no file yet.
+    ///
+    /// # Errors
+    /// As [`Phone::save`].
+    pub fn persist(&mut self) -> Result<bool, PhoneError> {
+        match self.keystore.path.clone() {
+            Some(path) => self.save(&path).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// The file the phone was loaded from or last saved to.
+    #[must_use]
+    pub fn state_path(&self) -> Option<&Path> {
+        self.keystore.path.as_deref()
     }
 
     /// Wrong PINs left before the phone locks (0: locked).
@@ -558,78 +990,283 @@ impl Phone {
             .saturating_sub(self.keystore.failed)
     }
 
-    /// The default state file of `username`: `./uaf-phone-<username>.json`.
+    /// The accounts, in the order they were added.
     #[must_use]
-    pub fn default_state_path(username: &str) -> PathBuf {
-        let safe: String = username
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') {
-                    c
-                } else {
-                    '_'
-                }
+    pub fn accounts(&self) -> Vec<AccountInfo> {
+        self.accounts
+            .iter()
+            .map(|a| AccountInfo {
+                account: a.reference(),
+                aaid: a.secrets.aaid.clone(),
+                key_id: a.secrets.key_id.clone(),
+                added_at: a.secrets.added_at,
+                verification_codes: a.secrets.verification_code.is_some(),
             })
-            .collect();
-        PathBuf::from(format!("uaf-phone-{safe}.json"))
+            .collect()
     }
 
-    /// The account.
+    /// The account named `username`, on `server` when given (compared without a trailing
+    /// `/`): what `uaf-phone remove ACCOUNT [--server URL]` names.
+    ///
+    /// # Errors
+    /// [`PhoneError::NoSuchAccount`]; [`PhoneError::AmbiguousAccount`] when `server` is
+    /// `None` and the name is enrolled on several servers.
+    pub fn find(&self, username: &str, server: Option<&str>) -> Result<AccountRef, PhoneError> {
+        let server = server.map(|s| s.trim_end_matches('/'));
+        let found: Vec<AccountRef> = self
+            .accounts
+            .iter()
+            .map(Account::reference)
+            .filter(|r| r.username == username && server.is_none_or(|s| r.server == s))
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(PhoneError::NoSuchAccount(String::from(username))),
+            _ => Err(PhoneError::AmbiguousAccount {
+                username: String::from(username),
+                servers: found.into_iter().map(|r| r.server).collect(),
+            }),
+        }
+    }
+
+    fn index(&self, account: &AccountRef) -> Result<usize, PhoneError> {
+        self.accounts
+            .iter()
+            .position(|a| a.is(account))
+            .ok_or_else(|| PhoneError::NoSuchAccount(account.to_string()))
+    }
+
+    fn account(&self, account: &AccountRef) -> Result<&Account, PhoneError> {
+        let i = self.index(account)?;
+        self.accounts
+            .get(i)
+            .ok_or_else(|| PhoneError::NoSuchAccount(account.to_string()))
+    }
+
+    fn account_mut(&mut self, account: &AccountRef) -> Result<&mut Account, PhoneError> {
+        let i = self.index(account)?;
+        self.accounts
+            .get_mut(i)
+            .ok_or_else(|| PhoneError::NoSuchAccount(account.to_string()))
+    }
+
+    /// The first account (the only one of a phone made by [`Phone::enroll`] alone).
+    fn first(&self) -> Result<&Account, PhoneError> {
+        self.accounts
+            .first()
+            .ok_or_else(|| PhoneError::NoSuchAccount(String::from("(the phone has no account)")))
+    }
+
+    /// The user name of the first account ("" for a phone without accounts). See
+    /// [`Phone::accounts`] for all of them.
     #[must_use]
     pub fn username(&self) -> &str {
-        &self.state.username
+        self.accounts
+            .first()
+            .map_or("", |a| a.secrets.username.as_str())
     }
 
-    /// As [`Phone::load`], trusting the CA certificates (PEM) of `ca_file` for an `https`
-    /// server instead of Mozilla's root certificates.
-    ///
-    /// # Errors
-    /// As [`Phone::load`]; [`PhoneError::Usage`] when `ca_file` holds no PEM certificate.
-    pub fn load_trusting(
-        path: &Path,
-        pin: &str,
-        ca_file: Option<&Path>,
-    ) -> Result<Phone, PhoneError> {
-        let mut phone = Phone::load(path, pin)?;
-        phone.http = Http::trusting(&phone.state.server, ca_file)?;
-        Ok(phone)
-    }
-
-    /// The server base URL.
+    /// The server base URL of the first account ("" for a phone without accounts).
     #[must_use]
     pub fn server(&self) -> &str {
-        &self.state.server
+        self.accounts
+            .first()
+            .map_or("", |a| a.secrets.server.as_str())
     }
 
-    /// The KeyID registered (base64url).
+    /// The KeyID of the first account (base64url; "" for a phone without accounts).
     #[must_use]
     pub fn key_id(&self) -> &str {
-        &self.state.key_id
+        self.accounts
+            .first()
+            .map_or("", |a| a.secrets.key_id.as_str())
     }
 
-    /// The sign-ins waiting for this phone (`GET /phone/notifications`).
+    /// The way to each account's server, for the transports of [`Waiter`] (one per
+    /// account).
+    #[must_use]
+    pub fn channels(&self) -> Vec<Channel> {
+        self.accounts.iter().map(Account::channel).collect()
+    }
+
+    /// The sign-ins waiting for this phone, every account's (`GET /phone/notifications`
+    /// once per account), in account order.
+    ///
+    /// A queued deregistration in an answer is kept and applied by
+    /// [`Phone::apply_queued_deregistrations`] (this method only reads); [`Waiter`] applies
+    /// them as they come.
     ///
     /// # Errors
-    /// [`PhoneError`] (HTTP 401: the device token is not known any more).
+    /// [`PhoneError`] of the first account whose server fails (HTTP 401: the device token is
+    /// not known any more).
     pub fn pending(&self) -> Result<Vec<Notification>, PhoneError> {
-        let answer: Notifications = self
-            .http
-            .get(path::NOTIFICATIONS, Some(&self.state.device_token))?;
-        Ok(answer.notifications)
+        let mut all = Vec::new();
+        for a in &self.accounts {
+            let answer = a.channel().fetch()?;
+            if !answer.deregistrations.is_empty() {
+                let mut queued = match self.queued.lock() {
+                    Ok(q) => q,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                queued.extend(
+                    answer
+                        .deregistrations
+                        .into_iter()
+                        .map(|d| (a.reference(), d.uaf_request)),
+                );
+            }
+            all.extend(answer.notifications);
+        }
+        Ok(all)
+    }
+
+    /// Applies the deregistrations [`Phone::pending`] received (as
+    /// [`Phone::apply_deregistration`]); returns what was removed, and the errors of those
+    /// that could not be applied.
+    pub fn apply_queued_deregistrations(&mut self) -> Vec<Result<Removal, PhoneError>> {
+        let queued = core::mem::take(match self.queued.get_mut() {
+            Ok(q) => q,
+            Err(poisoned) => poisoned.into_inner(),
+        });
+        queued
+            .into_iter()
+            .map(|(account, request)| self.apply_deregistration(&account, &request))
+            .collect()
+    }
+
+    /// The server removed `account`'s phone and sent a UAF deregistration request
+    /// (`Notifications::deregistrations`): hands it to the client, which checks its AppID
+    /// and facet and sends Deregister to the authenticator (the key is deleted), then forgets
+    /// the account and saves the phone to its file ([`Phone::persist`]).
+    ///
+    /// # Errors
+    /// [`PhoneError::NoSuchAccount`]; [`PhoneError::Client`] (the client refused the request:
+    /// another AppID, an untrusted facet) and [`PhoneError::BadAnswer`] (a request that names
+    /// no key of the account): the account is kept; [`PhoneError::State`] when the file
+    /// cannot be written.
+    pub fn apply_deregistration(
+        &mut self,
+        account: &AccountRef,
+        uaf_request: &str,
+    ) -> Result<Removal, PhoneError> {
+        let i = self.index(account)?;
+        let a = self
+            .accounts
+            .get_mut(i)
+            .ok_or_else(|| PhoneError::NoSuchAccount(account.to_string()))?;
+        a.deregister_key(uaf_request)?;
+        let key_id = a.secrets.key_id.clone();
+        self.accounts.remove(i);
+        self.persist()?;
+        Ok(Removal {
+            account: account.clone(),
+            key_id,
+            server: ServerRemoval::Removed,
+        })
+    }
+
+    /// Removes `account` from this phone: tells its server (`POST /phone/deregister` with
+    /// the device token: the server deletes the registration and the token), deletes the key
+    /// in the authenticator (a UAF deregistration request for the key, through the client),
+    /// forgets the account and saves the phone to its file ([`Phone::persist`]).
+    ///
+    /// A server that no longer knows the phone (401, or `deregistered: false`) is not an
+    /// error ([`ServerRemoval::AlreadyGone`]). A server that cannot be reached is, unless
+    /// `force` ([`ServerRemoval::NotTold`]: the phone forgets the account anyway).
+    ///
+    /// # Errors
+    /// [`PhoneError::NoSuchAccount`]; the server's error (the account is kept) unless
+    /// `force`; [`PhoneError::Client`] when the authenticator does not delete the key.
+    pub fn remove(&mut self, account: &AccountRef, force: bool) -> Result<Removal, PhoneError> {
+        let a = self.account_mut(account)?;
+        let answer: Result<PhoneDeregisterAnswer, PhoneError> = a.http.post(
+            path::PHONE_DEREGISTER,
+            &serde_json::Map::new(),
+            Some(&a.secrets.device_token),
+        );
+        let server = match answer {
+            Ok(PhoneDeregisterAnswer { deregistered: true }) => ServerRemoval::Removed,
+            Ok(PhoneDeregisterAnswer {
+                deregistered: false,
+            })
+            | Err(PhoneError::Refused { status: 401, .. }) => ServerRemoval::AlreadyGone,
+            Err(e) if force => ServerRemoval::NotTold(e.to_string()),
+            Err(e) => return Err(e),
+        };
+        let request = a.own_deregistration()?;
+        a.deregister_key(&request)?;
+        let key_id = a.secrets.key_id.clone();
+        let i = self.index(account)?;
+        self.accounts.remove(i);
+        self.persist()?;
+        Ok(Removal {
+            account: account.clone(),
+            key_id,
+            server,
+        })
+    }
+
+    /// The account a sign-in request is for: the only one of its user name, or among
+    /// several the one whose key is registered for the request's AppID.
+    fn account_of(&self, n: &Notification) -> Result<AccountRef, PhoneError> {
+        let same_name: Vec<&Account> = self
+            .accounts
+            .iter()
+            .filter(|a| a.secrets.username == n.username)
+            .collect();
+        match same_name.as_slice() {
+            [] => Err(PhoneError::Usage(format!(
+                "this phone holds no account {:?}",
+                n.username
+            ))),
+            [one] => Ok(one.reference()),
+            several => {
+                let app_id = request_app_id(&n.uaf_request);
+                let matching: Vec<&&Account> = several
+                    .iter()
+                    .filter(|a| app_id.is_some() && a.app_id() == app_id.as_ref())
+                    .collect();
+                match matching.as_slice() {
+                    [one] => Ok(one.reference()),
+                    _ => Err(PhoneError::AmbiguousAccount {
+                        username: n.username.clone(),
+                        servers: several.iter().map(|a| a.secrets.server.clone()).collect(),
+                    }),
+                }
+            }
+        }
     }
 
     /// Unlocks the key with `pin` and answers the sign-in request of `n`, without sending it:
-    /// the UAF authentication response (for tests; [`Phone::approve`] signs and sends).
+    /// the UAF authentication response (for tests; [`Phone::approve`] signs and sends). The
+    /// account is the one of `n`'s user name (among several of that name, the one whose key
+    /// the request's AppID names); [`Phone::sign_for`] names it.
     ///
     /// A wrong PIN is counted by the authenticator (and in the state file, before the PIN is
-    /// checked); at the limit the authenticator locks itself and refuses every PIN.
+    /// checked); at the limit the authenticator locks itself and refuses every PIN. The count
+    /// is the phone's: every account's authenticator starts from it.
     ///
     /// # Errors
     /// [`PhoneError::WrongPin`], [`PhoneError::Locked`], [`PhoneError::Client`] (a request
     /// this phone has no key for, an AppID it does not trust), [`PhoneError::State`] (the
-    /// count cannot be written).
+    /// count cannot be written), [`PhoneError::Usage`] (no account of that name),
+    /// [`PhoneError::AmbiguousAccount`].
     pub fn sign(&mut self, n: &Notification, pin: &str) -> Result<String, PhoneError> {
-        self.sign_typed(n, &n.match_code, pin)
+        let account = self.account_of(n)?;
+        self.sign_for(&account, n, pin)
+    }
+
+    /// As [`Phone::sign`], for `account` (what [`Waiter`] says each sign-in is for).
+    ///
+    /// # Errors
+    /// As [`Phone::sign`]; [`PhoneError::NoSuchAccount`].
+    pub fn sign_for(
+        &mut self,
+        account: &AccountRef,
+        n: &Notification,
+        pin: &str,
+    ) -> Result<String, PhoneError> {
+        self.sign_typed_for(account, n, &n.match_code, pin)
     }
 
     /// The text the sign-in request of `n` asks to confirm (its `text/plain` transaction):
@@ -649,9 +1286,9 @@ impl Phone {
 
     /// As [`Phone::sign`], with the number `typed` by the person: the authenticator
     /// confirms the request's text followed by that number
-    /// ([`uaf_signin_api::confirmed_text`]) and signs its hash. No check of the number is
-    /// made here (the server refuses a signature over another number); [`Phone::approve_typed`]
-    /// checks it first.
+    /// ([`uaf_signin_api::confirmed_text`]) and signs its hash. The number is not checked
+    /// here (the server refuses a signature over another number);
+    /// [`Phone::approve_typed`] checks it first.
     ///
     /// # Errors
     /// As [`Phone::sign`].
@@ -661,40 +1298,55 @@ impl Phone {
         typed: &str,
         pin: &str,
     ) -> Result<String, PhoneError> {
-        if n.username != self.state.username {
+        let account = self.account_of(n)?;
+        self.sign_typed_for(&account, n, typed, pin)
+    }
+
+    /// As [`Phone::sign_typed`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::sign`]; [`PhoneError::NoSuchAccount`].
+    pub fn sign_typed_for(
+        &mut self,
+        account: &AccountRef,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<String, PhoneError> {
+        let i = self.index(account)?;
+        if n.username != account.username {
             return Err(PhoneError::Usage(format!(
-                "this phone is enrolled for {:?}, not {:?}",
-                self.state.username, n.username
+                "the sign-in is for {:?}, not {account}",
+                n.username
             )));
         }
-        let list = self
-            .state
-            .trusted_facets
-            .as_deref()
-            .and_then(|t| TrustedFacetList::parse(t).ok());
+        self.keystore.check_not_locked()?;
         let max = self.keystore.max_attempts;
-        let before = device_of(&mut self.client)?.failed_verifications();
-        if before >= max {
-            return Err(PhoneError::Locked { attempts: max });
-        }
-        // What the authenticator confirms and signs: the text shown and the number typed.
-        let (uaf_request, confirmed) = with_number(&n.uaf_request, typed)?;
+        let before = self.keystore.failed;
         // Counted before it is checked: a phone killed meanwhile has used the attempt up.
         self.keystore.set_failed(before.saturating_add(1))?;
-        let pad = pad_of(&mut self.client)?;
+        let a = self
+            .accounts
+            .get_mut(i)
+            .ok_or_else(|| PhoneError::NoSuchAccount(account.to_string()))?;
+        let list = a.facets();
+        // What the authenticator confirms and signs: the text shown and the number typed.
+        let (uaf_request, confirmed) = with_number(&n.uaf_request, typed)?;
+        device_of(&mut a.client)?.restore_failed_verifications(before);
+        let pad = pad_of(&mut a.client)?;
         pad.enter(pin);
         if let Some(text) = confirmed {
             pad.confirm(text.into_bytes());
         }
         let mut req =
-            ClientRequest::new(&uaf_request, &self.state.facet_id).account(&self.state.username);
+            ClientRequest::new(&uaf_request, &a.secrets.facet_id).account(&a.secrets.username);
         if let Some(l) = &list {
             req = req.trusted_facets(l);
         }
-        let outcome = self.client.process(&req);
+        let outcome = a.client.process(&req);
         // A PIN serves one operation, used or not.
-        pad_of(&mut self.client)?.clear();
-        let after = device_of(&mut self.client)?.failed_verifications();
+        pad_of(&mut a.client)?.clear();
+        let after = device_of(&mut a.client)?.failed_verifications();
         self.keystore.set_failed(after)?;
         let outcome = outcome.map_err(|e| match e {
             ClientError::Authenticator {
@@ -715,32 +1367,53 @@ impl Phone {
             .ok_or_else(|| PhoneError::Client(String::from("the sign-in gave no response")))
     }
 
-    /// Sends a signed response for `attempt` (`POST /phone/respond`).
+    /// Sends a signed response for `attempt` (`POST /phone/respond`) with the first
+    /// account's device token ([`Phone::send_response_for`] names the account).
     ///
     /// # Errors
     /// [`PhoneError::Refused`]: the response does not verify, the attempt is not this
     /// phone's, is no longer waiting (409) or has expired (410).
     pub fn send_response(&self, attempt: &str, uaf_response: &str) -> Result<(), PhoneError> {
-        let _: AttemptAnswer = self.http.post(
-            path::PHONE_RESPOND,
-            &PhoneRespondRequest {
-                attempt: String::from(attempt),
-                uaf_response: String::from(uaf_response),
-            },
-            Some(&self.state.device_token),
-        )?;
-        Ok(())
+        respond(self.first()?, attempt, uaf_response)
+    }
+
+    /// As [`Phone::send_response`], with `account`'s device token.
+    ///
+    /// # Errors
+    /// As [`Phone::send_response`]; [`PhoneError::NoSuchAccount`].
+    pub fn send_response_for(
+        &self,
+        account: &AccountRef,
+        attempt: &str,
+        uaf_response: &str,
+    ) -> Result<(), PhoneError> {
+        respond(self.account(account)?, attempt, uaf_response)
     }
 
     /// Approves `n` as if the person typed the right number ([`Phone::approve_typed`] with
-    /// the notification's own number): for tests and demos. A phone's user interface asks
-    /// the person for the number and calls [`Phone::approve_typed`].
+    /// the notification's own number; the account as [`Phone::sign`] finds it): for tests
+    /// and demos. A phone's user interface asks the person for the number and calls
+    /// [`Phone::approve_typed`].
     ///
     /// # Errors
     /// As [`Phone::approve_typed`].
     pub fn approve(&mut self, n: &Notification, pin: &str) -> Result<(), PhoneError> {
+        let account = self.account_of(n)?;
+        self.approve_for(&account, n, pin)
+    }
+
+    /// As [`Phone::approve`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::approve`]; [`PhoneError::NoSuchAccount`].
+    pub fn approve_for(
+        &mut self,
+        account: &AccountRef,
+        n: &Notification,
+        pin: &str,
+    ) -> Result<(), PhoneError> {
         let number = n.match_code.clone();
-        self.approve_typed(n, &number, pin)
+        self.approve_typed_for(account, n, &number, pin)
     }
 
     /// Approves `n` with the number the person `typed` from the sign-in page and their
@@ -760,32 +1433,55 @@ impl Phone {
         typed: &str,
         pin: &str,
     ) -> Result<(), PhoneError> {
-        if typed.trim() != n.match_code {
-            let reported = self.report(&n.attempt, ReportKind::WrongNumber).is_ok();
-            return Err(PhoneError::WrongNumber { reported });
+        let account = self.account_of(n)?;
+        self.approve_typed_for(&account, n, typed, pin)
+    }
+
+    /// As [`Phone::approve_typed`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::approve_typed`]; [`PhoneError::NoSuchAccount`].
+    pub fn approve_typed_for(
+        &mut self,
+        account: &AccountRef,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<(), PhoneError> {
+        let typed = typed.trim();
+        if typed != n.match_code {
+            let reported = report(self.account(account)?, &n.attempt, ReportKind::WrongNumber);
+            return Err(PhoneError::WrongNumber {
+                reported: reported.is_ok(),
+            });
         }
-        if !self.still_waiting(&n.attempt)? {
+        if !self.still_waiting_for(account, &n.attempt)? {
             return Err(PhoneError::NotWaiting);
         }
-        let response = match self.sign_typed(n, typed.trim(), pin) {
+        let response = match self.sign_typed_for(account, n, typed, pin) {
             Ok(r) => r,
             Err(e @ PhoneError::WrongPin { .. }) => {
                 // Best effort: the page tells the person; the refusal stands either way.
-                let _ = self.report(&n.attempt, ReportKind::WrongPin);
+                let _ = report(self.account(account)?, &n.attempt, ReportKind::WrongPin);
                 return Err(e);
             }
             Err(e) => return Err(e),
         };
-        self.send_response(&n.attempt, &response)
+        self.send_response_for(account, &n.attempt, &response)
     }
 
-    /// Whether `attempt` is still among the sign-ins waiting for this phone (asked of the
+    /// Whether `attempt` is still among the sign-ins waiting for `account` (asked of its
     /// server now).
     ///
     /// # Errors
-    /// As [`Phone::pending`].
-    pub fn still_waiting(&self, attempt: &str) -> Result<bool, PhoneError> {
-        Ok(self.pending()?.iter().any(|n| n.attempt == attempt))
+    /// As [`Phone::pending`]; [`PhoneError::NoSuchAccount`].
+    pub fn still_waiting_for(
+        &self,
+        account: &AccountRef,
+        attempt: &str,
+    ) -> Result<bool, PhoneError> {
+        let answer = self.account(account)?.channel().fetch()?;
+        Ok(answer.notifications.iter().any(|n| n.attempt == attempt))
     }
 
     /// "No, it's not me": ends the sign-in of `n` as denied and reports it (`POST
@@ -795,47 +1491,87 @@ impl Phone {
     /// # Errors
     /// [`PhoneError::Refused`] as [`Phone::send_response`].
     pub fn deny(&self, n: &Notification) -> Result<(), PhoneError> {
-        self.report(&n.attempt, ReportKind::NotMe)
+        let account = self.account_of(n)?;
+        self.deny_for(&account, n)
     }
 
-    /// Tells the server what happened on the phone about `attempt` (`POST /phone/report`).
+    /// As [`Phone::deny`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::deny`]; [`PhoneError::NoSuchAccount`].
+    pub fn deny_for(&self, account: &AccountRef, n: &Notification) -> Result<(), PhoneError> {
+        report(self.account(account)?, &n.attempt, ReportKind::NotMe)
+    }
+
+    /// Tells `n`'s server what happened on the phone (`POST /phone/report`).
     ///
     /// # Errors
     /// [`PhoneError::Refused`] as [`Phone::send_response`].
-    pub fn report(&self, attempt: &str, kind: ReportKind) -> Result<(), PhoneError> {
-        let _: AttemptAnswer = self.http.post(
-            path::PHONE_REPORT,
-            &PhoneReportRequest {
-                attempt: String::from(attempt),
-                kind,
-            },
-            Some(&self.state.device_token),
-        )?;
-        Ok(())
+    pub fn report(&self, n: &Notification, kind: ReportKind) -> Result<(), PhoneError> {
+        let account = self.account_of(n)?;
+        report(self.account(&account)?, &n.attempt, kind)
     }
 
-    /// Declines `n` (`POST /phone/decline`).
+    /// Declines `n` (`POST /phone/decline`; the account as [`Phone::sign`] finds it).
     ///
     /// # Errors
     /// [`PhoneError::Refused`] as [`Phone::send_response`].
     pub fn decline(&self, n: &Notification) -> Result<(), PhoneError> {
-        self.decline_attempt(&n.attempt)
+        let account = self.account_of(n)?;
+        self.decline_for(&account, n)
     }
 
-    /// Declines the attempt `attempt` (`POST /phone/decline`).
+    /// As [`Phone::decline`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::decline`]; [`PhoneError::NoSuchAccount`].
+    pub fn decline_for(&self, account: &AccountRef, n: &Notification) -> Result<(), PhoneError> {
+        decline(self.account(account)?, &n.attempt)
+    }
+
+    /// Declines the attempt `attempt` (`POST /phone/decline`) with the first account's
+    /// device token.
     ///
     /// # Errors
     /// As [`Phone::decline`].
     pub fn decline_attempt(&self, attempt: &str) -> Result<(), PhoneError> {
-        let _: AttemptAnswer = self.http.post(
-            path::PHONE_DECLINE,
-            &PhoneDeclineRequest {
-                attempt: String::from(attempt),
-            },
-            Some(&self.state.device_token),
-        )?;
-        Ok(())
+        decline(self.first()?, attempt)
     }
+}
+
+/// The AppID in a UAF request's header (`None` if it has none or does not parse).
+fn request_app_id(uaf_request: &str) -> Option<AppId> {
+    let options = uaf_proto::message::DecodeOptions::default();
+    match uaf_proto::message::parse_any(uaf_request, &options).ok()? {
+        uaf_proto::message::AnyMessage::AuthenticationRequests(list) => {
+            list.into_iter().find_map(|r| r.header.app_id)
+        }
+        _ => None,
+    }
+}
+
+fn respond(a: &Account, attempt: &str, uaf_response: &str) -> Result<(), PhoneError> {
+    let _: AttemptAnswer = a.http.post(
+        path::PHONE_RESPOND,
+        &PhoneRespondRequest {
+            attempt: String::from(attempt),
+            uaf_response: String::from(uaf_response),
+        },
+        Some(&a.secrets.device_token),
+    )?;
+    Ok(())
+}
+
+fn report(a: &Account, attempt: &str, kind: ReportKind) -> Result<(), PhoneError> {
+    let _: AttemptAnswer = a.http.post(
+        path::PHONE_REPORT,
+        &PhoneReportRequest {
+            attempt: String::from(attempt),
+            kind,
+        },
+        Some(&a.secrets.device_token),
+    )?;
+    Ok(())
 }
 
 /// The request `uaf_request` with its `text/plain` transaction followed by the number `typed`
@@ -858,6 +1594,17 @@ fn with_number(uaf_request: &str, typed: &str) -> Result<(String, Option<String>
         return Ok((String::from(uaf_request), None));
     }
     Ok((AuthenticationRequest::array_to_json(&requests), confirmed))
+}
+
+fn decline(a: &Account, attempt: &str) -> Result<(), PhoneError> {
+    let _: AttemptAnswer = a.http.post(
+        path::PHONE_DECLINE,
+        &PhoneDeclineRequest {
+            attempt: String::from(attempt),
+        },
+        Some(&a.secrets.device_token),
+    )?;
+    Ok(())
 }
 
 /// The mean time of one argon2id derivation with `params` over `rounds` runs: the cost of
@@ -896,6 +1643,7 @@ mod tests;
 
 #[cfg(test)]
 mod unit_tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
 
     #[test]
@@ -908,14 +1656,49 @@ mod unit_tests {
     }
 
     #[test]
-    fn the_default_state_path_is_safe() {
+    fn an_enrolment_link_gives_the_enrolment() {
+        let text = EnrollLink {
+            server: String::from("https://signin.example.com:8443/x"),
+            username: String::from("zoë"),
+            code: String::from("ABCDEFGHIJ"),
+        }
+        .to_text();
+        let e = Enrollment::from_link(&format!(" {text}\n"), "1234").unwrap();
+        assert_eq!(e.server, "https://signin.example.com:8443/x");
+        assert_eq!(e.username, "zoë");
+        assert_eq!(e.code, "ABCDEFGHIJ");
+        assert_eq!(e.pin, "1234");
+        assert_eq!(e.kdf, KdfParams::DEFAULT);
+        for (bad, why) in [
+            (
+                "https://x/?server=a&user=b&code=c",
+                EnrollLinkError::NotAnEnrollLink,
+            ),
+            (
+                "uafphone://enroll?server=a&user=b",
+                EnrollLinkError::Missing("code"),
+            ),
+            (
+                "uafphone://enroll?server=a&user=b&user=c&code=d",
+                EnrollLinkError::Repeated("user"),
+            ),
+        ] {
+            match Enrollment::from_link(bad, "1234") {
+                Err(PhoneError::Link(e)) => assert_eq!(e, why, "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn account_references_ignore_a_trailing_slash() {
         assert_eq!(
-            Phone::default_state_path("alice"),
-            PathBuf::from("uaf-phone-alice.json")
+            AccountRef::new("http://s:1/x/", "a"),
+            AccountRef::new("http://s:1/x", "a")
         );
         assert_eq!(
-            Phone::default_state_path("../x y"),
-            PathBuf::from("uaf-phone-.._x_y.json")
+            AccountRef::new("http://s", "a").to_string(),
+            "a at http://s"
         );
     }
 }

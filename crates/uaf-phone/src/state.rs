@@ -1,9 +1,14 @@
 //! The phone's state file: JSON, written atomically (temporary file + rename), mode 0600.
 //!
-//! Format version 2: a clear header (format version, argon2id parameters and salt, the AEAD
+//! Format version 3: a clear header (format version, argon2id parameters and salt, the AEAD
 //! and its nonce, the PIN attempt limit and the count of wrong PINs in a row) and the sealed
-//! secrets (AES-256-GCM under argon2id(PIN, salt); the header but the count is its associated
-//! data). Version 1 (secrets in clear, the PIN as salted SHA-256) is refused: re-enrol.
+//! [`Vault`] of every account (AES-256-GCM under argon2id(PIN, salt); the header but the count
+//! is its associated data).
+//!
+//! Version 2 has the same header and seals the secrets of one account ([`AccountSecrets`]
+//! without the members added by version 3): it is read as a vault of that one account, and
+//! written as version 3 from then on ([`StateFile::seal`] always writes version 3). Version 1
+//! (secrets in clear, the PIN as salted SHA-256) is refused: re-enrol.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -17,7 +22,9 @@ use crate::PhoneError;
 use crate::seal::{KdfParams, NONCE_LEN, SALT_LEN, SealKey};
 
 /// The format version written.
-pub(crate) const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 3;
+/// The previous version, read (one account) and upgraded on the next write.
+pub(crate) const VERSION_2: u32 = 2;
 /// The `format` field: what the file is.
 const FORMAT: &str = "uaf-phone state";
 /// The KDF.
@@ -55,7 +62,7 @@ pub(crate) struct StateFile {
     /// Wrong PINs in a row so far (not authenticated: it changes when the PIN is wrong, when
     /// no key is at hand; see the README on rollback).
     pub(crate) failed_pin_attempts: u8,
-    /// base64url of the AES-256-GCM ciphertext and tag of [`Secrets`] as JSON.
+    /// base64url of the AES-256-GCM ciphertext and tag of [`Vault`] as JSON.
     pub(crate) sealed: String,
 }
 
@@ -71,7 +78,7 @@ struct Aad<'a> {
 }
 
 impl StateFile {
-    fn aad(&self) -> Result<Vec<u8>, PhoneError> {
+    pub(crate) fn aad(&self) -> Result<Vec<u8>, PhoneError> {
         serde_json::to_vec(&Aad {
             format: &self.format,
             version: self.version,
@@ -105,7 +112,7 @@ impl StateFile {
         max_pin_attempts: u8,
         failed_pin_attempts: u8,
         key: &SealKey,
-        secrets: &Secrets,
+        secrets: &Vault,
     ) -> Result<StateFile, PhoneError> {
         let mut file = StateFile {
             format: String::from(FORMAT),
@@ -133,8 +140,9 @@ impl StateFile {
         Ok(file)
     }
 
-    /// Opens the secrets with `key`: `None` for a wrong PIN or an altered file.
-    pub(crate) fn open(&self, key: &SealKey) -> Result<Option<Secrets>, PhoneError> {
+    /// Opens the vault with `key`: `None` for a wrong PIN or an altered file. A version 2
+    /// file gives a vault of its one account.
+    pub(crate) fn open(&self, key: &SealKey) -> Result<Option<Vault>, PhoneError> {
         let nonce: [u8; NONCE_LEN] = fixed(&self.nonce, "nonce")?;
         let ciphertext = URL_SAFE_NO_PAD
             .decode(&self.sealed)
@@ -142,9 +150,14 @@ impl StateFile {
         let Some(plaintext) = key.open(&nonce, &ciphertext, &self.aad()?)? else {
             return Ok(None);
         };
-        serde_json::from_slice(&plaintext)
-            .map(Some)
-            .map_err(|e| PhoneError::State(format!("sealed state: {e}")))
+        let bad = |e: serde_json::Error| PhoneError::State(format!("sealed state: {e}"));
+        if self.version == VERSION_2 {
+            let one: AccountSecrets = serde_json::from_slice(&plaintext).map_err(bad)?;
+            return Ok(Some(Vault {
+                accounts: vec![one],
+            }));
+        }
+        serde_json::from_slice(&plaintext).map(Some).map_err(bad)
     }
 }
 
@@ -156,12 +169,20 @@ fn fixed<const N: usize>(text: &str, what: &str) -> Result<[u8; N], PhoneError> 
         .map_err(|_| PhoneError::State(format!("{what}: not {N} bytes")))
 }
 
-/// What the phone seals. The seed and ASM token let the authenticator and client be rebuilt
-/// exactly (the key-wrapping secret comes from the seed; the enrolment is replayed to get the
-/// same wrapped key handle back). Zeroized when dropped.
+/// What the phone seals: its accounts, oldest first.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct Vault {
+    pub(crate) accounts: Vec<AccountSecrets>,
+}
+
+/// One account. The seed and ASM token let its authenticator and client be rebuilt exactly
+/// (the key-wrapping secret comes from the seed; the enrolment is replayed to get the same
+/// wrapped key handle back). Zeroized when dropped. The members marked "version 3" are absent
+/// from a version 2 file.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Secrets {
+pub(crate) struct AccountSecrets {
     pub(crate) server: String,
     pub(crate) username: String,
     pub(crate) facet_id: String,
@@ -176,14 +197,42 @@ pub(crate) struct Secrets {
     pub(crate) asm_token: String,
     /// The registration request answered at enrolment (replayed on load).
     pub(crate) enrollment_request: String,
+    /// When the account was added (unix seconds; version 3, unknown for an upgraded file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) added_at: Option<u64>,
+    /// The CA certificates (PEM) trusted for this server, when not Mozilla's roots (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) ca_pem: Option<String>,
+    /// The account's verification codes (RFC 6238), when the server set them up (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) verification_code: Option<CodeSecret>,
 }
 
-impl Drop for Secrets {
+impl Drop for AccountSecrets {
     fn drop(&mut self) {
         self.device_token.zeroize();
         self.authenticator_seed.zeroize();
         self.asm_token.zeroize();
         self.key_id.zeroize();
+    }
+}
+
+/// The shared secret of an account's verification codes and how they are made (the server's
+/// `VerificationCodeSetup`). Zeroized when dropped.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct CodeSecret {
+    /// RFC 4648 base32, no padding.
+    pub(crate) secret: String,
+    /// `SHA1`, `SHA256` or `SHA512`.
+    pub(crate) algorithm: String,
+    pub(crate) digits: u8,
+    pub(crate) period_secs: u64,
+}
+
+impl Drop for CodeSecret {
+    fn drop(&mut self) {
+        self.secret.zeroize();
     }
 }
 
@@ -197,16 +246,16 @@ pub(crate) fn read(path: &Path) -> Result<StateFile, PhoneError> {
     if version == Some(1) {
         return Err(at(String::from(
             "an old-format state file (version 1: secrets in clear, the PIN as a salted \
-             SHA-256); this build only reads sealed files (version 2) and does not migrate \
+             SHA-256); this build only reads sealed files (versions 2 and 3) and does not migrate \
              (anyone who read the old file has the key): re-enrol the phone with a new invite \
              code (`uaf-server invite USER`, then `uaf-phone enroll`) and delete this file",
         )));
     }
     if value.get("format").and_then(serde_json::Value::as_str) != Some(FORMAT)
-        || version != Some(u64::from(VERSION))
+        || !(version == Some(u64::from(VERSION)) || version == Some(u64::from(VERSION_2)))
     {
         return Err(at(format!(
-            "not a uaf-phone state file of format version {VERSION}"
+            "not a uaf-phone state file of format version {VERSION_2} or {VERSION}"
         )));
     }
     let file: StateFile = serde_json::from_value(value).map_err(|e| at(e.to_string()))?;

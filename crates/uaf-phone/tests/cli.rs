@@ -15,6 +15,29 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+fn run_with_stdin(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_uaf-phone"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
 #[test]
 fn it_prints_its_version() {
     for flag in ["--version", "-V"] {
@@ -28,7 +51,9 @@ fn it_prints_its_version() {
 fn it_prints_help_and_refuses_unknown_commands() {
     let (code, out, _) = run(&["--help"]);
     assert_eq!(code, Some(0));
-    for command in ["metadata", "enroll", "wait", "kdf-cost"] {
+    for command in [
+        "metadata", "enroll", "accounts", "remove", "wait", "kdf-cost",
+    ] {
         assert!(out.contains(command), "{command}: {out}");
     }
     let (code, _, err) = run(&["fly"]);
@@ -122,4 +147,82 @@ fn an_old_state_file_is_refused_with_what_to_do() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("old-format state file"), "{err}");
     assert!(err.contains("re-enrol"), "{err}");
+}
+
+#[test]
+fn enroll_reads_the_enrolment_link_from_the_argument_or_standard_input() {
+    let state =
+        std::env::temp_dir().join(format!("uaf-phone-cli-link-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&state);
+    let state_arg = state.to_str().unwrap();
+    let fast = ["--kdf-memory-kib", "64", "--kdf-iterations", "1"];
+    // A link to a closed port: read, then refused by the network (not by the parser).
+    let link = "uafphone://enroll?server=http%3A%2F%2F127.0.0.1%3A9&user=alice&code=ABCDEFGHIJ";
+    let mut args = vec![
+        "enroll", "--link", link, "--pin", "1234", "--state", state_arg,
+    ];
+    args.extend(fast);
+    let (code, _, err) = run(&args);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("unreachable") && err.contains("http://127.0.0.1:9/"),
+        "{err}"
+    );
+    let mut args = vec![
+        "enroll", "--link", "-", "--pin", "1234", "--state", state_arg,
+    ];
+    args.extend(fast);
+    let (code, _, err) = run_with_stdin(&args, &format!("  {link}\n"));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("unreachable") && err.contains("http://127.0.0.1:9/"),
+        "{err}"
+    );
+    // Nothing was written.
+    assert!(!state.exists());
+    // Not a link, from either place.
+    let (code, _, err) = run(&["enroll", "--link", "https://x/?code=1", "--pin", "1234"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("not a uafphone://enroll? link"), "{err}");
+    let (code, _, err) = run_with_stdin(
+        &["enroll", "--link", "-", "--pin", "1234"],
+        "uafphone://enroll?server=http%3A%2F%2Fx&user=alice",
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("the enrolment link has no `code`"), "{err}");
+    // A link and the parts it replaces, or neither: a usage error.
+    let (code, _, err) = run(&[
+        "enroll", "--link", link, "--server", "http://x", "--pin", "1",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    let (code, _, err) = run(&["enroll", "--pin", "1234"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--server") && err.contains("--user"), "{err}");
+}
+
+#[test]
+fn account_commands_need_the_state_file() {
+    let missing =
+        std::env::temp_dir().join(format!("uaf-phone-cli-none-{}.json", std::process::id()));
+    for args in [
+        vec![
+            "accounts",
+            "--state",
+            missing.to_str().unwrap(),
+            "--pin",
+            "1234",
+        ],
+        vec![
+            "remove",
+            "alice",
+            "--state",
+            missing.to_str().unwrap(),
+            "--pin",
+            "1234",
+        ],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(err.contains(missing.to_str().unwrap()), "{err}");
+    }
 }

@@ -92,7 +92,10 @@ use crate::registration::RegistrationOutcome;
 use crate::request::{AuthenticationOptions, DeregistrationTarget};
 use crate::response::ParsedResponse;
 use crate::step::StepId;
-use crate::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore, StoreLookup};
+use crate::store::{
+    AuthenticationCommit, CasOutcome, CounterAdvance, CredentialStore, InsertOutcome, PendingStore,
+    Registration, StoreLookup,
+};
 
 /// The relying party with its stores.
 #[derive(Debug)]
@@ -105,6 +108,16 @@ pub struct Service<M, C, PR, PA, V = uaf_crypto::Backend> {
 
 fn storage<E: core::error::Error + Send + Sync + 'static>(step: StepId) -> impl FnOnce(E) -> Error {
     move |e| Error::new(step, ErrorKind::Storage(StorageError::new(e)))
+}
+
+/// A response verified against its peeked pending state: the store key, the outcome, and the
+/// counter events held back until the challenge is known to be this response's.
+type Verified<'m> = (&'m [u8], AuthenticationOutcome, RefCell<Vec<SecurityEvent>>);
+
+/// The answer to a response whose challenge is unknown, used or taken meanwhile (AUTH-07,
+/// AUTH-10: 1491).
+fn challenge_unknown() -> Error {
+    Error::new(StepId::AuthServerData, ErrorKind::ChallengeUnknown)
 }
 
 /// The `serverData` of a message header as the pending-store key (absent: empty).
@@ -355,42 +368,12 @@ where
         now: u64,
         more: &AuthenticationRequirements,
     ) -> Result<AuthenticationOutcome, Error> {
-        let key = key_of(msg.header.server_data.as_deref());
-        let unknown = || Error::new(StepId::AuthServerData, ErrorKind::ChallengeUnknown);
-        // UAF-PROTO 3.5.7.5 (AUTH-07): found by serverData ...
-        let mut pending = self
-            .pending_authentications
-            .peek(key)
-            .map_err(storage(StepId::AuthServerData))?
-            .ok_or_else(unknown)?;
-        if !more.is_empty() {
-            pending.requirements = pending.requirements.narrowed_by(more);
-        }
-        // Counter events wait until we know this response is not a duplicate that lost the
-        // race for its challenge (the winner's counter would read as a regression).
-        let events = RefCell::new(Vec::new());
-        let verified = self.rp.verify_authentication(
-            msg,
-            &pending,
-            &StoreLookup(&self.credentials),
-            now,
-            Some(&events),
-        );
-        let outcome = match verified {
-            Ok(outcome) => outcome,
-            Err(_) if taken_meanwhile(&self.pending_authentications, key) => {
-                return Err(unknown());
-            }
-            Err(e) => {
-                self.emit_all(events);
-                return Err(e);
-            }
-        };
+        let (key, outcome, events) = self.verify_pending(msg, now, more)?;
         // ... and, the response verified, taken once (AUTH-10: single use).
         self.pending_authentications
             .take(key)
             .map_err(storage(StepId::AuthServerData))?
-            .ok_or_else(unknown)?;
+            .ok_or_else(challenge_unknown)?;
         self.emit_all(events);
         for k in &outcome.keys {
             let Some(update) = k.counter_update else {
@@ -407,23 +390,125 @@ where
                     CasOutcome::Swapped => break,
                     // Another sign-in moved the counter; ours still advances it.
                     CasOutcome::Conflict { current } if update.new > current => expected = current,
-                    CasOutcome::Conflict { current } => {
-                        // UAF-PROTO 3.5.7.5 (AUTH-22): judged against the value now stored, by
-                        // the one counter judgement (its event included). A regression that
-                        // the policy lets pass keeps the stored value.
-                        self.rp.judge_counter(r, current, update.new, None)?;
+                    other => {
+                        self.settle_counter(r, update.new, other)?;
                         break;
-                    }
-                    CasOutcome::NotFound => {
-                        return Err(Error::new(
-                            StepId::AuthRegistration,
-                            ErrorKind::UnknownKeyId,
-                        ));
                     }
                 }
             }
         }
         Ok(outcome)
+    }
+
+    /// [`Service::finish_authentication_message_with`] with the writes applied in **one
+    /// atomic step** by `commit` ([`AuthenticationCommit::take_and_advance`]: the challenge
+    /// taken and every counter advanced in one transaction, one commit) rather than by the
+    /// separate `take` and compare-and-swap calls of the service's own stores. The
+    /// decisions are the same: verified in full before anything is written; a challenge that
+    /// is gone by then is [`ErrorKind::ChallengeUnknown`] (nothing written); a counter that a
+    /// concurrent sign-in moved to `new` or beyond is judged against the value now stored
+    /// (AUTH-22; the challenge stays used); a key no longer registered is
+    /// [`ErrorKind::UnknownKeyId`].
+    ///
+    /// # Errors
+    /// As [`Service::finish_authentication_message_with`]; `commit`'s error as
+    /// [`ErrorKind::Storage`] at AUTH-10 (nothing was written).
+    pub fn finish_authentication_message_committing<W: AuthenticationCommit>(
+        &self,
+        msg: &AuthenticationResponse,
+        now: u64,
+        more: &AuthenticationRequirements,
+        commit: &W,
+    ) -> Result<AuthenticationOutcome, Error> {
+        let (key, outcome, events) = self.verify_pending(msg, now, more)?;
+        let updates: Vec<(&Registration, CounterAdvance<'_>)> = outcome
+            .keys
+            .iter()
+            .filter_map(|k| {
+                let update = k.counter_update?;
+                let r = &k.registration;
+                Some((
+                    r,
+                    CounterAdvance {
+                        aaid: &r.aaid,
+                        key_id: r.key_id.as_bytes(),
+                        expected: update.expected,
+                        new: update.new,
+                    },
+                ))
+            })
+            .collect();
+        let advances: Vec<CounterAdvance<'_>> = updates.iter().map(|(_, a)| *a).collect();
+        // AUTH-10 (single use) and the counter writes, in one step.
+        let settled = commit
+            .take_and_advance(key, &advances)
+            .map_err(storage(StepId::AuthServerData))?
+            .ok_or_else(challenge_unknown)?;
+        self.emit_all(events);
+        for ((r, advance), result) in updates.iter().zip(settled) {
+            if result != CasOutcome::Swapped {
+                self.settle_counter(r, advance.new, result)?;
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Peeks at the pending authentication of `msg` (narrowed by `more`) and verifies `msg`
+    /// against it; nothing is written. Returns the store key, the outcome and the counter
+    /// events held back until the challenge is known to be this response's.
+    fn verify_pending<'m>(
+        &self,
+        msg: &'m AuthenticationResponse,
+        now: u64,
+        more: &AuthenticationRequirements,
+    ) -> Result<Verified<'m>, Error> {
+        let key = key_of(msg.header.server_data.as_deref());
+        // UAF-PROTO 3.5.7.5 (AUTH-07): found by serverData ...
+        let mut pending = self
+            .pending_authentications
+            .peek(key)
+            .map_err(storage(StepId::AuthServerData))?
+            .ok_or_else(challenge_unknown)?;
+        if !more.is_empty() {
+            pending.requirements = pending.requirements.narrowed_by(more);
+        }
+        // Counter events wait until we know this response is not a duplicate that lost the
+        // race for its challenge (the winner's counter would read as a regression).
+        let events = RefCell::new(Vec::new());
+        let verified = self.rp.verify_authentication(
+            msg,
+            &pending,
+            &StoreLookup(&self.credentials),
+            now,
+            Some(&events),
+        );
+        match verified {
+            Ok(outcome) => Ok((key, outcome, events)),
+            Err(_) if taken_meanwhile(&self.pending_authentications, key) => {
+                Err(challenge_unknown())
+            }
+            Err(e) => {
+                self.emit_all(events);
+                Err(e)
+            }
+        }
+    }
+
+    /// A counter write that did not simply swap: a concurrent sign-in left the counter at
+    /// `current` ≥ `new`, judged by the one counter judgement (UAF-PROTO 3.5.7.5, AUTH-22;
+    /// its event included; a regression the policy lets pass keeps the stored value), or
+    /// the key is gone.
+    fn settle_counter(&self, r: &Registration, new: u32, outcome: CasOutcome) -> Result<(), Error> {
+        match outcome {
+            CasOutcome::Swapped => Ok(()),
+            CasOutcome::Conflict { current } => {
+                self.rp.judge_counter(r, current, new, None).map(drop)
+            }
+            CasOutcome::NotFound => Err(Error::new(
+                StepId::AuthRegistration,
+                ErrorKind::UnknownKeyId,
+            )),
+        }
     }
 
     /// Deregisters `target` for `username`: deletes the records now and returns the request

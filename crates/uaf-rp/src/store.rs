@@ -279,6 +279,65 @@ pub trait PendingStore<P> {
     fn take(&self, server_data: &[u8]) -> Result<Option<P>, Self::Error>;
 }
 
+/// One counter write of an accepted authentication: (AAID, KeyID)'s sign counter, read as
+/// `expected` when the response was verified, moves to `new`
+/// ([`crate::counter::CounterUpdate`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CounterAdvance<'a> {
+    /// The authenticator model.
+    pub aaid: &'a Aaid,
+    /// The KeyID, compared byte for byte.
+    pub key_id: &'a [u8],
+    /// The value read before verification.
+    pub expected: u32,
+    /// The value to store.
+    pub new: u32,
+}
+
+/// The writes of an accepted authentication applied **in one atomic step**: taking the
+/// challenge and advancing the counters (one database transaction, one commit), for
+/// [`crate::Service::finish_authentication_message_committing`]. The separate calls
+/// ([`PendingStore::take`], then [`CredentialStore::compare_and_swap_counter`] per key) make
+/// the same decisions in two or more commits.
+pub trait AuthenticationCommit {
+    /// The store's own error, kept as the source of [`crate::ErrorKind::Storage`].
+    type Error: core::error::Error + Send + Sync + 'static;
+
+    /// Atomically: removes the pending state of `server_data` (single use, as
+    /// [`PendingStore::take`]: of two concurrent calls with one key at most one finds it)
+    /// and, **only if it was there and unexpired**, advances each counter of `counters`:
+    /// - to `new` when the stored value is `expected` or below `new`
+    ///   ([`CasOutcome::Swapped`]: what the compare-and-swap loop of the separate calls ends
+    ///   with when a concurrent sign-in moved the counter to a lower value);
+    /// - not at all when the stored value is neither (`Conflict { current }`: a concurrent
+    ///   sign-in got as far or further; the caller judges `new` against `current`);
+    /// - [`CasOutcome::NotFound`] for a key no longer registered.
+    ///
+    /// Returns `None` (and changes no counter) when the state was not there or had expired,
+    /// else one outcome per counter, in order.
+    ///
+    /// # Errors
+    /// The store's error: nothing was written.
+    fn take_and_advance(
+        &self,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+    ) -> Result<Option<Vec<CasOutcome>>, Self::Error>;
+}
+
+#[cfg(target_has_atomic = "ptr")]
+impl<T: AuthenticationCommit + ?Sized> AuthenticationCommit for alloc::sync::Arc<T> {
+    type Error = T::Error;
+
+    fn take_and_advance(
+        &self,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+    ) -> Result<Option<Vec<CasOutcome>>, T::Error> {
+        (**self).take_and_advance(server_data, counters)
+    }
+}
+
 /// A shared store is the store: a server that keeps its stores as `Arc<dyn …>` (to share them
 /// with other handlers) hands a clone of the `Arc` to [`crate::Service`].
 #[cfg(target_has_atomic = "ptr")]

@@ -19,10 +19,13 @@ use uaf_proto::message::{AuthenticationRequest, RegistrationRequest};
 use uaf_proto::status::UafStatusCode;
 use uaf_rp::stateless::{MemoryReplayGuard, ReplayGuard, ServerDataKey};
 use uaf_rp::step::StepId;
-use uaf_rp::store::{CredentialStore, MemoryCredentialStore, MemoryPendingStore};
+use uaf_rp::store::{
+    AuthenticationCommit, CasOutcome, CounterAdvance, CredentialStore, MemoryCredentialStore,
+    MemoryPendingStore, PendingStore,
+};
 use uaf_rp::{
-    DeregistrationTarget, ErrorKind, PendingAuthentication, PendingRegistration, SecurityEvent,
-    Service, StatusCodeMode,
+    AuthenticationRequirements, DeregistrationTarget, ErrorKind, PendingAuthentication,
+    PendingRegistration, SecurityEvent, Service, StatusCodeMode,
 };
 
 type Svc = Service<
@@ -325,4 +328,160 @@ fn shared_stores_behind_arc_are_the_stores() {
     // A replay through the shared handles: the challenge is gone.
     let e = svc.finish_authentication(&response, NOW).unwrap_err();
     assert_eq!(e.kind, ErrorKind::ChallengeUnknown);
+}
+
+/// A one-step commit over the service's memory stores for the tests: one lock makes the take
+/// and the counter writes atomic against every other call; `calls` counts the commits.
+struct OneStep<'a> {
+    svc: &'a Svc,
+    lock: Mutex<()>,
+    calls: Mutex<u32>,
+}
+
+impl<'a> OneStep<'a> {
+    fn new(svc: &'a Svc) -> Self {
+        OneStep {
+            svc,
+            lock: Mutex::new(()),
+            calls: Mutex::new(0),
+        }
+    }
+}
+
+impl AuthenticationCommit for OneStep<'_> {
+    type Error = std::convert::Infallible;
+
+    fn take_and_advance(
+        &self,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+    ) -> Result<Option<Vec<CasOutcome>>, Self::Error> {
+        let _one_at_a_time = self.lock.lock().unwrap();
+        *self.calls.lock().unwrap() += 1;
+        if self
+            .svc
+            .pending_authentications()
+            .take(server_data)
+            .unwrap()
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let creds = self.svc.credentials();
+        Ok(Some(
+            counters
+                .iter()
+                .map(|c| match creds.get(c.aaid, c.key_id).unwrap() {
+                    None => CasOutcome::NotFound,
+                    Some(r) if r.sign_counter == c.expected || r.sign_counter < c.new => creds
+                        .compare_and_swap_counter(c.aaid, c.key_id, r.sign_counter, c.new)
+                        .unwrap(),
+                    Some(r) => CasOutcome::Conflict {
+                        current: r.sign_counter,
+                    },
+                })
+                .collect(),
+        ))
+    }
+}
+
+fn finish_in_one_step(
+    svc: &Svc,
+    commit: &OneStep<'_>,
+    response: &str,
+) -> Result<u32, uaf_rp::Error> {
+    let msg = svc
+        .relying_party()
+        .parse_authentication_response(response)?;
+    let out = svc.finish_authentication_message_committing(
+        &msg,
+        NOW,
+        &AuthenticationRequirements::new(),
+        commit,
+    )?;
+    Ok(out.keys.len().try_into().unwrap())
+}
+
+/// One commit per accepted authentication; the counter advanced; a replay finds no
+/// challenge (1491); a rejected response commits nothing.
+#[test]
+fn a_one_step_commit_takes_the_challenge_and_advances_the_counter_together() {
+    let svc = service();
+    let key = register(&svc);
+    let commit = OneStep::new(&svc);
+    let response = auth_response(&svc, &key, 7, 3);
+    assert_eq!(finish_in_one_step(&svc, &commit, &response).unwrap(), 1);
+    assert_eq!(*commit.calls.lock().unwrap(), 1);
+    assert_eq!(
+        svc.credentials().list_by_user("alice").unwrap()[0].sign_counter,
+        7
+    );
+    let e = finish_in_one_step(&svc, &commit, &response).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ChallengeUnknown);
+    // Refused by the peek: no commit.
+    assert_eq!(*commit.calls.lock().unwrap(), 1);
+    // A response signed by another key: rejected in verification, nothing committed, the
+    // challenge still pending.
+    let forged = auth_response(&svc, &uauth(9), 8, 4);
+    assert!(finish_in_one_step(&svc, &commit, &forged).is_err());
+    assert_eq!(*commit.calls.lock().unwrap(), 1);
+    assert_eq!(
+        svc.credentials().list_by_user("alice").unwrap()[0].sign_counter,
+        7
+    );
+    // A regression (4 after 7) is judged against the stored value: AUTH-22, counter kept.
+    let e = finish_in_one_step(&svc, &commit, &auth_response(&svc, &key, 4, 5)).unwrap_err();
+    assert_eq!(e.decisive_step(), StepId::AuthCounter);
+    assert_eq!(
+        svc.credentials().list_by_user("alice").unwrap()[0].sign_counter,
+        7
+    );
+}
+
+/// The one-step commit keeps the concurrency guarantees of the separate calls: of 16
+/// responses with one counter value exactly one wins; of 24 increasing ones none is lost.
+#[test]
+fn one_step_commits_under_concurrency_lose_no_update() {
+    let svc = service();
+    let key = register(&svc);
+    let commit = OneStep::new(&svc);
+    let same: Vec<String> = (0..16)
+        .map(|i| auth_response(&svc, &key, 1, 10 + i))
+        .collect();
+    let wins = Mutex::new(0u32);
+    std::thread::scope(|s| {
+        for r in &same {
+            let (svc, commit, wins) = (&svc, &commit, &wins);
+            s.spawn(move || {
+                if finish_in_one_step(svc, commit, r).is_ok() {
+                    *wins.lock().unwrap() += 1;
+                }
+            });
+        }
+    });
+    assert_eq!(*wins.lock().unwrap(), 1);
+    let rising: Vec<(u32, String)> = (2..=25u32)
+        .map(|c| {
+            (
+                c,
+                auth_response(&svc, &key, c, 40 + u8::try_from(c).unwrap()),
+            )
+        })
+        .collect();
+    let won = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for (c, r) in &rising {
+            let (svc, commit, won) = (&svc, &commit, &won);
+            s.spawn(move || {
+                if finish_in_one_step(svc, commit, r).is_ok() {
+                    won.lock().unwrap().push(*c);
+                }
+            });
+        }
+    });
+    assert!(won.into_inner().unwrap().contains(&25));
+    assert_eq!(
+        svc.credentials().list_by_user("alice").unwrap()[0].sign_counter,
+        25
+    );
 }

@@ -22,7 +22,9 @@ use uaf_proto::message::{
 };
 use uaf_proto::status::UafStatusCode;
 use uaf_rp::store::CredentialStore;
-use uaf_rp::{DeregistrationTarget, Error, ParsedResponse, StatusCodeMode};
+use uaf_rp::{
+    AuthenticationRequirements, DeregistrationTarget, Error, ParsedResponse, StatusCodeMode,
+};
 use uaf_signin_api::{ConformanceContext, Health, path};
 
 use crate::net::UAF_RESPONSE_BODY_LIMIT;
@@ -359,9 +361,15 @@ impl App {
                     .service
                     .finish_registration_message(&m, now)
                     .map(|o| (Operation::Reg, o.registered.len())),
+                // The challenge taken and the counters advanced in one transaction.
                 ParsedResponse::Authentication(m) => self
                     .service
-                    .finish_authentication_message(&m, now)
+                    .finish_authentication_message_committing(
+                        &m,
+                        now,
+                        &AuthenticationRequirements::new(),
+                        &self.stores.authentication_writes,
+                    )
                     .map(|o| (Operation::Auth, o.keys.len())),
             });
         match result {

@@ -195,6 +195,10 @@ struct Args {
     /// TLS-terminating proxy serves the site over https). With --tls-cert they always are.
     #[arg(long, env = "UAF_SERVER_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The server's public base URL, put into the enrolment links and QR codes of the
+    /// account page (default: the URL the browser used, from its Host header).
+    #[arg(long, env = "UAF_SERVER_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
     /// Serve https with this certificate chain (PEM, leaf first). Read again on SIGHUP.
     #[arg(
         long,
@@ -353,6 +357,7 @@ fn main() -> ExitCode {
     config.session_ttl_secs = args.session_ttl;
     config.deny_pause_secs = args.deny_pause_secs;
     config.secure_cookies = args.secure_cookies;
+    config.public_url = args.public_url;
     config.tls = match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles::new(cert, key)),
         _ => None,

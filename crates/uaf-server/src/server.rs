@@ -91,6 +91,12 @@ pub struct ServerConfig {
     /// (default off; turn it on behind a TLS-terminating proxy). With `tls` the cookies are
     /// always `Secure`.
     pub secure_cookies: bool,
+    /// The server's public base URL (`https://login.example.com/uaf/`), which the account
+    /// page puts into a new phone's enrolment link and QR code. `None` (the default): the
+    /// URL the browser used, `http(s)://{Host header}{prefix}` (https when the cookies are
+    /// `Secure`); set it behind a proxy that rewrites `Host`, or when phones must use
+    /// another address than browsers.
+    pub public_url: Option<String>,
     /// Serve https with this PEM certificate chain and private key ([`TlsFiles`]); both are
     /// read again on SIGHUP. `None` (the default): plain http, meant for loopback
     /// development or a TLS-terminating proxy (a warning is logged when plain http listens
@@ -152,6 +158,7 @@ impl Default for ServerConfig {
             session_ttl_secs: 8 * 60 * 60,
             deny_pause_secs: 15 * 60,
             secure_cookies: false,
+            public_url: None,
             tls: None,
             max_connections: 512,
             header_timeout_secs: 10,

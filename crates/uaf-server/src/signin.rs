@@ -182,6 +182,7 @@ pub struct PhoneSignInBuilder {
     challenge_ttl_secs: u64,
     session_ttl_secs: u64,
     secure_cookies: bool,
+    public_url: Option<String>,
     conformance_api: bool,
     conformance_api_token: Option<String>,
     limits: Limits,
@@ -225,6 +226,7 @@ impl PhoneSignInBuilder {
             challenge_ttl_secs: config.challenge_ttl_secs,
             session_ttl_secs: config.session_ttl_secs,
             secure_cookies: config.secure_cookies,
+            public_url: config.public_url,
             conformance_api: config.conformance_api,
             conformance_api_token: config.conformance_api_token,
             limits: config.limits,
@@ -296,6 +298,16 @@ impl PhoneSignInBuilder {
         self
     }
 
+    /// The public base URL of these routes (`https://example.com/auth/`), which the account
+    /// page puts into a new phone's enrolment link and QR code. Default: the URL the browser
+    /// used (`http(s)://{Host}{prefix}`, https when the cookies are `Secure`). Checked at
+    /// [`PhoneSignInBuilder::build`]: an `http` or `https` URL with a host and no query or
+    /// fragment.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
     /// Which accounts may sign in (default [`AnyAccount`]).
     pub fn accounts(mut self, accounts: impl Accounts) -> Self {
         self.accounts = Arc::new(accounts);
@@ -311,6 +323,12 @@ impl PhoneSignInBuilder {
     /// the conformance API is on without a valid token.
     pub fn build(self, database: impl Into<Arc<dyn Backend>>) -> Result<PhoneSignIn, ServerError> {
         check_facets(&self.facets)?;
+        let public_url = self
+            .public_url
+            .as_deref()
+            .map(web::public_base_url)
+            .transpose()
+            .map_err(ServerError::Config)?;
         let conformance = if self.conformance_api {
             let token = self.conformance_api_token.as_deref().unwrap_or_default();
             api::check_token(token).map_err(ServerError::Config)?;
@@ -360,6 +378,7 @@ impl PhoneSignInBuilder {
                 session_ttl_secs: self.session_ttl_secs,
                 attempt_ttl_secs: self.challenge_ttl_secs,
                 secure_cookies: self.secure_cookies,
+                public_url,
                 site: web::site_of(&self.app_id),
                 deny_pause_secs: self.deny_pause_secs,
             },

@@ -162,6 +162,7 @@ fn migrates_an_empty_schema_into_every_table() {
             "activity",
             "known_browsers",
             "pending",
+            "phone_deregistrations",
             "phone_devices",
             "phone_invites",
             "registrations",

@@ -205,13 +205,18 @@ fn a_version_2_database_keeps_its_pending_states_through_migration_3() {
         let auths = db.pending_authentications(300, Arc::clone(&clock));
         auths.put(b"old", state.clone()).unwrap();
     }
-    // Back to version 2: the pending table without `requirements`, the row kept.
+    // Back to version 2: the pending table without `requirements` (and without what later
+    // versions add), the row kept.
     {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(
             "ALTER TABLE pending DROP COLUMN requirements;
              DROP TABLE users;
              DROP TABLE activity;
+             DROP TABLE phone_deregistrations;
+             DROP INDEX sessions_by_user;
+             ALTER TABLE phone_devices DROP COLUMN name;
+             ALTER TABLE phone_devices DROP COLUMN last_used_at;
              ALTER TABLE signin_attempts DROP COLUMN browser;
              ALTER TABLE signin_attempts DROP COLUMN client_ip;
              ALTER TABLE signin_attempts DROP COLUMN report;
@@ -224,7 +229,7 @@ fn a_version_2_database_keeps_its_pending_states_through_migration_3() {
     }
     let db = SqliteDatabase::open(&path).unwrap();
     assert_eq!(db.schema_version().unwrap(), SqliteDatabase::SCHEMA_VERSION);
-    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 5);
+    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 6);
     let auths = db.pending_authentications(300, clock);
     // A state stored before requirements were kept reads back with none.
     let got = auths.take(b"old").unwrap().unwrap();
@@ -253,6 +258,7 @@ fn migrates_an_empty_file_into_wal_with_every_table() {
             "activity",
             "known_browsers",
             "pending",
+            "phone_deregistrations",
             "phone_devices",
             "phone_invites",
             "registrations",

@@ -97,6 +97,26 @@ pub mod path {
     /// `GET` (session cookie): [`TwoStepAnswer`](crate::TwoStepAnswer); `POST`
     /// [`TwoStepRequest`](crate::TwoStepRequest) → [`TwoStepAnswer`](crate::TwoStepAnswer).
     pub const TWO_STEP: &str = "api/account/two-step";
+    /// `GET`: the account page (HTML), for a signed-in person.
+    pub const ACCOUNT_PAGE: &str = "account";
+    /// `GET` (session cookie): [`Account`](crate::Account), everything the account page
+    /// shows.
+    pub const ACCOUNT: &str = "api/account";
+    /// `POST` (session cookie, `{}`): a one-time enrolment code for a new phone of the
+    /// signed-in account → [`AddPhoneAnswer`](crate::AddPhoneAnswer) (with its QR code).
+    pub const ACCOUNT_ADD_PHONE: &str = "api/account/phones/add";
+    /// `POST api/account/phones/{id}/name` (session cookie):
+    /// [`RenamePhoneRequest`](crate::RenamePhoneRequest) → [`PhoneInfo`](crate::PhoneInfo).
+    pub const ACCOUNT_PHONE_NAME: &str = "api/account/phones/{id}/name";
+    /// `POST api/account/phones/{id}/remove` (session cookie, `{}`): removes one phone →
+    /// [`PhonesRemoved`](crate::PhonesRemoved).
+    pub const ACCOUNT_PHONE_REMOVE: &str = "api/account/phones/{id}/remove";
+    /// `POST` (session cookie, `{}`): "Turn off phone sign-in", removes every phone of the
+    /// account → [`PhonesRemoved`](crate::PhonesRemoved).
+    pub const ACCOUNT_PHONES_REMOVE_ALL: &str = "api/account/phones/remove-all";
+    /// `POST` (session cookie, `{}`): deletes every session of the account →
+    /// [`SignedOutEverywhere`](crate::SignedOutEverywhere).
+    pub const SIGNOUT_EVERYWHERE: &str = "api/account/signout-everywhere";
     /// `GET`: [`Health`](crate::Health).
     pub const HEALTH: &str = "healthz";
     /// `GET`: the trusted facet list (`application/fido.trusted-apps+json`).
@@ -581,6 +601,98 @@ pub struct AttemptAnswer {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The account page
+// ---------------------------------------------------------------------------------------------
+
+/// The answer of `GET api/account`: who is signed in and how, the account's phones, and the
+/// number of its sessions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// The account.
+    pub username: String,
+    /// How this session was made (`uaf-phone`, …).
+    pub method: String,
+    /// The same for a person: "your phone (two factors in one approval)", …
+    pub method_description: String,
+    /// The factors this session's sign-in proved (`possession`, `user-verification`,
+    /// `knowledge`).
+    pub factors: Vec<String>,
+    /// When this session was made (unix seconds).
+    pub signed_in_at: u64,
+    /// The last second this session is valid (unix seconds).
+    pub expires_at: u64,
+    /// The account's sessions still valid, this one included.
+    pub sessions: u64,
+    /// The account's phones, oldest first.
+    pub phones: Vec<PhoneInfo>,
+}
+
+/// One phone of the account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneInfo {
+    /// The phone's identifier on the account page (for renaming and removing it; not a
+    /// secret, and meaningful only with the account's session).
+    pub id: String,
+    /// The name the person gave it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The model: the description of its authenticator's metadata statement (the AAID when
+    /// the server has no statement for it any more).
+    pub model: String,
+    /// The AAID of its authenticator.
+    pub aaid: String,
+    /// When it was added (unix seconds).
+    pub added_at: u64,
+    /// When it last approved a sign-in (unix seconds), if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<u64>,
+}
+
+/// The answer of `POST api/account/phones/add`: a one-time enrolment code for a new phone,
+/// as text and as the QR code of its [`EnrollLink`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddPhoneAnswer {
+    /// The one-time code (to type into the phone).
+    pub code: String,
+    /// The server URL the phone enrols with.
+    pub server: String,
+    /// The account.
+    pub username: String,
+    /// The [`EnrollLink`] text: what the QR code holds.
+    pub link: String,
+    /// The QR code of `link`, an SVG document (made by the server; no external references).
+    pub qr_svg: String,
+    /// The last second the code is valid (unix seconds).
+    pub expires_at: u64,
+}
+
+/// `POST api/account/phones/{id}/name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenamePhoneRequest {
+    /// The new name (surrounding spaces dropped; empty clears it; at most 64 characters, no
+    /// control characters).
+    pub name: String,
+}
+
+/// The answer of removing phones (`api/account/phones/{id}/remove`, `…/remove-all`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhonesRemoved {
+    /// How many phones were removed (their keys deleted on the server; each phone is told to
+    /// delete its key at its next contact).
+    pub removed: u64,
+}
+
+/// The answer of `POST api/account/signout-everywhere`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedOutEverywhere {
+    /// How many sessions were deleted (this one included).
+    pub sessions: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
 // The enrolment link (the account page's QR code)
 // ---------------------------------------------------------------------------------------------
 
@@ -777,6 +889,7 @@ redacted_debug!(EnrollFinishRequest { username, uaf_response; code });
 redacted_debug!(EnrollFinishAnswer { username, aaid, key_id; device_token, verification_code });
 redacted_debug!(VerificationCodeSetup { algorithm, digits, period_secs; secret });
 redacted_debug!(EnrollLink { server, username; code });
+redacted_debug!(AddPhoneAnswer { server, username, expires_at; code, link, qr_svg });
 
 #[cfg(test)]
 mod tests {

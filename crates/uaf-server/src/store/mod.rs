@@ -40,6 +40,7 @@ use uaf_rp::{
 };
 
 pub mod account;
+pub mod account_page;
 pub mod attempt;
 mod pool;
 pub mod postgres;
@@ -48,17 +49,22 @@ pub mod sqlite;
 mod sqlite_attempt;
 
 pub use attempt::AttemptStore;
+pub mod writes;
 
 pub use account::{
     ACTIVITY_RETENTION_SECS, AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore,
     SignInMethod,
 };
 
+pub use account_page::{
+    AccountPageStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
+};
 pub use postgres::{PgDatabase, PgPendingStore, is_postgres_url, redact_url};
 pub use sqlite::{
     Durability, GroupCommitStats, RecentWriteFailure, SqliteDatabase, SqliteOptions,
     SqlitePendingStore, SyncFailed,
 };
+pub use writes::{Approval, AttemptMove, AuthenticationWrites};
 
 /// The newest schema version this build knows: every backend has the same versions, with the
 /// same meaning (docs/server.md, "Schema").
@@ -162,7 +168,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX activity_by_user ON activity (username, at);
      CREATE INDEX activity_by_time ON activity (at);",
-    // 4 → 5: where a sign-in attempt comes from (browser and OS from its User-Agent, client
+    // 4 → 5: the account page — a phone's name (given by the person) and last use (0:
+    // never), the deregistration requests queued for removed phones (keyed by the SHA-256 of
+    // the removed device token, delivered once), sessions by user (sign out everywhere).
+    "ALTER TABLE phone_devices ADD COLUMN name TEXT;
+     ALTER TABLE phone_devices ADD COLUMN last_used_at {int} NOT NULL DEFAULT 0;
+     CREATE TABLE phone_deregistrations (
+         token_hash {bytes} PRIMARY KEY,
+         username TEXT NOT NULL,
+         request TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX phone_deregistrations_by_expiry ON phone_deregistrations (expires_at);
+     CREATE INDEX sessions_by_user ON sessions (username);",
+    // 5 → 6: where a sign-in attempt comes from (browser and OS from its User-Agent, client
     // address), what its phones reported (the last report, the wrong numbers so far); the
     // accounts whose phone sign-ins are paused after "it's not me"; the browsers that signed
     // in to an account (by the SHA-256 of their `uaf_known` cookie).
@@ -617,12 +637,17 @@ pub struct Stores {
     pub pending_authentications: Arc<dyn ExpiringPendingStore<PendingAuthentication>>,
     /// Phone sign-in rows.
     pub sign_in: Arc<dyn SignInStore>,
+    /// The sign-in steps whose writes are one transaction each (over the pending
+    /// authentications, the credentials and the attempts).
+    pub authentication_writes: Arc<dyn AuthenticationWrites>,
     /// The sign-in attempts' reports and endings, pauses, known browsers.
     pub attempts: Arc<dyn AttemptStore>,
     /// Accounts: passwords, two-step verification, verification-code secrets.
     pub accounts: Arc<dyn AccountStore>,
     /// The record of sign-in activity.
     pub activity: Arc<dyn ActivityStore>,
+    /// The account page's rows (phones, their removal, sessions of an account).
+    pub account_page: Arc<dyn AccountPageStore>,
 }
 
 impl Stores {
@@ -644,10 +669,12 @@ impl Stores {
             + AttemptStore
             + AccountStore
             + ActivityStore
+            + AccountPageStore
             + Clone
             + 'static,
         PendingTable<D, PendingRegistration>: ExpiringPendingStore<PendingRegistration>,
-        PendingTable<D, PendingAuthentication>: ExpiringPendingStore<PendingAuthentication>,
+        PendingTable<D, PendingAuthentication>:
+            ExpiringPendingStore<PendingAuthentication> + AuthenticationWrites,
     {
         let ttl = challenge_ttl_secs;
         Stores {
@@ -656,11 +683,15 @@ impl Stores {
             pending_registrations: Arc::new(
                 PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
             ),
-            pending_authentications: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
+            pending_authentications: Arc::new(
+                PendingTable::new(db.clone(), ttl).with_clock(Arc::clone(&clock)),
+            ),
+            authentication_writes: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
             attempts: Arc::new(db.clone()),
             accounts: Arc::new(db.clone()),
             activity: Arc::new(db.clone()),
+            account_page: Arc::new(db.clone()),
         }
     }
 }

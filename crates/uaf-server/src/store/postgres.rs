@@ -30,6 +30,15 @@
 //! it when a deployment needs far more concurrent requests than threads; it would change
 //! `uaf-rp`'s store traits first.
 //!
+//! ### Prepared statements
+//! Each connection keeps the statements it has prepared ([`Statements`], by their text): a
+//! statement is parsed and planned once per connection, and every later call only binds and
+//! executes it (one round trip, where a text query takes two: parse + describe, then bind +
+//! execute). The cache is bounded and emptied after any error on its connection. The hot
+//! paths (challenges, counters, attempts, sessions, the one-transaction sign-in writes of
+//! `store/writes.rs`) and the `execute`/`rows`/`one` helpers use it; new code should too
+//! (`write_prepared`, `with_prepared`).
+//!
 //! ## Guarantees (the statement that gives each)
 //! - **Insert-unique**: `UNIQUE (aaid, key_id)`, `INSERT … ON CONFLICT (aaid, key_id) DO
 //!   NOTHING`: one row affected or none.
@@ -56,10 +65,14 @@ use std::sync::Arc;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, GenericClient, NoTls, Row, Transaction};
 use uaf_proto::id::Aaid;
-use uaf_rp::Registration;
-use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
+use uaf_rp::pending::expired;
+use uaf_rp::store::{
+    AuthenticationCommit, CasOutcome, CounterAdvance, CredentialStore, InsertOutcome, PendingStore,
+};
+use uaf_rp::{PendingAuthentication, Registration};
 
 use super::pool::Pool;
+use super::writes::{self, Approval, AttemptMove, AuthenticationWrites};
 use super::{
     AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
     ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingRow, PendingTable,
@@ -81,6 +94,9 @@ const POSTGRES: Dialect = Dialect::new(
     "BIGINT",
     "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
 );
+
+#[path = "postgres_account_page.rs"]
+mod account_page;
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
@@ -134,7 +150,64 @@ pub fn redact_url(location: &str) -> String {
 
 /// The pool: one slot per connection; `None` is a slot whose connection must be made (at
 /// start after a failure, or after the server closed it).
-type Slots = Pool<Option<Client>>;
+type Slots = Pool<Option<PgConn>>;
+
+/// A pooled connection and the statements prepared on it.
+struct PgConn {
+    client: Client,
+    statements: Statements,
+}
+
+/// The statements prepared on one connection, by their text: each is parsed and planned by
+/// the server once per connection, then only bound and executed (one round trip instead of
+/// two). Bounded: past [`Statements::MAX`] texts the cache starts again. Emptied after any
+/// error on its connection (a statement the server dropped, a plan a migration changed).
+#[derive(Default)]
+pub(crate) struct Statements(std::collections::HashMap<String, tokio_postgres::Statement>);
+
+impl Statements {
+    /// The most statement texts kept per connection.
+    const MAX: usize = 256;
+
+    /// The prepared statement of `q` on `c` (prepared now if it is not yet).
+    pub(crate) async fn get(
+        &mut self,
+        c: &(impl GenericClient + Sync),
+        q: &str,
+    ) -> Result<tokio_postgres::Statement, StoreError> {
+        if let Some(s) = self.0.get(q) {
+            return Ok(s.clone());
+        }
+        let s = c.prepare(q).await?;
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        self.0.insert(q.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    /// Runs the prepared `q` on `c`; returns the rows changed.
+    pub(crate) async fn execute(
+        &mut self,
+        c: &(impl GenericClient + Sync),
+        q: &str,
+        args: &Args<'_>,
+    ) -> Result<u64, StoreError> {
+        let s = self.get(c, q).await?;
+        Ok(c.execute(&s, args).await?)
+    }
+
+    /// The rows of the prepared `q` on `c` (a query, or a statement with `RETURNING`).
+    pub(crate) async fn query(
+        &mut self,
+        c: &(impl GenericClient + Sync),
+        q: &str,
+        args: &Args<'_>,
+    ) -> Result<Vec<Row>, StoreError> {
+        let s = self.get(c, q).await?;
+        Ok(c.query(&s, args).await?)
+    }
+}
 
 struct Inner {
     /// Drives the connections. Shut down in the background on drop (a runtime dropped on an
@@ -174,12 +247,12 @@ impl fmt::Debug for PgDatabase {
 /// A connection checked out of the pool; given back on drop.
 struct Checkout<'a> {
     pool: &'a Slots,
-    client: Option<Client>,
+    client: Option<PgConn>,
 }
 
 impl Drop for Checkout<'_> {
     fn drop(&mut self) {
-        let client = self.client.take().filter(|c| !c.is_closed());
+        let client = self.client.take().filter(|c| !c.client.is_closed());
         self.pool.give(client);
     }
 }
@@ -241,8 +314,8 @@ impl PgDatabase {
         // Fill the pool now: a wrong URL or a full server fails at start, not at a request.
         let mut held = Vec::with_capacity(size);
         for _ in 0..size {
-            let (mut slot, client) = db.checkout()?;
-            slot.client = Some(client);
+            let (mut slot, conn) = db.checkout()?;
+            slot.client = Some(conn);
             held.push(slot);
         }
         drop(held);
@@ -283,30 +356,45 @@ impl PgDatabase {
 
     /// A slot of the pool and its connection (made anew if the slot has none). The slot goes
     /// back on drop, empty unless the connection is put back into it.
-    fn checkout(&self) -> Result<(Checkout<'_>, Client), StoreError> {
+    fn checkout(&self) -> Result<(Checkout<'_>, PgConn), StoreError> {
         let pool = &self.inner.pool;
         let slot = pool.take(Self::CHECKOUT_TIMEOUT)?;
         // From here the slot goes back on drop, with or without a connection.
         let out = Checkout { pool, client: None };
-        let client = match slot.filter(|c| !c.is_closed()) {
+        let conn = match slot.filter(|c| !c.client.is_closed()) {
             Some(c) => c,
-            None => self.block_on(self.connect())?,
+            None => PgConn {
+                client: self.block_on(self.connect())?,
+                statements: Statements::default(),
+            },
         };
-        Ok((out, client))
+        Ok((out, conn))
     }
 
     /// Runs `f` on a pooled connection.
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl AsyncFnOnce(&mut Client) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let (mut slot, mut client) = self.checkout()?;
-        let out = self.block_on(f(&mut client));
-        // A call cut short by the timeout left its connection mid-statement: drop it (the
-        // slot makes a new one at its next checkout).
-        if !matches!(out, Err(StoreError::Timeout { .. })) {
-            slot.client = Some(client);
+        self.with_prepared(async |c, _| f(c).await)
+    }
+
+    /// Runs `f` on a pooled connection with the statements prepared on it.
+    pub(crate) fn with_prepared<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Client, &mut Statements) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let (mut slot, mut conn) = self.checkout()?;
+        let out = self.block_on(f(&mut conn.client, &mut conn.statements));
+        match &out {
+            // A call cut short by the timeout left its connection mid-statement: drop it (the
+            // slot makes a new one at its next checkout).
+            Err(StoreError::Timeout { .. }) => return out,
+            // After an error, prepare again (cheap, and never a stale statement).
+            Err(_) => conn.statements = Statements::default(),
+            Ok(_) => {}
         }
+        slot.client = Some(conn);
         out
     }
 
@@ -316,9 +404,17 @@ impl PgDatabase {
         &self,
         f: impl AsyncFnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.with(async move |c| {
+        self.write_prepared(async |tx, _| f(tx).await)
+    }
+
+    /// [`PgDatabase::write`] with the statements prepared on the connection.
+    pub(crate) fn write_prepared<T>(
+        &self,
+        f: impl AsyncFnOnce(&Transaction<'_>, &mut Statements) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with_prepared(async move |c, st| {
             let tx = c.transaction().await?;
-            let out = f(&tx).await?;
+            let out = f(&tx, st).await?;
             tx.commit().await?;
             Ok(out)
         })
@@ -373,27 +469,28 @@ impl PgDatabase {
 
     /// Runs one statement on a pooled connection; returns the rows changed.
     pub(crate) fn execute(&self, q: &str, args: &Args<'_>) -> Result<u64, StoreError> {
-        self.with(async |c| Ok(c.execute(q, args).await?))
+        self.with_prepared(async |c, st| st.execute(&*c, q, args).await)
     }
 
     /// In one transaction: purges the rows of `table` (key `key`) whose `expires_at` is before
     /// `valid_from` ([`purge`]), then runs `insert` with `row`.
-    fn insert_purging(
+    pub(crate) fn insert_purging(
         &self,
         (table, key, valid_from): (&str, &str, i64),
         insert: &str,
         row: &Args<'_>,
     ) -> Result<(), StoreError> {
-        self.write(async |tx| {
-            purge(tx, table, key, "expires_at < $1", &[&valid_from]).await?;
-            tx.execute(insert, row).await?;
+        self.write_prepared(async |tx, st| {
+            let stale = "expires_at < $1";
+            purge_prepared(tx, st, table, key, stale, &[&valid_from]).await?;
+            st.execute(tx, insert, row).await?;
             Ok(())
         })
     }
 
     /// The rows of `q` (a query, or a statement with `RETURNING`).
     pub(crate) fn rows(&self, q: &str, args: &Args<'_>) -> Result<Vec<Row>, StoreError> {
-        self.with(async |c| Ok(c.query(q, args).await?))
+        self.with_prepared(async |c, st| st.query(&*c, q, args).await)
     }
 
     /// The first row of `q` (or none), read by `decode`.
@@ -410,19 +507,37 @@ impl PgDatabase {
 /// `DELETE FROM {table} WHERE ({key}) IN (SELECT {key} … WHERE {condition} FOR UPDATE SKIP
 /// LOCKED)`:
 /// a purge that skips the rows another transaction holds, so concurrent purges never wait for
-/// each other.
-async fn purge(
+/// each other. (The hot paths use [`purge_prepared`].)
+pub(crate) async fn purge(
     tx: &Transaction<'_>,
     table: &str,
     key: &str,
     condition: &str,
     args: &Args<'_>,
 ) -> Result<u64, StoreError> {
-    let q = format!(
+    Ok(tx
+        .execute(&purge_statement(table, key, condition), args)
+        .await?)
+}
+
+/// [`purge`] with its statement prepared once per connection.
+pub(crate) async fn purge_prepared(
+    tx: &Transaction<'_>,
+    st: &mut Statements,
+    table: &str,
+    key: &str,
+    condition: &str,
+    args: &Args<'_>,
+) -> Result<u64, StoreError> {
+    st.execute(tx, &purge_statement(table, key, condition), args)
+        .await
+}
+
+fn purge_statement(table: &str, key: &str, condition: &str) -> String {
+    format!(
         "DELETE FROM {table} WHERE ({key}) IN (\
          SELECT {key} FROM {table} WHERE {condition} FOR UPDATE SKIP LOCKED)"
-    );
-    Ok(tx.execute(&q, args).await?)
+    )
 }
 
 impl Backend for PgDatabase {
@@ -536,15 +651,16 @@ impl CredentialStore for PgDatabase {
         let aaid = aaid_key(aaid);
         let (new, expected) = (i64::from(new), i64::from(expected));
         let swap: &Args<'_> = &[&new, &aaid, &key_id, &expected];
-        if self.execute(sql::CAS_COUNTER, swap)? == 1 {
-            return Ok(CasOutcome::Swapped);
-        }
-        // A new statement, a new snapshot: the value that made the update miss (or a later
-        // one).
-        let current = self.one(sql::COUNTER, &[&aaid, &key_id], |r| {
-            r.num(0, "sign counter")
-        })?;
-        Ok(missed(current))
+        self.with_prepared(async |c, st| {
+            if st.execute(&*c, sql::CAS_COUNTER, swap).await? == 1 {
+                return Ok(CasOutcome::Swapped);
+            }
+            // A new statement, a new snapshot: the value that made the update miss (or a
+            // later one).
+            let rows = st.query(&*c, sql::COUNTER, &[&aaid, &key_id]).await?;
+            let current = rows.first().map(|r| r.num(0, "sign counter")).transpose()?;
+            Ok(missed(current))
+        })
     }
 
     fn delete(&self, aaid: &Aaid, key_id: &[u8]) -> Result<bool, StoreError> {
@@ -563,23 +679,26 @@ pub type PgPendingStore<P> = PendingTable<PgDatabase, P>;
 
 impl<P: PersistedPending> PgPendingStore<P> {
     /// Purges the states of this kind issued before `cutoff`.
-    async fn purge_in(&self, tx: &Transaction<'_>, cutoff: i64) -> Result<u64, StoreError> {
+    async fn purge_in(
+        &self,
+        tx: &Transaction<'_>,
+        st: &mut Statements,
+        cutoff: i64,
+    ) -> Result<u64, StoreError> {
         let expired = "kind = $1 AND issued_at < $2";
-        purge(
-            tx,
-            "pending",
-            "kind, challenge",
-            expired,
-            &[&P::KIND, &cutoff],
-        )
-        .await
+        let args: &Args<'_> = &[&P::KIND, &cutoff];
+        purge_prepared(tx, st, "pending", "kind, challenge", expired, args).await
     }
-}
 
-impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
-    type Error = StoreError;
-
-    fn put(&self, challenge: &[u8], pending: P) -> Result<(), StoreError> {
+    /// Stores `pending` under `challenge` (purging the expired states first), in the
+    /// caller's transaction.
+    async fn put_in(
+        &self,
+        tx: &Transaction<'_>,
+        st: &mut Statements,
+        challenge: &[u8],
+        pending: &P,
+    ) -> Result<(), StoreError> {
         let PendingRow {
             request,
             username,
@@ -587,20 +706,26 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
             requirements,
         } = pending.to_row();
         let issued = to_i64(issued_at, "issue time")?;
-        let cutoff = self.cutoff()?;
-        self.db.write(async |tx| {
-            self.purge_in(tx, cutoff).await?;
-            let row: &Args<'_> = &[
-                &P::KIND,
-                &challenge,
-                &request,
-                &username,
-                &issued,
-                &requirements,
-            ];
-            tx.execute(sql::PUT_PENDING, row).await?;
-            Ok(())
-        })
+        self.purge_in(tx, st, self.cutoff()?).await?;
+        let row: &Args<'_> = &[
+            &P::KIND,
+            &challenge,
+            &request,
+            &username,
+            &issued,
+            &requirements,
+        ];
+        st.execute(tx, sql::PUT_PENDING, row).await?;
+        Ok(())
+    }
+}
+
+impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
+    type Error = StoreError;
+
+    fn put(&self, challenge: &[u8], pending: P) -> Result<(), StoreError> {
+        self.db
+            .write_prepared(async |tx, st| self.put_in(tx, st, challenge, &pending).await)
     }
 
     fn peek(&self, challenge: &[u8]) -> Result<Option<P>, StoreError> {
@@ -621,7 +746,9 @@ impl<P: PersistedPending> PendingStore<P> for PgPendingStore<P> {
 impl<P: PersistedPending> ExpiringPendingStore<P> for PgPendingStore<P> {
     fn purge_expired(&self) -> Result<usize, StoreError> {
         let cutoff = self.cutoff()?;
-        let n = self.db.write(async |tx| self.purge_in(tx, cutoff).await)?;
+        let n = self
+            .db
+            .write_prepared(async |tx, st| self.purge_in(tx, st, cutoff).await)?;
         usize::try_from(n).map_err(|e| StoreError::corrupt("row count", e))
     }
 
@@ -634,8 +761,137 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for PgPendingStore<P> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The writes of one sign-in step in one transaction (store/writes.rs)
+// ---------------------------------------------------------------------------------------------
+
+impl PgPendingStore<PendingAuthentication> {
+    /// Takes the challenge, advances the counters and (if every counter swapped) moves the
+    /// attempt, in the caller's transaction. Under READ COMMITTED each `UPDATE` that meets a
+    /// row a concurrent transaction changed waits for it and re-checks its `WHERE` on the
+    /// committed row; the `DELETE … RETURNING` of a challenge another transaction deleted
+    /// finds nothing once that one commits.
+    async fn finish_in(
+        &self,
+        tx: &Transaction<'_>,
+        st: &mut Statements,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+        attempt: Option<&AttemptMove<'_>>,
+    ) -> Result<Option<Approval>, StoreError> {
+        let key: &Args<'_> = &[&PendingAuthentication::KIND, &server_data];
+        let taken = st.query(tx, writes::sql::TAKE_ISSUED, key).await?;
+        let issued = taken.first().map(|r| r.uint(0, "issue time")).transpose()?;
+        // Gone, or expired (a late take deletes it all the same): nothing else is written.
+        match issued {
+            Some(at) if !expired(at, self.now(), self.ttl_secs) => {}
+            _ => return Ok(None),
+        }
+        let mut outcomes = Vec::with_capacity(counters.len());
+        for c in counters {
+            let aaid = aaid_key(c.aaid);
+            let (new, expected) = (i64::from(c.new), i64::from(c.expected));
+            let advance: &Args<'_> = &[&new, &aaid, &c.key_id, &expected];
+            if st
+                .execute(tx, writes::sql::ADVANCE_COUNTER, advance)
+                .await?
+                == 1
+            {
+                outcomes.push(CasOutcome::Swapped);
+                continue;
+            }
+            let rows = st.query(tx, sql::COUNTER, &[&aaid, &c.key_id]).await?;
+            let current = rows.first().map(|r| r.num(0, "sign counter")).transpose()?;
+            outcomes.push(missed(current));
+        }
+        let moved = match attempt {
+            Some(m) if outcomes.iter().all(|o| *o == CasOutcome::Swapped) => {
+                let (to, from, valid_from) = m.step.args(m.now)?;
+                let change: &Args<'_> = &[&to, &m.id, &from, &valid_from];
+                Some(st.execute(tx, sql::TRANSITION, change).await? == 1)
+            }
+            _ => None,
+        };
+        Ok(Some(Approval {
+            counters: outcomes,
+            moved,
+        }))
+    }
+}
+
+impl AuthenticationCommit for PgPendingStore<PendingAuthentication> {
+    type Error = StoreError;
+
+    fn take_and_advance(
+        &self,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+    ) -> Result<Option<Vec<CasOutcome>>, StoreError> {
+        let done = self.db.write_prepared(async |tx, st| {
+            self.finish_in(tx, st, server_data, counters, None).await
+        })?;
+        Ok(done.map(|a| a.counters))
+    }
+}
+
+impl AuthenticationWrites for PgPendingStore<PendingAuthentication> {
+    fn put_with_attempt(
+        &self,
+        server_data: &[u8],
+        pending: &PendingAuthentication,
+        attempt: &AttemptRow,
+        max_pending: u32,
+    ) -> Result<u64, StoreError> {
+        self.db.write_prepared(async |tx, st| {
+            self.put_in(tx, st, server_data, pending).await?;
+            insert_attempt_capped(tx, st, attempt, max_pending).await
+        })
+    }
+
+    fn take_advance_and_move(
+        &self,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+        attempt: &AttemptMove<'_>,
+    ) -> Result<Option<Approval>, StoreError> {
+        self.db.write_prepared(async |tx, st| {
+            self.finish_in(tx, st, server_data, counters, Some(attempt))
+                .await
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Phone sign-in
 // ---------------------------------------------------------------------------------------------
+
+/// Stores attempt `a`, purging the attempts expired for an hour, and supersedes the pending
+/// attempts of its user beyond the `max_pending - 1` newest others
+/// ([`SignInStore::put_attempt_capped`]); in the caller's transaction.
+async fn insert_attempt_capped(
+    tx: &Transaction<'_>,
+    st: &mut Statements,
+    a: &AttemptRow,
+    max_pending: u32,
+) -> Result<u64, StoreError> {
+    let [created, expires] = times(a.created_at, a.expires_at)?;
+    let keep_from = rows_valid_from(a.created_at, 3600)?;
+    let valid_from = rows_valid_from(a.created_at, 0)?;
+    let others = i64::from(max_pending.max(1) - 1);
+    let lock = attempts_lock(&a.username);
+    let state = a.state.as_str();
+    let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
+    let row: &Args<'_> = &[id, user, browser, &a.server_data, &a.request, code, &state];
+    let row: &Args<'_> = &[row, &[&created, &expires, &a.browser, &a.client_ip]].concat();
+    // The user's attempts, one transaction at a time (on every node): under READ
+    // COMMITTED two concurrent starts would otherwise each keep the other's row.
+    st.execute(tx, "SELECT pg_advisory_xact_lock($1)", &[&lock])
+        .await?;
+    let stale = "expires_at < $1";
+    purge_prepared(tx, st, "signin_attempts", "id", stale, &[&keep_from]).await?;
+    st.execute(tx, sql::INSERT_ATTEMPT, row).await?;
+    let superseded: &Args<'_> = &[user, id, &valid_from, &others];
+    st.execute(tx, sql::SUPERSEDE_ATTEMPTS, superseded).await
+}
 
 impl SignInStore for PgDatabase {
     fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError> {
@@ -666,32 +922,7 @@ impl SignInStore for PgDatabase {
     }
 
     fn put_attempt_capped(&self, a: &AttemptRow, max_pending: u32) -> Result<u64, StoreError> {
-        let [created, expires] = times(a.created_at, a.expires_at)?;
-        let keep_from = rows_valid_from(a.created_at, 3600)?;
-        let valid_from = rows_valid_from(a.created_at, 0)?;
-        let others = i64::from(max_pending.max(1) - 1);
-        let lock = attempts_lock(&a.username);
-        let state = a.state.as_str();
-        let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
-        let row: &Args<'_> = &[id, user, browser, &a.server_data, &a.request, code, &state];
-        let row: &Args<'_> = &[row, &[&created, &expires, &a.browser, &a.client_ip]].concat();
-        self.write(async |tx| {
-            // The user's attempts, one transaction at a time (on every node): under READ
-            // COMMITTED two concurrent starts would otherwise each keep the other's row.
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock])
-                .await?;
-            purge(
-                tx,
-                "signin_attempts",
-                "id",
-                "expires_at < $1",
-                &[&keep_from],
-            )
-            .await?;
-            tx.execute(sql::INSERT_ATTEMPT, row).await?;
-            let superseded: &Args<'_> = &[user, id, &valid_from, &others];
-            Ok(tx.execute(sql::SUPERSEDE_ATTEMPTS, superseded).await?)
-        })
+        self.write_prepared(async |tx, st| insert_attempt_capped(tx, st, a, max_pending).await)
     }
 
     fn enroll(&self, e: &Enrolment) -> Result<EnrollOutcome, StoreError> {
@@ -737,16 +968,16 @@ impl SignInStore for PgDatabase {
     fn consume_into_session(&self, id: &str, s: &NewSession) -> Result<bool, StoreError> {
         let (to, from, valid_from) = Transition::COLLECT.args(s.now)?;
         let [created, expires] = times(s.row.created_at, s.row.expires_at)?;
-        self.write(async |tx| {
+        self.write_prepared(async |tx, st| {
             let change: &Args<'_> = &[&to, &id, &from, &valid_from];
-            if tx.execute(sql::TRANSITION, change).await? != 1 {
+            if st.execute(tx, sql::TRANSITION, change).await? != 1 {
                 return Ok(false);
             }
             let expired = "expires_at < $1";
-            purge(tx, "sessions", "id_hash", expired, &[&valid_from]).await?;
+            purge_prepared(tx, st, "sessions", "id_hash", expired, &[&valid_from]).await?;
             let (user, method) = (&s.row.username, &s.row.method);
             let row: &Args<'_> = &[&s.id_hash, user, method, &created, &expires];
-            tx.execute(sql::INSERT_SESSION, row).await?;
+            st.execute(tx, sql::INSERT_SESSION, row).await?;
             Ok(true)
         })
     }

@@ -85,10 +85,14 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uaf_proto::id::Aaid;
-use uaf_rp::Registration;
-use uaf_rp::store::{CasOutcome, CredentialStore, InsertOutcome, PendingStore};
+use uaf_rp::pending::expired;
+use uaf_rp::store::{
+    AuthenticationCommit, CasOutcome, CounterAdvance, CredentialStore, InsertOutcome, PendingStore,
+};
+use uaf_rp::{PendingAuthentication, Registration};
 
 use super::pool::{Pool, lock};
+use super::writes::{self, Approval, AttemptMove, AuthenticationWrites};
 use super::{
     AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
     ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending,
@@ -96,6 +100,9 @@ use super::{
     device_of, enrol_outcome, inserted, invite_of, missed, reg_columns, registration_of,
     rows_valid_from, session_of, sql, times, to_i64,
 };
+
+#[path = "sqlite_account_page.rs"]
+mod account_page;
 
 /// SQLite's byte and integer types; its implicit `rowid` keeps the insertion order.
 // Accounts and activity (`store/sqlite_account.rs`): a child module, for the helpers above.
@@ -934,8 +941,146 @@ impl<P: PersistedPending> ExpiringPendingStore<P> for SqlitePendingStore<P> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The writes of one sign-in step in one transaction (store/writes.rs)
+// ---------------------------------------------------------------------------------------------
+
+impl SqlitePendingStore<PendingAuthentication> {
+    /// Takes the challenge, advances the counters and (if every counter swapped) moves the
+    /// attempt, in the caller's write transaction.
+    fn finish_in(
+        &self,
+        tx: &Connection,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+        attempt: Option<&AttemptMove<'_>>,
+    ) -> Result<Option<Approval>, StoreError> {
+        let key = params![PendingAuthentication::KIND, server_data];
+        let issued = first(rows(tx, writes::sql::TAKE_ISSUED, key, |r| {
+            r.uint(0, "issue time")
+        })?);
+        // Gone, or expired (a late take deletes it all the same): nothing else is written.
+        match issued {
+            Some(at) if !expired(at, self.now(), self.ttl_secs) => {}
+            _ => return Ok(None),
+        }
+        let mut outcomes = Vec::with_capacity(counters.len());
+        for c in counters {
+            let aaid = aaid_key(c.aaid);
+            let advance = params![c.new, aaid, c.key_id, c.expected];
+            if tx.execute(writes::sql::ADVANCE_COUNTER, advance)? == 1 {
+                outcomes.push(CasOutcome::Swapped);
+                continue;
+            }
+            // Same transaction: the value that made the update miss.
+            let current: Option<u32> = tx
+                .query_row(sql::COUNTER, params![aaid, c.key_id], |r| r.get(0))
+                .optional()?;
+            outcomes.push(missed(current));
+        }
+        let moved = match attempt {
+            Some(m) if outcomes.iter().all(|o| *o == CasOutcome::Swapped) => {
+                let (to, from, valid_from) = m.step.args(m.now)?;
+                Some(tx.execute(sql::TRANSITION, params![to, m.id, from, valid_from])? == 1)
+            }
+            _ => None,
+        };
+        Ok(Some(Approval {
+            counters: outcomes,
+            moved,
+        }))
+    }
+}
+
+impl AuthenticationCommit for SqlitePendingStore<PendingAuthentication> {
+    type Error = StoreError;
+
+    fn take_and_advance(
+        &self,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+    ) -> Result<Option<Vec<CasOutcome>>, StoreError> {
+        let done = self
+            .db
+            .write(|tx| self.finish_in(tx, server_data, counters, None))?;
+        Ok(done.map(|a| a.counters))
+    }
+}
+
+impl AuthenticationWrites for SqlitePendingStore<PendingAuthentication> {
+    fn put_with_attempt(
+        &self,
+        server_data: &[u8],
+        pending: &PendingAuthentication,
+        attempt: &AttemptRow,
+        max_pending: u32,
+    ) -> Result<u64, StoreError> {
+        let r = pending.to_row();
+        let issued = to_i64(r.issued_at, "issue time")?;
+        self.db.write(|tx| {
+            self.purge(tx)?;
+            let row = params![
+                PendingAuthentication::KIND,
+                server_data,
+                r.request,
+                r.username,
+                issued,
+                r.requirements
+            ];
+            tx.execute(sql::PUT_PENDING, row)?;
+            insert_attempt_capped(tx, attempt, max_pending)
+        })
+    }
+
+    fn take_advance_and_move(
+        &self,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+        attempt: &AttemptMove<'_>,
+    ) -> Result<Option<Approval>, StoreError> {
+        self.db
+            .write(|tx| self.finish_in(tx, server_data, counters, Some(attempt)))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Phone sign-in (schema version 2)
 // ---------------------------------------------------------------------------------------------
+
+/// Stores attempt `a`, purging the attempts expired for an hour, and supersedes the pending
+/// attempts of its user beyond the `max_pending - 1` newest others
+/// ([`SignInStore::put_attempt_capped`]); in the caller's write transaction.
+fn insert_attempt_capped(
+    tx: &Connection,
+    a: &AttemptRow,
+    max_pending: u32,
+) -> Result<u64, StoreError> {
+    let [created, expires] = times(a.created_at, a.expires_at)?;
+    let keep_from = rows_valid_from(a.created_at, 3600)?;
+    let valid_from = rows_valid_from(a.created_at, 0)?;
+    let others = i64::from(max_pending.max(1) - 1);
+    let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
+    let uaf = (&a.server_data, &a.request);
+    let row = params![
+        id,
+        user,
+        browser,
+        uaf.0,
+        uaf.1,
+        code,
+        a.state.as_str(),
+        created,
+        expires,
+        a.browser,
+        a.client_ip
+    ];
+    tx.execute(
+        "DELETE FROM signin_attempts WHERE expires_at < ?1",
+        [keep_from],
+    )?;
+    tx.execute(sql::INSERT_ATTEMPT, row)?;
+    let superseded = params![user, id, valid_from, others];
+    changed(tx.execute(sql::SUPERSEDE_ATTEMPTS, superseded)?)
+}
 
 impl SignInStore for SqliteDatabase {
     fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError> {
@@ -967,35 +1112,8 @@ impl SignInStore for SqliteDatabase {
     }
 
     fn put_attempt_capped(&self, a: &AttemptRow, max_pending: u32) -> Result<u64, StoreError> {
-        let [created, expires] = times(a.created_at, a.expires_at)?;
-        let keep_from = rows_valid_from(a.created_at, 3600)?;
-        let valid_from = rows_valid_from(a.created_at, 0)?;
-        let others = i64::from(max_pending.max(1) - 1);
-        let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
-        let uaf = (&a.server_data, &a.request);
-        let row = params![
-            id,
-            user,
-            browser,
-            uaf.0,
-            uaf.1,
-            code,
-            a.state.as_str(),
-            created,
-            expires,
-            a.browser,
-            a.client_ip
-        ];
         // One `BEGIN IMMEDIATE` transaction: the cap holds against every other writer.
-        self.write(|tx| {
-            tx.execute(
-                "DELETE FROM signin_attempts WHERE expires_at < ?1",
-                [keep_from],
-            )?;
-            tx.execute(sql::INSERT_ATTEMPT, row)?;
-            let superseded = params![user, id, valid_from, others];
-            changed(tx.execute(sql::SUPERSEDE_ATTEMPTS, superseded)?)
-        })
+        self.write(|tx| insert_attempt_capped(tx, a, max_pending))
     }
 
     fn enroll(&self, e: &Enrolment) -> Result<EnrollOutcome, StoreError> {

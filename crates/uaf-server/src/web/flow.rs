@@ -11,6 +11,7 @@
 //! | watch, collect an attempt (`/api/signin/{id}`, `…/complete`) | the browser secret cookie set at start |
 //! | `/api/me`, `/api/signout` | the session cookie |
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -19,7 +20,9 @@ use uaf_proto::id::{Aaid, KeyId};
 use uaf_proto::message::{AuthenticationRequest, DecodeOptions, Transaction};
 use uaf_rp::policy::AuthenticatorRejection;
 use uaf_rp::step::StepId;
-use uaf_rp::store::{CredentialStore, PendingStore, StoreLookup};
+use uaf_rp::store::{
+    AuthenticationCommit, CasOutcome, CounterAdvance, CredentialStore, PendingStore, StoreLookup,
+};
 use uaf_rp::{AuthenticationOptions, AuthenticationRequirements, ErrorKind, TransactionProblem};
 use uaf_signin_api::{
     AttemptAnswer, AttemptContext, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer,
@@ -35,8 +38,8 @@ use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
-    AttemptRow, AttemptState, AttemptStore, DeviceRow, EnrollOutcome, Enrolment, NewSession,
-    SessionRow, SignInStore, StoreError, row_expired,
+    AttemptMove, AttemptRow, AttemptState, AttemptStore, AuthenticationWrites, DeviceRow,
+    EnrollOutcome, Enrolment, NewSession, SessionRow, SignInStore, StoreError, row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -79,6 +82,9 @@ pub(crate) struct WebConfig {
     /// How long new phone sign-ins of an account pause after one of its attempts was denied
     /// as "it's not me", in seconds (0: no pause).
     pub(crate) deny_pause_secs: u64,
+    /// The configured public base URL (ending in `/`), for enrolment links; `None`: from
+    /// the request (`web::account`).
+    pub(crate) public_url: Option<String>,
 }
 
 /// Where a sign-in start comes from (read from the request by the HTTP layer).
@@ -136,6 +142,33 @@ fn this_phone(device: &DeviceRow) -> AuthenticationRequirements {
     AuthenticationRequirements::new()
         .allow_keys(key)
         .require_user_verification()
+}
+
+/// The writes of a phone's approval for [`uaf_rp::Service`]: the challenge taken, the counter
+/// advanced and the attempt moved, in one transaction
+/// ([`AuthenticationWrites::take_advance_and_move`]); whether the attempt moved is kept.
+struct ApprovalCommit<'a> {
+    writes: &'a dyn AuthenticationWrites,
+    attempt: AttemptMove<'a>,
+    moved: Cell<Option<bool>>,
+}
+
+impl AuthenticationCommit for ApprovalCommit<'_> {
+    type Error = StoreError;
+
+    fn take_and_advance(
+        &self,
+        server_data: &[u8],
+        counters: &[CounterAdvance<'_>],
+    ) -> Result<Option<Vec<CasOutcome>>, StoreError> {
+        let done = self
+            .writes
+            .take_advance_and_move(server_data, counters, &self.attempt)?;
+        Ok(done.map(|a| {
+            self.moved.set(a.moved);
+            a.counters
+        }))
+    }
 }
 
 /// What decided a rejection: the first assertion's failure when none verified.
@@ -530,22 +563,34 @@ impl Flow {
             ));
         }
         let now = self.now();
+        // The challenge taken, the counter advanced and the attempt moved to approved: one
+        // transaction (one commit).
+        let commit = ApprovalCommit {
+            writes: &*self.app.stores.authentication_writes,
+            attempt: AttemptMove {
+                id: &attempt.id,
+                step: AttemptState::Pending.to(AttemptState::Approved),
+                now,
+            },
+            moved: Cell::new(None),
+        };
         service
-            .finish_authentication_message_with(&msg, now, &this_phone(device))
+            .finish_authentication_message_committing(&msg, now, &this_phone(device), &commit)
             .map_err(|e| match decisive_kind(&e) {
                 // Used (by a concurrent copy of this approval) or expired: never fails the
                 // attempt (the copy that took it may still be approving it).
                 ErrorKind::ChallengeUnknown => self.challenge_gone(&attempt),
                 _ => refused(&e),
             })?;
-        let approved = self
-            .store
-            .transition(
-                &attempt.id,
-                AttemptState::Pending.to(AttemptState::Approved),
-                now,
-            )
-            .map_err(|e| Reply::internal("attempt transition", &e))?;
+        let approved = match commit.moved.get() {
+            Some(moved) => moved,
+            // A concurrent sign-in with this key moved its counter as far (judged and let
+            // pass): the attempt moves on its own.
+            None => self
+                .store
+                .transition(&attempt.id, commit.attempt.step, now)
+                .map_err(|e| Reply::internal("attempt transition", &e))?,
+        };
         if !approved {
             return Err(Reply::error(
                 StatusCode::CONFLICT,
@@ -553,6 +598,15 @@ impl Flow {
             ));
         }
         tracing::info!(username = attempt.username, "sign-in approved by phone");
+        // The account page's "last used" (best effort: the approval stands either way).
+        if let Err(e) = self
+            .app
+            .stores
+            .account_page
+            .phone_used(&device.aaid, &device.key_id, now)
+        {
+            tracing::error!(error = %e, "phone last-use update");
+        }
         Ok(Reply::ok(&AttemptAnswer {
             state: SignInState::Approved,
         }))
@@ -805,14 +859,6 @@ impl Flow {
             .unwrap_or_default()
             .as_bytes()
             .to_vec();
-        if let Err(e) = self
-            .app
-            .service
-            .pending_authentications()
-            .put(&challenge, pending)
-        {
-            return Reply::internal("authentication request store", &e);
-        }
         // The phones get the request with the text alone: the number comes from the page.
         request.transaction = vec![to_show];
         let request = (!keys.is_empty()).then(|| request.to_json());
@@ -828,9 +874,15 @@ impl Flow {
             expires_at,
         )
         .with_context(from.browser.clone(), from.address.clone());
-        // At most `pending_per_user` attempts stay pending: the newest supersedes the oldest.
+        // The challenge and the attempt stored in one transaction. At most
+        // `pending_per_user` attempts stay pending: the newest supersedes the oldest.
         let cap = self.limits.config().pending_per_user;
-        match self.store.put_attempt_capped(&row, cap) {
+        match self
+            .app
+            .stores
+            .authentication_writes
+            .put_with_attempt(&challenge, &pending, &row, cap)
+        {
             Ok(0) => {}
             Ok(superseded) => {
                 tracing::info!(
@@ -840,7 +892,7 @@ impl Flow {
                     "pending sign-ins per user at the cap: the oldest superseded"
                 );
             }
-            Err(e) => return Reply::internal("attempt store", &e),
+            Err(e) => return Reply::internal("sign-in store", &e),
         }
         Reply::ok(&SignInStartAnswer {
             attempt: id.text,

@@ -20,6 +20,8 @@
 //! | `POST {prefix}phone/respond` | device token + UAF signature | `{attempt, uafResponse}` → `{state: "approved"}` |
 //! | `POST {prefix}phone/decline` | device token | `{attempt}` → `{state: "declined"}` |
 //! | `POST {prefix}phone/report` | device token | `{attempt, kind}` (`wrong-number`, `wrong-pin`, `not-me`) → `{state}` |
+//! | `POST {prefix}phone/deregister` | device token | the phone removes itself → `{deregistered}` |
+//! | `{prefix}account`, `{prefix}api/account…` | session cookie, same origin | the account page (`account.rs`) |
 //!
 //! Every `POST` takes a JSON body (`{}` where nothing is needed) sent as `Content-Type:
 //! application/json` (a cross-site HTML form cannot send it): `axum::Json` reads it, and its
@@ -27,6 +29,7 @@
 //! shape) come as `{"error": …}`. Every cookie is `HttpOnly; SameSite=Strict`. The bodies are
 //! the types of `uaf_signin_api`, shared with the phone.
 
+mod account;
 mod attempt;
 mod flow;
 mod invite;
@@ -47,6 +50,7 @@ use cookie::Cookie;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use uaf_signin_api::{EnrollFinishRequest, EnrollStartRequest, SignInStartRequest, path};
 
+pub(crate) use account::public_base_url;
 pub(crate) use flow::{Flow, WebConfig};
 use flow::{KNOWN_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, StartContext};
 pub(crate) use invite::issue_invite;
@@ -85,7 +89,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
             &at(path::ENROLL_FINISH),
             post(enroll_finish).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
         )
-        .route(&at(path::NOTIFICATIONS), get(notifications))
+        .route(&at(path::NOTIFICATIONS), get(account::notifications))
         .route(
             &at(path::PHONE_RESPOND),
             device_post(Flow::respond).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
@@ -93,6 +97,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
         .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
         .route(&at(path::PHONE_REPORT), device_post(Flow::report))
         .merge(password::routes(&p))
+        .merge(account::routes(&p))
         .with_state(state)
 }
 
@@ -295,10 +300,6 @@ async fn enroll_finish(
         },
         Err(r) => rejected_body(&r),
     }
-}
-
-async fn notifications(State(s): State<WebState>, headers: HeaderMap) -> Reply {
-    as_device(s, &headers, Ok(Json(())), |f, d, ()| f.notifications(d)).await
 }
 
 /// A `POST` route of the phone: `f` runs for the phone of the device token with the body.

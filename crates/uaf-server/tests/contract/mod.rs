@@ -26,6 +26,9 @@ pub use self::attempt::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 
+mod account_page;
+pub use account_page::*;
+
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use uaf_metadata::MetadataIndex;
@@ -41,6 +44,9 @@ use uaf_server::store::{
     Enrolment, ExpiringPendingStore, InviteRow, NewSession, SCHEMA_VERSION, SessionRow,
     SignInStore, StoreError, system_clock,
 };
+
+mod writes;
+pub use writes::*;
 
 /// One store of a backend at a time ([`Backend::stores`] makes them all).
 pub trait StoresOf {
@@ -117,13 +123,15 @@ macro_rules! contract_suite {
     ($name:ident, $factory:expr, one_handle) => {
         mod $name {
             use super::*;
-            $crate::contract_cases!($factory, #[cfg(all())], OneHandle, handle_cases);
+            $crate::contract_cases!($factory, #[cfg(all())], OneHandle, handle_cases account_cases);
         }
     };
     ($name:ident, $factory:expr, #[$attr:meta]) => {
         mod $name {
             use super::*;
-            $crate::contract_cases!($factory, #[$attr], ManyHandles, handle_cases reopen_cases);
+            $crate::contract_cases!(
+                $factory, #[$attr], ManyHandles, handle_cases reopen_cases account_cases
+            );
         }
     };
 }
@@ -155,6 +163,9 @@ macro_rules! contract_cases {
             an_enrolment_commits_all_or_nothing,
             the_database_accepts_a_write_probe,
             a_fresh_database_has_the_current_schema,
+            a_challenge_and_its_attempt_are_stored_together,
+            a_challenge_is_taken_and_the_counter_advanced_together,
+            an_approval_takes_advances_and_moves_together,
             accounts_are_unique_and_round_trip,
             the_first_code_secret_stays,
             a_code_step_is_used_once,
@@ -164,6 +175,15 @@ macro_rules! contract_cases {
             reports_are_kept_only_while_pending,
             an_attempt_ends_once,
             pauses_and_known_browsers_round_trip
+        );
+    };
+    (@account_cases $factory:expr, #[$attr:meta], $handles:ident) => {
+        $crate::contract_cases!(@each $factory, #[$attr], $handles,
+            phones_are_listed_named_and_marked_used_per_account,
+            a_removed_phone_loses_token_and_key_at_once_and_its_request_is_delivered_once,
+            queued_deregistrations_expire,
+            racing_removals_of_one_phone_remove_and_queue_it_once,
+            sessions_of_an_account_are_counted_and_deleted_together
         );
     };
     (@reopen_cases $factory:expr, #[$attr:meta], $handles:ident) => {
