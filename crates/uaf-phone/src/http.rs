@@ -14,10 +14,17 @@ use crate::PhoneError;
 /// The largest answer read.
 const MAX_BODY: u64 = 1 << 20;
 
+/// Wait at most this long for a byte of a push stream (the server sends a heartbeat every
+/// 15 s by default): a silent connection is taken for dead and made again.
+pub(crate) const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
+
 /// A connection to one server.
 #[derive(Clone)]
 pub(crate) struct Http {
     agent: ureq::Agent,
+    /// For long-lived answers (the push stream, long polls): no overall timeout, a timeout
+    /// per read instead.
+    stream_agent: ureq::Agent,
     base: String,
 }
 
@@ -77,10 +84,18 @@ impl Http {
             .timeout_global(Some(Duration::from_secs(15)))
             .timeout_connect(Some(Duration::from_secs(5)))
             .http_status_as_error(false)
+            .tls_config(tls.clone())
+            .build();
+        let stream_config = ureq::Agent::config_builder()
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_recv_response(Some(STREAM_READ_TIMEOUT))
+            .timeout_per_read(Some(STREAM_READ_TIMEOUT))
+            .http_status_as_error(false)
             .tls_config(tls)
             .build();
         Ok(Http {
             agent: ureq::Agent::new_with_config(config),
+            stream_agent: ureq::Agent::new_with_config(stream_config),
             base: String::from(base.trim_end_matches('/')),
         })
     }
@@ -120,6 +135,53 @@ impl Http {
             req = req.header("Authorization", &format!("Bearer {t}"));
         }
         let r = req
+            .call()
+            .map_err(|e| PhoneError::Unreachable(format!("{url}: {e}")))?;
+        answer(&url, r)
+    }
+
+    /// `GET {base}/{path}` of a long-lived answer (a push stream, a long poll) with the bearer
+    /// token and extra headers: the response of status 200 (read it as it comes), else the
+    /// server's refusal.
+    pub(crate) fn get_long(
+        &self,
+        path: &str,
+        bearer: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<ureq::http::Response<ureq::Body>, PhoneError> {
+        let url = format!("{}/{path}", self.base);
+        let mut req = self
+            .stream_agent
+            .get(&url)
+            .header("Authorization", &format!("Bearer {bearer}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let r = req
+            .call()
+            .map_err(|e| PhoneError::Unreachable(format!("{url}: {e}")))?;
+        if r.status().as_u16() == 200 {
+            return Ok(r);
+        }
+        // Not 200: the refusal (answer() never returns Ok for another status).
+        match answer::<serde::de::IgnoredAny>(&url, r) {
+            Err(e) => Err(e),
+            Ok(_) => Err(PhoneError::BadAnswer(format!("{url}: not a stream"))),
+        }
+    }
+
+    /// `GET {base}/{path}` of a long poll; as [`Http::get`] without the overall timeout.
+    pub(crate) fn get_waiting<A: DeserializeOwned>(
+        &self,
+        path: &str,
+        bearer: &str,
+    ) -> Result<A, PhoneError> {
+        let url = format!("{}/{path}", self.base);
+        let r = self
+            .stream_agent
+            .get(&url)
+            .header("Accept", "application/json")
+            .header("Authorization", &format!("Bearer {bearer}"))
             .call()
             .map_err(|e| PhoneError::Unreachable(format!("{url}: {e}")))?;
         answer(&url, r)

@@ -22,6 +22,9 @@
 //! | [`Phone::accounts`], [`Phone::find`] | the accounts (server, user, AAID, KeyID, added) |
 //! | [`Waiter`] | one loop for every account: a [`Transport`] per account ([`poll`] now), [`WaitEvent`]s, [`Backoff`] after failures, queued deregistrations applied |
 //! | [`Phone::pending`] | `GET /phone/notifications` of every account, once |
+//! | [`Channel::stream`] | `GET /phone/events`: sign-ins and withdrawals pushed as they happen ([`PushStream`]), resumed by its cursor |
+//! | [`Channel::wait_notifications`] | the long poll `GET /phone/notifications?since=…&wait=…` |
+//! | [`push`] | the push [`Transport`] of [`Waiter`] ([`WaitOptions::pushed`]): the stream, resumed after reconnecting; the long poll, then polling, as fallbacks |
 //! | [`Phone::shown_text`] | the sign-in's text to show (the request's `text/plain` transaction: site, account, browser, address, time) |
 //! | [`Phone::approve_typed`], [`Phone::approve_typed_for`] | the number typed is checked (a wrong one is refused and reported), the attempt re-checked, then the PIN unlocks the key, the authenticator confirms the text with the number and signs, `POST /phone/respond`; a wrong PIN is reported |
 //! | [`Phone::approve`], [`Phone::approve_for`] | the same with the right number (tests, demos) |
@@ -63,6 +66,7 @@
 
 mod device;
 mod http;
+mod push;
 mod seal;
 mod state;
 mod wait;
@@ -85,6 +89,7 @@ use uaf_proto::message::{
 use uaf_proto::status::CmdStatus;
 
 pub use device::{AAID, metadata_statement, model};
+pub use push::{PushEvent, PushStream, push};
 pub use seal::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM};
 /// Wrong PINs in a row that lock a phone by default ([`Enrollment::max_pin_attempts`]).
 pub const DEFAULT_MAX_PIN_ATTEMPTS: u8 = uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS;

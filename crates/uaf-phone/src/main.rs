@@ -513,7 +513,7 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             let unlock = pin_or_ask(state.pin.as_ref())?;
             let phone = Phone::load_trusting(&state.state, &unlock, ca_file.as_deref())?;
             drop(unlock);
-            let mut options = WaitOptions::polling(Duration::from_millis(interval_ms.max(100)));
+            let mut options = WaitOptions::pushed(Duration::from_millis(interval_ms.max(100)));
             options.backoff = Backoff::new(
                 Backoff::DEFAULT.initial,
                 Duration::from_millis(max_backoff_ms),

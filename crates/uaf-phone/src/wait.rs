@@ -97,8 +97,8 @@ impl Default for Backoff {
 #[derive(Clone)]
 pub struct Channel {
     account: AccountRef,
-    http: Http,
-    token: Arc<Zeroizing<String>>,
+    pub(crate) http: Http,
+    pub(crate) token: Arc<Zeroizing<String>>,
 }
 
 impl fmt::Debug for Channel {
@@ -205,6 +205,17 @@ pub struct WaitOptions {
 }
 
 impl WaitOptions {
+    /// The push stream ([`crate::push`]; the long poll and polling as fallbacks), polling
+    /// every `interval` where the server has neither, [`Backoff::DEFAULT`] after failures.
+    #[must_use]
+    pub fn pushed(interval: Duration) -> WaitOptions {
+        WaitOptions {
+            interval,
+            backoff: Backoff::DEFAULT,
+            transport: crate::push::push,
+        }
+    }
+
     /// Polling every `interval`, [`Backoff::DEFAULT`] after failures.
     #[must_use]
     pub fn polling(interval: Duration) -> WaitOptions {
@@ -223,7 +234,7 @@ impl Default for WaitOptions {
 }
 
 /// A random `u64` for the jitter (0 if the OS gives none: the backoff is still bounded).
-fn jitter() -> u64 {
+pub(crate) fn jitter() -> u64 {
     crate::device::os_random::<8>().map_or(0, u64::from_le_bytes)
 }
 

@@ -6,7 +6,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const views = { signin: $("signin-view"), wait: $("wait-view"), done: $("done-view") };
-  let polling = null; // { id, timer }
+  let polling = null; // { id, timer, source }
 
   function show(name) {
     for (const [k, v] of Object.entries(views)) v.hidden = k !== name;
@@ -31,7 +31,10 @@
   }
 
   function stopPolling() {
-    if (polling) clearTimeout(polling.timer);
+    if (polling) {
+      clearTimeout(polling.timer);
+      if (polling.source) polling.source.close();
+    }
     polling = null;
   }
 
@@ -78,6 +81,36 @@
       polling.timer = setTimeout(() => poll(id, every), every);
       return;
     }
+    settle(id, state);
+  }
+
+  // The attempt's state pushed by the server (Server-Sent Events); polling is the fallback
+  // when the stream cannot be opened or breaks.
+  function watch(id, every) {
+    if (typeof EventSource !== "function") {
+      polling.timer = setTimeout(() => poll(id, every), every);
+      return;
+    }
+    const source = new EventSource("api/signin/" + encodeURIComponent(id) + "/events");
+    polling.source = source;
+    source.addEventListener("state", (e) => {
+      if (!polling || polling.id !== id) { source.close(); return; }
+      let state;
+      try { state = JSON.parse(e.data).state; } catch (_) { return; }
+      if (state === "pending") return;
+      source.close();
+      polling.source = null;
+      settle(id, state);
+    });
+    source.addEventListener("error", () => {
+      source.close();
+      if (!polling || polling.id !== id || polling.source !== source) return;
+      polling.source = null;
+      poll(id, every);
+    });
+  }
+
+  async function settle(id, state) {
     if (state === "approved") {
       stopPolling();
       status("Approved. Signing you in…");
@@ -114,9 +147,9 @@
     show("wait");
     status("Waiting for your phone…");
     $("cancel").focus();
-    polling = { id: r.data.attempt, timer: null };
+    polling = { id: r.data.attempt, timer: null, source: null };
     const every = Math.max(500, Number(r.data.pollMillis) || 1000);
-    polling.timer = setTimeout(() => poll(r.data.attempt, every), every);
+    watch(r.data.attempt, every);
   }
 
   async function signout() {

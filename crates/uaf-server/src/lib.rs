@@ -46,8 +46,13 @@
 //! Sign-in starts and invite checks are rate-limited ([`limits`], [`Limits`]): 429 with
 //! `Retry-After`.
 //!
+//! Push: the phone holds one stream (`GET {prefix}phone/events`, Server-Sent Events, resumed
+//! with `Last-Event-ID`; a long poll of `phone/notifications` as the fallback) and the page one
+//! for its attempt (`api/signin/{id}/events`); every change of an attempt wakes them, across
+//! PostgreSQL nodes too (`LISTEN/NOTIFY`, [`ChangeFeed`]).
+//!
 //! ## Not for (yet)
-//! Passwords, push notifications (the phone polls), TLS to PostgreSQL: see `docs/server.md`.
+//! Passwords, TLS to PostgreSQL: see `docs/server.md`.
 //! The server serves https itself with `--tls-cert/--tls-key` ([`TlsFiles`]), or plain http
 //! for loopback development and TLS-terminating proxies.
 //!
@@ -80,6 +85,7 @@ mod api;
 pub mod limits;
 mod mds;
 mod net;
+mod push;
 mod reply;
 mod server;
 mod signin;
@@ -98,9 +104,10 @@ pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,
 };
 pub use store::{
-    AttemptRow, AttemptState, Backend, DeviceRow, Durability, EnrollOutcome, Enrolment, InviteRow,
-    NewSession, PendingRow, PersistedPending, PgDatabase, SessionRow, SignInStore, SqliteDatabase,
-    SqliteOptions, StoreError, Stores, Transition, unix_now,
+    AttemptChange, AttemptRow, AttemptState, Backend, ChangeFeed, DeviceRow, Durability,
+    EnrollOutcome, Enrolment, InviteRow, NewSession, PendingRow, PersistedPending, PgDatabase,
+    SessionRow, SignInStore, SqliteDatabase, SqliteOptions, StoreError, Stores, Transition,
+    unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
 pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};

@@ -9,6 +9,16 @@
 //! | [`Limits::pending_per_user`] | user name (in the database) | 3 | a new attempt supersedes the oldest pending one |
 //! | [`Limits::enroll_per_address`] | client address | 20 per 600 s | `POST phone/enroll/start`, `…/finish` |
 //! | [`Limits::enroll_per_account`] | user name | 10 per 600 s | `POST phone/enroll/start`, `…/finish` |
+//! | [`Limits::streams_per_device`] | device (its key) | 2 open | `GET phone/events`, long polls of `phone/notifications` |
+//! | [`Limits::streams_per_account`] | user name | 8 open | the same |
+//! | [`Limits::streams_per_address`] | client address | 64 open | the same and `GET api/signin/{id}/events` |
+//! | [`STREAMS_PER_ATTEMPT`] | attempt | 2 open | `GET api/signin/{id}/events` |
+//!
+//! Streams are also bounded in time: a stream ends after [`Limits::stream_max_secs`] (the
+//! client reconnects and resumes), a long poll after at most [`Limits::long_poll_max_secs`];
+//! a stream sends a heartbeat comment every [`Limits::stream_heartbeat_secs`] (a dead peer
+//! is found by the failed write) and re-checks the store every
+//! [`Limits::stream_recheck_secs`]. A stream over a cap is answered 429 with `Retry-After`.
 //!
 //! A refused request is answered HTTP 429 with `Retry-After` (seconds) and logged (at
 //! `warn`, on the 1st, 2nd, 4th, 8th… refusal of each rule, so a flood cannot flood the log).
@@ -156,7 +166,29 @@ pub struct Limits {
     pub enroll_per_account: Rate,
     /// Peers whose `X-Forwarded-For` is believed (default none: never read).
     pub trusted_proxies: Vec<IpAddr>,
+    /// Push streams and long polls open at once per phone (default 2: the stream and one
+    /// reconnection overlapping it); beyond: 429.
+    pub streams_per_device: u32,
+    /// Push streams and long polls open at once per account, all its phones (default 8).
+    pub streams_per_account: u32,
+    /// Streams (the phone's and the page's) and long polls open at once per client address
+    /// (IPv6: per /64; default 64).
+    pub streams_per_address: u32,
+    /// The longest a stream stays open, in seconds (default 300); then it ends and the client
+    /// reconnects (resuming with `Last-Event-ID`).
+    pub stream_max_secs: u64,
+    /// Seconds between heartbeat comments of an idle stream (default 15).
+    pub stream_heartbeat_secs: u64,
+    /// Seconds between two re-reads of the store by an idle stream (default 30): the bound on
+    /// how late a change nobody published (another process on the same SQLite file, a node
+    /// that died before telling the others) reaches a stream.
+    pub stream_recheck_secs: u64,
+    /// The longest `phone/notifications?wait=` waits, in seconds (default 25).
+    pub long_poll_max_secs: u64,
 }
+
+/// The most page streams (`GET api/signin/{id}/events`) open at once for one attempt.
+pub const STREAMS_PER_ATTEMPT: u32 = 2;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -167,6 +199,13 @@ impl Default for Limits {
             enroll_per_address: Rate::new(20, Duration::from_secs(600)),
             enroll_per_account: Rate::new(10, Duration::from_secs(600)),
             trusted_proxies: Vec::new(),
+            streams_per_device: 2,
+            streams_per_account: 8,
+            streams_per_address: 64,
+            stream_max_secs: 300,
+            stream_heartbeat_secs: 15,
+            stream_recheck_secs: 30,
+            long_poll_max_secs: 25,
         }
     }
 }
@@ -299,9 +338,106 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
+/// What an open stream is counted against ([`StreamSlots`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum SlotKey {
+    /// A phone: its account and key.
+    Device(String, Vec<u8>),
+    /// An account.
+    Account(String),
+    /// A client address (its [`address_key`]).
+    Address(IpAddr),
+    /// A sign-in attempt (page streams).
+    Attempt(String),
+}
+
+impl SlotKey {
+    fn rule(&self) -> &'static str {
+        match self {
+            SlotKey::Device(..) => "streams-per-device",
+            SlotKey::Account(_) => "streams-per-account",
+            SlotKey::Address(_) => "streams-per-address",
+            SlotKey::Attempt(_) => "streams-per-attempt",
+        }
+    }
+}
+
+/// The open streams, counted per key; a [`StreamPermit`] holds one slot of each of its keys.
+#[derive(Default)]
+pub(crate) struct StreamSlots {
+    open: std::sync::Mutex<std::collections::HashMap<SlotKey, u32>>,
+}
+
+/// One open stream's slots, given back on drop.
+pub(crate) struct StreamPermit {
+    slots: std::sync::Arc<StreamSlots>,
+    keys: Vec<SlotKey>,
+}
+
+impl StreamSlots {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<SlotKey, u32>> {
+        match self.open.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// A slot of every key of `wants` (each with its cap), or the first rule at its cap (then
+    /// nothing is taken).
+    pub(crate) fn acquire(
+        self: &std::sync::Arc<Self>,
+        wants: Vec<(SlotKey, u32)>,
+    ) -> Result<StreamPermit, Limited> {
+        let mut open = self.lock();
+        if let Some((key, cap)) = wants
+            .iter()
+            .find(|(key, cap)| open.get(key).copied().unwrap_or(0) >= *cap)
+        {
+            tracing::warn!(rule = key.rule(), cap, "stream refused: too many open");
+            return Err(Limited {
+                rule: key.rule(),
+                retry_after: STREAM_RETRY_AFTER,
+            });
+        }
+        for (key, _) in &wants {
+            let n = open.entry(key.clone()).or_insert(0);
+            *n = n.saturating_add(1);
+        }
+        Ok(StreamPermit {
+            slots: std::sync::Arc::clone(self),
+            keys: wants.into_iter().map(|(k, _)| k).collect(),
+        })
+    }
+
+    /// How many streams hold `key` (tests).
+    #[cfg(test)]
+    pub(crate) fn count(&self, key: &SlotKey) -> u32 {
+        self.lock().get(key).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        let mut open = self.slots.lock();
+        for key in &self.keys {
+            if let Some(n) = open.get_mut(key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    open.remove(key);
+                }
+            }
+        }
+    }
+}
+
+/// The `Retry-After` of a stream refused at a cap, in seconds.
+const STREAM_RETRY_AFTER: u64 = 5;
+
 /// Every rule of a server, in force.
 pub(crate) struct Guard<C: Clock = DefaultClock> {
     config: Limits,
+    /// The open streams.
+    pub(crate) streams: std::sync::Arc<StreamSlots>,
     signin_address: Bucket<IpAddr, C>,
     signin_user: Bucket<(String, IpAddr), C>,
     enroll_address: Bucket<IpAddr, C>,
@@ -331,6 +467,7 @@ impl<C: Clock + Clone> Guard<C> {
                 clock.clone(),
             ),
             enroll_account: Bucket::new("enroll-per-account", config.enroll_per_account, clock),
+            streams: std::sync::Arc::default(),
             config,
             warned_no_peer: AtomicBool::new(false),
         }
@@ -386,6 +523,49 @@ impl<C: Clock + Clone> Guard<C> {
             self.signin_address.check(&key)?;
         }
         self.signin_user.check(&(String::from(username), key))
+    }
+
+    /// The slots of a phone's stream or long poll (device, account, address).
+    pub(crate) fn phone_stream(
+        &self,
+        client: Option<IpAddr>,
+        username: &str,
+        key_id: &[u8],
+    ) -> Result<StreamPermit, Limited> {
+        let c = &self.config;
+        let mut wants = vec![
+            (
+                SlotKey::Device(String::from(username), key_id.to_vec()),
+                c.streams_per_device.max(1),
+            ),
+            (
+                SlotKey::Account(String::from(username)),
+                c.streams_per_account.max(1),
+            ),
+        ];
+        if let Some(ip) = client {
+            wants.push((
+                SlotKey::Address(address_key(ip)),
+                c.streams_per_address.max(1),
+            ));
+        }
+        self.streams.acquire(wants)
+    }
+
+    /// The slots of a page's stream (attempt, address).
+    pub(crate) fn page_stream(
+        &self,
+        client: Option<IpAddr>,
+        attempt: &str,
+    ) -> Result<StreamPermit, Limited> {
+        let mut wants = vec![(SlotKey::Attempt(String::from(attempt)), STREAMS_PER_ATTEMPT)];
+        if let Some(ip) = client {
+            wants.push((
+                SlotKey::Address(address_key(ip)),
+                self.config.streams_per_address.max(1),
+            ));
+        }
+        self.streams.acquire(wants)
     }
 
     /// An enrolment call (an invite code check) for `username` from `client`.
@@ -519,6 +699,53 @@ mod tests {
             Some("10.0.0.1".parse().unwrap())
         );
         assert_eq!(g.client(Peer(None), &h), None);
+    }
+
+    #[test]
+    fn stream_slots_are_capped_per_key_and_given_back() {
+        let limits = Limits {
+            streams_per_device: 2,
+            streams_per_account: 3,
+            streams_per_address: 4,
+            ..Limits::default()
+        };
+        let g = Guard::new(limits);
+        let a = Some("192.0.2.1".parse().unwrap());
+        let b = Some("192.0.2.2".parse().unwrap());
+        let one = g.phone_stream(a, "alice", &[1]).unwrap();
+        let two = g.phone_stream(a, "alice", &[1]).unwrap();
+        let refused = g.phone_stream(b, "alice", &[1]).map(drop).unwrap_err();
+        assert_eq!(refused.rule, "streams-per-device");
+        assert_eq!(refused.retry_after, STREAM_RETRY_AFTER);
+        // Another phone of alice: one more for the account, then its cap.
+        let three = g.phone_stream(b, "alice", &[2]).unwrap();
+        assert_eq!(
+            g.phone_stream(b, "alice", &[3]).map(drop).unwrap_err().rule,
+            "streams-per-account"
+        );
+        // The address 192.0.2.1 holds 2: two page streams fill it.
+        let p1 = g.page_stream(a, "att").unwrap();
+        let p2 = g.page_stream(a, "att2").unwrap();
+        assert_eq!(
+            g.page_stream(a, "att3").map(drop).unwrap_err().rule,
+            "streams-per-address"
+        );
+        assert_eq!(
+            g.page_stream(b, "att")
+                .map(drop)
+                .and(g.page_stream(b, "att").map(drop)),
+            Ok(()),
+            "dropped permits give their slots back"
+        );
+        let p3 = g.page_stream(b, "att").unwrap();
+        assert_eq!(
+            g.page_stream(None, "att").map(drop).unwrap_err().rule,
+            "streams-per-attempt"
+        );
+        assert_eq!(g.streams.count(&SlotKey::Account("alice".into())), 3);
+        drop((one, two, three, p1, p2, p3));
+        assert_eq!(g.streams.count(&SlotKey::Account("alice".into())), 0);
+        assert!(g.streams.lock().is_empty(), "no key left behind");
     }
 
     #[test]

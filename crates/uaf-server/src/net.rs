@@ -248,8 +248,60 @@ impl hyper::body::Body for DeadlineBody {
     }
 }
 
-/// No head started (`Activity::head_started_ms`).
+/// No head started (`Activity::head_started_ms`), no stream open (`Activity::stream_until_ms`).
 const NO_HEAD: u64 = u64::MAX;
+
+/// Marks a streaming response (Server-Sent Events): a response extension holding the longest
+/// the stream may stay open. The connection stays open while the response body is being sent
+/// (the request counts as in flight until the body ends, so the idle timeout does not cut
+/// it), and is closed once the stream outlives this bound (a client that stopped reading).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Streaming(pub(crate) Duration);
+
+/// A streaming response's body: the request stays in flight (and the stream's bound armed)
+/// until the body ends or is dropped.
+struct StreamingBody {
+    inner: Body,
+    guard: Option<InFlight>,
+}
+
+impl StreamingBody {
+    fn finish(&mut self) {
+        if let Some(guard) = self.guard.take() {
+            guard.0.stream_until_ms.store(NO_HEAD, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for StreamingBody {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl hyper::body::Body for StreamingBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let r = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(r, Poll::Ready(None) | Poll::Ready(Some(Err(_)))) {
+            self.finish();
+        }
+        r
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
 
 /// What a connection's watchdog reads: the requests in flight, when the last one ended and
 /// when the bytes of the next request's head began to arrive.
@@ -258,6 +310,8 @@ struct Activity {
     in_flight: AtomicUsize,
     last_millis: AtomicU64,
     head_started_ms: AtomicU64,
+    /// When the streaming response in flight must have ended (`NO_HEAD`: none).
+    stream_until_ms: AtomicU64,
 }
 
 impl Activity {
@@ -267,6 +321,7 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             last_millis: AtomicU64::new(0),
             head_started_ms: AtomicU64::new(NO_HEAD),
+            stream_until_ms: AtomicU64::new(NO_HEAD),
         }
     }
 
@@ -294,10 +349,11 @@ impl Activity {
     /// Whether the connection must close now: no request in flight, and either a head
     /// begun longer than `header` ago or nothing received for longer than `idle`.
     fn expired(&self, header: Duration, idle: Duration) -> Option<&'static str> {
-        if self.in_flight.load(Ordering::Relaxed) > 0 {
-            return None;
-        }
         let now = self.now_ms();
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            let until = self.stream_until_ms.load(Ordering::Relaxed);
+            return (until != NO_HEAD && now >= until).then_some("stream outlived its bound");
+        }
         let since = |ms: u64| Duration::from_millis(now.saturating_sub(ms));
         let head = self.head_started_ms.load(Ordering::Relaxed);
         if head != NO_HEAD {
@@ -510,8 +566,33 @@ async fn serve_connection<I>(
                 deadline: Box::pin(tokio::time::sleep(body_timeout)),
             });
             let response = router.oneshot(Request::from_parts(parts, body)).await;
-            drop(guard);
-            response
+            match response {
+                Ok(mut r) => match r.extensions_mut().remove::<Streaming>() {
+                    Some(Streaming(bound)) => {
+                        // In flight until the stream's body ends, and at most `bound`.
+                        let a = &guard.0;
+                        let until = a.now_ms().saturating_add(
+                            u64::try_from(bound.as_millis()).unwrap_or(NO_HEAD - 1),
+                        );
+                        a.stream_until_ms
+                            .store(until.min(NO_HEAD - 1), Ordering::Relaxed);
+                        let (parts, body) = r.into_parts();
+                        let body = Body::new(StreamingBody {
+                            inner: body,
+                            guard: Some(guard),
+                        });
+                        Ok(axum::http::Response::from_parts(parts, body))
+                    }
+                    None => {
+                        drop(guard);
+                        Ok(r)
+                    }
+                },
+                Err(e) => {
+                    drop(guard);
+                    Err(e)
+                }
+            }
         }
     });
     let io = Watched {
@@ -630,6 +711,15 @@ mod tests {
         let guard = InFlight::begin(Arc::clone(&a));
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(a.expired(header, Duration::ZERO), None);
+        // A streaming response in flight: closed once it outlives its bound, not before.
+        a.stream_until_ms.store(a.now_ms() + 40, Ordering::Relaxed);
+        assert_eq!(a.expired(header, Duration::ZERO), None);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(
+            a.expired(header, Duration::ZERO),
+            Some("stream outlived its bound")
+        );
+        a.stream_until_ms.store(NO_HEAD, Ordering::Relaxed);
         // Bytes while a request is in flight do not start a head.
         a.bytes_read();
         drop(guard);

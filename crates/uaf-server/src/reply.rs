@@ -68,6 +68,16 @@ impl Reply {
         r
     }
 
+    /// The HTTP status.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The JSON body.
+    pub(crate) fn body(&self) -> &str {
+        &self.body
+    }
+
     /// Adds a `Set-Cookie`.
     pub(crate) fn with_cookie(mut self, cookie: Cookie<'static>) -> Reply {
         self.cookies.push(cookie);

@@ -276,6 +276,8 @@ pub struct Server {
     metadata: SharedMetadata,
     limits: net::Limits,
     tls: Option<Arc<Tls>>,
+    /// Ended at shutdown: the streams close, so connections do not wait for them.
+    signin: crate::signin::PhoneSignIn,
 }
 
 impl Server {
@@ -384,6 +386,7 @@ impl Server {
             metadata,
             limits,
             tls,
+            signin,
         })
     }
 
@@ -428,6 +431,13 @@ impl Server {
     where
         F: Future<Output = ()> + Send + 'static,
     {
+        let signin = self.signin;
+        let shutdown = async move {
+            shutdown.await;
+            // Streams and long polls end now: graceful shutdown then waits only for the
+            // requests that are really in flight.
+            signin.close_streams();
+        };
         net::serve(self.listener, self.router, self.limits, self.tls, shutdown).await;
         Ok(())
     }

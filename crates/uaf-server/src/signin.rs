@@ -348,7 +348,8 @@ impl PhoneSignInBuilder {
         }
         let facets_json = api::facet_list(rp_config.trusted_facets()).to_json();
         let ttl = self.challenge_ttl_secs;
-        let stores = Stores::new(&*database.into(), ttl, Arc::clone(&self.clock));
+        let database: Arc<dyn Backend> = database.into();
+        let stores = Stores::new(&*database, ttl, Arc::clone(&self.clock));
         let metadata = match self.live_metadata {
             Some(live) => live,
             None => SharedMetadata::fixed(self.metadata, Arc::clone(&self.clock)),
@@ -383,6 +384,7 @@ impl PhoneSignInBuilder {
                 deny_pause_secs: self.deny_pause_secs,
             },
             limits: Arc::new(Guard::new(self.limits)),
+            push: crate::push::Hub::new(database.change_feed()),
         };
         Ok(PhoneSignIn {
             flow: Arc::new(flow),
@@ -545,6 +547,14 @@ impl PhoneSignIn {
             Ok(r) => r.map_err(SessionError::Store),
             Err(_) => Err(SessionError::Interrupted),
         }
+    }
+
+    /// Ends every push stream and long poll now, and every later one at once (they are
+    /// answered and closed): call it when your server starts its graceful shutdown, so that
+    /// open streams (which never end by themselves before their lifetime) do not hold it up.
+    /// `Server` does it itself.
+    pub fn close_streams(&self) {
+        self.flow.push.close();
     }
 
     /// Makes a one-time invite that lets a phone enrol for `username` (as

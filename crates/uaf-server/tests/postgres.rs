@@ -19,6 +19,9 @@
 
 #[macro_use]
 mod contract;
+// Push across nodes (LISTEN/NOTIFY).
+#[path = "push_nodes/mod.rs"]
+mod push_nodes;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -57,8 +57,23 @@ pub mod path {
     /// `POST`: [`EnrollFinishRequest`](crate::EnrollFinishRequest) →
     /// [`EnrollFinishAnswer`](crate::EnrollFinishAnswer).
     pub const ENROLL_FINISH: &str = "phone/enroll/finish";
-    /// `GET` (device token): [`Notifications`](crate::Notifications).
+    /// `GET` (device token): [`Notifications`](crate::Notifications). As a long poll with
+    /// `?since=CURSOR&wait=SECS`: answered as soon as the pending list differs from the one
+    /// `CURSOR` (a [`Notifications::cursor`]) names, or after at most `SECS` (bounded by the
+    /// server) with the list as it is.
     pub const NOTIFICATIONS: &str = "phone/notifications";
+    /// `GET` (device token): the phone's push stream, Server-Sent Events
+    /// (`text/event-stream`): one [`event::ATTEMPT`] per sign-in to show
+    /// ([`Notification`](crate::Notification)), one [`event::WITHDRAWN`] per prompt to take
+    /// down ([`Withdrawal`](crate::Withdrawal)), [`event::READY`] once the sign-ins pending at
+    /// (re)connection are sent ([`StreamReady`](crate::StreamReady)). Every event's `id` is
+    /// the stream's cursor: reconnect with it as `Last-Event-ID` and the stream sends only
+    /// what changed since (no sign-in lost, none twice).
+    pub const PHONE_EVENTS: &str = "phone/events";
+    /// `GET api/signin/{id}/events` (browser cookie): the attempt's state as Server-Sent
+    /// Events, one [`event::STATE`] ([`SignInStatus`](crate::SignInStatus)) at connection
+    /// and at each change; the stream ends after the first state that is not `pending`.
+    pub const SIGNIN_EVENTS: &str = "api/signin/{id}/events";
     /// `POST` (device token): [`PhoneRespondRequest`](crate::PhoneRespondRequest) →
     /// [`AttemptAnswer`](crate::AttemptAnswer).
     pub const PHONE_RESPOND: &str = "phone/respond";
@@ -125,6 +140,20 @@ pub mod path {
     pub const CONFORMANCE_GET: &str = "get";
     /// `POST` (conformance API): `SendUAFResponse` → `ServerResponse`.
     pub const CONFORMANCE_RESPOND: &str = "respond";
+}
+
+/// The event names (`event:` field) of the Server-Sent Event streams
+/// ([`path::PHONE_EVENTS`], [`path::SIGNIN_EVENTS`]); each event's `data` is one JSON object.
+pub mod event {
+    /// A sign-in to show on the phone: [`Notification`](crate::Notification).
+    pub const ATTEMPT: &str = "attempt";
+    /// A sign-in no longer waiting (answered, declined, cancelled, superseded, expired): take
+    /// its prompt down. [`Withdrawal`](crate::Withdrawal).
+    pub const WITHDRAWN: &str = "withdrawn";
+    /// Every sign-in pending at (re)connection has been sent: [`StreamReady`](crate::StreamReady).
+    pub const READY: &str = "ready";
+    /// The page's attempt, now: [`SignInStatus`](crate::SignInStatus).
+    pub const STATE: &str = "state";
 }
 
 /// Where a sign-in attempt is, as the browser and the phone see it.
@@ -231,13 +260,10 @@ pub struct SignInStatus {
     /// wrong PIN), for the page to say. Absent: nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<ReportKind>,
-    /// The last second the attempt can be approved (unix seconds), for the page's countdown.
+    /// The last second the attempt can be approved (unix seconds), for the page's countdown
+    /// (against the server's clock: the `Date` header of the answers).
     #[serde(default)]
     pub expires_at: u64,
-    /// The server's clock now (unix seconds): the countdown is `expiresAt - now`, whatever
-    /// the browser's clock says.
-    #[serde(default)]
-    pub now: u64,
 }
 
 /// A signed-in session: the answer of `POST api/signin/{id}/complete` and `GET api/me`.
@@ -549,14 +575,38 @@ pub struct PhoneReportRequest {
 /// The answer of `GET phone/notifications`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notifications {
-    /// The pending sign-ins of the phone's account.
+    /// The pending sign-ins of the phone's account, newest first.
     pub notifications: Vec<Notification>,
+    /// The prompts to take down: the sign-ins of the `since` cursor that are no longer
+    /// pending (long poll only; empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<Withdrawal>,
+    /// Names this list of pending sign-ins: pass it back as `since` to wait for a change.
+    /// Opaque to the phone.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cursor: String,
     /// UAF deregistration requests for this phone's key, queued when the phone was removed
     /// from its account (on the account page, or by the operator). The phone hands each to
     /// its authenticator (which deletes the key) and forgets the account; the server answers
     /// them once, and the phone's token stops working after that answer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deregistrations: Vec<Deregistration>,
+}
+
+/// A sign-in whose prompt the phone takes down: it is no longer waiting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    /// The attempt.
+    pub attempt: String,
+    /// Where it went (`approved`, `declined`, `failed`, `expired`, `consumed`, …).
+    pub state: SignInState,
+}
+
+/// The [`event::READY`] event of the phone's stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamReady {
+    /// How many sign-ins are pending (shown) now.
+    pub pending: usize,
 }
 
 /// A queued deregistration, delivered in [`Notifications`].
@@ -1066,6 +1116,8 @@ mod tests {
         );
         let d = Notifications {
             notifications: vec![],
+            withdrawn: vec![],
+            cursor: String::new(),
             deregistrations: vec![Deregistration {
                 uaf_request: "[]".into(),
             }],
@@ -1106,6 +1158,28 @@ mod tests {
             serde_json::from_str(r#"{"state":"pending","matchCode":"42"}"#).unwrap();
         assert_eq!((old.report, old.expires_at), (None, 0));
         assert_eq!(confirmed_text("a", "07"), "a\nNumber: 07");
+    }
+
+    #[test]
+    fn long_poll_members_are_optional_on_the_wire() {
+        let n: Notifications = serde_json::from_str(
+            r#"{"notifications":[],"cursor":"c","withdrawn":[{"attempt":"a","state":"declined"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(n.cursor, "c");
+        assert_eq!(
+            n.withdrawn,
+            vec![Withdrawal {
+                attempt: "a".into(),
+                state: SignInState::Declined
+            }]
+        );
+        let old: Notifications = serde_json::from_str(r#"{"notifications":[]}"#).unwrap();
+        assert!(old.cursor.is_empty() && old.withdrawn.is_empty());
+        assert_eq!(
+            serde_json::to_string(&StreamReady { pending: 2 }).unwrap(),
+            r#"{"pending":2}"#
+        );
     }
 
     #[test]

@@ -42,6 +42,7 @@ use uaf_rp::{
 pub mod account;
 pub mod account_page;
 pub mod attempt;
+mod feed;
 mod pool;
 pub mod postgres;
 mod postgres_attempt;
@@ -55,6 +56,7 @@ pub use account::{
     ACTIVITY_RETENTION_SECS, AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore,
     SignInMethod,
 };
+pub use feed::{AttemptChange, ChangeFeed, DeliverChange};
 
 pub use account_page::{
     AccountPageStore, DEREGISTRATION_QUEUE_SECS, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, Removed,
@@ -562,6 +564,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// issue, by `clock`. (A backend whose handle is itself the credential and sign-in store
     /// answers [`Stores::of`].)
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores;
+
+    /// How the nodes of this database tell each other of sign-in attempt changes (push to
+    /// phones connected to another node). `None` (the default): this database has one node,
+    /// or none to tell; the server's streams then rely on their periodic re-check for changes
+    /// made by other processes.
+    fn change_feed(&self) -> Option<Arc<dyn ChangeFeed>> {
+        None
+    }
 }
 
 /// Opens `location`: a `postgres://…` or `postgresql://…` URL opens PostgreSQL with a pool of

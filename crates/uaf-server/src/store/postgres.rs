@@ -85,6 +85,9 @@ use super::{
 #[path = "postgres_account.rs"]
 mod account;
 
+#[path = "postgres_feed.rs"]
+mod feed;
+
 /// The key of the advisory lock that serialises migrations (ASCII `uafschem`).
 pub const MIGRATION_LOCK: i64 = 0x7561_6673_6368_656d;
 
@@ -563,6 +566,10 @@ impl Backend for PgDatabase {
 
     fn stores(&self, challenge_ttl_secs: u64, clock: Clock) -> Stores {
         Stores::of(self, challenge_ttl_secs, clock)
+    }
+
+    fn change_feed(&self) -> Option<Arc<dyn super::ChangeFeed>> {
+        self.feed()
     }
 
     fn location(&self) -> &str {

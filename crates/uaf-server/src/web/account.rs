@@ -44,7 +44,7 @@ use uaf_signin_api::{
 };
 
 use super::flow::{FACTORS, METHOD, SESSION_COOKIE};
-use super::{Body, Flow, WebState, asset, authorization, device_post, secret, session_cookie};
+use super::{Body, Flow, WebState, asset, device_post, secret, session_cookie};
 use crate::limits::Peer;
 use crate::reply::{Reply, blocking, rejected_body};
 use crate::store::{
@@ -507,6 +507,8 @@ impl Flow {
                 tracing::info!("deregistration delivered to a removed phone");
                 Reply::ok(&Notifications {
                     notifications: Vec::new(),
+                    withdrawn: Vec::new(),
+                    cursor: String::new(),
                     deregistrations: queued
                         .into_iter()
                         .map(|uaf_request| uaf_signin_api::Deregistration { uaf_request })
@@ -671,12 +673,6 @@ async fn signout_everywhere(
         f.signout_everywhere(session)
     })
     .await
-}
-
-/// `GET phone/notifications` (device token; see [`Flow::notifications_for`]).
-pub(super) async fn notifications(State(s): State<WebState>, headers: HeaderMap) -> Reply {
-    let auth = authorization(&headers);
-    blocking(s, move |f| f.notifications_for(auth.as_deref())).await
 }
 
 #[cfg(test)]

@@ -34,12 +34,14 @@ use uaf_signin_api::{
 use super::{Invite, InviteError, issue_invite};
 use super::{attempt, secret};
 use crate::limits::Guard;
+use crate::push::Hub;
 use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
-    AttemptMove, AttemptRow, AttemptState, AttemptStore, AuthenticationWrites, DeviceRow,
-    EnrollOutcome, Enrolment, NewSession, SessionRow, SignInStore, StoreError, row_expired,
+    AttemptChange, AttemptMove, AttemptRow, AttemptState, AttemptStore, AuthenticationWrites,
+    DeviceRow, EnrollOutcome, Enrolment, NewSession, SessionRow, SignInStore, StoreError,
+    row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -110,6 +112,8 @@ pub(crate) struct Flow {
     pub(crate) config: WebConfig,
     /// The abuse limits in force.
     pub(crate) limits: Arc<Guard>,
+    /// The notification hub of the streams.
+    pub(crate) push: Arc<Hub>,
 }
 
 /// A user name the flow accepts: 1 to 128 characters, no control characters, no spaces at
@@ -433,38 +437,68 @@ impl Flow {
             .ok_or_else(refused)
     }
 
-    /// `GET /phone/notifications` → `{notifications: [{attempt, uafRequest, site, username,
-    /// matchCode, createdAt, expiresAt}]}`: the pending sign-ins of the phone's account,
-    /// **newest first**, at most [`crate::Limits::pending_per_user`] of them (the store keeps
-    /// no more pending; the bound holds for rows of older builds too).
-    pub(crate) fn notifications(&self, device: &DeviceRow) -> Reply {
+    /// The pending sign-ins of `username`'s phone, **newest first**, at most
+    /// [`crate::Limits::pending_per_user`] of them (the store keeps no more pending; the
+    /// bound holds for rows of older builds too).
+    pub(crate) fn pending_notifications(
+        &self,
+        username: &str,
+    ) -> Result<Vec<Notification>, StoreError> {
         let most = usize::try_from(self.limits.config().pending_per_user.max(1)).unwrap_or(1);
-        match self.store.pending_attempts(&device.username, self.now()) {
-            Ok(list) => Reply::ok(&Notifications {
-                notifications: list
-                    .into_iter()
-                    .rev()
-                    .take(most)
-                    .filter_map(|a| {
-                        Some(Notification {
-                            attempt: a.id,
-                            uaf_request: a.request?,
-                            site: self.config.site.clone(),
-                            username: a.username,
-                            match_code: a.match_code,
-                            created_at: a.created_at,
-                            expires_at: a.expires_at,
-                            context: a
-                                .browser
-                                .zip(a.client_ip)
-                                .map(|(browser, address)| AttemptContext { browser, address }),
-                        })
-                    })
-                    .collect(),
-                deregistrations: Vec::new(),
-            }),
+        Ok(self
+            .store
+            .pending_attempts(username, self.now())?
+            .into_iter()
+            .rev()
+            .take(most)
+            .filter_map(|a| {
+                Some(Notification {
+                    attempt: a.id,
+                    uaf_request: a.request?,
+                    site: self.config.site.clone(),
+                    username: a.username,
+                    match_code: a.match_code,
+                    created_at: a.created_at,
+                    expires_at: a.expires_at,
+                    context: a
+                        .browser
+                        .zip(a.client_ip)
+                        .map(|(browser, address)| AttemptContext { browser, address }),
+                })
+            })
+            .collect())
+    }
+
+    /// `GET /phone/notifications` → `{notifications: [{attempt, uafRequest, site, username,
+    /// matchCode, createdAt, expiresAt}], withdrawn, cursor}`: the pending sign-ins of the
+    /// phone's account, newest first ([`Flow::pending_notifications`]), the sign-ins of the
+    /// long poll's `since` cursor no longer pending, and the cursor of this list.
+    pub(crate) fn notifications_answer(
+        &self,
+        _device: &DeviceRow,
+        snapshot: super::stream::Snapshot,
+    ) -> Reply {
+        let cursor = snapshot.cursor();
+        Reply::ok(&Notifications {
+            notifications: snapshot.pending,
+            withdrawn: snapshot.withdrawn,
+            cursor,
+            deregistrations: Vec::new(),
+        })
+    }
+
+    /// `GET /phone/notifications` without a cursor: the pending list of the phone's account.
+    pub(crate) fn notifications(&self, device: &DeviceRow) -> Reply {
+        match self.snapshot(device, &[]) {
+            Ok(snapshot) => self.notifications_answer(device, snapshot),
             Err(e) => Reply::internal("attempt lookup", &e),
         }
+    }
+
+    /// Publishes a change of `attempt` to the streams of its account (and the other nodes).
+    fn changed(&self, attempt: &AttemptRow, state: AttemptState) {
+        self.push
+            .publish(&AttemptChange::new(&attempt.username, &attempt.id, state));
     }
 
     /// The answer to a response whose challenge is gone: taken by another copy of the same
@@ -597,6 +631,7 @@ impl Flow {
                 "this sign-in is no longer waiting",
             ));
         }
+        self.changed(&attempt, AttemptState::Approved);
         tracing::info!(username = attempt.username, "sign-in approved by phone");
         // The account page's "last used" (best effort: the approval stands either way).
         if let Err(e) = self
@@ -624,6 +659,7 @@ impl Flow {
             self.now(),
         ) {
             Ok(true) => {
+                self.changed(&attempt, AttemptState::Declined);
                 tracing::info!(username = attempt.username, "sign-in declined by phone");
                 Reply::ok(&AttemptAnswer {
                     state: SignInState::Declined,
@@ -655,7 +691,7 @@ impl Flow {
                     Some(kind.as_str()),
                     now,
                 ) {
-                    Ok(true) => {}
+                    Ok(true) => self.changed(&attempt, AttemptState::Denied),
                     Ok(false) => return no_longer(),
                     Err(e) => return Reply::internal("attempt transition", &e),
                 }
@@ -693,11 +729,16 @@ impl Flow {
                         Some(kind.as_str()),
                         now,
                     ) {
-                        Ok(true) => SignInState::Failed,
+                        Ok(true) => {
+                            self.changed(&attempt, AttemptState::Failed);
+                            SignInState::Failed
+                        }
                         Ok(false) => return no_longer(),
                         Err(e) => return Reply::internal("attempt transition", &e),
                     }
                 } else {
+                    // The page learns of the report (its state is unchanged).
+                    self.changed(&attempt, AttemptState::Pending);
                     SignInState::Pending
                 }
             }
@@ -726,6 +767,7 @@ impl Flow {
             self.now(),
         ) {
             Ok(true) => {
+                self.changed(&attempt, AttemptState::Cancelled);
                 tracing::info!(username = ?attempt.username, "sign-in cancelled on the page");
                 Reply::ok(&AttemptAnswer {
                     state: SignInState::Cancelled,
@@ -894,6 +936,8 @@ impl Flow {
             }
             Err(e) => return Reply::internal("sign-in store", &e),
         }
+        // Published for every name, known or not (the same work: timing tells nothing).
+        self.changed(&row, AttemptState::Pending);
         Reply::ok(&SignInStartAnswer {
             attempt: id.text,
             match_code,
@@ -909,7 +953,11 @@ impl Flow {
 
     /// The attempt `id` if `browser`, the browser secret cookie, belongs to it (compared by
     /// its SHA-256 in constant time).
-    fn browser_attempt(&self, id: &str, browser: Option<&str>) -> Result<AttemptRow, Reply> {
+    pub(crate) fn browser_attempt(
+        &self,
+        id: &str,
+        browser: Option<&str>,
+    ) -> Result<AttemptRow, Reply> {
         let unknown = || Reply::error(StatusCode::NOT_FOUND, "no such sign-in in this browser");
         let browser = browser
             .filter(|t| secret::is_token(t))
@@ -929,7 +977,7 @@ impl Flow {
     }
 
     /// What the page shows of an attempt.
-    fn visible_state(&self, a: &AttemptRow) -> SignInState {
+    pub(crate) fn visible_state(&self, a: &AttemptRow) -> SignInState {
         match a.state {
             AttemptState::Pending | AttemptState::Approved
                 if row_expired(a.expires_at, self.now()) =>
@@ -962,7 +1010,6 @@ impl Flow {
                     match_code: a.match_code,
                     report,
                     expires_at: a.expires_at,
-                    now: self.now(),
                 })
             }
             Err(r) => r,
@@ -1013,7 +1060,7 @@ impl Flow {
             &attempt.id,
             &NewSession::new(session.hash.to_vec(), row.clone(), now),
         ) {
-            Ok(true) => {}
+            Ok(true) => self.changed(&attempt, AttemptState::Consumed),
             Ok(false) => {
                 return Reply::error(
                     StatusCode::CONFLICT,

@@ -16,7 +16,9 @@
 //! | `POST {prefix}api/signout` | session cookie | deletes the session |
 //! | `POST {prefix}phone/enroll/start` | invite code | `{username, code}` → `{uafRequest}` |
 //! | `POST {prefix}phone/enroll/finish` | invite code (consumed) | `{username, code, uafResponse}` → `{deviceToken, aaid, keyID}` |
-//! | `GET {prefix}phone/notifications` | device token | `{notifications: […]}` |
+//! | `GET {prefix}phone/notifications` | device token | `{notifications: […], cursor}`; `?since=CURSOR&wait=SECS`: a long poll |
+//! | `GET {prefix}phone/events` | device token | the phone's push stream (Server-Sent Events; `stream`) |
+//! | `GET {prefix}api/signin/{id}/events` | browser cookie | the attempt's state, pushed (Server-Sent Events) |
 //! | `POST {prefix}phone/respond` | device token + UAF signature | `{attempt, uafResponse}` → `{state: "approved"}` |
 //! | `POST {prefix}phone/decline` | device token | `{attempt}` → `{state: "declined"}` |
 //! | `POST {prefix}phone/report` | device token | `{attempt, kind}` (`wrong-number`, `wrong-pin`, `not-me`) → `{state}` |
@@ -35,6 +37,7 @@ mod flow;
 mod invite;
 mod password;
 pub(crate) mod secret;
+mod stream;
 
 use std::sync::Arc;
 
@@ -89,7 +92,9 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
             &at(path::ENROLL_FINISH),
             post(enroll_finish).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
         )
-        .route(&at(path::NOTIFICATIONS), get(account::notifications))
+        .route(&at(path::NOTIFICATIONS), get(stream::notifications))
+        .route(&at(path::PHONE_EVENTS), get(stream::phone_events))
+        .route(&at(path::SIGNIN_EVENTS), get(stream::signin_events))
         .route(
             &at(path::PHONE_RESPOND),
             device_post(Flow::respond).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
