@@ -9,13 +9,16 @@
 //! 3. "Use an app instead": the sign-in request carries a transaction whose text holds the
 //!    number the web page shows; the phone shows it, the user confirms and unlocks with the
 //!    PIN; the RP verifies and reports how the user was verified;
-//! 4. a wrong PIN is refused on the phone;
-//! 5. a replayed response is rejected;
-//! 6. a cloned key (a copy that reports an older sign counter) is detected;
-//! 7. the phone is removed (deregistration) and a later sign-in with it fails.
+//! 4. a sign-in Alice did not start is declined on the phone: nothing signed is sent;
+//! 5. a sign-in nobody answers in time expires: a late answer is refused;
+//! 6. a wrong PIN is refused on the phone;
+//! 7. a replayed response is rejected;
+//! 8. a cloned key (a copy that reports an older sign counter) is detected;
+//! 9. the phone is removed (deregistration) and a later sign-in with it fails.
 //!
-//! Run: `cargo run --example phone_sign_in`. It exits with status 1 if any step does not
-//! behave as stated.
+//! Every line marked ✓ is one statement the program checked; the other lines tell what
+//! happens. Run: `cargo run --example phone_sign_in`. It exits with status 1 if any step does
+//! not behave as stated.
 #![allow(clippy::print_stdout, reason = "an example that tells a story")]
 #![allow(
     clippy::std_instead_of_alloc,
@@ -35,6 +38,8 @@ use uaf::client::{AuthenticatorOptions, Client, ClientConfig, ClientOutcome, Cli
 use uaf::metadata::{MetadataEntry, MetadataIndex};
 use uaf::proto::id::Aaid;
 use uaf::proto::message::Transaction;
+use uaf::proto::status::ClientErrorCode;
+use uaf::rp::counter::CounterVerdict;
 use uaf::rp::store::{CredentialStore, MemoryCredentialStore, MemoryPendingStore};
 use uaf::rp::{
     DeregistrationTarget, ErrorKind, PendingAuthentication, PendingRegistration, RelyingParty,
@@ -54,17 +59,33 @@ type Rp = Service<
     MemoryPendingStore<PendingAuthentication>,
 >;
 
-/// Counts the steps that did not behave as stated.
+/// Tells the story on standard output, keeps its text, and counts the steps that did not
+/// behave as stated.
 struct Story {
     failures: u32,
+    text: String,
+}
+
+/// Prints a line of the story (`format!` arguments).
+macro_rules! say {
+    ($story:ident, $($arg:tt)*) => {
+        $story.say(&format!($($arg)*))
+    };
 }
 
 impl Story {
+    fn say(&mut self, line: &str) {
+        println!("{line}");
+        self.text.push_str(line);
+        self.text.push('\n');
+    }
+
+    /// One checked statement: a ✓ line if `ok`, else a ✗ line and a failure.
     fn check(&mut self, ok: bool, what: &str) {
         if ok {
-            println!("   ✓ {what}");
+            self.say(&format!("   ✓ {what}"));
         } else {
-            println!("   ✗ NOT AS EXPECTED: {what}");
+            self.say(&format!("   ✗ NOT AS EXPECTED: {what}"));
             self.failures += 1;
         }
     }
@@ -73,10 +94,34 @@ impl Story {
 /// The phone answers a UAF request message; returns the response message text, or the client
 /// error in words.
 fn phone_answers(client: &mut Client<Phone>, request: &str) -> Result<String, String> {
+    phone_answers_coded(client, request).map_err(|(_, words)| words)
+}
+
+/// As [`phone_answers`], with the client's error code kept.
+fn phone_answers_coded(
+    client: &mut Client<Phone>,
+    request: &str,
+) -> Result<String, (Option<ClientErrorCode>, String)> {
     match client.process(&ClientRequest::new(request, PAGE)) {
         Ok(ClientOutcome::Registration(r)) | Ok(ClientOutcome::Authentication(r)) => Ok(r.message),
-        Ok(other) => Err(format!("unexpected outcome {other:?}")),
-        Err(e) => Err(format!("{e} ({})", e.code())),
+        Ok(_) => Err((
+            None,
+            "the phone answered with another kind of message".into(),
+        )),
+        Err(e) => Err((Some(e.code()), format!("{e} ({})", e.code()))),
+    }
+}
+
+/// A counter verdict in words.
+fn counter_words(verdict: CounterVerdict) -> String {
+    match verdict {
+        CounterVerdict::Advanced { stored, received } => {
+            format!("the sign counter went from {stored} to {received}")
+        }
+        CounterVerdict::Unsupported => "the authenticator keeps no sign counter".into(),
+        CounterVerdict::Regressed { stored, received } => {
+            format!("the sign counter went back from {stored} to {received}")
+        }
     }
 }
 
@@ -90,10 +135,21 @@ fn main() -> ExitCode {
 
 /// Tells the story; returns how many steps did not behave as stated (a test runs it too).
 pub fn run() -> u32 {
-    let mut story = Story { failures: 0 };
+    tell().0
+}
+
+/// Tells the story; returns how many steps did not behave as stated, and the text told.
+pub fn tell() -> (u32, String) {
+    let mut story = Story {
+        failures: 0,
+        text: String::new(),
+    };
     let mut rng = ChaCha20Rng::seed_from_u64(2026);
 
-    println!("1. The phone is set up: an authenticator protected by the PIN {PIN}.");
+    say!(
+        story,
+        "1. The phone is set up: an authenticator protected by the PIN {PIN}."
+    );
     let profile =
         match Profile::builder(Aaid::parse("F1D0#0A01").unwrap_or_else(|_| unreachable!()))
             .description("Example phone (simulated)")
@@ -102,8 +158,8 @@ pub fn run() -> u32 {
         {
             Ok(p) => p,
             Err(e) => {
-                println!("   ✗ cannot build the phone profile: {e}");
-                return 1;
+                say!(story, "   ✗ cannot build the phone profile: {e}");
+                return (1, story.text);
             }
         };
     let phone = match Authenticator::new(
@@ -113,8 +169,8 @@ pub fn run() -> u32 {
     ) {
         Ok(p) => p,
         Err(e) => {
-            println!("   ✗ cannot make the phone: {e}");
-            return 1;
+            say!(story, "   ✗ cannot make the phone: {e}");
+            return (1, story.text);
         }
     };
     // The relying party trusts this authenticator model through its metadata statement.
@@ -134,10 +190,11 @@ pub fn run() -> u32 {
     let config = match RelyingPartyBuilder::new(APP_ID).build() {
         Ok(c) => c,
         Err(e) => {
-            println!("   ✗ RP configuration: {e}");
-            return 1;
+            say!(story, "   ✗ RP configuration: {e}");
+            return (1, story.text);
         }
     };
+    let ttl = config.challenge_ttl_secs();
     let rp: Rp = Service::new(
         RelyingParty::new(config, metadata)
             .with_event_sink(Box::new(std::sync::Arc::clone(&events))),
@@ -148,7 +205,10 @@ pub fn run() -> u32 {
     let mut client = Client::new(ClientConfig::default(), &mut rng);
     client.add_authenticator(phone, AuthenticatorOptions::with_version(1));
 
-    println!("\n2. Alice enables phone sign-in for her account (registration).");
+    say!(
+        story,
+        "\n2. Alice enables phone sign-in for her account (registration)."
+    );
     let request = rp.start_registration("alice", NOW, &mut rng);
     story.check(
         request.is_ok(),
@@ -164,11 +224,16 @@ pub fn run() -> u32 {
     match response.map(|r| rp.finish_registration(&r, NOW)) {
         Ok(Ok(out)) => match out.registered.first() {
             Some(k) => {
-                println!(
-                    "   the RP stored key {} of {} ({:?} attestation, {})",
+                say!(
+                    story,
+                    "   the RP stored key {} of {} ({} attestation, {})",
                     k.registration.key_id,
                     k.registration.aaid,
-                    k.registration.attestation_type,
+                    k.registration
+                        .attestation_type
+                        .mds3_name()
+                        .unwrap_or("an unnamed")
+                        .replace('_', " "),
                     k.registration.sign_alg
                 );
                 story.check(
@@ -182,9 +247,15 @@ pub fn run() -> u32 {
         Err(e) => story.check(false, &format!("the phone answered: {e}")),
     }
 
-    println!("\n3. On the sign-in page Alice picks \"Use an app instead\".");
+    say!(
+        story,
+        "\n3. On the sign-in page Alice picks \"Use an app instead\"."
+    );
     let number = rng.next_u32() % 90 + 10;
-    println!("   the page shows the number {number}; the phone gets a notification");
+    say!(
+        story,
+        "   the page shows the number {number}; the phone gets a notification"
+    );
     let text = format!("Sign in to login.example.com? The page shows the number {number}.");
     let transaction = match Transaction::text(&text) {
         Ok(t) => vec![t],
@@ -213,20 +284,23 @@ pub fn run() -> u32 {
                 shown == text.as_bytes(),
                 &format!("the phone showed: \"{text}\""),
             );
-            story.check(
-                true,
-                "Alice compared the number, approved, and unlocked with her PIN",
+            say!(
+                story,
+                "   Alice compared the number, approved, and unlocked the phone with her PIN"
             );
             last_response = resp.clone();
             match rp.finish_authentication(&resp, NOW + 70) {
                 Ok(out) => {
                     let Some(k) = out.keys.first() else {
                         story.check(false, "the RP verified a key");
-                        return story.failures + 1;
+                        return (story.failures + 1, story.text);
                     };
-                    println!(
-                        "   the RP verified the signature of {} (user verified by {}), counter {:?}",
-                        k.registration.aaid, k.user_verification, k.counter
+                    say!(
+                        story,
+                        "   the RP verified the signature of {} (user verified by {}); {}",
+                        k.registration.aaid,
+                        k.user_verification,
+                        counter_words(k.counter)
                     );
                     story.check(
                         k.transaction_confirmed == Some(0),
@@ -243,25 +317,78 @@ pub fn run() -> u32 {
         Err(e) => story.check(false, &format!("sign-in request answered: {e}")),
     }
 
-    println!("\n4. Someone else picks up the phone and types a wrong PIN.");
+    say!(
+        story,
+        "\n4. Someone who knows Alice's user name starts a sign-in; Alice did not."
+    );
+    say!(
+        story,
+        "   her phone shows the request; she answers \"No, it's not me\""
+    );
+    if let Some(p) = client.authenticator_mut(0) {
+        p.user_mut().push(UserAction::Cancel);
+    }
+    match rp
+        .start_authentication(Some("alice"), Vec::new(), NOW + 80, &mut rng)
+        .map_err(|e| e.to_string())
+        .map(|r| phone_answers_coded(&mut client, &r))
+    {
+        Ok(Err((code, _))) => story.check(
+            code == Some(ClientErrorCode::UserCancelled),
+            "the phone declines (USER_CANCELLED) and sends nothing signed to the RP",
+        ),
+        Ok(Ok(_)) => story.check(false, "the phone sends nothing when declined"),
+        Err(e) => story.check(false, &format!("sign-in request: {e}")),
+    }
+
+    say!(
+        story,
+        "\n5. Alice starts a sign-in and leaves; her phone answers after the request expired."
+    );
+    let issued = NOW + 90;
+    match rp
+        .start_authentication(Some("alice"), Vec::new(), issued, &mut rng)
+        .map_err(|e| e.to_string())
+        .and_then(|r| phone_answers(&mut client, &r))
+    {
+        Ok(late) => match rp.finish_authentication(&late, issued + ttl + 1) {
+            Err(e) => story.check(
+                matches!(e.kind, ErrorKind::ChallengeExpired { .. }),
+                &format!(
+                    "after {ttl} s the RP refuses the late answer with {} ({e})",
+                    e.status(StatusCodeMode::Specific)
+                ),
+            ),
+            Ok(_) => story.check(false, "the RP refuses an answer after the request expired"),
+        },
+        Err(e) => story.check(false, &format!("the phone answers the request: {e}")),
+    }
+
+    say!(
+        story,
+        "\n6. Someone else picks up the phone and types a wrong PIN."
+    );
     if let Some(p) = client.authenticator_mut(0) {
         p.user_mut().push(UserAction::EnterPin("0000".into()));
     }
     match rp
-        .start_authentication(Some("alice"), Vec::new(), NOW + 120, &mut rng)
+        .start_authentication(Some("alice"), Vec::new(), issued + ttl + 120, &mut rng)
         .map_err(|e| e.to_string())
-        .map(|r| phone_answers(&mut client, &r))
+        .map(|r| phone_answers_coded(&mut client, &r))
     {
-        Ok(Err(e)) => story.check(
-            true,
-            &format!("the phone refuses: {e}; nothing is sent to the RP"),
+        Ok(Err((code, _))) => story.check(
+            code == Some(ClientErrorCode::AuthenticatorAccessDenied),
+            "the phone refuses the PIN (AUTHENTICATOR_ACCESS_DENIED); nothing is sent to the RP",
         ),
         Ok(Ok(_)) => story.check(false, "the phone refuses a wrong PIN"),
         Err(e) => story.check(false, &format!("sign-in request: {e}")),
     }
 
-    println!("\n5. An attacker who captured the earlier response sends it again.");
-    match rp.finish_authentication(&last_response, NOW + 130) {
+    say!(
+        story,
+        "\n7. An attacker who captured the earlier response sends it again."
+    );
+    match rp.finish_authentication(&last_response, issued + ttl + 130) {
         Err(e) => story.check(
             matches!(e.kind, ErrorKind::ChallengeUnknown),
             &format!(
@@ -272,8 +399,9 @@ pub fn run() -> u32 {
         Ok(_) => story.check(false, "the RP rejects a replayed response"),
     }
 
-    println!(
-        "\n6. A copy of the phone's key, made before the last sign-in, is used (a cloned key)."
+    say!(
+        story,
+        "\n8. A copy of the phone's key, made before the last sign-in, is used (a cloned key)."
     );
     if let Some(p) = client.authenticator_mut(0) {
         story.check(
@@ -282,10 +410,10 @@ pub fn run() -> u32 {
         );
     }
     match rp
-        .start_authentication(Some("alice"), Vec::new(), NOW + 200, &mut rng)
+        .start_authentication(Some("alice"), Vec::new(), issued + ttl + 200, &mut rng)
         .map_err(|e| e.to_string())
         .and_then(|r| phone_answers(&mut client, &r))
-        .map(|resp| rp.finish_authentication(&resp, NOW + 210))
+        .map(|resp| rp.finish_authentication(&resp, issued + ttl + 210))
     {
         Ok(Err(e)) => {
             story.check(
@@ -308,7 +436,10 @@ pub fn run() -> u32 {
         Err(e) => story.check(false, &format!("cloned-key sign-in: {e}")),
     }
 
-    println!("\n7. Alice removes the phone from her account (deregistration).");
+    say!(
+        story,
+        "\n9. Alice removes the phone from her account (deregistration)."
+    );
     match rp.deregister("alice", &DeregistrationTarget::All) {
         Ok(dereg) => {
             let removed = match client.process(&ClientRequest::new(&dereg, PAGE)) {
@@ -328,23 +459,35 @@ pub fn run() -> u32 {
         .map(|v| v.len())
         .unwrap_or(usize::MAX);
     story.check(left == 0, "no phone is registered for Alice any more");
-    match rp
-        .start_authentication(None, Vec::new(), NOW + 300, &mut rng)
-        .map(|r| phone_answers(&mut client, &r))
-    {
-        Ok(Err(e)) => story.check(true, &format!("a later sign-in with the phone fails: {e}")),
-        Ok(Ok(resp)) => story.check(
-            rp.finish_authentication(&resp, NOW + 310).is_err(),
-            "a later sign-in with the phone fails",
-        ),
-        Err(e) => story.check(true, &format!("a later sign-in with the phone fails: {e}")),
-    }
-    println!("   Alice falls back to her password and other security info.");
+    // The phone holds no key for the site any more, so it cannot answer; were it to answer
+    // anyway, the RP would refuse.
+    let later = rp
+        .start_authentication(None, Vec::new(), issued + ttl + 300, &mut rng)
+        .map_err(|e| e.to_string())
+        .and_then(|r| phone_answers(&mut client, &r))
+        .and_then(|resp| {
+            rp.finish_authentication(&resp, issued + ttl + 310)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        });
+    let what = match &later {
+        Err(e) => format!("a later sign-in with the phone fails: {e}"),
+        Ok(()) => "a later sign-in with the phone fails".to_owned(),
+    };
+    story.check(later.is_err(), &what);
+    say!(
+        story,
+        "   Alice falls back to her password and other security info."
+    );
 
     if story.failures == 0 {
-        println!("\nEverything behaved as stated.");
+        say!(story, "\nEverything behaved as stated.");
     } else {
-        println!("\n{} step(s) did not behave as stated.", story.failures);
+        say!(
+            story,
+            "\n{} step(s) did not behave as stated.",
+            story.failures
+        );
     }
-    story.failures
+    (story.failures, story.text)
 }

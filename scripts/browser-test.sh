@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The phone sign-in page in a real headless Chromium (through chromedriver / WebDriver):
-# crates/uaf-server/tests/browser.rs. Installs chromium and chromium-driver with apt-get when
+# crates/uaf-server/tests/browser/ (one module per part of the page; screenshots of every
+# screen go to target/screenshots/). Installs chromium and chromium-driver with apt-get when
 # they are missing (as root, non-interactive), then runs the ignored browser tests.
 #
 #   scripts/browser-test.sh            # install if needed, run

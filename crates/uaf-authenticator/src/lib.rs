@@ -45,7 +45,7 @@
 //! - **Counters** per key (+1), global (random +1..=16, so relying parties cannot correlate
 //!   users), or none (always 0); a global RegCounter.
 //! - **Determinism.** Every random value (keys, KeyIDs, nonces, wrapping, certificate serials,
-//!   hedged signature nonces) comes from the injected [`rand_core::CryptoRng`]; no clock is
+//!   hedged signature nonces) comes from the injected `rand_core::CryptoRng`; no clock is
 //!   used. The same seed and the same commands give byte-identical responses.
 //!
 //! ## Features

@@ -318,6 +318,11 @@ impl fmt::Display for NoSuitableAuthenticator {
                 None => write!(f, "; transport {} left out: {}", e.transport, e.reason)?,
             }
         }
+        if self.evaluated.is_empty() {
+            // Every authenticator was left out above: there is no list to show, and the
+            // policy was evaluated against none.
+            return f.write_str("; no authenticator was left to evaluate the policy against");
+        }
         f.write_str("; evaluated:")?;
         for (i, a) in self.evaluated.iter().enumerate() {
             write!(f, " {i}={a}")?;

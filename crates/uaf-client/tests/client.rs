@@ -422,6 +422,10 @@ fn policy_disallowed_keys_exclude_and_are_explained() {
         err.to_string().contains("excluded by disallowed[0]"),
         "{err}"
     );
+    assert!(
+        err.to_string().contains("; evaluated: 0=ABCD#0001; "),
+        "{err}"
+    );
     // A different key in `disallowed` does not exclude it.
     let other = Policy {
         accepted: vec![vec![p256()]],
@@ -531,6 +535,13 @@ fn authentication_needs_a_key_for_the_app_id() {
     };
     assert_eq!(why.excluded[0].reason, ExclusionReason::NoRegistration);
     assert!(why.evaluated.is_empty());
+    // The message says none was left, not an empty list.
+    let text = err.to_string();
+    assert!(
+        text.ends_with("; no authenticator was left to evaluate the policy against"),
+        "{text}"
+    );
+    assert!(!text.contains("evaluated:"), "{text}");
     // A key of another AppID does not count.
     register(&mut client, "alice");
     let other = AuthenticationRequest {

@@ -30,6 +30,7 @@
 //! | [`Phone::approve`], [`Phone::approve_for`] | the same with the right number (tests, demos) |
 //! | [`Phone::decline`], [`Phone::decline_for`] | `POST /phone/decline` |
 //! | [`Phone::deny`], [`Phone::deny_for`] | "it's not me": `POST /phone/report` `not-me` |
+//! | [`Phone::verification_code`] | the account's current RFC 6238 code (for a password sign-in's second step when the phone is offline) |
 //! | [`Phone::remove`] | `POST /phone/deregister`, then a UAF Dereg of the key through the client, then the account is forgotten |
 //! | [`Phone::apply_deregistration`] | a UAF Dereg request queued by the server: the key is deleted, the account forgotten |
 //! | [`metadata_statement`], [`write_metadata`] | the model's metadata for the server's `--metadata` directory |
@@ -176,6 +177,11 @@ pub enum PhoneError {
     /// The sign-in is no longer waiting (cancelled on the page, answered on another phone,
     /// expired): nothing was signed.
     NotWaiting,
+    /// The server did not set up verification codes for this account (at enrolment).
+    NoVerificationCodes(AccountRef),
+    /// The account's verification-code setup cannot make a code (an algorithm, digit count
+    /// or secret this phone does not support).
+    VerificationCode(uaf_totp::Error),
 }
 
 impl fmt::Display for PhoneError {
@@ -209,6 +215,11 @@ impl fmt::Display for PhoneError {
                 "{username} is enrolled on several servers ({}): name one with --server",
                 servers.join(", ")
             ),
+            PhoneError::NoVerificationCodes(a) => write!(
+                f,
+                "the server did not set up verification codes for {a} when it was enrolled"
+            ),
+            PhoneError::VerificationCode(e) => write!(f, "verification code: {e}"),
             PhoneError::AlreadyEnrolled(a) => write!(
                 f,
                 "this phone already holds {a}; remove it first (`uaf-phone remove {}`)",
@@ -229,6 +240,7 @@ impl core::error::Error for PhoneError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             PhoneError::Link(e) => Some(e),
+            PhoneError::VerificationCode(e) => Some(e),
             _ => None,
         }
     }
@@ -436,6 +448,57 @@ pub struct Removal {
     /// for a queued deregistration delivered by the server, always
     /// [`ServerRemoval::Removed`].
     pub server: ServerRemoval,
+}
+
+/// An account's current verification code ([`Phone::verification_code`]).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerificationCode {
+    /// The code (6 digits unless the server set up another length), with its leading zeros.
+    pub code: String,
+    /// Seconds left before the next code (1 to the period).
+    pub seconds_left: u64,
+    /// The time step (RFC 6238 `T`) the code is for.
+    pub step: u64,
+}
+
+impl fmt::Debug for VerificationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerificationCode")
+            .field("code", &"<secret>")
+            .field("seconds_left", &self.seconds_left)
+            .field("step", &self.step)
+            .finish()
+    }
+}
+
+/// The code of `setup` at `unix_secs`.
+fn code_at(setup: &CodeSecret, unix_secs: u64) -> Result<VerificationCode, PhoneError> {
+    let algorithm = uaf_totp::Algorithm::from_name(&setup.algorithm).ok_or_else(|| {
+        PhoneError::State(format!(
+            "verification codes with {:?}: not supported",
+            setup.algorithm
+        ))
+    })?;
+    let digits = uaf_totp::Digits::new(setup.digits).map_err(PhoneError::VerificationCode)?;
+    let totp = uaf_totp::Totp::new(algorithm, digits, setup.period_secs)
+        .map_err(PhoneError::VerificationCode)?;
+    let secret = zeroize::Zeroizing::new(
+        uaf_totp::base32::decode(&setup.secret)
+            .map_err(|e| PhoneError::State(format!("the verification-code secret: {e}")))?,
+    );
+    let step = totp
+        .time_step(unix_secs)
+        .map_err(PhoneError::VerificationCode)?;
+    let code = totp
+        .generate_at_step(&secret, step)
+        .map_err(PhoneError::VerificationCode)?;
+    let elapsed = unix_secs.saturating_sub(totp.t0()) % totp.period_secs();
+    Ok(VerificationCode {
+        code: code.to_string(),
+        seconds_left: totp.period_secs().saturating_sub(elapsed),
+        step,
+    })
 }
 
 /// One account: its sealed secrets, its authenticator (inside its client) and its server.
@@ -1085,6 +1148,35 @@ impl Phone {
         self.accounts
             .first()
             .map_or("", |a| a.secrets.key_id.as_str())
+    }
+
+    /// `account`'s verification code now (RFC 6238 TOTP from the secret the server set up
+    /// at enrolment): what a password sign-in's second step accepts when the phone cannot
+    /// approve (offline). Works without the network.
+    ///
+    /// # Errors
+    /// [`PhoneError::NoSuchAccount`], [`PhoneError::NoVerificationCodes`] (the server did not
+    /// set them up), [`PhoneError::VerificationCode`] (an unsupported setup).
+    pub fn verification_code(&self, account: &AccountRef) -> Result<VerificationCode, PhoneError> {
+        self.verification_code_at(account, unix_now())
+    }
+
+    /// As [`Phone::verification_code`], at `unix_secs`.
+    ///
+    /// # Errors
+    /// As [`Phone::verification_code`].
+    pub fn verification_code_at(
+        &self,
+        account: &AccountRef,
+        unix_secs: u64,
+    ) -> Result<VerificationCode, PhoneError> {
+        let setup = self
+            .account(account)?
+            .secrets
+            .verification_code
+            .as_ref()
+            .ok_or_else(|| PhoneError::NoVerificationCodes(account.clone()))?;
+        code_at(setup, unix_secs)
     }
 
     /// The way to each account's server, for the transports of [`Waiter`] (one per

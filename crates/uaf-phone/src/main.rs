@@ -122,6 +122,17 @@ enum Command {
         #[command(flatten)]
         state: StateArgs,
     },
+    /// Prints an account's current verification code (RFC 6238) and the seconds it stays
+    /// valid: for a password sign-in's second step when this phone cannot approve.
+    Code {
+        /// The account's user name.
+        account: String,
+        /// The account's server, when the name is enrolled on several.
+        #[arg(long)]
+        server: Option<String>,
+        #[command(flatten)]
+        state: StateArgs,
+    },
     /// Measures the time of one PIN guess (one argon2id derivation) with these parameters:
     /// what an attacker holding a copy of the state file pays per guess, on this machine.
     KdfCost {
@@ -331,6 +342,15 @@ fn wait(mut phone: Phone, pin: Option<&String>, w: &WaitArgs) -> Result<ExitCode
                 };
                 eprintln!("uaf-phone: {server} is unreachable, retrying with backoff ({why})");
             }
+            Some(WaitEvent::Withdrawn {
+                account,
+                attempt,
+                state,
+            }) => println!(
+                "{account}: sign-in {} is no longer waiting ({})",
+                attempt.get(..8).unwrap_or(&attempt),
+                state.map_or("gone", |s| s.as_str())
+            ),
             Some(WaitEvent::Back { server }) => eprintln!("uaf-phone: {server} is back"),
             Some(WaitEvent::Refused { account, error }) => {
                 eprintln!("uaf-phone: {account}: {error}; retrying with backoff");
@@ -461,6 +481,18 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
                     a.account.server, a.account.username, a.aaid
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Code {
+            account,
+            server,
+            state,
+        } => {
+            let pin = pin_or_ask(state.pin.as_ref())?;
+            let phone = Phone::load(&state.state, &pin)?;
+            let which = phone.find(&account, server.as_deref())?;
+            let code = phone.verification_code(&which)?;
+            println!("{}  ({} s left) for {which}", code.code, code.seconds_left);
             Ok(ExitCode::SUCCESS)
         }
         Command::Remove {

@@ -26,7 +26,7 @@ pub enum PushEvent {
     Ready(StreamReady),
 }
 
-/// The phone's open stream ([`Phone::stream`]): read it with [`PushStream::next_event`]; keep
+/// The phone's open stream ([`Channel::stream`]): read it with [`PushStream::next_event`]; keep
 /// [`PushStream::cursor`] to resume after it ends.
 pub struct PushStream {
     reader: BufReader<Box<dyn Read + Send>>,
@@ -50,7 +50,7 @@ struct Raw {
 }
 
 impl PushStream {
-    /// The cursor of the last event read (its `id`): pass it to [`Phone::stream`] to resume.
+    /// The cursor of the last event read (its `id`): pass it to [`Channel::stream`] to resume.
     #[must_use]
     pub fn cursor(&self) -> Option<&str> {
         self.cursor.as_deref()

@@ -849,3 +849,101 @@ fn removing_an_account_needs_its_server_unless_forced() {
     let left: Vec<AccountRef> = loaded.accounts().into_iter().map(|a| a.account).collect();
     assert_eq!(left, [alice2]);
 }
+
+/// RFC 6238 Appendix B: the SHA-1 and SHA-256 seeds, in base32.
+const RFC6238_SHA1: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+const RFC6238_SHA256: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA";
+
+fn setup(secret: &str, algorithm: &str, digits: u8) -> CodeSecret {
+    CodeSecret {
+        secret: String::from(secret),
+        algorithm: String::from(algorithm),
+        digits,
+        period_secs: 30,
+    }
+}
+
+#[test]
+fn verification_codes_are_the_rfc_6238_ones_and_stay_sealed() {
+    let path = temp("codes");
+    let (mut phone, _, _) = enrolled(5);
+    let bob = add_offline(&mut phone, SERVER, "bob", FACET);
+    let alice = AccountRef::new(SERVER, "alice");
+    phone.accounts[0].secrets.verification_code = Some(setup(RFC6238_SHA1, "SHA1", 8));
+    // RFC 6238 Appendix B (8 digits): T = 59 and 1111111109.
+    let c = phone.verification_code_at(&alice, 59).unwrap();
+    assert_eq!(
+        (c.code.as_str(), c.seconds_left, c.step),
+        ("94287082", 1, 1)
+    );
+    let c = phone.verification_code_at(&alice, 1_111_111_109).unwrap();
+    assert_eq!((c.code.as_str(), c.seconds_left), ("07081804", 1));
+    // 6 digits (the server's setup): the last six, leading zero kept; the seconds left
+    // count down through the step.
+    phone.accounts[0].secrets.verification_code = Some(setup(RFC6238_SHA1, "SHA1", 6));
+    let c = phone.verification_code_at(&alice, 1_111_111_109).unwrap();
+    assert_eq!(c.code, "081804");
+    for (t, left) in [(1_111_111_080, 30), (1_111_111_081, 29), (1_111_111_109, 1)] {
+        assert_eq!(
+            phone.verification_code_at(&alice, t).unwrap().seconds_left,
+            left
+        );
+    }
+    assert!(!format!("{c:?}").contains("081804"));
+    phone.accounts[1].secrets.verification_code = Some(setup(RFC6238_SHA256, "SHA256", 8));
+    assert_eq!(
+        phone.verification_code_at(&bob, 59).unwrap().code,
+        "46119246"
+    );
+    // Sealed, and kept across a restart.
+    phone.save(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains(RFC6238_SHA1) && !text.contains("GEZDGNBV"));
+    let loaded = Phone::load(&path, PIN).unwrap();
+    assert_eq!(
+        loaded
+            .verification_code_at(&alice, 1_111_111_109)
+            .unwrap()
+            .code,
+        "081804"
+    );
+    assert_eq!(
+        loaded.verification_code_at(&bob, 59).unwrap().code,
+        "46119246"
+    );
+    assert!(loaded.accounts().iter().all(|a| a.verification_codes));
+}
+
+#[test]
+fn an_account_without_codes_or_with_a_bad_setup_says_so() {
+    let (mut phone, _, _) = enrolled(5);
+    let alice = AccountRef::new(SERVER, "alice");
+    match phone.verification_code(&alice) {
+        Err(PhoneError::NoVerificationCodes(a)) => assert_eq!(a, alice),
+        other => panic!("{other:?}"),
+    }
+    assert!(!phone.accounts()[0].verification_codes);
+    assert!(matches!(
+        phone.verification_code(&AccountRef::new(SERVER, "carol")),
+        Err(PhoneError::NoSuchAccount(_))
+    ));
+    let cases = [
+        (setup(RFC6238_SHA1, "MD5", 6), "MD5"),
+        (setup("not base32!", "SHA1", 6), "secret"),
+        (setup("GEZDGNBV", "SHA1", 6), "at least"),
+        (setup(RFC6238_SHA1, "SHA1", 9), "digits"),
+        (
+            {
+                let mut s = setup(RFC6238_SHA1, "SHA1", 6);
+                s.period_secs = 0;
+                s
+            },
+            "time step",
+        ),
+    ];
+    for (bad, says) in cases {
+        phone.accounts[0].secrets.verification_code = Some(bad);
+        let e = phone.verification_code_at(&alice, 59).unwrap_err();
+        assert!(e.to_string().contains(says), "{says}: {e}");
+    }
+}

@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 
-use uaf_signin_api::{Notification, Notifications, path};
+use uaf_signin_api::{Notification, Notifications, SignInState, path};
 use zeroize::Zeroizing;
 
 use crate::http::Http;
@@ -187,9 +187,22 @@ impl Outbox {
     }
 }
 
-/// A transport: delivers one account's notifications into the [`Outbox`] until
-/// [`Outbox::deliver`] or [`Outbox::sleep`] says `false`. Runs on its own thread. [`poll`]
-/// is the one used now; see the [module documentation](self) for the contract.
+/// A transport: the seam between [`Waiter`] and the network.
+///
+/// ```text
+///  account 1 ── Transport ──┐
+///  account 2 ── Transport ──┼─► Outbox ─► Waiter::next(&mut Phone) ─► WaitEvent
+///  account N ── Transport ──┘
+/// ```
+///
+/// A plain function that runs on a thread of its own for one account, gets that account's
+/// [`Notifications`] from its server however it likes ([`Channel::fetch`] is one
+/// `GET phone/notifications`), hands each result to [`Outbox::deliver`] and waits with
+/// [`Outbox::sleep`]; it returns when either says `false` (the wait loop stopped, or the
+/// account was removed). Errors are delivered too: the loop, not the transport, decides what
+/// to tell the person (once per outage). [`poll`]: fetch, wait [`WaitOptions::interval`],
+/// again; after `n` failures in a row wait [`Backoff::delay`]`(n)` instead. [`crate::push`]:
+/// the account's push stream, with the same [`Backoff`] between reconnections.
 pub type Transport = fn(Channel, &WaitOptions, Outbox);
 
 /// How [`Waiter`] waits.
@@ -288,6 +301,17 @@ pub enum WaitEvent {
         /// The first error.
         error: PhoneError,
     },
+    /// A sign-in no longer waiting (answered on another phone, declined, cancelled on the
+    /// page, superseded, expired): take its prompt down. A [`WaitEvent::SignIn`] of it still
+    /// queued is dropped.
+    Withdrawn {
+        /// The account it was for.
+        account: AccountRef,
+        /// The attempt.
+        attempt: String,
+        /// Where it went, when the server said (the push stream and the long poll do).
+        state: Option<SignInState>,
+    },
     /// A server that was [`WaitEvent::Unreachable`] answers again.
     Back {
         /// The server.
@@ -312,7 +336,11 @@ fn is_outage(e: &PhoneError) -> bool {
     }
 }
 
-/// The wait loop over every account of a phone (see the [module documentation](self)).
+/// The wait loop over every account of a phone: one [`Transport`] per account on its own
+/// thread, and this loop, the only place that touches the [`Phone`]: [`Waiter::next`] turns
+/// the transports' deliveries into [`WaitEvent`]s, shows each sign-in once, applies queued
+/// deregistrations (key deleted, account forgotten, file saved), and tracks which servers
+/// are unreachable (said once per outage).
 pub struct Waiter {
     options: WaitOptions,
     from_transports: Receiver<Delivery>,
@@ -446,6 +474,22 @@ impl Waiter {
                     notification: n,
                 });
             }
+        }
+        // Shown before, no longer pending: withdrawn (with its state when the server said).
+        for gone in seen.difference(&now) {
+            let state = answer
+                .withdrawn
+                .iter()
+                .find(|w| w.attempt == *gone)
+                .map(|w| w.state);
+            self.events.retain(|e| {
+                !matches!(e, WaitEvent::SignIn { notification, .. } if notification.attempt == *gone)
+            });
+            self.events.push_back(WaitEvent::Withdrawn {
+                account: d.account.clone(),
+                attempt: gone.clone(),
+                state,
+            });
         }
         *seen = now;
         for dereg in answer.deregistrations {

@@ -106,6 +106,47 @@
     return li;
   }
 
+  function activityItem(e) {
+    const li = el("li", undefined, e.signedIn ? "event ok" : "event refused");
+    li.dataset.outcome = e.outcome;
+    li.appendChild(el("p", e.outcomeDescription, "event-outcome"));
+    li.appendChild(el("p", when(e.at) + " · " + e.methodDescription, "hint"));
+    li.appendChild(el("p", e.browser + " · " + e.clientIp, "hint event-browser"));
+    if (e.detail) li.appendChild(el("p", e.detail, "hint"));
+    return li;
+  }
+
+  async function loadTwoStep() {
+    const r = await call("GET", "api/account/two-step");
+    const toggle = $("two-step-toggle");
+    if (r.status !== 200) {
+      $("two-step-state").textContent = "Two-step verification cannot be read now.";
+      toggle.hidden = true;
+      return;
+    }
+    const t = r.data;
+    $("two-step-state").textContent = t.enabled
+      ? "On: a password sign-in also needs your phone's approval or a verification code."
+      : "Off: a password alone signs you in (one factor). A phone sign-in is always two factors.";
+    $("two-step-hint").textContent = t.codesAvailable
+      ? "Your phone app shows the verification codes of this account."
+      : "Add a phone first: its app gives the verification codes.";
+    toggle.textContent = t.enabled ? "Turn off two-step verification"
+                                   : "Turn on two-step verification";
+    toggle.dataset.enabled = t.enabled ? "true" : "false";
+    toggle.hidden = !t.enabled && !t.codesAvailable;
+  }
+
+  async function toggleTwoStep() {
+    const on = $("two-step-toggle").dataset.enabled !== "true";
+    const r = await call("POST", "api/account/two-step", { enabled: on });
+    if (r.status !== 200) {
+      return status(r.data.error || "Two-step verification was not changed.", true);
+    }
+    status(r.data.enabled ? "Two-step verification is on." : "Two-step verification is off.");
+    await loadTwoStep();
+  }
+
   function render(a) {
     $("username").textContent = a.username;
     $("method").textContent = a.methodDescription;
@@ -118,6 +159,9 @@
     $("no-phones").hidden = a.phones.length > 0;
     $("phones-off").hidden = a.phones.length === 0;
     $("phones-off-confirm").hidden = true;
+    const events = a.activity || [];
+    $("activity").replaceChildren(...events.map(activityItem));
+    $("no-activity").hidden = events.length > 0;
     $("sessions").textContent = a.sessions === 1
       ? "You are signed in on this browser only."
       : "You are signed in on " + a.sessions + " browsers (this one included).";
@@ -133,8 +177,10 @@
       status("The server cannot be reached.", true);
       return;
     }
-    if (r.status === 200) render(r.data);
-    else if (r.status !== 401) status(r.data.error || "The account could not be read.", true);
+    if (r.status === 200) {
+      render(r.data);
+      await loadTwoStep();
+    } else if (r.status !== 401) status(r.data.error || "The account could not be read.", true);
   }
 
   async function addPhone() {
@@ -173,7 +219,7 @@
 
   async function signout() {
     await call("POST", "api/signout");
-    window.location.replace("./");
+    window.location.replace("./#signed-out");
   }
 
   async function signoutEverywhere() {
@@ -195,6 +241,7 @@
     $("phones-off").hidden = false;
     $("phones-off").focus();
   });
+  $("two-step-toggle").addEventListener("click", toggleTwoStep);
   $("signout").addEventListener("click", signout);
   $("signout-everywhere").addEventListener("click", signoutEverywhere);
   load();

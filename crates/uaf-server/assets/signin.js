@@ -1,15 +1,37 @@
-// The sign-in page: "Use an app instead" → the phone approves → a session.
-// No framework, no build step; every request goes to this server (relative URLs, so a
-// path prefix works), cookies are HttpOnly and never touched here.
+// The sign-in page: user name first, then the way this browser signed in last ("Check your
+// phone" or "Enter your password"), with a switch to the other way on every screen; two-step
+// verification (approve on the phone, or type the phone app's code); choosing a password
+// with an invite. No framework, no build step; every request goes to this server (relative
+// URLs, so a path prefix works). The session cookies are HttpOnly and never touched here;
+// the one cookie this script writes is `uaf_last` (the user name and the way of the last
+// sign-in, no secret: docs/server.md, "Passwords and two-step verification").
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const views = { signin: $("signin-view"), wait: $("wait-view"), done: $("done-view") };
-  let polling = null; // { id, timer, source }
+  const views = {
+    signin: $("signin-view"),
+    wait: $("wait-view"),
+    password: $("password-view"),
+    second: $("second-view"),
+    create: $("create-view"),
+    done: $("done-view"),
+  };
+  const titles = {
+    signin: "Sign in",
+    wait: "Check your phone – Sign in",
+    password: "Enter your password – Sign in",
+    second: "Verify it's you – Sign in",
+    create: "Choose your password – Sign in",
+    done: "Signed in",
+  };
+  let polling = null; // { id, timer, source, complete: path of the completion, method }
+  let user = ""; // the user name being signed in
+  let step = null; // the attempt of a password sign-in's second step
 
   function show(name) {
     for (const [k, v] of Object.entries(views)) v.hidden = k !== name;
+    document.title = titles[name];
   }
 
   function status(text, isError) {
@@ -30,6 +52,81 @@
     return { status: r.status, data };
   }
 
+  // ---------------------------------------------------------------------------------------
+  // The remembered choice: a first-party cookie `uaf_last=<app|password>:<user name>`, kept
+  // 400 days (the most a browser keeps one), not cleared by signing out.
+  // ---------------------------------------------------------------------------------------
+  const REMEMBER = "uaf_last";
+  const cookiePath = new URL("./", location.href).pathname;
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+
+  function remembered() {
+    for (const part of document.cookie.split(";")) {
+      const [name, ...rest] = part.trim().split("=");
+      if (name !== REMEMBER) continue;
+      const value = rest.join("=");
+      const at = value.indexOf(":");
+      const method = value.slice(0, at);
+      if (at < 0 || (method !== "app" && method !== "password")) return null;
+      try {
+        return { method, username: decodeURIComponent(value.slice(at + 1)) };
+      } catch (_) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  function remember(method, username) {
+    document.cookie = REMEMBER + "=" + method + ":" + encodeURIComponent(username) +
+      "; Max-Age=34560000; Path=" + cookiePath + "; SameSite=Strict" + secure;
+  }
+
+  function forget() {
+    document.cookie = REMEMBER + "=; Max-Age=0; Path=" + cookiePath + "; SameSite=Strict" + secure;
+  }
+
+  // The way offered first: its button leads (and is the form's Enter); the other follows.
+  function offerFirst(method) {
+    const app = $("use-app");
+    const password = $("use-password");
+    const [first, other] = method === "password" ? [password, app] : [app, password];
+    $("methods").prepend(first);
+    first.type = "submit";
+    first.classList.add("primary");
+    other.type = "button";
+    other.classList.remove("primary");
+  }
+
+  function applyRemembered() {
+    const last = remembered();
+    offerFirst(last ? last.method : "app");
+    $("remembered").hidden = !last;
+    if (last) {
+      $("username").value = last.username;
+      $("remembered-method").textContent =
+        last.method === "password" ? "your password" : "the app on your phone";
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Signed in
+  // ---------------------------------------------------------------------------------------
+  function factorsText(me) {
+    switch (me.method) {
+      case "password":
+        return "One factor: your password. Turn on two-step verification on your account " +
+          "page, or sign in with your phone.";
+      case "password+code":
+        return "Two factors: your password and the code from your phone.";
+      case "password+phone":
+        return "Two factors: your password and your phone's approval (" +
+          (me.factors || []).join(", ") + ").";
+      default:
+        return "Two factors in one approval: " + (me.factors || []).join(" and ") + ".";
+    }
+  }
+
   function stopPolling() {
     if (polling) {
       clearTimeout(polling.timer);
@@ -42,13 +139,21 @@
     const me = await call("GET", "api/me");
     if (me.status !== 200) return false;
     stopPolling();
+    step = null;
     $("signed-in").textContent = "Signed in as " + me.data.username;
-    $("factors").textContent =
-      "Two factors in one approval: " + (me.data.factors || []).join(" and ") + ".";
+    $("factors").textContent = factorsText(me.data);
     show("done");
     status("");
     $("signout").focus();
     return true;
+  }
+
+  // Signed in: remembered, then on to the account page.
+  function signedIn(method) {
+    remember(method, user);
+    stopPolling();
+    status("Signed in.");
+    window.location.assign("account");
   }
 
   const messages = {
@@ -59,13 +164,19 @@
     unknown: "The sign-in request expired. Try again.",
   };
 
-  function giveUp(state) {
+  function backToStart(text, isError) {
     stopPolling();
+    step = null;
     show("signin");
-    status(messages[state] || "The sign-in did not complete. Try again.", true);
+    status(text, isError);
     $("username").focus();
   }
 
+  function giveUp(state) {
+    backToStart(messages[state] || "The sign-in did not complete. Try again.", true);
+  }
+
+  // Polls attempt `id` until the phone answers (the fallback of `watch`).
   async function poll(id, every) {
     if (!polling || polling.id !== id) return;
     let r;
@@ -110,63 +221,239 @@
     });
   }
 
+  // The phone answered attempt `id`: an approval is completed at `polling.complete`.
   async function settle(id, state) {
+    if (!polling || polling.id !== id) return;
     if (state === "approved") {
+      const { complete, method } = polling;
       stopPolling();
       status("Approved. Signing you in…");
-      const c = await call("POST", "api/signin/" + encodeURIComponent(id) + "/complete");
-      if (c.status === 200 && (await showMe())) return;
+      const c = await call("POST", complete);
+      if (c.status === 200) {
+        signedIn(method);
+        return;
+      }
       giveUp(c.data.state || "failed");
       return;
     }
     giveUp(state);
   }
 
-  async function start(event) {
-    event.preventDefault();
+  function startPolling(id, pollMillis, complete, method) {
+    polling = { id, timer: null, source: null, complete, method };
+    const every = Math.max(500, Number(pollMillis) || 1000);
+    watch(id, every);
+  }
+
+  function currentUser() {
     const username = $("username").value.trim();
     if (!username) {
       status("Enter your user name.", true);
       $("username").focus();
-      return;
+      return null;
     }
+    user = username;
+    return username;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Check your phone
+  // ---------------------------------------------------------------------------------------
+  async function startPhone() {
     stopPolling();
+    step = null;
     status("Sending a sign-in request to your phone…");
     let r;
     try {
-      r = await call("POST", "api/signin/start", { username });
+      r = await call("POST", "api/signin/start", { username: user });
     } catch (_) {
       status("The server cannot be reached.", true);
       return;
     }
     if (r.status !== 200) {
+      show("signin");
       status(r.data.error || "The sign-in could not start.", true);
       return;
     }
     $("match-code").textContent = r.data.matchCode;
     show("wait");
     status("Waiting for your phone…");
-    $("cancel").focus();
-    polling = { id: r.data.attempt, timer: null, source: null };
-    const every = Math.max(500, Number(r.data.pollMillis) || 1000);
-    watch(r.data.attempt, every);
+    $("wait-use-password").focus();
+    const id = r.data.attempt;
+    startPolling(id, r.data.pollMillis, "api/signin/" + encodeURIComponent(id) + "/complete", "app");
   }
 
-  async function signout() {
-    await call("POST", "api/signout");
-    show("signin");
-    status("Signed out.");
-    $("username").focus();
-  }
-
-  function cancel() {
+  // ---------------------------------------------------------------------------------------
+  // Enter your password, then (two-step verification) verify it's you
+  // ---------------------------------------------------------------------------------------
+  function showPassword() {
     stopPolling();
-    show("signin");
-    status("Cancelled.");
+    step = null;
+    $("password-user").textContent = user;
+    $("password").value = "";
+    show("password");
+    status("");
+    $("password").focus();
   }
 
-  $("signin-form").addEventListener("submit", start);
-  $("signout").addEventListener("click", signout);
-  $("cancel").addEventListener("click", cancel);
-  showMe().then((signedIn) => { if (!signedIn) show("signin"); });
+  async function submitPassword(event) {
+    event.preventDefault();
+    const password = $("password").value;
+    if (!password) {
+      status("Enter your password.", true);
+      $("password").focus();
+      return;
+    }
+    status("Checking your password…");
+    let r;
+    try {
+      r = await call("POST", "api/password/signin", { username: user, password });
+    } catch (_) {
+      status("The server cannot be reached.", true);
+      return;
+    }
+    $("password").value = "";
+    if (r.status !== 200) {
+      status(r.data.error || "The sign-in did not work.", true);
+      $("password").focus();
+      return;
+    }
+    if (r.data.next === "signed-in") {
+      signedIn("password");
+      return;
+    }
+    // The second step.
+    step = r.data.attempt;
+    $("second-match").textContent = r.data.matchCode;
+    $("second-phone").hidden = !r.data.phone;
+    $("second-code-only").hidden = !!r.data.phone;
+    $("code").value = "";
+    show("second");
+    status(r.data.phone ? "Waiting for your phone, or your code…" : "");
+    $("code").focus();
+    if (r.data.phone) {
+      const id = r.data.attempt;
+      startPolling(id, r.data.pollMillis,
+        "api/password/" + encodeURIComponent(id) + "/complete", "password");
+    }
+  }
+
+  async function submitCode(event) {
+    event.preventDefault();
+    const code = $("code").value.trim();
+    if (!/^[0-9]{6}$/.test(code)) {
+      status("Type the 6 digits your phone app shows.", true);
+      $("code").focus();
+      return;
+    }
+    if (!step) return;
+    const r = await call("POST", "api/password/" + encodeURIComponent(step) + "/code", { code });
+    if (r.status === 200) {
+      signedIn("password");
+      return;
+    }
+    if (r.status === 409) {
+      giveUp(r.data.state || "expired");
+      return;
+    }
+    $("code").value = "";
+    status(r.data.error || "That code did not work.", true);
+    $("code").focus();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Choose your password with an invite
+  // ---------------------------------------------------------------------------------------
+  function showCreate(username, code) {
+    stopPolling();
+    $("create-username").value = username || $("username").value.trim();
+    $("create-code").value = code || "";
+    $("create-password").value = "";
+    show("create");
+    status("");
+    (code ? $("create-password") : $("create-username")).focus();
+  }
+
+  async function submitCreate(event) {
+    event.preventDefault();
+    const username = $("create-username").value.trim();
+    const code = $("create-code").value.trim();
+    const password = $("create-password").value;
+    if (!username || !code || !password) {
+      status("Fill in the user name, the invite code and a password.", true);
+      return;
+    }
+    const r = await call("POST", "api/account/create", { username, code, password });
+    $("create-password").value = "";
+    if (r.status !== 200) {
+      status(r.data.error || "The password could not be set.", true);
+      return;
+    }
+    user = username;
+    $("username").value = username;
+    signedIn("password");
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Wiring
+  // ---------------------------------------------------------------------------------------
+  function choose(method) {
+    if (!currentUser()) return;
+    if (method === "password") showPassword();
+    else startPhone();
+  }
+
+  $("signin-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    // Enter (or the leading button): the way offered first.
+    const lead = $("methods").firstElementChild;
+    choose(lead ? lead.dataset.method : "app");
+  });
+  $("use-password").addEventListener("click", (event) => {
+    if (event.currentTarget.type === "submit") return; // the form's submit handles it
+    choose("password");
+  });
+  $("use-app").addEventListener("click", (event) => {
+    if (event.currentTarget.type === "submit") return;
+    choose("app");
+  });
+  $("wait-use-password").addEventListener("click", showPassword);
+  $("password-use-app").addEventListener("click", startPhone);
+  $("second-use-app").addEventListener("click", startPhone);
+  $("password-form").addEventListener("submit", submitPassword);
+  $("code-form").addEventListener("submit", submitCode);
+  $("create-form").addEventListener("submit", submitCreate);
+  $("password-back").addEventListener("click", () => backToStart(""));
+  $("second-cancel").addEventListener("click", () => backToStart("Cancelled."));
+  $("cancel").addEventListener("click", () => backToStart("Cancelled."));
+  $("create-back").addEventListener("click", () => backToStart(""));
+  $("have-invite").addEventListener("click", () => showCreate());
+  $("forget").addEventListener("click", () => {
+    forget();
+    $("username").value = "";
+    applyRemembered();
+    $("username").focus();
+  });
+  $("signout").addEventListener("click", async () => {
+    await call("POST", "api/signout");
+    applyRemembered();
+    backToStart("Signed out.");
+  });
+
+  applyRemembered();
+  const params = new URLSearchParams(location.search);
+  showMe().then((signedInAlready) => {
+    if (signedInAlready) return;
+    if (params.get("invite")) {
+      showCreate(params.get("user") || "", params.get("invite"));
+      return;
+    }
+    show("signin");
+    // Sent here by the account page's "Sign out".
+    if (location.hash === "#signed-out") {
+      status("Signed out.");
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    $("username").focus();
+  });
 })();

@@ -10,10 +10,12 @@
 //!   which holds the attempt's stream (`GET api/signin/{id}/events`), hearing `approved` and
 //!   getting its session (`POST api/signin/{id}/complete` answered).
 //!
-//! Prints p50, p90, p99 and max of each over the N sign-ins (after 10 warm-up rounds).
+//! Prints p50, p90, p99 and max of each over the N sign-ins (after 10 warm-up rounds); with a
+//! second number M, then the same over M sign-ins with the phone and the page polling every
+//! second, as before push (the baseline, in the same run).
 //!
 //! ```sh
-//! cargo run -p uaf-server --example push_latency -- 200
+//! cargo run -p uaf-server --example push_latency -- 200 20
 //! CARGO_TARGET_DIR=target/release-bench cargo run --release -p uaf-server --example push_latency -- 200
 //! ```
 #![allow(
@@ -115,6 +117,39 @@ fn page(base: String, attempt: String, cookie: String) -> mpsc::Receiver<Instant
     rx
 }
 
+/// The page of the baseline: polls `GET api/signin/{id}` every second (as before push); at
+/// `approved` completes the sign-in and reports when the session arrived.
+fn page_polling(base: String, attempt: String, cookie: String) -> mpsc::Receiver<Instant> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let agent = agent();
+        loop {
+            std::thread::sleep(POLL);
+            let mut r = agent
+                .get(&format!("{base}/api/signin/{attempt}"))
+                .header("Cookie", &cookie)
+                .call()
+                .unwrap();
+            let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+            if v["state"] == "approved" {
+                let done = agent
+                    .post(&format!("{base}/api/signin/{attempt}/complete"))
+                    .header("Content-Type", "application/json")
+                    .header("Cookie", &cookie)
+                    .send("{}")
+                    .unwrap();
+                assert_eq!(done.status().as_u16(), 200);
+                tx.send(Instant::now()).unwrap();
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The interval of the polling baseline (what the phone and the page did before push).
+const POLL: Duration = Duration::from_millis(1000);
+
 fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -136,6 +171,11 @@ fn main() {
     let rounds: usize = std::env::args()
         .nth(1)
         .map_or(200, |a| a.parse().expect("the number of sign-ins"));
+    // The baseline in the same run: sign-ins with the phone and the page polling every
+    // second, as before push (0: none).
+    let baseline: usize = std::env::args()
+        .nth(2)
+        .map_or(0, |a| a.parse().expect("the number of polled sign-ins"));
     let dir = std::env::temp_dir().join(format!("uaf-push-latency-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -154,13 +194,8 @@ fn main() {
     e.kdf = KdfParams::new(8, 1, 1).unwrap();
     let mut phone = Phone::enroll(&e).unwrap();
 
-    let mut stream = phone
-        .channels()
-        .into_iter()
-        .next()
-        .unwrap()
-        .stream(None)
-        .unwrap();
+    let channel = phone.channels().into_iter().next().unwrap();
+    let mut stream = channel.stream(None).unwrap();
     let (tx, prompts) = mpsc::channel();
     std::thread::spawn(move || {
         while let Ok(Some(e)) = stream.next_event() {
@@ -198,6 +233,46 @@ fn main() {
     );
     report("click → prompt", click_to_prompt);
     report("approve → signed in", approve_to_signed_in);
+
+    if baseline > 0 {
+        // The phone polls every second (the stream's prompts are ignored from here).
+        let (tx, polled) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut seen = std::collections::BTreeSet::new();
+            loop {
+                std::thread::sleep(POLL);
+                for n in channel.wait_notifications(None, 0).unwrap().notifications {
+                    if seen.insert(n.attempt.clone()) && tx.send((Instant::now(), n)).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        let mut click_to_prompt = Vec::with_capacity(baseline);
+        let mut approve_to_signed_in = Vec::with_capacity(baseline);
+        for _ in 0..baseline {
+            // A person clicks at any moment of the phone's polling interval.
+            let mut r = [0u8; 2];
+            getrandom::fill(&mut r).unwrap();
+            std::thread::sleep(Duration::from_millis(
+                u64::from(u16::from_le_bytes(r)) % 1000,
+            ));
+            let clicked = Instant::now();
+            let (attempt, cookie) = start(&browser, &base);
+            let signed_in = page_polling(base.clone(), attempt.clone(), cookie);
+            let (prompted, n) = polled.recv_timeout(Duration::from_secs(30)).unwrap();
+            assert_eq!(n.attempt, attempt);
+            let response = phone.sign(&n, "1234").unwrap();
+            let approved = Instant::now();
+            phone.send_response(&n.attempt, &response).unwrap();
+            let done = signed_in.recv_timeout(Duration::from_secs(30)).unwrap();
+            click_to_prompt.push(prompted - clicked);
+            approve_to_signed_in.push(done - approved);
+        }
+        println!("the same with the phone and the page polling every second (the baseline):");
+        report("click → prompt", click_to_prompt);
+        report("approve → signed in", approve_to_signed_in);
+    }
     server.shutdown().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }

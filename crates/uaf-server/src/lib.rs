@@ -7,7 +7,8 @@
 //!
 //! | endpoint | what |
 //! |---|---|
-//! | `GET {prefix}` | the sign-in page: user name, "Use an app instead" (embedded HTML/CSS/JS) |
+//! | `GET {prefix}` | the sign-in page: user name, then "Use an app instead" or "Use a password instead" (the last way first; embedded HTML/CSS/JS) |
+//! | `{prefix}api/password/…`, `{prefix}api/account/…` | password sign-in, its second step (phone or verification code), a password chosen with an invite, the two-step switch |
 //! | `{prefix}api/signin/…`, `{prefix}api/me`, `{prefix}api/signout` | the browser side of phone sign-in (browser secret and session cookies, HttpOnly, SameSite=Strict) |
 //! | `{prefix}phone/…` | the phone side: enrolment by a one-time invite ([`create_invite`]), notifications, approve, decline (device token) |
 //! | `POST {prefix}get` | `{"op":"Reg"\|"Auth"\|"Dereg","context":"{\"username\":…}"}` → `{"statusCode":1200,"uafRequest":"[…]"}` (digest §2.13, §10.1; with `conformance_api` only) |
@@ -51,8 +52,13 @@
 //! for its attempt (`api/signin/{id}/events`); every change of an attempt wakes them, across
 //! PostgreSQL nodes too (`LISTEN/NOTIFY`, [`ChangeFeed`]).
 //!
+//! Passwords are the fallback ([`password`]: argon2id PHC strings; `uaf-server user …`),
+//! with two-step verification by the phone or an RFC 6238 verification code (`uaf-totp`);
+//! accounts and the activity record are [`store::AccountStore`] and
+//! [`store::ActivityStore`] (`docs/server.md`, "Passwords and two-step verification").
+//!
 //! ## Not for (yet)
-//! Passwords, TLS to PostgreSQL: see `docs/server.md`.
+//! TLS to PostgreSQL: see `docs/server.md`.
 //! The server serves https itself with `--tls-cert/--tls-key` ([`TlsFiles`]), or plain http
 //! for loopback development and TLS-terminating proxies.
 //!
@@ -85,6 +91,7 @@ mod api;
 pub mod limits;
 mod mds;
 mod net;
+pub mod password;
 mod push;
 mod reply;
 mod server;
@@ -99,6 +106,7 @@ pub use net::{
     BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
     UAF_RESPONSE_BODY_LIMIT, memory_bound_bytes,
 };
+pub use password::{PasswordError, PasswordHashing};
 pub use server::{Server, ServerConfig, ServerError, ServerHandle, TlsFiles};
 pub use signin::{
     Accounts, AccountsError, AnyAccount, PhoneSignIn, PhoneSignInBuilder, SessionError, SignedIn,

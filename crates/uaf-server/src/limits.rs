@@ -9,6 +9,8 @@
 //! | [`Limits::pending_per_user`] | user name (in the database) | 3 | a new attempt supersedes the oldest pending one |
 //! | [`Limits::enroll_per_address`] | client address | 20 per 600 s | `POST phone/enroll/start`, `…/finish` |
 //! | [`Limits::enroll_per_account`] | user name | 10 per 600 s | `POST phone/enroll/start`, `…/finish` |
+//! | [`Limits::password_per_address`] | client address | 20 per 600 s | `POST api/password/signin`, `…/{id}/code`, `api/account/create` |
+//! | [`Limits::password_per_account`] | user name | 10 per 600 s | `POST api/password/signin`, `…/{id}/code`, `api/account/create` |
 //! | [`Limits::streams_per_device`] | device (its key) | 2 open | `GET phone/events`, long polls of `phone/notifications` |
 //! | [`Limits::streams_per_account`] | user name | 8 open | the same |
 //! | [`Limits::streams_per_address`] | client address | 64 open | the same and `GET api/signin/{id}/events` |
@@ -164,6 +166,13 @@ pub struct Limits {
     pub enroll_per_address: Rate,
     /// Enrolment calls (invite code checks) per user name (default 10 per 600 s).
     pub enroll_per_account: Rate,
+    /// Password sign-ins (and verification codes typed) per client address, for all
+    /// accounts (default 20 per 600 s).
+    pub password_per_address: Rate,
+    /// Password sign-ins (and verification codes typed) per account, from every address
+    /// (default 10 per 600 s): guessing one account's password (or code) is slow wherever
+    /// it comes from.
+    pub password_per_account: Rate,
     /// Peers whose `X-Forwarded-For` is believed (default none: never read).
     pub trusted_proxies: Vec<IpAddr>,
     /// Push streams and long polls open at once per phone (default 2: the stream and one
@@ -198,6 +207,8 @@ impl Default for Limits {
             pending_per_user: 3,
             enroll_per_address: Rate::new(20, Duration::from_secs(600)),
             enroll_per_account: Rate::new(10, Duration::from_secs(600)),
+            password_per_address: Rate::new(20, Duration::from_secs(600)),
+            password_per_account: Rate::new(10, Duration::from_secs(600)),
             trusted_proxies: Vec::new(),
             streams_per_device: 2,
             streams_per_account: 8,
@@ -220,6 +231,8 @@ impl Limits {
             signin_per_user: Rate::OFF,
             enroll_per_address: Rate::OFF,
             enroll_per_account: Rate::OFF,
+            password_per_address: Rate::OFF,
+            password_per_account: Rate::OFF,
             ..Limits::default()
         }
     }
@@ -442,6 +455,8 @@ pub(crate) struct Guard<C: Clock = DefaultClock> {
     signin_user: Bucket<(String, IpAddr), C>,
     enroll_address: Bucket<IpAddr, C>,
     enroll_account: Bucket<String, C>,
+    password_address: Bucket<IpAddr, C>,
+    password_account: Bucket<String, C>,
     warned_no_peer: AtomicBool,
 }
 
@@ -466,7 +481,21 @@ impl<C: Clock + Clone> Guard<C> {
                 config.enroll_per_address,
                 clock.clone(),
             ),
-            enroll_account: Bucket::new("enroll-per-account", config.enroll_per_account, clock),
+            enroll_account: Bucket::new(
+                "enroll-per-account",
+                config.enroll_per_account,
+                clock.clone(),
+            ),
+            password_address: Bucket::new(
+                "password-per-address",
+                config.password_per_address,
+                clock.clone(),
+            ),
+            password_account: Bucket::new(
+                "password-per-account",
+                config.password_per_account,
+                clock,
+            ),
             streams: std::sync::Arc::default(),
             config,
             warned_no_peer: AtomicBool::new(false),
@@ -523,6 +552,16 @@ impl<C: Clock + Clone> Guard<C> {
             self.signin_address.check(&key)?;
         }
         self.signin_user.check(&(String::from(username), key))
+    }
+
+    /// A password sign-in (or a verification code typed) for `username` from `client`: the
+    /// address bucket first, so that one address spraying many accounts is stopped before it
+    /// drains their buckets.
+    pub(crate) fn password(&self, client: Option<IpAddr>, username: &str) -> Result<(), Limited> {
+        if let Some(ip) = client {
+            self.password_address.check(&address_key(ip))?;
+        }
+        self.password_account.check(&String::from(username))
     }
 
     /// The slots of a phone's stream or long poll (device, account, address).
@@ -773,6 +812,33 @@ mod tests {
         assert_eq!(
             g.signin(attacker, "carol").unwrap_err().rule,
             "signin-per-address"
+        );
+        // Passwords: per address (first) and per account, from every address.
+        let limits = Limits {
+            password_per_address: "3/60".parse().unwrap(),
+            password_per_account: "2/60".parse().unwrap(),
+            ..Limits::default()
+        };
+        let g = Guard::with_clock(limits, FakeRelativeClock::default());
+        assert_eq!(g.password(attacker, "alice"), Ok(()));
+        assert_eq!(g.password(user, "alice"), Ok(()));
+        assert_eq!(
+            g.password(attacker, "alice").unwrap_err().rule,
+            "password-per-account"
+        );
+        assert_eq!(
+            g.password(user, "alice").unwrap_err().rule,
+            "password-per-account"
+        );
+        assert_eq!(g.password(attacker, "bob"), Ok(()));
+        assert_eq!(
+            g.password(attacker, "carol").unwrap_err().rule,
+            "password-per-address"
+        );
+        assert_eq!(
+            g.password(None, "carol"),
+            Ok(()),
+            "no address: the account only"
         );
         // Enrolment: per address and per account.
         let limits = Limits {

@@ -7,11 +7,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+mod cli_users;
 use tracing_subscriber::EnvFilter;
 use uaf_server::{
-    Durability, Limits, MdsConfig, PgDatabase, Rate, Server, ServerConfig, StatusCodeMode,
-    TlsFiles, create_invite, unix_now,
+    Durability, Limits, MdsConfig, PasswordHashing, PgDatabase, Rate, Server, ServerConfig,
+    StatusCodeMode, TlsFiles,
 };
 
 /// Status codes of rejected responses.
@@ -160,6 +163,35 @@ struct Args {
     #[arg(long, env = "UAF_SERVER_PENDING_PER_USER", default_value_t = 3,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pending_per_user: u32,
+    /// Push streams and long polls open at once per phone (429 beyond).
+    #[arg(long, env = "UAF_SERVER_STREAMS_PER_DEVICE", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    streams_per_device: u32,
+    /// Push streams and long polls open at once per account, all its phones.
+    #[arg(long, env = "UAF_SERVER_STREAMS_PER_ACCOUNT", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    streams_per_account: u32,
+    /// Streams (phones' and pages') and long polls open at once per client address.
+    #[arg(long, env = "UAF_SERVER_STREAMS_PER_ADDRESS", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    streams_per_address: u32,
+    /// Seconds a push stream stays open before the server ends it (the client resumes).
+    #[arg(long, env = "UAF_SERVER_STREAM_MAX_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    stream_max_secs: u64,
+    /// Seconds between heartbeats of an idle push stream.
+    #[arg(long, env = "UAF_SERVER_STREAM_HEARTBEAT_SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    stream_heartbeat_secs: u64,
+    /// Seconds between two re-reads of the database by an idle stream (the bound on a change
+    /// that was not published, e.g. by another process on the same SQLite file).
+    #[arg(long, env = "UAF_SERVER_STREAM_RECHECK_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    stream_recheck_secs: u64,
+    /// The longest `phone/notifications?wait=` waits, in seconds.
+    #[arg(long, env = "UAF_SERVER_LONG_POLL_MAX_SECS", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    long_poll_max_secs: u64,
     /// Invite code checks (enrolment calls) per client address: COUNT/SECONDS or off.
     #[arg(
         long,
@@ -183,6 +215,45 @@ struct Args {
         value_name = "IP"
     )]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Password sign-ins (and verification codes) per client address: COUNT/SECONDS or off.
+    #[arg(
+        long,
+        env = "UAF_SERVER_PASSWORD_LIMIT_PER_ADDRESS",
+        default_value = "20/600"
+    )]
+    password_limit_per_address: Rate,
+    /// Password sign-ins (and verification codes) per account, from every address:
+    /// COUNT/SECONDS or off.
+    #[arg(
+        long,
+        env = "UAF_SERVER_PASSWORD_LIMIT_PER_ACCOUNT",
+        default_value = "10/600"
+    )]
+    password_limit_per_account: Rate,
+    /// argon2id memory of new password hashes, in KiB (stored hashes keep their own).
+    #[arg(
+        long,
+        env = "UAF_SERVER_ARGON2_MEMORY_KIB",
+        default_value_t = 19_456,
+        global = true
+    )]
+    argon2_memory_kib: u32,
+    /// argon2id passes of new password hashes.
+    #[arg(
+        long,
+        env = "UAF_SERVER_ARGON2_ITERATIONS",
+        default_value_t = 2,
+        global = true
+    )]
+    argon2_iterations: u32,
+    /// argon2id lanes of new password hashes.
+    #[arg(
+        long,
+        env = "UAF_SERVER_ARGON2_PARALLELISM",
+        default_value_t = 1,
+        global = true
+    )]
+    argon2_parallelism: u32,
     /// How long a browser session made by a phone sign-in lives, in seconds.
     #[arg(long, env = "UAF_SERVER_SESSION_TTL", default_value_t = 8 * 60 * 60)]
     session_ttl: u64,
@@ -240,39 +311,53 @@ struct Args {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Prints a one-time code (valid 15 minutes) that lets a phone enrol for USERNAME with
-    /// `uaf-phone enroll`. Only its SHA-256 is stored in the database.
+    /// `uaf-phone enroll`, or lets the person choose the account's password on the sign-in
+    /// page ("Have an invite?"). Only its SHA-256 is stored in the database (the server's:
+    /// --database or UAF_SERVER_DATABASE; it must exist).
     Invite {
         /// The account the phone signs in to.
         username: String,
     },
+    /// Accounts with a password, in the server's database (--database or
+    /// UAF_SERVER_DATABASE; it must exist).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
 }
 
-/// `uaf-server invite USERNAME [--database PATH]`.
-fn invite(database: &std::path::Path, username: &str) -> ExitCode {
-    let db = match uaf_server::store::open(&database.to_string_lossy(), 1) {
-        Ok(db) => db,
-        Err(e) => {
-            eprintln!(
-                "uaf-server: {}: {e}",
-                uaf_server::store::redact_url(&database.to_string_lossy())
-            );
-            return ExitCode::FAILURE;
-        }
-    };
-    match create_invite(&*db, username, unix_now()) {
-        Ok(invite) => {
-            println!("{}", invite.code);
-            eprintln!(
-                "one-time code for {:?}, valid for 15 minutes: uaf-phone enroll --server URL \
-                 --username {:?} --code {}",
-                invite.username, invite.username, invite.code
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("uaf-server: {e}");
-            ExitCode::FAILURE
-        }
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Adds an account with a password (asked twice on the terminal, without echo).
+    Add {
+        /// The user name.
+        username: String,
+        /// Read the password from the first line of standard input instead.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Lists the accounts: name, password, two-step, codes, creation date (tab-separated).
+    List,
+    /// Removes an account and its sessions, phones and pending sign-ins.
+    Remove {
+        /// The user name.
+        username: String,
+    },
+    /// Sets a new password for an account.
+    ResetPassword {
+        /// The user name.
+        username: String,
+        /// Read the password from the first line of standard input instead.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn source(password_stdin: bool) -> cli_users::PasswordSource {
+    if password_stdin {
+        cli_users::PasswordSource::Stdin
+    } else {
+        cli_users::PasswordSource::Terminal
     }
 }
 
@@ -306,9 +391,46 @@ async fn shutdown_signal() {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    if let Some(Command::Invite { username }) = &args.command {
-        return invite(&args.database, username);
+    let matches = Args::command().get_matches();
+    // Named by the operator (flag or environment), or the default.
+    let named = matches
+        .value_source("database")
+        .is_some_and(|s| s != ValueSource::DefaultValue);
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => e.exit(),
+    };
+    let mut hashing = PasswordHashing::default();
+    hashing.memory_kib = args.argon2_memory_kib;
+    hashing.iterations = args.argon2_iterations;
+    hashing.parallelism = args.argon2_parallelism;
+    match &args.command {
+        Some(Command::Invite { username }) => {
+            let db = cli_users::Database {
+                location: &args.database,
+                named,
+            };
+            return cli_users::invite(db, username);
+        }
+        Some(Command::User { command }) => {
+            let db = cli_users::Database {
+                location: &args.database,
+                named,
+            };
+            return match command {
+                UserCommand::Add {
+                    username,
+                    password_stdin,
+                } => cli_users::user_add(db, hashing, username, source(*password_stdin)),
+                UserCommand::List => cli_users::user_list(db),
+                UserCommand::Remove { username } => cli_users::user_remove(db, username),
+                UserCommand::ResetPassword {
+                    username,
+                    password_stdin,
+                } => cli_users::user_reset_password(db, hashing, username, source(*password_stdin)),
+            };
+        }
+        None => {}
     }
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -350,10 +472,20 @@ fn main() -> ExitCode {
     limits.signin_per_address = args.signin_limit_per_address;
     limits.signin_per_user = args.signin_limit_per_user;
     limits.pending_per_user = args.pending_per_user;
+    limits.streams_per_device = args.streams_per_device;
+    limits.streams_per_account = args.streams_per_account;
+    limits.streams_per_address = args.streams_per_address;
+    limits.stream_max_secs = args.stream_max_secs;
+    limits.stream_heartbeat_secs = args.stream_heartbeat_secs;
+    limits.stream_recheck_secs = args.stream_recheck_secs;
+    limits.long_poll_max_secs = args.long_poll_max_secs;
     limits.enroll_per_address = args.enroll_limit_per_address;
     limits.enroll_per_account = args.enroll_limit_per_account;
+    limits.password_per_address = args.password_limit_per_address;
+    limits.password_per_account = args.password_limit_per_account;
     limits.trusted_proxies = args.trusted_proxies;
     config.limits = limits;
+    config.password_hashing = hashing;
     config.session_ttl_secs = args.session_ttl;
     config.deny_pause_secs = args.deny_pause_secs;
     config.secure_cookies = args.secure_cookies;

@@ -102,6 +102,13 @@ impl Hub {
         }
     }
 
+    /// Wakes the streams of `username` on this node without a change of an attempt (a phone
+    /// of the account was removed: each stream re-checks its token). Other nodes' streams
+    /// see it at their next re-check.
+    pub(crate) fn wake_account(&self, username: &str) {
+        self.wake(username);
+    }
+
     /// Wakes the subscribers of `username` on this node.
     fn wake(&self, username: &str) {
         if let Some(topic) = lock(&self.topics).get(username) {

@@ -80,6 +80,9 @@ pub struct ServerConfig {
     /// address, per user), the pending sign-ins per user, trusted proxies
     /// ([`Limits::default`]).
     pub limits: Limits,
+    /// The argon2id cost of new password hashes ([`crate::PasswordHashing`]: 19 MiB, 2
+    /// passes, 1 lane by default).
+    pub password_hashing: crate::PasswordHashing,
     /// How long a browser session made by a phone sign-in lives, in seconds (default 28800,
     /// 8 hours).
     pub session_ttl_secs: u64,
@@ -155,6 +158,7 @@ impl Default for ServerConfig {
             conformance_api: false,
             conformance_api_token: None,
             limits: Limits::default(),
+            password_hashing: crate::PasswordHashing::default(),
             session_ttl_secs: 8 * 60 * 60,
             deny_pause_secs: 15 * 60,
             secure_cookies: false,

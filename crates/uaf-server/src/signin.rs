@@ -186,6 +186,7 @@ pub struct PhoneSignInBuilder {
     conformance_api: bool,
     conformance_api_token: Option<String>,
     limits: Limits,
+    password_hashing: crate::PasswordHashing,
     clock: Clock,
     accounts: Arc<dyn Accounts>,
     deny_pause_secs: u64,
@@ -230,6 +231,7 @@ impl PhoneSignInBuilder {
             conformance_api: config.conformance_api,
             conformance_api_token: config.conformance_api_token,
             limits: config.limits,
+            password_hashing: config.password_hashing,
             clock: config.clock,
             accounts: Arc::new(AnyAccount),
             deny_pause_secs: config.deny_pause_secs,
@@ -280,6 +282,9 @@ impl PhoneSignInBuilder {
         /// The abuse limits (default [`Limits::default`]): rate limits on sign-in starts
         /// and invite checks, the pending sign-ins per user.
         limits: Limits;
+        /// The argon2id cost of new password hashes (default
+        /// [`crate::PasswordHashing::default`]).
+        password_hashing: crate::PasswordHashing;
         /// The clock (unix seconds) of the verifier, the stores and the sessions. Default:
         /// the system clock.
         clock: Clock;
@@ -323,6 +328,11 @@ impl PhoneSignInBuilder {
     /// the conformance API is on without a valid token.
     pub fn build(self, database: impl Into<Arc<dyn Backend>>) -> Result<PhoneSignIn, ServerError> {
         check_facets(&self.facets)?;
+        // The parameters checked, and the dummy hash an unknown user's password is verified
+        // against made now: the first such sign-in then costs what any other does.
+        self.password_hashing
+            .dummy()
+            .map_err(|e| ServerError::Config(e.to_string()))?;
         let public_url = self
             .public_url
             .as_deref()
@@ -382,6 +392,7 @@ impl PhoneSignInBuilder {
                 public_url,
                 site: web::site_of(&self.app_id),
                 deny_pause_secs: self.deny_pause_secs,
+                password_hashing: self.password_hashing,
             },
             limits: Arc::new(Guard::new(self.limits)),
             push: crate::push::Hub::new(database.change_feed()),

@@ -815,3 +815,82 @@ fn nothing_changes_without_a_session_or_from_another_site() {
     );
     assert_eq!(r.status, 200);
 }
+
+#[test]
+fn recent_activity_shows_time_method_browser_address_and_outcome_newest_first() {
+    use uaf_server::store::{ActivityOutcome, ActivityRow, ActivityStore as _, SignInMethod};
+    let env = Env::new("activity");
+    let mut phone = env.phone("alice", 1);
+    let session = sign_in(&env, "alice", &mut phone);
+    let t = env.now();
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like \
+                  Gecko) Chrome/131.0.0.0 Safari/537.36";
+    let record = |user: &str, at, method, outcome, ua: &str, ip: &str, detail: &str| {
+        let mut row = ActivityRow::new(user.into(), at, method, outcome, ua, ip.into());
+        row.detail = detail.into();
+        env.db.record_activity(&row).unwrap();
+    };
+    record(
+        "alice",
+        t + 1,
+        SignInMethod::Password,
+        ActivityOutcome::WrongPassword,
+        chrome,
+        "198.51.100.7",
+        "",
+    );
+    record(
+        "alice",
+        t + 2,
+        SignInMethod::Phone,
+        ActivityOutcome::Declined,
+        firefox,
+        "2001:db8::1",
+        "",
+    );
+    record(
+        "alice",
+        t + 3,
+        SignInMethod::PasswordCode,
+        ActivityOutcome::SignedIn,
+        firefox,
+        "192.0.2.4",
+        "code from the phone app",
+    );
+    record(
+        "bob",
+        t + 4,
+        SignInMethod::Phone,
+        ActivityOutcome::SignedIn,
+        chrome,
+        "203.0.113.9",
+        "",
+    );
+
+    let a = account(&env, &session);
+    assert_eq!(a.status, 200, "{a:?}");
+    let events = a.body["activity"].as_array().unwrap();
+    let mine: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["at"].as_u64().unwrap() > t)
+        .collect();
+    assert_eq!(mine.len(), 3, "bob's activity is not alice's: {events:?}");
+    assert_eq!(mine[0]["outcome"], "signed-in");
+    assert_eq!(mine[0]["signedIn"], true);
+    assert_eq!(mine[0]["method"], "password+code");
+    assert_eq!(
+        mine[0]["methodDescription"],
+        "Password and verification code"
+    );
+    assert_eq!(mine[0]["browser"], "Firefox 128 on Linux");
+    assert_eq!(mine[0]["clientIp"], "192.0.2.4");
+    assert_eq!(mine[0]["detail"], "code from the phone app");
+    assert_eq!(mine[1]["outcome"], "declined");
+    assert_eq!(mine[1]["outcomeDescription"], "Declined on the phone");
+    assert_eq!(mine[1]["signedIn"], false);
+    assert_eq!(mine[1]["clientIp"], "2001:db8::1");
+    assert_eq!(mine[2]["outcome"], "wrong-password");
+    assert_eq!(mine[2]["browser"], "Chrome 131 on Windows");
+    assert!(mine[2].get("detail").is_none());
+}

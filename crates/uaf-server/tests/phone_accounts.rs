@@ -276,11 +276,21 @@ fn one_phone_two_servers_three_accounts_one_wait() {
     assert_eq!(browsers[0].1.state(), "approved");
     assert_eq!(browsers[1].1.state(), "declined");
     assert_eq!(browsers[2].1.state(), "approved");
-    // Each sign-in was shown once: nothing more comes.
+    // Each sign-in was shown once: nothing more comes but their withdrawal (answered), once.
     let more = events_for(&mut waiter, &mut phone, Duration::from_millis(800), |_| {
         false
     });
-    assert!(more.is_empty(), "{more:?}");
+    let mut withdrawn: Vec<String> = more
+        .iter()
+        .map(|e| match e {
+            WaitEvent::Withdrawn { attempt, .. } => attempt.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    withdrawn.sort();
+    let mut answered: Vec<String> = signins.keys().cloned().collect();
+    answered.sort();
+    assert_eq!(withdrawn, answered);
 
     // Without the waiter: `pending` lists every account's sign-ins; `approve` finds the
     // account of alice's sign-in on B by its AppID.
@@ -297,14 +307,26 @@ fn one_phone_two_servers_three_accounts_one_wait() {
 
 #[test]
 fn the_wait_loop_outlives_a_server_restart() {
-    let mut a = Site::new("restart");
+    outlives_a_restart("restart", options());
+}
+
+/// The same with the transport `uaf-phone wait` uses: the push stream (its fallbacks).
+#[test]
+fn the_pushed_wait_loop_outlives_a_server_restart() {
+    let mut o = WaitOptions::pushed(Duration::from_millis(100));
+    o.backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(400));
+    outlives_a_restart("restart-pushed", o);
+}
+
+fn outlives_a_restart(name: &str, options: WaitOptions) {
+    let mut a = Site::new(name);
     let state = a.dir.join("phone.json");
     let mut e = Enrollment::new(&a.url(), "alice", &a.invite("alice"), PIN);
     fast(&mut e);
     let mut phone = Phone::enroll(&e).unwrap();
     phone.save(&state).unwrap();
     let alice = AccountRef::new(&a.url(), "alice");
-    let mut waiter = Waiter::start(&phone, options()).unwrap();
+    let mut waiter = Waiter::start(&phone, options).unwrap();
     // Running: nothing to say.
     let quiet = events_for(&mut waiter, &mut phone, Duration::from_millis(500), |_| {
         false
@@ -379,7 +401,7 @@ fn removing_an_account_deletes_its_key_and_forgets_it() {
     ));
     // Forgotten, also in the file; bob still signs in.
     let listed: Vec<AccountRef> = phone.accounts().into_iter().map(|i| i.account).collect();
-    assert_eq!(listed, std::slice::from_ref(&bob));
+    assert_eq!(listed, [bob]);
     let mut phone = Phone::load(&state, PIN).unwrap();
     assert_eq!(phone.accounts().len(), 1);
     let browser = Browser::start(&a, "bob");
@@ -538,4 +560,45 @@ fn pending_keeps_a_deregistration_for_the_phone_to_apply() {
     }
     assert!(phone.accounts().is_empty());
     assert!(phone.apply_queued_deregistrations().is_empty());
+}
+
+#[test]
+fn the_phone_shows_the_verification_codes_its_servers_set_up() {
+    use uaf_server::store::AccountStore as _;
+    let a = Site::new("codes");
+    let state = a.dir.join("phone.json");
+    let mut e = Enrollment::new(&a.url(), "alice", &a.invite("alice"), PIN);
+    fast(&mut e);
+    let mut phone = Phone::enroll(&e).unwrap();
+    let mut e = Enrollment::new(&a.url(), "bob", &a.invite("bob"), PIN);
+    fast(&mut e);
+    let bob = phone.add_account(&e).unwrap();
+    phone.save(&state).unwrap();
+    let alice = phone.find("alice", None).unwrap();
+    assert!(phone.accounts().iter().all(|i| i.verification_codes));
+
+    // The server's secrets (the enrolment stored them: these calls return them).
+    let db = SqliteDatabase::open(a.dir.join("server.db")).unwrap();
+    let secret_of = |user: &str| {
+        db.code_secret_or_insert(user, &[7; 20], unix_now())
+            .unwrap()
+    };
+    let (alices, bobs) = (secret_of("alice"), secret_of("bob"));
+    assert_ne!(alices, vec![7; 20]);
+    assert_ne!(alices, bobs);
+
+    // After a restart of the phone, offline (the codes need no network): each account's
+    // code is the one the server computes, and the server accepts it.
+    drop(a);
+    let phone = Phone::load(&state, PIN).unwrap();
+    let totp = uaf_totp::Totp::DEFAULT;
+    for (account, secret) in [(&alice, &alices), (&bob, &bobs)] {
+        for now in [unix_now(), 1_796_681_400, 1_796_681_429] {
+            let c = phone.verification_code_at(account, now).unwrap();
+            assert_eq!(c.code, totp.generate(secret, now).unwrap().to_string());
+            assert_eq!(c.code.len(), 6);
+            assert_eq!(totp.verify(secret, &c.code, now).unwrap(), c.step);
+            assert_eq!(c.seconds_left, 30 - now % 30);
+        }
+    }
 }

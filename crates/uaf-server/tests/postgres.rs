@@ -170,6 +170,7 @@ fn migrates_an_empty_schema_into_every_table() {
             "phone_invites",
             "registrations",
             "schema_version",
+            "second_steps",
             "sessions",
             "signin_attempts",
             "signin_pauses",

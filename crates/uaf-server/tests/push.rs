@@ -596,6 +596,17 @@ fn the_wait_loop_is_pushed_sign_ins_and_falls_back_when_the_stream_is_refused() 
     std::thread::sleep(Duration::from_millis(300));
     let a = Browser::start(&env, "alice");
     assert_eq!(signed_in(&mut w, &mut phone), a.attempt);
+    // Its withdrawal too, with the state it went to.
+    let c = Browser::start(&env, "alice");
+    assert_eq!(signed_in(&mut w, &mut phone), c.attempt);
+    phone.decline_attempt(&c.attempt).unwrap();
+    match w.next(&mut phone, PATIENCE) {
+        Some(WaitEvent::Withdrawn { attempt, state, .. }) => {
+            assert_eq!(attempt, c.attempt);
+            assert_eq!(state, Some(SignInState::Declined));
+        }
+        other => panic!("{other:?}"),
+    }
     // A second loop of the same phone finds the one stream slot taken (the stream and the
     // long poll answer 429): it falls back, retries, and still gets the next sign-in.
     let mut second =
@@ -615,4 +626,25 @@ fn the_wait_loop_is_pushed_sign_ins_and_falls_back_when_the_stream_is_refused() 
     let mut want = vec![a.attempt.clone(), b.attempt.clone()];
     want.sort();
     assert_eq!(got, want, "each sign-in once, through the fallback");
+}
+
+#[test]
+fn a_removed_phone_loses_its_stream() {
+    let env = Env::new("removed", |_| {});
+    let mut phone = env.enroll("alice");
+    let mut other = env.enroll("alice");
+    let s = Listener::open(&phone, None);
+    assert_eq!(s.event(), ready(0));
+    let other_s = Listener::open(&other, None);
+    assert_eq!(other_s.event(), ready(0));
+    // The phone removes itself: its stream ends at once (the token is checked at each read,
+    // and the removal wakes the account's streams); the other phone's goes on.
+    let account = phone.accounts()[0].account.clone();
+    phone.remove(&account, false).unwrap();
+    assert_eq!(s.next().0, None);
+    let a = Browser::start(&env, "alice");
+    assert_eq!(attempt_of(other_s.event()), a.attempt);
+    drop(other_s);
+    let account = other.accounts()[0].account.clone();
+    other.remove(&account, false).unwrap();
 }

@@ -213,6 +213,7 @@ fn a_version_2_database_keeps_its_pending_states_through_migration_3() {
             "ALTER TABLE pending DROP COLUMN requirements;
              DROP TABLE users;
              DROP TABLE activity;
+             DROP TABLE second_steps;
              DROP TABLE phone_deregistrations;
              DROP INDEX sessions_by_user;
              ALTER TABLE phone_devices DROP COLUMN name;
@@ -229,7 +230,7 @@ fn a_version_2_database_keeps_its_pending_states_through_migration_3() {
     }
     let db = SqliteDatabase::open(&path).unwrap();
     assert_eq!(db.schema_version().unwrap(), SqliteDatabase::SCHEMA_VERSION);
-    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 6);
+    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 7);
     let auths = db.pending_authentications(300, clock);
     // A state stored before requirements were kept reads back with none.
     let got = auths.take(b"old").unwrap().unwrap();
@@ -263,6 +264,7 @@ fn migrates_an_empty_file_into_wal_with_every_table() {
             "phone_invites",
             "registrations",
             "schema_version",
+            "second_steps",
             "sessions",
             "signin_attempts",
             "signin_pauses",

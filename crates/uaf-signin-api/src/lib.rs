@@ -59,19 +59,19 @@ pub mod path {
     pub const ENROLL_FINISH: &str = "phone/enroll/finish";
     /// `GET` (device token): [`Notifications`](crate::Notifications). As a long poll with
     /// `?since=CURSOR&wait=SECS`: answered as soon as the pending list differs from the one
-    /// `CURSOR` (a [`Notifications::cursor`]) names, or after at most `SECS` (bounded by the
+    /// `CURSOR` (a [`Notifications::cursor`](crate::Notifications::cursor)) names, or after at most `SECS` (bounded by the
     /// server) with the list as it is.
     pub const NOTIFICATIONS: &str = "phone/notifications";
     /// `GET` (device token): the phone's push stream, Server-Sent Events
-    /// (`text/event-stream`): one [`event::ATTEMPT`] per sign-in to show
-    /// ([`Notification`](crate::Notification)), one [`event::WITHDRAWN`] per prompt to take
-    /// down ([`Withdrawal`](crate::Withdrawal)), [`event::READY`] once the sign-ins pending at
+    /// (`text/event-stream`): one [`event::ATTEMPT`](crate::event::ATTEMPT) per sign-in to show
+    /// ([`Notification`](crate::Notification)), one [`event::WITHDRAWN`](crate::event::WITHDRAWN) per prompt to take
+    /// down ([`Withdrawal`](crate::Withdrawal)), [`event::READY`](crate::event::READY) once the sign-ins pending at
     /// (re)connection are sent ([`StreamReady`](crate::StreamReady)). Every event's `id` is
     /// the stream's cursor: reconnect with it as `Last-Event-ID` and the stream sends only
     /// what changed since (no sign-in lost, none twice).
     pub const PHONE_EVENTS: &str = "phone/events";
     /// `GET api/signin/{id}/events` (browser cookie): the attempt's state as Server-Sent
-    /// Events, one [`event::STATE`] ([`SignInStatus`](crate::SignInStatus)) at connection
+    /// Events, one [`event::STATE`](crate::event::STATE) ([`SignInStatus`](crate::SignInStatus)) at connection
     /// and at each change; the stream ends after the first state that is not `pending`.
     pub const SIGNIN_EVENTS: &str = "api/signin/{id}/events";
     /// `POST` (device token): [`PhoneRespondRequest`](crate::PhoneRespondRequest) →
@@ -676,6 +676,35 @@ pub struct Account {
     pub sessions: u64,
     /// The account's phones, oldest first.
     pub phones: Vec<PhoneInfo>,
+    /// The account's recent sign-in activity, newest first: sign-ins and their declined and
+    /// failed attempts (at most 20).
+    #[serde(default)]
+    pub activity: Vec<ActivityInfo>,
+}
+
+/// One sign-in event of the account, as the account page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityInfo {
+    /// When (unix seconds).
+    pub at: u64,
+    /// How (`phone`, `password`, `password+phone`, `password+code`).
+    pub method: String,
+    /// The same for a person ("Password and verification code").
+    pub method_description: String,
+    /// The browser, read from its `User-Agent` ("Firefox 128 on Linux").
+    pub browser: String,
+    /// The client's IP address.
+    pub client_ip: String,
+    /// What came of it (`signed-in`, `declined`, `failed`, `expired`, `wrong-password`, …).
+    pub outcome: String,
+    /// The same for a person ("Declined on the phone").
+    pub outcome_description: String,
+    /// Whether it made a session.
+    pub signed_in: bool,
+    /// More, for a person, if recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// One phone of the account.

@@ -137,6 +137,26 @@ pub trait AccountStore: Send + Sync {
         step: u64,
     ) -> Result<bool, StoreError>;
 
+    /// Records that sign-in attempt `attempt_id` is the second step of a password sign-in
+    /// of `username`, valid through `expires_at`, purging the records expired at `now`.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] (a duplicate attempt id included).
+    fn put_second_step(
+        &self,
+        attempt_id: &str,
+        username: &str,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<(), StoreError>;
+
+    /// The user name and expiry of the second step `attempt_id`, if recorded (expired ones
+    /// included until purged: the caller judges).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn second_step(&self, attempt_id: &str) -> Result<Option<(String, u64)>, StoreError>;
+
     /// Stores a session made without a phone attempt (a password sign-in, with or without a
     /// verification code) under `id_hash`, purging the sessions expired at
     /// `row.created_at`.
@@ -389,7 +409,12 @@ pub(crate) mod sql {
         "DELETE FROM registrations WHERE username = $1",
         "DELETE FROM phone_invites WHERE username = $1",
         "DELETE FROM signin_attempts WHERE username = $1",
+        "DELETE FROM second_steps WHERE username = $1",
     ];
+    pub(crate) const INSERT_SECOND_STEP: &str = "\
+        INSERT INTO second_steps (attempt_id, username, expires_at) VALUES ($1, $2, $3)";
+    pub(crate) const FIND_SECOND_STEP: &str =
+        "SELECT username, expires_at FROM second_steps WHERE attempt_id = $1";
     pub(crate) const INSERT_SESSION: &str = super::super::sql::INSERT_SESSION;
     pub(crate) const INSERT_ACTIVITY: &str = "\
         INSERT INTO activity (username, at, method, user_agent, client_ip, outcome, detail) \
@@ -408,6 +433,8 @@ pub(crate) mod sql {
         DELETE_ACCOUNT,
         INSERT_ACTIVITY,
         PURGE_ACTIVITY,
+        INSERT_SECOND_STEP,
+        FIND_SECOND_STEP,
     ];
 }
 

@@ -184,7 +184,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX phone_deregistrations_by_expiry ON phone_deregistrations (expires_at);
      CREATE INDEX sessions_by_user ON sessions (username);",
-    // 5 → 6: where a sign-in attempt comes from (browser and OS from its User-Agent, client
+    // 5 → 6: the second steps of password sign-ins: the sign-in attempts that a right
+    // password started (only these take a verification code, and their phone approval makes
+    // a `password+phone` session).
+    "CREATE TABLE second_steps (
+         attempt_id TEXT PRIMARY KEY,
+         username TEXT NOT NULL,
+         expires_at {int} NOT NULL
+     );
+     CREATE INDEX second_steps_by_expiry ON second_steps (expires_at);",
+    // 6 → 7: where a sign-in attempt comes from (browser and OS from its User-Agent, client
     // address), what its phones reported (the last report, the wrong numbers so far); the
     // accounts whose phone sign-ins are paused after "it's not me"; the browsers that signed
     // in to an account (by the SHA-256 of their `uaf_known` cookie).

@@ -83,6 +83,26 @@ impl AccountStore for PgDatabase {
         Ok(self.execute(sql::USE_CODE_STEP, &[&step, &username, &expected])? == 1)
     }
 
+    fn put_second_step(
+        &self,
+        attempt_id: &str,
+        username: &str,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        let expires = to_i64(expires_at, "time")?;
+        let valid_from = rows_valid_from(now, 0)?;
+        let row: &Args<'_> = &[&attempt_id, &username, &expires];
+        let stale = ("second_steps", "attempt_id", valid_from);
+        self.insert_purging(stale, sql::INSERT_SECOND_STEP, row)
+    }
+
+    fn second_step(&self, attempt_id: &str) -> Result<Option<(String, u64)>, StoreError> {
+        self.one(sql::FIND_SECOND_STEP, &[&attempt_id], |r| {
+            Ok((r.text(0)?, r.uint(1, "expiry time")?))
+        })
+    }
+
     fn insert_session(&self, id_hash: &[u8], s: &SessionRow) -> Result<(), StoreError> {
         let [created, expires] = times(s.created_at, s.expires_at)?;
         let valid_from = rows_valid_from(s.created_at, 0)?;

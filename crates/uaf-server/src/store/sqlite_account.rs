@@ -10,7 +10,7 @@ use super::super::account::{
     ACCOUNT_COLUMNS, AccountRow, AccountStore, ActivityRow, ActivityStore, account_of,
     activity_kept_from, activity_of, sql, stored_secret, stored_step,
 };
-use super::super::{SessionRow, StoreError, rows_valid_from, times, to_i64};
+use super::super::{Columns as _, SessionRow, StoreError, rows_valid_from, times, to_i64};
 use super::{SqliteDatabase, changed, first, rows};
 
 impl AccountStore for SqliteDatabase {
@@ -69,7 +69,7 @@ impl AccountStore for SqliteDatabase {
                 tx,
                 sql::SECRET_OR_INSERT,
                 params![username, now, secret],
-                |r| super::super::Columns::bytes(r, 0),
+                |r| r.bytes(0),
             )
         })?;
         first(stored).ok_or_else(|| {
@@ -86,6 +86,28 @@ impl AccountStore for SqliteDatabase {
         let (step, expected) = (to_i64(step, "code step")?, stored_step(expected)?);
         let n = self.execute(sql::USE_CODE_STEP, params![step, username, expected])?;
         Ok(n == 1)
+    }
+
+    fn put_second_step(
+        &self,
+        attempt_id: &str,
+        username: &str,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        let expires = to_i64(expires_at, "time")?;
+        let valid_from = rows_valid_from(now, 0)?;
+        let row = params![attempt_id, username, expires];
+        self.purge_and_insert("second_steps", valid_from, sql::INSERT_SECOND_STEP, row)
+    }
+
+    fn second_step(&self, attempt_id: &str) -> Result<Option<(String, u64)>, StoreError> {
+        self.read(|c| {
+            rows(c, sql::FIND_SECOND_STEP, [attempt_id], |r| {
+                Ok((r.text(0)?, r.uint(1, "expiry time")?))
+            })
+        })
+        .map(first)
     }
 
     fn insert_session(&self, id_hash: &[u8], s: &SessionRow) -> Result<(), StoreError> {

@@ -39,16 +39,18 @@ use uaf_proto::id::{Aaid, KeyId};
 use uaf_rp::DeregistrationTarget;
 use uaf_rp::store::CredentialStore;
 use uaf_signin_api::{
-    Account, AddPhoneAnswer, EnrollLink, Notifications, PhoneDeregisterAnswer, PhoneInfo,
-    PhonesRemoved, RenamePhoneRequest, SignedOutEverywhere, path,
+    Account, ActivityInfo, AddPhoneAnswer, EnrollLink, Notifications, PhoneDeregisterAnswer,
+    PhoneInfo, PhonesRemoved, RenamePhoneRequest, SignedOutEverywhere, path,
 };
 
-use super::flow::{FACTORS, METHOD, SESSION_COOKIE};
+use super::flow::{METHOD, SESSION_COOKIE};
+use super::user_agent;
 use super::{Body, Flow, WebState, asset, device_post, secret, session_cookie};
 use crate::limits::Peer;
 use crate::reply::{Reply, blocking, rejected_body};
 use crate::store::{
-    DeviceRow, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, SessionRow, StoreError, row_expired,
+    ActivityOutcome, ActivityRow, DeviceRow, MAX_PHONE_NAME, PhoneRow, PhoneToRemove, SessionRow,
+    SignInMethod, StoreError, row_expired,
 };
 
 const ACCOUNT_HTML: &str = include_str!("../../assets/account.html");
@@ -187,35 +189,66 @@ pub(crate) fn phone_id(aaid: &str, key_id: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(digest.get(..16).unwrap_or_default())
 }
 
-/// How a session's method is told to the person, and the factors it proved.
+/// How a session's method is told to the person, and the factors it proved
+/// ([`super::password::factors_of`], the one table of factors).
 pub(crate) fn describe_method(method: &str) -> (String, Vec<String>) {
-    let owned = |f: &[&str]| f.iter().map(|s| String::from(*s)).collect();
-    if method == METHOD {
-        (
-            String::from(
-                "your phone: two factors in one approval (the phone, and its PIN or biometrics)",
-            ),
-            owned(&FACTORS),
-        )
-    } else if method == "password" {
-        (
-            String::from("your password: one factor"),
-            owned(&["knowledge"]),
-        )
-    } else if let Some(second) = method.strip_prefix("password+") {
-        let step = match second {
-            "phone" | METHOD => "an approval on your phone",
-            "code" | "totp" => "a verification code",
-            _ => "a second step",
-        };
-        (
-            format!("your password and {step}: two factors"),
-            owned(&["knowledge", "possession"]),
-        )
-    } else {
-        (String::from(method), Vec::new())
+    let factors: Vec<String> = super::password::factors_of(method)
+        .iter()
+        .map(|f| String::from(*f))
+        .collect();
+    let text = match SignInMethod::parse(method) {
+        Some(SignInMethod::Phone) => {
+            "your phone: two factors in one approval (the phone, and its PIN or biometrics)"
+        }
+        None if method == METHOD => {
+            "your phone: two factors in one approval (the phone, and its PIN or biometrics)"
+        }
+        Some(SignInMethod::Password) => "your password only: one factor",
+        Some(SignInMethod::PasswordPhone) => {
+            "your password and an approval on your phone: two factors"
+        }
+        Some(SignInMethod::PasswordCode) => {
+            "your password and a verification code from your phone: two factors"
+        }
+        _ => method,
+    };
+    (String::from(text), factors)
+}
+
+/// What the account page shows of a recorded sign-in event.
+fn activity_info(row: &ActivityRow) -> ActivityInfo {
+    let method_description = match row.method {
+        SignInMethod::Phone => "Phone",
+        SignInMethod::Password => "Password only",
+        SignInMethod::PasswordPhone => "Password and phone",
+        SignInMethod::PasswordCode => "Password and verification code",
+    };
+    let outcome_description = match row.outcome {
+        ActivityOutcome::SignedIn => "Signed in",
+        ActivityOutcome::SecondStep => "Password accepted, second step asked",
+        ActivityOutcome::Declined => "Declined on the phone",
+        ActivityOutcome::Failed => "Failed: the phone's answer did not verify",
+        ActivityOutcome::Expired => "Not approved in time",
+        ActivityOutcome::WrongPassword => "Wrong password",
+        ActivityOutcome::WrongCode => "Wrong verification code",
+        ActivityOutcome::Throttled => "Refused: too many attempts",
+        ActivityOutcome::DeniedNotMe => "Denied on the phone: \"it was not me\"",
+    };
+    ActivityInfo {
+        at: row.at,
+        method: String::from(row.method.as_str()),
+        method_description: String::from(method_description),
+        browser: user_agent::parse(&row.user_agent).describe(),
+        client_ip: row.client_ip.clone(),
+        outcome: String::from(row.outcome.as_str()),
+        outcome_description: String::from(outcome_description),
+        signed_in: row.outcome == ActivityOutcome::SignedIn,
+        detail: (!row.detail.is_empty()).then(|| row.detail.clone()),
     }
 }
+
+/// How many recent sign-in events the account page shows.
+pub(crate) const ACTIVITY_SHOWN: u32 = 20;
 
 /// A name the person gives a phone: surrounding spaces dropped, empty → none, at most
 /// [`MAX_PHONE_NAME`] characters, no control characters.
@@ -303,6 +336,12 @@ impl Flow {
             .count_sessions(&session.username, now)
             .map_err(|e| Reply::internal("session count", &e))?;
         let phones = self.phones_of(&session.username)?;
+        let activity = self
+            .app
+            .stores
+            .activity
+            .recent_activity(&session.username, ACTIVITY_SHOWN)
+            .map_err(|e| Reply::internal("activity", &e))?;
         Ok(Reply::ok(&Account {
             username: session.username.clone(),
             method: session.method.clone(),
@@ -312,6 +351,7 @@ impl Flow {
             expires_at: session.expires_at,
             sessions,
             phones: phones.iter().map(|p| self.phone_info(p)).collect(),
+            activity: activity.iter().map(activity_info).collect(),
         }))
     }
 
@@ -433,6 +473,8 @@ impl Flow {
                     queued = done.queued,
                     "phones removed on the account page"
                 );
+                // Open streams re-check their token now: a removed phone's stream ends.
+                self.push.wake_account(username);
                 Reply::ok(&PhonesRemoved {
                     removed: done.phones,
                 })
@@ -474,6 +516,7 @@ impl Flow {
         ) {
             Ok(done) => {
                 tracing::info!(username = device.username, "phone removed itself");
+                self.push.wake_account(&device.username);
                 Reply::ok(&PhoneDeregisterAnswer {
                     deregistered: done.registrations > 0,
                 })
@@ -795,7 +838,9 @@ mod tests {
         assert_eq!(factors, ["knowledge"]);
         let (text, factors) = describe_method("password+code");
         assert!(text.contains("verification code") && text.contains("two factors"));
-        assert_eq!(factors.len(), 2);
+        assert_eq!(factors, ["knowledge", "possession"]);
+        let (text, _) = describe_method("phone");
+        assert!(text.contains("two factors"), "{text}");
         assert_eq!(describe_method("other").1, Vec::<String>::new());
     }
 

@@ -59,6 +59,10 @@ pub(crate) const SESSION_COOKIE: &str = "uaf_session";
 pub(crate) const KNOWN_COOKIE: &str = "uaf_known";
 /// How long a browser that signed in stays known, in seconds (90 days).
 pub(crate) const KNOWN_BROWSER_SECS: u64 = 90 * 24 * 60 * 60;
+/// The refusal of a phone sign-in while the account's phone sign-ins are paused.
+pub(crate) const PAUSED: &str = "phone sign-in for this account is paused: a recent sign-in \
+                                 was reported as not the owner's. Use your password, or a \
+                                 browser you signed in with before.";
 /// Wrong numbers reported for one attempt that end it (as failed).
 pub(crate) const MAX_WRONG_NUMBERS: u32 = 3;
 /// How long a response whose challenge another copy took waits for that copy's outcome.
@@ -84,13 +88,15 @@ pub(crate) struct WebConfig {
     /// How long new phone sign-ins of an account pause after one of its attempts was denied
     /// as "it's not me", in seconds (0: no pause).
     pub(crate) deny_pause_secs: u64,
+    /// The argon2id cost of new password hashes.
+    pub(crate) password_hashing: crate::PasswordHashing,
     /// The configured public base URL (ending in `/`), for enrolment links; `None`: from
     /// the request (`web::account`).
     pub(crate) public_url: Option<String>,
 }
 
 /// Where a sign-in start comes from (read from the request by the HTTP layer).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct StartContext {
     /// The browser and OS, from the `User-Agent` ([`attempt::browser_of`]).
     pub(crate) browser: String,
@@ -99,6 +105,20 @@ pub(crate) struct StartContext {
     pub(crate) address: String,
     /// The browser's `uaf_known` cookie, if any.
     pub(crate) known: Option<String>,
+}
+
+impl StartContext {
+    /// The context of a request of `client` with the `uaf_known` cookie `known`.
+    pub(crate) fn of(client: &super::password::Client, known: Option<String>) -> StartContext {
+        let agent = Some(client.user_agent.as_str()).filter(|a| !a.is_empty());
+        StartContext {
+            browser: attempt::browser_of(agent),
+            address: client
+                .ip
+                .map_or_else(|| String::from("unknown address"), |ip| ip.to_string()),
+            known,
+        }
+    }
 }
 
 /// The flow's state: the relying party with its stores, the sign-in rows, and which
@@ -212,13 +232,18 @@ fn refused(e: &uaf_rp::Error) -> Reply {
 }
 
 impl Flow {
-    fn now(&self) -> u64 {
+    pub(super) fn now(&self) -> u64 {
         self.app.now()
     }
 
     /// A cookie of the flow: `HttpOnly; SameSite=Strict`, the prefix as its path, `Secure`
     /// when configured.
-    fn cookie(&self, name: &'static str, value: String, max_age: u64) -> Cookie<'static> {
+    pub(super) fn cookie(
+        &self,
+        name: &'static str,
+        value: String,
+        max_age: u64,
+    ) -> Cookie<'static> {
         Cookie::build((name, value))
             .path(self.config.prefix.clone())
             .max_age(cookie::time::Duration::seconds(
@@ -230,7 +255,7 @@ impl Flow {
             .build()
     }
 
-    fn clear_cookie(&self, name: &'static str) -> Cookie<'static> {
+    pub(super) fn clear_cookie(&self, name: &'static str) -> Cookie<'static> {
         self.cookie(name, String::new(), 0)
     }
 
@@ -240,7 +265,7 @@ impl Flow {
 
     /// Whether the application lets `username` sign in ([`Accounts::may_sign_in`]); an
     /// error of the lookup is HTTP 500.
-    fn may_sign_in(&self, username: &str) -> Result<bool, Reply> {
+    pub(super) fn may_sign_in(&self, username: &str) -> Result<bool, Reply> {
         self.accounts
             .may_sign_in(username)
             .map_err(|e| Reply::internal("account lookup", &e))
@@ -260,7 +285,7 @@ impl Flow {
 
     /// Checks an invite code for `username` without consuming it (and that the account
     /// may still sign in).
-    fn check_invite(&self, username: &str, code: &str) -> Result<[u8; 32], Reply> {
+    pub(super) fn check_invite(&self, username: &str, code: &str) -> Result<[u8; 32], Reply> {
         let refused = || {
             // Guessing shows in the log (the name quoted: it is the client's text).
             tracing::warn!(username = ?username, "invite code refused");
@@ -614,7 +639,16 @@ impl Flow {
                 // Used (by a concurrent copy of this approval) or expired: never fails the
                 // attempt (the copy that took it may still be approving it).
                 ErrorKind::ChallengeUnknown => self.challenge_gone(&attempt),
-                _ => refused(&e),
+                _ => {
+                    self.record(
+                        &attempt.username,
+                        crate::store::SignInMethod::Phone,
+                        crate::store::ActivityOutcome::Failed,
+                        &super::password::Client::phone(),
+                        "the phone's answer did not verify",
+                    );
+                    refused(&e)
+                }
             })?;
         let approved = match commit.moved.get() {
             Some(moved) => moved,
@@ -661,6 +695,13 @@ impl Flow {
             Ok(true) => {
                 self.changed(&attempt, AttemptState::Declined);
                 tracing::info!(username = attempt.username, "sign-in declined by phone");
+                self.record(
+                    &attempt.username,
+                    crate::store::SignInMethod::Phone,
+                    crate::store::ActivityOutcome::Declined,
+                    &super::password::Client::phone(),
+                    "declined on the phone",
+                );
                 Reply::ok(&AttemptAnswer {
                     state: SignInState::Declined,
                 })
@@ -818,26 +859,43 @@ impl Flow {
     /// the browser secret cookie. An unknown user (or one without keys) gets the same answer;
     /// no phone will ever see that attempt, so it expires.
     pub(crate) fn signin_start(&self, body: &SignInStartRequest, from: &StartContext) -> Reply {
+        match self.start_attempt(&body.username, from, true) {
+            Ok((answer, browser)) => Reply::ok(&answer).with_cookie(self.cookie(
+                SIGNIN_COOKIE,
+                browser,
+                self.config.attempt_ttl_secs,
+            )),
+            Err(r) => r,
+        }
+    }
+
+    /// Starts a sign-in attempt for `username` from `from` (see [`Flow::signin_start`]): its
+    /// answer and the text of the browser secret (the cookie's value). A password sign-in's
+    /// second step starts one too. While the account's phone sign-ins are paused (after
+    /// "it's not me") for this browser, a phone sign-in is refused (`refuse_paused`, 403),
+    /// and a second step gets an attempt no phone is asked about (its verification code
+    /// still works).
+    pub(crate) fn start_attempt(
+        &self,
+        username: &str,
+        from: &StartContext,
+        refuse_paused: bool,
+    ) -> Result<(SignInStartAnswer, String), Reply> {
+        let body = SignInStartRequest {
+            username: String::from(username),
+        };
         if !valid_username(&body.username) {
-            return Reply::error(StatusCode::BAD_REQUEST, "enter a user name");
+            return Err(Reply::error(StatusCode::BAD_REQUEST, "enter a user name"));
         }
         let now = self.now();
-        match self.paused(&body.username, from.known.as_deref(), now) {
-            Ok(false) => {}
-            Ok(true) => {
-                return Reply::error(
-                    StatusCode::FORBIDDEN,
-                    "phone sign-in for this account is paused: a recent sign-in was reported \
-                     as not the owner's. Use your password, or a browser you signed in with \
-                     before.",
-                );
-            }
-            Err(r) => return r,
+        let paused = self.paused(&body.username, from.known.as_deref(), now)?;
+        if paused && refuse_paused {
+            return Err(Reply::error(StatusCode::FORBIDDEN, PAUSED));
         }
         // The number: fresh, never one of the account's other pending attempts.
         let taken: Vec<String> = match self.store.pending_attempts(&body.username, now) {
             Ok(list) => list.into_iter().map(|a| a.match_code).collect(),
-            Err(e) => return Reply::internal("attempt lookup", &e),
+            Err(e) => return Err(Reply::internal("attempt lookup", &e)),
         };
         let (id, browser, match_code) = match (
             secret::token(),
@@ -846,7 +904,7 @@ impl Flow {
         ) {
             (Ok(i), Ok(b), Ok(m)) => (i, b, m),
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                return Reply::internal("no OS randomness", &e);
+                return Err(Reply::internal("no OS randomness", &e));
             }
         };
         let shown = attempt::shown_text(
@@ -863,17 +921,19 @@ impl Flow {
             Transaction::text(&confirmed_text(&shown, &match_code)),
         ) {
             (Ok(s), Ok(c)) => (s, c),
-            (Err(e), _) | (_, Err(e)) => return Reply::internal("transaction text", &e),
+            (Err(e), _) | (_, Err(e)) => return Err(Reply::internal("transaction text", &e)),
         };
         // An account the application refuses looks like one without keys: same answer, no
         // request, no phone asked.
         let keys = match self.may_sign_in(&body.username) {
+            // Paused for this browser: no phone is asked.
+            Ok(_) if paused => Vec::new(),
             Ok(false) => Vec::new(),
             Ok(true) => match self.app.service.credentials().list_by_user(&body.username) {
                 Ok(keys) => keys,
-                Err(e) => return Reply::internal("key lookup", &e),
+                Err(e) => return Err(Reply::internal("key lookup", &e)),
             },
-            Err(r) => return r,
+            Err(r) => return Err(r),
         };
         // The same work for every name, so that timing does not tell a known user from an
         // unknown one: a request is always made and its challenge stored; for a name without
@@ -881,7 +941,7 @@ impl Flow {
         // does not carry it (no phone sees it).
         let mut rng = match fresh_rng() {
             Ok(r) => r,
-            Err(e) => return Reply::internal("no OS randomness", &e),
+            Err(e) => return Err(Reply::internal("no OS randomness", &e)),
         };
         let rp = self.app.service.relying_party();
         let confirm = AuthenticationOptions::from(vec![to_confirm]);
@@ -894,7 +954,7 @@ impl Flow {
         };
         let (mut request, pending) = match made {
             Ok(m) => m,
-            Err(e) => return Reply::internal("authentication request", &e),
+            Err(e) => return Err(Reply::internal("authentication request", &e)),
         };
         let challenge = pending
             .server_data()
@@ -934,21 +994,17 @@ impl Flow {
                     "pending sign-ins per user at the cap: the oldest superseded"
                 );
             }
-            Err(e) => return Reply::internal("sign-in store", &e),
+            Err(e) => return Err(Reply::internal("sign-in store", &e)),
         }
         // Published for every name, known or not (the same work: timing tells nothing).
         self.changed(&row, AttemptState::Pending);
-        Reply::ok(&SignInStartAnswer {
+        let answer = SignInStartAnswer {
             attempt: id.text,
             match_code,
             expires_at,
             poll_millis: POLL_MILLIS,
-        })
-        .with_cookie(self.cookie(
-            SIGNIN_COOKIE,
-            browser.text,
-            self.config.attempt_ttl_secs,
-        ))
+        };
+        Ok((answer, browser.text))
     }
 
     /// The attempt `id` if `browser`, the browser secret cookie, belongs to it (compared by
@@ -1022,6 +1078,7 @@ impl Flow {
         &self,
         id: &str,
         browser: Option<&str>,
+        client: &super::password::Client,
         known: Option<&str>,
     ) -> Reply {
         let attempt = match self.browser_attempt(id, browser) {
@@ -1070,6 +1127,13 @@ impl Flow {
             Err(e) => return Reply::internal("session store", &e),
         }
         tracing::info!(username = row.username, "signed in with a phone");
+        self.record(
+            &row.username,
+            crate::store::SignInMethod::Phone,
+            crate::store::ActivityOutcome::SignedIn,
+            client,
+            "",
+        );
         self.accounts.signed_in(&signed_in(&row));
         // This browser is now known for the account (a pause after "it's not me" spares it).
         let known = match known.filter(|k| secret::is_token(k)) {
@@ -1146,12 +1210,12 @@ impl Flow {
 }
 
 /// The identity of a session, for the application.
-fn signed_in(row: &SessionRow) -> SignedIn {
+pub(super) fn signed_in(row: &SessionRow) -> SignedIn {
     SignedIn::new(row.username.clone(), row.method.clone(), row.expires_at)
 }
 
 /// What `api/me` and a completed sign-in show of a session.
-fn session_answer(row: &SessionRow) -> Session {
+pub(super) fn session_answer(row: &SessionRow) -> Session {
     Session {
         username: row.username.clone(),
         factors: super::password::factors_of(&row.method)

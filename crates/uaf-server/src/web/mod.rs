@@ -38,6 +38,7 @@ mod invite;
 mod password;
 pub(crate) mod secret;
 mod stream;
+mod user_agent;
 
 use std::sync::Arc;
 
@@ -220,6 +221,7 @@ async fn signin_status(
 async fn signin_complete(
     State(s): State<WebState>,
     Path(id): Path<String>,
+    peer: Peer,
     headers: HeaderMap,
     body: Body<IgnoredAny>,
 ) -> Reply {
@@ -228,8 +230,9 @@ async fn signin_complete(
     }
     let browser = cookie_value(&headers, SIGNIN_COOKIE);
     let known = cookie_value(&headers, KNOWN_COOKIE);
+    let client = password::Client::of(&s, peer, &headers);
     blocking(s, move |f| {
-        f.signin_complete(&id, browser.as_deref(), known.as_deref())
+        f.signin_complete(&id, browser.as_deref(), &client, known.as_deref())
     })
     .await
 }

@@ -1,27 +1,89 @@
 //! Accounts with a password, and two-step verification: see `docs/server.md`, "Passwords and
 //! two-step verification".
 //!
-//! | endpoint | authenticated by | what |
-//! |---|---|---|
-//! | `GET {prefix}api/account/two-step` | session cookie | `{enabled, codesAvailable}` |
-//! | `POST {prefix}api/account/two-step` | session cookie (turning it off: a two-factor session) | `{enabled}` → `{enabled, codesAvailable}` |
+//! | endpoint | authenticated by | rate limit | what |
+//! |---|---|---|---|
+//! | `POST {prefix}api/password/signin` | the password | password per address and per account | `{username, password}` → `{next: "signed-in", session}` + session cookie, or `{next: "second-step", attempt, …}` + browser secret cookie; 401 the same for a wrong password and an unknown user |
+//! | `POST {prefix}api/password/{id}/code` | browser cookie of a second step | password per address and per account | `{code}` → session (`password+code`) |
+//! | `POST {prefix}api/password/{id}/complete` | browser cookie of a second step, approved on the phone | — | session (`password+phone`) |
+//! | `POST {prefix}api/account/create` | a one-time invite code (consumed) | enrolment per address and per account | `{username, code, password}` → session (`password`) |
+//! | `GET {prefix}api/account/two-step` | session cookie | — | `{enabled, codesAvailable}` |
+//! | `POST {prefix}api/account/two-step` | session cookie (turning it off: a two-factor session) | — | `{enabled}` → `{enabled, codesAvailable}` |
+//!
+//! Every outcome of a sign-in is recorded in the [`crate::store::ActivityStore`] with the
+//! browser's `User-Agent` and the client address.
+
+use std::net::IpAddr;
 
 use axum::Router;
-use axum::extract::{Json, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::get;
-use uaf_signin_api::{TwoStepAnswer, TwoStepRequest, VerificationCodeSetup, path};
+use axum::extract::{Json, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{get, post};
+use serde::de::IgnoredAny;
+use uaf_signin_api::{
+    AccountCreateRequest, ErrorAnswer, PasswordSignInAnswer, PasswordSignInRequest, SecondStep,
+    TwoStepAnswer, TwoStepRequest, VerificationCodeRequest, VerificationCodeSetup, path,
+};
 use uaf_totp::{RECOMMENDED_SECRET_LEN, Totp};
 
-use super::flow::{Flow, SESSION_COOKIE};
-use super::{Body, WebState, cookie_value};
+use super::flow::{Flow, SESSION_COOKIE, SIGNIN_COOKIE, session_answer, signed_in, valid_username};
+use super::{Body, WebState, cookie_value, secret};
+use crate::limits::Peer;
+use crate::password::PasswordHashing;
 use crate::reply::{Reply, blocking, rejected_body};
-use crate::store::{AccountRow, SessionRow, SignInMethod};
+use crate::store::{
+    AccountRow, ActivityOutcome, ActivityRow, AttemptState, NewSession, SessionRow, SignInMethod,
+    row_expired,
+};
+
+/// The one answer of a wrong password and of an unknown user (HTTP 401).
+pub(crate) const WRONG_PASSWORD: &str = "The user name or password is not right.";
+/// The one answer of a wrong, malformed or already used verification code (HTTP 401).
+pub(crate) const WRONG_CODE: &str =
+    "That code is not right (or was already used): wait for the next one.";
 
 /// The routes of this module, under `prefix`.
 pub(crate) fn routes(prefix: &str) -> Router<WebState> {
     let at = |path: &str| format!("{prefix}{path}");
-    Router::new().route(&at(path::TWO_STEP), get(two_step_get).post(two_step_post))
+    Router::new()
+        .route(&at(path::PASSWORD_SIGNIN), post(password_signin))
+        .route(&at(path::PASSWORD_CODE), post(password_code))
+        .route(&at(path::PASSWORD_COMPLETE), post(password_complete))
+        .route(&at(path::ACCOUNT_CREATE), post(account_create))
+        .route(&at(path::TWO_STEP), get(two_step_get).post(two_step_post))
+}
+
+/// Who is asking: the client address (behind trusted proxies, their `X-Forwarded-For`) and
+/// the browser's `User-Agent`, for the activity record.
+#[derive(Clone, Debug)]
+pub(crate) struct Client {
+    /// The client address, when known.
+    pub(crate) ip: Option<IpAddr>,
+    /// The `User-Agent` header (empty when absent or not text).
+    pub(crate) user_agent: String,
+}
+
+impl Client {
+    /// A request of the phone (its address and user agent are not the browser's: not
+    /// recorded).
+    pub(crate) fn phone() -> Client {
+        Client {
+            ip: None,
+            user_agent: String::new(),
+        }
+    }
+
+    /// The client of a request from `peer` with `headers`.
+    pub(crate) fn of(s: &WebState, peer: Peer, headers: &HeaderMap) -> Client {
+        Client {
+            ip: s.limits.client(peer, headers),
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
 }
 
 /// Whether a session's method proved two factors (a phone approval, or a password and a
@@ -46,6 +108,410 @@ fn two_factor(method: &str) -> bool {
 pub(crate) const CODES: Totp = Totp::DEFAULT;
 
 impl Flow {
+    /// Records a sign-in outcome of `username` (failures to record are logged: the sign-in
+    /// goes on).
+    pub(crate) fn record(
+        &self,
+        username: &str,
+        method: SignInMethod,
+        outcome: ActivityOutcome,
+        client: &Client,
+        detail: &str,
+    ) {
+        let ip = client.ip.map(|ip| ip.to_string()).unwrap_or_default();
+        let row = ActivityRow::new(
+            String::from(username),
+            self.now(),
+            method,
+            outcome,
+            &client.user_agent,
+            ip,
+        )
+        .with_detail(detail);
+        if let Err(e) = self.app.stores.activity.record_activity(&row) {
+            tracing::error!(error = %e, "activity record");
+        }
+    }
+
+    /// A new session of `username` made by `method` without a phone attempt: the answer
+    /// with its cookie.
+    fn password_session(&self, username: &str, method: SignInMethod) -> Result<Reply, Reply> {
+        let session = secret::token().map_err(|e| Reply::internal("no OS randomness", &e))?;
+        let now = self.now();
+        let row = SessionRow::new(
+            String::from(username),
+            String::from(method.as_str()),
+            now,
+            now.saturating_add(self.config.session_ttl_secs),
+        );
+        self.app
+            .stores
+            .accounts
+            .insert_session(&session.hash, &row)
+            .map_err(|e| Reply::internal("session store", &e))?;
+        self.accounts.signed_in(&signed_in(&row));
+        Ok(Reply::ok(&PasswordSignInAnswer::SignedIn {
+            session: session_answer(&row),
+        })
+        .with_cookie(self.cookie(
+            SESSION_COOKIE,
+            session.text,
+            self.config.session_ttl_secs,
+        )))
+    }
+
+    /// `POST api/password/signin {username, password}` (rate-limited before): the password
+    /// is verified on this (blocking) thread against the account's hash, or against a dummy
+    /// hash of the same cost when there is no such account (or it has no password, or may not
+    /// sign in), so all of these answer the same 401 in the same time.
+    pub(crate) fn password_signin(&self, body: &PasswordSignInRequest, client: &Client) -> Reply {
+        self.try_password_signin(body, client)
+            .unwrap_or_else(|refusal| refusal)
+    }
+
+    fn try_password_signin(
+        &self,
+        body: &PasswordSignInRequest,
+        client: &Client,
+    ) -> Result<Reply, Reply> {
+        let username = body.username.as_str();
+        if !valid_username(username) {
+            return Err(Reply::error(StatusCode::BAD_REQUEST, "enter a user name"));
+        }
+        if body.password.is_empty() {
+            return Err(Reply::error(StatusCode::BAD_REQUEST, "enter your password"));
+        }
+        let account = self.account_row(username)?;
+        let allowed = self.may_sign_in(username)?;
+        let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+        let dummy = self
+            .config
+            .password_hashing
+            .dummy()
+            .map_err(|e| Reply::internal("password hashing", &e))?;
+        let matched =
+            match PasswordHashing::verify(&body.password, stored.as_deref().unwrap_or(&dummy)) {
+                Ok(m) => m,
+                Err(e) => {
+                    // A stored hash that cannot be read: the operator must reset it; to the
+                    // client it is a wrong password like any other.
+                    tracing::error!(username = ?username, error = %e, "password hash unreadable");
+                    false
+                }
+            };
+        let account = match account {
+            Some(a) if matched && stored.is_some() && allowed => a,
+            _ => {
+                self.record(
+                    username,
+                    SignInMethod::Password,
+                    ActivityOutcome::WrongPassword,
+                    client,
+                    "",
+                );
+                return Err(Reply::error(StatusCode::UNAUTHORIZED, WRONG_PASSWORD));
+            }
+        };
+        if !account.two_step {
+            let reply = self.password_session(username, SignInMethod::Password)?;
+            tracing::info!(username, "signed in with a password (one factor)");
+            self.record(
+                username,
+                SignInMethod::Password,
+                ActivityOutcome::SignedIn,
+                client,
+                "",
+            );
+            return Ok(reply);
+        }
+        // Two-step verification: the phones are asked (an attempt like a phone sign-in's), and
+        // a verification code is accepted for the same attempt.
+        // The phones are not asked while the account's phone sign-ins are paused (its code
+        // still works).
+        let from = super::flow::StartContext::of(client, None);
+        let (start, browser) = self.start_attempt(username, &from, false)?;
+        self.app
+            .stores
+            .accounts
+            .put_second_step(&start.attempt, username, start.expires_at, self.now())
+            .map_err(|e| Reply::internal("second step store", &e))?;
+        let phone = !self
+            .app
+            .service
+            .credentials()
+            .list_by_user(username)
+            .map_err(|e| Reply::internal("key lookup", &e))?
+            .is_empty();
+        self.record(
+            username,
+            SignInMethod::Password,
+            ActivityOutcome::SecondStep,
+            client,
+            "",
+        );
+        Ok(Reply::ok(&PasswordSignInAnswer::SecondStep(SecondStep {
+            attempt: start.attempt,
+            match_code: start.match_code,
+            expires_at: start.expires_at,
+            poll_millis: start.poll_millis,
+            phone,
+            code: account.code_secret.is_some(),
+        }))
+        .with_cookie(self.cookie(SIGNIN_COOKIE, browser, self.config.attempt_ttl_secs)))
+    }
+
+    /// The second step `id` of this browser (`browser`: its secret cookie), still pending or
+    /// approved: its user name. Any other attempt is 404, like an unknown one.
+    fn second_step_of(
+        &self,
+        id: &str,
+        browser: Option<&str>,
+    ) -> Result<(String, AttemptState), Reply> {
+        let attempt = self.browser_attempt(id, browser)?;
+        let unknown = || Reply::error(StatusCode::NOT_FOUND, "no such sign-in in this browser");
+        let (username, _) = self
+            .app
+            .stores
+            .accounts
+            .second_step(id)
+            .map_err(|e| Reply::internal("second step lookup", &e))?
+            .ok_or_else(unknown)?;
+        if username != attempt.username {
+            return Err(unknown());
+        }
+        let state = self.visible_state(&attempt);
+        match attempt.state {
+            AttemptState::Pending | AttemptState::Approved
+                if !row_expired(attempt.expires_at, self.now()) =>
+            {
+                Ok((username, attempt.state))
+            }
+            _ => Err(Reply::json(
+                StatusCode::CONFLICT,
+                &ErrorAnswer {
+                    state: Some(state),
+                    ..ErrorAnswer::new("this sign-in is no longer waiting")
+                },
+            )),
+        }
+    }
+
+    /// Makes the session of second step `id` (approved now) by `method`.
+    fn finish_second_step(
+        &self,
+        id: &str,
+        username: &str,
+        method: SignInMethod,
+    ) -> Result<Reply, Reply> {
+        let session = secret::token().map_err(|e| Reply::internal("no OS randomness", &e))?;
+        let now = self.now();
+        let row = SessionRow::new(
+            String::from(username),
+            String::from(method.as_str()),
+            now,
+            now.saturating_add(self.config.session_ttl_secs),
+        );
+        let made = self
+            .store
+            .consume_into_session(
+                id,
+                &NewSession::new(session.hash.to_vec(), row.clone(), now),
+            )
+            .map_err(|e| Reply::internal("session store", &e))?;
+        if !made {
+            return Err(Reply::error(
+                StatusCode::CONFLICT,
+                "this sign-in was already used or expired",
+            ));
+        }
+        self.accounts.signed_in(&signed_in(&row));
+        Ok(Reply::ok(&session_answer(&row))
+            .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
+            .with_cookie(self.clear_cookie(SIGNIN_COOKIE)))
+    }
+
+    /// `POST api/password/{id}/code {code}`: the second step by a verification code (RFC
+    /// 6238, ±1 step; a step is accepted once, by compare-and-swap of the account's last used
+    /// step). Rate-limited per address and account like passwords.
+    pub(crate) fn password_code(
+        &self,
+        id: &str,
+        browser: Option<&str>,
+        body: &VerificationCodeRequest,
+        client: &Client,
+    ) -> Reply {
+        self.try_password_code(id, browser, body, client)
+            .unwrap_or_else(|refusal| refusal)
+    }
+
+    fn try_password_code(
+        &self,
+        id: &str,
+        browser: Option<&str>,
+        body: &VerificationCodeRequest,
+        client: &Client,
+    ) -> Result<Reply, Reply> {
+        let (username, _) = self.second_step_of(id, browser)?;
+        self.limits
+            .password(client.ip, &username)
+            .map_err(Reply::too_many)?;
+        let account = self.account_row(&username)?;
+        let secret = account.as_ref().and_then(|a| a.code_secret.clone());
+        let last = account.as_ref().and_then(|a| a.code_last_step);
+        let wrong = |detail: &str| {
+            self.record(
+                &username,
+                SignInMethod::PasswordCode,
+                ActivityOutcome::WrongCode,
+                client,
+                detail,
+            );
+            Reply::error(StatusCode::UNAUTHORIZED, WRONG_CODE)
+        };
+        let Some(secret) = secret else {
+            return Err(wrong("the account has no verification codes"));
+        };
+        let step = match CODES.verify_unused(&secret, body.code.trim(), self.now(), last) {
+            Ok(step) => step,
+            Err(uaf_totp::Error::Reused { .. }) => return Err(wrong("a code already used")),
+            Err(_) => return Err(wrong("")),
+        };
+        // Of two uses of one code (two browsers, two nodes), exactly one moves the step.
+        let used = self
+            .app
+            .stores
+            .accounts
+            .use_code_step(&username, last, step)
+            .map_err(|e| Reply::internal("code step", &e))?;
+        if !used {
+            return Err(wrong("a code already used"));
+        }
+        // Pending → approved (a phone may have approved it meanwhile: then it is approved).
+        self.store
+            .transition(
+                id,
+                AttemptState::Pending.to(AttemptState::Approved),
+                self.now(),
+            )
+            .map_err(|e| Reply::internal("attempt transition", &e))?;
+        let reply = self.finish_second_step(id, &username, SignInMethod::PasswordCode)?;
+        tracing::info!(
+            username,
+            "signed in with a password and a verification code"
+        );
+        self.record(
+            &username,
+            SignInMethod::PasswordCode,
+            ActivityOutcome::SignedIn,
+            client,
+            "",
+        );
+        Ok(reply)
+    }
+
+    /// `POST api/password/{id}/complete`: the second step approved on the phone becomes a
+    /// `password+phone` session.
+    pub(crate) fn password_complete(
+        &self,
+        id: &str,
+        browser: Option<&str>,
+        client: &Client,
+    ) -> Reply {
+        let result = (|| {
+            let (username, state) = self.second_step_of(id, browser)?;
+            if state != AttemptState::Approved {
+                return Err(Reply::json(
+                    StatusCode::CONFLICT,
+                    &ErrorAnswer {
+                        state: Some(uaf_signin_api::SignInState::Pending),
+                        ..ErrorAnswer::new("this sign-in is not approved")
+                    },
+                ));
+            }
+            let reply = self.finish_second_step(id, &username, SignInMethod::PasswordPhone)?;
+            tracing::info!(username, "signed in with a password and the phone");
+            self.record(
+                &username,
+                SignInMethod::PasswordPhone,
+                ActivityOutcome::SignedIn,
+                client,
+                "",
+            );
+            Ok(reply)
+        })();
+        result.unwrap_or_else(|refusal| refusal)
+    }
+
+    /// `POST api/account/create {username, code, password}`: the person chooses the
+    /// password of their account with an operator's one-time invite (consumed), and is signed
+    /// in (one factor). An account that already has a password is refused (the operator
+    /// resets passwords: `uaf-server user reset-password`).
+    pub(crate) fn account_create(&self, body: &AccountCreateRequest, client: &Client) -> Reply {
+        self.try_account_create(body, client)
+            .unwrap_or_else(|refusal| refusal)
+    }
+
+    fn try_account_create(
+        &self,
+        body: &AccountCreateRequest,
+        client: &Client,
+    ) -> Result<Reply, Reply> {
+        let username = body.username.as_str();
+        if !valid_username(username) {
+            return Err(Reply::error(StatusCode::BAD_REQUEST, "enter a user name"));
+        }
+        PasswordHashing::acceptable(&body.password)
+            .map_err(|e| Reply::error(StatusCode::BAD_REQUEST, &e.to_string()))?;
+        let code_hash = self.check_invite(username, &body.code)?;
+        let account = self.account_row(username)?;
+        if account.as_ref().is_some_and(|a| a.password_hash.is_some()) {
+            return Err(Reply::error(
+                StatusCode::CONFLICT,
+                "this account has a password already: sign in with it",
+            ));
+        }
+        let hash = self
+            .config
+            .password_hashing
+            .hash(&body.password)
+            .map_err(|e| Reply::internal("password hashing", &e))?;
+        // Single use: of concurrent uses of the code exactly one takes it.
+        let taken = self
+            .store
+            .take_invite(&code_hash)
+            .map_err(|e| Reply::internal("invite take", &e))?;
+        if taken.is_none_or(|i| i.username != username) {
+            return Err(Reply::error(
+                StatusCode::FORBIDDEN,
+                "invalid, used or expired invite code",
+            ));
+        }
+        let accounts = &self.app.stores.accounts;
+        let made = accounts
+            .create_account(&AccountRow::new(
+                String::from(username),
+                Some(hash.clone()),
+                self.now(),
+            ))
+            .map_err(|e| Reply::internal("account store", &e))?;
+        if !made {
+            // A phone-only account (made at its first phone's enrolment): it gets the password.
+            accounts
+                .set_password_hash(username, &hash)
+                .map_err(|e| Reply::internal("account store", &e))?;
+        }
+        tracing::info!(username, "account password chosen with an invite");
+        let reply = self.password_session(username, SignInMethod::Password)?;
+        self.record(
+            username,
+            SignInMethod::Password,
+            ActivityOutcome::SignedIn,
+            client,
+            "password chosen with an invite",
+        );
+        Ok(reply)
+    }
+
     /// The verification-code setup of `username`'s phones: its secret, made now (20 random
     /// bytes) unless the account has one (a later phone gets the same one).
     pub(crate) fn code_setup(&self, username: &str) -> Result<VerificationCodeSetup, Reply> {
@@ -153,6 +619,96 @@ impl Flow {
             Err(e) => Reply::internal("two-step setting", &e),
         }
     }
+}
+
+/// `POST api/password/signin`: the password buckets first (429 with `Retry-After`, recorded),
+/// then the password check on the blocking pool.
+async fn password_signin(
+    State(s): State<WebState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body<PasswordSignInRequest>,
+) -> Reply {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(r) => return rejected_body(&r),
+    };
+    let client = Client::of(&s, peer, &headers);
+    if let Err(limited) = s.limits.password(client.ip, &b.username) {
+        tracing::warn!(username = ?b.username, client = ?client.ip, "password sign-in refused: rate limit");
+        let reply = Reply::too_many(limited);
+        let username = b.username.clone();
+        return blocking(s, move |f| {
+            if valid_username(&username) {
+                f.record(
+                    &username,
+                    SignInMethod::Password,
+                    ActivityOutcome::Throttled,
+                    &client,
+                    limited.rule,
+                );
+            }
+            reply
+        })
+        .await;
+    }
+    blocking(s, move |f| f.password_signin(&b, &client)).await
+}
+
+async fn password_code(
+    State(s): State<WebState>,
+    Path(id): Path<String>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body<VerificationCodeRequest>,
+) -> Reply {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(r) => return rejected_body(&r),
+    };
+    let client = Client::of(&s, peer, &headers);
+    let browser = cookie_value(&headers, SIGNIN_COOKIE);
+    blocking(s, move |f| {
+        f.password_code(&id, browser.as_deref(), &b, &client)
+    })
+    .await
+}
+
+async fn password_complete(
+    State(s): State<WebState>,
+    Path(id): Path<String>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body<IgnoredAny>,
+) -> Reply {
+    if let Err(r) = body {
+        return rejected_body(&r);
+    }
+    let client = Client::of(&s, peer, &headers);
+    let browser = cookie_value(&headers, SIGNIN_COOKIE);
+    blocking(s, move |f| {
+        f.password_complete(&id, browser.as_deref(), &client)
+    })
+    .await
+}
+
+/// `POST api/account/create`: an invite code check, rate-limited as enrolment is.
+async fn account_create(
+    State(s): State<WebState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Body<AccountCreateRequest>,
+) -> Reply {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(r) => return rejected_body(&r),
+    };
+    let client = Client::of(&s, peer, &headers);
+    if let Err(limited) = s.limits.enroll(client.ip, &b.username) {
+        tracing::warn!(username = ?b.username, client = ?client.ip, "account creation refused: rate limit");
+        return Reply::too_many(limited);
+    }
+    blocking(s, move |f| f.account_create(&b, &client)).await
 }
 
 async fn two_step_get(State(s): State<WebState>, headers: HeaderMap) -> Reply {

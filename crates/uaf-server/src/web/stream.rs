@@ -321,8 +321,10 @@ pub(super) async fn phone_events(
     // Subscribed before the first read: no change between the two is missed.
     let sub = s.push.subscribe(&device.username);
     let (tx, rx) = mpsc::channel(QUEUE);
+    let auth = authorization(&headers);
     tokio::spawn(phone_stream(
         WebState::clone(&s),
+        auth,
         device,
         shown,
         sub,
@@ -334,6 +336,7 @@ pub(super) async fn phone_events(
 
 async fn phone_stream(
     s: WebState,
+    auth: Option<String>,
     device: DeviceRow,
     mut shown: Vec<String>,
     mut sub: Subscription,
@@ -344,12 +347,16 @@ async fn phone_stream(
     let end = Instant::now() + Duration::from_secs(limits.stream_max_secs.max(1));
     let recheck = Duration::from_secs(limits.stream_recheck_secs.max(1));
     let device = std::sync::Arc::new(device);
+    let auth = std::sync::Arc::new(auth);
     // The first event carries `retry`; `ready` follows the first snapshot.
     let mut retry = Some(RETRY);
     let mut first = true;
     loop {
         let (d, seen) = (std::sync::Arc::clone(&device), shown.clone());
+        let a = std::sync::Arc::clone(&auth);
         let read = off(&s, move |f| {
+            // The token is checked at every read: a phone removed meanwhile loses its stream.
+            f.device(a.as_deref())?;
             let now = f.app.now();
             f.snapshot(&d, &seen)
                 .map(|snap| (snap, now))
@@ -473,9 +480,15 @@ pub(super) async fn notifications(
     let recheck = Duration::from_secs(limits.stream_recheck_secs.max(1));
     let mut sub = s.push.subscribe(&device.username);
     let device = std::sync::Arc::new(device);
+    let auth = std::sync::Arc::new(auth);
     let answer = loop {
         let (d, seen) = (std::sync::Arc::clone(&device), shown.clone());
+        let a = std::sync::Arc::clone(&auth);
         let read = off(&s, move |f| {
+            // Removed meanwhile: its deregistrations (once), or 401.
+            if f.device(a.as_deref()).is_err() {
+                return Err(f.notifications_for(a.as_deref()));
+            }
             let now = f.app.now();
             f.snapshot(&d, &seen)
                 .map(|snap| (snap, now))

@@ -16,14 +16,22 @@
     clippy::result_large_err
 )]
 
+mod password;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+// One module per part of the page.
+mod push;
+
 use serde_json::{Value, json};
 use uaf_phone::{Enrollment, Phone};
 use uaf_server::{Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now};
+
+mod account;
+mod layout;
 
 const PIN: &str = "1234";
 /// The WebDriver element reference key.
@@ -212,18 +220,29 @@ impl<'d> Browser<'d> {
         self.cmd("GET", &format!("/element/{e}/enabled"), None) == true
     }
 
+    /// The rendered text of `css` read by a script (empty when hidden or absent): unlike an
+    /// element reference, it survives the page being replaced (a redirect) meanwhile.
+    fn visible_text(&self, css: &str) -> String {
+        let js = format!(
+            "const e = document.querySelector({}); \
+             return e && e.checkVisibility() ? e.innerText.trim() : ''",
+            Value::from(css)
+        );
+        self.script(&js).as_str().unwrap_or_default().to_owned()
+    }
+
     /// Waits until `css` shows text `pred` accepts; returns it.
     fn wait_text(&self, css: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let t = self.text(css);
+            let t = self.visible_text(css);
             if pred(&t) {
                 return t;
             }
             assert!(
                 Instant::now() < deadline,
                 "{css} never showed {what} (last: {t:?}; status: {:?})",
-                self.text("#status")
+                self.visible_text("#status")
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -298,9 +317,9 @@ fn signing_in_with_the_phone_in_a_real_browser() {
     let b = Browser::open(&driver, &dir.join("profile"));
     b.go(&format!("{}/", server.base_url()));
     assert_eq!(b.script("return document.title"), "Sign in");
-    // The password is visibly not offered.
-    assert!(!b.enabled("#use-password"));
-    assert!(b.text("#no-password").contains("Passwords are not offered"));
+    // Both ways are offered; the app first (nothing remembered yet).
+    assert!(b.enabled("#use-password"));
+    assert!(b.enabled("#use-app"));
 
     b.type_into("#username", "alice");
     let answered = phone_answers(phone, true);

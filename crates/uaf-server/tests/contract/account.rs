@@ -219,3 +219,31 @@ pub fn activity_is_read_newest_first_and_old_rows_purged(suite: &Suite<'_>) {
     assert_eq!(s.recent_activity("alice", 10).unwrap(), vec![kept, third]);
     assert!(s.recent_activity("bob", 10).unwrap().is_empty());
 }
+
+pub fn second_steps_are_recorded_and_expired_ones_purged(suite: &Suite<'_>) {
+    let (_place, db) = suite.fresh("second_steps");
+    let s = accounts(&*db);
+    assert_eq!(s.second_step("attempt-1").unwrap(), None);
+    s.put_second_step("attempt-1", "alice", NOW + 10, NOW)
+        .unwrap();
+    assert_eq!(
+        s.second_step("attempt-1").unwrap(),
+        Some(("alice".into(), NOW + 10))
+    );
+    assert!(
+        s.put_second_step("attempt-1", "bob", NOW + 10, NOW)
+            .is_err()
+    );
+    // Valid through its end: kept by a put at NOW + 10, purged by one at NOW + 11.
+    s.put_second_step("attempt-2", "bob", NOW + 100, NOW + 10)
+        .unwrap();
+    assert!(s.second_step("attempt-1").unwrap().is_some());
+    s.put_second_step("attempt-3", "bob", NOW + 100, NOW + 11)
+        .unwrap();
+    assert_eq!(s.second_step("attempt-1").unwrap(), None);
+    // Deleting the account deletes its second steps.
+    s.create_account(&AccountRow::new("bob".into(), None, NOW))
+        .unwrap();
+    assert!(s.delete_account("bob").unwrap());
+    assert_eq!(s.second_step("attempt-2").unwrap(), None);
+}

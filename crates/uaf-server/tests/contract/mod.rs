@@ -174,7 +174,8 @@ macro_rules! contract_cases {
             activity_is_read_newest_first_and_old_rows_purged,
             reports_are_kept_only_while_pending,
             an_attempt_ends_once,
-            pauses_and_known_browsers_round_trip
+            pauses_and_known_browsers_round_trip,
+            second_steps_are_recorded_and_expired_ones_purged
         );
     };
     (@account_cases $factory:expr, #[$attr:meta], $handles:ident) => {

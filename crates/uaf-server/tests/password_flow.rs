@@ -1,0 +1,885 @@
+//! Passwords and two-step verification over real HTTP on loopback: password sign-in (one
+//! factor), no enumeration (same answer, same cost for a wrong password and an unknown user),
+//! the password rate limits, two-step verification by a verification code (a used step
+//! refused) and by the phone, the two-step switch, accounts made with an invite, the activity
+//! record, and the operator's `uaf-server user …` commands run as a process.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::result_large_err
+)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use uaf_phone::{Enrollment, Phone};
+use uaf_server::store::{AccountRow, ActivityOutcome, SignInMethod, system_clock};
+use uaf_server::{
+    Backend, Limits, PasswordHashing, Server, ServerConfig, ServerHandle, SqliteDatabase,
+    create_invite, unix_now,
+};
+use uaf_totp::Totp;
+
+const PIN: &str = "1234";
+const PASSWORD: &str = "correct horse battery";
+const WRONG: &str = "The user name or password is not right.";
+
+fn temp(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("uaf-password-flow-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A server on a free loopback port with a file database, the phone model's metadata, a
+/// clock the test moves, and 127.0.0.1 as a trusted proxy (so that `X-Forwarded-For` plays
+/// other client addresses).
+struct Env {
+    server: ServerHandle,
+    db: SqliteDatabase,
+    clock: Arc<AtomicU64>,
+}
+
+impl Env {
+    fn new(name: &str) -> Env {
+        Env::with_limits(name, |_| {})
+    }
+
+    fn with_limits(name: &str, limits: impl FnOnce(&mut Limits)) -> Env {
+        let dir = temp(name);
+        uaf_phone::write_metadata(&dir.join("metadata")).unwrap();
+        // A whole number of 30-second steps: the codes' windows are where the test says.
+        let clock = Arc::new(AtomicU64::new(unix_now() / 30 * 30));
+        let mut c = ServerConfig::default();
+        c.listen = "127.0.0.1:0".parse().unwrap();
+        c.database = dir.join("server.db");
+        c.metadata = Some(dir.join("metadata"));
+        c.challenge_ttl_secs = 120;
+        c.limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        limits(&mut c.limits);
+        let ticks = Arc::clone(&clock);
+        c.clock = Arc::new(move || ticks.load(Ordering::SeqCst));
+        let server = Server::spawn(c).unwrap();
+        let db = SqliteDatabase::open(dir.join("server.db")).unwrap();
+        Env { server, db, clock }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.server.base_url())
+    }
+
+    fn now(&self) -> u64 {
+        self.clock.load(Ordering::SeqCst)
+    }
+
+    fn advance(&self, secs: u64) {
+        self.clock.fetch_add(secs, Ordering::SeqCst);
+    }
+
+    /// An account with `PASSWORD`, hashed with the server's (default) parameters.
+    fn add_user(&self, user: &str) {
+        let hash = PasswordHashing::default().hash(PASSWORD).unwrap();
+        let accounts = self.db.stores(300, system_clock()).accounts;
+        let row = AccountRow::new(user.into(), Some(hash.clone()), self.now());
+        if !accounts.create_account(&row).unwrap() {
+            assert!(accounts.set_password_hash(user, &hash).unwrap());
+        }
+    }
+
+    fn enroll(&self, user: &str) -> Phone {
+        let code = create_invite(&self.db, user, self.now()).unwrap().code;
+        Phone::enroll(&Enrollment::new(&self.server.base_url(), user, &code, PIN)).unwrap()
+    }
+
+    fn secret(&self, user: &str) -> Vec<u8> {
+        let accounts = self.db.stores(300, system_clock()).accounts;
+        accounts
+            .account(user)
+            .unwrap()
+            .unwrap()
+            .code_secret
+            .unwrap()
+    }
+
+    fn code(&self, user: &str) -> String {
+        Totp::DEFAULT
+            .generate(&self.secret(user), self.now())
+            .unwrap()
+            .to_string()
+    }
+
+    fn activity(&self, user: &str) -> Vec<(SignInMethod, ActivityOutcome)> {
+        let a = self.db.stores(300, system_clock()).activity;
+        a.recent_activity(user, 50)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.method, r.outcome))
+            .collect()
+    }
+
+    fn password_signin(&self, user: &str, password: &str, from: &str) -> Answer {
+        call(
+            "POST",
+            &self.url("api/password/signin"),
+            Some(&json!({ "username": user, "password": password })),
+            &[("X-Forwarded-For", from), ("User-Agent", "TestBrowser/1.0")],
+        )
+    }
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    text: String,
+    body: Value,
+    set_cookies: Vec<String>,
+    retry_after: Option<String>,
+}
+
+impl Answer {
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies.iter().find_map(|c| {
+            let (k, rest) = c.split_once('=')?;
+            (k == name).then(|| format!("{name}={}", rest.split(';').next().unwrap_or("")))
+        })
+    }
+}
+
+fn call(method: &str, url: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
+    let a = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build(),
+    );
+    let mut r = if method == "GET" {
+        let mut req = a.get(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.call().unwrap()
+    } else {
+        let mut req = a.post(url).header("Content-Type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send(body.map_or_else(|| String::from("{}"), Value::to_string))
+            .unwrap()
+    };
+    let set_cookies = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let retry_after = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap();
+    Answer {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+        set_cookies,
+        retry_after,
+    }
+}
+
+fn me(env: &Env, session: &str) -> Answer {
+    call("GET", &env.url("api/me"), None, &[("Cookie", session)])
+}
+
+fn two_step(env: &Env, session: &str, enabled: bool) -> Answer {
+    call(
+        "POST",
+        &env.url("api/account/two-step"),
+        Some(&json!({ "enabled": enabled })),
+        &[("Cookie", session)],
+    )
+}
+
+/// A phone sign-in of `user` approved by `phone`: the session cookie.
+fn phone_signin(env: &Env, phone: &mut Phone, user: &str) -> String {
+    let start = call(
+        "POST",
+        &env.url("api/signin/start"),
+        Some(&json!({ "username": user })),
+        &[],
+    );
+    assert_eq!(start.status, 200, "{start:?}");
+    let attempt = start.body["attempt"].as_str().unwrap().to_owned();
+    let browser = start.cookie("uaf_signin").unwrap();
+    let n = phone
+        .pending()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.attempt == attempt)
+        .unwrap();
+    phone.approve(&n, PIN).unwrap();
+    let done = call(
+        "POST",
+        &env.url(&format!("api/signin/{attempt}/complete")),
+        None,
+        &[("Cookie", &browser)],
+    );
+    assert_eq!(done.status, 200, "{done:?}");
+    done.cookie("uaf_session").unwrap()
+}
+
+#[test]
+fn a_password_alone_signs_in_with_one_factor_and_is_recorded() {
+    let env = Env::new("one-factor");
+    env.add_user("alice");
+    let a = env.password_signin("alice", PASSWORD, "192.0.2.10");
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(a.body["next"], "signed-in");
+    assert_eq!(a.body["session"]["method"], "password");
+    assert_eq!(a.body["session"]["factors"], json!(["knowledge"]));
+    let line = a
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("uaf_session="))
+        .unwrap();
+    assert!(
+        line.contains("HttpOnly") && line.contains("SameSite=Strict"),
+        "{line}"
+    );
+    let session = a.cookie("uaf_session").unwrap();
+    let who = me(&env, &session);
+    assert_eq!(who.status, 200);
+    assert_eq!(who.body["username"], "alice");
+    assert_eq!(who.body["factors"], json!(["knowledge"]));
+    assert_eq!(who.body["method"], "password");
+    // Signed out: the session is gone.
+    let out = call(
+        "POST",
+        &env.url("api/signout"),
+        None,
+        &[("Cookie", &session)],
+    );
+    assert_eq!(out.body["signedOut"], true);
+    assert_eq!(me(&env, &session).status, 401);
+    // The record: who, how, from where, with what.
+    let rows = env
+        .db
+        .stores(300, system_clock())
+        .activity
+        .recent_activity("alice", 5)
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].outcome, ActivityOutcome::SignedIn);
+    assert_eq!(rows[0].method, SignInMethod::Password);
+    assert_eq!(rows[0].client_ip, "192.0.2.10");
+    assert_eq!(rows[0].user_agent, "TestBrowser/1.0");
+    // Malformed requests are told apart from wrong passwords (they reveal nothing).
+    assert_eq!(env.password_signin("", PASSWORD, "192.0.2.10").status, 400);
+    assert_eq!(env.password_signin("alice", "", "192.0.2.10").status, 400);
+}
+
+#[test]
+fn a_wrong_password_and_an_unknown_user_answer_alike_in_the_same_time() {
+    let env = Env::with_limits("enumeration", |l| {
+        l.password_per_account = uaf_server::Rate::OFF;
+        l.password_per_address = uaf_server::Rate::OFF;
+    });
+    env.add_user("alice");
+    // A phone-only account (no password) answers the same too.
+    env.enroll("bob");
+    let wrong = env.password_signin("alice", "not the password", "192.0.2.1");
+    let unknown = env.password_signin("nobody", "not the password", "192.0.2.1");
+    let phone_only = env.password_signin("bob", "not the password", "192.0.2.1");
+    for a in [&wrong, &unknown, &phone_only] {
+        assert_eq!(a.status, 401, "{a:?}");
+        assert_eq!(a.text, wrong.text);
+        assert!(a.set_cookies.is_empty(), "{a:?}");
+    }
+    assert_eq!(wrong.body["error"], WRONG);
+    // The same argon2 work: an unknown user is verified against a dummy hash of the same
+    // cost (without it, the answer would come back ~100× faster than a wrong password's).
+    // The fastest of several tries, and a wide band: the machine is shared.
+    let time = |user: &str| {
+        (0..7)
+            .map(|_| {
+                let t = Instant::now();
+                assert_eq!(
+                    env.password_signin(user, "nope nope", "192.0.2.1").status,
+                    401
+                );
+                t.elapsed()
+            })
+            .min()
+            .unwrap()
+    };
+    let (known, nobody) = (time("alice"), time("nobody"));
+    let ratio = nobody.as_secs_f64() / known.as_secs_f64();
+    assert!(
+        (0.25..4.0).contains(&ratio),
+        "unknown user {nobody:?} vs wrong password {known:?}"
+    );
+    assert_eq!(
+        env.activity("nobody").first(),
+        Some(&(SignInMethod::Password, ActivityOutcome::WrongPassword))
+    );
+}
+
+#[test]
+fn password_guesses_are_throttled_per_account_and_per_address() {
+    let env = Env::with_limits("throttle", |l| {
+        l.password_per_account = "3/600".parse().unwrap();
+        l.password_per_address = "5/600".parse().unwrap();
+    });
+    env.add_user("alice");
+    for from in ["192.0.2.1", "192.0.2.2", "192.0.2.3"] {
+        assert_eq!(
+            env.password_signin("alice", "guess guess", from).status,
+            401
+        );
+    }
+    // A fourth guess for alice, from any address (the right password included), waits.
+    let a = env.password_signin("alice", PASSWORD, "198.51.100.9");
+    assert_eq!(a.status, 429, "{a:?}");
+    assert!(a.retry_after.is_some());
+    assert!(
+        a.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("password-per-account")
+    );
+    assert_eq!(
+        env.activity("alice").first(),
+        Some(&(SignInMethod::Password, ActivityOutcome::Throttled))
+    );
+    // One address spraying many accounts: stopped after its 5.
+    for user in ["u1", "u2", "u3", "u4", "u5"] {
+        assert_eq!(
+            env.password_signin(user, "guess guess", "203.0.113.7")
+                .status,
+            401
+        );
+    }
+    let a = env.password_signin("u6", "guess guess", "203.0.113.7");
+    assert_eq!(a.status, 429);
+    assert!(
+        a.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("password-per-address")
+    );
+    // Another address is not affected.
+    assert_eq!(
+        env.password_signin("u6", "guess guess", "203.0.113.8")
+            .status,
+        401
+    );
+}
+
+/// Alice with a password, a phone (so verification codes) and two-step verification turned
+/// on through the API by a phone session. Returns her phone.
+fn two_step_alice(env: &Env) -> Phone {
+    env.add_user("alice");
+    let mut phone = env.enroll("alice");
+    let session = phone_signin(env, &mut phone, "alice");
+    let before = call(
+        "GET",
+        &env.url("api/account/two-step"),
+        None,
+        &[("Cookie", &session)],
+    );
+    assert_eq!(
+        before.body,
+        json!({ "enabled": false, "codesAvailable": true })
+    );
+    let on = two_step(env, &session, true);
+    assert_eq!(on.status, 200, "{on:?}");
+    assert_eq!(on.body, json!({ "enabled": true, "codesAvailable": true }));
+    phone
+}
+
+/// A password sign-in that must ask for a second step: the attempt and its browser cookie.
+fn second_step(env: &Env, user: &str) -> (String, String, Answer) {
+    let a = env.password_signin(user, PASSWORD, "192.0.2.20");
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(a.body["next"], "second-step", "{a:?}");
+    assert!(a.cookie("uaf_session").is_none());
+    let attempt = a.body["attempt"].as_str().unwrap().to_owned();
+    let browser = a.cookie("uaf_signin").unwrap();
+    (attempt, browser, a)
+}
+
+fn send_code(env: &Env, attempt: &str, browser: &str, code: &str) -> Answer {
+    call(
+        "POST",
+        &env.url(&format!("api/password/{attempt}/code")),
+        Some(&json!({ "code": code })),
+        &[("Cookie", browser), ("X-Forwarded-For", "192.0.2.20")],
+    )
+}
+
+#[test]
+fn two_step_by_a_verification_code_and_a_used_code_is_refused() {
+    let env = Env::new("code");
+    let _phone = two_step_alice(&env);
+    let (attempt, browser, a) = second_step(&env, "alice");
+    assert_eq!(a.body["phone"], true);
+    assert_eq!(a.body["code"], true);
+    // A wrong code, a malformed one, no browser cookie: refused.
+    let right = env.code("alice");
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let w = send_code(&env, &attempt, &browser, &wrong);
+    assert_eq!(w.status, 401, "{w:?}");
+    assert_eq!(send_code(&env, &attempt, &browser, "12ab56").status, 401);
+    assert_eq!(
+        send_code(&env, &attempt, "uaf_signin=x", &right).status,
+        404
+    );
+    // The right code: signed in with two factors.
+    let ok = send_code(&env, &attempt, &browser, &right);
+    assert_eq!(ok.status, 200, "{ok:?}");
+    assert_eq!(ok.body["method"], "password+code");
+    assert_eq!(ok.body["factors"], json!(["knowledge", "possession"]));
+    let session = ok.cookie("uaf_session").unwrap();
+    assert_eq!(me(&env, &session).body["method"], "password+code");
+    // The attempt is used up.
+    assert_eq!(send_code(&env, &attempt, &browser, &right).status, 409);
+
+    // The same code again, on a new second step in the same 30 s: refused (replay).
+    let (attempt2, browser2, _) = second_step(&env, "alice");
+    let replay = send_code(&env, &attempt2, &browser2, &right);
+    assert_eq!(replay.status, 401, "{replay:?}");
+    // The next step's code is accepted.
+    env.advance(30);
+    let next = env.code("alice");
+    assert_ne!(next, right);
+    assert_eq!(send_code(&env, &attempt2, &browser2, &next).status, 200);
+    // A code typed on a phone sign-in's attempt (no password given): not a second step.
+    let start = call(
+        "POST",
+        &env.url("api/signin/start"),
+        Some(&json!({ "username": "alice" })),
+        &[],
+    );
+    let phone_attempt = start.body["attempt"].as_str().unwrap().to_owned();
+    env.advance(30);
+    let c = send_code(
+        &env,
+        &phone_attempt,
+        &start.cookie("uaf_signin").unwrap(),
+        &env.code("alice"),
+    );
+    assert_eq!(c.status, 404, "{c:?}");
+    let outcomes: Vec<ActivityOutcome> = env.activity("alice").into_iter().map(|r| r.1).collect();
+    assert!(
+        outcomes.contains(&ActivityOutcome::WrongCode),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.contains(&ActivityOutcome::SecondStep),
+        "{outcomes:?}"
+    );
+}
+
+#[test]
+fn two_step_by_the_phone_and_a_phone_sign_in_never_asks_a_second_step() {
+    let env = Env::new("phone-step");
+    let mut phone = two_step_alice(&env);
+    let (attempt, browser, a) = second_step(&env, "alice");
+    let complete = |cookie: &str| {
+        call(
+            "POST",
+            &env.url(&format!("api/password/{attempt}/complete")),
+            None,
+            &[("Cookie", cookie)],
+        )
+    };
+    // Not approved yet.
+    assert_eq!(complete(&browser).status, 409);
+    let n = phone
+        .pending()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.attempt == attempt)
+        .unwrap();
+    assert_eq!(n.match_code, a.body["matchCode"].as_str().unwrap());
+    phone.approve(&n, PIN).unwrap();
+    let status = call(
+        "GET",
+        &env.url(&format!("api/signin/{attempt}")),
+        None,
+        &[("Cookie", &browser)],
+    );
+    assert_eq!(status.body["state"], "approved");
+    assert_eq!(complete("uaf_signin=nope").status, 404);
+    let done = complete(&browser);
+    assert_eq!(done.status, 200, "{done:?}");
+    assert_eq!(done.body["method"], "password+phone");
+    assert_eq!(
+        done.body["factors"],
+        json!(["knowledge", "possession", "user-verification"])
+    );
+    assert_eq!(complete(&browser).status, 409, "used once");
+    // A phone sign-in with two-step on: the approval is the session, no second step.
+    let session = phone_signin(&env, &mut phone, "alice");
+    assert_eq!(me(&env, &session).body["method"], "uaf-phone");
+    assert_eq!(
+        env.activity("alice")[..2],
+        [
+            (SignInMethod::Phone, ActivityOutcome::SignedIn),
+            (SignInMethod::PasswordPhone, ActivityOutcome::SignedIn)
+        ]
+    );
+    // A decline on the phone is recorded too.
+    let (attempt, _, _) = second_step(&env, "alice");
+    let n = phone
+        .pending()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.attempt == attempt)
+        .unwrap();
+    phone.decline(&n).unwrap();
+    assert_eq!(
+        env.activity("alice")[0],
+        (SignInMethod::Phone, ActivityOutcome::Declined)
+    );
+}
+
+#[test]
+fn the_two_step_switch_needs_codes_to_turn_on_and_two_factors_to_turn_off() {
+    let env = Env::new("switch");
+    env.add_user("alice");
+    assert_eq!(
+        call("GET", &env.url("api/account/two-step"), None, &[]).status,
+        401
+    );
+    let a = env.password_signin("alice", PASSWORD, "192.0.2.1");
+    let password_session = a.cookie("uaf_session").unwrap();
+    // No phone yet: no codes, cannot turn on.
+    let r = two_step(&env, &password_session, true);
+    assert_eq!(r.status, 409, "{r:?}");
+    let mut phone = env.enroll("alice");
+    let r = two_step(&env, &password_session, true);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["enabled"], true);
+    // A password-only session (made before) cannot turn it off.
+    assert_eq!(two_step(&env, &password_session, false).status, 403);
+    // A phone session can.
+    let phone_session = phone_signin(&env, &mut phone, "alice");
+    let off = two_step(&env, &phone_session, false);
+    assert_eq!(off.status, 200, "{off:?}");
+    assert_eq!(
+        off.body,
+        json!({ "enabled": false, "codesAvailable": true })
+    );
+    // Off: a password signs in directly again.
+    assert_eq!(
+        env.password_signin("alice", PASSWORD, "192.0.2.1").body["next"],
+        "signed-in"
+    );
+}
+
+#[test]
+fn an_invite_lets_the_person_choose_the_password_once() {
+    let env = Env::new("create");
+    let code = create_invite(&env.db, "carol", env.now()).unwrap().code;
+    let create = |user: &str, code: &str, password: &str| {
+        call(
+            "POST",
+            &env.url("api/account/create"),
+            Some(&json!({ "username": user, "code": code, "password": password })),
+            &[],
+        )
+    };
+    assert_eq!(create("carol", &code, "short").status, 400);
+    assert_eq!(
+        create("dave", &code, PASSWORD).status,
+        403,
+        "another user's code"
+    );
+    assert_eq!(create("carol", "AAAAAAAAAA", PASSWORD).status, 403);
+    let made = create("carol", &code, PASSWORD);
+    assert_eq!(made.status, 200, "{made:?}");
+    assert_eq!(made.body["session"]["method"], "password");
+    assert!(made.cookie("uaf_session").is_some());
+    assert_eq!(create("carol", &code, PASSWORD).status, 403, "used once");
+    assert_eq!(
+        env.password_signin("carol", PASSWORD, "192.0.2.1").status,
+        200
+    );
+    // An account with a password is not re-made by a new invite.
+    let again = create_invite(&env.db, "carol", env.now()).unwrap().code;
+    assert_eq!(create("carol", &again, "another password").status, 409);
+}
+
+#[test]
+fn the_first_enrolment_makes_the_code_secret_and_later_phones_share_it() {
+    let env = Env::new("secret");
+    env.enroll("alice");
+    let first = env.secret("alice");
+    assert_eq!(first.len(), 20);
+    env.enroll("alice");
+    assert_eq!(env.secret("alice"), first);
+    let a = env
+        .db
+        .stores(300, system_clock())
+        .accounts
+        .account("alice")
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.password_hash, None, "a phone-only account");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operator's commands, run as the real binary
+// ---------------------------------------------------------------------------------------------
+
+fn uaf_server(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (bool, String, String) {
+    uaf_server_in(Path::new(env!("CARGO_TARGET_TMPDIR")), args, stdin, env)
+}
+
+/// Runs `uaf-server ARGS` in directory `cwd` with `stdin`; its success, stdout, stderr.
+fn uaf_server_in(
+    cwd: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_uaf-server"));
+    cmd.current_dir(cwd);
+    cmd.args(args)
+        .env_remove("UAF_SERVER_DATABASE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn operator_user_commands_run_as_a_process() {
+    let dir = temp("cli");
+    let db_path = dir.join("server.db");
+    let db = db_path.to_str().unwrap();
+    // Neither --database nor UAF_SERVER_DATABASE, and no ./uaf-server.db: refused, and none
+    // is made in the current directory.
+    let (ok, _, err) = uaf_server_in(&dir, &["invite", "alice"], "", &[]);
+    assert!(!ok);
+    assert!(
+        err.contains("no database at uaf-server.db (the default)"),
+        "{err}"
+    );
+    let (ok, _, _) = uaf_server_in(&dir, &["user", "list"], "", &[]);
+    assert!(!ok);
+    assert!(!dir.join("uaf-server.db").exists());
+    // A database named explicitly is made, and the command says so.
+    let (ok, _, err) = uaf_server(&["--database", db, "user", "list"], "", &[]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains(&format!("creating a new database at {db}")),
+        "{err}"
+    );
+    assert!(db_path.exists());
+
+    // Add, from stdin; the env var names the database as the flag does.
+    let (ok, out, err) = uaf_server(
+        &["user", "add", "alice", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+        &[("UAF_SERVER_DATABASE", db)],
+    );
+    assert!(ok, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains(&format!("database: {db} (sqlite)")), "{err}");
+    assert!(err.contains("added \"alice\""), "{err}");
+    // Twice: refused. A short password: refused. No terminal and no --password-stdin: refused.
+    let (ok, _, err) = uaf_server(
+        &["--database", db, "user", "add", "alice", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+        &[],
+    );
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) = uaf_server(
+        &["--database", db, "user", "add", "bob", "--password-stdin"],
+        "short\n",
+        &[],
+    );
+    assert!(!ok && err.contains("at least 8"), "{err}");
+    let (ok, _, err) = uaf_server(&["--database", db, "user", "add", "bob"], "", &[]);
+    assert!(!ok && err.contains("--password-stdin"), "{err}");
+
+    // The password works on a server over that database (hashed with cheap parameters by
+    // flag: the stored hash carries them).
+    let (ok, _, err) = uaf_server(
+        &[
+            "--database",
+            db,
+            "--argon2-memory-kib",
+            "64",
+            "--argon2-iterations",
+            "1",
+            "user",
+            "add",
+            "bob",
+            "--password-stdin",
+        ],
+        "bobs password\r\n",
+        &[],
+    );
+    assert!(ok, "{err}");
+    let accounts = SqliteDatabase::open(&db_path)
+        .unwrap()
+        .stores(300, system_clock())
+        .accounts;
+    let bob = accounts.account("bob").unwrap().unwrap();
+    let hash = bob.password_hash.unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{hash}");
+    assert!(PasswordHashing::verify("bobs password", &hash).unwrap());
+    let alice = accounts.account("alice").unwrap().unwrap();
+    assert!(
+        alice
+            .password_hash
+            .unwrap()
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
+    );
+
+    let (ok, out, _) = uaf_server(&["--database", db, "user", "list"], "", &[]);
+    assert!(ok);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("alice\tpassword\tone-step\tno-codes\t20"),
+        "{out}"
+    );
+    assert!(lines[1].starts_with("bob\tpassword"), "{out}");
+    assert!(!out.contains("argon2"), "no hash in the listing");
+
+    // Reset: the new password verifies, the old one does not.
+    let (ok, _, err) = uaf_server(
+        &[
+            "--database",
+            db,
+            "user",
+            "reset-password",
+            "alice",
+            "--password-stdin",
+        ],
+        "a new password\n",
+        &[],
+    );
+    assert!(ok, "{err}");
+    let hash = accounts
+        .account("alice")
+        .unwrap()
+        .unwrap()
+        .password_hash
+        .unwrap();
+    assert!(PasswordHashing::verify("a new password", &hash).unwrap());
+    assert!(!PasswordHashing::verify(PASSWORD, &hash).unwrap());
+    let (ok, _, err) = uaf_server(
+        &[
+            "--database",
+            db,
+            "user",
+            "reset-password",
+            "nobody",
+            "--password-stdin",
+        ],
+        "a new password\n",
+        &[],
+    );
+    assert!(!ok && err.contains("no user \"nobody\""), "{err}");
+
+    // Invite: the code on stdout, the database named.
+    let (ok, out, err) = uaf_server(&["--database", db, "invite", "carol"], "", &[]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim().len(), 10, "{out}");
+    assert!(err.contains(db), "{err}");
+
+    // Remove.
+    let (ok, _, err) = uaf_server(&["--database", db, "user", "remove", "bob"], "", &[]);
+    assert!(ok && err.contains("removed \"bob\""), "{err}");
+    assert_eq!(accounts.account("bob").unwrap(), None);
+    let (ok, _, err) = uaf_server(&["--database", db, "user", "remove", "bob"], "", &[]);
+    assert!(!ok && err.contains("no user"), "{err}");
+    // `:memory:` is no operator's database.
+    let (ok, _, err) = uaf_server(&["--database", ":memory:", "user", "list"], "", &[]);
+    assert!(!ok && err.contains(":memory:"), "{err}");
+}
+
+#[test]
+fn a_phone_answer_that_does_not_verify_is_recorded_as_failed() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let env = Env::new("failed");
+    let mut phone = env.enroll("alice");
+    let start = call(
+        "POST",
+        &env.url("api/signin/start"),
+        Some(&json!({ "username": "alice" })),
+        &[],
+    );
+    let attempt = start.body["attempt"].as_str().unwrap().to_owned();
+    let n = phone
+        .pending()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.attempt == attempt)
+        .unwrap();
+    // A signed answer whose signature (the last bytes of the assertion) is damaged.
+    let signed = phone.sign(&n, PIN).unwrap();
+    let mut message: Value = serde_json::from_str(&signed).unwrap();
+    let assertion = message[0]["assertions"][0]["assertion"].as_str().unwrap();
+    let mut bytes = URL_SAFE_NO_PAD.decode(assertion).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    message[0]["assertions"][0]["assertion"] = json!(URL_SAFE_NO_PAD.encode(&bytes));
+    assert!(phone.send_response(&attempt, &message.to_string()).is_err());
+    let rows = env
+        .db
+        .stores(300, system_clock())
+        .activity
+        .recent_activity("alice", 5)
+        .unwrap();
+    assert_eq!(
+        (rows[0].method, rows[0].outcome),
+        (SignInMethod::Phone, ActivityOutcome::Failed)
+    );
+    assert_eq!(rows[0].detail, "the phone's answer did not verify");
+}
+
+#[test]
+fn bad_argon2_parameters_stop_the_start() {
+    let mut c = ServerConfig::default();
+    c.listen = "127.0.0.1:0".parse().unwrap();
+    c.database = ":memory:".into();
+    c.password_hashing.iterations = 0;
+    match Server::spawn(c) {
+        Err(uaf_server::ServerError::Config(e)) => assert!(e.contains("argon2"), "{e}"),
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("a server started with t = 0"),
+    }
+}
