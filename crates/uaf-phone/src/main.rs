@@ -355,6 +355,11 @@ fn wait(mut phone: Phone, pin: Option<&String>, w: &WaitArgs) -> Result<ExitCode
             Some(WaitEvent::Refused { account, error }) => {
                 eprintln!("uaf-phone: {account}: {error}; retrying with backoff");
             }
+            Some(WaitEvent::NowServing(account)) => println!("now also serving {account}"),
+            Some(WaitEvent::NoLongerServing(account)) => println!("no longer serving {account}"),
+            Some(WaitEvent::StateUnreadable(error)) => {
+                eprintln!("uaf-phone: {error}; serving the accounts read before");
+            }
             Some(_) => {}
             None => {
                 if waiter.accounts().is_empty() {
@@ -443,8 +448,8 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             let path = state.state;
             if path.exists() {
                 let mut phone = Phone::load(&path, &pin)?;
+                // Written into the file at once, under its lock (a running `wait` serves it).
                 phone.add_account(&e)?;
-                phone.save(&path)?;
                 println!(
                     "enrolled {username} at {server}; {} account(s) in {}",
                     phone.accounts().len(),

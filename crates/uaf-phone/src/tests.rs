@@ -117,6 +117,7 @@ fn offline_account_at(
         },
         client,
         http: Http::new(server).unwrap(),
+        written: false,
     };
     (account, seed, asm_token)
 }
@@ -137,10 +138,11 @@ fn enrolled(max: u8) -> (Phone, [u8; 32], [u8; 32]) {
             max_attempts: max,
             failed: 0,
             path: None,
-            file: None,
+            generation: None,
         },
         pin,
         queued: Mutex::new(Vec::new()),
+        ca_file: None,
     };
     (phone, seed, asm_token)
 }
@@ -703,7 +705,7 @@ fn write_v2(path: &Path, phone: &Phone) {
         )
         .unwrap();
     file.sealed = URL_SAFE_NO_PAD.encode(sealed);
-    state::write(path, &file).unwrap();
+    state::write(&state::lock(path).unwrap(), path, &file).unwrap();
 }
 
 #[test]
@@ -947,3 +949,6 @@ fn an_account_without_codes_or_with_a_bad_setup_says_so() {
         assert!(e.to_string().contains(says), "{says}: {e}");
     }
 }
+
+/// Several processes on one state file.
+mod shared;

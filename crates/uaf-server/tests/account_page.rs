@@ -459,6 +459,19 @@ fn a_configured_public_url_is_what_the_link_names() {
     assert_eq!(add.status, 200, "{add:?}");
     let link = EnrollLink::parse(add.body["link"].as_str().unwrap()).unwrap();
     assert_eq!(link.server, "https://login.example.com/uaf/");
+    // Behind a proxy that rewrites Host, the public URL's origin is this site's; others not.
+    let url = env.url("api/account/phones/add");
+    let from = |origin: &str| {
+        call(
+            "POST",
+            &url,
+            None,
+            &[("Cookie", session.as_str()), ("Origin", origin)],
+        )
+        .status
+    };
+    assert_eq!(from("https://login.example.com"), 200);
+    assert_eq!(from("https://evil.example.com"), 403);
     // A bad one stops the start.
     let mut c = ServerConfig::default();
     c.listen = "127.0.0.1:0".parse().unwrap();
@@ -893,4 +906,47 @@ fn recent_activity_shows_time_method_browser_address_and_outcome_newest_first() 
     assert_eq!(mine[2]["outcome"], "wrong-password");
     assert_eq!(mine[2]["browser"], "Chrome 131 on Windows");
     assert!(mine[2].get("detail").is_none());
+}
+
+#[test]
+fn the_sign_ins_of_the_phone_are_in_the_activity_with_their_browser() {
+    let env = Env::new("activity-recorded");
+    let mut phone = env.phone("alice", 1);
+    let session = sign_in(&env, "alice", &mut phone);
+    // A sign-in declined on the phone.
+    let start = call(
+        "POST",
+        &env.url("api/signin/start"),
+        Some(&json!({"username": "alice"})),
+        &[(
+            "User-Agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        )],
+    );
+    let attempt = start.body["attempt"].as_str().unwrap();
+    let declined = call(
+        "POST",
+        &env.url("phone/decline"),
+        Some(&json!({"attempt": attempt})),
+        &[("Authorization", &phone.bearer())],
+    );
+    assert_eq!(declined.status, 200, "{declined:?}");
+
+    let a = account(&env, &session);
+    let events = a.body["activity"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["outcome"], "declined");
+    assert_eq!(events[0]["method"], "phone");
+    assert_eq!(events[0]["signedIn"], false);
+    // An answer on the phone records no browser and no address.
+    assert!(events[0].get("browser").is_none() && events[0].get("clientIp").is_none());
+    assert_eq!(events[1]["outcome"], "signed-in");
+    assert_eq!(events[1]["signedIn"], true);
+    assert_eq!(events[1]["methodDescription"], "Phone");
+    assert!(
+        events[1]["browser"].as_str().unwrap().starts_with("ureq "),
+        "{}",
+        events[1]
+    );
+    assert_eq!(events[1]["clientIp"], "127.0.0.1");
 }

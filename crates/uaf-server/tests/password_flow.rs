@@ -431,12 +431,17 @@ fn send_code(env: &Env, attempt: &str, browser: &str, code: &str) -> Answer {
 #[test]
 fn two_step_by_a_verification_code_and_a_used_code_is_refused() {
     let env = Env::new("code");
-    let _phone = two_step_alice(&env);
+    let phone = two_step_alice(&env);
     let (attempt, browser, a) = second_step(&env, "alice");
     assert_eq!(a.body["phone"], true);
     assert_eq!(a.body["code"], true);
-    // A wrong code, a malformed one, no browser cookie: refused.
+    // The phone app shows the code the server expects (the secret came in its enrolment
+    // answer).
     let right = env.code("alice");
+    let account = uaf_phone::AccountRef::new(&env.server.base_url(), "alice");
+    let shown = phone.verification_code_at(&account, env.now()).unwrap();
+    assert_eq!(shown.code, right);
+    // A wrong code, a malformed one, no browser cookie: refused.
     let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
     let w = send_code(&env, &attempt, &browser, &wrong);
     assert_eq!(w.status, 401, "{w:?}");

@@ -692,10 +692,13 @@ pub struct ActivityInfo {
     pub method: String,
     /// The same for a person ("Password and verification code").
     pub method_description: String,
-    /// The browser, read from its `User-Agent` ("Firefox 128 on Linux").
-    pub browser: String,
-    /// The client's IP address.
-    pub client_ip: String,
+    /// The browser, read from its `User-Agent` ("Firefox 128 on Linux"); absent when none was
+    /// recorded (an answer on the phone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
+    /// The client's IP address; absent when none was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ip: Option<String>,
     /// What came of it (`signed-in`, `declined`, `failed`, `expired`, `wrong-password`, …).
     pub outcome: String,
     /// The same for a person ("Declined on the phone").
