@@ -1069,7 +1069,9 @@ fn insert_attempt_capped(
         code,
         a.state.as_str(),
         created,
-        expires
+        expires,
+        a.browser,
+        a.client_ip
     ];
     tx.execute(
         "DELETE FROM signin_attempts WHERE expires_at < ?1",
