@@ -190,6 +190,7 @@ where
             match_code: String::new(),
             created_at: 0,
             expires_at: 0,
+            context: None,
         };
         out.push(
             phone

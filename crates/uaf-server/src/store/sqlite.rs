@@ -1083,7 +1083,9 @@ fn insert_attempt_capped(
         code,
         a.state.as_str(),
         created,
-        expires
+        expires,
+        a.browser,
+        a.client_ip
     ];
     exec(
         tx,

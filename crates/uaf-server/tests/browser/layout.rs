@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
+use uaf_server::Backend as _;
 
 use super::*;
 
@@ -426,6 +427,21 @@ fn audit(b: &Browser<'_>, at: &str, width: u32, scheme: &str, title: &str) -> Ve
     problems
 }
 
+/// Gives `user` a password ("correct horse battery") and two-step verification when
+/// `two_step`, straight in the database.
+fn set_password(dir: &Path, user: &str, two_step: bool) {
+    let db = SqliteDatabase::open(dir.join("server.db")).unwrap();
+    let accounts = db.stores(300, uaf_server::store::system_clock()).accounts;
+    let hash = uaf_server::PasswordHashing::default()
+        .hash("correct horse battery")
+        .unwrap();
+    let row = uaf_server::store::AccountRow::new(user.into(), Some(hash.clone()), unix_now());
+    if !accounts.create_account(&row).unwrap() {
+        assert!(accounts.set_password_hash(user, &hash).unwrap());
+    }
+    assert!(accounts.set_two_step(user, two_step).unwrap());
+}
+
 /// The element that has the keyboard focus, as `tag#id`.
 fn focused(b: &Browser<'_>) -> Value {
     b.script(
@@ -449,13 +465,14 @@ fn wait_title(b: &Browser<'_>, title: &str) {
     }
 }
 
-/// In a thread: waits for the phone's next notification, approves or declines it, and hands
-/// the phone back.
-fn phone_turn(mut phone: Phone, approve: bool) -> std::thread::JoinHandle<Phone> {
+/// In a thread: waits for the phone's notification showing `code` (the number on the page),
+/// approves or declines it, and hands the phone back.
+fn phone_turn(mut phone: Phone, code: String, approve: bool) -> std::thread::JoinHandle<Phone> {
     std::thread::spawn(move || {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Some(n) = phone.pending().unwrap().into_iter().next() {
+            let pending = phone.pending().unwrap();
+            if let Some(n) = pending.into_iter().find(|n| n.match_code == code) {
                 if approve {
                     phone.approve(&n, PIN).unwrap();
                 } else {
@@ -522,32 +539,52 @@ fn every_screen_fits_from_320_px_and_reads_in_both_colour_schemes() {
     audit_everywhere(&b, "timed-out", "Sign in");
 
     // Declined on the phone.
-    let turn = phone_turn(phone, false);
     b.click("#use-app");
+    let code = b.wait_text("#match-code", "a match code", |t| t.len() == 2);
+    let turn = phone_turn(phone, code, false);
     b.wait_text("#status", "the refusal", |t| t.contains("declined"));
     let phone = turn.join().unwrap();
     audit_everywhere(&b, "declined", "Sign in");
 
-    // Approved: signed in, and sent on to the account page.
-    let turn = phone_turn(phone, true);
-    b.click("#use-app");
-    b.wait_text("#signed-in", "the signed-in user", |t| {
-        t == "Signed in as alice"
+    // The password screens: the password, a wrong one, the second step (two-step
+    // verification is on), and choosing a password with an invite.
+    set_password(&dir, "alice", true);
+    b.click("#use-password");
+    b.wait_text("#password-heading", "the password screen", |t| {
+        !t.is_empty()
     });
-    turn.join().unwrap();
-    wait_title(&b, "Your account: alice");
-    audit_everywhere(&b, "account", "Your account: alice");
+    wait_title(&b, "Enter your password – Sign in");
+    assert_eq!(focused(&b), "input#password");
+    audit_everywhere(&b, "password", "Enter your password – Sign in");
+    b.type_into("#password", "not the password");
+    b.click("#password-submit");
+    b.wait_text("#status", "the refusal", |t| {
+        !t.is_empty() && !t.starts_with("Checking")
+    });
+    audit_everywhere(&b, "password-wrong", "Enter your password – Sign in");
+    b.type_into("#password", "correct horse battery");
+    b.click("#password-submit");
+    b.wait_text("#second-heading", "the second step", |t| !t.is_empty());
+    wait_title(&b, "Verify it's you – Sign in");
+    audit_everywhere(&b, "second-step", "Verify it's you – Sign in");
+    b.click("#second-cancel");
+    wait_title(&b, "Sign in");
+    b.click("#have-invite");
+    b.wait_text("#create-heading", "the invite screen", |t| !t.is_empty());
+    wait_title(&b, "Choose your password – Sign in");
+    audit_everywhere(&b, "create-password", "Choose your password – Sign in");
+    b.click("#create-back");
+    wait_title(&b, "Sign in");
 
-    // The sign-in page of a signed-in person.
-    b.go(&format!("{}/", server.base_url()));
-    wait_title(&b, "Signed in");
-    audit_everywhere(&b, "signed-in", "Signed in");
-
-    // The account page: the overview with alice's phone, adding a phone (the enrolment code
-    // and its QR code), and the question before phone sign-in is turned off.
+    // Approved: signed in, and sent on to the account page: the overview with alice's
+    // phone, adding a phone (the enrolment code and its QR code), and the question before
+    // phone sign-in is turned off.
+    b.click("#use-app");
+    let code = b.wait_text("#match-code", "a match code", |t| t.len() == 2);
+    let turn = phone_turn(phone, code, true);
     let account_title = "Your account: alice";
-    b.go(&format!("{}/account", server.base_url()));
     wait_title(&b, account_title);
+    turn.join().unwrap();
     b.wait_text("#phones", "the phone", |t| !t.is_empty());
     audit_everywhere(&b, "account", account_title);
     b.click("#add-phone");
@@ -559,8 +596,11 @@ fn every_screen_fits_from_320_px_and_reads_in_both_colour_schemes() {
     audit_everywhere(&b, "account-phones-off", account_title);
     b.click("#phones-off-no");
 
+    // The sign-in page of a signed-in person.
     b.go(&format!("{}/", server.base_url()));
     wait_title(&b, "Signed in");
+    audit_everywhere(&b, "signed-in", "Signed in");
+
     // Signed out.
     b.click("#signout");
     b.wait_text("#status", "signed out", |t| t == "Signed out.");
