@@ -950,3 +950,28 @@ fn the_sign_ins_of_the_phone_are_in_the_activity_with_their_browser() {
     );
     assert_eq!(events[1]["clientIp"], "127.0.0.1");
 }
+
+#[test]
+fn the_binary_takes_public_url_and_refuses_a_bad_one() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_uaf-server"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            ":memory:",
+            "--public-url",
+            "ftp://login.example.com/",
+        ])
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--public-url"), "{stderr}");
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_uaf-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--public-url <URL>") && help.contains("UAF_SERVER_PUBLIC_URL"));
+}
