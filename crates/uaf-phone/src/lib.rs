@@ -26,8 +26,11 @@
 //! | [`Channel::stream`] | `GET /phone/events`: sign-ins and withdrawals pushed as they happen ([`PushStream`]), resumed by its cursor |
 //! | [`Channel::wait_notifications`] | the long poll `GET /phone/notifications?since=…&wait=…` |
 //! | [`push`] | the push [`Transport`] of [`Waiter`] ([`WaitOptions::pushed`]): the stream, resumed after reconnecting; the long poll, then polling, as fallbacks |
-//! | [`Phone::approve`], [`Phone::approve_for`] | the PIN unlocks the key, the client signs the request, `POST /phone/respond` |
+//! | [`Phone::shown_text`] | the sign-in's text to show (the request's `text/plain` transaction: site, account, browser, address, time) |
+//! | [`Phone::approve_typed`], [`Phone::approve_typed_for`] | the number typed is checked (a wrong one is refused and reported), the attempt re-checked, then the PIN unlocks the key, the authenticator confirms the text with the number and signs, `POST /phone/respond`; a wrong PIN is reported |
+//! | [`Phone::approve`], [`Phone::approve_for`] | the same with the right number (tests, demos) |
 //! | [`Phone::decline`], [`Phone::decline_for`] | `POST /phone/decline` |
+//! | [`Phone::deny`], [`Phone::deny_for`] | "it's not me": `POST /phone/report` `not-me` |
 //! | [`Phone::verification_code`] | the account's current RFC 6238 code (for a password sign-in's second step when the phone is offline) |
 //! | [`Phone::remove`] | `POST /phone/deregister`, then a UAF Dereg of the key through the client, then the account is forgotten |
 //! | [`Phone::apply_deregistration`] | a UAF Dereg request queued by the server: the key is deleted, the account forgotten |
@@ -93,8 +96,8 @@ use uaf_client::{
 };
 use uaf_proto::id::AppId;
 use uaf_proto::message::{
-    DeregisterAuthenticator, DeregistrationRequest, Operation, OperationHeader, TrustedFacetList,
-    Version,
+    AuthenticationRequest, DecodeOptions, DeregisterAuthenticator, DeregistrationRequest,
+    Operation, OperationHeader, Transaction, TrustedFacetList, Version,
 };
 use uaf_proto::status::CmdStatus;
 
@@ -105,9 +108,12 @@ pub use seal::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM};
 pub const DEFAULT_MAX_PIN_ATTEMPTS: u8 = uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS;
 /// One sign-in waiting for the phone (`GET phone/notifications`), the server's type.
 pub use uaf_signin_api::Notification;
+/// What a phone reports about a sign-in (`POST phone/report`), the server's type.
+pub use uaf_signin_api::ReportKind;
 use uaf_signin_api::{
     AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
-    PhoneDeclineRequest, PhoneDeregisterAnswer, PhoneRespondRequest, path,
+    PhoneDeclineRequest, PhoneDeregisterAnswer, PhoneReportRequest, PhoneRespondRequest,
+    confirmed_text, path,
 };
 /// The enrolment link text (what the account page's QR code holds), the server's type.
 pub use uaf_signin_api::{EnrollLink, EnrollLinkError};
@@ -174,6 +180,15 @@ pub enum PhoneError {
     },
     /// The phone already holds this account (remove it first).
     AlreadyEnrolled(AccountRef),
+    /// The number typed is not the one the sign-in page shows: nothing was signed (and the
+    /// server was told, when `reported`).
+    WrongNumber {
+        /// Whether the server accepted the report.
+        reported: bool,
+    },
+    /// The sign-in is no longer waiting (cancelled on the page, answered on another phone,
+    /// expired): nothing was signed.
+    NotWaiting,
     /// The server did not set up verification codes for this account (at enrolment).
     NoVerificationCodes(AccountRef),
     /// The account's verification-code setup cannot make a code (an algorithm, digit count
@@ -221,6 +236,13 @@ impl fmt::Display for PhoneError {
                 f,
                 "this phone already holds {a}; remove it first (`uaf-phone remove {}`)",
                 a.username
+            ),
+            PhoneError::WrongNumber { .. } => f.write_str(
+                "wrong number: type the number shown on the sign-in page (nothing was signed)",
+            ),
+            PhoneError::NotWaiting => f.write_str(
+                "this sign-in is no longer waiting (cancelled, answered on another phone, or \
+                 expired): nothing was signed",
             ),
         }
     }
@@ -1618,6 +1640,53 @@ impl Phone {
         n: &Notification,
         pin: &str,
     ) -> Result<String, PhoneError> {
+        self.sign_typed_for(account, n, &n.match_code, pin)
+    }
+
+    /// The text the sign-in request of `n` asks to confirm (its `text/plain` transaction):
+    /// what the phone shows before asking for the number. `None`: the request carries no
+    /// text (an older server).
+    ///
+    /// # Errors
+    /// [`PhoneError::BadAnswer`]: the request cannot be read.
+    pub fn shown_text(n: &Notification) -> Result<Option<String>, PhoneError> {
+        let request = AuthenticationRequest::parse_array(&n.uaf_request, &DecodeOptions::new())
+            .map_err(|e| PhoneError::BadAnswer(format!("sign-in request: {e}")))?;
+        Ok(request
+            .first()
+            .and_then(|r| r.transaction.iter().find_map(Transaction::as_text))
+            .map(String::from))
+    }
+
+    /// As [`Phone::sign`], with the number `typed` by the person: the authenticator
+    /// confirms the request's text followed by that number
+    /// ([`uaf_signin_api::confirmed_text`]) and signs its hash. The number is not checked
+    /// here (the server refuses a signature over another number);
+    /// [`Phone::approve_typed`] checks it first.
+    ///
+    /// # Errors
+    /// As [`Phone::sign`].
+    pub fn sign_typed(
+        &mut self,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<String, PhoneError> {
+        let account = self.account_of(n)?;
+        self.sign_typed_for(&account, n, typed, pin)
+    }
+
+    /// As [`Phone::sign_typed`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::sign`]; [`PhoneError::NoSuchAccount`].
+    pub fn sign_typed_for(
+        &mut self,
+        account: &AccountRef,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<String, PhoneError> {
         let i = self.index(account)?;
         if n.username != account.username {
             return Err(PhoneError::Usage(format!(
@@ -1634,10 +1703,16 @@ impl Phone {
             .get_mut(i)
             .ok_or_else(|| PhoneError::NoSuchAccount(account.to_string()))?;
         let list = a.facets();
+        // What the authenticator confirms and signs: the text shown and the number typed.
+        let (uaf_request, confirmed) = with_number(&n.uaf_request, typed)?;
         device_of(&mut a.client)?.restore_failed_verifications(before);
-        pad_of(&mut a.client)?.enter(pin);
+        let pad = pad_of(&mut a.client)?;
+        pad.enter(pin);
+        if let Some(text) = confirmed {
+            pad.confirm(text.into_bytes());
+        }
         let mut req =
-            ClientRequest::new(&n.uaf_request, &a.secrets.facet_id).account(&a.secrets.username);
+            ClientRequest::new(&uaf_request, &a.secrets.facet_id).account(&a.secrets.username);
         if let Some(l) = &list {
             req = req.trusted_facets(l);
         }
@@ -1695,11 +1770,13 @@ impl Phone {
         respond(self.account(account)?, attempt, uaf_response)
     }
 
-    /// Approves `n`: unlocks the key with `pin`, signs, sends (the account as
-    /// [`Phone::sign`] finds it).
+    /// Approves `n` as if the person typed the right number ([`Phone::approve_typed`] with
+    /// the notification's own number; the account as [`Phone::sign`] finds it): for tests
+    /// and demos. A phone's user interface asks the person for the number and calls
+    /// [`Phone::approve_typed`].
     ///
     /// # Errors
-    /// As [`Phone::sign`] and [`Phone::send_response`].
+    /// As [`Phone::approve_typed`].
     pub fn approve(&mut self, n: &Notification, pin: &str) -> Result<(), PhoneError> {
         let account = self.account_of(n)?;
         self.approve_for(&account, n, pin)
@@ -1715,8 +1792,104 @@ impl Phone {
         n: &Notification,
         pin: &str,
     ) -> Result<(), PhoneError> {
-        let response = self.sign_for(account, n, pin)?;
+        let number = n.match_code.clone();
+        self.approve_typed_for(account, n, &number, pin)
+    }
+
+    /// Approves `n` with the number the person `typed` from the sign-in page and their
+    /// `pin`, in this order: a wrong number is refused here and reported (`wrong-number`),
+    /// before any PIN; the attempt is re-checked with the server just before the PIN is
+    /// used, and a sign-in no longer waiting (cancelled, answered on another phone,
+    /// expired) is never signed; a wrong PIN is reported (`wrong-pin`; the person may try
+    /// again until the authenticator locks); then the authenticator confirms the text with
+    /// the number, signs, and the response is sent.
+    ///
+    /// # Errors
+    /// [`PhoneError::WrongNumber`], [`PhoneError::NotWaiting`], and as [`Phone::sign`] and
+    /// [`Phone::send_response`].
+    pub fn approve_typed(
+        &mut self,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<(), PhoneError> {
+        let account = self.account_of(n)?;
+        self.approve_typed_for(&account, n, typed, pin)
+    }
+
+    /// As [`Phone::approve_typed`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::approve_typed`]; [`PhoneError::NoSuchAccount`].
+    pub fn approve_typed_for(
+        &mut self,
+        account: &AccountRef,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<(), PhoneError> {
+        let typed = typed.trim();
+        if typed != n.match_code {
+            let reported = report(self.account(account)?, &n.attempt, ReportKind::WrongNumber);
+            return Err(PhoneError::WrongNumber {
+                reported: reported.is_ok(),
+            });
+        }
+        if !self.still_waiting_for(account, &n.attempt)? {
+            return Err(PhoneError::NotWaiting);
+        }
+        let response = match self.sign_typed_for(account, n, typed, pin) {
+            Ok(r) => r,
+            Err(e @ PhoneError::WrongPin { .. }) => {
+                // Best effort: the page tells the person; the refusal stands either way.
+                let _ = report(self.account(account)?, &n.attempt, ReportKind::WrongPin);
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         self.send_response_for(account, &n.attempt, &response)
+    }
+
+    /// Whether `attempt` is still among the sign-ins waiting for `account` (asked of its
+    /// server now).
+    ///
+    /// # Errors
+    /// As [`Phone::pending`]; [`PhoneError::NoSuchAccount`].
+    pub fn still_waiting_for(
+        &self,
+        account: &AccountRef,
+        attempt: &str,
+    ) -> Result<bool, PhoneError> {
+        let answer = self.account(account)?.channel().fetch()?;
+        Ok(answer.notifications.iter().any(|n| n.attempt == attempt))
+    }
+
+    /// "No, it's not me": ends the sign-in of `n` as denied and reports it (`POST
+    /// /phone/report` `not-me`); the server records a security event and pauses new phone
+    /// sign-ins of the account for a while.
+    ///
+    /// # Errors
+    /// [`PhoneError::Refused`] as [`Phone::send_response`].
+    pub fn deny(&self, n: &Notification) -> Result<(), PhoneError> {
+        let account = self.account_of(n)?;
+        self.deny_for(&account, n)
+    }
+
+    /// As [`Phone::deny`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::deny`]; [`PhoneError::NoSuchAccount`].
+    pub fn deny_for(&self, account: &AccountRef, n: &Notification) -> Result<(), PhoneError> {
+        report(self.account(account)?, &n.attempt, ReportKind::NotMe)
+    }
+
+    /// Tells `n`'s server what happened on the phone (`POST /phone/report`).
+    ///
+    /// # Errors
+    /// [`PhoneError::Refused`] as [`Phone::send_response`].
+    pub fn report(&self, n: &Notification, kind: ReportKind) -> Result<(), PhoneError> {
+        let account = self.account_of(n)?;
+        report(self.account(&account)?, &n.attempt, kind)
     }
 
     /// Declines `n` (`POST /phone/decline`; the account as [`Phone::sign`] finds it).
@@ -1767,6 +1940,40 @@ fn respond(a: &Account, attempt: &str, uaf_response: &str) -> Result<(), PhoneEr
         Some(&a.secrets.device_token),
     )?;
     Ok(())
+}
+
+fn report(a: &Account, attempt: &str, kind: ReportKind) -> Result<(), PhoneError> {
+    let _: AttemptAnswer = a.http.post(
+        path::PHONE_REPORT,
+        &PhoneReportRequest {
+            attempt: String::from(attempt),
+            kind,
+        },
+        Some(&a.secrets.device_token),
+    )?;
+    Ok(())
+}
+
+/// The request `uaf_request` with its `text/plain` transaction followed by the number `typed`
+/// ([`confirmed_text`]), and that text: what the authenticator shows, confirms and signs. A
+/// request without a text transaction is returned as it is.
+fn with_number(uaf_request: &str, typed: &str) -> Result<(String, Option<String>), PhoneError> {
+    let bad = |e: &dyn fmt::Display| PhoneError::BadAnswer(format!("sign-in request: {e}"));
+    let mut requests = AuthenticationRequest::parse_array(uaf_request, &DecodeOptions::new())
+        .map_err(|e| bad(&e))?;
+    let mut confirmed = None;
+    for r in &mut requests {
+        let Some(shown) = r.transaction.iter().find_map(Transaction::as_text) else {
+            continue;
+        };
+        let text = confirmed_text(shown, typed);
+        r.transaction = vec![Transaction::text(&text).map_err(|e| bad(&e))?];
+        confirmed = Some(text);
+    }
+    if confirmed.is_none() {
+        return Ok((String::from(uaf_request), None));
+    }
+    Ok((AuthenticationRequest::array_to_json(&requests), confirmed))
 }
 
 fn decline(a: &Account, attempt: &str) -> Result<(), PhoneError> {

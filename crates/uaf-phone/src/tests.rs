@@ -62,6 +62,7 @@ fn notification_at(i: u8, app_id: &str, username: &str) -> Notification {
         match_code: String::from("42"),
         created_at: 0,
         expires_at: 0,
+        context: None,
     }
 }
 
