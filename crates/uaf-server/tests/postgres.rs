@@ -163,6 +163,7 @@ fn migrates_an_empty_schema_into_every_table() {
         tables,
         [
             "activity",
+            "known_browsers",
             "pending",
             "phone_deregistrations",
             "phone_devices",
@@ -172,6 +173,7 @@ fn migrates_an_empty_schema_into_every_table() {
             "second_steps",
             "sessions",
             "signin_attempts",
+            "signin_pauses",
             "users"
         ]
     );
