@@ -296,6 +296,7 @@ impl Client {
             match_code: String::new(),
             created_at: 0,
             expires_at: 0,
+            context: None,
         };
         let t = Instant::now();
         let response = phone

@@ -1,7 +1,9 @@
-//! The in-process measurement: `uaf_rp::Service::finish_authentication` on the server's own
-//! SQLite store (a file in a temporary directory, opened as `uaf-server` opens it, with the
-//! `--durability` given), with the
-//! signature backend compiled into this binary, without HTTP.
+//! The in-process measurement: `uaf_rp::Service::finish_authentication_message_committing`
+//! (what the server's conformance `respond` runs: the strict parse, the verification, and the
+//! challenge take + counter advance in one transaction) on the server's own SQLite store (a
+//! file in a temporary directory, opened as `uaf-server` opens it, with the `--durability`
+//! given and group commit as the server's default), with the signature backend compiled into
+//! this binary, without HTTP.
 //!
 //! The phones are enrolled through a short-lived in-process `uaf-server` on loopback (so
 //! their keys are registered exactly as over the wire); then the server stops, a
@@ -18,10 +20,12 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use uaf_metadata::MetadataIndex;
 use uaf_phone::{Enrollment, Phone};
-use uaf_rp::{AuthenticationOptions, RelyingParty, RelyingPartyBuilder, Service};
+use uaf_rp::{
+    AuthenticationOptions, AuthenticationRequirements, RelyingParty, RelyingPartyBuilder, Service,
+};
 use uaf_server::store::system_clock;
 use uaf_server::{
-    Durability, Server, ServerConfig, SqliteDatabase, Stores, create_invite, unix_now,
+    Server, ServerConfig, SqliteDatabase, SqliteOptions, Stores, create_invite, unix_now,
 };
 use uaf_signin_api::Notification;
 
@@ -55,7 +59,7 @@ pub(crate) fn measure(
     threads: usize,
     total: usize,
     pin: &str,
-    durability: Durability,
+    sqlite: SqliteOptions,
 ) -> Result<PhaseSummary, LoadError> {
     let threads = threads.max(1);
     let dir = TempDir(std::env::temp_dir().join(format!("uaf-load-{}", std::process::id())));
@@ -71,9 +75,10 @@ pub(crate) fn measure(
     config.database = db_path.clone();
     config.metadata = Some(metadata.clone());
     config.challenge_ttl_secs = TTL;
-    config.durability = durability;
+    config.durability = sqlite.durability;
+    config.group_commit = sqlite.group_commit;
     let server = Server::spawn(config).map_err(|e| err("in-process server")(e.to_string()))?;
-    let db = SqliteDatabase::open_with(&db_path, durability)
+    let db = SqliteDatabase::open_with_options(&db_path, sqlite)
         .map_err(|e| err("database")(e.to_string()))?;
     let mut phones = Vec::with_capacity(threads);
     for i in 0..threads {
@@ -115,6 +120,7 @@ pub(crate) fn measure(
         for mut phone in phones {
             let service = &service;
             let barrier = &barrier;
+            let writes = &stores.authentication_writes;
             handles.push(s.spawn(move || -> Result<Stats, LoadError> {
                 let prepared = prepare(service, &mut phone, per_thread, pin);
                 // Everyone waits, whatever happened, so that the main thread is not stuck.
@@ -123,8 +129,24 @@ pub(crate) fn measure(
                 let mut stats = Stats::default();
                 for response in prepared {
                     let t = Instant::now();
-                    match service.finish_authentication(&response, unix_now()) {
-                        Ok(_) => stats.record("finish_authentication", t.elapsed()),
+                    // What the server's `respond` does: one strict parse, then the
+                    // verification and the one-transaction take + counter advance.
+                    let finished = match service
+                        .relying_party()
+                        .parse_authentication_response(&response)
+                    {
+                        Ok(msg) => service
+                            .finish_authentication_message_committing(
+                                &msg,
+                                unix_now(),
+                                &AuthenticationRequirements::new(),
+                                writes,
+                            )
+                            .map(drop),
+                        Err(e) => Err(e),
+                    };
+                    match finished {
+                        Ok(()) => stats.record("finish_authentication", t.elapsed()),
                         Err(e) => stats.error(format!("finish_authentication: {}", e.kind.code())),
                     }
                 }
@@ -168,6 +190,7 @@ where
             match_code: String::new(),
             created_at: 0,
             expires_at: 0,
+            context: None,
         };
         out.push(
             phone

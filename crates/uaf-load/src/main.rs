@@ -6,7 +6,7 @@
 //! conformance-API authentications (`POST get` + `POST respond`); prints throughput and
 //! p50/p90/p99/max latency per call kind and per whole sign-in, and errors by kind, with
 //! progress while it runs (`--json` for machines). In the same run it measures in-process
-//! `uaf_rp::Service::finish_authentication` on the server's own SQLite store and prints the
+//! `uaf_rp::Service` finishing authentications on the server's own SQLite store and prints the
 //! ratio HTTP rate ÷ in-process rate. See `docs/server.md`, "Performance".
 //!
 //! Exit status: 0 when every call succeeded, 1 when any failed, 2 on a usage or setup error.
@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use serde::Serialize;
 use uaf_phone::{Enrollment, Phone};
-use uaf_server::{Durability, create_invite, unix_now};
+use uaf_server::{Durability, SqliteOptions, create_invite, unix_now};
 
 use crate::http::{Client, Failure};
 use crate::stats::{PhaseSummary, Stats};
@@ -77,6 +77,16 @@ enum DurabilityArg {
     Normal,
 }
 
+/// Whether the in-process store syncs its commits in groups (`uaf-server --group-commit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum GroupCommitArg {
+    /// One sync for the commits made meanwhile (the server's default).
+    On,
+    /// A sync inside every commit.
+    Off,
+}
+
 /// Load generator for uaf-server: simulated phones and browsers over HTTP, and the
 /// in-process verification rate on the same backend.
 #[derive(Parser, Debug)]
@@ -117,6 +127,11 @@ struct Args {
     /// `--durability` (full: synchronous=FULL; normal: WAL synchronous=NORMAL).
     #[arg(long, value_enum, default_value = "full")]
     durability: DurabilityArg,
+    /// The SQLite group commit of the in-process measurement: give the server's
+    /// `--group-commit` (on: one sync of the log for the commits made meanwhile; off: a sync
+    /// inside every commit). Only with `--durability full`.
+    #[arg(long, value_enum, default_value = "on")]
+    group_commit: GroupCommitArg,
     /// Threads of the in-process measurement (default: the clients, `--concurrency`).
     #[arg(long)]
     in_process_threads: Option<usize>,
@@ -150,6 +165,8 @@ struct Report {
     in_process_threads: usize,
     /// The SQLite durability of the in-process store.
     durability: DurabilityArg,
+    /// The SQLite group commit of the in-process store.
+    group_commit: GroupCommitArg,
     /// HTTP conformance authentications/s ÷ in-process finished authentications/s.
     ratio: Option<f64>,
     errors: u64,
@@ -244,7 +261,9 @@ fn run(args: &Args) -> Result<u64, LoadError> {
             DurabilityArg::Full => Durability::Full,
             DurabilityArg::Normal => Durability::Normal,
         };
-        let s = inprocess::measure(threads, args.in_process, &args.pin, durability)?;
+        let sqlite = SqliteOptions::with_durability(durability)
+            .group_commit(args.group_commit == GroupCommitArg::On);
+        let s = inprocess::measure(threads, args.in_process, &args.pin, sqlite)?;
         errors += s.errors.values().sum::<u64>();
         Some(s)
     } else {
@@ -269,6 +288,7 @@ fn run(args: &Args) -> Result<u64, LoadError> {
         in_process,
         in_process_threads: threads,
         durability: args.durability,
+        group_commit: args.group_commit,
         ratio,
         errors,
     };
@@ -302,8 +322,8 @@ fn print_report(r: &Report) {
     }
     if let Some(s) = &r.in_process {
         s.print(&format!(
-            "in-process finish_authentication, SQLite file (durability {:?}), {} threads",
-            r.durability, r.in_process_threads
+            "in-process finish_authentication, SQLite file (durability {:?}, group commit {:?}), {} threads",
+            r.durability, r.group_commit, r.in_process_threads
         ));
     }
     if let Some(ratio) = r.ratio {

@@ -9,7 +9,7 @@ use rand_core::{Infallible, Rng as _, SeedableRng, TryCryptoRng, TryRng};
 use sha2::{Digest as _, Sha256};
 use uaf_authenticator::{
     AttestationConfig, Counters, Operation, Profile, TestCa, TransactionDecision,
-    TransactionPrompt, UserVerifier, Verification, VerificationRequest,
+    TransactionDisplay, TransactionPrompt, UserVerifier, Verification, VerificationRequest,
 };
 use uaf_proto::id::Aaid;
 use uaf_proto::registry::{AlgKey, AlgSign, UserVerify};
@@ -26,8 +26,9 @@ pub const AAID: &str = "FA5E#0001";
 const ATTESTATION_SEED: &str = "uaf-phone simulated phone model FA5E#0001 attestation v1";
 
 /// The simulated phone model: P-256 (raw signatures, raw X9.62 keys), PIN user
-/// verification, wrapped key handles, basic full attestation by a deterministic test CA, and
-/// no sign counter (the state file cannot keep a counter in step across runs; see the README).
+/// verification, a `text/plain` transaction confirmation display (`tcDisplay` ANY: the
+/// sign-in's text and the number typed are confirmed and signed), wrapped key handles, basic
+/// full attestation by a deterministic test CA, and no sign counter (the state file cannot keep a counter in step across runs; see the README).
 ///
 /// # Errors
 /// [`PhoneError::Device`] if the model cannot be built (a bug).
@@ -46,6 +47,7 @@ pub(crate) fn model_locking_after(attempts: u8) -> Result<Profile, PhoneError> {
             .algorithm(AlgSign::Secp256r1EcdsaSha256Raw, AlgKey::EccX962Raw)
             .user_verification(UserVerify::PASSCODE)
             .counters(Counters::None)
+            .transaction_display(TransactionDisplay::Text)
             .verification_attempts(attempts)
     };
     let key_type = base().build().map_err(device)?.key_type();
@@ -132,6 +134,9 @@ pub(crate) struct PinPad {
     verifier: Arc<PinVerifier>,
     typed: Option<Zeroizing<String>>,
     restoring: bool,
+    /// The transaction text the person confirmed on the phone's screen (the sign-in's text
+    /// and the number they typed) for the next Sign.
+    confirmed: Option<Vec<u8>>,
 }
 
 impl PinPad {
@@ -140,7 +145,14 @@ impl PinPad {
             verifier,
             typed: None,
             restoring: false,
+            confirmed: None,
         }
+    }
+
+    /// The transaction text the person confirmed for the next Sign (the authenticator's
+    /// display shows it; a different text is refused).
+    pub(crate) fn confirm(&mut self, text: Vec<u8>) {
+        self.confirmed = Some(text);
     }
 
     /// The PIN the person types for the next operation.
@@ -151,6 +163,7 @@ impl PinPad {
     /// Forgets a typed PIN that was not used.
     pub(crate) fn clear(&mut self) {
         self.typed = None;
+        self.confirmed = None;
     }
 
     /// The next Register is the replay of the enrolment (restoring the key made then), not
@@ -183,9 +196,14 @@ impl UserVerifier for PinPad {
         self.check(request.operation)
     }
 
-    fn confirm_transaction(&mut self, _prompt: &TransactionPrompt<'_>) -> TransactionDecision {
-        // The model has no transaction display; the authenticator never asks.
-        TransactionDecision::CannotRender
+    fn confirm_transaction(&mut self, prompt: &TransactionPrompt<'_>) -> TransactionDecision {
+        // The display shows the text; the person confirmed exactly this text, once.
+        match self.confirmed.take() {
+            Some(text) if prompt.content_type == "text/plain" && prompt.content == text => {
+                TransactionDecision::Confirmed
+            }
+            _ => TransactionDecision::Refused,
+        }
     }
 }
 

@@ -19,18 +19,33 @@
 //! | [`Phone::enroll`], [`Phone::add_account`] | code → `POST /phone/enroll/start` → registration with the PIN → `POST /phone/enroll/finish` → device token (and the verification-code secret, if offered) |
 //! | [`Enrollment::from_link`] | the enrolment link text (`uafphone://enroll?server=…&user=…&code=…`, [`EnrollLink`]) |
 //! | [`Phone::save`], [`Phone::load`], [`Phone::persist`] | the state file (JSON, format 3, written atomically, mode 0600; every account sealed under argon2id(PIN)); `load` needs the PIN and reads format 2 too |
+//! | [`Phone::refresh`] | takes in the accounts other processes enrolled in or removed from the file |
 //! | [`Phone::accounts`], [`Phone::find`] | the accounts (server, user, AAID, KeyID, added) |
-//! | [`Waiter`] | one loop for every account: a [`Transport`] per account ([`poll`] now), [`WaitEvent`]s, [`Backoff`] after failures, queued deregistrations applied |
+//! | [`Waiter`] | one loop for every account: a [`Transport`] per account ([`poll`], [`push`]), [`WaitEvent`]s, [`Backoff`] after failures, queued deregistrations applied, accounts enrolled or removed by other processes served or dropped |
 //! | [`Phone::pending`] | `GET /phone/notifications` of every account, once |
 //! | [`Channel::stream`] | `GET /phone/events`: sign-ins and withdrawals pushed as they happen ([`PushStream`]), resumed by its cursor |
 //! | [`Channel::wait_notifications`] | the long poll `GET /phone/notifications?since=…&wait=…` |
 //! | [`push`] | the push [`Transport`] of [`Waiter`] ([`WaitOptions::pushed`]): the stream, resumed after reconnecting; the long poll, then polling, as fallbacks |
-//! | [`Phone::approve`], [`Phone::approve_for`] | the PIN unlocks the key, the client signs the request, `POST /phone/respond` |
+//! | [`Phone::shown_text`] | the sign-in's text to show (the request's `text/plain` transaction: site, account, browser, address, time) |
+//! | [`Phone::approve_typed`], [`Phone::approve_typed_for`] | the number typed is checked (a wrong one is refused and reported), the attempt re-checked, then the PIN unlocks the key, the authenticator confirms the text with the number and signs, `POST /phone/respond`; a wrong PIN is reported |
+//! | [`Phone::approve`], [`Phone::approve_for`] | the same with the right number (tests, demos) |
 //! | [`Phone::decline`], [`Phone::decline_for`] | `POST /phone/decline` |
+//! | [`Phone::deny`], [`Phone::deny_for`] | "it's not me": `POST /phone/report` `not-me` |
 //! | [`Phone::verification_code`] | the account's current RFC 6238 code (for a password sign-in's second step when the phone is offline) |
 //! | [`Phone::remove`] | `POST /phone/deregister`, then a UAF Dereg of the key through the client, then the account is forgotten |
 //! | [`Phone::apply_deregistration`] | a UAF Dereg request queued by the server: the key is deleted, the account forgotten |
 //! | [`metadata_statement`], [`write_metadata`] | the model's metadata for the server's `--metadata` directory |
+//!
+//! ## One state file, several processes
+//! `uaf-phone wait` runs for hours while `uaf-phone enroll` or `uaf-phone remove` change the
+//! same file. Every write is a read-modify-write under an exclusive advisory lock on the
+//! sidecar `FILE.lock` (`std::fs::File::lock`): the file is read again inside the lock, opened
+//! with the key the phone already holds, only this process's change is applied (an account
+//! added or removed, one wrong PIN counted, the count settled), and the result is written to a
+//! temporary file, synced and renamed into place before the lock is let go. No process writes
+//! back a stale copy over another's change, and the wrong-PIN lockout holds however many
+//! processes guess at once. [`Phone::refresh`] (which [`Waiter`] calls every second) takes the
+//! other processes' changes in.
 //!
 //! ## Example
 //! The model's metadata, for the server:
@@ -81,8 +96,8 @@ use uaf_client::{
 };
 use uaf_proto::id::AppId;
 use uaf_proto::message::{
-    DeregisterAuthenticator, DeregistrationRequest, Operation, OperationHeader, TrustedFacetList,
-    Version,
+    AuthenticationRequest, DecodeOptions, DeregisterAuthenticator, DeregistrationRequest,
+    Operation, OperationHeader, Transaction, TrustedFacetList, Version,
 };
 use uaf_proto::status::CmdStatus;
 
@@ -93,9 +108,12 @@ pub use seal::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM};
 pub const DEFAULT_MAX_PIN_ATTEMPTS: u8 = uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS;
 /// One sign-in waiting for the phone (`GET phone/notifications`), the server's type.
 pub use uaf_signin_api::Notification;
+/// What a phone reports about a sign-in (`POST phone/report`), the server's type.
+pub use uaf_signin_api::ReportKind;
 use uaf_signin_api::{
     AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
-    PhoneDeclineRequest, PhoneDeregisterAnswer, PhoneRespondRequest, path,
+    PhoneDeclineRequest, PhoneDeregisterAnswer, PhoneReportRequest, PhoneRespondRequest,
+    confirmed_text, path,
 };
 /// The enrolment link text (what the account page's QR code holds), the server's type.
 pub use uaf_signin_api::{EnrollLink, EnrollLinkError};
@@ -162,6 +180,15 @@ pub enum PhoneError {
     },
     /// The phone already holds this account (remove it first).
     AlreadyEnrolled(AccountRef),
+    /// The number typed is not the one the sign-in page shows: nothing was signed (and the
+    /// server was told, when `reported`).
+    WrongNumber {
+        /// Whether the server accepted the report.
+        reported: bool,
+    },
+    /// The sign-in is no longer waiting (cancelled on the page, answered on another phone,
+    /// expired): nothing was signed.
+    NotWaiting,
     /// The server did not set up verification codes for this account (at enrolment).
     NoVerificationCodes(AccountRef),
     /// The account's verification-code setup cannot make a code (an algorithm, digit count
@@ -209,6 +236,13 @@ impl fmt::Display for PhoneError {
                 f,
                 "this phone already holds {a}; remove it first (`uaf-phone remove {}`)",
                 a.username
+            ),
+            PhoneError::WrongNumber { .. } => f.write_str(
+                "wrong number: type the number shown on the sign-in page (nothing was signed)",
+            ),
+            PhoneError::NotWaiting => f.write_str(
+                "this sign-in is no longer waiting (cancelled, answered on another phone, or \
+                 expired): nothing was signed",
             ),
         }
     }
@@ -323,24 +357,88 @@ struct Keystore {
     /// argon2id(PIN, salt): re-seals the file on [`Phone::save`] without the PIN.
     key: SealKey,
     max_attempts: u8,
-    /// Wrong PINs in a row, phone-wide (every account's authenticator starts from it).
+    /// Wrong PINs in a row, phone-wide (every account's authenticator starts from it), as
+    /// last read from or written to the file.
     failed: u8,
     /// The file this phone was loaded from or saved to: where the count is kept.
     path: Option<PathBuf>,
-    /// The file's header as last written (the count is rewritten in it).
-    file: Option<StateFile>,
+    /// The nonce of the sealed vault the accounts in memory come from: its generation (a
+    /// fresh nonce at every seal). Another process's change gives another one.
+    generation: Option<String>,
+}
+
+/// What became of one PIN attempt counted by [`Keystore::count_attempt`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tried {
+    /// The PIN was right: the wrong PINs counted up to this attempt are forgotten.
+    Right,
+    /// The PIN was wrong: it stays counted.
+    Wrong,
+    /// The PIN was not checked (the request failed first): the attempt is given back.
+    NotChecked,
 }
 
 impl Keystore {
-    /// Records `failed` wrong PINs in a row, in the state file too when there is one.
-    fn set_failed(&mut self, failed: u8) -> Result<(), PhoneError> {
-        self.failed = failed;
-        if let (Some(path), Some(file)) = (&self.path, &mut self.file) {
-            if file.failed_pin_attempts != failed {
-                file.failed_pin_attempts = failed;
-                state::write(path, file)?;
-            }
+    /// Reads the file at `path`, checking that it is still this phone's (its salt and
+    /// argon2id parameters), not a file another phone wrote over it.
+    fn read_own(&self, path: &Path) -> Result<StateFile, PhoneError> {
+        let file = state::read(path)?;
+        if file.salt()? != self.salt || file.kdf_params()? != self.kdf {
+            return Err(PhoneError::State(format!(
+                "{}: replaced by another phone's state file",
+                path.display()
+            )));
         }
+        Ok(file)
+    }
+
+    /// Counts one PIN attempt before it is tried, and returns the count before it. With a
+    /// file: under its lock, re-reads the count (other processes count too), refuses at the
+    /// limit ([`PhoneError::Locked`]), writes the count + 1. So every attempt of every
+    /// process is counted, and at most `max_attempts` wrong PINs in a row are ever tried.
+    fn count_attempt(&mut self) -> Result<u8, PhoneError> {
+        let Some(path) = self.path.clone() else {
+            self.check_not_locked()?;
+            let before = self.failed;
+            self.failed = before.saturating_add(1);
+            return Ok(before);
+        };
+        let held = state::lock(&path)?;
+        let mut file = self.read_own(&path)?;
+        self.failed = file.failed_pin_attempts;
+        self.check_not_locked()?;
+        let before = file.failed_pin_attempts;
+        file.failed_pin_attempts = before.saturating_add(1);
+        state::write(&held, &path, &file)?;
+        self.failed = file.failed_pin_attempts;
+        Ok(before)
+    }
+
+    /// Records what became of the attempt counted by [`Keystore::count_attempt`] when the
+    /// count was `before`: under the lock, from the count in the file now (other processes'
+    /// attempts counted meanwhile stay counted).
+    fn settle(&mut self, before: u8, tried: Tried) -> Result<(), PhoneError> {
+        let change = |now: u8| match tried {
+            // This attempt and those before it: `before + 1`.
+            Tried::Right => now.saturating_sub(before.saturating_add(1)),
+            Tried::Wrong => now,
+            Tried::NotChecked => now.saturating_sub(1),
+        };
+        let Some(path) = self.path.clone() else {
+            self.failed = change(self.failed);
+            return Ok(());
+        };
+        if tried == Tried::Wrong {
+            return Ok(());
+        }
+        let held = state::lock(&path)?;
+        let mut file = self.read_own(&path)?;
+        let now = file.failed_pin_attempts;
+        file.failed_pin_attempts = change(now);
+        if file.failed_pin_attempts != now {
+            state::write(&held, &path, &file)?;
+        }
+        self.failed = file.failed_pin_attempts;
         Ok(())
     }
 
@@ -352,6 +450,18 @@ impl Keystore {
             });
         }
         Ok(())
+    }
+
+    /// The error of a wrong PIN, `tried` wrong PINs in a row counted.
+    fn wrong(&self, tried: u8) -> PhoneError {
+        let max = self.max_attempts;
+        if tried >= max {
+            PhoneError::Locked { attempts: max }
+        } else {
+            PhoneError::WrongPin {
+                attempts_left: max.saturating_sub(tried),
+            }
+        }
     }
 }
 
@@ -484,6 +594,8 @@ struct Account {
     secrets: AccountSecrets,
     client: Client<Device>,
     http: Http,
+    /// Whether the account is in the state file (false: added in memory, to be written).
+    written: bool,
 }
 
 impl Account {
@@ -574,6 +686,9 @@ pub struct Phone {
     pin: Arc<PinVerifier>,
     /// Deregistrations [`Phone::pending`] received (it cannot apply them: `&self`).
     queued: Mutex<Vec<(AccountRef, String)>>,
+    /// The CA certificates trusted for every account instead of each one's own
+    /// ([`Phone::load_trusting`]): for the accounts taken in from the file later too.
+    ca_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for Phone {
@@ -589,6 +704,11 @@ impl fmt::Debug for Phone {
             )
             .finish_non_exhaustive()
     }
+}
+
+/// Whether `secrets` are of `account` (the server compared without a trailing `/`).
+fn same_account(secrets: &AccountSecrets, account: &AccountRef) -> bool {
+    secrets.username == account.username && secrets.server.trim_end_matches('/') == account.server
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -731,6 +851,7 @@ fn restore(
         secrets,
         client,
         http,
+        written: true,
     })
 }
 
@@ -766,10 +887,11 @@ impl Phone {
                 max_attempts: e.max_pin_attempts,
                 failed: 0,
                 path: None,
-                file: None,
+                generation: None,
             },
             pin: pin_check(&e.pin)?,
             queued: Mutex::new(Vec::new()),
+            ca_file: None,
         };
         phone.enroll_account(e)?;
         Ok(phone)
@@ -778,30 +900,29 @@ impl Phone {
     /// Enrols this phone for one more account, on the same server or another one (as
     /// [`Phone::enroll`]). `e.pin` must be the phone's PIN (a wrong one is counted, before the
     /// server is contacted); the phone-wide settings of `e` (`kdf`, `max_pin_attempts`) are
-    /// ignored. Save the phone afterwards ([`Phone::save`] or [`Phone::persist`]).
+    /// ignored.
+    ///
+    /// A phone with a state file ([`Phone::load`], [`Phone::save`]) writes the account into
+    /// it at once: a read-modify-write under the file's lock, which keeps every account
+    /// other processes added or removed meanwhile (and takes them in). A phone without one
+    /// keeps it in memory until [`Phone::save`].
     ///
     /// # Errors
-    /// [`PhoneError::AlreadyEnrolled`] when the phone already holds this account,
-    /// [`PhoneError::WrongPin`], [`PhoneError::Locked`], and as [`Phone::enroll`].
+    /// [`PhoneError::AlreadyEnrolled`] when the phone (or its file, written meanwhile by
+    /// another process) already holds this account, [`PhoneError::WrongPin`],
+    /// [`PhoneError::Locked`], [`PhoneError::State`] (the file cannot be written), and as
+    /// [`Phone::enroll`].
     pub fn add_account(&mut self, e: &Enrollment) -> Result<AccountRef, PhoneError> {
+        self.refresh()?;
         let wanted = AccountRef::new(&e.server, &e.username);
         if self.accounts.iter().any(|a| a.is(&wanted)) {
             return Err(PhoneError::AlreadyEnrolled(wanted));
         }
-        self.keystore.check_not_locked()?;
-        let tried = self.keystore.failed.saturating_add(1);
-        self.keystore.set_failed(tried)?;
+        let before = self.keystore.count_attempt()?;
         if !self.pin.matches(&e.pin) {
-            let max = self.keystore.max_attempts;
-            return Err(if tried >= max {
-                PhoneError::Locked { attempts: max }
-            } else {
-                PhoneError::WrongPin {
-                    attempts_left: max.saturating_sub(tried),
-                }
-            });
+            return Err(self.keystore.wrong(before.saturating_add(1)));
         }
-        self.keystore.set_failed(0)?;
+        self.keystore.settle(before, Tried::Right)?;
         self.enroll_account(e)
     }
 
@@ -885,9 +1006,14 @@ impl Phone {
             },
             client,
             http,
+            written: false,
         };
         let reference = account.reference();
         self.accounts.push(account);
+        if self.keystore.path.is_some() {
+            // Written at once: added to the file as it is now, under its lock.
+            self.write_through(None)?;
+        }
         Ok(reference)
     }
 
@@ -897,8 +1023,9 @@ impl Phone {
     /// (deterministically: the same key and key handle come back; checked against the saved
     /// KeyID), then switches to fresh OS randomness.
     ///
-    /// Every attempt is counted in the file before the PIN is tried (so a phone killed while
-    /// checking has used the attempt up); the right PIN resets the count. At the file's limit
+    /// Every attempt is counted in the file (under its lock, from the count other processes
+    /// wrote) before the PIN is tried (so a phone killed while checking has used the attempt
+    /// up); the right PIN takes off the attempts counted up to its own. At the file's limit
     /// the phone is locked: every PIN is refused without being tried.
     ///
     /// A version 2 file (one account) is read and rewritten as version 3 at once (the write
@@ -909,34 +1036,62 @@ impl Phone {
     /// [`PhoneError::State`] when the file cannot be read, is of the old format (version 1:
     /// re-enrol), or cannot be restored.
     pub fn load(path: &Path, pin: &str) -> Result<Phone, PhoneError> {
-        let mut file = state::read(path)?;
+        // Counted under the lock (other processes count too), before the PIN is tried.
+        let (file, tried) = {
+            let held = state::lock(path)?;
+            let mut file = state::read(path)?;
+            let max = file.max_pin_attempts;
+            if file.failed_pin_attempts >= max {
+                return Err(PhoneError::Locked { attempts: max });
+            }
+            file.failed_pin_attempts = file.failed_pin_attempts.saturating_add(1);
+            state::write(&held, path, &file)?;
+            let tried = file.failed_pin_attempts;
+            (file, tried)
+        };
         let max = file.max_pin_attempts;
-        if file.failed_pin_attempts >= max {
-            return Err(PhoneError::Locked { attempts: max });
-        }
         let kdf = file.kdf_params()?;
         let salt = file.salt()?;
-        let tried = file.failed_pin_attempts.saturating_add(1);
-        file.failed_pin_attempts = tried;
-        state::write(path, &file)?;
         let key = SealKey::derive(pin, &salt, kdf)?;
-        let Some(vault) = file.open(&key)? else {
-            return Err(if tried >= max {
-                PhoneError::Locked { attempts: max }
-            } else {
-                PhoneError::WrongPin {
-                    attempts_left: max.saturating_sub(tried),
-                }
-            });
+        let mut keystore = Keystore {
+            kdf,
+            salt,
+            key,
+            max_attempts: max,
+            failed: tried,
+            path: Some(path.to_path_buf()),
+            generation: None,
         };
-        if file.version == state::VERSION {
-            file.failed_pin_attempts = 0;
-        } else {
-            // Version 2: upgraded by this write.
-            let nonce = os_random::<{ seal::NONCE_LEN }>()?;
-            file = StateFile::seal(kdf, &salt, &nonce, max, 0, &key, &vault)?;
+        if file.open(&keystore.key)?.is_none() {
+            return Err(keystore.wrong(tried));
         }
-        state::write(path, &file)?;
+        // The right PIN: the count reset (what the file holds now, another process may have
+        // written it meanwhile), a version 2 file upgraded, under the lock.
+        let (vault, generation) = {
+            let held = state::lock(path)?;
+            let mut now = keystore.read_own(path)?;
+            let vault = now.open(&keystore.key)?.ok_or_else(|| {
+                PhoneError::State(format!(
+                    "{}: replaced while it was being unlocked",
+                    path.display()
+                ))
+            })?;
+            // This attempt and the wrong ones before it (`tried`) are forgotten; attempts
+            // other processes counted since stay counted.
+            let failed = now.failed_pin_attempts.saturating_sub(tried);
+            if now.version != state::VERSION {
+                // Version 2: upgraded by this write.
+                let nonce = os_random::<{ seal::NONCE_LEN }>()?;
+                now = StateFile::seal(kdf, &salt, &nonce, max, failed, &keystore.key, &vault)?;
+                state::write(&held, path, &now)?;
+            } else if now.failed_pin_attempts != failed {
+                now.failed_pin_attempts = failed;
+                state::write(&held, path, &now)?;
+            }
+            keystore.failed = now.failed_pin_attempts;
+            (vault, now.nonce)
+        };
+        keystore.generation = Some(generation);
 
         let check = pin_check(pin)?;
         let Vault { accounts } = vault;
@@ -946,17 +1101,10 @@ impl Phone {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Phone {
             accounts,
-            keystore: Keystore {
-                kdf,
-                salt,
-                key,
-                max_attempts: max,
-                failed: 0,
-                path: Some(path.to_path_buf()),
-                file: Some(file),
-            },
+            keystore,
             pin: check,
             queued: Mutex::new(Vec::new()),
+            ca_file: None,
         })
     }
 
@@ -976,6 +1124,7 @@ impl Phone {
             for a in &mut phone.accounts {
                 a.http = Http::trusting(&a.secrets.server, Some(file))?;
             }
+            phone.ca_file = Some(file.to_path_buf());
         }
         Ok(phone)
     }
@@ -983,13 +1132,21 @@ impl Phone {
     /// Saves the phone's state at `path`: every account's secrets sealed with AES-256-GCM
     /// (a fresh nonce) under the key derived from its PIN, and the clear header (format
     /// version 3, argon2id parameters and salt, nonce, PIN attempt limit and count); written
-    /// to a temporary file in the same directory with mode 0600, then renamed over `path`
-    /// (atomic). From now on wrong PINs are counted in this file, and [`Phone::persist`]
-    /// writes to it.
+    /// to a temporary file in the same directory with mode 0600, synced, then renamed over
+    /// `path` (atomic), under the exclusive lock of the sidecar `PATH.lock`. From now on wrong
+    /// PINs are counted in this file, and every change is written to it as it is made.
+    ///
+    /// When `path` is the phone's own file (loaded from it, or saved there before), this is
+    /// [`Phone::persist`]: a read-modify-write that keeps what other processes wrote there
+    /// meanwhile. Otherwise the file is made (or replaced) with this phone's accounts.
     ///
     /// # Errors
     /// [`PhoneError::State`].
     pub fn save(&mut self, path: &Path) -> Result<(), PhoneError> {
+        if self.keystore.path.as_deref() == Some(path) {
+            return self.write_through(None);
+        }
+        let held = state::lock(path)?;
         let nonce = os_random::<{ seal::NONCE_LEN }>()?;
         let vault = Vault {
             accounts: self.accounts.iter().map(|a| a.secrets.clone()).collect(),
@@ -1004,22 +1161,153 @@ impl Phone {
             &k.key,
             &vault,
         )?;
-        state::write(path, &file)?;
+        state::write(&held, path, &file)?;
+        drop(held);
+        for a in &mut self.accounts {
+            a.written = true;
+        }
         self.keystore.path = Some(path.to_path_buf());
-        self.keystore.file = Some(file);
+        self.keystore.generation = Some(file.nonce);
         Ok(())
     }
 
-    /// Saves the phone to the file it was loaded from or last saved to ([`Phone::save`]);
-    /// `false` (nothing written) for a phone that has no file yet.
+    /// Writes the accounts added in memory and not yet in the phone's file, and takes in
+    /// what other processes changed there (see [`Phone::refresh`]); `false` (nothing written)
+    /// for a phone that has no file yet ([`Phone::save`] makes it).
+    ///
+    /// A read-modify-write under the file's exclusive lock: the file is read again inside
+    /// the lock, this phone's additions are added to the accounts it holds now, and the
+    /// result is sealed and renamed into place before the lock is let go. Removals
+    /// ([`Phone::remove`], [`Phone::apply_deregistration`]) and enrolments
+    /// ([`Phone::add_account`]) are written that way when they are made.
     ///
     /// # Errors
-    /// As [`Phone::save`].
+    /// As [`Phone::save`]; [`PhoneError::AlreadyEnrolled`] when another process enrolled the
+    /// same account meanwhile (this phone's copy is dropped).
     pub fn persist(&mut self) -> Result<bool, PhoneError> {
-        match self.keystore.path.clone() {
-            Some(path) => self.save(&path).map(|()| true),
-            None => Ok(false),
+        if self.keystore.path.is_none() {
+            return Ok(false);
         }
+        self.write_through(None).map(|()| true)
+    }
+
+    /// The read-modify-write of the phone's file (nothing without one): under its lock,
+    /// the accounts the file holds now, without `removed` (an account and its KeyID), with
+    /// this phone's unwritten accounts; sealed with a fresh nonce, written, then taken in.
+    fn write_through(&mut self, removed: Option<(&AccountRef, &str)>) -> Result<(), PhoneError> {
+        let Some(path) = self.keystore.path.clone() else {
+            return Ok(());
+        };
+        let held = state::lock(&path)?;
+        let file = self.keystore.read_own(&path)?;
+        let mut vault = self.open_own(&file, &path)?;
+        if let Some((account, key_id)) = removed {
+            vault
+                .accounts
+                .retain(|s| !(same_account(s, account) && s.key_id == key_id));
+        }
+        let mut conflict = None;
+        for a in self.accounts.iter().filter(|a| !a.written) {
+            let r = a.reference();
+            if vault.accounts.iter().any(|s| same_account(s, &r)) {
+                conflict = Some(r);
+            } else {
+                vault.accounts.push(a.secrets.clone());
+            }
+        }
+        if let Some(r) = &conflict {
+            self.accounts.retain(|a| a.written || !a.is(r));
+        }
+        let nonce = os_random::<{ seal::NONCE_LEN }>()?;
+        let k = &self.keystore;
+        let new = StateFile::seal(
+            k.kdf,
+            &k.salt,
+            &nonce,
+            file.max_pin_attempts,
+            file.failed_pin_attempts,
+            &k.key,
+            &vault,
+        )?;
+        state::write(&held, &path, &new)?;
+        drop(held);
+        self.keystore.failed = new.failed_pin_attempts;
+        self.adopt(vault, new.nonce)?;
+        match conflict {
+            Some(r) => Err(PhoneError::AlreadyEnrolled(r)),
+            None => Ok(()),
+        }
+    }
+
+    /// The vault of the phone's own file, opened with the key in memory (no argon2id).
+    fn open_own(&self, file: &StateFile, path: &Path) -> Result<Vault, PhoneError> {
+        file.open(&self.keystore.key)?.ok_or_else(|| {
+            PhoneError::State(format!(
+                "{}: no longer opens with this phone's key (altered, or replaced by another \
+                 phone's file)",
+                path.display()
+            ))
+        })
+    }
+
+    /// Makes the accounts in memory those of `vault` (the file's, of generation
+    /// `generation`): an account gone from it is dropped; an account new in it (another
+    /// process enrolled it) is restored from its secrets; the others are kept as they are.
+    fn adopt(&mut self, vault: Vault, generation: String) -> Result<(), PhoneError> {
+        self.accounts.retain(|a| {
+            !a.written
+                || vault
+                    .accounts
+                    .iter()
+                    .any(|s| same_account(s, &a.reference()) && s.key_id == a.secrets.key_id)
+        });
+        for secrets in vault.accounts {
+            let r = AccountRef::new(&secrets.server, &secrets.username);
+            match self.accounts.iter_mut().find(|a| a.is(&r)) {
+                Some(a) => a.written = true,
+                None => {
+                    let mut account = restore(secrets, &self.pin, self.keystore.max_attempts)?;
+                    if let Some(ca) = &self.ca_file {
+                        account.http = Http::trusting(&account.secrets.server, Some(ca))?;
+                    }
+                    self.accounts.push(account);
+                }
+            }
+        }
+        self.keystore.generation = Some(generation);
+        Ok(())
+    }
+
+    /// Takes in what other processes changed in the phone's file since this phone last read
+    /// or wrote it: accounts enrolled (`uaf-phone enroll`) are restored and served, accounts
+    /// removed (`uaf-phone remove`) are dropped, the count of wrong PINs is read. Reads the
+    /// file without its lock (it is replaced by an atomic rename) and opens it with the key in
+    /// memory (the PIN is not asked again; no argon2id) only when its generation (the nonce of
+    /// its seal) changed; `Ok(false)` when the accounts did not change (and for a phone
+    /// without a file). [`Waiter`] calls it every second.
+    ///
+    /// # Errors
+    /// [`PhoneError::State`]: the file cannot be read, or no longer opens with this phone's
+    /// key (replaced by another phone's, or altered); the accounts in memory are kept.
+    pub fn refresh(&mut self) -> Result<bool, PhoneError> {
+        let Some(path) = self.keystore.path.clone() else {
+            return Ok(false);
+        };
+        let file = self.keystore.read_own(&path)?;
+        self.keystore.failed = file.failed_pin_attempts;
+        if self.keystore.generation.as_deref() == Some(file.nonce.as_str()) {
+            return Ok(false);
+        }
+        let vault = self.open_own(&file, &path)?;
+        let keys = |p: &Phone| -> Vec<(AccountRef, String)> {
+            p.accounts
+                .iter()
+                .map(|a| (a.reference(), a.secrets.key_id.clone()))
+                .collect()
+        };
+        let before = keys(self);
+        self.adopt(vault, file.nonce)?;
+        Ok(keys(self) != before)
     }
 
     /// The file the phone was loaded from or last saved to.
@@ -1212,7 +1500,8 @@ impl Phone {
     /// The server removed `account`'s phone and sent a UAF deregistration request
     /// (`Notifications::deregistrations`): hands it to the client, which checks its AppID
     /// and facet and sends Deregister to the authenticator (the key is deleted), then forgets
-    /// the account and saves the phone to its file ([`Phone::persist`]).
+    /// the account and removes it from the phone's file (a read-modify-write under the file's
+    /// lock: what other processes wrote there stays).
     ///
     /// # Errors
     /// [`PhoneError::NoSuchAccount`]; [`PhoneError::Client`] (the client refused the request:
@@ -1232,7 +1521,7 @@ impl Phone {
         a.deregister_key(uaf_request)?;
         let key_id = a.secrets.key_id.clone();
         self.accounts.remove(i);
-        self.persist()?;
+        self.write_through(Some((account, &key_id)))?;
         Ok(Removal {
             account: account.clone(),
             key_id,
@@ -1243,7 +1532,8 @@ impl Phone {
     /// Removes `account` from this phone: tells its server (`POST /phone/deregister` with
     /// the device token: the server deletes the registration and the token), deletes the key
     /// in the authenticator (a UAF deregistration request for the key, through the client),
-    /// forgets the account and saves the phone to its file ([`Phone::persist`]).
+    /// forgets the account and removes it from the phone's file (a read-modify-write under
+    /// the file's lock: what other processes wrote there stays).
     ///
     /// A server that no longer knows the phone (401, or `deregistered: false`) is not an
     /// error ([`ServerRemoval::AlreadyGone`]). A server that cannot be reached is, unless
@@ -1273,7 +1563,7 @@ impl Phone {
         let key_id = a.secrets.key_id.clone();
         let i = self.index(account)?;
         self.accounts.remove(i);
-        self.persist()?;
+        self.write_through(Some((account, &key_id)))?;
         Ok(Removal {
             account: account.clone(),
             key_id,
@@ -1341,6 +1631,53 @@ impl Phone {
         n: &Notification,
         pin: &str,
     ) -> Result<String, PhoneError> {
+        self.sign_typed_for(account, n, &n.match_code, pin)
+    }
+
+    /// The text the sign-in request of `n` asks to confirm (its `text/plain` transaction):
+    /// what the phone shows before asking for the number. `None`: the request carries no
+    /// text (an older server).
+    ///
+    /// # Errors
+    /// [`PhoneError::BadAnswer`]: the request cannot be read.
+    pub fn shown_text(n: &Notification) -> Result<Option<String>, PhoneError> {
+        let request = AuthenticationRequest::parse_array(&n.uaf_request, &DecodeOptions::new())
+            .map_err(|e| PhoneError::BadAnswer(format!("sign-in request: {e}")))?;
+        Ok(request
+            .first()
+            .and_then(|r| r.transaction.iter().find_map(Transaction::as_text))
+            .map(String::from))
+    }
+
+    /// As [`Phone::sign`], with the number `typed` by the person: the authenticator
+    /// confirms the request's text followed by that number
+    /// ([`uaf_signin_api::confirmed_text`]) and signs its hash. The number is not checked
+    /// here (the server refuses a signature over another number);
+    /// [`Phone::approve_typed`] checks it first.
+    ///
+    /// # Errors
+    /// As [`Phone::sign`].
+    pub fn sign_typed(
+        &mut self,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<String, PhoneError> {
+        let account = self.account_of(n)?;
+        self.sign_typed_for(&account, n, typed, pin)
+    }
+
+    /// As [`Phone::sign_typed`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::sign`]; [`PhoneError::NoSuchAccount`].
+    pub fn sign_typed_for(
+        &mut self,
+        account: &AccountRef,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<String, PhoneError> {
         let i = self.index(account)?;
         if n.username != account.username {
             return Err(PhoneError::Usage(format!(
@@ -1348,20 +1685,25 @@ impl Phone {
                 n.username
             )));
         }
-        self.keystore.check_not_locked()?;
         let max = self.keystore.max_attempts;
-        let before = self.keystore.failed;
-        // Counted before it is checked: a phone killed meanwhile has used the attempt up.
-        self.keystore.set_failed(before.saturating_add(1))?;
+        // Counted before it is checked (in the file, under its lock, from the count other
+        // processes wrote): a phone killed meanwhile has used the attempt up.
+        let before = self.keystore.count_attempt()?;
         let a = self
             .accounts
             .get_mut(i)
             .ok_or_else(|| PhoneError::NoSuchAccount(account.to_string()))?;
         let list = a.facets();
+        // What the authenticator confirms and signs: the text shown and the number typed.
+        let (uaf_request, confirmed) = with_number(&n.uaf_request, typed)?;
         device_of(&mut a.client)?.restore_failed_verifications(before);
-        pad_of(&mut a.client)?.enter(pin);
+        let pad = pad_of(&mut a.client)?;
+        pad.enter(pin);
+        if let Some(text) = confirmed {
+            pad.confirm(text.into_bytes());
+        }
         let mut req =
-            ClientRequest::new(&n.uaf_request, &a.secrets.facet_id).account(&a.secrets.username);
+            ClientRequest::new(&uaf_request, &a.secrets.facet_id).account(&a.secrets.username);
         if let Some(l) = &list {
             req = req.trusted_facets(l);
         }
@@ -1369,7 +1711,14 @@ impl Phone {
         // A PIN serves one operation, used or not.
         pad_of(&mut a.client)?.clear();
         let after = device_of(&mut a.client)?.failed_verifications();
-        self.keystore.set_failed(after)?;
+        let tried = if after > before {
+            Tried::Wrong
+        } else if after < before || outcome.is_ok() {
+            Tried::Right
+        } else {
+            Tried::NotChecked
+        };
+        self.keystore.settle(before, tried)?;
         let outcome = outcome.map_err(|e| match e {
             ClientError::Authenticator {
                 status: CmdStatus::UserLockout,
@@ -1412,11 +1761,13 @@ impl Phone {
         respond(self.account(account)?, attempt, uaf_response)
     }
 
-    /// Approves `n`: unlocks the key with `pin`, signs, sends (the account as
-    /// [`Phone::sign`] finds it).
+    /// Approves `n` as if the person typed the right number ([`Phone::approve_typed`] with
+    /// the notification's own number; the account as [`Phone::sign`] finds it): for tests
+    /// and demos. A phone's user interface asks the person for the number and calls
+    /// [`Phone::approve_typed`].
     ///
     /// # Errors
-    /// As [`Phone::sign`] and [`Phone::send_response`].
+    /// As [`Phone::approve_typed`].
     pub fn approve(&mut self, n: &Notification, pin: &str) -> Result<(), PhoneError> {
         let account = self.account_of(n)?;
         self.approve_for(&account, n, pin)
@@ -1432,8 +1783,104 @@ impl Phone {
         n: &Notification,
         pin: &str,
     ) -> Result<(), PhoneError> {
-        let response = self.sign_for(account, n, pin)?;
+        let number = n.match_code.clone();
+        self.approve_typed_for(account, n, &number, pin)
+    }
+
+    /// Approves `n` with the number the person `typed` from the sign-in page and their
+    /// `pin`, in this order: a wrong number is refused here and reported (`wrong-number`),
+    /// before any PIN; the attempt is re-checked with the server just before the PIN is
+    /// used, and a sign-in no longer waiting (cancelled, answered on another phone,
+    /// expired) is never signed; a wrong PIN is reported (`wrong-pin`; the person may try
+    /// again until the authenticator locks); then the authenticator confirms the text with
+    /// the number, signs, and the response is sent.
+    ///
+    /// # Errors
+    /// [`PhoneError::WrongNumber`], [`PhoneError::NotWaiting`], and as [`Phone::sign`] and
+    /// [`Phone::send_response`].
+    pub fn approve_typed(
+        &mut self,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<(), PhoneError> {
+        let account = self.account_of(n)?;
+        self.approve_typed_for(&account, n, typed, pin)
+    }
+
+    /// As [`Phone::approve_typed`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::approve_typed`]; [`PhoneError::NoSuchAccount`].
+    pub fn approve_typed_for(
+        &mut self,
+        account: &AccountRef,
+        n: &Notification,
+        typed: &str,
+        pin: &str,
+    ) -> Result<(), PhoneError> {
+        let typed = typed.trim();
+        if typed != n.match_code {
+            let reported = report(self.account(account)?, &n.attempt, ReportKind::WrongNumber);
+            return Err(PhoneError::WrongNumber {
+                reported: reported.is_ok(),
+            });
+        }
+        if !self.still_waiting_for(account, &n.attempt)? {
+            return Err(PhoneError::NotWaiting);
+        }
+        let response = match self.sign_typed_for(account, n, typed, pin) {
+            Ok(r) => r,
+            Err(e @ PhoneError::WrongPin { .. }) => {
+                // Best effort: the page tells the person; the refusal stands either way.
+                let _ = report(self.account(account)?, &n.attempt, ReportKind::WrongPin);
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         self.send_response_for(account, &n.attempt, &response)
+    }
+
+    /// Whether `attempt` is still among the sign-ins waiting for `account` (asked of its
+    /// server now).
+    ///
+    /// # Errors
+    /// As [`Phone::pending`]; [`PhoneError::NoSuchAccount`].
+    pub fn still_waiting_for(
+        &self,
+        account: &AccountRef,
+        attempt: &str,
+    ) -> Result<bool, PhoneError> {
+        let answer = self.account(account)?.channel().fetch()?;
+        Ok(answer.notifications.iter().any(|n| n.attempt == attempt))
+    }
+
+    /// "No, it's not me": ends the sign-in of `n` as denied and reports it (`POST
+    /// /phone/report` `not-me`); the server records a security event and pauses new phone
+    /// sign-ins of the account for a while.
+    ///
+    /// # Errors
+    /// [`PhoneError::Refused`] as [`Phone::send_response`].
+    pub fn deny(&self, n: &Notification) -> Result<(), PhoneError> {
+        let account = self.account_of(n)?;
+        self.deny_for(&account, n)
+    }
+
+    /// As [`Phone::deny`], for `account`.
+    ///
+    /// # Errors
+    /// As [`Phone::deny`]; [`PhoneError::NoSuchAccount`].
+    pub fn deny_for(&self, account: &AccountRef, n: &Notification) -> Result<(), PhoneError> {
+        report(self.account(account)?, &n.attempt, ReportKind::NotMe)
+    }
+
+    /// Tells `n`'s server what happened on the phone (`POST /phone/report`).
+    ///
+    /// # Errors
+    /// [`PhoneError::Refused`] as [`Phone::send_response`].
+    pub fn report(&self, n: &Notification, kind: ReportKind) -> Result<(), PhoneError> {
+        let account = self.account_of(n)?;
+        report(self.account(&account)?, &n.attempt, kind)
     }
 
     /// Declines `n` (`POST /phone/decline`; the account as [`Phone::sign`] finds it).
@@ -1484,6 +1931,40 @@ fn respond(a: &Account, attempt: &str, uaf_response: &str) -> Result<(), PhoneEr
         Some(&a.secrets.device_token),
     )?;
     Ok(())
+}
+
+fn report(a: &Account, attempt: &str, kind: ReportKind) -> Result<(), PhoneError> {
+    let _: AttemptAnswer = a.http.post(
+        path::PHONE_REPORT,
+        &PhoneReportRequest {
+            attempt: String::from(attempt),
+            kind,
+        },
+        Some(&a.secrets.device_token),
+    )?;
+    Ok(())
+}
+
+/// The request `uaf_request` with its `text/plain` transaction followed by the number `typed`
+/// ([`confirmed_text`]), and that text: what the authenticator shows, confirms and signs. A
+/// request without a text transaction is returned as it is.
+fn with_number(uaf_request: &str, typed: &str) -> Result<(String, Option<String>), PhoneError> {
+    let bad = |e: &dyn fmt::Display| PhoneError::BadAnswer(format!("sign-in request: {e}"));
+    let mut requests = AuthenticationRequest::parse_array(uaf_request, &DecodeOptions::new())
+        .map_err(|e| bad(&e))?;
+    let mut confirmed = None;
+    for r in &mut requests {
+        let Some(shown) = r.transaction.iter().find_map(Transaction::as_text) else {
+            continue;
+        };
+        let text = confirmed_text(shown, typed);
+        r.transaction = vec![Transaction::text(&text).map_err(|e| bad(&e))?];
+        confirmed = Some(text);
+    }
+    if confirmed.is_none() {
+        return Ok((String::from(uaf_request), None));
+    }
+    Ok((AuthenticationRequest::array_to_json(&requests), confirmed))
 }
 
 fn decline(a: &Account, attempt: &str) -> Result<(), PhoneError> {

@@ -202,17 +202,27 @@ fn pin_or_ask(pin: Option<&String>) -> Result<String, PhoneError> {
 }
 
 /// What to do with one notification.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 enum Decision {
-    Approve,
+    /// Approve with the number typed.
+    Approve(String),
     Deny,
+    NotMe,
     Skip,
 }
 
+/// Shows the sign-in (its text, where it comes from) and asks for the number from the page.
+/// `--approve` answers with the right number (automation, tests).
 fn decide(account: &AccountRef, n: &Notification, approve: bool, deny: bool) -> Decision {
-    println!("[{}] {}", account.server, n.prompt());
+    match Phone::shown_text(n) {
+        Ok(Some(text)) => println!("[{}] {text}", account.server),
+        _ => println!("[{}] {}", account.server, n.prompt()),
+    }
+    if let Some(c) = &n.context {
+        println!("  from {} ({})", c.browser, c.address);
+    }
     if approve {
-        return Decision::Approve;
+        return Decision::Approve(n.match_code.clone());
     }
     if deny {
         return Decision::Deny;
@@ -221,12 +231,16 @@ fn decide(account: &AccountRef, n: &Notification, approve: bool, deny: bool) -> 
         eprintln!("uaf-phone: not answered (no terminal): use --approve or --deny");
         return Decision::Skip;
     }
-    match ask("Approve? [y/N] ").as_deref().map(str::trim) {
-        Some("y" | "Y" | "yes" | "Yes") => Decision::Approve,
-        _ => Decision::Deny,
+    let typed = ask("Type the number shown on the sign-in page (empty: decline; x: it's not me): ");
+    match typed.as_deref().map(str::trim) {
+        None | Some("") => Decision::Deny,
+        Some("x" | "X") => Decision::NotMe,
+        Some(number) => Decision::Approve(number.to_owned()),
     }
 }
 
+/// Answers one notification; on a wrong number or a wrong PIN at the terminal, asks again
+/// (a wrong PIN until the phone locks).
 fn handle(
     phone: &mut Phone,
     account: &AccountRef,
@@ -234,21 +248,36 @@ fn handle(
     d: Decision,
     pin: Option<&String>,
 ) -> bool {
+    let interactive = std::io::stdin().is_terminal();
     let result = match d {
-        Decision::Approve => pin_or_ask(pin).and_then(|p| phone.approve_for(account, n, &p)),
-        Decision::Deny => phone.decline_for(account, n),
+        Decision::Approve(mut typed) => loop {
+            let r = pin_or_ask(pin).and_then(|p| phone.approve_typed_for(account, n, &typed, &p));
+            match r {
+                Err(PhoneError::WrongNumber { .. }) if interactive => {
+                    eprintln!("uaf-phone: wrong number");
+                    match ask("Type the number shown on the sign-in page: ") {
+                        Some(again) if !again.trim().is_empty() => typed = again,
+                        _ => break Err(PhoneError::WrongNumber { reported: true }),
+                    }
+                }
+                Err(PhoneError::WrongPin { attempts_left }) if interactive && pin.is_none() => {
+                    eprintln!("uaf-phone: wrong PIN, {attempts_left} attempt(s) left");
+                }
+                other => break other.map(|()| "approved"),
+            }
+        },
+        Decision::Deny => phone.decline_for(account, n).map(|()| "declined"),
+        Decision::NotMe => phone
+            .deny_for(account, n)
+            .map(|()| "denied and reported: new sign-ins of this account pause for a while"),
         Decision::Skip => return false,
     };
-    match (result, d) {
-        (Ok(()), Decision::Approve) => {
-            println!("approved");
+    match result {
+        Ok(what) => {
+            println!("{what}");
             true
         }
-        (Ok(()), _) => {
-            println!("declined");
-            true
-        }
-        (Err(e), _) => {
+        Err(e) => {
             eprintln!("uaf-phone: {e}");
             false
         }
@@ -325,6 +354,11 @@ fn wait(mut phone: Phone, pin: Option<&String>, w: &WaitArgs) -> Result<ExitCode
             Some(WaitEvent::Back { server }) => eprintln!("uaf-phone: {server} is back"),
             Some(WaitEvent::Refused { account, error }) => {
                 eprintln!("uaf-phone: {account}: {error}; retrying with backoff");
+            }
+            Some(WaitEvent::NowServing(account)) => println!("now also serving {account}"),
+            Some(WaitEvent::NoLongerServing(account)) => println!("no longer serving {account}"),
+            Some(WaitEvent::StateUnreadable(error)) => {
+                eprintln!("uaf-phone: {error}; serving the accounts read before");
             }
             Some(_) => {}
             None => {
@@ -414,8 +448,8 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
             let path = state.state;
             if path.exists() {
                 let mut phone = Phone::load(&path, &pin)?;
+                // Written into the file at once, under its lock (a running `wait` serves it).
                 phone.add_account(&e)?;
-                phone.save(&path)?;
                 println!(
                     "enrolled {username} at {server}; {} account(s) in {}",
                     phone.accounts().len(),

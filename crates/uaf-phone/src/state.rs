@@ -1,4 +1,16 @@
-//! The phone's state file: JSON, written atomically (temporary file + rename), mode 0600.
+//! The phone's state file: JSON, written atomically (temporary file + fsync + rename), mode
+//! 0600, and only under the exclusive advisory lock of its sidecar `STATE.lock` ([`lock`]).
+//!
+//! **Several processes, one file.** `uaf-phone wait` runs for hours while `enroll`, `remove`
+//! or another `wait` may write the same file. Every write is a read-modify-write under the
+//! lock: the writer re-reads the file inside the lock, applies only its own change (an account
+//! added or removed, one wrong PIN counted, the count reset) and renames the new file into
+//! place before it lets go; so no process ever writes back a stale copy over another's change.
+//! The lock is on a sidecar file, not on the state file, because the state file is replaced
+//! by a rename at every write (a lock on it would be on the old inode). The sidecar is never
+//! deleted (deleting a lock file races with its next locker). Readers need no lock: a rename
+//! is atomic, a reader sees the old file or the new one. The nonce is fresh at every seal: it
+//! is the vault's generation (a running phone compares it to notice another process's change).
 //!
 //! Format version 3: a clear header (format version, argon2id parameters and salt, the AEAD
 //! and its nonce, the PIN attempt limit and the count of wrong PINs in a row) and the sealed
@@ -271,7 +283,42 @@ pub(crate) fn read(path: &Path) -> Result<StateFile, PhoneError> {
     Ok(file)
 }
 
-pub(crate) fn write(path: &Path, state: &StateFile) -> Result<(), PhoneError> {
+/// The exclusive advisory lock of the state file at `path` (held until dropped): an
+/// exclusive `flock`-style lock (`std::fs::File::lock`) on the sidecar `PATH.lock`, created
+/// with mode 0600 if needed. Blocks while another process (or another handle in this one)
+/// holds it.
+pub(crate) struct StateLock {
+    _file: std::fs::File,
+}
+
+/// The sidecar lock file of `path`: `PATH.lock` in the same directory.
+pub(crate) fn lock_path(path: &Path) -> Result<std::path::PathBuf, PhoneError> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| PhoneError::State(format!("{}: not a file name", path.display())))?;
+    let mut lock = name.to_os_string();
+    lock.push(".lock");
+    Ok(path.with_file_name(lock))
+}
+
+/// Takes the lock of the state file at `path` (see [`StateLock`]).
+pub(crate) fn lock(path: &Path) -> Result<StateLock, PhoneError> {
+    let lock = lock_path(path)?;
+    let err = |e: std::io::Error| PhoneError::State(format!("{}: {e}", lock.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let file = options.open(&lock).map_err(err)?;
+    file.lock().map_err(err)?;
+    Ok(StateLock { _file: file })
+}
+
+/// Writes `state` at `path` atomically; the caller holds [`lock`] of `path`.
+pub(crate) fn write(_held: &StateLock, path: &Path, state: &StateFile) -> Result<(), PhoneError> {
     let err = |e: std::io::Error| PhoneError::State(format!("{}: {e}", path.display()));
     let text = serde_json::to_string_pretty(state)
         .map_err(|e| PhoneError::State(format!("cannot encode the state: {e}")))?;

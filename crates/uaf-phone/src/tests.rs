@@ -62,6 +62,7 @@ fn notification_at(i: u8, app_id: &str, username: &str) -> Notification {
         match_code: String::from("42"),
         created_at: 0,
         expires_at: 0,
+        context: None,
     }
 }
 
@@ -116,6 +117,7 @@ fn offline_account_at(
         },
         client,
         http: Http::new(server).unwrap(),
+        written: false,
     };
     (account, seed, asm_token)
 }
@@ -136,10 +138,11 @@ fn enrolled(max: u8) -> (Phone, [u8; 32], [u8; 32]) {
             max_attempts: max,
             failed: 0,
             path: None,
-            file: None,
+            generation: None,
         },
         pin,
         queued: Mutex::new(Vec::new()),
+        ca_file: None,
     };
     (phone, seed, asm_token)
 }
@@ -702,7 +705,7 @@ fn write_v2(path: &Path, phone: &Phone) {
         )
         .unwrap();
     file.sealed = URL_SAFE_NO_PAD.encode(sealed);
-    state::write(path, &file).unwrap();
+    state::write(&state::lock(path).unwrap(), path, &file).unwrap();
 }
 
 #[test]
@@ -946,3 +949,6 @@ fn an_account_without_codes_or_with_a_bad_setup_says_so() {
         assert!(e.to_string().contains(says), "{says}: {e}");
     }
 }
+
+/// Several processes on one state file.
+mod shared;

@@ -22,6 +22,10 @@
 //! The loop ([`Waiter::next`]) is the only place that touches the [`Phone`]: it turns
 //! deliveries into [`WaitEvent`]s, shows each sign-in once, applies queued deregistrations
 //! (key deleted, account forgotten, file saved), and tracks which servers are unreachable.
+//! Every [`Waiter::CHECK_EVERY`] it also takes in what other processes changed in the
+//! phone's state file ([`Phone::refresh`]): an account enrolled there gets a transport
+//! ([`WaitEvent::NowServing`]), an account removed there loses its own
+//! ([`WaitEvent::NoLongerServing`]).
 
 use core::fmt;
 use core::time::Duration;
@@ -325,6 +329,16 @@ pub enum WaitEvent {
         /// The refusal.
         error: PhoneError,
     },
+    /// An account another process added to the phone's state file (`uaf-phone enroll`)
+    /// while the loop ran: its transport is started, its sign-ins are served from now on.
+    NowServing(AccountRef),
+    /// An account another process removed from the phone's state file (`uaf-phone
+    /// remove`) while the loop ran: its transport is stopped, a prompt of it still queued is
+    /// dropped.
+    NoLongerServing(AccountRef),
+    /// The phone's state file cannot be read again, or no longer opens with this phone's key
+    /// (replaced, altered); said once until it can. The accounts being served are kept.
+    StateUnreadable(PhoneError),
 }
 
 /// Whether an error means "the server is not there" (rather than "it refuses this").
@@ -347,12 +361,19 @@ pub struct Waiter {
     to_loop: Sender<Delivery>,
     /// Per account: dropping the sender stops its transport.
     stops: BTreeMap<AccountRef, Sender<()>>,
+    /// Per account served: its device token (an account enrolled again elsewhere meanwhile
+    /// has another one: its transport is started again).
+    tokens: BTreeMap<AccountRef, Arc<Zeroizing<String>>>,
     /// Per account: the attempts of its last answer (each sign-in is reported once).
     seen: BTreeMap<AccountRef, BTreeSet<String>>,
     /// Servers reported unreachable.
     down: BTreeSet<String>,
     /// Accounts reported refused.
     refused: BTreeSet<AccountRef>,
+    /// The state file was reported unreadable.
+    unreadable: bool,
+    /// When the state file was last checked for other processes' changes.
+    checked: std::time::Instant,
     events: VecDeque<WaitEvent>,
 }
 
@@ -378,9 +399,12 @@ impl Waiter {
             from_transports,
             to_loop,
             stops: BTreeMap::new(),
+            tokens: BTreeMap::new(),
             seen: BTreeMap::new(),
             down: BTreeSet::new(),
             refused: BTreeSet::new(),
+            unreadable: false,
+            checked: std::time::Instant::now(),
             events: VecDeque::new(),
         };
         for channel in phone.channels() {
@@ -397,6 +421,8 @@ impl Waiter {
             stop: stop_rx,
         };
         let account = channel.account.clone();
+        self.tokens
+            .insert(account.clone(), Arc::clone(&channel.token));
         let options = self.options;
         std::thread::Builder::new()
             .name(format!("uaf-phone {account}"))
@@ -413,23 +439,104 @@ impl Waiter {
     }
 
     /// The next event, waiting at most `timeout`; `None` when nothing happened by then, or
-    /// when no account is left. Deregistrations are applied to `phone` here (and the phone
-    /// saved to its file).
+    /// when no account is left. Deregistrations are applied to `phone` here (and removed from
+    /// its file).
+    ///
+    /// Every [`Waiter::CHECK_EVERY`] (and after each delivery) the phone's state file is
+    /// checked for other processes' changes ([`Phone::refresh`]: a read of the file, opened
+    /// with the key in memory only when its generation changed): an account enrolled there is
+    /// served from then on ([`WaitEvent::NowServing`], its transport started), an account
+    /// removed there is not ([`WaitEvent::NoLongerServing`], its transport stopped).
     pub fn next(&mut self, phone: &mut Phone, timeout: Duration) -> Option<WaitEvent> {
         let deadline = std::time::Instant::now() + timeout;
         loop {
+            if self.checked.elapsed() >= Self::CHECK_EVERY {
+                self.check(phone);
+            }
             if let Some(e) = self.events.pop_front() {
                 return Some(e);
             }
             if self.stops.is_empty() {
+                self.check(phone);
+                if let Some(e) = self.events.pop_front() {
+                    return Some(e);
+                }
                 return None;
             }
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let delivery = match self.from_transports.recv_timeout(left) {
-                Ok(d) => d,
-                Err(_) => return None,
-            };
-            self.take(phone, delivery);
+            let now = std::time::Instant::now();
+            let left = deadline.saturating_duration_since(now);
+            if left.is_zero() {
+                return None;
+            }
+            let until_check = Self::CHECK_EVERY.saturating_sub(self.checked.elapsed());
+            match self.from_transports.recv_timeout(left.min(until_check)) {
+                Ok(d) => {
+                    self.take(phone, d);
+                    self.reconcile(phone);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+    }
+
+    /// How often [`Waiter::next`] checks the state file for other processes' changes.
+    pub const CHECK_EVERY: Duration = Duration::from_secs(1);
+
+    /// Takes in the state file's changes ([`Phone::refresh`]) and serves the accounts the
+    /// phone holds now.
+    fn check(&mut self, phone: &mut Phone) {
+        self.checked = std::time::Instant::now();
+        match phone.refresh() {
+            Ok(_) => self.unreadable = false,
+            Err(error) => {
+                if !self.unreadable {
+                    self.unreadable = true;
+                    self.events.push_back(WaitEvent::StateUnreadable(error));
+                }
+            }
+        }
+        self.reconcile(phone);
+    }
+
+    /// Starts a transport for each account of `phone` not served yet and stops those of the
+    /// accounts it no longer holds.
+    fn reconcile(&mut self, phone: &Phone) {
+        let channels = phone.channels();
+        let gone: Vec<AccountRef> = self
+            .stops
+            .keys()
+            .filter(|a| {
+                !channels.iter().any(|c| {
+                    c.account == **a
+                        && self
+                            .tokens
+                            .get(*a)
+                            .is_some_and(|t| t.as_str() == c.token.as_str())
+                })
+            })
+            .cloned()
+            .collect();
+        for account in gone {
+            self.forget(&account);
+            self.events
+                .retain(|e| !matches!(e, WaitEvent::SignIn { account: a, .. } if *a == account));
+            self.events.push_back(WaitEvent::NoLongerServing(account));
+        }
+        for channel in channels {
+            if self.stops.contains_key(&channel.account) {
+                continue;
+            }
+            let account = channel.account.clone();
+            match self.spawn(channel) {
+                Ok(()) => self.events.push_back(WaitEvent::NowServing(account)),
+                Err(error) => {
+                    if !self.unreadable {
+                        self.unreadable = true;
+                        self.events.push_back(WaitEvent::StateUnreadable(error));
+                    }
+                }
+            }
         }
     }
 
@@ -497,6 +604,7 @@ impl Waiter {
                 Ok(removal) => {
                     // Stops the account's transport; its sign-ins are moot.
                     self.stops.remove(&d.account);
+                    self.tokens.remove(&d.account);
                     self.seen.remove(&d.account);
                     self.refused.remove(&d.account);
                     self.events.retain(|e| {
@@ -516,6 +624,7 @@ impl Waiter {
     /// Stops waiting for `account` (after [`Phone::remove`]): its transport ends.
     pub fn forget(&mut self, account: &AccountRef) {
         self.stops.remove(account);
+        self.tokens.remove(account);
         self.seen.remove(account);
         self.refused.remove(account);
     }

@@ -111,7 +111,8 @@
     li.dataset.outcome = e.outcome;
     li.appendChild(el("p", e.outcomeDescription, "event-outcome"));
     li.appendChild(el("p", when(e.at) + " · " + e.methodDescription, "hint"));
-    li.appendChild(el("p", e.browser + " · " + e.clientIp, "hint event-browser"));
+    const where = [e.browser, e.clientIp].filter((x) => x).join(" · ");
+    if (where) li.appendChild(el("p", where, "hint event-browser"));
     if (e.detail) li.appendChild(el("p", e.detail, "hint"));
     return li;
   }

@@ -257,6 +257,11 @@ struct Args {
     /// How long a browser session made by a phone sign-in lives, in seconds.
     #[arg(long, env = "UAF_SERVER_SESSION_TTL", default_value_t = 8 * 60 * 60)]
     session_ttl: u64,
+    /// How long new phone sign-ins of an account pause after one was denied on the phone as
+    /// "it's not me", in seconds (0: no pause). A browser that signed in to the account
+    /// within 90 days is never paused; the password path stays open.
+    #[arg(long, env = "UAF_SERVER_DENY_PAUSE", default_value_t = 15 * 60)]
+    deny_pause_secs: u64,
     /// Mark the sign-in and session cookies `Secure` without --tls-cert (when a
     /// TLS-terminating proxy serves the site over https). With --tls-cert they always are.
     #[arg(long, env = "UAF_SERVER_SECURE_COOKIES")]
@@ -482,6 +487,7 @@ fn main() -> ExitCode {
     config.limits = limits;
     config.password_hashing = hashing;
     config.session_ttl_secs = args.session_ttl;
+    config.deny_pause_secs = args.deny_pause_secs;
     config.secure_cookies = args.secure_cookies;
     config.public_url = args.public_url;
     config.tls = match (args.tls_cert, args.tls_key) {

@@ -86,6 +86,10 @@ pub struct ServerConfig {
     /// How long a browser session made by a phone sign-in lives, in seconds (default 28800,
     /// 8 hours).
     pub session_ttl_secs: u64,
+    /// How long new phone sign-ins of an account are paused after one of its sign-ins was
+    /// denied on the phone as "it's not me", in seconds (default 900; 0: no pause). A browser
+    /// that signed in to the account within 90 days is never paused.
+    pub deny_pause_secs: u64,
     /// Mark the sign-in and session cookies `Secure` even without [`ServerConfig::tls`]
     /// (default off; turn it on behind a TLS-terminating proxy). With `tls` the cookies are
     /// always `Secure`.
@@ -156,6 +160,7 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             password_hashing: crate::PasswordHashing::default(),
             session_ttl_secs: 8 * 60 * 60,
+            deny_pause_secs: 15 * 60,
             secure_cookies: false,
             public_url: None,
             tls: None,

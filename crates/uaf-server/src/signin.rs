@@ -189,6 +189,7 @@ pub struct PhoneSignInBuilder {
     password_hashing: crate::PasswordHashing,
     clock: Clock,
     accounts: Arc<dyn Accounts>,
+    deny_pause_secs: u64,
 }
 
 impl fmt::Debug for PhoneSignInBuilder {
@@ -233,6 +234,7 @@ impl PhoneSignInBuilder {
             password_hashing: config.password_hashing,
             clock: config.clock,
             accounts: Arc::new(AnyAccount),
+            deny_pause_secs: config.deny_pause_secs,
         }
     }
 
@@ -286,6 +288,10 @@ impl PhoneSignInBuilder {
         /// The clock (unix seconds) of the verifier, the stores and the sessions. Default:
         /// the system clock.
         clock: Clock;
+        /// How long new phone sign-ins of an account are paused after one of its sign-ins
+        /// was denied on the phone as "it's not me", in seconds (default 900; 0: no pause).
+        /// A browser that signed in to the account within 90 days is never paused.
+        deny_pause_secs: u64;
     }
 
     /// The secret the conformance API requires (at least 16 characters of `A-Z a-z 0-9 - _
@@ -322,8 +328,10 @@ impl PhoneSignInBuilder {
     /// the conformance API is on without a valid token.
     pub fn build(self, database: impl Into<Arc<dyn Backend>>) -> Result<PhoneSignIn, ServerError> {
         check_facets(&self.facets)?;
+        // The parameters checked, and the dummy hash an unknown user's password is verified
+        // against made now: the first such sign-in then costs what any other does.
         self.password_hashing
-            .check()
+            .dummy()
             .map_err(|e| ServerError::Config(e.to_string()))?;
         let public_url = self
             .public_url
@@ -363,6 +371,7 @@ impl PhoneSignInBuilder {
             Arc::clone(&stores.pending_authentications),
         );
         let store = Arc::clone(&stores.sign_in);
+        let attempts = Arc::clone(&stores.attempts);
         let app = Arc::new(App {
             service,
             stores,
@@ -373,6 +382,7 @@ impl PhoneSignInBuilder {
         let flow = Flow {
             app,
             store,
+            attempts,
             accounts: self.accounts,
             config: WebConfig {
                 prefix: self.prefix,
@@ -381,6 +391,7 @@ impl PhoneSignInBuilder {
                 secure_cookies: self.secure_cookies,
                 public_url,
                 site: web::site_of(&self.app_id),
+                deny_pause_secs: self.deny_pause_secs,
                 password_hashing: self.password_hashing,
             },
             limits: Arc::new(Guard::new(self.limits)),

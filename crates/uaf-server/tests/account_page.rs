@@ -25,10 +25,15 @@ use std::time::Duration;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
 use serde_json::{Value, json};
-use uaf_authenticator::{AttestationConfig, Authenticator, Profile, ScriptedUser};
+use uaf_authenticator::{
+    AttestationConfig, Authenticator, Profile, ScriptedUser, TransactionDisplay,
+};
 use uaf_client::{AuthenticatorOptions, Client, ClientConfig, ClientOutcome, ClientRequest};
 use uaf_proto::id::Aaid;
-use uaf_proto::message::{DecodeOptions, DeregisterAuthenticator, DeregistrationRequest};
+use uaf_proto::message::{
+    AuthenticationRequest, DecodeOptions, DeregisterAuthenticator, DeregistrationRequest,
+    Transaction,
+};
 use uaf_server::{
     Rate, Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now,
 };
@@ -48,6 +53,8 @@ fn temp(name: &str) -> PathBuf {
 fn authenticator(seed: u64) -> Authenticator<ChaCha20Rng, ScriptedUser> {
     let profile = Profile::builder(Aaid::parse(AAID).unwrap())
         .attestation(AttestationConfig::BasicSurrogate)
+        // Phone sign-in confirms its text and number (docs/server.md, "Number matching").
+        .transaction_display(TransactionDisplay::Text)
         .build()
         .unwrap();
     Authenticator::new(
@@ -175,6 +182,19 @@ fn call(method: &str, url: &str, body: Option<&Value>, headers: &[(&str, &str)])
     }
 }
 
+/// The sign-in request with its text followed by the typed `number`: what a phone's
+/// authenticator confirms and signs (`uaf_signin_api::confirmed_text`).
+fn with_number(request: &str, number: &str) -> String {
+    let mut all = AuthenticationRequest::parse_array(request, &DecodeOptions::new()).unwrap();
+    for r in &mut all {
+        if let Some(text) = r.transaction.iter().find_map(Transaction::as_text) {
+            let confirmed = uaf_signin_api::confirmed_text(text, number);
+            r.transaction = vec![Transaction::text(&confirmed).unwrap()];
+        }
+    }
+    AuthenticationRequest::array_to_json(&all)
+}
+
 /// A phone: uaf-client over uaf-authenticator, and its device token.
 struct RawPhone {
     client: Client<Authenticator<ChaCha20Rng, ScriptedUser>>,
@@ -254,12 +274,14 @@ impl RawPhone {
             .find(|x| x["attempt"] == attempt)
             .expect("the phone sees the sign-in")
             .clone();
+        // The person typed the number from the page: the text confirmed carries it.
+        let request = with_number(
+            note["uafRequest"].as_str().unwrap(),
+            note["matchCode"].as_str().unwrap(),
+        );
         let response = self
             .client
-            .process(&ClientRequest::new(
-                note["uafRequest"].as_str().unwrap(),
-                &self.facet,
-            ))
+            .process(&ClientRequest::new(&request, &self.facet))
             .unwrap()
             .response()
             .cloned()
@@ -437,6 +459,19 @@ fn a_configured_public_url_is_what_the_link_names() {
     assert_eq!(add.status, 200, "{add:?}");
     let link = EnrollLink::parse(add.body["link"].as_str().unwrap()).unwrap();
     assert_eq!(link.server, "https://login.example.com/uaf/");
+    // Behind a proxy that rewrites Host, the public URL's origin is this site's; others not.
+    let url = env.url("api/account/phones/add");
+    let from = |origin: &str| {
+        call(
+            "POST",
+            &url,
+            None,
+            &[("Cookie", session.as_str()), ("Origin", origin)],
+        )
+        .status
+    };
+    assert_eq!(from("https://login.example.com"), 200);
+    assert_eq!(from("https://evil.example.com"), 403);
     // A bad one stops the start.
     let mut c = ServerConfig::default();
     c.listen = "127.0.0.1:0".parse().unwrap();
@@ -871,4 +906,72 @@ fn recent_activity_shows_time_method_browser_address_and_outcome_newest_first() 
     assert_eq!(mine[2]["outcome"], "wrong-password");
     assert_eq!(mine[2]["browser"], "Chrome 131 on Windows");
     assert!(mine[2].get("detail").is_none());
+}
+
+#[test]
+fn the_sign_ins_of_the_phone_are_in_the_activity_with_their_browser() {
+    let env = Env::new("activity-recorded");
+    let mut phone = env.phone("alice", 1);
+    let session = sign_in(&env, "alice", &mut phone);
+    // A sign-in declined on the phone.
+    let start = call(
+        "POST",
+        &env.url("api/signin/start"),
+        Some(&json!({"username": "alice"})),
+        &[(
+            "User-Agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        )],
+    );
+    let attempt = start.body["attempt"].as_str().unwrap();
+    let declined = call(
+        "POST",
+        &env.url("phone/decline"),
+        Some(&json!({"attempt": attempt})),
+        &[("Authorization", &phone.bearer())],
+    );
+    assert_eq!(declined.status, 200, "{declined:?}");
+
+    let a = account(&env, &session);
+    let events = a.body["activity"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["outcome"], "declined");
+    assert_eq!(events[0]["method"], "phone");
+    assert_eq!(events[0]["signedIn"], false);
+    // An answer on the phone records no browser and no address.
+    assert!(events[0].get("browser").is_none() && events[0].get("clientIp").is_none());
+    assert_eq!(events[1]["outcome"], "signed-in");
+    assert_eq!(events[1]["signedIn"], true);
+    assert_eq!(events[1]["methodDescription"], "Phone");
+    assert!(
+        events[1]["browser"].as_str().unwrap().starts_with("ureq "),
+        "{}",
+        events[1]
+    );
+    assert_eq!(events[1]["clientIp"], "127.0.0.1");
+}
+
+#[test]
+fn the_binary_takes_public_url_and_refuses_a_bad_one() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_uaf-server"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            ":memory:",
+            "--public-url",
+            "ftp://login.example.com/",
+        ])
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--public-url"), "{stderr}");
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_uaf-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--public-url <URL>") && help.contains("UAF_SERVER_PUBLIC_URL"));
 }

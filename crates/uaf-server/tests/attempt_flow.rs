@@ -376,3 +376,199 @@ fn a_replay_after_the_approval_is_refused_and_changes_nothing() {
     assert_eq!(b.state(&env), "approved");
     assert_eq!(b.complete(&env).status, 200);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Number matching bound by transaction confirmation
+// ---------------------------------------------------------------------------------------------
+
+const CHROME_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like \
+                            Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+impl Browser {
+    fn start_as(env: &Env, user: &str, user_agent: &str) -> Browser {
+        let a = call(
+            "POST",
+            &format!("{}/api/signin/start", env.url()),
+            Some(&json!({ "username": user })),
+            &[("User-Agent", user_agent)],
+        );
+        assert_eq!(a.status, 200, "{a:?}");
+        Browser {
+            attempt: a.body["attempt"].as_str().unwrap().to_owned(),
+            match_code: a.body["matchCode"].as_str().unwrap().to_owned(),
+            cookie: format!("uaf_signin={}", a.cookie("uaf_signin").unwrap()),
+        }
+    }
+}
+
+/// A number other than `n`'s (two digits, not `00`).
+fn other_number(n: &str) -> String {
+    if n == "42" {
+        String::from("43")
+    } else {
+        String::from("42")
+    }
+}
+
+#[test]
+fn the_phone_model_declares_a_text_display() {
+    let statement: Value = serde_json::from_str(&uaf_phone::metadata_statement().unwrap()).unwrap();
+    assert_eq!(statement["tcDisplay"], 1);
+    assert_eq!(statement["tcDisplayContentType"], "text/plain");
+}
+
+#[test]
+fn the_phone_shows_the_sign_ins_text_without_the_number() {
+    let env = Env::new("shown-text");
+    let phone = env.enroll("alice");
+    let b = Browser::start_as(&env, "alice", CHROME_LINUX);
+    let n = notification(&phone, &b);
+    let text = Phone::shown_text(&n).unwrap().unwrap();
+    let minute = text
+        .split(" at ")
+        .nth(1)
+        .and_then(|t| t.strip_suffix("? Type the number from the page."))
+        .unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "Sign in to login.example.test as alice from Chrome on Linux (127.0.0.1) at \
+             {minute}? Type the number from the page."
+        )
+    );
+    assert!(minute.ends_with(" UTC") && minute.len() == 20, "{minute}");
+    assert!(!text.contains(&b.match_code));
+    let context = n.context.clone().unwrap();
+    assert_eq!(
+        (context.browser.as_str(), context.address.as_str()),
+        ("Chrome on Linux", "127.0.0.1")
+    );
+    assert_eq!(
+        n.prompt(),
+        "Sign in to login.example.test as alice (Chrome on Linux, 127.0.0.1)"
+    );
+}
+
+#[test]
+fn numbers_are_never_00_and_never_another_pending_attempts() {
+    let env = Env::new("numbers");
+    let phone = env.enroll("alice");
+    for _ in 0..40 {
+        let started: Vec<Browser> = (0..3).map(|_| Browser::start(&env, "alice")).collect();
+        let mut shown: Vec<String> = phone
+            .pending()
+            .unwrap()
+            .into_iter()
+            .map(|n| n.match_code)
+            .collect();
+        assert_eq!(shown.len(), 3);
+        assert!(shown.iter().all(|n| n.len() == 2 && n != "00"), "{shown:?}");
+        shown.sort();
+        shown.dedup();
+        assert_eq!(shown.len(), 3, "two pending attempts share a number");
+        for b in &started {
+            assert_ne!(b.match_code, "00");
+        }
+    }
+}
+
+#[test]
+fn an_approval_binds_its_attempt_and_its_number() {
+    let env = Env::new("bound");
+    let mut phone = env.enroll("alice");
+    let a = Browser::start(&env, "alice");
+    let b = Browser::start(&env, "alice");
+    assert_ne!(a.match_code, b.match_code);
+    let (na, nb) = (notification(&phone, &a), notification(&phone, &b));
+
+    // A response for attempt A, submitted for attempt B: refused, nothing used.
+    let for_a = phone.sign(&na, PIN).unwrap();
+    assert_eq!(
+        refused(phone.send_response(&b.attempt, &for_a)),
+        (
+            400,
+            String::from("the response does not answer this sign-in")
+        )
+    );
+    // A's text signed with another number (B's, or any other): refused, nothing used.
+    for wrong in [b.match_code.clone(), other_number(&a.match_code)] {
+        let signed = phone.sign_typed(&na, &wrong, PIN).unwrap();
+        assert_eq!(
+            refused(phone.send_response(&a.attempt, &signed)),
+            (
+                403,
+                String::from("the confirmed text or number is not this sign-in's")
+            )
+        );
+    }
+    // B's number typed for A's text is not B's approval either.
+    let crossed = phone.sign_typed(&na, &b.match_code, PIN).unwrap();
+    assert_eq!(
+        refused(phone.send_response(&b.attempt, &crossed)).0,
+        400,
+        "A's challenge never answers B"
+    );
+    assert_eq!(a.state(&env), "pending");
+    assert_eq!(b.state(&env), "pending");
+
+    // The right number approves A only; B still waits.
+    phone.send_response(&a.attempt, &for_a).unwrap();
+    assert_eq!(a.state(&env), "approved");
+    assert_eq!(b.state(&env), "pending");
+    phone.approve_typed(&nb, &b.match_code, PIN).unwrap();
+    assert_eq!(b.state(&env), "approved");
+}
+
+#[test]
+fn a_wrong_number_is_refused_on_the_phone_and_reported() {
+    let env = Env::new("wrong-number");
+    let mut phone = env.enroll("alice");
+    let b = Browser::start(&env, "alice");
+    let n = notification(&phone, &b);
+    let wrong = other_number(&b.match_code);
+    assert!(matches!(
+        phone.approve_typed(&n, &wrong, PIN),
+        Err(PhoneError::WrongNumber { reported: true })
+    ));
+    // Nothing was signed or used; the page says what happened.
+    let s = b.status(&env);
+    assert_eq!(s.body["state"], "pending", "{s:?}");
+    assert_eq!(s.body["report"], "wrong-number", "{s:?}");
+    // The right number still approves.
+    phone
+        .approve_typed(&n, &format!(" {} ", b.match_code), PIN)
+        .unwrap();
+    let s = b.status(&env);
+    assert_eq!(s.body["state"], "approved");
+    assert!(s.body.get("report").is_none(), "{s:?}");
+}
+
+#[test]
+fn the_third_wrong_number_ends_the_attempt() {
+    let env = Env::new("wrong-numbers");
+    let mut phone = env.enroll("alice");
+    let b = Browser::start(&env, "alice");
+    let n = notification(&phone, &b);
+    let wrong = other_number(&b.match_code);
+    for _ in 0..2 {
+        assert!(matches!(
+            phone.approve_typed(&n, &wrong, PIN),
+            Err(PhoneError::WrongNumber { reported: true })
+        ));
+        assert_eq!(b.state(&env), "pending");
+    }
+    assert!(matches!(
+        phone.approve_typed(&n, &wrong, PIN),
+        Err(PhoneError::WrongNumber { reported: true })
+    ));
+    let s = b.status(&env);
+    assert_eq!(
+        (s.body["state"].as_str(), s.body["report"].as_str()),
+        (Some("failed"), Some("wrong-number"))
+    );
+    assert!(phone.pending().unwrap().is_empty());
+    assert!(matches!(
+        phone.approve_typed(&n, &b.match_code, PIN),
+        Err(PhoneError::NotWaiting)
+    ));
+}

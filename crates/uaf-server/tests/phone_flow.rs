@@ -254,10 +254,10 @@ fn invite_enrol_sign_in_with_the_phone_and_sign_out() {
     let n = notification(&phone, &b);
     assert_eq!(n.username, "alice");
     assert_eq!(n.match_code, b.match_code);
-    assert!(
-        n.prompt()
-            .contains(&format!("as alice? code {}", b.match_code))
-    );
+    // The phone never shows the number: the person types it from the page.
+    assert!(n.prompt().starts_with("Sign in to 127.0.0.1:"));
+    assert!(n.prompt().contains(" as alice ("));
+    assert!(!n.prompt().contains(&b.match_code));
     assert!(n.site.starts_with("127.0.0.1:"));
     // Before the approval there is nothing to collect.
     assert_eq!(b.complete(&env).status, 409);
@@ -426,7 +426,14 @@ fn a_declined_sign_in_cannot_be_completed_or_approved() {
     assert_eq!(c.status, 409);
     assert_eq!(c.body["state"], "declined");
     assert!(c.cookie("uaf_session").is_none());
-    assert_eq!(refused(phone.approve(&n, PIN)), 409);
+    // The phone re-checks before the PIN and signs nothing; a signature sent anyway is
+    // refused by the server.
+    assert!(matches!(
+        phone.approve(&n, PIN),
+        Err(PhoneError::NotWaiting)
+    ));
+    let response = phone.sign(&n, PIN).unwrap();
+    assert_eq!(refused(phone.send_response(&n.attempt, &response)), 409);
     assert_eq!(refused(phone.decline(&n)), 409);
 }
 
@@ -520,7 +527,12 @@ fn sign_ins_expire() {
     assert_eq!(waiting.state(&env), "expired");
     assert_eq!(approved.state(&env), "expired");
     assert!(phone.pending().unwrap().is_empty());
-    assert_eq!(refused(phone.approve(&n, PIN)), 410);
+    assert!(matches!(
+        phone.approve(&n, PIN),
+        Err(PhoneError::NotWaiting)
+    ));
+    let response = phone.sign(&n, PIN).unwrap();
+    assert_eq!(refused(phone.send_response(&n.attempt, &response)), 410);
     assert_eq!(waiting.complete(&env).status, 409);
     assert_eq!(approved.complete(&env).status, 409);
 

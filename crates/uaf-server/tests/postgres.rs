@@ -163,14 +163,17 @@ fn migrates_an_empty_schema_into_every_table() {
         tables,
         [
             "activity",
+            "known_browsers",
             "pending",
             "phone_deregistrations",
             "phone_devices",
             "phone_invites",
             "registrations",
             "schema_version",
+            "second_steps",
             "sessions",
             "signin_attempts",
+            "signin_pauses",
             "users"
         ]
     );

@@ -218,13 +218,19 @@ fn a_version_2_database_keeps_its_pending_states_through_migration_3() {
              DROP INDEX sessions_by_user;
              ALTER TABLE phone_devices DROP COLUMN name;
              ALTER TABLE phone_devices DROP COLUMN last_used_at;
+             ALTER TABLE signin_attempts DROP COLUMN browser;
+             ALTER TABLE signin_attempts DROP COLUMN client_ip;
+             ALTER TABLE signin_attempts DROP COLUMN report;
+             ALTER TABLE signin_attempts DROP COLUMN wrong_numbers;
+             DROP TABLE signin_pauses;
+             DROP TABLE known_browsers;
              UPDATE schema_version SET version = 2;",
         )
         .unwrap();
     }
     let db = SqliteDatabase::open(&path).unwrap();
     assert_eq!(db.schema_version().unwrap(), SqliteDatabase::SCHEMA_VERSION);
-    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 6);
+    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 7);
     let auths = db.pending_authentications(300, clock);
     // A state stored before requirements were kept reads back with none.
     let got = auths.take(b"old").unwrap().unwrap();
@@ -251,6 +257,7 @@ fn migrates_an_empty_file_into_wal_with_every_table() {
         tables,
         [
             "activity",
+            "known_browsers",
             "pending",
             "phone_deregistrations",
             "phone_devices",
@@ -260,6 +267,7 @@ fn migrates_an_empty_file_into_wal_with_every_table() {
             "second_steps",
             "sessions",
             "signin_attempts",
+            "signin_pauses",
             "users"
         ]
     );

@@ -80,6 +80,14 @@ pub mod path {
     /// `POST` (device token): [`PhoneDeclineRequest`](crate::PhoneDeclineRequest) →
     /// [`AttemptAnswer`](crate::AttemptAnswer).
     pub const PHONE_DECLINE: &str = "phone/decline";
+    /// `POST` (device token): [`PhoneReportRequest`](crate::PhoneReportRequest) →
+    /// [`AttemptAnswer`](crate::AttemptAnswer): what happened on the phone (a wrong number,
+    /// a wrong PIN, "it's not me").
+    pub const PHONE_REPORT: &str = "phone/report";
+    /// `POST api/signin/{id}/cancel` (browser cookie, body `{}`):
+    /// [`AttemptAnswer`](crate::AttemptAnswer) — the page's Cancel ends the attempt; it
+    /// leaves every phone's list.
+    pub const SIGNIN_CANCEL: &str = "api/signin/{id}/cancel";
     /// `POST` (device token, empty body): the phone removes itself from its account →
     /// [`PhoneDeregisterAnswer`](crate::PhoneDeregisterAnswer). The server deletes the
     /// phone's registration and device token; the phone then deletes its key.
@@ -165,6 +173,10 @@ pub enum SignInState {
     Expired,
     /// Completed: a session was made from it.
     Consumed,
+    /// Cancelled on the sign-in page.
+    Cancelled,
+    /// Denied on the phone as "it's not me" (reported as suspicious).
+    Denied,
 }
 
 impl SignInState {
@@ -178,6 +190,8 @@ impl SignInState {
             SignInState::Failed => "failed",
             SignInState::Expired => "expired",
             SignInState::Consumed => "consumed",
+            SignInState::Cancelled => "cancelled",
+            SignInState::Denied => "denied",
         }
     }
 }
@@ -242,6 +256,14 @@ pub struct SignInStatus {
     pub state: SignInState,
     /// The two-digit code.
     pub match_code: String,
+    /// What the phone last reported about this attempt while it waits (a wrong number, a
+    /// wrong PIN), for the page to say. Absent: nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<ReportKind>,
+    /// The last second the attempt can be approved (unix seconds), for the page's countdown
+    /// (against the server's clock: the `Date` header of the answers).
+    #[serde(default)]
+    pub expires_at: u64,
 }
 
 /// A signed-in session: the answer of `POST api/signin/{id}/complete` and `GET api/me`.
@@ -450,17 +472,104 @@ pub struct Notification {
     pub created_at: u64,
     /// The last second it can be approved (unix seconds).
     pub expires_at: u64,
+    /// Where the sign-in comes from, to tell an attempt the person did not start. Absent
+    /// from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<AttemptContext>,
+}
+
+/// Where a sign-in attempt comes from: what the browser said of itself and its address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptContext {
+    /// The browser and its operating system, from its `User-Agent` (`Chrome on Linux`).
+    pub browser: String,
+    /// The client's IP address as the server saw it.
+    pub address: String,
 }
 
 impl Notification {
-    /// What the phone asks: `Sign in to <site> as <user>? code NN`.
+    /// A one-line summary for a list: `Sign in to <site> as <user> (<browser>, <address>)`.
+    /// The number is never part of it: the person types it from the sign-in page.
     #[must_use]
     pub fn prompt(&self) -> String {
-        format!(
-            "Sign in to {} as {}? code {}",
-            self.site, self.username, self.match_code
-        )
+        match &self.context {
+            Some(c) => format!(
+                "Sign in to {} as {} ({}, {})",
+                self.site, self.username, c.browser, c.address
+            ),
+            None => format!("Sign in to {} as {}", self.site, self.username),
+        }
     }
+}
+
+/// The line the phone appends to the transaction text it shows, with the number the person
+/// typed: what it signs is [`confirmed_text`].
+pub const NUMBER_LINE: &str = "\nNumber: ";
+
+/// The text the phone's authenticator confirms and signs (its SHA-256 is the assertion's
+/// transaction content hash): the text shown, then [`NUMBER_LINE`] and the typed number.
+/// The server verifies the hash against this text made with **its** number for the attempt,
+/// so a signature binds the number typed.
+///
+/// ```
+/// assert_eq!(
+///     uaf_signin_api::confirmed_text("Sign in to example.com as alice?", "42"),
+///     "Sign in to example.com as alice?\nNumber: 42"
+/// );
+/// ```
+#[must_use]
+pub fn confirmed_text(shown: &str, number: &str) -> String {
+    format!("{shown}{NUMBER_LINE}{number}")
+}
+
+/// What the phone reports about an attempt (`POST phone/report`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ReportKind {
+    /// The person typed a number that is not the page's: refused on the phone, nothing
+    /// signed. The attempt stays pending (the page says so); the third one ends it.
+    WrongNumber,
+    /// The PIN was wrong: nothing signed, the person may try again (up to the
+    /// authenticator's lockout). The attempt stays pending.
+    WrongPin,
+    /// "No, it's not me": the attempt ends as denied, a security event is recorded, and new
+    /// phone sign-ins of the account pause for a while.
+    NotMe,
+}
+
+impl ReportKind {
+    /// The wire name (`wrong-number`, `wrong-pin`, `not-me`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::WrongNumber => "wrong-number",
+            ReportKind::WrongPin => "wrong-pin",
+            ReportKind::NotMe => "not-me",
+        }
+    }
+
+    /// The kind of a wire name.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<ReportKind> {
+        [
+            ReportKind::WrongNumber,
+            ReportKind::WrongPin,
+            ReportKind::NotMe,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+}
+
+/// `POST phone/report`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneReportRequest {
+    /// The attempt reported on.
+    pub attempt: String,
+    /// What happened.
+    pub kind: ReportKind,
 }
 
 /// The answer of `GET phone/notifications`.
@@ -532,10 +641,12 @@ pub struct PhoneDeclineRequest {
     pub attempt: String,
 }
 
-/// The answer of `POST phone/respond` and `POST phone/decline`.
+/// The answer of `POST phone/respond`, `phone/decline`, `phone/report` and
+/// `api/signin/{id}/cancel`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptAnswer {
-    /// The attempt's new state (`approved`, `declined`).
+    /// The attempt's state now (`approved`, `declined`, `denied`, `cancelled`, or `pending`
+    /// after a report that does not end it).
     pub state: SignInState,
 }
 
@@ -581,10 +692,13 @@ pub struct ActivityInfo {
     pub method: String,
     /// The same for a person ("Password and verification code").
     pub method_description: String,
-    /// The browser, read from its `User-Agent` ("Firefox 128 on Linux").
-    pub browser: String,
-    /// The client's IP address.
-    pub client_ip: String,
+    /// The browser, read from its `User-Agent` ("Firefox 128 on Linux"); absent when none was
+    /// recorded (an answer on the phone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
+    /// The client's IP address; absent when none was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ip: Option<String>,
     /// What came of it (`signed-in`, `declined`, `failed`, `expired`, `wrong-password`, …).
     pub outcome: String,
     /// The same for a person ("Declined on the phone").
@@ -953,6 +1067,8 @@ mod tests {
             SignInState::Failed,
             SignInState::Expired,
             SignInState::Consumed,
+            SignInState::Cancelled,
+            SignInState::Denied,
         ] {
             let text = serde_json::to_string(&s).unwrap();
             assert_eq!(text, format!("\"{}\"", s.as_str()));
@@ -1042,6 +1158,38 @@ mod tests {
             serde_json::to_string(&d).unwrap(),
             r#"{"notifications":[],"deregistrations":[{"uafRequest":"[]"}]}"#
         );
+    }
+
+    #[test]
+    fn reports_and_contexts_use_their_wire_names() {
+        for k in [
+            ReportKind::WrongNumber,
+            ReportKind::WrongPin,
+            ReportKind::NotMe,
+        ] {
+            let text = serde_json::to_string(&k).unwrap();
+            assert_eq!(text, format!("\"{}\"", k.as_str()));
+            assert_eq!(serde_json::from_str::<ReportKind>(&text).unwrap(), k);
+            assert_eq!(ReportKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(ReportKind::parse("wrong_pin"), None);
+        assert!(
+            serde_json::from_str::<PhoneReportRequest>(r#"{"attempt":"a","kind":"x"}"#).is_err()
+        );
+        let r: PhoneReportRequest =
+            serde_json::from_str(r#"{"attempt":"a","kind":"wrong-number"}"#).unwrap();
+        assert_eq!(r.kind, ReportKind::WrongNumber);
+        let n: Notification = serde_json::from_str(
+            r#"{"attempt":"a","uafRequest":"[]","site":"s","username":"u","matchCode":"42",
+                "createdAt":1,"expiresAt":2,"context":{"browser":"Firefox on Linux","address":"::1"}}"#,
+        )
+        .unwrap();
+        assert_eq!(n.prompt(), "Sign in to s as u (Firefox on Linux, ::1)");
+        assert!(!n.prompt().contains("42"));
+        let old: SignInStatus =
+            serde_json::from_str(r#"{"state":"pending","matchCode":"42"}"#).unwrap();
+        assert_eq!((old.report, old.expires_at), (None, 0));
+        assert_eq!(confirmed_text("a", "07"), "a\nNumber: 07");
     }
 
     #[test]

@@ -41,10 +41,15 @@ use uaf_rp::{
 
 pub mod account;
 pub mod account_page;
+pub mod attempt;
 mod feed;
 mod pool;
 pub mod postgres;
+mod postgres_attempt;
 pub mod sqlite;
+mod sqlite_attempt;
+
+pub use attempt::AttemptStore;
 pub mod writes;
 
 pub use account::{
@@ -188,6 +193,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
          expires_at {int} NOT NULL
      );
      CREATE INDEX second_steps_by_expiry ON second_steps (expires_at);",
+    // 6 → 7: where a sign-in attempt comes from (browser and OS from its User-Agent, client
+    // address), what its phones reported (the last report, the wrong numbers so far); the
+    // accounts whose phone sign-ins are paused after "it's not me"; the browsers that signed
+    // in to an account (by the SHA-256 of their `uaf_known` cookie).
+    "ALTER TABLE signin_attempts ADD COLUMN browser TEXT;
+     ALTER TABLE signin_attempts ADD COLUMN client_ip TEXT;
+     ALTER TABLE signin_attempts ADD COLUMN report TEXT;
+     ALTER TABLE signin_attempts ADD COLUMN wrong_numbers {int} NOT NULL DEFAULT 0;
+     CREATE TABLE signin_pauses (
+         username TEXT PRIMARY KEY,
+         paused_until {int} NOT NULL
+     );
+     CREATE TABLE known_browsers (
+         token_hash {bytes} NOT NULL,
+         username TEXT NOT NULL,
+         created_at {int} NOT NULL,
+         PRIMARY KEY (token_hash, username)
+     );
+     CREATE INDEX known_browsers_by_age ON known_browsers (created_at);",
 ];
 
 /// What the SQL backends' schemas differ in: the words [`MIGRATIONS`] leave open.
@@ -635,6 +659,8 @@ pub struct Stores {
     /// The sign-in steps whose writes are one transaction each (over the pending
     /// authentications, the credentials and the attempts).
     pub authentication_writes: Arc<dyn AuthenticationWrites>,
+    /// The sign-in attempts' reports and endings, pauses, known browsers.
+    pub attempts: Arc<dyn AttemptStore>,
     /// Accounts: passwords, two-step verification, verification-code secrets.
     pub accounts: Arc<dyn AccountStore>,
     /// The record of sign-in activity.
@@ -659,6 +685,7 @@ impl Stores {
         D: Backend
             + CredentialStore<Error = StoreError>
             + SignInStore
+            + AttemptStore
             + AccountStore
             + ActivityStore
             + AccountPageStore
@@ -680,6 +707,7 @@ impl Stores {
             ),
             authentication_writes: Arc::new(PendingTable::new(db.clone(), ttl).with_clock(clock)),
             sign_in: Arc::new(db.clone()),
+            attempts: Arc::new(db.clone()),
             accounts: Arc::new(db.clone()),
             activity: Arc::new(db.clone()),
             account_page: Arc::new(db.clone()),
@@ -764,6 +792,10 @@ pub enum AttemptState {
     Failed,
     /// The browser collected its session: the attempt is used up.
     Consumed,
+    /// The sign-in page cancelled it.
+    Cancelled,
+    /// The phone denied it as "it's not me" (a security event).
+    Denied,
 }
 
 impl AttemptState {
@@ -776,6 +808,8 @@ impl AttemptState {
             AttemptState::Declined => "declined",
             AttemptState::Failed => "failed",
             AttemptState::Consumed => "consumed",
+            AttemptState::Cancelled => "cancelled",
+            AttemptState::Denied => "denied",
         }
     }
 
@@ -788,6 +822,8 @@ impl AttemptState {
             AttemptState::Declined,
             AttemptState::Failed,
             AttemptState::Consumed,
+            AttemptState::Cancelled,
+            AttemptState::Denied,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
@@ -849,6 +885,15 @@ pub struct AttemptRow {
     pub created_at: u64,
     /// The last second it is valid (unix seconds).
     pub expires_at: u64,
+    /// The browser and OS that started it (from its `User-Agent`), if known.
+    pub browser: Option<String>,
+    /// The client address that started it, if known.
+    pub client_ip: Option<String>,
+    /// What a phone last reported while it was pending (`wrong-number`, `wrong-pin`,
+    /// `not-me`: [`AttemptStore::report`]).
+    pub report: Option<String>,
+    /// The wrong numbers reported so far.
+    pub wrong_numbers: u32,
 }
 
 impl AttemptRow {
@@ -875,7 +920,19 @@ impl AttemptRow {
             state: AttemptState::Pending,
             created_at,
             expires_at,
+            browser: None,
+            client_ip: None,
+            report: None,
+            wrong_numbers: 0,
         }
+    }
+
+    /// The same attempt, started by `browser` (browser and OS) from `client_ip`.
+    #[must_use]
+    pub fn with_context(mut self, browser: String, client_ip: String) -> AttemptRow {
+        self.browser = Some(browser);
+        self.client_ip = Some(client_ip);
+        self
     }
 }
 
@@ -1384,15 +1441,17 @@ pub(crate) mod sql {
         SELECT username, aaid, key_id, created_at FROM phone_devices WHERE token_hash = $1";
     pub(crate) const INSERT_ATTEMPT: &str = "\
         INSERT INTO signin_attempts (id, username, browser_hash, server_data, request, \
-        match_code, state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-        $9)";
+        match_code, state, created_at, expires_at, browser, client_ip) VALUES ($1, $2, $3, \
+        $4, $5, $6, $7, $8, $9, $10, $11)";
     pub(crate) const FIND_ATTEMPT: &str = "\
         SELECT id, username, browser_hash, server_data, request, match_code, state, \
-        created_at, expires_at FROM signin_attempts WHERE id = $1";
+        created_at, expires_at, browser, client_ip, report, wrong_numbers FROM \
+        signin_attempts WHERE id = $1";
     pub(crate) const PENDING_ATTEMPTS: &str = "\
         SELECT id, username, browser_hash, server_data, request, match_code, state, \
-        created_at, expires_at FROM signin_attempts WHERE username = $1 AND state = \
-        'pending' AND expires_at >= $2 AND request IS NOT NULL ORDER BY created_at, id";
+        created_at, expires_at, browser, client_ip, report, wrong_numbers FROM \
+        signin_attempts WHERE username = $1 AND state = 'pending' AND expires_at >= $2 AND \
+        request IS NOT NULL ORDER BY created_at, id";
     pub(crate) const TRANSITION: &str = "\
         UPDATE signin_attempts SET state = $1 WHERE id = $2 AND state = $3 AND expires_at >= \
         $4";
@@ -1437,6 +1496,12 @@ pub(crate) mod sql {
         INSERT_SESSION,
         FIND_SESSION,
         DELETE_SESSION,
+        super::attempt::sql::REPORT,
+        super::attempt::sql::END,
+        super::attempt::sql::PAUSE,
+        super::attempt::sql::PAUSED_UNTIL,
+        super::attempt::sql::REMEMBER_BROWSER,
+        super::attempt::sql::KNOWN_BROWSER,
     ];
 }
 
@@ -1471,6 +1536,10 @@ pub(crate) fn attempt_of(row: &impl Columns) -> Result<AttemptRow, StoreError> {
             .ok_or_else(|| StoreError::corrupt("attempt state", Unreadable::UnknownValue))?,
         created_at: row.uint(7, "creation time")?,
         expires_at: row.uint(8, "expiry time")?,
+        browser: row.opt_text(9)?,
+        client_ip: row.opt_text(10)?,
+        report: row.opt_text(11)?,
+        wrong_numbers: row.num(12, "wrong numbers")?,
     })
 }
 

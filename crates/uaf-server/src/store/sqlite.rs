@@ -248,8 +248,8 @@ impl SqliteOptions {
 /// in the writer's order; a write waits until the log is synced up to its number, and the
 /// first waiter that finds no sync in progress syncs everything committed so far.
 struct GroupSync {
-    /// The `-wal` file, opened by us: `fdatasync` of any descriptor of a file writes its
-    /// pages, whoever wrote them.
+    /// The `-wal` file, opened by us (read-only): `fdatasync` of any descriptor of a file
+    /// writes its pages, whoever wrote them (the writer connection, in this process).
     wal: std::fs::File,
     state: Mutex<SyncState>,
     synced: Condvar,
@@ -425,6 +425,10 @@ impl SqliteDatabase {
     /// The number of read-only connections of a database file.
     pub const READERS: usize = 4;
 
+    /// Statements kept prepared per connection (every statement of the stores fits: none is
+    /// parsed twice on a connection).
+    const STATEMENT_CACHE: usize = 128;
+
     /// The newest schema version this build knows ([`super::SCHEMA_VERSION`]).
     pub const SCHEMA_VERSION: u32 = super::SCHEMA_VERSION;
 
@@ -463,6 +467,7 @@ impl SqliteDatabase {
             Connection::open(path)?
         };
         writer.busy_timeout(Self::BUSY_TIMEOUT)?;
+        writer.set_prepared_statement_cache_capacity(Self::STATEMENT_CACHE);
         // WAL: readers never block the writer; `:memory:` answers "memory" (and gets no readers).
         let mode = switch_to_wal(&writer)?;
         let wal = mode.eq_ignore_ascii_case("wal");
@@ -495,6 +500,7 @@ impl SqliteDatabase {
             for _ in 0..Self::READERS {
                 let c = Connection::open_with_flags(path, flags)?;
                 c.busy_timeout(Self::BUSY_TIMEOUT)?;
+                c.set_prepared_statement_cache_capacity(Self::STATEMENT_CACHE);
                 idle.push(c);
             }
             let readers = Pool::new(idle);
@@ -625,15 +631,15 @@ impl SqliteDatabase {
     ) -> Result<(), StoreError> {
         let purge = format!("DELETE FROM {table} WHERE expires_at < ?1");
         self.write(|tx| {
-            tx.execute(&purge, [valid_from])?;
-            tx.execute(insert, row)?;
+            exec(tx, &purge, [valid_from])?;
+            exec(tx, insert, row)?;
             Ok(())
         })
     }
 
     /// Runs `q` in a write transaction of its own; returns the rows changed.
     pub(crate) fn execute(&self, q: &str, args: impl rusqlite::Params) -> Result<u64, StoreError> {
-        self.write(|tx| changed(tx.execute(q, args)?))
+        self.write(|tx| changed(exec(tx, q, args)?))
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -683,11 +689,8 @@ fn open_group_sync(c: &Connection) -> Result<GroupSync, StoreError> {
     })?;
     let mut wal_path = db.clone().into_os_string();
     wal_path.push("-wal");
-    let wal = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&wal_path)
-        .map_err(io)?;
+    // Read-only is enough: `fdatasync` writes the file's dirty pages whatever the mode.
+    let wal = std::fs::File::open(&wal_path).map_err(io)?;
     wal.sync_all().map_err(io)?;
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::File::open(dir)
@@ -740,6 +743,16 @@ pub(crate) fn rows<T>(
 /// The first of `rows` (queries by a unique key find one or none).
 pub(crate) fn first<T>(rows: Vec<T>) -> Option<T> {
     rows.into_iter().next()
+}
+
+/// Runs statement `q` through the connection's statement cache (parsed once per
+/// connection); returns the rows changed.
+pub(crate) fn exec(
+    c: &Connection,
+    q: &str,
+    args: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    c.prepare_cached(q)?.execute(args)
 }
 
 pub(crate) fn changed(n: usize) -> Result<u64, StoreError> {
@@ -804,7 +817,8 @@ impl Backend for SqliteDatabase {
 fn insert_registration(c: &Connection, r: &Registration) -> Result<u64, StoreError> {
     let registered_at = to_i64(r.registered_at, "registration time")?;
     // UNIQUE (aaid, key_id) decides; nothing changes on a conflict.
-    changed(c.execute(
+    changed(exec(
+        c,
         sql::INSERT_REGISTRATION,
         params![
             r.username,
@@ -856,7 +870,7 @@ impl CredentialStore for SqliteDatabase {
     ) -> Result<CasOutcome, StoreError> {
         let aaid = aaid_key(aaid);
         self.write(|tx| {
-            if tx.execute(sql::CAS_COUNTER, params![new, aaid, key_id, expected])? == 1 {
+            if exec(tx, sql::CAS_COUNTER, params![new, aaid, key_id, expected])? == 1 {
                 return Ok(CasOutcome::Swapped);
             }
             // Same transaction: the value read is the one that made the update miss.
@@ -884,7 +898,7 @@ pub type SqlitePendingStore<P> = PendingTable<SqliteDatabase, P>;
 impl<P: PersistedPending> SqlitePendingStore<P> {
     fn purge(&self, tx: &Connection) -> Result<usize, StoreError> {
         let q = "DELETE FROM pending WHERE kind = ?1 AND issued_at < ?2";
-        Ok(tx.execute(q, params![P::KIND, self.cutoff()?])?)
+        Ok(exec(tx, q, params![P::KIND, self.cutoff()?])?)
     }
 }
 
@@ -904,7 +918,7 @@ impl<P: PersistedPending> PendingStore<P> for SqlitePendingStore<P> {
                 issued,
                 r.requirements
             ];
-            tx.execute(sql::PUT_PENDING, row)?;
+            exec(tx, sql::PUT_PENDING, row)?;
             Ok(())
         })
     }
@@ -967,7 +981,7 @@ impl SqlitePendingStore<PendingAuthentication> {
         for c in counters {
             let aaid = aaid_key(c.aaid);
             let advance = params![c.new, aaid, c.key_id, c.expected];
-            if tx.execute(writes::sql::ADVANCE_COUNTER, advance)? == 1 {
+            if exec(tx, writes::sql::ADVANCE_COUNTER, advance)? == 1 {
                 outcomes.push(CasOutcome::Swapped);
                 continue;
             }
@@ -980,7 +994,7 @@ impl SqlitePendingStore<PendingAuthentication> {
         let moved = match attempt {
             Some(m) if outcomes.iter().all(|o| *o == CasOutcome::Swapped) => {
                 let (to, from, valid_from) = m.step.args(m.now)?;
-                Some(tx.execute(sql::TRANSITION, params![to, m.id, from, valid_from])? == 1)
+                Some(exec(tx, sql::TRANSITION, params![to, m.id, from, valid_from])? == 1)
             }
             _ => None,
         };
@@ -1026,7 +1040,7 @@ impl AuthenticationWrites for SqlitePendingStore<PendingAuthentication> {
                 issued,
                 r.requirements
             ];
-            tx.execute(sql::PUT_PENDING, row)?;
+            exec(tx, sql::PUT_PENDING, row)?;
             insert_attempt_capped(tx, attempt, max_pending)
         })
     }
@@ -1069,15 +1083,18 @@ fn insert_attempt_capped(
         code,
         a.state.as_str(),
         created,
-        expires
+        expires,
+        a.browser,
+        a.client_ip
     ];
-    tx.execute(
+    exec(
+        tx,
         "DELETE FROM signin_attempts WHERE expires_at < ?1",
         [keep_from],
     )?;
-    tx.execute(sql::INSERT_ATTEMPT, row)?;
+    exec(tx, sql::INSERT_ATTEMPT, row)?;
     let superseded = params![user, id, valid_from, others];
-    changed(tx.execute(sql::SUPERSEDE_ATTEMPTS, superseded)?)
+    changed(exec(tx, sql::SUPERSEDE_ATTEMPTS, superseded)?)
 }
 
 impl SignInStore for SqliteDatabase {
@@ -1162,13 +1179,17 @@ impl SignInStore for SqliteDatabase {
         let (to, from, valid_from) = Transition::COLLECT.args(s.now)?;
         let [created, expires] = times(s.row.created_at, s.row.expires_at)?;
         self.write(|tx| {
-            if tx.execute(sql::TRANSITION, params![to, id, from, valid_from])? != 1 {
+            if exec(tx, sql::TRANSITION, params![to, id, from, valid_from])? != 1 {
                 return Ok(false);
             }
-            tx.execute("DELETE FROM sessions WHERE expires_at < ?1", [valid_from])?;
+            exec(
+                tx,
+                "DELETE FROM sessions WHERE expires_at < ?1",
+                [valid_from],
+            )?;
             let (user, method) = (&s.row.username, &s.row.method);
             let row = params![s.id_hash, user, method, created, expires];
-            tx.execute(sql::INSERT_SESSION, row)?;
+            exec(tx, sql::INSERT_SESSION, row)?;
             Ok(true)
         })
     }

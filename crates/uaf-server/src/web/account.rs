@@ -88,8 +88,9 @@ async fn script() -> Response {
 
 /// The refusal of a state-changing request that does not come from this site: a
 /// `Sec-Fetch-Site` other than `same-origin` or `none`, an `Origin` that is `null` or whose
-/// host (and port) is not the request's `Host`.
-pub(crate) fn same_origin(headers: &HeaderMap) -> Result<(), Reply> {
+/// host (and port) is neither the request's `Host` nor that of the configured public URL
+/// (`public`, `--public-url`: behind a proxy that rewrites `Host`).
+pub(crate) fn same_origin(headers: &HeaderMap, public: Option<&str>) -> Result<(), Reply> {
     let refused = |why: &str| {
         tracing::warn!(reason = why, "cross-site request refused");
         Reply::error(StatusCode::FORBIDDEN, "cross-site request refused")
@@ -104,9 +105,17 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> Result<(), Reply> {
         let authority = origin
             .strip_prefix("https://")
             .or_else(|| origin.strip_prefix("http://"));
-        let host = text(header::HOST.as_str());
-        match (authority, host) {
-            (Some(a), Some(h)) if !a.contains('/') && a.eq_ignore_ascii_case(h) => {}
+        let public = public
+            .and_then(|u| u.split_once("://"))
+            .and_then(|(_, rest)| rest.split('/').next());
+        let ours = |a: &str| {
+            [text(header::HOST.as_str()), public]
+                .into_iter()
+                .flatten()
+                .any(|h| a.eq_ignore_ascii_case(h))
+        };
+        match authority {
+            Some(a) if !a.contains('/') && ours(a) => {}
             _ => return Err(refused("Origin")),
         }
     }
@@ -238,8 +247,9 @@ fn activity_info(row: &ActivityRow) -> ActivityInfo {
         at: row.at,
         method: String::from(row.method.as_str()),
         method_description: String::from(method_description),
-        browser: user_agent::parse(&row.user_agent).describe(),
-        client_ip: row.client_ip.clone(),
+        browser: (!row.user_agent.is_empty())
+            .then(|| user_agent::parse(&row.user_agent).describe()),
+        client_ip: (!row.client_ip.is_empty()).then(|| row.client_ip.clone()),
         outcome: String::from(row.outcome.as_str()),
         outcome_description: String::from(outcome_description),
         signed_in: row.outcome == ActivityOutcome::SignedIn,
@@ -625,7 +635,7 @@ async fn signed_in_post<T: Send + 'static>(
     body: Body<T>,
     f: impl FnOnce(&Flow, &SessionRow, T) -> Reply + Send + 'static,
 ) -> Reply {
-    if let Err(r) = same_origin(headers) {
+    if let Err(r) = same_origin(headers, s.config.public_url.as_deref()) {
         return r;
     }
     let Json(body) = match body {
@@ -754,8 +764,27 @@ mod tests {
             ]),
         ];
         for h in ok {
-            assert_eq!(status(same_origin(&h)), None, "{h:?}");
+            assert_eq!(status(same_origin(&h, None)), None, "{h:?}");
         }
+        // Behind a proxy that rewrites Host: the public URL's host is this site too.
+        let proxied = headers(&[
+            ("origin", "https://login.example.com"),
+            ("host", "10.0.0.5:8080"),
+        ]);
+        assert_eq!(
+            status(same_origin(&proxied, None)),
+            Some(StatusCode::FORBIDDEN)
+        );
+        let public = Some("https://login.example.com/uaf/");
+        assert_eq!(status(same_origin(&proxied, public)), None);
+        let evil = headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "10.0.0.5:8080"),
+        ]);
+        assert_eq!(
+            status(same_origin(&evil, public)),
+            Some(StatusCode::FORBIDDEN)
+        );
         let refused = [
             headers(&[("sec-fetch-site", "cross-site")]),
             headers(&[("sec-fetch-site", "same-site")]),
@@ -767,7 +796,7 @@ mod tests {
         ];
         for h in refused {
             assert_eq!(
-                status(same_origin(&h)),
+                status(same_origin(&h, None)),
                 Some(StatusCode::FORBIDDEN),
                 "{h:?}"
             );

@@ -17,29 +17,31 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use cookie::{Cookie, SameSite};
 use uaf_proto::id::{Aaid, KeyId};
-use uaf_proto::message::{AuthenticationRequest, DecodeOptions};
+use uaf_proto::message::{AuthenticationRequest, DecodeOptions, Transaction};
 use uaf_rp::policy::AuthenticatorRejection;
 use uaf_rp::step::StepId;
 use uaf_rp::store::{
     AuthenticationCommit, CasOutcome, CounterAdvance, CredentialStore, PendingStore, StoreLookup,
 };
-use uaf_rp::{AuthenticationOptions, AuthenticationRequirements, ErrorKind};
+use uaf_rp::{AuthenticationOptions, AuthenticationRequirements, ErrorKind, TransactionProblem};
 use uaf_signin_api::{
-    AttemptAnswer, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer, EnrollStartRequest,
-    ErrorAnswer, Notification, Notifications, PhoneDeclineRequest, PhoneRespondRequest, Session,
-    SignInStartAnswer, SignInStartRequest, SignInState, SignInStatus, SignedOut,
+    AttemptAnswer, AttemptContext, EnrollFinishAnswer, EnrollFinishRequest, EnrollStartAnswer,
+    EnrollStartRequest, ErrorAnswer, Notification, Notifications, PhoneDeclineRequest,
+    PhoneReportRequest, PhoneRespondRequest, ReportKind, Session, SignInStartAnswer,
+    SignInStartRequest, SignInState, SignInStatus, SignedOut, confirmed_text,
 };
 
-use super::secret;
 use super::{Invite, InviteError, issue_invite};
+use super::{attempt, secret};
 use crate::limits::Guard;
 use crate::push::Hub;
 use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
-    AttemptChange, AttemptMove, AttemptRow, AttemptState, AuthenticationWrites, DeviceRow,
-    EnrollOutcome, Enrolment, NewSession, SessionRow, SignInStore, StoreError, row_expired,
+    AttemptChange, AttemptMove, AttemptRow, AttemptState, AttemptStore, AuthenticationWrites,
+    DeviceRow, EnrollOutcome, Enrolment, NewSession, SessionRow, SignInStore, StoreError,
+    row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -52,6 +54,17 @@ pub(crate) const POLL_MILLIS: u64 = 1000;
 pub(crate) const SIGNIN_COOKIE: &str = "uaf_signin";
 /// The session cookie.
 pub(crate) const SESSION_COOKIE: &str = "uaf_session";
+/// The cookie of a browser that signed in (its SHA-256 is remembered with the account): it
+/// keeps phone sign-in open to this browser while the account's phone sign-ins are paused.
+pub(crate) const KNOWN_COOKIE: &str = "uaf_known";
+/// How long a browser that signed in stays known, in seconds (90 days).
+pub(crate) const KNOWN_BROWSER_SECS: u64 = 90 * 24 * 60 * 60;
+/// The refusal of a phone sign-in while the account's phone sign-ins are paused.
+pub(crate) const PAUSED: &str = "phone sign-in for this account is paused: a recent sign-in \
+                                 was reported as not the owner's. Use your password, or a \
+                                 browser you signed in with before.";
+/// Wrong numbers reported for one attempt that end it (as failed).
+pub(crate) const MAX_WRONG_NUMBERS: u32 = 3;
 /// How long a response whose challenge another copy took waits for that copy's outcome.
 const DUPLICATE_WAIT_MILLIS: u64 = 3000;
 /// How often it looks.
@@ -72,6 +85,9 @@ pub(crate) struct WebConfig {
     pub(crate) secure_cookies: bool,
     /// The site name the phone shows.
     pub(crate) site: String,
+    /// How long new phone sign-ins of an account pause after one of its attempts was denied
+    /// as "it's not me", in seconds (0: no pause).
+    pub(crate) deny_pause_secs: u64,
     /// The argon2id cost of new password hashes.
     pub(crate) password_hashing: crate::PasswordHashing,
     /// The configured public base URL (ending in `/`), for enrolment links; `None`: from
@@ -79,11 +95,39 @@ pub(crate) struct WebConfig {
     pub(crate) public_url: Option<String>,
 }
 
+/// Where a sign-in start comes from (read from the request by the HTTP layer).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StartContext {
+    /// The browser and OS, from the `User-Agent` ([`attempt::browser_of`]).
+    pub(crate) browser: String,
+    /// The client address (the rate limits' notion of it: behind a trusted proxy, the
+    /// forwarded address), or `unknown address`.
+    pub(crate) address: String,
+    /// The browser's `uaf_known` cookie, if any.
+    pub(crate) known: Option<String>,
+}
+
+impl StartContext {
+    /// The context of a request of `client` with the `uaf_known` cookie `known`.
+    pub(crate) fn of(client: &super::password::Client, known: Option<String>) -> StartContext {
+        let agent = Some(client.user_agent.as_str()).filter(|a| !a.is_empty());
+        StartContext {
+            browser: attempt::browser_of(agent),
+            address: client
+                .ip
+                .map_or_else(|| String::from("unknown address"), |ip| ip.to_string()),
+            known,
+        }
+    }
+}
+
 /// The flow's state: the relying party with its stores, the sign-in rows, and which
 /// accounts may sign in.
 pub(crate) struct Flow {
     pub(crate) app: Shared,
     pub(crate) store: Arc<dyn SignInStore>,
+    /// Reports, endings other than an approval, pauses, known browsers.
+    pub(crate) attempts: Arc<dyn AttemptStore>,
     pub(crate) accounts: Arc<dyn Accounts>,
     pub(crate) config: WebConfig,
     /// The abuse limits in force.
@@ -170,6 +214,15 @@ fn refused(e: &uaf_rp::Error) -> Reply {
         ErrorKind::Policy(AuthenticatorRejection::UserVerificationRequired) => Reply::error(
             StatusCode::FORBIDDEN,
             "the authenticator does not verify its user (one factor only)",
+        ),
+        // AUTH-20: the signed text is not this attempt's text with this attempt's number.
+        ErrorKind::Transaction(TransactionProblem::HashMismatch) => Reply::error(
+            StatusCode::FORBIDDEN,
+            "the confirmed text or number is not this sign-in's",
+        ),
+        ErrorKind::Transaction(_) => Reply::error(
+            StatusCode::FORBIDDEN,
+            "the sign-in was not confirmed with its text and number",
         ),
         _ => Reply::error(
             StatusCode::BAD_REQUEST,
@@ -432,6 +485,10 @@ impl Flow {
                     match_code: a.match_code,
                     created_at: a.created_at,
                     expires_at: a.expires_at,
+                    context: a
+                        .browser
+                        .zip(a.client_ip)
+                        .map(|(browser, address)| AttemptContext { browser, address }),
                 })
             })
             .collect())
@@ -582,7 +639,16 @@ impl Flow {
                 // Used (by a concurrent copy of this approval) or expired: never fails the
                 // attempt (the copy that took it may still be approving it).
                 ErrorKind::ChallengeUnknown => self.challenge_gone(&attempt),
-                _ => refused(&e),
+                _ => {
+                    self.record(
+                        &attempt.username,
+                        crate::store::SignInMethod::Phone,
+                        crate::store::ActivityOutcome::Failed,
+                        &super::password::Client::phone(),
+                        "the phone's answer did not verify",
+                    );
+                    refused(&e)
+                }
             })?;
         let approved = match commit.moved.get() {
             Some(moved) => moved,
@@ -645,15 +711,155 @@ impl Flow {
         }
     }
 
+    /// `POST /phone/report {attempt, kind}`: what happened on the phone. A wrong number or a
+    /// wrong PIN is recorded (the page says it) and the attempt stays pending, but the
+    /// [`MAX_WRONG_NUMBERS`]th wrong number ends it (failed); "it's not me" ends it (denied),
+    /// records a security event and pauses the account's new phone sign-ins for
+    /// [`WebConfig::deny_pause_secs`].
+    pub(crate) fn report(&self, device: &DeviceRow, body: PhoneReportRequest) -> Reply {
+        let attempt = match self.owned_pending(device, &body.attempt) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        let now = self.now();
+        let kind = body.kind;
+        let no_longer = || Reply::error(StatusCode::CONFLICT, "this sign-in is no longer waiting");
+        let state = match kind {
+            ReportKind::NotMe => {
+                match self.attempts.end(
+                    &attempt.id,
+                    AttemptState::Pending.to(AttemptState::Denied),
+                    Some(kind.as_str()),
+                    now,
+                ) {
+                    Ok(true) => self.changed(&attempt, AttemptState::Denied),
+                    Ok(false) => return no_longer(),
+                    Err(e) => return Reply::internal("attempt transition", &e),
+                }
+                // The security event: the account's owner says someone else tried.
+                tracing::warn!(
+                    username = ?attempt.username,
+                    browser = ?attempt.browser,
+                    client = ?attempt.client_ip,
+                    "security event: a phone sign-in was denied as not the account owner's"
+                );
+                if self.config.deny_pause_secs > 0 {
+                    let until = now.saturating_add(self.config.deny_pause_secs);
+                    if let Err(e) = self.attempts.pause(&attempt.username, until) {
+                        return Reply::internal("pause", &e);
+                    }
+                }
+                SignInState::Denied
+            }
+            ReportKind::WrongNumber | ReportKind::WrongPin => {
+                let wrong_number = kind == ReportKind::WrongNumber;
+                let count =
+                    match self
+                        .attempts
+                        .report(&attempt.id, kind.as_str(), wrong_number, now)
+                    {
+                        Ok(Some(n)) => n,
+                        Ok(None) => return no_longer(),
+                        Err(e) => return Reply::internal("attempt report", &e),
+                    };
+                tracing::info!(username = ?attempt.username, report = kind.as_str(), "phone report");
+                if wrong_number && count >= MAX_WRONG_NUMBERS {
+                    match self.attempts.end(
+                        &attempt.id,
+                        AttemptState::Pending.to(AttemptState::Failed),
+                        Some(kind.as_str()),
+                        now,
+                    ) {
+                        Ok(true) => {
+                            self.changed(&attempt, AttemptState::Failed);
+                            SignInState::Failed
+                        }
+                        Ok(false) => return no_longer(),
+                        Err(e) => return Reply::internal("attempt transition", &e),
+                    }
+                } else {
+                    // The page learns of the report (its state is unchanged).
+                    self.changed(&attempt, AttemptState::Pending);
+                    SignInState::Pending
+                }
+            }
+            // A kind this build does not know yet (the enum is non-exhaustive).
+            _ => return Reply::error(StatusCode::BAD_REQUEST, "unknown report"),
+        };
+        Reply::ok(&AttemptAnswer { state })
+    }
+
     // -----------------------------------------------------------------------------------------
     // The browser
     // -----------------------------------------------------------------------------------------
 
+    /// `POST /api/signin/{id}/cancel` (with the browser cookie): the page's Cancel. A pending
+    /// attempt becomes `cancelled` (it leaves every phone's list; an approval arriving later
+    /// is refused with 409); any other state is answered 409 with the state.
+    pub(crate) fn signin_cancel(&self, id: &str, browser: Option<&str>) -> Reply {
+        let attempt = match self.browser_attempt(id, browser) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        match self.attempts.end(
+            &attempt.id,
+            AttemptState::Pending.to(AttemptState::Cancelled),
+            None,
+            self.now(),
+        ) {
+            Ok(true) => {
+                self.changed(&attempt, AttemptState::Cancelled);
+                tracing::info!(username = ?attempt.username, "sign-in cancelled on the page");
+                Reply::ok(&AttemptAnswer {
+                    state: SignInState::Cancelled,
+                })
+            }
+            Ok(false) => {
+                let state = self
+                    .store
+                    .attempt(&attempt.id)
+                    .ok()
+                    .flatten()
+                    .map_or(SignInState::Expired, |a| self.visible_state(&a));
+                Reply::json(
+                    StatusCode::CONFLICT,
+                    &ErrorAnswer {
+                        state: Some(state),
+                        ..ErrorAnswer::new("this sign-in is no longer waiting")
+                    },
+                )
+            }
+            Err(e) => Reply::internal("attempt transition", &e),
+        }
+    }
+
+    /// Whether new phone sign-ins of `username` are paused now (after "it's not me") for the
+    /// browser of `known` (its `uaf_known` cookie): a browser that signed in to the account
+    /// within [`KNOWN_BROWSER_SECS`] is never paused.
+    fn paused(&self, username: &str, known: Option<&str>, now: u64) -> Result<bool, Reply> {
+        let until = self
+            .attempts
+            .paused_until(username)
+            .map_err(|e| Reply::internal("pause lookup", &e))?;
+        if until.is_none_or(|u| row_expired(u, now)) {
+            return Ok(false);
+        }
+        let Some(known) = known.filter(|k| secret::is_token(k)) else {
+            return Ok(true);
+        };
+        let since = now.saturating_sub(KNOWN_BROWSER_SECS);
+        let known = self
+            .attempts
+            .known_browser(&secret::hash(known), username, since)
+            .map_err(|e| Reply::internal("known browser lookup", &e))?;
+        Ok(!known)
+    }
+
     /// `POST /api/signin/start {username}` → `{attempt, matchCode, expiresAt, pollMillis}` and
     /// the browser secret cookie. An unknown user (or one without keys) gets the same answer;
     /// no phone will ever see that attempt, so it expires.
-    pub(crate) fn signin_start(&self, body: &SignInStartRequest) -> Reply {
-        match self.start_attempt(&body.username) {
+    pub(crate) fn signin_start(&self, body: &SignInStartRequest, from: &StartContext) -> Reply {
+        match self.start_attempt(&body.username, from, true) {
             Ok((answer, browser)) => Reply::ok(&answer).with_cookie(self.cookie(
                 SIGNIN_COOKIE,
                 browser,
@@ -663,12 +869,17 @@ impl Flow {
         }
     }
 
-    /// Starts a sign-in attempt for `username` (see [`Flow::signin_start`]): its answer and
-    /// the text of the browser secret (the cookie's value). A password sign-in's second step
-    /// starts one too.
+    /// Starts a sign-in attempt for `username` from `from` (see [`Flow::signin_start`]): its
+    /// answer and the text of the browser secret (the cookie's value). A password sign-in's
+    /// second step starts one too. While the account's phone sign-ins are paused (after
+    /// "it's not me") for this browser, a phone sign-in is refused (`refuse_paused`, 403),
+    /// and a second step gets an attempt no phone is asked about (its verification code
+    /// still works).
     pub(crate) fn start_attempt(
         &self,
         username: &str,
+        from: &StartContext,
+        refuse_paused: bool,
     ) -> Result<(SignInStartAnswer, String), Reply> {
         let body = SignInStartRequest {
             username: String::from(username),
@@ -677,16 +888,46 @@ impl Flow {
             return Err(Reply::error(StatusCode::BAD_REQUEST, "enter a user name"));
         }
         let now = self.now();
-        let (id, browser, match_code) =
-            match (secret::token(), secret::token(), secret::match_code()) {
-                (Ok(i), Ok(b), Ok(m)) => (i, b, m),
-                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                    return Err(Reply::internal("no OS randomness", &e));
-                }
-            };
+        let paused = self.paused(&body.username, from.known.as_deref(), now)?;
+        if paused && refuse_paused {
+            return Err(Reply::error(StatusCode::FORBIDDEN, PAUSED));
+        }
+        // The number: fresh, never one of the account's other pending attempts.
+        let taken: Vec<String> = match self.store.pending_attempts(&body.username, now) {
+            Ok(list) => list.into_iter().map(|a| a.match_code).collect(),
+            Err(e) => return Err(Reply::internal("attempt lookup", &e)),
+        };
+        let (id, browser, match_code) = match (
+            secret::token(),
+            secret::token(),
+            attempt::fresh_number(&taken),
+        ) {
+            (Ok(i), Ok(b), Ok(m)) => (i, b, m),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                return Err(Reply::internal("no OS randomness", &e));
+            }
+        };
+        let shown = attempt::shown_text(
+            &self.config.site,
+            &body.username,
+            &from.browser,
+            &from.address,
+            now,
+        );
+        // What the phones are sent (the text alone), and what their signature must confirm
+        // (the text with this attempt's number): the pending authentication keeps the latter.
+        let (to_show, to_confirm) = match (
+            Transaction::text(&shown),
+            Transaction::text(&confirmed_text(&shown, &match_code)),
+        ) {
+            (Ok(s), Ok(c)) => (s, c),
+            (Err(e), _) | (_, Err(e)) => return Err(Reply::internal("transaction text", &e)),
+        };
         // An account the application refuses looks like one without keys: same answer, no
         // request, no phone asked.
         let keys = match self.may_sign_in(&body.username) {
+            // Paused for this browser: no phone is asked.
+            Ok(_) if paused => Vec::new(),
             Ok(false) => Vec::new(),
             Ok(true) => match self.app.service.credentials().list_by_user(&body.username) {
                 Ok(keys) => keys,
@@ -703,13 +944,15 @@ impl Flow {
             Err(e) => return Err(Reply::internal("no OS randomness", &e)),
         };
         let rp = self.app.service.relying_party();
+        let confirm = AuthenticationOptions::from(vec![to_confirm]);
         let made = if keys.is_empty() {
             let nobody = AuthenticationRequirements::new().allow_keys(None);
-            rp.start_authentication(None, AuthenticationOptions::from(nobody), now, &mut rng)
+            let options = AuthenticationOptions::from(nobody).transaction(vec![to_show.clone()]);
+            rp.start_authentication(None, options, now, &mut rng)
         } else {
-            rp.start_authentication(Some((&body.username, &keys)), Vec::new(), now, &mut rng)
+            rp.start_authentication(Some((&body.username, &keys)), confirm, now, &mut rng)
         };
-        let (request, pending) = match made {
+        let (mut request, pending) = match made {
             Ok(m) => m,
             Err(e) => return Err(Reply::internal("authentication request", &e)),
         };
@@ -718,6 +961,8 @@ impl Flow {
             .unwrap_or_default()
             .as_bytes()
             .to_vec();
+        // The phones get the request with the text alone: the number comes from the page.
+        request.transaction = vec![to_show];
         let request = (!keys.is_empty()).then(|| request.to_json());
         let expires_at = now.saturating_add(self.config.attempt_ttl_secs);
         let row = AttemptRow::new(
@@ -729,7 +974,8 @@ impl Flow {
             match_code.clone(),
             now,
             expires_at,
-        );
+        )
+        .with_context(from.browser.clone(), from.address.clone());
         // The challenge and the attempt stored in one transaction. At most
         // `pending_per_user` attempts stay pending: the newest supersedes the oldest.
         let cap = self.limits.config().pending_per_user;
@@ -799,6 +1045,8 @@ impl Flow {
             AttemptState::Declined => SignInState::Declined,
             AttemptState::Failed => SignInState::Failed,
             AttemptState::Consumed => SignInState::Consumed,
+            AttemptState::Cancelled => SignInState::Cancelled,
+            AttemptState::Denied => SignInState::Denied,
         }
     }
 
@@ -806,10 +1054,20 @@ impl Flow {
     /// `approved`, `declined`, `failed`, `expired` or `consumed`.
     pub(crate) fn signin_status(&self, id: &str, browser: Option<&str>) -> Reply {
         match self.browser_attempt(id, browser) {
-            Ok(a) => Reply::ok(&SignInStatus {
-                state: self.visible_state(&a),
-                match_code: a.match_code,
-            }),
+            Ok(a) => {
+                let state = self.visible_state(&a);
+                // A report matters to the page while the attempt waits, or when it ended it.
+                let report =
+                    a.report.as_deref().and_then(ReportKind::parse).filter(|_| {
+                        state != SignInState::Approved && state != SignInState::Consumed
+                    });
+                Reply::ok(&SignInStatus {
+                    state,
+                    match_code: a.match_code,
+                    report,
+                    expires_at: a.expires_at,
+                })
+            }
             Err(r) => r,
         }
     }
@@ -821,6 +1079,7 @@ impl Flow {
         id: &str,
         browser: Option<&str>,
         client: &super::password::Client,
+        known: Option<&str>,
     ) -> Reply {
         let attempt = match self.browser_attempt(id, browser) {
             Ok(a) => a,
@@ -876,9 +1135,28 @@ impl Flow {
             "",
         );
         self.accounts.signed_in(&signed_in(&row));
-        Reply::ok(&session_answer(&row))
+        // This browser is now known for the account (a pause after "it's not me" spares it).
+        let known = match known.filter(|k| secret::is_token(k)) {
+            Some(k) => Ok(String::from(k)),
+            None => secret::token().map(|t| t.text),
+        };
+        let known = known.ok().filter(|k| {
+            let forget = now.saturating_sub(KNOWN_BROWSER_SECS);
+            let stored =
+                self.attempts
+                    .remember_browser(&secret::hash(k), &row.username, now, forget);
+            // Not fatal: the sign-in is made; only the pause exemption is lost.
+            stored
+                .inspect_err(|e| tracing::error!(error = %e, "known browser store"))
+                .is_ok()
+        });
+        let reply = Reply::ok(&session_answer(&row))
             .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
-            .with_cookie(self.clear_cookie(SIGNIN_COOKIE))
+            .with_cookie(self.clear_cookie(SIGNIN_COOKIE));
+        match known {
+            Some(k) => reply.with_cookie(self.cookie(KNOWN_COOKIE, k, KNOWN_BROWSER_SECS)),
+            None => reply,
+        }
     }
 
     /// The session of `cookie`, the session cookie, if valid. The lookup by the cookie's

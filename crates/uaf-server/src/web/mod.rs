@@ -11,6 +11,7 @@
 //! | `POST {prefix}api/signin/start` | anyone | `{username}` → `{attempt, matchCode, expiresAt, pollMillis}` + browser secret cookie |
 //! | `GET {prefix}api/signin/{id}` | browser cookie | `{state, matchCode}` |
 //! | `POST {prefix}api/signin/{id}/complete` | browser cookie, approved | session cookie + `{username, factors, method}` |
+//! | `POST {prefix}api/signin/{id}/cancel` | browser cookie | `{}` → `{state: "cancelled"}` (409 when no longer pending) |
 //! | `GET {prefix}api/me` | session cookie | `{username, factors, method, expiresAt}` |
 //! | `POST {prefix}api/signout` | session cookie | deletes the session |
 //! | `POST {prefix}phone/enroll/start` | invite code | `{username, code}` → `{uafRequest}` |
@@ -20,6 +21,7 @@
 //! | `GET {prefix}api/signin/{id}/events` | browser cookie | the attempt's state, pushed (Server-Sent Events) |
 //! | `POST {prefix}phone/respond` | device token + UAF signature | `{attempt, uafResponse}` → `{state: "approved"}` |
 //! | `POST {prefix}phone/decline` | device token | `{attempt}` → `{state: "declined"}` |
+//! | `POST {prefix}phone/report` | device token | `{attempt, kind}` (`wrong-number`, `wrong-pin`, `not-me`) → `{state}` |
 //! | `POST {prefix}phone/deregister` | device token | the phone removes itself → `{deregistered}` |
 //! | `{prefix}account`, `{prefix}api/account…` | session cookie, same origin | the account page (`account.rs`) |
 //!
@@ -30,6 +32,7 @@
 //! the types of `uaf_signin_api`, shared with the phone.
 
 mod account;
+mod attempt;
 mod flow;
 mod invite;
 mod password;
@@ -53,7 +56,7 @@ use uaf_signin_api::{EnrollFinishRequest, EnrollStartRequest, SignInStartRequest
 
 pub(crate) use account::public_base_url;
 pub(crate) use flow::{Flow, WebConfig};
-use flow::{SESSION_COOKIE, SIGNIN_COOKIE};
+use flow::{KNOWN_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, StartContext};
 pub(crate) use invite::issue_invite;
 pub use invite::{INVITE_TTL_SECS, Invite, InviteError, create_invite};
 
@@ -82,6 +85,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
         .route(&at(path::SIGNIN_START), post(signin_start))
         .route(&at(path::SIGNIN_STATUS), get(signin_status))
         .route(&at(path::SIGNIN_COMPLETE), post(signin_complete))
+        .route(&at(path::SIGNIN_CANCEL), post(signin_cancel))
         .route(&at(path::ME), get(me))
         .route(&at(path::SIGNOUT), post(signout))
         .route(&at(path::ENROLL_START), post(enroll_start))
@@ -97,6 +101,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: WebState) -> Route
             device_post(Flow::respond).layer(DefaultBodyLimit::max(UAF_RESPONSE_BODY_LIMIT)),
         )
         .route(&at(path::PHONE_DECLINE), device_post(Flow::decline))
+        .route(&at(path::PHONE_REPORT), device_post(Flow::report))
         .merge(password::routes(&p))
         .merge(account::routes(&p))
         .with_state(state)
@@ -188,7 +193,17 @@ async fn signin_start(
             if let Err(limited) = s.limits.signin(client, &b.username) {
                 return Reply::too_many(limited);
             }
-            blocking(s, move |f| f.signin_start(&b)).await
+            let from = StartContext {
+                browser: attempt::browser_of(
+                    headers
+                        .get(header::USER_AGENT)
+                        .and_then(|v| v.to_str().ok()),
+                ),
+                address: client
+                    .map_or_else(|| String::from("unknown address"), |ip| ip.to_string()),
+                known: cookie_value(&headers, KNOWN_COOKIE),
+            };
+            blocking(s, move |f| f.signin_start(&b, &from)).await
         }
         Err(r) => rejected_body(&r),
     }
@@ -214,11 +229,25 @@ async fn signin_complete(
         return rejected_body(&r);
     }
     let browser = cookie_value(&headers, SIGNIN_COOKIE);
+    let known = cookie_value(&headers, KNOWN_COOKIE);
     let client = password::Client::of(&s, peer, &headers);
     blocking(s, move |f| {
-        f.signin_complete(&id, browser.as_deref(), &client)
+        f.signin_complete(&id, browser.as_deref(), &client, known.as_deref())
     })
     .await
+}
+
+async fn signin_cancel(
+    State(s): State<WebState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body<IgnoredAny>,
+) -> Reply {
+    if let Err(r) = body {
+        return rejected_body(&r);
+    }
+    let browser = cookie_value(&headers, SIGNIN_COOKIE);
+    blocking(s, move |f| f.signin_cancel(&id, browser.as_deref())).await
 }
 
 async fn me(State(s): State<WebState>, headers: HeaderMap) -> Reply {

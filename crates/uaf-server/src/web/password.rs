@@ -226,7 +226,10 @@ impl Flow {
         }
         // Two-step verification: the phones are asked (an attempt like a phone sign-in's), and
         // a verification code is accepted for the same attempt.
-        let (start, browser) = self.start_attempt(username)?;
+        // The phones are not asked while the account's phone sign-ins are paused (its code
+        // still works).
+        let from = super::flow::StartContext::of(client, None);
+        let (start, browser) = self.start_attempt(username, &from, false)?;
         self.app
             .stores
             .accounts

@@ -101,22 +101,6 @@ pub(crate) fn normalise_invite_code(typed: &str) -> String {
         .collect()
 }
 
-/// A two-digit match code (`00`–`99`, uniform: rejection sampling of OS random bytes).
-///
-/// # Errors
-/// The OS has no randomness to give.
-pub(crate) fn match_code() -> Result<String, getrandom::Error> {
-    loop {
-        let mut b = [0u8; 1];
-        getrandom::fill(&mut b)?;
-        let [v] = b;
-        // 200 is the largest multiple of 100 below 256: values from it on would bias.
-        if v < 200 {
-            return Ok(format!("{:02}", v % 100));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
@@ -164,17 +148,5 @@ mod tests {
         );
         assert!(matches(&normalise_invite_code(&typed), &c.hash));
         assert_ne!(invite_code().unwrap().text, c.text);
-    }
-
-    #[test]
-    fn match_codes_are_two_digits_and_vary() {
-        let codes: Vec<String> = (0..64).map(|_| match_code().unwrap()).collect();
-        assert!(
-            codes
-                .iter()
-                .all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit()))
-        );
-        // 64 draws of 100 values all equal: probability 1e-126.
-        assert!(codes.iter().any(|c| c != &codes[0]));
     }
 }

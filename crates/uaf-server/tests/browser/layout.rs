@@ -3,7 +3,7 @@
 //! `Emulation.setDeviceMetricsOverride` and `Emulation.setEmulatedMedia`):
 //!
 //! - nothing is wider than the viewport (`scrollWidth <= innerWidth`, and the card and every
-//!   visible element lie inside it);
+//!   visible element lie inside it), and nothing inside the card sticks out of its content box;
 //! - every visible text (element text, button labels, input values and placeholders) has a
 //!   contrast of at least 4.5:1 (WCAG 2.x AA) against its effective background: the computed
 //!   text colour, faded by any `opacity` on the way up, over the first opaque
@@ -13,7 +13,8 @@
 //!   by their text), a live region announces status changes, the page title names the state;
 //! - the focused field shows a focus ring of at least 3:1 against the card.
 //!
-//! A screenshot of each screen, width and scheme goes to `<target dir>/screenshots/`
+//! A screenshot of each screen (the whole page), width and scheme goes to
+//! `<target dir>/screenshots/`
 //! (`target/screenshots/` by default; it follows `CARGO_TARGET_DIR`), for people to look at.
 //!
 //! `audit_everywhere` is the one entry point: other modules call it on their own screens.
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
+use uaf_server::Backend as _;
 
 use super::*;
 
@@ -185,10 +187,19 @@ const chain = (el) => {
   return { bgs, images, opacity };
 };
 const texts = [], overflow = [], unlabelled = [];
+const card = document.querySelector(".card");
+const cr = card ? card.getBoundingClientRect() : null;
+// The card's content box: what is inside the card stays out of its padding.
+const cs = card ? getComputedStyle(card) : null;
+const inner = card ? { left: cr.left + parseFloat(cs.borderLeftWidth) + parseFloat(cs.paddingLeft),
+                       right: cr.right - parseFloat(cs.borderRightWidth) - parseFloat(cs.paddingRight) } : null;
 for (const el of document.body.querySelectorAll("*")) {
   if (!visible(el)) continue;
   const r = el.getBoundingClientRect();
-  if (r.left < -0.5 || r.right > vw + 0.5) overflow.push(describe(el) + " [" + Math.round(r.left) + ", " + Math.round(r.right) + "]");
+  const span = " [" + Math.round(r.left) + ", " + Math.round(r.right) + "]";
+  if (r.left < -0.5 || r.right > vw + 0.5) overflow.push(describe(el) + span + " sticks out of the viewport");
+  else if (inner && card.contains(el) && el !== card && (r.left < inner.left - 0.5 || r.right > inner.right + 0.5))
+    overflow.push(describe(el) + span + " sticks out of the card's content box [" + Math.round(inner.left) + ", " + Math.round(inner.right) + "]");
   const tag = el.tagName;
   const s = getComputedStyle(el);
   if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") {
@@ -208,8 +219,6 @@ for (const el of document.body.querySelectorAll("*")) {
   own = own.trim();
   if (own) texts.push({ what: describe(el), text: own.slice(0, 60), color: s.color, ...chain(el) });
 }
-const card = document.querySelector(".card");
-const cr = card ? card.getBoundingClientRect() : null;
 const active = document.activeElement;
 let focus = null;
 if (active && active !== document.body && visible(active)) {
@@ -254,10 +263,20 @@ impl Browser<'_> {
         );
     }
 
-    fn screenshot(&self, path: &Path) {
-        let png = self.cmd("GET", "/screenshot", None);
+    /// A PNG of the whole page (not only the viewport: a long page is photographed to its
+    /// end), at the emulated width.
+    fn screenshot(&self, path: &Path, width: u32) {
+        let height = self
+            .script("return Math.ceil(document.documentElement.scrollHeight)")
+            .as_u64()
+            .unwrap();
+        let shot = self.cdp(
+            "Page.captureScreenshot",
+            json!({ "format": "png", "captureBeyondViewport": true,
+                    "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 } }),
+        );
         let bytes = base64::engine::general_purpose::STANDARD
-            .decode(png.as_str().expect("base64 PNG"))
+            .decode(shot["data"].as_str().expect("base64 PNG"))
             .expect("screenshot is base64");
         assert!(bytes.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
         std::fs::write(path, bytes).unwrap();
@@ -284,7 +303,7 @@ pub(crate) fn audit_everywhere(b: &Browser<'_>, state: &str, title: &str) {
             b.emulate(width, height, scheme);
             let at = format!("{state} at {width}px, {scheme}");
             problems.extend(audit(b, &at, width, scheme, title));
-            b.screenshot(&dir.join(format!("{state}-{width}-{scheme}.png")));
+            b.screenshot(&dir.join(format!("{state}-{width}-{scheme}.png")), width);
         }
     }
     // Back to the browser's own size and scheme for whatever the test does next.
@@ -340,10 +359,7 @@ fn audit(b: &Browser<'_>, at: &str, width: u32, scheme: &str, title: &str) -> Ve
         None => problems.push(format!("{at}: no .card on the page")),
     }
     for o in v["overflow"].as_array().unwrap() {
-        problems.push(format!(
-            "{at}: {} sticks out of the viewport",
-            o.as_str().unwrap()
-        ));
+        problems.push(format!("{at}: {}", o.as_str().unwrap()));
     }
     for u in v["unlabelled"].as_array().unwrap() {
         problems.push(format!(
@@ -411,6 +427,21 @@ fn audit(b: &Browser<'_>, at: &str, width: u32, scheme: &str, title: &str) -> Ve
     problems
 }
 
+/// Gives `user` a password ("correct horse battery") and two-step verification when
+/// `two_step`, straight in the database.
+fn set_password(dir: &Path, user: &str, two_step: bool) {
+    let db = SqliteDatabase::open(dir.join("server.db")).unwrap();
+    let accounts = db.stores(300, uaf_server::store::system_clock()).accounts;
+    let hash = uaf_server::PasswordHashing::default()
+        .hash("correct horse battery")
+        .unwrap();
+    let row = uaf_server::store::AccountRow::new(user.into(), Some(hash.clone()), unix_now());
+    if !accounts.create_account(&row).unwrap() {
+        assert!(accounts.set_password_hash(user, &hash).unwrap());
+    }
+    assert!(accounts.set_two_step(user, two_step).unwrap());
+}
+
 /// The element that has the keyboard focus, as `tag#id`.
 fn focused(b: &Browser<'_>) -> Value {
     b.script(
@@ -434,13 +465,14 @@ fn wait_title(b: &Browser<'_>, title: &str) {
     }
 }
 
-/// In a thread: waits for the phone's next notification, approves or declines it, and hands
-/// the phone back.
-fn phone_turn(mut phone: Phone, approve: bool) -> std::thread::JoinHandle<Phone> {
+/// In a thread: waits for the phone's notification showing `code` (the number on the page),
+/// approves or declines it, and hands the phone back.
+fn phone_turn(mut phone: Phone, code: String, approve: bool) -> std::thread::JoinHandle<Phone> {
     std::thread::spawn(move || {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Some(n) = phone.pending().unwrap().into_iter().next() {
+            let pending = phone.pending().unwrap();
+            if let Some(n) = pending.into_iter().find(|n| n.match_code == code) {
                 if approve {
                     phone.approve(&n, PIN).unwrap();
                 } else {
@@ -507,21 +539,62 @@ fn every_screen_fits_from_320_px_and_reads_in_both_colour_schemes() {
     audit_everywhere(&b, "timed-out", "Sign in");
 
     // Declined on the phone.
-    let turn = phone_turn(phone, false);
     b.click("#use-app");
+    let code = b.wait_text("#match-code", "a match code", |t| t.len() == 2);
+    let turn = phone_turn(phone, code, false);
     b.wait_text("#status", "the refusal", |t| t.contains("declined"));
     let phone = turn.join().unwrap();
     audit_everywhere(&b, "declined", "Sign in");
 
-    // Approved: signed in, and sent on to the account page.
-    let turn = phone_turn(phone, true);
-    b.click("#use-app");
-    b.wait_text("#signed-in", "the signed-in user", |t| {
-        t == "Signed in as alice"
+    // The password screens: the password, a wrong one, the second step (two-step
+    // verification is on), and choosing a password with an invite.
+    set_password(&dir, "alice", true);
+    b.click("#use-password");
+    b.wait_text("#password-heading", "the password screen", |t| {
+        !t.is_empty()
     });
+    wait_title(&b, "Enter your password – Sign in");
+    assert_eq!(focused(&b), "input#password");
+    audit_everywhere(&b, "password", "Enter your password – Sign in");
+    b.type_into("#password", "not the password");
+    b.click("#password-submit");
+    b.wait_text("#status", "the refusal", |t| {
+        !t.is_empty() && !t.starts_with("Checking")
+    });
+    audit_everywhere(&b, "password-wrong", "Enter your password – Sign in");
+    b.type_into("#password", "correct horse battery");
+    b.click("#password-submit");
+    b.wait_text("#second-heading", "the second step", |t| !t.is_empty());
+    wait_title(&b, "Verify it's you – Sign in");
+    audit_everywhere(&b, "second-step", "Verify it's you – Sign in");
+    b.click("#second-cancel");
+    wait_title(&b, "Sign in");
+    b.click("#have-invite");
+    b.wait_text("#create-heading", "the invite screen", |t| !t.is_empty());
+    wait_title(&b, "Choose your password – Sign in");
+    audit_everywhere(&b, "create-password", "Choose your password – Sign in");
+    b.click("#create-back");
+    wait_title(&b, "Sign in");
+
+    // Approved: signed in, and sent on to the account page: the overview with alice's
+    // phone, adding a phone (the enrolment code and its QR code), and the question before
+    // phone sign-in is turned off.
+    b.click("#use-app");
+    let code = b.wait_text("#match-code", "a match code", |t| t.len() == 2);
+    let turn = phone_turn(phone, code, true);
+    let account_title = "Your account: alice";
+    wait_title(&b, account_title);
     turn.join().unwrap();
-    wait_title(&b, "Your account: alice");
-    audit_everywhere(&b, "account", "Your account: alice");
+    b.wait_text("#phones", "the phone", |t| !t.is_empty());
+    audit_everywhere(&b, "account", account_title);
+    b.click("#add-phone");
+    b.wait_text("#enrol-code", "an enrolment code", |t| !t.is_empty());
+    audit_everywhere(&b, "account-add-phone", account_title);
+    b.click("#enrol-done");
+    b.click("#phones-off");
+    b.wait_text("#phones-off-confirm", "the question", |t| !t.is_empty());
+    audit_everywhere(&b, "account-phones-off", account_title);
+    b.click("#phones-off-no");
 
     // The sign-in page of a signed-in person.
     b.go(&format!("{}/", server.base_url()));

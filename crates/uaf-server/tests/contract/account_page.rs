@@ -36,7 +36,7 @@ fn removal(key: u8, request: Option<&str>) -> PhoneToRemove {
 }
 
 pub fn phones_are_listed_named_and_marked_used_per_account(suite: &Suite<'_>) {
-    let (_place, db) = suite.fresh("account-phones");
+    let (_place, db) = suite.fresh("account_phones");
     let a = account(&db);
     assert!(a.phones("alice").unwrap().is_empty());
     phone(&db, 1, 11, "alice", 1, NOW + 5);
@@ -83,7 +83,7 @@ pub fn phones_are_listed_named_and_marked_used_per_account(suite: &Suite<'_>) {
 pub fn a_removed_phone_loses_token_and_key_at_once_and_its_request_is_delivered_once(
     suite: &Suite<'_>,
 ) {
-    let (_place, db) = suite.fresh("account-remove");
+    let (_place, db) = suite.fresh("account_remove");
     let a = account(&db);
     phone(&db, 1, 11, "alice", 1, NOW);
     phone(&db, 2, 12, "alice", 2, NOW);
@@ -143,7 +143,7 @@ pub fn a_removed_phone_loses_token_and_key_at_once_and_its_request_is_delivered_
 }
 
 pub fn queued_deregistrations_expire(suite: &Suite<'_>) {
-    let (_place, db) = suite.fresh("account-queue-expiry");
+    let (_place, db) = suite.fresh("account_queue_expiry");
     let a = account(&db);
     phone(&db, 1, 11, "alice", 1, NOW);
     phone(&db, 2, 12, "alice", 2, NOW);
@@ -173,7 +173,7 @@ pub fn queued_deregistrations_expire(suite: &Suite<'_>) {
 }
 
 pub fn racing_removals_of_one_phone_remove_and_queue_it_once(suite: &Suite<'_>) {
-    let (place, db) = suite.fresh("account-remove-race");
+    let (place, db) = suite.fresh("account_remove_race");
     let nodes = suite.nodes(&place, &db, 4);
     phone(&db, 1, 11, "alice", 1, NOW);
     let done: Vec<Removed> = race(8, &nodes, |i, db| {
@@ -195,7 +195,7 @@ pub fn racing_removals_of_one_phone_remove_and_queue_it_once(suite: &Suite<'_>) 
 }
 
 pub fn sessions_of_an_account_are_counted_and_deleted_together(suite: &Suite<'_>) {
-    let (_place, db) = suite.fresh("account-sessions");
+    let (_place, db) = suite.fresh("account_sessions");
     let (s, a) = (db.sign_in(), account(&db));
     let session = |n: u8, user: &str, ttl: u64| {
         let id = format!("attempt-{n}");

@@ -20,6 +20,8 @@
 
 pub mod account;
 pub use account::*;
+pub mod attempt;
+pub use self::attempt::*;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
@@ -170,6 +172,9 @@ macro_rules! contract_cases {
             deleting_an_account_deletes_its_sign_ins,
             password_sessions_are_stored_and_expired_ones_purged,
             activity_is_read_newest_first_and_old_rows_purged,
+            reports_are_kept_only_while_pending,
+            an_attempt_ends_once,
+            pauses_and_known_browsers_round_trip,
             second_steps_are_recorded_and_expired_ones_purged
         );
     };
@@ -806,7 +811,7 @@ pub fn a_key_has_one_phone(suite: &Suite<'_>) {
     assert_eq!(s.find_device(&[1; 32]).unwrap(), Some(phone));
 }
 
-fn attempt(id: &str, user: &str, request: Option<&str>, created: u64) -> AttemptRow {
+pub fn attempt(id: &str, user: &str, request: Option<&str>, created: u64) -> AttemptRow {
     AttemptRow::new(
         String::from(id),
         String::from(user),

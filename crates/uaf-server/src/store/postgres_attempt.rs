@@ -1,0 +1,71 @@
+//! [`AttemptStore`] on PostgreSQL: each change one statement (READ COMMITTED: a guarded
+//! `UPDATE` re-checks its `WHERE` on the row version it locks, so of concurrent changes of an
+//! attempt exactly one matches).
+
+use super::attempt::{AttemptStore, sql};
+use super::postgres::{Args, PgDatabase};
+use super::{Columns as _, StoreError, Transition, rows_valid_from, to_i64};
+
+impl AttemptStore for PgDatabase {
+    fn report(
+        &self,
+        id: &str,
+        report: &str,
+        wrong_number: bool,
+        now: u64,
+    ) -> Result<Option<u32>, StoreError> {
+        let valid_from = rows_valid_from(now, 0)?;
+        let add = i64::from(wrong_number);
+        let args: &Args<'_> = &[&report, &add, &id, &valid_from];
+        self.one(sql::REPORT, args, |r| r.num::<u32>(0, "wrong numbers"))
+    }
+
+    fn end(
+        &self,
+        id: &str,
+        step: Transition,
+        report: Option<&str>,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        let (to, from, valid_from) = step.args(now)?;
+        let args: &Args<'_> = &[&to, &report, &id, &from, &valid_from];
+        Ok(self.execute(sql::END, args)? == 1)
+    }
+
+    fn pause(&self, username: &str, until: u64) -> Result<(), StoreError> {
+        let until = to_i64(until, "time")?;
+        self.execute(sql::PAUSE, &[&username, &until]).map(drop)
+    }
+
+    fn paused_until(&self, username: &str) -> Result<Option<u64>, StoreError> {
+        self.one(sql::PAUSED_UNTIL, &[&username], |r| r.uint(0, "pause end"))
+    }
+
+    fn remember_browser(
+        &self,
+        token_hash: &[u8],
+        username: &str,
+        now: u64,
+        forget_before: u64,
+    ) -> Result<(), StoreError> {
+        let (now, before) = (to_i64(now, "time")?, to_i64(forget_before, "time")?);
+        self.write(async |tx| {
+            tx.execute(sql::FORGET_BROWSERS, &[&before]).await?;
+            tx.execute(sql::REMEMBER_BROWSER, &[&token_hash, &username, &now])
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn known_browser(
+        &self,
+        token_hash: &[u8],
+        username: &str,
+        since: u64,
+    ) -> Result<bool, StoreError> {
+        let since = to_i64(since, "time")?;
+        let args: &Args<'_> = &[&token_hash, &username, &since];
+        let n = self.one(sql::KNOWN_BROWSER, args, |r| r.int(0))?;
+        Ok(n.unwrap_or(0) > 0)
+    }
+}

@@ -1,0 +1,82 @@
+//! [`AttemptStore`] on SQLite: each change one statement in a write transaction of its own.
+
+use rusqlite::params;
+
+use super::attempt::{AttemptStore, sql};
+use super::sqlite::{SqliteDatabase, first, rows};
+use super::{Columns as _, StoreError, Transition, rows_valid_from, to_i64};
+
+impl AttemptStore for SqliteDatabase {
+    fn report(
+        &self,
+        id: &str,
+        report: &str,
+        wrong_number: bool,
+        now: u64,
+    ) -> Result<Option<u32>, StoreError> {
+        let valid_from = rows_valid_from(now, 0)?;
+        let add = i64::from(wrong_number);
+        let found = self.write(|tx| {
+            rows(tx, sql::REPORT, params![report, add, id, valid_from], |r| {
+                r.num::<u32>(0, "wrong numbers")
+            })
+        })?;
+        Ok(first(found))
+    }
+
+    fn end(
+        &self,
+        id: &str,
+        step: Transition,
+        report: Option<&str>,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        let (to, from, valid_from) = step.args(now)?;
+        let n = self.execute(sql::END, params![to, report, id, from, valid_from])?;
+        Ok(n == 1)
+    }
+
+    fn pause(&self, username: &str, until: u64) -> Result<(), StoreError> {
+        let until = to_i64(until, "time")?;
+        self.execute(sql::PAUSE, params![username, until]).map(drop)
+    }
+
+    fn paused_until(&self, username: &str) -> Result<Option<u64>, StoreError> {
+        let found =
+            self.read(|c| rows(c, sql::PAUSED_UNTIL, [username], |r| r.uint(0, "pause end")))?;
+        Ok(first(found))
+    }
+
+    fn remember_browser(
+        &self,
+        token_hash: &[u8],
+        username: &str,
+        now: u64,
+        forget_before: u64,
+    ) -> Result<(), StoreError> {
+        let (now, before) = (to_i64(now, "time")?, to_i64(forget_before, "time")?);
+        self.write(|tx| {
+            tx.execute(sql::FORGET_BROWSERS, [before])?;
+            tx.execute(sql::REMEMBER_BROWSER, params![token_hash, username, now])?;
+            Ok(())
+        })
+    }
+
+    fn known_browser(
+        &self,
+        token_hash: &[u8],
+        username: &str,
+        since: u64,
+    ) -> Result<bool, StoreError> {
+        let since = to_i64(since, "time")?;
+        let found = self.read(|c| {
+            rows(
+                c,
+                sql::KNOWN_BROWSER,
+                params![token_hash, username, since],
+                |r| r.int(0),
+            )
+        })?;
+        Ok(first(found).unwrap_or(0) > 0)
+    }
+}
