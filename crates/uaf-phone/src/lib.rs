@@ -1138,15 +1138,24 @@ impl Phone {
     ///
     /// When `path` is the phone's own file (loaded from it, or saved there before), this is
     /// [`Phone::persist`]: a read-modify-write that keeps what other processes wrote there
-    /// meanwhile. Otherwise the file is made (or replaced) with this phone's accounts.
+    /// meanwhile. Otherwise the file is made with this phone's accounts; a file already there
+    /// (another phone's state, or one another command made meanwhile) is never written over.
     ///
     /// # Errors
-    /// [`PhoneError::State`].
+    /// [`PhoneError::State`]: the file cannot be written, or `path` is not this phone's file
+    /// and exists already.
     pub fn save(&mut self, path: &Path) -> Result<(), PhoneError> {
         if self.keystore.path.as_deref() == Some(path) {
             return self.write_through(None);
         }
         let held = state::lock(path)?;
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(PhoneError::State(format!(
+                "{}: exists already (another phone's state file, or one another command made \
+                 meanwhile); not written over: delete it first, or choose another file",
+                path.display()
+            )));
+        }
         let nonce = os_random::<{ seal::NONCE_LEN }>()?;
         let vault = Vault {
             accounts: self.accounts.iter().map(|a| a.secrets.clone()).collect(),

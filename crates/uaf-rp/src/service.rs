@@ -13,6 +13,11 @@
 //! A rejected response therefore leaves the challenge pending and every counter as it was: the
 //! legitimate response can still be accepted.
 //!
+//! A store that can take the challenge and advance the counters **in one atomic step** (one
+//! database transaction, one commit) implements [`AuthenticationCommit`];
+//! [`Service::finish_authentication_message_committing`] then makes the same decisions with
+//! that one write instead of a `take` and a compare-and-swap per key.
+//!
 //! ## Example: one device approves, with user verification
 //!
 //! A server that lets one enrolled device approve a sign-in names that device's key and

@@ -49,7 +49,7 @@
     const r = await fetch(path, init);
     let data = {};
     try { data = await r.json(); } catch (_) { /* not JSON */ }
-    return { status: r.status, data };
+    return { status: r.status, data, date: r.headers.get("Date") };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -130,9 +130,60 @@
   function stopPolling() {
     if (polling) {
       clearTimeout(polling.timer);
+      clearInterval(polling.clock);
       if (polling.source) polling.source.close();
     }
     polling = null;
+  }
+
+  // --- attempt: the waiting screen's report, countdown and cancel ---
+  const reports = {
+    "wrong-number": "Wrong number entered on your phone. Type the number shown here.",
+    "wrong-pin": "Wrong PIN on your phone \u2014 try again.",
+  };
+
+  // What the phone reported about the attempt while it waits (or nothing).
+  function showReport(report) {
+    $("wait-note").textContent = reports[report] || "";
+  }
+
+  // Seconds left before `expiresAt` by the server's clock (its `Date` header at start).
+  function secondsLeft() {
+    if (!polling || !polling.expiresAt) return null;
+    return Math.floor(polling.expiresAt - (Date.now() / 1000 + polling.offset));
+  }
+
+  function tick() {
+    const left = secondsLeft();
+    if (left === null) return;
+    if (left < -5) {
+      // Past the expiry (and a little more) and still no answer: stop waiting.
+      giveUp("expired");
+      return;
+    }
+    const s = Math.max(0, left);
+    $("wait-countdown").textContent = "This request expires in " +
+      Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") + ".";
+  }
+
+  function startCountdown(answer) {
+    if (!polling) return;
+    const server = Date.parse(answer.date || "");
+    polling.offset = Number.isNaN(server) ? 0 : server / 1000 - Date.now() / 1000;
+    polling.expiresAt = Number(answer.data.expiresAt) || 0;
+    showReport(null);
+    tick();
+    polling.clock = setInterval(tick, 1000);
+  }
+
+  // Cancel: the attempt is cancelled at the server too (it leaves every phone's list).
+  async function cancelAttempt() {
+    const id = polling && polling.id;
+    stopPolling();
+    if (id) {
+      try { await call("POST", "api/signin/" + encodeURIComponent(id) + "/cancel"); } catch (_) { /* gone */ }
+    }
+    backToStart("Cancelled.");
   }
 
   async function showMe() {
@@ -158,6 +209,9 @@
 
   const messages = {
     declined: "The sign-in was declined on your phone.",
+    denied: "The sign-in was denied on your phone (\u201cit\u2019s not me\u201d). Nobody was signed in.",
+    cancelled: "Cancelled.",
+    unreachable: "The sign-in request expired and the server cannot be reached. Try again.",
     expired: "The sign-in request expired. Try again.",
     failed: "Your phone's answer could not be verified. Try again.",
     consumed: "This sign-in was already used. Try again.",
@@ -183,12 +237,16 @@
     try {
       r = await call("GET", "api/signin/" + encodeURIComponent(id));
     } catch (_) {
+      // Unreachable: keep trying until the request expires, then say so.
+      const left = secondsLeft();
+      if (left !== null && left < 0) { giveUp("unreachable"); return; }
       polling.timer = setTimeout(() => poll(id, every), every);
       return;
     }
     if (!polling || polling.id !== id) return;
     const state = r.status === 200 ? r.data.state : "unknown";
     if (state === "pending") {
+      showReport(r.data.report);
       polling.timer = setTimeout(() => poll(id, every), every);
       return;
     }
@@ -207,8 +265,9 @@
     source.addEventListener("state", (e) => {
       if (!polling || polling.id !== id) { source.close(); return; }
       let state;
-      try { state = JSON.parse(e.data).state; } catch (_) { return; }
-      if (state === "pending") return;
+      let report;
+      try { ({ state, report } = JSON.parse(e.data)); } catch (_) { return; }
+      if (state === "pending") { showReport(report); return; }
       source.close();
       polling.source = null;
       settle(id, state);
@@ -281,6 +340,7 @@
     $("wait-use-password").focus();
     const id = r.data.attempt;
     startPolling(id, r.data.pollMillis, "api/signin/" + encodeURIComponent(id) + "/complete", "app");
+    startCountdown(r);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -425,7 +485,7 @@
   $("create-form").addEventListener("submit", submitCreate);
   $("password-back").addEventListener("click", () => backToStart(""));
   $("second-cancel").addEventListener("click", () => backToStart("Cancelled."));
-  $("cancel").addEventListener("click", () => backToStart("Cancelled."));
+  $("cancel").addEventListener("click", cancelAttempt);
   $("create-back").addEventListener("click", () => backToStart(""));
   $("have-invite").addEventListener("click", () => showCreate());
   $("forget").addEventListener("click", () => {

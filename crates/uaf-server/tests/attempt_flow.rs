@@ -572,3 +572,244 @@ fn the_third_wrong_number_ends_the_attempt() {
         Err(PhoneError::NotWaiting)
     ));
 }
+
+// ---------------------------------------------------------------------------------------------
+// One attempt, one answer: cancel, two phones, re-check before the PIN, wrong PIN, "not me"
+// ---------------------------------------------------------------------------------------------
+
+impl Browser {
+    fn cancel(&self, env: &Env) -> Answer {
+        call(
+            "POST",
+            &format!("{}/api/signin/{}/cancel", env.url(), self.attempt),
+            None,
+            &[("Cookie", &self.cookie)],
+        )
+    }
+}
+
+#[test]
+fn cancel_on_the_page_withdraws_the_attempt_from_every_phone() {
+    let env = Env::new("cancel");
+    let mut first = env.enroll("alice");
+    let second = env.enroll("alice");
+    let b = Browser::start(&env, "alice");
+    let n = notification(&first, &b);
+    assert!(
+        second
+            .pending()
+            .unwrap()
+            .iter()
+            .any(|x| x.attempt == b.attempt)
+    );
+    // Without this browser's cookie: refused as unknown, nothing changes.
+    let other = call(
+        "POST",
+        &format!("{}/api/signin/{}/cancel", env.url(), b.attempt),
+        None,
+        &[("Cookie", &format!("uaf_signin={}", "A".repeat(43)))],
+    );
+    assert_eq!(other.status, 404, "{other:?}");
+    assert_eq!(b.state(&env), "pending");
+
+    let c = b.cancel(&env);
+    assert_eq!(
+        (c.status, c.body["state"].as_str()),
+        (200, Some("cancelled"))
+    );
+    assert_eq!(b.state(&env), "cancelled");
+    for phone in [&first, &second] {
+        assert!(
+            phone.pending().unwrap().is_empty(),
+            "withdrawn from every phone"
+        );
+    }
+    // The phone re-checks before the PIN: nothing is signed.
+    assert!(matches!(
+        first.approve(&n, PIN),
+        Err(PhoneError::NotWaiting)
+    ));
+    // A signature sent anyway is refused; so is a second cancel (with the state).
+    let response = first.sign(&n, PIN).unwrap();
+    assert_eq!(
+        refused(first.send_response(&b.attempt, &response)),
+        (409, String::from("this sign-in is no longer waiting"))
+    );
+    let again = b.cancel(&env);
+    assert_eq!(again.status, 409, "{again:?}");
+    assert_eq!(again.body["state"], "cancelled");
+    assert_eq!(b.complete(&env).status, 409);
+}
+
+#[test]
+fn the_first_phones_answer_withdraws_it_from_the_others() {
+    let env = Env::new("two-phones");
+    let mut first = env.enroll("alice");
+    let mut second = env.enroll("alice");
+    let b = Browser::start(&env, "alice");
+    let (n1, n2) = (notification(&first, &b), notification(&second, &b));
+    first.approve(&n1, PIN).unwrap();
+    assert!(second.pending().unwrap().is_empty());
+    assert!(matches!(
+        second.approve(&n2, PIN),
+        Err(PhoneError::NotWaiting)
+    ));
+    assert!(matches!(
+        second.deny(&n2),
+        Err(PhoneError::Refused { status: 409, .. })
+    ));
+    assert_eq!(b.state(&env), "approved");
+    // Newest first on the phone, each with its context.
+    let older = Browser::start(&env, "alice");
+    let newer = Browser::start_as(&env, "alice", CHROME_LINUX);
+    let list = second.pending().unwrap();
+    assert_eq!(
+        list.iter().map(|n| n.attempt.as_str()).collect::<Vec<_>>(),
+        [newer.attempt.as_str(), older.attempt.as_str()]
+    );
+    assert_eq!(
+        list[0].context.as_ref().map(|c| c.browser.as_str()),
+        Some("Chrome on Linux")
+    );
+}
+
+#[test]
+fn a_wrong_pin_is_reported_and_the_person_may_try_again() {
+    let env = Env::new("wrong-pin");
+    let mut phone = env.enroll("alice");
+    let b = Browser::start(&env, "alice");
+    let n = notification(&phone, &b);
+    assert!(matches!(
+        phone.approve_typed(&n, &b.match_code, "9999"),
+        Err(PhoneError::WrongPin { .. })
+    ));
+    let s = b.status(&env);
+    assert_eq!(
+        (s.body["state"].as_str(), s.body["report"].as_str()),
+        (Some("pending"), Some("wrong-pin"))
+    );
+    let expires = s.body["expiresAt"].as_u64().unwrap();
+    assert!(expires >= env.now() && expires <= env.now() + TTL, "{s:?}");
+    phone.approve_typed(&n, &b.match_code, PIN).unwrap();
+    assert_eq!(b.state(&env), "approved");
+}
+
+#[test]
+fn reports_need_the_accounts_phone_and_a_pending_attempt() {
+    let env = Env::new("report-rules");
+    let alice = env.enroll("alice");
+    let bob = env.enroll("bob");
+    let b = Browser::start(&env, "alice");
+    let n = notification(&alice, &b);
+    // Bob's phone cannot report on alice's attempt: it looks unknown.
+    let r = bob.report(
+        &Notification {
+            username: String::from("bob"),
+            ..n.clone()
+        },
+        uaf_phone::ReportKind::NotMe,
+    );
+    assert!(
+        matches!(r, Err(PhoneError::Refused { status: 404, .. })),
+        "{r:?}"
+    );
+    assert_eq!(b.state(&env), "pending");
+    // Without a device token: 401.
+    let anon = call(
+        "POST",
+        &format!("{}/phone/report", env.url()),
+        Some(&json!({"attempt": b.attempt, "kind": "not-me"})),
+        &[],
+    );
+    assert_eq!(anon.status, 401);
+    // An unknown kind: refused by the typed body (422), before anything else.
+    let odd = call(
+        "POST",
+        &format!("{}/phone/report", env.url()),
+        Some(&json!({"attempt": b.attempt, "kind": "maybe"})),
+        &[],
+    );
+    assert_eq!(odd.status, 422, "{odd:?}");
+    assert_eq!(b.state(&env), "pending");
+    // Expired: refused with 410, nothing recorded.
+    env.advance(TTL + 1);
+    assert!(matches!(
+        alice.report(&n, uaf_phone::ReportKind::WrongPin),
+        Err(PhoneError::Refused { status: 410, .. })
+    ));
+    assert_eq!(b.state(&env), "expired");
+}
+
+#[test]
+fn not_me_ends_the_attempt_records_it_and_pauses_new_phone_sign_ins() {
+    use uaf_server::store::{ActivityOutcome, ActivityStore as _};
+    let env = Env::new("not-me");
+    let mut phone = env.enroll("alice");
+    // A browser that signed in to alice before: it stays known.
+    let mine = Browser::start(&env, "alice");
+    phone.approve(&notification(&phone, &mine), PIN).unwrap();
+    let done = mine.complete(&env);
+    assert_eq!(done.status, 200);
+    let known = format!("uaf_known={}", done.cookie("uaf_known").unwrap());
+
+    // Someone else starts a sign-in; the phone says "it's not me".
+    let theirs = Browser::start_as(&env, "alice", CHROME_LINUX);
+    phone.deny(&notification(&phone, &theirs)).unwrap();
+    let s = theirs.status(&env);
+    assert_eq!(
+        (s.body["state"].as_str(), s.body["report"].as_str()),
+        (Some("denied"), Some("not-me"))
+    );
+    assert_eq!(theirs.complete(&env).status, 409);
+    assert!(phone.pending().unwrap().is_empty());
+    // The security event is in the account's activity.
+    let events = env.db.recent_activity("alice", 10).unwrap();
+    let denied = events
+        .iter()
+        .find(|e| e.outcome == ActivityOutcome::DeniedNotMe)
+        .expect("the denial is recorded");
+    assert_eq!(
+        (denied.client_ip.as_str(), denied.user_agent.as_str()),
+        ("127.0.0.1", "Chrome on Linux")
+    );
+
+    // New phone sign-ins of alice are paused: refused, and no phone is asked.
+    let start = |cookie: Option<&str>| {
+        let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+        call(
+            "POST",
+            &format!("{}/api/signin/start", env.url()),
+            Some(&json!({"username": "alice"})),
+            &headers,
+        )
+    };
+    let paused = start(None);
+    assert_eq!(paused.status, 403, "{paused:?}");
+    assert!(
+        paused.body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("phone sign-in for this account is paused"),
+        "{paused:?}"
+    );
+    assert!(phone.pending().unwrap().is_empty());
+    // Other accounts are not paused.
+    let _bob = env.enroll("bob");
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{}/api/signin/start", env.url()),
+            Some(&json!({"username": "bob"})),
+            &[]
+        )
+        .status,
+        200
+    );
+    // The browser that signed in before is not paused.
+    let again = start(Some(&known));
+    assert_eq!(again.status, 200, "{again:?}");
+    assert_eq!(phone.pending().unwrap().len(), 1);
+    // After the pause (15 minutes by default), everyone may start again.
+    env.advance(15 * 60 + 1);
+    assert_eq!(start(None).status, 200);
+}

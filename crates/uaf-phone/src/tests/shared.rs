@@ -137,6 +137,13 @@ fn a_file_replaced_by_another_phone_is_not_written_over() {
     let (mut phone, path) = saved("replaced", 5);
     // Another phone (another salt, another PIN key) saved at the same path.
     let (mut other, _, _) = enrolled(5);
+    // Saving a new phone over an existing file (two first enrolments at once) is refused.
+    let mine = std::fs::read(&path).unwrap();
+    assert!(matches!(
+        other.save(&path),
+        Err(PhoneError::State(m)) if m.contains("exists already")
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), mine);
     let theirs = temp("replaced-theirs");
     other.save(&theirs).unwrap();
     std::fs::copy(&theirs, &path).unwrap();

@@ -31,7 +31,7 @@
 //! `uaf-rp`'s store traits first.
 //!
 //! ### Prepared statements
-//! Each connection keeps the statements it has prepared ([`Statements`], by their text): a
+//! Each connection keeps the statements it has prepared (`Statements`, by their text): a
 //! statement is parsed and planned once per connection, and every later call only binds and
 //! executes it (one round trip, where a text query takes two: parse + describe, then bind +
 //! execute). The cache is bounded and emptied after any error on its connection. The hot

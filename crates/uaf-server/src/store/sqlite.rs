@@ -47,7 +47,7 @@
 //! connection (`BEGIN IMMEDIATE … COMMIT`; a failing statement rolls back that request's
 //! transaction and no other), but the commit itself does not sync (`synchronous = NORMAL`).
 //! After committing, the request waits until the write-ahead log is synced up to its commit
-//! ([`GroupSync`]): the first waiter syncs the log once, **outside** the writer lock, for
+//! (`GroupSync`): the first waiter syncs the log once, **outside** the writer lock, for
 //! every commit made so far, while later transactions go on committing; those that commit
 //! during that sync are covered by the next one, made by the first of them to find no sync in
 //! progress. One sync thus makes many commits durable, and a request is answered only when

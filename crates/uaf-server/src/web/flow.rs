@@ -736,7 +736,19 @@ impl Flow {
                     Ok(false) => return no_longer(),
                     Err(e) => return Reply::internal("attempt transition", &e),
                 }
-                // The security event: the account's owner says someone else tried.
+                // The security event: the account's owner says someone else tried (in the
+                // account's activity, with where the attempt came from).
+                let from = super::password::Client {
+                    ip: attempt.client_ip.as_deref().and_then(|ip| ip.parse().ok()),
+                    user_agent: attempt.browser.clone().unwrap_or_default(),
+                };
+                self.record(
+                    &attempt.username,
+                    crate::store::SignInMethod::Phone,
+                    crate::store::ActivityOutcome::DeniedNotMe,
+                    &from,
+                    "denied on the phone: it was not me",
+                );
                 tracing::warn!(
                     username = ?attempt.username,
                     browser = ?attempt.browser,

@@ -31,6 +31,7 @@ use uaf_phone::{Enrollment, Phone};
 use uaf_server::{Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now};
 
 mod account;
+mod attempt;
 mod layout;
 
 const PIN: &str = "1234";
