@@ -591,3 +591,88 @@ fn phone_sign_in_started_on_one_node_is_approved_on_the_other() {
         assert_eq!((status, health), (200, json!({"status": "ok"})));
     }
 }
+
+/// The same approval sent at the same moment (threads released by one barrier) through a
+/// round-robin proxy, so its copies reach both nodes: every round the attempt ends approved and
+/// the browser signs in (a copy that finds the challenge taken never fails the attempt).
+#[test]
+#[ignore = "needs PostgreSQL: scripts/postgres-test.sh"]
+fn a_duplicate_approval_on_two_nodes_never_spoils_the_sign_in() {
+    let schema = Schema::new("duplicate");
+    let dir = temp("duplicate");
+    let metadata = dir.join("metadata");
+    uaf_phone::write_metadata(&metadata).unwrap();
+    let app_id = "https://login.example.test/facets.json";
+    let open_node = || {
+        let mut c = ServerConfig::default();
+        c.listen = "127.0.0.1:0".parse().unwrap();
+        c.database = PathBuf::from(&schema.url);
+        c.pool_size = 4;
+        c.app_id = Some(String::from(app_id));
+        c.metadata = Some(metadata.clone());
+        c.limits = uaf_server::Limits::off();
+        Server::spawn(c).unwrap()
+    };
+    let (a, b) = (open_node(), open_node());
+    let (listener, _) = RoundRobin::bind();
+    let proxy = RoundRobin::start(listener, vec![a.local_addr(), b.local_addr()]);
+    let operator = uaf_server::store::open(&schema.url, 1).unwrap();
+    let code = create_invite(&*operator, "alice", unix_now()).unwrap().code;
+    let mut e = Enrollment::new(&format!("http://{}", proxy.addr), "alice", &code, "1234");
+    e.facet = Some(String::from("https://login.example.test"));
+    let mut phone = Phone::enroll(&e).unwrap();
+    for round in 0..20 {
+        let (status, started, set) = call(
+            "POST",
+            &format!("{}/api/signin/start", a.base_url()),
+            Some(&json!({ "username": "alice" })),
+            None,
+        );
+        assert_eq!(status, 200, "{started}");
+        let attempt = started["attempt"].as_str().unwrap().to_owned();
+        let browser = format!("uaf_signin={}", cookie_value(&set, "uaf_signin"));
+        let n = phone
+            .pending()
+            .unwrap()
+            .into_iter()
+            .find(|n| n.attempt == attempt)
+            .expect("the phone sees the sign-in");
+        let response = phone.sign(&n, "1234").unwrap();
+        let barrier = std::sync::Barrier::new(4);
+        let outcomes: Vec<Result<(), uaf_phone::PhoneError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let (barrier, phone, attempt, response) =
+                        (&barrier, &phone, &attempt, &response);
+                    s.spawn(move || {
+                        barrier.wait();
+                        phone.send_response(attempt, response)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(
+            outcomes.iter().all(|o| matches!(
+                o,
+                Ok(()) | Err(uaf_phone::PhoneError::Refused { status: 409, .. })
+            )),
+            "round {round}: {outcomes:?}"
+        );
+        assert!(outcomes.iter().any(Result::is_ok), "round {round}");
+        let (_, state, _) = call(
+            "GET",
+            &format!("{}/api/signin/{attempt}", b.base_url()),
+            None,
+            Some(&browser),
+        );
+        assert_eq!(state["state"], "approved", "round {round}: {outcomes:?}");
+        let (status, done, _) = call(
+            "POST",
+            &format!("{}/api/signin/{attempt}/complete", a.base_url()),
+            None,
+            Some(&browser),
+        );
+        assert_eq!(status, 200, "round {round}: {done}");
+    }
+}

@@ -121,3 +121,35 @@ fn a_denial_on_the_phone_is_shown_and_pauses_phone_sign_in() {
     drop(b);
     server.shutdown().unwrap();
 }
+
+#[test]
+#[ignore = "needs chromium and chromedriver: scripts/browser-test.sh"]
+fn past_expiry_with_the_server_gone_the_page_says_so() {
+    let dir = temp("attempt-unreachable");
+    uaf_phone::write_metadata(&dir.join("metadata")).unwrap();
+    let mut c = ServerConfig::default();
+    c.listen = "127.0.0.1:0".parse().unwrap();
+    c.database = dir.join("server.db");
+    c.metadata = Some(dir.join("metadata"));
+    c.challenge_ttl_secs = 3;
+    let server = Server::spawn(c).unwrap();
+    let db = SqliteDatabase::open(dir.join("server.db")).unwrap();
+    let code = create_invite(&db, "alice", unix_now()).unwrap().code;
+    let _phone = Phone::enroll(&Enrollment::new(&server.base_url(), "alice", &code, PIN)).unwrap();
+    let driver = Driver::start();
+    let b = Browser::open(&driver, &dir.join("profile"));
+    start(&b, &server);
+    b.wait_text("#wait-countdown", "a countdown", |t| {
+        t.starts_with("This request expires in 0:0")
+    });
+    // The server goes away while the page waits: the page keeps trying until the expiry,
+    // then says what happened instead of waiting forever.
+    server.shutdown().unwrap();
+    b.wait_text("#status", "the error", |t| {
+        t == "The sign-in request expired and the server cannot be reached. Try again."
+    });
+    assert!(
+        b.visible_text("#wait-countdown").is_empty(),
+        "back at the start"
+    );
+}
