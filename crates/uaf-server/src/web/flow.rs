@@ -848,7 +848,12 @@ impl Flow {
     /// Whether new phone sign-ins of `username` are paused now (after "it's not me") for the
     /// browser of `known` (its `uaf_known` cookie): a browser that signed in to the account
     /// within [`KNOWN_BROWSER_SECS`] is never paused.
-    fn paused(&self, username: &str, known: Option<&str>, now: u64) -> Result<bool, Reply> {
+    pub(crate) fn paused(
+        &self,
+        username: &str,
+        known: Option<&str>,
+        now: u64,
+    ) -> Result<bool, Reply> {
         let until = self
             .attempts
             .paused_until(username)

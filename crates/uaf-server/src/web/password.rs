@@ -238,6 +238,7 @@ impl Flow {
         // a verification code is accepted for the same attempt.
         // The phones are not asked while the account's phone sign-ins are paused (its code
         // still works) — unless this browser is known for the account, as for a phone sign-in.
+        let paused = self.paused(username, known.as_deref(), self.now())?;
         let from = super::flow::StartContext::of(client, known);
         let (start, browser) = self.start_attempt(username, &from, false)?;
         self.app
@@ -245,13 +246,15 @@ impl Flow {
             .accounts
             .put_second_step(&start.attempt, username, start.expires_at, self.now())
             .map_err(|e| Reply::internal("second step store", &e))?;
-        let phone = !self
-            .app
-            .service
-            .credentials()
-            .list_by_user(username)
-            .map_err(|e| Reply::internal("key lookup", &e))?
-            .is_empty();
+        // The page says to approve on the phone only when a phone was asked.
+        let phone = !paused
+            && !self
+                .app
+                .service
+                .credentials()
+                .list_by_user(username)
+                .map_err(|e| Reply::internal("key lookup", &e))?
+                .is_empty();
         self.record(
             username,
             SignInMethod::Password,
