@@ -10,7 +10,7 @@
 //! | `GET {prefix}` | the sign-in page: user name, then "Use an app instead" or "Use a password instead" (the last way first; embedded HTML/CSS/JS) |
 //! | `{prefix}api/password/…`, `{prefix}api/account/…` | password sign-in, its second step (phone or verification code), a password chosen with an invite, the two-step switch |
 //! | `{prefix}api/signin/…`, `{prefix}api/me`, `{prefix}api/signout` | the browser side of phone sign-in (browser secret and session cookies, HttpOnly, SameSite=Strict) |
-//! | `{prefix}phone/…` | the phone side: enrolment by a one-time invite ([`create_invite`]), notifications, approve, decline (device token) |
+//! | `{prefix}phone/…` | the phone side: enrolment by a one-time invite ([`create_invite`]), notifications (a push stream, `phone/events`; a long poll), approve, decline (device token) |
 //! | `POST {prefix}get` | `{"op":"Reg"\|"Auth"\|"Dereg","context":"{\"username\":…}"}` → `{"statusCode":1200,"uafRequest":"[…]"}` (digest §2.13, §10.1; with `conformance_api` only) |
 //! | `POST {prefix}respond` | `{"uafResponse":"[…]"}` → `{"statusCode":1200\|14xx}`; accepted registrations are stored, counters compare-and-swapped (with `conformance_api` and its token only) |
 //! | `GET {prefix}facets.json` | the trusted facet list, `application/fido.trusted-apps+json` (digest §7.2) |

@@ -648,3 +648,30 @@ fn a_removed_phone_loses_its_stream() {
     let account = other.accounts()[0].account.clone();
     other.remove(&account, false).unwrap();
 }
+
+#[test]
+fn cancel_on_the_page_withdraws_the_prompt_from_every_phone() {
+    let env = Env::new("cancel", |_| {});
+    let phone = env.enroll("alice");
+    let other = env.enroll("alice");
+    let s = Listener::open(&phone, None);
+    let t = Listener::open(&other, None);
+    assert_eq!(s.event(), ready(0));
+    assert_eq!(t.event(), ready(0));
+    let a = Browser::start(&env, "alice");
+    assert_eq!(attempt_of(s.event()), a.attempt);
+    assert_eq!(attempt_of(t.event()), a.attempt);
+    let page = PageStream::open(&env, &a.attempt, &a.cookie);
+    assert_eq!(page.next_state(), Some(String::from("pending")));
+    let r = agent()
+        .post(&format!("{}/api/signin/{}/cancel", env.url(), a.attempt))
+        .header("Content-Type", "application/json")
+        .header("Cookie", &a.cookie)
+        .send("{}")
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(s.event(), withdrawn(&a.attempt, SignInState::Cancelled));
+    assert_eq!(t.event(), withdrawn(&a.attempt, SignInState::Cancelled));
+    assert_eq!(page.next_state(), Some(String::from("cancelled")));
+    assert_eq!(page.next_state(), None);
+}

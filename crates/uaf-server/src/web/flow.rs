@@ -522,8 +522,12 @@ impl Flow {
 
     /// Publishes a change of `attempt` to the streams of its account (and the other nodes).
     fn changed(&self, attempt: &AttemptRow, state: AttemptState) {
-        self.push
-            .publish(&AttemptChange::new(&attempt.username, &attempt.id, state));
+        self.changed_id(&attempt.username, &attempt.id, state);
+    }
+
+    /// Publishes a change of attempt `id` of `username` (see [`Flow::changed`]).
+    pub(crate) fn changed_id(&self, username: &str, id: &str, state: AttemptState) {
+        self.push.publish(&AttemptChange::new(username, id, state));
     }
 
     /// The answer to a response whose challenge is gone: taken by another copy of the same

@@ -339,6 +339,8 @@ impl Flow {
                 "this sign-in was already used or expired",
             ));
         }
+        // The phone's prompt of this attempt (and the page's stream) are told.
+        self.changed_id(username, id, AttemptState::Consumed);
         self.accounts.signed_in(&signed_in(&row));
         let reply = Reply::ok(&session_answer(&row))
             .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
@@ -405,13 +407,17 @@ impl Flow {
             return Err(wrong("a code already used"));
         }
         // Pending → approved (a phone may have approved it meanwhile: then it is approved).
-        self.store
+        if self
+            .store
             .transition(
                 id,
                 AttemptState::Pending.to(AttemptState::Approved),
                 self.now(),
             )
-            .map_err(|e| Reply::internal("attempt transition", &e))?;
+            .map_err(|e| Reply::internal("attempt transition", &e))?
+        {
+            self.changed_id(&username, id, AttemptState::Approved);
+        }
         let reply = self.finish_second_step(id, &username, SignInMethod::PasswordCode, known)?;
         tracing::info!(
             username,
