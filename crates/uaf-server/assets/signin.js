@@ -25,7 +25,9 @@
     create: "Choose your password – Sign in",
     done: "Signed in",
   };
-  let polling = null; // { id, timer, source, complete: path of the completion, method }
+  // { id, timer, source, complete: path of the completion, method, note, countdown: the ids
+  // of the elements of the report and the countdown on the screen that waits }
+  let polling = null;
   let user = ""; // the user name being signed in
   let step = null; // the attempt of a password sign-in's second step
 
@@ -136,7 +138,7 @@
     polling = null;
   }
 
-  // --- attempt: the waiting screen's report, countdown and cancel ---
+  // --- attempt: the waiting screen's report, countdown and cancel (the second step's too) ---
   const reports = {
     "wrong-number": "Wrong number entered on your phone. Type the number shown here.",
     "wrong-pin": "Wrong PIN on your phone \u2014 try again.",
@@ -144,7 +146,7 @@
 
   // What the phone reported about the attempt while it waits (or nothing).
   function showReport(report) {
-    $("wait-note").textContent = reports[report] || "";
+    if (polling) $(polling.note).textContent = reports[report] || "";
   }
 
   // Seconds left before `expiresAt` by the server's clock (its `Date` header at start).
@@ -162,7 +164,7 @@
       return;
     }
     const s = Math.max(0, left);
-    $("wait-countdown").textContent = "This request expires in " +
+    $(polling.countdown).textContent = "This request expires in " +
       Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") + ".";
   }
 
@@ -178,7 +180,7 @@
 
   // Cancel: the attempt is cancelled at the server too (it leaves every phone's list).
   async function cancelAttempt() {
-    const id = polling && polling.id;
+    const id = (polling && polling.id) || step;
     stopPolling();
     if (id) {
       try { await call("POST", "api/signin/" + encodeURIComponent(id) + "/cancel"); } catch (_) { /* gone */ }
@@ -298,8 +300,13 @@
     giveUp(state);
   }
 
-  function startPolling(id, pollMillis, complete, method) {
-    polling = { id, timer: null, source: null, complete, method };
+  // `where`: the prefix of the ids of the waiting screen's report and countdown elements.
+  function startPolling(id, pollMillis, complete, method, where) {
+    const at = where || "wait";
+    polling = {
+      id, timer: null, source: null, complete, method,
+      note: at + "-note", countdown: at + "-countdown",
+    };
     const every = Math.max(500, Number(pollMillis) || 1000);
     watch(id, every);
   }
@@ -391,11 +398,11 @@
     show("second");
     status(r.data.phone ? "Waiting for your phone, or your code…" : "");
     $("code").focus();
-    if (r.data.phone) {
-      const id = r.data.attempt;
-      startPolling(id, r.data.pollMillis,
-        "api/password/" + encodeURIComponent(id) + "/complete", "password");
-    }
+    // Watched even without a phone: the countdown, and the expiry (the code works until it).
+    const id = r.data.attempt;
+    startPolling(id, r.data.pollMillis,
+      "api/password/" + encodeURIComponent(id) + "/complete", "password", "second");
+    startCountdown(r);
   }
 
   async function submitCode(event) {
@@ -484,7 +491,7 @@
   $("code-form").addEventListener("submit", submitCode);
   $("create-form").addEventListener("submit", submitCreate);
   $("password-back").addEventListener("click", () => backToStart(""));
-  $("second-cancel").addEventListener("click", () => backToStart("Cancelled."));
+  $("second-cancel").addEventListener("click", cancelAttempt);
   $("cancel").addEventListener("click", cancelAttempt);
   $("create-back").addEventListener("click", () => backToStart(""));
   $("have-invite").addEventListener("click", () => showCreate());

@@ -541,6 +541,131 @@ fn two_step_by_the_phone_and_a_phone_sign_in_never_asks_a_second_step() {
     );
 }
 
+fn signin_status(env: &Env, attempt: &str, browser: &str) -> Answer {
+    call(
+        "GET",
+        &env.url(&format!("api/signin/{attempt}")),
+        None,
+        &[("Cookie", browser)],
+    )
+}
+
+/// The phone's request of `attempt`, if it is asked.
+fn asked(phone: &Phone, attempt: &str) -> Option<uaf_phone::Notification> {
+    phone
+        .pending()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.attempt == attempt)
+}
+
+#[test]
+fn a_second_step_shows_the_phones_reports_and_its_cancel_withdraws_the_phones_request() {
+    let env = Env::new("step-report");
+    let mut phone = two_step_alice(&env);
+    let (attempt, browser, a) = second_step(&env, "alice");
+    assert_eq!(a.body["expiresAt"], env.now() + 120, "{a:?}");
+    // A wrong number typed on the phone: the page's status says so (the step still waits).
+    let n = asked(&phone, &attempt).unwrap();
+    let right = a.body["matchCode"].as_str().unwrap();
+    let wrong = if right == "42" { "43" } else { "42" };
+    assert!(matches!(
+        phone.approve_typed(&n, wrong, PIN),
+        Err(uaf_phone::PhoneError::WrongNumber { reported: true })
+    ));
+    let s = signin_status(&env, &attempt, &browser);
+    assert_eq!(
+        (
+            s.status,
+            s.body["state"].as_str(),
+            s.body["report"].as_str(),
+            s.body["expiresAt"].as_u64()
+        ),
+        (
+            200,
+            Some("pending"),
+            Some("wrong-number"),
+            Some(env.now() + 120)
+        ),
+        "{s:?}"
+    );
+    // Cancel on the page: cancelled at the server, the phone's request withdrawn.
+    let c = call(
+        "POST",
+        &env.url(&format!("api/signin/{attempt}/cancel")),
+        None,
+        &[("Cookie", &browser)],
+    );
+    assert_eq!(
+        (c.status, c.body["state"].as_str()),
+        (200, Some("cancelled")),
+        "{c:?}"
+    );
+    assert!(
+        asked(&phone, &attempt).is_none(),
+        "withdrawn from the phone"
+    );
+    assert!(matches!(
+        phone.approve_typed(&n, right, PIN),
+        Err(uaf_phone::PhoneError::NotWaiting)
+    ));
+    assert_eq!(
+        signin_status(&env, &attempt, &browser).body["state"],
+        "cancelled"
+    );
+    // Neither the code nor a completion finishes a cancelled step.
+    let code = send_code(&env, &attempt, &browser, &env.code("alice"));
+    assert_eq!(
+        (code.status, code.body["state"].as_str()),
+        (409, Some("cancelled")),
+        "{code:?}"
+    );
+    let done = call(
+        "POST",
+        &env.url(&format!("api/password/{attempt}/complete")),
+        None,
+        &[("Cookie", &browser)],
+    );
+    assert_eq!(done.status, 409, "{done:?}");
+    assert!(done.cookie("uaf_session").is_none());
+}
+
+#[test]
+fn after_its_not_me_a_second_step_asks_the_phone_only_from_a_known_browser() {
+    let env = Env::new("step-known");
+    let phone = two_step_alice(&env);
+    // A two-factor password sign-in (password and code) makes this browser known.
+    let (attempt, browser, _) = second_step(&env, "alice");
+    let ok = send_code(&env, &attempt, &browser, &env.code("alice"));
+    assert_eq!(ok.status, 200, "{ok:?}");
+    let known = ok.cookie("uaf_known").expect("the browser is made known");
+    // Someone with the password: the phone says "it's not me".
+    let (theirs, _, _) = second_step(&env, "alice");
+    phone.deny(&asked(&phone, &theirs).unwrap()).unwrap();
+    // Paused: a second step from an unknown browser asks no phone (and says so); its code
+    // still works.
+    let (unknown, unknown_browser, u) = second_step(&env, "alice");
+    assert_eq!(
+        (&u.body["phone"], &u.body["code"]),
+        (&json!(false), &json!(true))
+    );
+    assert!(asked(&phone, &unknown).is_none(), "no phone is asked");
+    env.advance(30);
+    assert_eq!(
+        send_code(&env, &unknown, &unknown_browser, &env.code("alice")).status,
+        200
+    );
+    // From the known browser the phone is asked, as for a phone sign-in.
+    let k = call(
+        "POST",
+        &env.url("api/password/signin"),
+        Some(&json!({ "username": "alice", "password": PASSWORD })),
+        &[("Cookie", &known), ("X-Forwarded-For", "192.0.2.20")],
+    );
+    assert_eq!((k.status, &k.body["phone"]), (200, &json!(true)), "{k:?}");
+    assert!(asked(&phone, k.body["attempt"].as_str().unwrap()).is_some());
+}
+
 #[test]
 fn the_two_step_switch_needs_codes_to_turn_on_and_two_factors_to_turn_off() {
     let env = Env::new("switch");

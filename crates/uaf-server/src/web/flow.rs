@@ -852,7 +852,12 @@ impl Flow {
     /// Whether new phone sign-ins of `username` are paused now (after "it's not me") for the
     /// browser of `known` (its `uaf_known` cookie): a browser that signed in to the account
     /// within [`KNOWN_BROWSER_SECS`] is never paused.
-    fn paused(&self, username: &str, known: Option<&str>, now: u64) -> Result<bool, Reply> {
+    pub(crate) fn paused(
+        &self,
+        username: &str,
+        known: Option<&str>,
+        now: u64,
+    ) -> Result<bool, Reply> {
         let until = self
             .attempts
             .paused_until(username)
@@ -1151,24 +1156,36 @@ impl Flow {
             "",
         );
         self.accounts.signed_in(&signed_in(&row));
-        // This browser is now known for the account (a pause after "it's not me" spares it).
+        let reply = Reply::ok(&session_answer(&row))
+            .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
+            .with_cookie(self.clear_cookie(SIGNIN_COOKIE));
+        self.known_browser(reply, known, &row.username, now)
+    }
+
+    /// `reply` to a browser that just signed in to `username` with two factors (`known`: its
+    /// `uaf_known` cookie), with the cookie that makes it known for the account: a pause after
+    /// "it's not me" spares it. Failing to remember it is not fatal (the sign-in is made; only
+    /// the exemption is lost).
+    pub(crate) fn known_browser(
+        &self,
+        reply: Reply,
+        known: Option<&str>,
+        username: &str,
+        now: u64,
+    ) -> Reply {
         let known = match known.filter(|k| secret::is_token(k)) {
             Some(k) => Ok(String::from(k)),
             None => secret::token().map(|t| t.text),
         };
         let known = known.ok().filter(|k| {
             let forget = now.saturating_sub(KNOWN_BROWSER_SECS);
-            let stored =
-                self.attempts
-                    .remember_browser(&secret::hash(k), &row.username, now, forget);
-            // Not fatal: the sign-in is made; only the pause exemption is lost.
+            let stored = self
+                .attempts
+                .remember_browser(&secret::hash(k), username, now, forget);
             stored
                 .inspect_err(|e| tracing::error!(error = %e, "known browser store"))
                 .is_ok()
         });
-        let reply = Reply::ok(&session_answer(&row))
-            .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
-            .with_cookie(self.clear_cookie(SIGNIN_COOKIE));
         match known {
             Some(k) => reply.with_cookie(self.cookie(KNOWN_COOKIE, k, KNOWN_BROWSER_SECS)),
             None => reply,

@@ -26,7 +26,9 @@ use uaf_signin_api::{
 };
 use uaf_totp::{RECOMMENDED_SECRET_LEN, Totp};
 
-use super::flow::{Flow, SESSION_COOKIE, SIGNIN_COOKIE, session_answer, signed_in, valid_username};
+use super::flow::{
+    Flow, KNOWN_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, session_answer, signed_in, valid_username,
+};
 use super::{Body, WebState, cookie_value, secret};
 use crate::limits::Peer;
 use crate::password::PasswordHashing;
@@ -163,9 +165,16 @@ impl Flow {
     /// `POST api/password/signin {username, password}` (rate-limited before): the password
     /// is verified on this (blocking) thread against the account's hash, or against a dummy
     /// hash of the same cost when there is no such account (or it has no password, or may not
-    /// sign in), so all of these answer the same 401 in the same time.
-    pub(crate) fn password_signin(&self, body: &PasswordSignInRequest, client: &Client) -> Reply {
-        self.try_password_signin(body, client)
+    /// sign in), so all of these answer the same 401 in the same time. `known`: the browser's
+    /// `uaf_known` cookie (a known browser's second step asks the phones even while the
+    /// account's phone sign-ins are paused).
+    pub(crate) fn password_signin(
+        &self,
+        body: &PasswordSignInRequest,
+        client: &Client,
+        known: Option<String>,
+    ) -> Reply {
+        self.try_password_signin(body, client, known)
             .unwrap_or_else(|refusal| refusal)
     }
 
@@ -173,6 +182,7 @@ impl Flow {
         &self,
         body: &PasswordSignInRequest,
         client: &Client,
+        known: Option<String>,
     ) -> Result<Reply, Reply> {
         let username = body.username.as_str();
         if !valid_username(username) {
@@ -227,21 +237,24 @@ impl Flow {
         // Two-step verification: the phones are asked (an attempt like a phone sign-in's), and
         // a verification code is accepted for the same attempt.
         // The phones are not asked while the account's phone sign-ins are paused (its code
-        // still works).
-        let from = super::flow::StartContext::of(client, None);
+        // still works) — unless this browser is known for the account, as for a phone sign-in.
+        let paused = self.paused(username, known.as_deref(), self.now())?;
+        let from = super::flow::StartContext::of(client, known);
         let (start, browser) = self.start_attempt(username, &from, false)?;
         self.app
             .stores
             .accounts
             .put_second_step(&start.attempt, username, start.expires_at, self.now())
             .map_err(|e| Reply::internal("second step store", &e))?;
-        let phone = !self
-            .app
-            .service
-            .credentials()
-            .list_by_user(username)
-            .map_err(|e| Reply::internal("key lookup", &e))?
-            .is_empty();
+        // The page says to approve on the phone only when a phone was asked.
+        let phone = !paused
+            && !self
+                .app
+                .service
+                .credentials()
+                .list_by_user(username)
+                .map_err(|e| Reply::internal("key lookup", &e))?
+                .is_empty();
         self.record(
             username,
             SignInMethod::Password,
@@ -296,12 +309,14 @@ impl Flow {
         }
     }
 
-    /// Makes the session of second step `id` (approved now) by `method`.
+    /// Makes the session of second step `id` (approved now) by `method`; the browser (`known`:
+    /// its `uaf_known` cookie) becomes known for the account, as after a phone sign-in.
     fn finish_second_step(
         &self,
         id: &str,
         username: &str,
         method: SignInMethod,
+        known: Option<&str>,
     ) -> Result<Reply, Reply> {
         let session = secret::token().map_err(|e| Reply::internal("no OS randomness", &e))?;
         let now = self.now();
@@ -327,9 +342,10 @@ impl Flow {
         // The phone's prompt of this attempt (and the page's stream) are told.
         self.changed_id(username, id, AttemptState::Consumed);
         self.accounts.signed_in(&signed_in(&row));
-        Ok(Reply::ok(&session_answer(&row))
+        let reply = Reply::ok(&session_answer(&row))
             .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
-            .with_cookie(self.clear_cookie(SIGNIN_COOKIE)))
+            .with_cookie(self.clear_cookie(SIGNIN_COOKIE));
+        Ok(self.known_browser(reply, known, username, now))
     }
 
     /// `POST api/password/{id}/code {code}`: the second step by a verification code (RFC
@@ -341,8 +357,9 @@ impl Flow {
         browser: Option<&str>,
         body: &VerificationCodeRequest,
         client: &Client,
+        known: Option<&str>,
     ) -> Reply {
-        self.try_password_code(id, browser, body, client)
+        self.try_password_code(id, browser, body, client, known)
             .unwrap_or_else(|refusal| refusal)
     }
 
@@ -352,6 +369,7 @@ impl Flow {
         browser: Option<&str>,
         body: &VerificationCodeRequest,
         client: &Client,
+        known: Option<&str>,
     ) -> Result<Reply, Reply> {
         let (username, _) = self.second_step_of(id, browser)?;
         self.limits
@@ -400,7 +418,7 @@ impl Flow {
         {
             self.changed_id(&username, id, AttemptState::Approved);
         }
-        let reply = self.finish_second_step(id, &username, SignInMethod::PasswordCode)?;
+        let reply = self.finish_second_step(id, &username, SignInMethod::PasswordCode, known)?;
         tracing::info!(
             username,
             "signed in with a password and a verification code"
@@ -422,6 +440,7 @@ impl Flow {
         id: &str,
         browser: Option<&str>,
         client: &Client,
+        known: Option<&str>,
     ) -> Reply {
         let result = (|| {
             let (username, state) = self.second_step_of(id, browser)?;
@@ -434,7 +453,8 @@ impl Flow {
                     },
                 ));
             }
-            let reply = self.finish_second_step(id, &username, SignInMethod::PasswordPhone)?;
+            let reply =
+                self.finish_second_step(id, &username, SignInMethod::PasswordPhone, known)?;
             tracing::info!(username, "signed in with a password and the phone");
             self.record(
                 &username,
@@ -658,7 +678,8 @@ async fn password_signin(
         })
         .await;
     }
-    blocking(s, move |f| f.password_signin(&b, &client)).await
+    let known = cookie_value(&headers, KNOWN_COOKIE);
+    blocking(s, move |f| f.password_signin(&b, &client, known)).await
 }
 
 async fn password_code(
@@ -674,8 +695,9 @@ async fn password_code(
     };
     let client = Client::of(&s, peer, &headers);
     let browser = cookie_value(&headers, SIGNIN_COOKIE);
+    let known = cookie_value(&headers, KNOWN_COOKIE);
     blocking(s, move |f| {
-        f.password_code(&id, browser.as_deref(), &b, &client)
+        f.password_code(&id, browser.as_deref(), &b, &client, known.as_deref())
     })
     .await
 }
@@ -692,8 +714,9 @@ async fn password_complete(
     }
     let client = Client::of(&s, peer, &headers);
     let browser = cookie_value(&headers, SIGNIN_COOKIE);
+    let known = cookie_value(&headers, KNOWN_COOKIE);
     blocking(s, move |f| {
-        f.password_complete(&id, browser.as_deref(), &client)
+        f.password_complete(&id, browser.as_deref(), &client, known.as_deref())
     })
     .await
 }

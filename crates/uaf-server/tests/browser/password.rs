@@ -1,7 +1,8 @@
 //! Passwords on the sign-in page in a real Chromium: password sign-in (one factor), the
 //! switch between the app and the password on every screen (the waiting screen and the
 //! second step included), the remembered choice after signing out and after a browser
-//! restart with the same profile, and two-step verification with a verification code.
+//! restart with the same profile, two-step verification with a verification code, and the
+//! second step's wait (the phone's report, the countdown, Cancel that reaches the server).
 
 use super::*;
 use uaf_server::store::{AccountRow, system_clock};
@@ -289,6 +290,67 @@ fn two_step_verification_with_a_code_in_the_browser() {
     b.go(&format!("{}/signin", server.base_url()));
     let factors = b.wait_text("#factors", "the factors", |t| !t.is_empty());
     assert!(factors.contains("password and the code"), "{factors}");
+    drop(b);
+    server.shutdown().unwrap();
+}
+
+#[test]
+#[ignore = "needs chromium and chromedriver: scripts/browser-test.sh"]
+fn the_second_step_shows_the_phones_report_counts_down_and_cancels_at_the_server() {
+    let dir = temp("pw-step-cancel");
+    let (server, mut phone) = server_and_phone(&dir);
+    set_password(&dir, "alice", true);
+    let driver = Driver::start();
+    let b = Browser::open(&driver, &dir.join("profile"));
+    b.go(&format!("{}/", server.base_url()));
+    b.type_into("#username", "alice");
+    b.click("#use-password");
+    b.wait_visible("#password");
+    b.type_into("#password", PASSWORD);
+    b.click("#password-submit");
+    let shown = b.wait_text("#second-match", "the number", |t| t.len() == 2);
+    // The countdown by the server's clock (the attempt lives 300 s).
+    let left = b.wait_text("#second-countdown", "a countdown", |t| {
+        t.starts_with("This request expires in ")
+    });
+    assert!(left.contains("4:") || left.contains("5:00"), "{left}");
+    // A wrong number typed on the phone: the page says so.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let n = loop {
+        if let Some(n) = phone.pending().unwrap().into_iter().next() {
+            break n;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no notification reached the phone"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(n.match_code, shown);
+    let wrong = if shown == "42" { "43" } else { "42" };
+    assert!(matches!(
+        phone.approve_typed(&n, wrong, PIN),
+        Err(uaf_phone::PhoneError::WrongNumber { reported: true })
+    ));
+    b.wait_text("#second-note", "the wrong number", |t| {
+        t == "Wrong number entered on your phone. Type the number shown here."
+    });
+    // Cancel: back at the start, and the phone's request is withdrawn.
+    b.click("#second-cancel");
+    b.wait_text("#status", "cancelled", |t| t == "Cancelled.");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !phone.pending().unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the cancel never reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(matches!(
+        phone.approve_typed(&n, &shown, PIN),
+        Err(uaf_phone::PhoneError::NotWaiting)
+    ));
+    assert!(b.visible_text("#second-countdown").is_empty());
     drop(b);
     server.shutdown().unwrap();
 }
