@@ -188,6 +188,17 @@
     backToStart("Cancelled.");
   }
 
+  // Switching to the other way from a screen that waits for the phone withdraws the phone's
+  // request first (the same cancel), so no phone keeps a prompt nobody waits for.
+  function abandonAttempt() {
+    const id = (polling && polling.id) || step;
+    stopPolling();
+    step = null;
+    if (id) {
+      call("POST", "api/signin/" + encodeURIComponent(id) + "/cancel").catch(() => { /* gone */ });
+    }
+  }
+
   async function showMe() {
     const me = await call("GET", "api/me");
     if (me.status !== 200) return false;
@@ -484,9 +495,9 @@
     if (event.currentTarget.type === "submit") return;
     choose("app");
   });
-  $("wait-use-password").addEventListener("click", showPassword);
+  $("wait-use-password").addEventListener("click", () => { abandonAttempt(); showPassword(); });
   $("password-use-app").addEventListener("click", startPhone);
-  $("second-use-app").addEventListener("click", startPhone);
+  $("second-use-app").addEventListener("click", () => { abandonAttempt(); startPhone(); });
   $("password-form").addEventListener("submit", submitPassword);
   $("code-form").addEventListener("submit", submitCode);
   $("create-form").addEventListener("submit", submitCreate);
