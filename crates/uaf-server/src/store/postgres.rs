@@ -818,6 +818,17 @@ impl PgPendingStore<PendingAuthentication> {
             }
             _ => None,
         };
+        // The account page's "last used" of the phone that approved: the same transaction
+        // (a key without a phone row, as the conformance API's, updates nothing).
+        if let (Some(m), Some(true)) = (attempt, moved) {
+            let now = to_i64(m.now, "time")?;
+            for c in counters {
+                let aaid = aaid_key(c.aaid);
+                let used: &Args<'_> = &[&now, &aaid, &c.key_id];
+                st.execute(tx, super::account_page::sql::PHONE_USED, used)
+                    .await?;
+            }
+        }
         Ok(Some(Approval {
             counters: outcomes,
             moved,

@@ -998,6 +998,15 @@ impl SqlitePendingStore<PendingAuthentication> {
             }
             _ => None,
         };
+        // The account page's "last used" of the phone that approved: the same transaction
+        // (a key without a phone row, as the conformance API's, updates nothing).
+        if let (Some(m), Some(true)) = (attempt, moved) {
+            let now = to_i64(m.now, "time")?;
+            for c in counters {
+                let used = params![now, aaid_key(c.aaid), c.key_id];
+                exec(tx, super::account_page::sql::PHONE_USED, used)?;
+            }
+        }
         Ok(Some(Approval {
             counters: outcomes,
             moved,

@@ -5,7 +5,7 @@
 //! | step | separate calls (commits) | here (one commit) |
 //! |---|---|---|
 //! | start a phone sign-in | put the challenge; store the attempt (2) | [`AuthenticationWrites::put_with_attempt`] |
-//! | a phone approves | take the challenge; advance the counter; move the attempt (3) | [`AuthenticationWrites::take_advance_and_move`] |
+//! | a phone approves | take the challenge; advance the counter; move the attempt; mark the phone used (4) | [`AuthenticationWrites::take_advance_and_move`] |
 //! | a conformance `respond` | take the challenge; advance the counter (2) | [`AuthenticationCommit::take_and_advance`] |
 //!
 //! The decisions are those of the separate calls (the same statements, in one transaction):
@@ -63,8 +63,10 @@ pub trait AuthenticationWrites: AuthenticationCommit<Error = StoreError> + Send 
 
     /// In one transaction: [`AuthenticationCommit::take_and_advance`] and, when the
     /// challenge was taken and every counter swapped, moves `attempt` (as
-    /// [`super::SignInStore::transition`]). `None`: the challenge was not there (or had
-    /// expired); nothing else was written.
+    /// [`super::SignInStore::transition`]) and, when it moved, marks the phone of each
+    /// advanced key used at `attempt.now` (the account page's "last used"; a key without a
+    /// phone row updates nothing). `None`: the challenge was not there (or had expired);
+    /// nothing else was written.
     ///
     /// # Errors
     /// [`StoreError`]: nothing was written.

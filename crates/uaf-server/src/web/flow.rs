@@ -658,10 +658,22 @@ impl Flow {
             Some(moved) => moved,
             // A concurrent sign-in with this key moved its counter as far (judged and let
             // pass): the attempt moves on its own.
-            None => self
-                .store
-                .transition(&attempt.id, commit.attempt.step, now)
-                .map_err(|e| Reply::internal("attempt transition", &e))?,
+            None => {
+                let moved = self
+                    .store
+                    .transition(&attempt.id, commit.attempt.step, now)
+                    .map_err(|e| Reply::internal("attempt transition", &e))?;
+                // The one-transaction path marks the phone used; this rare one does it apart
+                // (best effort: the approval stands either way).
+                let pages = &self.app.stores.account_page;
+                if let Err(e) = pages
+                    .phone_used(&device.aaid, &device.key_id, now)
+                    .map(drop)
+                {
+                    tracing::error!(error = %e, "phone last-use update");
+                }
+                moved
+            }
         };
         if !approved {
             return Err(Reply::error(
@@ -671,15 +683,6 @@ impl Flow {
         }
         self.changed(&attempt, AttemptState::Approved);
         tracing::info!(username = attempt.username, "sign-in approved by phone");
-        // The account page's "last used" (best effort: the approval stands either way).
-        if let Err(e) = self
-            .app
-            .stores
-            .account_page
-            .phone_used(&device.aaid, &device.key_id, now)
-        {
-            tracing::error!(error = %e, "phone last-use update");
-        }
         Ok(Reply::ok(&AttemptAnswer {
             state: SignInState::Approved,
         }))

@@ -132,6 +132,14 @@ pub fn an_approval_takes_advances_and_moves_together(suite: &Suite<'_>) {
     };
     let state = |id: &str| db.sign_in().attempt(id).unwrap().unwrap().state;
 
+    // The phone of the key, for the account page's "last used" (moved with the attempt).
+    let phone = DeviceRow::new(String::from("alice"), &aaid(), key.to_vec(), NOW);
+    db.sign_in().put_device(&[9; 32], &phone).unwrap();
+    let last_used = || {
+        let pages = db.stores(60, Arc::new(|| NOW)).account_page;
+        pages.phones("alice").unwrap()[0].last_used_at
+    };
+    assert_eq!(last_used(), None);
     let c = start("m1", 1);
     let m = AttemptMove {
         id: "m1",
@@ -146,6 +154,7 @@ pub fn an_approval_takes_advances_and_moves_together(suite: &Suite<'_>) {
     assert_eq!(done.moved, Some(true));
     assert_eq!(state("m1"), AttemptState::Approved);
     assert_eq!(counter(&*db, 1), 6);
+    assert_eq!(last_used(), Some(NOW + 1), "marked used in the same write");
     // The challenge is gone: nothing is written.
     assert_eq!(
         w.take_advance_and_move(&c, &advance(&key, 6, 7), &m)
