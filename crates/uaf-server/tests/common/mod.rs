@@ -41,6 +41,9 @@ pub(crate) trait BaseUrl {
     fn base_url(&self) -> String;
 }
 
+/// A change to a node's configuration.
+type Tune = Box<dyn Fn(&mut ServerConfig)>;
+
 /// How an [`Env`] is made: one node, the phone model's metadata, a clock the test moves,
 /// the server's default limits.
 pub(crate) struct EnvBuilder {
@@ -52,7 +55,7 @@ pub(crate) struct EnvBuilder {
     facet: Option<String>,
     ttl: Option<u64>,
     limits_off: bool,
-    tune: Vec<Box<dyn Fn(&mut ServerConfig)>>,
+    tune: Vec<Tune>,
 }
 
 impl EnvBuilder {
