@@ -21,7 +21,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Answer, Env, call};
+use common::{Answer, Browser, Env, call};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
 use serde_json::{Value, json};
@@ -196,24 +196,11 @@ impl RawPhone {
 
 /// Signs `user` in with `phone`: the session cookie (`uaf_session=…`).
 fn sign_in(env: &Env, user: &str, phone: &mut RawPhone) -> String {
-    let start = call(
-        "POST",
-        &env.at("api/signin/start"),
-        Some(&json!({"username": user})),
-        &[],
-    );
-    assert_eq!(start.status, 200, "{start:?}");
-    let attempt = start.body["attempt"].as_str().unwrap().to_owned();
-    let browser = format!("uaf_signin={}", start.cookie("uaf_signin").unwrap());
-    assert_eq!(phone.approve(&attempt), 200);
-    let done = call(
-        "POST",
-        &env.at(&format!("api/signin/{attempt}/complete")),
-        None,
-        &[("Cookie", &browser)],
-    );
+    let b = Browser::start(env, user);
+    assert_eq!(phone.approve(&b.attempt), 200);
+    let done = b.complete();
     assert_eq!(done.status, 200, "{done:?}");
-    format!("uaf_session={}", done.cookie("uaf_session").unwrap())
+    done.cookie_pair("uaf_session").unwrap()
 }
 
 fn account(env: &Env, session: &str) -> Answer {

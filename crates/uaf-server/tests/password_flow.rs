@@ -19,7 +19,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{Answer, Env, PIN, call, temp};
+use common::{Answer, Browser, Env, PIN, call, notification, temp};
 use serde_json::{Value, json};
 use uaf_phone::Phone;
 use uaf_server::store::{AccountRow, ActivityOutcome, SignInMethod, system_clock};
@@ -107,28 +107,9 @@ fn two_step(env: &Env, session: &str, enabled: bool) -> Answer {
 
 /// A phone sign-in of `user` approved by `phone`: the session cookie.
 fn phone_signin(env: &Env, phone: &mut Phone, user: &str) -> String {
-    let start = call(
-        "POST",
-        &env.at("api/signin/start"),
-        Some(&json!({ "username": user })),
-        &[],
-    );
-    assert_eq!(start.status, 200, "{start:?}");
-    let attempt = start.body["attempt"].as_str().unwrap().to_owned();
-    let browser = start.cookie_pair("uaf_signin").unwrap();
-    let n = phone
-        .pending()
-        .unwrap()
-        .into_iter()
-        .find(|n| n.attempt == attempt)
-        .unwrap();
-    phone.approve(&n, PIN).unwrap();
-    let done = call(
-        "POST",
-        &env.at(&format!("api/signin/{attempt}/complete")),
-        None,
-        &[("Cookie", &browser)],
-    );
+    let b = Browser::start(env, user);
+    phone.approve(&notification(phone, &b), PIN).unwrap();
+    let done = b.complete();
     assert_eq!(done.status, 200, "{done:?}");
     done.cookie_pair("uaf_session").unwrap()
 }
