@@ -3,7 +3,8 @@
 //! [`EnvBuilder`]), plain HTTP calls ([`call`], [`Answer`]), a browser's side of a phone
 //! sign-in ([`Browser`]), the phone's notification and refusals.
 //!
-//! Every test binary uses a part of it.
+//! Every test binary uses a part of it (hence `dead_code` allowed here); uaf-phone's
+//! `tests/shared_state.rs` includes it by path, its dev-dependencies being the same.
 #![allow(dead_code)]
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -168,7 +169,7 @@ impl EnvBuilder {
 pub(crate) struct Env {
     pub(crate) nodes: Vec<ServerHandle>,
     /// Where phones talk: the node, or a round-robin relay over the nodes.
-    pub(crate) phone_url: String,
+    phone_url: String,
     /// The operator's connection to the database.
     pub(crate) db: SqliteDatabase,
     clock: Option<Arc<AtomicU64>>,
@@ -210,12 +211,7 @@ impl Env {
 
     /// The first node's base URL.
     pub(crate) fn url(&self) -> String {
-        self.node(0)
-    }
-
-    /// Node `i`'s base URL (modulo the number of nodes).
-    pub(crate) fn node(&self, i: usize) -> String {
-        self.nodes[i % self.nodes.len()].base_url()
+        self.server().base_url()
     }
 
     /// The first node's URL of `path` (no leading slash).
@@ -252,7 +248,7 @@ impl Env {
 
 /// A loopback HTTP/1.1 relay that sends each request to the next of `backends` in turn (one
 /// request per connection): one phone talking to every node. Returns its base URL.
-pub(crate) fn round_robin(backends: Vec<SocketAddr>) -> String {
+fn round_robin(backends: Vec<SocketAddr>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
