@@ -114,9 +114,9 @@ pub use signin::{
 };
 pub use store::{
     AttemptChange, AttemptRow, AttemptState, Backend, ChangeFeed, DeviceRow, Durability,
-    EnrollOutcome, Enrolment, InviteRow, NewSession, PendingRow, PersistedPending, PgDatabase,
-    SessionRow, SignInStore, SqliteDatabase, SqliteOptions, StoreError, Stores, Transition,
-    unix_now,
+    EnrollOutcome, Enrolment, InviteRow, KnownBrowser, NewSession, PendingRow, PersistedPending,
+    PgDatabase, SessionRow, SignInStore, SqliteDatabase, SqliteOptions, StoreError, Stores,
+    Transition, unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
 pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};
