@@ -13,6 +13,19 @@ use uaf_signin_api::{
 
 use crate::stats::Stats;
 
+/// The HTTP calls of a phone sign-in, as timed.
+pub(crate) const SIGNIN_CALLS: [&str; 6] = [
+    "signin.start",
+    "phone.notifications",
+    "phone.respond",
+    "signin.status",
+    "signin.complete",
+    "me",
+];
+
+/// The HTTP calls of a conformance authentication, as timed.
+pub(crate) const AUTH_CALLS: [&str; 2] = ["conf.get", "conf.respond"];
+
 /// The largest answer read.
 const MAX_BODY: u64 = 1 << 20;
 
@@ -156,15 +169,15 @@ impl Client {
 
     /// One full phone sign-in: the browser starts it, the phone lists it, signs it with the
     /// PIN and sends it, the browser sees it approved, completes it into a session and reads
-    /// the session back. Six HTTP calls; every one timed under its kind, the whole as
-    /// `signin`.
+    /// the session back. Six HTTP calls ([`SIGNIN_CALLS`]); every one timed under its kind,
+    /// the whole as `signin` from `whole` (now, or when it was due in an open loop).
     pub(crate) fn phone_signin(
         &self,
         phone: &mut Phone,
         pin: &str,
         stats: &mut Stats,
+        whole: Instant,
     ) -> Result<(), Failure> {
-        let whole = Instant::now();
         let user = phone.username().to_owned();
 
         let t = Instant::now();
@@ -255,15 +268,16 @@ impl Client {
     }
 
     /// One bare conformance-API authentication: `POST get` (Auth for the phone's account),
-    /// the phone signs, `POST respond` must answer 1200. Timed as `conf.get`,
-    /// `conf.respond` and the whole as `auth`.
+    /// the phone signs, `POST respond` must answer 1200 ([`AUTH_CALLS`]). Timed as
+    /// `conf.get`, `conf.respond` and the whole as `auth` from `whole` (now, or when it was
+    /// due in an open loop).
     pub(crate) fn conformance_auth(
         &self,
         phone: &mut Phone,
         pin: &str,
         stats: &mut Stats,
+        whole: Instant,
     ) -> Result<(), Failure> {
-        let whole = Instant::now();
         let user = phone.username().to_owned();
         let context = json!({ "username": user }).to_string();
         let token = self.token.as_deref();
