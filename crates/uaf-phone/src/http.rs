@@ -18,6 +18,16 @@ const MAX_BODY: u64 = 1 << 20;
 /// 15 s by default): a silent connection is taken for dead and made again.
 pub(crate) const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
 
+/// An agent of `config` that finds an IP-literal server without a lookup thread
+/// ([`crate::LiteralResolver`]).
+fn agent(config: ureq::config::Config) -> ureq::Agent {
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        crate::LiteralResolver::default(),
+    )
+}
+
 /// A connection to one server.
 #[derive(Clone)]
 pub(crate) struct Http {
@@ -94,8 +104,8 @@ impl Http {
             .tls_config(tls)
             .build();
         Ok(Http {
-            agent: ureq::Agent::new_with_config(config),
-            stream_agent: ureq::Agent::new_with_config(stream_config),
+            agent: agent(config),
+            stream_agent: agent(stream_config),
             base: String::from(base.trim_end_matches('/')),
         })
     }

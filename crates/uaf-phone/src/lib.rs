@@ -80,6 +80,7 @@
 mod device;
 mod http;
 mod push;
+mod resolve;
 mod seal;
 mod state;
 mod wait;
@@ -103,6 +104,7 @@ use uaf_proto::status::CmdStatus;
 
 pub use device::{AAID, metadata_statement, model};
 pub use push::{PushEvent, PushStream, push};
+pub use resolve::LiteralResolver;
 pub use seal::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM};
 /// Wrong PINs in a row that lock a phone by default ([`Enrollment::max_pin_attempts`]).
 pub const DEFAULT_MAX_PIN_ATTEMPTS: u8 = uaf_authenticator::DEFAULT_VERIFICATION_ATTEMPTS;

@@ -11,57 +11,41 @@
     clippy::std_instead_of_alloc
 )]
 
+// The loopback harness of uaf-server's tests (its dependencies are this crate's too).
+#[path = "../../uaf-server/tests/common/mod.rs"]
+mod common;
+
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use common::{Browser, Env, PIN};
 use uaf_phone::Phone;
-use uaf_server::{Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now};
 
-const PIN: &str = "1234";
 const BIN: &str = env!("CARGO_BIN_EXE_uaf-phone");
 
+/// A server (the system clock) and the phone's state file, in the test's folder.
 struct Site {
-    dir: PathBuf,
-    _server: ServerHandle,
+    env: Env,
     url: String,
 }
 
 impl Site {
     fn new(name: &str) -> Site {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("uaf-phone-shared-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        uaf_phone::write_metadata(&dir.join("metadata")).unwrap();
-        let mut c = ServerConfig::default();
-        c.listen = "127.0.0.1:0".parse().unwrap();
-        c.database = dir.join("server.db");
-        c.metadata = Some(dir.join("metadata"));
-        let server = Server::spawn(c).unwrap();
-        let url = format!("http://{}", server.local_addr());
-        Site {
-            dir,
-            _server: server,
-            url,
-        }
-    }
-
-    fn invite(&self, user: &str) -> String {
-        let db = SqliteDatabase::open(self.dir.join("server.db")).unwrap();
-        create_invite(&db, user, unix_now()).unwrap().code
+        let env = Env::builder(name).system_clock().build();
+        let url = env.url();
+        Site { env, url }
     }
 
     fn state(&self) -> PathBuf {
-        self.dir.join("phone.json")
+        self.env.dir.join("phone.json")
     }
 
     /// `uaf-phone enroll` of `user`, a process of its own; its standard output.
     fn enroll(&self, user: &str) -> String {
-        let code = self.invite(user);
+        let code = self.env.invite(user);
         let state = self.state();
         let out = Command::new(BIN)
             .args([
@@ -83,48 +67,10 @@ impl Site {
         String::from_utf8(out.stdout).unwrap()
     }
 
-    /// A browser's sign-in for `user`: its attempt and cookie.
-    fn sign_in(&self, user: &str) -> (String, String) {
-        let mut r = agent()
-            .post(format!("{}/api/signin/start", self.url))
-            .header("Content-Type", "application/json")
-            .send(json!({ "username": user }).to_string())
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
-        let cookie = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .find(|c| c.starts_with("uaf_signin="))
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-        (body["attempt"].as_str().unwrap().to_owned(), cookie)
+    /// A browser's sign-in for `user`.
+    fn sign_in(&self, user: &str) -> Browser {
+        Browser::start(&self.env, user)
     }
-
-    fn sign_in_state(&self, (attempt, cookie): &(String, String)) -> String {
-        let mut r = agent()
-            .get(format!("{}/api/signin/{attempt}", self.url))
-            .header("Cookie", cookie)
-            .call()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
-        let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-        body["state"].as_str().unwrap().to_owned()
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(20)))
-            .build(),
-    )
 }
 
 /// A running `uaf-phone wait`: its output lines (standard output and error) as they come.
@@ -222,7 +168,7 @@ fn a_running_wait_serves_accounts_enrolled_and_drops_accounts_removed_by_other_p
     let bobs = site.sign_in("bob");
     wait.expect(|l| l.starts_with(&format!("[{}] ", site.url)) && l.contains(" as bob"));
     wait.expect(|l| l == "approved");
-    assert_eq!(site.sign_in_state(&bobs), "approved");
+    assert_eq!(bobs.state(), "approved");
 
     // `uaf-phone remove` while the wait runs: the wait stops serving bob; alice still
     // served, and her sign-in answered.
@@ -237,7 +183,7 @@ fn a_running_wait_serves_accounts_enrolled_and_drops_accounts_removed_by_other_p
     let alices = site.sign_in("alice");
     wait.expect(|l| l.contains(" as alice"));
     wait.expect(|l| l == "approved");
-    assert_eq!(site.sign_in_state(&alices), "approved");
+    assert_eq!(alices.state(), "approved");
 
     // Another enrolment after it: carol served, the file holds alice and carol (nothing
     // the wait wrote meanwhile, the PIN count reset of its approvals included, lost them).
@@ -246,7 +192,7 @@ fn a_running_wait_serves_accounts_enrolled_and_drops_accounts_removed_by_other_p
     let carols = site.sign_in("carol");
     wait.expect(|l| l.contains(" as carol"));
     wait.expect(|l| l == "approved");
-    assert_eq!(site.sign_in_state(&carols), "approved");
+    assert_eq!(carols.state(), "approved");
     assert_eq!(accounts_in(&state), ["alice", "carol"]);
     // Nothing unexpected was said.
     assert!(

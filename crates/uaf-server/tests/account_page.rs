@@ -17,11 +17,11 @@
     clippy::result_large_err
 )]
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+mod common;
+
 use std::time::Duration;
 
+use common::{Answer, Browser, Env, call};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
 use serde_json::{Value, json};
@@ -34,21 +34,11 @@ use uaf_proto::message::{
     AuthenticationRequest, DecodeOptions, DeregisterAuthenticator, DeregistrationRequest,
     Transaction,
 };
-use uaf_server::{
-    Rate, Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now,
-};
+use uaf_server::{Rate, Server, ServerConfig, create_invite};
 use uaf_signin_api::EnrollLink;
 
 const AAID: &str = "FFFF#FB07";
 const PIN: &str = "2468";
-
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("uaf-account-page-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn authenticator(seed: u64) -> Authenticator<ChaCha20Rng, ScriptedUser> {
     let profile = Profile::builder(Aaid::parse(AAID).unwrap())
@@ -65,120 +55,24 @@ fn authenticator(seed: u64) -> Authenticator<ChaCha20Rng, ScriptedUser> {
     .unwrap()
 }
 
-/// A server on a free loopback port with a file database, the raw phone model's metadata
-/// and a clock the test moves.
-struct Env {
-    server: ServerHandle,
-    db: SqliteDatabase,
-    clock: Arc<AtomicU64>,
-    /// The phone's facet: the AppID's origin.
-    facet: String,
-    _dir: PathBuf,
+/// A server that trusts the raw phone's model, with a clock the test moves.
+fn site(name: &str, edit: impl Fn(&mut ServerConfig) + 'static) -> Env {
+    Env::builder(name)
+        .metadata(authenticator(1).metadata_statement())
+        .config(edit)
+        .build()
+}
+
+/// The phone's facet: the AppID's origin.
+fn facet(env: &Env) -> String {
+    format!("https://{}", env.server().local_addr())
 }
 
 impl Env {
-    fn new(name: &str) -> Env {
-        Env::with(name, |_| {})
-    }
-
-    fn with(name: &str, edit: impl FnOnce(&mut ServerConfig)) -> Env {
-        let dir = temp(name);
-        std::fs::create_dir_all(dir.join("metadata")).unwrap();
-        std::fs::write(
-            dir.join("metadata/raw.json"),
-            authenticator(1).metadata_statement(),
-        )
-        .unwrap();
-        let clock = Arc::new(AtomicU64::new(unix_now()));
-        let mut c = ServerConfig::default();
-        c.listen = "127.0.0.1:0".parse().unwrap();
-        c.database = dir.join("server.db");
-        c.metadata = Some(dir.join("metadata"));
-        let ticks = Arc::clone(&clock);
-        c.clock = Arc::new(move || ticks.load(Ordering::SeqCst));
-        edit(&mut c);
-        let server = Server::spawn(c).unwrap();
-        let db = SqliteDatabase::open(dir.join("server.db")).unwrap();
-        let facet = format!("https://{}", server.local_addr());
-        Env {
-            server,
-            db,
-            clock,
-            facet,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/{path}", self.server.base_url())
-    }
-
-    fn now(&self) -> u64 {
-        self.clock.load(Ordering::SeqCst)
-    }
-
     /// A phone of `user` enrolled with an operator's invite.
     fn phone(&self, user: &str, seed: u64) -> RawPhone {
         let code = create_invite(&self.db, user, self.now()).unwrap().code;
         RawPhone::enroll(self, user, &code, seed).unwrap()
-    }
-}
-
-/// One HTTP answer.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    body: Value,
-    set_cookies: Vec<String>,
-}
-
-impl Answer {
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.set_cookies.iter().find_map(|c| {
-            let (k, rest) = c.split_once('=')?;
-            (k == name).then(|| rest.split(';').next().unwrap_or("").to_owned())
-        })
-    }
-}
-
-fn call(method: &str, url: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
-    let agent = ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(20)))
-            .build(),
-    );
-    let mut r = if method == "GET" {
-        let mut req = agent.get(url);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        req.call().unwrap()
-    } else {
-        let mut req = agent.post(url);
-        let mut typed = false;
-        for (k, v) in headers {
-            typed |= k.eq_ignore_ascii_case("content-type");
-            req = req.header(*k, *v);
-        }
-        if !typed {
-            req = req.header("Content-Type", "application/json");
-        }
-        req.send(body.map_or_else(|| String::from("{}"), Value::to_string))
-            .unwrap()
-    };
-    let set_cookies = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    let status = r.status().as_u16();
-    let text = r.body_mut().read_to_string().unwrap();
-    Answer {
-        status,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        set_cookies,
     }
 }
 
@@ -206,7 +100,7 @@ struct RawPhone {
 impl RawPhone {
     /// Enrols with `code` against the server at `env` (`Err`: the server's status).
     fn enroll(env: &Env, user: &str, code: &str, seed: u64) -> Result<RawPhone, u16> {
-        RawPhone::enroll_at(&env.server.base_url(), &env.facet, user, code, seed)
+        RawPhone::enroll_at(&env.server().base_url(), &facet(env), user, code, seed)
     }
 
     fn enroll_at(base: &str, facet: &str, user: &str, code: &str, seed: u64) -> Result<Self, u16> {
@@ -302,36 +196,23 @@ impl RawPhone {
 
 /// Signs `user` in with `phone`: the session cookie (`uaf_session=…`).
 fn sign_in(env: &Env, user: &str, phone: &mut RawPhone) -> String {
-    let start = call(
-        "POST",
-        &env.url("api/signin/start"),
-        Some(&json!({"username": user})),
-        &[],
-    );
-    assert_eq!(start.status, 200, "{start:?}");
-    let attempt = start.body["attempt"].as_str().unwrap().to_owned();
-    let browser = format!("uaf_signin={}", start.cookie("uaf_signin").unwrap());
-    assert_eq!(phone.approve(&attempt), 200);
-    let done = call(
-        "POST",
-        &env.url(&format!("api/signin/{attempt}/complete")),
-        None,
-        &[("Cookie", &browser)],
-    );
+    let b = Browser::start(env, user);
+    assert_eq!(phone.approve(&b.attempt), 200);
+    let done = b.complete();
     assert_eq!(done.status, 200, "{done:?}");
-    format!("uaf_session={}", done.cookie("uaf_session").unwrap())
+    done.cookie_pair("uaf_session").unwrap()
 }
 
 fn account(env: &Env, session: &str) -> Answer {
-    call("GET", &env.url("api/account"), None, &[("Cookie", session)])
+    call("GET", &env.at("api/account"), None, &[("Cookie", session)])
 }
 
 /// A same-origin POST of the page (the browser's `Origin` and `Sec-Fetch-Site`).
 fn page_post(env: &Env, path: &str, session: &str, body: Option<&Value>) -> Answer {
-    let origin = format!("http://{}", env.server.local_addr());
+    let origin = format!("http://{}", env.server().local_addr());
     call(
         "POST",
-        &env.url(path),
+        &env.at(path),
         body,
         &[
             ("Cookie", session),
@@ -352,7 +233,7 @@ fn phone_ids(a: &Answer) -> Vec<String> {
 
 #[test]
 fn the_account_shows_who_how_and_the_phones() {
-    let env = Env::new("show");
+    let env = site("show", |_| {});
     let mut first = env.phone("alice", 1);
     let _second = env.phone("alice", 2);
     let _bobs = env.phone("bob", 3);
@@ -388,7 +269,7 @@ fn the_account_shows_who_how_and_the_phones() {
     assert!(used.contains(&Some(env.now())));
 
     // Without a session (or with a made-up one): 401.
-    assert_eq!(call("GET", &env.url("api/account"), None, &[]).status, 401);
+    assert_eq!(call("GET", &env.at("api/account"), None, &[]).status, 401);
     let made_up = format!("uaf_session={}", "A".repeat(43));
     assert_eq!(account(&env, &made_up).status, 401);
 
@@ -398,7 +279,7 @@ fn the_account_shows_who_how_and_the_phones() {
             .http_status_as_error(false)
             .build(),
     );
-    let mut page = agent.get(&env.url("account")).call().unwrap();
+    let mut page = agent.get(&env.at("account")).call().unwrap();
     assert_eq!(page.status().as_u16(), 200);
     let csp = page.headers()["content-security-policy"]
         .to_str()
@@ -407,20 +288,20 @@ fn the_account_shows_who_how_and_the_phones() {
     assert!(csp.contains("script-src 'self'") && csp.contains("default-src 'none'"));
     let html = page.body_mut().read_to_string().unwrap();
     assert!(html.contains("assets/account.js") && !html.contains("http"));
-    let js = agent.get(&env.url("assets/account.js")).call().unwrap();
+    let js = agent.get(&env.at("assets/account.js")).call().unwrap();
     assert_eq!(js.status().as_u16(), 200);
 }
 
 #[test]
 fn adding_a_phone_gives_a_one_time_code_its_link_and_qr_code_that_enrol() {
-    let env = Env::new("add");
+    let env = site("add", |_| {});
     let mut first = env.phone("alice", 1);
     let session = sign_in(&env, "alice", &mut first);
 
     let add = page_post(&env, "api/account/phones/add", &session, None);
     assert_eq!(add.status, 200, "{add:?}");
     let link = EnrollLink::parse(add.body["link"].as_str().unwrap()).unwrap();
-    assert_eq!(link.server, format!("{}/", env.server.base_url()));
+    assert_eq!(link.server, format!("{}/", env.server().base_url()));
     assert_eq!(link.username, "alice");
     assert_eq!(link.code, add.body["code"].as_str().unwrap());
     assert_eq!(add.body["server"], link.server.as_str());
@@ -430,9 +311,9 @@ fn adding_a_phone_gives_a_one_time_code_its_link_and_qr_code_that_enrol() {
 
     // The link's server and code enrol a phone, once.
     let mut second =
-        RawPhone::enroll_at(&link.server, &env.facet, &link.username, &link.code, 2).unwrap();
+        RawPhone::enroll_at(&link.server, &facet(&env), &link.username, &link.code, 2).unwrap();
     assert_eq!(
-        RawPhone::enroll_at(&link.server, &env.facet, "alice", &link.code, 3).err(),
+        RawPhone::enroll_at(&link.server, &facet(&env), "alice", &link.code, 3).err(),
         Some(403)
     );
     assert_eq!(phone_ids(&account(&env, &session)).len(), 2);
@@ -450,7 +331,7 @@ fn adding_a_phone_gives_a_one_time_code_its_link_and_qr_code_that_enrol() {
 
 #[test]
 fn a_configured_public_url_is_what_the_link_names() {
-    let env = Env::with("public-url", |c| {
+    let env = site("public-url", |c| {
         c.public_url = Some(String::from("https://login.example.com/uaf"));
     });
     let mut phone = env.phone("alice", 1);
@@ -460,7 +341,7 @@ fn a_configured_public_url_is_what_the_link_names() {
     let link = EnrollLink::parse(add.body["link"].as_str().unwrap()).unwrap();
     assert_eq!(link.server, "https://login.example.com/uaf/");
     // Behind a proxy that rewrites Host, the public URL's origin is this site's; others not.
-    let url = env.url("api/account/phones/add");
+    let url = env.at("api/account/phones/add");
     let from = |origin: &str| {
         call(
             "POST",
@@ -486,7 +367,7 @@ fn a_configured_public_url_is_what_the_link_names() {
 
 #[test]
 fn making_codes_is_rate_limited_per_account() {
-    let env = Env::with("add-limit", |c| {
+    let env = site("add-limit", |c| {
         c.limits.enroll_per_account = Rate::new(3, Duration::from_secs(600));
     });
     let mut phone = env.phone("alice", 1);
@@ -502,7 +383,7 @@ fn making_codes_is_rate_limited_per_account() {
 
 #[test]
 fn a_phone_is_named_by_its_own_account_only() {
-    let env = Env::new("rename");
+    let env = site("rename", |_| {});
     let mut alice = env.phone("alice", 1);
     let mut bob = env.phone("bob", 2);
     let a_session = sign_in(&env, "alice", &mut alice);
@@ -563,7 +444,7 @@ fn deregistrations(phone: &RawPhone) -> Result<Vec<String>, u16> {
 
 #[test]
 fn a_removed_phone_gets_its_deregistration_once_deletes_its_key_and_can_no_longer_approve() {
-    let env = Env::new("remove");
+    let env = site("remove", |_| {});
     let mut keep = env.phone("alice", 1);
     let mut gone = env.phone("alice", 2);
     let session = sign_in(&env, "alice", &mut keep);
@@ -607,7 +488,7 @@ fn a_removed_phone_gets_its_deregistration_once_deletes_its_key_and_can_no_longe
     // but its deregistration, which it gets once.
     let start = call(
         "POST",
-        &env.url("api/signin/start"),
+        &env.at("api/signin/start"),
         Some(&json!({"username": "alice"})),
         &[],
     );
@@ -618,7 +499,7 @@ fn a_removed_phone_gets_its_deregistration_once_deletes_its_key_and_can_no_longe
     assert_eq!(n.status, 401, "delivered once, then the token is refused");
     let respond = call(
         "POST",
-        &env.url("phone/respond"),
+        &env.at("phone/respond"),
         Some(&json!({"attempt": attempt, "uafResponse": "[]"})),
         &[("Authorization", &gone.bearer())],
     );
@@ -661,7 +542,7 @@ fn a_removed_phone_gets_its_deregistration_once_deletes_its_key_and_can_no_longe
 
 #[test]
 fn another_accounts_phone_cannot_be_removed() {
-    let env = Env::new("remove-foreign");
+    let env = site("remove-foreign", |_| {});
     let mut alice = env.phone("alice", 1);
     let mut bob = env.phone("bob", 2);
     let a_session = sign_in(&env, "alice", &mut alice);
@@ -682,7 +563,7 @@ fn another_accounts_phone_cannot_be_removed() {
 
 #[test]
 fn turning_off_phone_sign_in_removes_every_phone() {
-    let env = Env::new("off");
+    let env = site("off", |_| {});
     let mut one = env.phone("alice", 1);
     let two = env.phone("alice", 2);
     let mut bobs = env.phone("bob", 3);
@@ -705,10 +586,10 @@ fn turning_off_phone_sign_in_removes_every_phone() {
 
 #[test]
 fn a_phone_removes_itself_with_its_token() {
-    let env = Env::new("self-remove");
+    let env = site("self-remove", |_| {});
     let mut phone = env.phone("alice", 1);
     let session = sign_in(&env, "alice", &mut phone);
-    let url = env.url("phone/deregister");
+    let url = env.at("phone/deregister");
     assert_eq!(call("POST", &url, None, &[]).status, 401);
     let wrong = format!("Bearer {}", "A".repeat(43));
     assert_eq!(
@@ -729,7 +610,7 @@ fn a_phone_removes_itself_with_its_token() {
 
 #[test]
 fn signing_out_everywhere_ends_every_session_of_the_account_only() {
-    let env = Env::new("everywhere");
+    let env = site("everywhere", |_| {});
     let mut alice = env.phone("alice", 1);
     let mut bob = env.phone("bob", 2);
     let first = sign_in(&env, "alice", &mut alice);
@@ -747,7 +628,7 @@ fn signing_out_everywhere_ends_every_session_of_the_account_only() {
     for s in [&first, &second] {
         assert_eq!(account(&env, s).status, 401);
         assert_eq!(
-            call("GET", &env.url("api/me"), None, &[("Cookie", s)]).status,
+            call("GET", &env.at("api/me"), None, &[("Cookie", s)]).status,
             401
         );
     }
@@ -761,7 +642,7 @@ fn signing_out_everywhere_ends_every_session_of_the_account_only() {
 
 #[test]
 fn nothing_changes_without_a_session_or_from_another_site() {
-    let env = Env::new("refusals");
+    let env = site("refusals", |_| {});
     let mut phone = env.phone("alice", 1);
     let _other = env.phone("alice", 2);
     let session = sign_in(&env, "alice", &mut phone);
@@ -773,10 +654,10 @@ fn nothing_changes_without_a_session_or_from_another_site() {
         String::from("api/account/phones/remove-all"),
         String::from("api/account/signout-everywhere"),
     ];
-    let origin = format!("http://{}", env.server.local_addr());
+    let origin = format!("http://{}", env.server().local_addr());
     let body = json!({"name": "x"});
     for path in &posts {
-        let url = env.url(path);
+        let url = env.at(path);
         // No session, a made-up one: 401.
         let r = call("POST", &url, Some(&body), &[("Origin", &origin)]);
         assert_eq!(r.status, 401, "{path}: {r:?}");
@@ -822,7 +703,7 @@ fn nothing_changes_without_a_session_or_from_another_site() {
     // A request without Origin and Sec-Fetch-Site (not a browser) with the session works.
     let r = call(
         "POST",
-        &env.url(&format!("api/account/phones/{id}/name")),
+        &env.at(&format!("api/account/phones/{id}/name")),
         Some(&json!({"name": "ok"})),
         &[("Cookie", &session)],
     );
@@ -832,7 +713,7 @@ fn nothing_changes_without_a_session_or_from_another_site() {
 #[test]
 fn recent_activity_shows_time_method_browser_address_and_outcome_newest_first() {
     use uaf_server::store::{ActivityOutcome, ActivityRow, ActivityStore as _, SignInMethod};
-    let env = Env::new("activity");
+    let env = site("activity", |_| {});
     let mut phone = env.phone("alice", 1);
     let session = sign_in(&env, "alice", &mut phone);
     let t = env.now();
@@ -910,13 +791,13 @@ fn recent_activity_shows_time_method_browser_address_and_outcome_newest_first() 
 
 #[test]
 fn the_sign_ins_of_the_phone_are_in_the_activity_with_their_browser() {
-    let env = Env::new("activity-recorded");
+    let env = site("activity-recorded", |_| {});
     let mut phone = env.phone("alice", 1);
     let session = sign_in(&env, "alice", &mut phone);
     // A sign-in declined on the phone.
     let start = call(
         "POST",
-        &env.url("api/signin/start"),
+        &env.at("api/signin/start"),
         Some(&json!({"username": "alice"})),
         &[(
             "User-Agent",
@@ -926,7 +807,7 @@ fn the_sign_ins_of_the_phone_are_in_the_activity_with_their_browser() {
     let attempt = start.body["attempt"].as_str().unwrap();
     let declined = call(
         "POST",
-        &env.url("phone/decline"),
+        &env.at("phone/decline"),
         Some(&json!({"attempt": attempt})),
         &[("Authorization", &phone.bearer())],
     );

@@ -20,14 +20,17 @@
     clippy::result_large_err
 )]
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{agent, temp};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uaf_phone::{Enrollment, Notification, Phone};
@@ -44,14 +47,6 @@ const TOKEN: &str = "durability-test-token-0123456789";
 const PHONES: usize = 6;
 /// The server is killed once this many approvals were acknowledged.
 const KILL_AFTER: usize = 24;
-
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("uaf-durability-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The server binary, killed (SIGKILL) and reaped on drop.
 struct Proc(Child);
@@ -177,15 +172,6 @@ fn the_durability_and_group_commit_flags_parse_and_take_effect() {
     let help = String::from_utf8(help.stdout).unwrap();
     assert!(help.contains("--durability") && help.contains("--group-commit"));
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(20)))
-            .build(),
-    )
 }
 
 /// A POST with a JSON body; `None` when the server did not answer (it was killed).

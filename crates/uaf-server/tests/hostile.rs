@@ -18,6 +18,8 @@
 #[path = "../../uaf-metadata/tests/blob_support/mod.rs"]
 mod blob_support;
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -27,20 +29,13 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use blob_support::EcKey;
+use common::temp;
 use rcgen::{ExtendedKeyUsagePurpose, Issuer, SanType};
 use serde_json::{Value, json};
 use uaf_phone::{Enrollment, Phone};
 
 /// Margin added to every timeout before a test calls it broken.
 const MARGIN: Duration = Duration::from_secs(5);
-
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("uaf-hostile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The server binary, started by `sh` (so that `ulimit -n` can be lowered first), its
 /// address read from its log.

@@ -15,43 +15,22 @@
     clippy::as_conversions
 )]
 
+mod common;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use common::{Env, temp};
 use serde_json::{Value, json};
-use uaf_phone::{Enrollment, Phone};
-use uaf_server::{
-    Limits, Server, ServerConfig, ServerError, ServerHandle, SqliteDatabase, create_invite,
-    unix_now,
-};
-
-const PIN: &str = "1234";
-
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("uaf-hostile-abuse-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use uaf_server::{Limits, Server, ServerConfig, ServerError, ServerHandle, SqliteDatabase};
 
 /// A server on loopback (all addresses of 127/8, so clients can come from 127.0.0.x) with a
-/// file database and the phone model's metadata.
-fn server(dir: &Path, limits: Limits) -> ServerHandle {
-    uaf_phone::write_metadata(&dir.join("metadata")).unwrap();
-    let mut c = ServerConfig::default();
-    c.listen = "127.0.0.1:0".parse().unwrap();
-    c.database = dir.join("server.db");
-    c.metadata = Some(dir.join("metadata"));
-    c.limits = limits;
-    Server::spawn(c).unwrap()
-}
-
-fn enroll(server: &ServerHandle, dir: &Path, user: &str) -> Phone {
-    let db = SqliteDatabase::open(dir.join("server.db")).unwrap();
-    let code = create_invite(&db, user, unix_now()).unwrap().code;
-    Phone::enroll(&Enrollment::new(&server.base_url(), user, &code, PIN)).unwrap()
+/// file database, the phone model's metadata, the system clock and `limits`.
+fn site(name: &str, limits: Limits) -> Env {
+    Env::builder(name)
+        .system_clock()
+        .config(move |c| c.limits = limits.clone())
+        .build()
 }
 
 /// One answer: status, `Retry-After`, JSON body.
@@ -116,13 +95,13 @@ fn start(server: &ServerHandle, from: Ipv4Addr, user: &str) -> Answer {
 
 #[test]
 fn push_bombing_is_refused_and_the_phone_still_gets_the_real_attempt() {
-    let dir = temp("bomb");
     let mut limits = Limits::default();
     limits.signin_per_address = "6/60".parse().unwrap();
     limits.signin_per_user = "3/60".parse().unwrap();
     limits.pending_per_user = 3;
-    let server = server(&dir, limits);
-    let phone = enroll(&server, &dir, "alice");
+    let env = site("bomb", limits);
+    let server = env.server();
+    let phone = env.enroll("alice");
 
     // Eight attacker addresses, 4 starts each for alice, then a few for other names (a
     // refused start takes its address's token all the same).
@@ -130,7 +109,7 @@ fn push_bombing_is_refused_and_the_phone_still_gets_the_real_attempt() {
     for host in 2..10u8 {
         let from = Ipv4Addr::new(127, 0, 0, host);
         for _ in 0..4 {
-            let a = start(&server, from, "alice");
+            let a = start(server, from, "alice");
             match a.status {
                 200 => ok += 1,
                 429 => {
@@ -149,7 +128,7 @@ fn push_bombing_is_refused_and_the_phone_still_gets_the_real_attempt() {
         }
         // The address's own bucket: 2 left for other names, then 429 for anyone.
         let names: Vec<u16> = (0..3)
-            .map(|i| start(&server, from, &format!("other{host}-{i}")).status)
+            .map(|i| start(server, from, &format!("other{host}-{i}")).status)
             .collect();
         assert_eq!(names, [200, 200, 429], "per address");
     }
@@ -160,7 +139,7 @@ fn push_bombing_is_refused_and_the_phone_still_gets_the_real_attempt() {
     // The real user, from an address that was not pushing (a second later: times are whole
     // seconds, and within one second the order is not defined): accepted, first on the phone.
     std::thread::sleep(Duration::from_millis(1100));
-    let real = start(&server, Ipv4Addr::new(127, 0, 0, 1), "alice");
+    let real = start(server, Ipv4Addr::new(127, 0, 0, 1), "alice");
     assert_eq!(real.status, 200, "{real:?}");
     let attempt = real.body["attempt"].as_str().unwrap().to_owned();
     let shown = phone.pending().unwrap();
@@ -178,14 +157,14 @@ fn push_bombing_is_refused_and_the_phone_still_gets_the_real_attempt() {
 
 #[test]
 fn known_and_unknown_users_do_the_same_work() {
-    let dir = temp("timing");
-    let server = server(&dir, Limits::off());
-    let _phone = enroll(&server, &dir, "alice");
+    let env = site("timing", Limits::off());
+    let server = env.server();
+    let _phone = env.enroll("alice");
     let from = Ipv4Addr::LOCALHOST;
     // Warm up both paths.
     for i in 0..20 {
-        assert_eq!(start(&server, from, "alice").status, 200);
-        assert_eq!(start(&server, from, &format!("warm{i}")).status, 200);
+        assert_eq!(start(server, from, "alice").status, 200);
+        assert_eq!(start(server, from, &format!("warm{i}")).status, 200);
     }
     let (mut known, mut unknown) = (Vec::new(), Vec::new());
     for i in 0..300 {
@@ -193,7 +172,7 @@ fn known_and_unknown_users_do_the_same_work() {
         let nobody = format!("nobody{i}");
         let timed = |name: &str| {
             let t = Instant::now();
-            let a = start(&server, from, name);
+            let a = start(server, from, name);
             (a, t.elapsed())
         };
         let ((a, ka), (b, ub)) = if i % 2 == 0 {
@@ -229,14 +208,14 @@ fn known_and_unknown_users_do_the_same_work() {
 
 #[test]
 fn invite_guessing_is_throttled_per_address_and_per_account() {
-    let dir = temp("invites");
     let mut limits = Limits::default();
     limits.enroll_per_address = "4/600".parse().unwrap();
     limits.enroll_per_account = "6/600".parse().unwrap();
-    let server = server(&dir, limits);
+    let env = site("invites", limits);
+    let server = env.server();
     let guess = |from: u8, user: &str| {
         post_from(
-            &server,
+            server,
             Ipv4Addr::new(127, 0, 0, from),
             "/phone/enroll/start",
             &json!({ "username": user, "code": "AAAAAAAAAA" }),
@@ -258,7 +237,7 @@ fn invite_guessing_is_throttled_per_address_and_per_account() {
             .contains("enroll-per-account")
     );
     // Another account from a fresh address enrols with its real code.
-    let phone = enroll(&server, &dir, "carol");
+    let phone = env.enroll("carol");
     assert_eq!(phone.username(), "carol");
     println!(
         "MEASURED invite guessing (4/600 per address, 6/600 per account): 403 x4 then 429 from \

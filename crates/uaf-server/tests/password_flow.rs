@@ -13,79 +13,39 @@
     clippy::result_large_err
 )]
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+mod common;
 
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{Answer, Browser, Env, PIN, call, notification, temp};
 use serde_json::{Value, json};
-use uaf_phone::{Enrollment, Phone};
+use uaf_phone::Phone;
 use uaf_server::store::{AccountRow, ActivityOutcome, SignInMethod, system_clock};
 use uaf_server::{
-    Backend, Limits, PasswordHashing, Server, ServerConfig, ServerHandle, SqliteDatabase,
-    create_invite, unix_now,
+    Backend, Limits, PasswordHashing, Server, ServerConfig, SqliteDatabase, create_invite, unix_now,
 };
 use uaf_totp::Totp;
 
-const PIN: &str = "1234";
 const PASSWORD: &str = "correct horse battery";
 const WRONG: &str = "The user name or password is not right.";
 
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("uaf-password-flow-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A server on a free loopback port with a file database, the phone model's metadata, a
-/// clock the test moves, and 127.0.0.1 as a trusted proxy (so that `X-Forwarded-For` plays
-/// other client addresses).
-struct Env {
-    server: ServerHandle,
-    db: SqliteDatabase,
-    clock: Arc<AtomicU64>,
+/// A server with a clock the test moves (on a whole number of 30-second steps: the codes'
+/// windows are where the test says) and 127.0.0.1 as a trusted proxy (so that
+/// `X-Forwarded-For` plays other client addresses); `limits` changes the rate limits.
+fn site(name: &str, limits: impl Fn(&mut Limits) + 'static) -> Env {
+    Env::builder(name)
+        .clock_start(unix_now() / 30 * 30)
+        .ttl(120)
+        .config(move |c| {
+            c.limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+            limits(&mut c.limits);
+        })
+        .build()
 }
 
 impl Env {
-    fn new(name: &str) -> Env {
-        Env::with_limits(name, |_| {})
-    }
-
-    fn with_limits(name: &str, limits: impl FnOnce(&mut Limits)) -> Env {
-        let dir = temp(name);
-        uaf_phone::write_metadata(&dir.join("metadata")).unwrap();
-        // A whole number of 30-second steps: the codes' windows are where the test says.
-        let clock = Arc::new(AtomicU64::new(unix_now() / 30 * 30));
-        let mut c = ServerConfig::default();
-        c.listen = "127.0.0.1:0".parse().unwrap();
-        c.database = dir.join("server.db");
-        c.metadata = Some(dir.join("metadata"));
-        c.challenge_ttl_secs = 120;
-        c.limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
-        limits(&mut c.limits);
-        let ticks = Arc::clone(&clock);
-        c.clock = Arc::new(move || ticks.load(Ordering::SeqCst));
-        let server = Server::spawn(c).unwrap();
-        let db = SqliteDatabase::open(dir.join("server.db")).unwrap();
-        Env { server, db, clock }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/{path}", self.server.base_url())
-    }
-
-    fn now(&self) -> u64 {
-        self.clock.load(Ordering::SeqCst)
-    }
-
-    fn advance(&self, secs: u64) {
-        self.clock.fetch_add(secs, Ordering::SeqCst);
-    }
-
     /// An account with `PASSWORD`, hashed with the server's (default) parameters.
     fn add_user(&self, user: &str) {
         let hash = PasswordHashing::default().hash(PASSWORD).unwrap();
@@ -94,11 +54,6 @@ impl Env {
         if !accounts.create_account(&row).unwrap() {
             assert!(accounts.set_password_hash(user, &hash).unwrap());
         }
-    }
-
-    fn enroll(&self, user: &str) -> Phone {
-        let code = create_invite(&self.db, user, self.now()).unwrap().code;
-        Phone::enroll(&Enrollment::new(&self.server.base_url(), user, &code, PIN)).unwrap()
     }
 
     fn secret(&self, user: &str) -> Vec<u8> {
@@ -130,82 +85,21 @@ impl Env {
     fn password_signin(&self, user: &str, password: &str, from: &str) -> Answer {
         call(
             "POST",
-            &self.url("api/password/signin"),
+            &self.at("api/password/signin"),
             Some(&json!({ "username": user, "password": password })),
             &[("X-Forwarded-For", from), ("User-Agent", "TestBrowser/1.0")],
         )
     }
 }
 
-/// One HTTP answer.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    text: String,
-    body: Value,
-    set_cookies: Vec<String>,
-    retry_after: Option<String>,
-}
-
-impl Answer {
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.set_cookies.iter().find_map(|c| {
-            let (k, rest) = c.split_once('=')?;
-            (k == name).then(|| format!("{name}={}", rest.split(';').next().unwrap_or("")))
-        })
-    }
-}
-
-fn call(method: &str, url: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
-    let a = ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build(),
-    );
-    let mut r = if method == "GET" {
-        let mut req = a.get(url);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        req.call().unwrap()
-    } else {
-        let mut req = a.post(url).header("Content-Type", "application/json");
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        req.send(body.map_or_else(|| String::from("{}"), Value::to_string))
-            .unwrap()
-    };
-    let set_cookies = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    let retry_after = r
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let status = r.status().as_u16();
-    let text = r.body_mut().read_to_string().unwrap();
-    Answer {
-        status,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-        set_cookies,
-        retry_after,
-    }
-}
-
 fn me(env: &Env, session: &str) -> Answer {
-    call("GET", &env.url("api/me"), None, &[("Cookie", session)])
+    call("GET", &env.at("api/me"), None, &[("Cookie", session)])
 }
 
 fn two_step(env: &Env, session: &str, enabled: bool) -> Answer {
     call(
         "POST",
-        &env.url("api/account/two-step"),
+        &env.at("api/account/two-step"),
         Some(&json!({ "enabled": enabled })),
         &[("Cookie", session)],
     )
@@ -213,35 +107,16 @@ fn two_step(env: &Env, session: &str, enabled: bool) -> Answer {
 
 /// A phone sign-in of `user` approved by `phone`: the session cookie.
 fn phone_signin(env: &Env, phone: &mut Phone, user: &str) -> String {
-    let start = call(
-        "POST",
-        &env.url("api/signin/start"),
-        Some(&json!({ "username": user })),
-        &[],
-    );
-    assert_eq!(start.status, 200, "{start:?}");
-    let attempt = start.body["attempt"].as_str().unwrap().to_owned();
-    let browser = start.cookie("uaf_signin").unwrap();
-    let n = phone
-        .pending()
-        .unwrap()
-        .into_iter()
-        .find(|n| n.attempt == attempt)
-        .unwrap();
-    phone.approve(&n, PIN).unwrap();
-    let done = call(
-        "POST",
-        &env.url(&format!("api/signin/{attempt}/complete")),
-        None,
-        &[("Cookie", &browser)],
-    );
+    let b = Browser::start(env, user);
+    phone.approve(&notification(phone, &b), PIN).unwrap();
+    let done = b.complete();
     assert_eq!(done.status, 200, "{done:?}");
-    done.cookie("uaf_session").unwrap()
+    done.cookie_pair("uaf_session").unwrap()
 }
 
 #[test]
 fn a_password_alone_signs_in_with_one_factor_and_is_recorded() {
-    let env = Env::new("one-factor");
+    let env = site("one-factor", |_| {});
     env.add_user("alice");
     let a = env.password_signin("alice", PASSWORD, "192.0.2.10");
     assert_eq!(a.status, 200, "{a:?}");
@@ -257,7 +132,7 @@ fn a_password_alone_signs_in_with_one_factor_and_is_recorded() {
         line.contains("HttpOnly") && line.contains("SameSite=Strict"),
         "{line}"
     );
-    let session = a.cookie("uaf_session").unwrap();
+    let session = a.cookie_pair("uaf_session").unwrap();
     let who = me(&env, &session);
     assert_eq!(who.status, 200);
     assert_eq!(who.body["username"], "alice");
@@ -266,7 +141,7 @@ fn a_password_alone_signs_in_with_one_factor_and_is_recorded() {
     // Signed out: the session is gone.
     let out = call(
         "POST",
-        &env.url("api/signout"),
+        &env.at("api/signout"),
         None,
         &[("Cookie", &session)],
     );
@@ -291,7 +166,7 @@ fn a_password_alone_signs_in_with_one_factor_and_is_recorded() {
 
 #[test]
 fn a_wrong_password_and_an_unknown_user_answer_alike() {
-    let env = Env::with_limits("enumeration", |l| {
+    let env = site("enumeration", |l| {
         l.password_per_account = uaf_server::Rate::OFF;
         l.password_per_address = uaf_server::Rate::OFF;
     });
@@ -318,7 +193,7 @@ fn a_wrong_password_and_an_unknown_user_answer_alike() {
 
 #[test]
 fn password_guesses_are_throttled_per_account_and_per_address() {
-    let env = Env::with_limits("throttle", |l| {
+    let env = site("throttle", |l| {
         l.password_per_account = "3/600".parse().unwrap();
         l.password_per_address = "5/600".parse().unwrap();
     });
@@ -375,7 +250,7 @@ fn two_step_alice(env: &Env) -> Phone {
     let session = phone_signin(env, &mut phone, "alice");
     let before = call(
         "GET",
-        &env.url("api/account/two-step"),
+        &env.at("api/account/two-step"),
         None,
         &[("Cookie", &session)],
     );
@@ -394,16 +269,16 @@ fn second_step(env: &Env, user: &str) -> (String, String, Answer) {
     let a = env.password_signin(user, PASSWORD, "192.0.2.20");
     assert_eq!(a.status, 200, "{a:?}");
     assert_eq!(a.body["next"], "second-step", "{a:?}");
-    assert!(a.cookie("uaf_session").is_none());
+    assert!(a.cookie_pair("uaf_session").is_none());
     let attempt = a.body["attempt"].as_str().unwrap().to_owned();
-    let browser = a.cookie("uaf_signin").unwrap();
+    let browser = a.cookie_pair("uaf_signin").unwrap();
     (attempt, browser, a)
 }
 
 fn send_code(env: &Env, attempt: &str, browser: &str, code: &str) -> Answer {
     call(
         "POST",
-        &env.url(&format!("api/password/{attempt}/code")),
+        &env.at(&format!("api/password/{attempt}/code")),
         Some(&json!({ "code": code })),
         &[("Cookie", browser), ("X-Forwarded-For", "192.0.2.20")],
     )
@@ -411,7 +286,7 @@ fn send_code(env: &Env, attempt: &str, browser: &str, code: &str) -> Answer {
 
 #[test]
 fn two_step_by_a_verification_code_and_a_used_code_is_refused() {
-    let env = Env::new("code");
+    let env = site("code", |_| {});
     let phone = two_step_alice(&env);
     let (attempt, browser, a) = second_step(&env, "alice");
     assert_eq!(a.body["phone"], true);
@@ -419,7 +294,7 @@ fn two_step_by_a_verification_code_and_a_used_code_is_refused() {
     // The phone app shows the code the server expects (the secret came in its enrolment
     // answer).
     let right = env.code("alice");
-    let account = uaf_phone::AccountRef::new(&env.server.base_url(), "alice");
+    let account = uaf_phone::AccountRef::new(&env.server().base_url(), "alice");
     let shown = phone.verification_code_at(&account, env.now()).unwrap();
     assert_eq!(shown.code, right);
     // A wrong code, a malformed one, no browser cookie: refused.
@@ -436,7 +311,7 @@ fn two_step_by_a_verification_code_and_a_used_code_is_refused() {
     assert_eq!(ok.status, 200, "{ok:?}");
     assert_eq!(ok.body["method"], "password+code");
     assert_eq!(ok.body["factors"], json!(["knowledge", "possession"]));
-    let session = ok.cookie("uaf_session").unwrap();
+    let session = ok.cookie_pair("uaf_session").unwrap();
     assert_eq!(me(&env, &session).body["method"], "password+code");
     // The attempt is used up.
     assert_eq!(send_code(&env, &attempt, &browser, &right).status, 409);
@@ -453,7 +328,7 @@ fn two_step_by_a_verification_code_and_a_used_code_is_refused() {
     // A code typed on a phone sign-in's attempt (no password given): not a second step.
     let start = call(
         "POST",
-        &env.url("api/signin/start"),
+        &env.at("api/signin/start"),
         Some(&json!({ "username": "alice" })),
         &[],
     );
@@ -462,7 +337,7 @@ fn two_step_by_a_verification_code_and_a_used_code_is_refused() {
     let c = send_code(
         &env,
         &phone_attempt,
-        &start.cookie("uaf_signin").unwrap(),
+        &start.cookie_pair("uaf_signin").unwrap(),
         &env.code("alice"),
     );
     assert_eq!(c.status, 404, "{c:?}");
@@ -479,13 +354,13 @@ fn two_step_by_a_verification_code_and_a_used_code_is_refused() {
 
 #[test]
 fn two_step_by_the_phone_and_a_phone_sign_in_never_asks_a_second_step() {
-    let env = Env::new("phone-step");
+    let env = site("phone-step", |_| {});
     let mut phone = two_step_alice(&env);
     let (attempt, browser, a) = second_step(&env, "alice");
     let complete = |cookie: &str| {
         call(
             "POST",
-            &env.url(&format!("api/password/{attempt}/complete")),
+            &env.at(&format!("api/password/{attempt}/complete")),
             None,
             &[("Cookie", cookie)],
         )
@@ -502,7 +377,7 @@ fn two_step_by_the_phone_and_a_phone_sign_in_never_asks_a_second_step() {
     phone.approve(&n, PIN).unwrap();
     let status = call(
         "GET",
-        &env.url(&format!("api/signin/{attempt}")),
+        &env.at(&format!("api/signin/{attempt}")),
         None,
         &[("Cookie", &browser)],
     );
@@ -544,7 +419,7 @@ fn two_step_by_the_phone_and_a_phone_sign_in_never_asks_a_second_step() {
 fn signin_status(env: &Env, attempt: &str, browser: &str) -> Answer {
     call(
         "GET",
-        &env.url(&format!("api/signin/{attempt}")),
+        &env.at(&format!("api/signin/{attempt}")),
         None,
         &[("Cookie", browser)],
     )
@@ -561,7 +436,7 @@ fn asked(phone: &Phone, attempt: &str) -> Option<uaf_phone::Notification> {
 
 #[test]
 fn a_second_step_shows_the_phones_reports_and_its_cancel_withdraws_the_phones_request() {
-    let env = Env::new("step-report");
+    let env = site("step-report", |_| {});
     let mut phone = two_step_alice(&env);
     let (attempt, browser, a) = second_step(&env, "alice");
     assert_eq!(a.body["expiresAt"], env.now() + 120, "{a:?}");
@@ -592,7 +467,7 @@ fn a_second_step_shows_the_phones_reports_and_its_cancel_withdraws_the_phones_re
     // Cancel on the page: cancelled at the server, the phone's request withdrawn.
     let c = call(
         "POST",
-        &env.url(&format!("api/signin/{attempt}/cancel")),
+        &env.at(&format!("api/signin/{attempt}/cancel")),
         None,
         &[("Cookie", &browser)],
     );
@@ -622,23 +497,25 @@ fn a_second_step_shows_the_phones_reports_and_its_cancel_withdraws_the_phones_re
     );
     let done = call(
         "POST",
-        &env.url(&format!("api/password/{attempt}/complete")),
+        &env.at(&format!("api/password/{attempt}/complete")),
         None,
         &[("Cookie", &browser)],
     );
     assert_eq!(done.status, 409, "{done:?}");
-    assert!(done.cookie("uaf_session").is_none());
+    assert!(done.cookie_pair("uaf_session").is_none());
 }
 
 #[test]
 fn after_its_not_me_a_second_step_asks_the_phone_only_from_a_known_browser() {
-    let env = Env::new("step-known");
+    let env = site("step-known", |_| {});
     let phone = two_step_alice(&env);
     // A two-factor password sign-in (password and code) makes this browser known.
     let (attempt, browser, _) = second_step(&env, "alice");
     let ok = send_code(&env, &attempt, &browser, &env.code("alice"));
     assert_eq!(ok.status, 200, "{ok:?}");
-    let known = ok.cookie("uaf_known").expect("the browser is made known");
+    let known = ok
+        .cookie_pair("uaf_known")
+        .expect("the browser is made known");
     // Someone with the password: the phone says "it's not me".
     let (theirs, _, _) = second_step(&env, "alice");
     phone.deny(&asked(&phone, &theirs).unwrap()).unwrap();
@@ -658,7 +535,7 @@ fn after_its_not_me_a_second_step_asks_the_phone_only_from_a_known_browser() {
     // From the known browser the phone is asked, as for a phone sign-in.
     let k = call(
         "POST",
-        &env.url("api/password/signin"),
+        &env.at("api/password/signin"),
         Some(&json!({ "username": "alice", "password": PASSWORD })),
         &[("Cookie", &known), ("X-Forwarded-For", "192.0.2.20")],
     );
@@ -668,14 +545,14 @@ fn after_its_not_me_a_second_step_asks_the_phone_only_from_a_known_browser() {
 
 #[test]
 fn the_two_step_switch_needs_codes_to_turn_on_and_two_factors_to_turn_off() {
-    let env = Env::new("switch");
+    let env = site("switch", |_| {});
     env.add_user("alice");
     assert_eq!(
-        call("GET", &env.url("api/account/two-step"), None, &[]).status,
+        call("GET", &env.at("api/account/two-step"), None, &[]).status,
         401
     );
     let a = env.password_signin("alice", PASSWORD, "192.0.2.1");
-    let password_session = a.cookie("uaf_session").unwrap();
+    let password_session = a.cookie_pair("uaf_session").unwrap();
     // No phone yet: no codes, cannot turn on.
     let r = two_step(&env, &password_session, true);
     assert_eq!(r.status, 409, "{r:?}");
@@ -702,12 +579,12 @@ fn the_two_step_switch_needs_codes_to_turn_on_and_two_factors_to_turn_off() {
 
 #[test]
 fn an_invite_lets_the_person_choose_the_password_once() {
-    let env = Env::new("create");
+    let env = site("create", |_| {});
     let code = create_invite(&env.db, "carol", env.now()).unwrap().code;
     let create = |user: &str, code: &str, password: &str| {
         call(
             "POST",
-            &env.url("api/account/create"),
+            &env.at("api/account/create"),
             Some(&json!({ "username": user, "code": code, "password": password })),
             &[],
         )
@@ -722,7 +599,7 @@ fn an_invite_lets_the_person_choose_the_password_once() {
     let made = create("carol", &code, PASSWORD);
     assert_eq!(made.status, 200, "{made:?}");
     assert_eq!(made.body["session"]["method"], "password");
-    assert!(made.cookie("uaf_session").is_some());
+    assert!(made.cookie_pair("uaf_session").is_some());
     assert_eq!(create("carol", &code, PASSWORD).status, 403, "used once");
     assert_eq!(
         env.password_signin("carol", PASSWORD, "192.0.2.1").status,
@@ -735,7 +612,7 @@ fn an_invite_lets_the_person_choose_the_password_once() {
 
 #[test]
 fn the_first_enrolment_makes_the_code_secret_and_later_phones_share_it() {
-    let env = Env::new("secret");
+    let env = site("secret", |_| {});
     env.enroll("alice");
     let first = env.secret("alice");
     assert_eq!(first.len(), 20);
@@ -945,11 +822,11 @@ fn operator_user_commands_run_as_a_process() {
 fn a_phone_answer_that_does_not_verify_is_recorded_as_failed() {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let env = Env::new("failed");
+    let env = site("failed", |_| {});
     let mut phone = env.enroll("alice");
     let start = call(
         "POST",
-        &env.url("api/signin/start"),
+        &env.at("api/signin/start"),
         Some(&json!({ "username": "alice" })),
         &[],
     );

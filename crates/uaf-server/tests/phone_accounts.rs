@@ -11,27 +11,19 @@
     clippy::std_instead_of_alloc
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use common::{BaseUrl, Browser, PIN, agent, temp};
 use uaf_phone::{
     AccountRef, Backoff, EnrollLink, Enrollment, KdfParams, Phone, PhoneError, ServerRemoval,
     WaitEvent, WaitOptions, Waiter,
 };
 use uaf_server::{Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now};
-
-const PIN: &str = "1234";
-
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("uaf-phone-accounts-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A server with a file database and the phone model's metadata, that can be stopped and
 /// started again on the same port.
@@ -103,60 +95,9 @@ impl Site {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(20)))
-            .build(),
-    )
-}
-
-/// A browser's sign-in: the attempt, its match code, its cookie.
-struct Browser {
-    url: String,
-    attempt: String,
-    match_code: String,
-    cookie: String,
-}
-
-impl Browser {
-    fn start(site: &Site, user: &str) -> Browser {
-        let mut r = agent()
-            .post(format!("{}/api/signin/start", site.url()))
-            .header("Content-Type", "application/json")
-            .send(json!({ "username": user }).to_string())
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
-        let cookie = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .find(|c| c.starts_with("uaf_signin="))
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-        Browser {
-            url: site.url(),
-            attempt: body["attempt"].as_str().unwrap().to_owned(),
-            match_code: body["matchCode"].as_str().unwrap().to_owned(),
-            cookie,
-        }
-    }
-
-    fn state(&self) -> String {
-        let mut r = agent()
-            .get(format!("{}/api/signin/{}", self.url, self.attempt))
-            .header("Cookie", &self.cookie)
-            .call()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
-        let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-        body["state"].as_str().unwrap().to_owned()
+impl BaseUrl for Site {
+    fn base_url(&self) -> String {
+        self.url()
     }
 }
 

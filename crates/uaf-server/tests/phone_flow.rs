@@ -11,203 +11,18 @@
     clippy::result_large_err
 )]
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+mod common;
 
-use serde_json::{Value, json};
-use uaf_phone::{Enrollment, Notification, Phone, PhoneError};
-use uaf_server::{
-    INVITE_TTL_SECS, Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now,
-};
+use common::{Answer, Browser, Env, PIN, call, notification, refused};
+use serde_json::json;
+use uaf_phone::{Enrollment, Phone, PhoneError};
+use uaf_server::{INVITE_TTL_SECS, ServerConfig};
 
-const PIN: &str = "1234";
 const TTL: u64 = 120;
 
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("uaf-phone-flow-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A server on a free loopback port with a file database, the phone model's metadata and a
-/// clock the test moves.
-struct Env {
-    server: ServerHandle,
-    db: SqliteDatabase,
-    clock: Arc<AtomicU64>,
-    dir: PathBuf,
-}
-
-impl Env {
-    fn new(name: &str) -> Env {
-        let dir = temp(name);
-        uaf_phone::write_metadata(&dir.join("metadata")).unwrap();
-        let clock = Arc::new(AtomicU64::new(unix_now()));
-        let mut c = ServerConfig::default();
-        c.listen = "127.0.0.1:0".parse().unwrap();
-        c.database = dir.join("server.db");
-        c.metadata = Some(dir.join("metadata"));
-        c.challenge_ttl_secs = TTL;
-        let ticks = Arc::clone(&clock);
-        c.clock = Arc::new(move || ticks.load(Ordering::SeqCst));
-        let server = Server::spawn(c).unwrap();
-        // A second connection to the same file: what `uaf-server invite` does.
-        let db = SqliteDatabase::open(dir.join("server.db")).unwrap();
-        Env {
-            server,
-            db,
-            clock,
-            dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        self.server.base_url()
-    }
-
-    fn now(&self) -> u64 {
-        self.clock.load(Ordering::SeqCst)
-    }
-
-    fn advance(&self, secs: u64) {
-        self.clock.fetch_add(secs, Ordering::SeqCst);
-    }
-
-    fn invite(&self, user: &str) -> String {
-        create_invite(&self.db, user, self.now()).unwrap().code
-    }
-
-    fn enroll(&self, user: &str) -> Phone {
-        let code = self.invite(user);
-        Phone::enroll(&Enrollment::new(&self.url(), user, &code, PIN)).unwrap()
-    }
-}
-
-/// One HTTP answer.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    body: Value,
-    set_cookies: Vec<String>,
-}
-
-impl Answer {
-    /// The value of cookie `name` set by this answer.
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.set_cookies.iter().find_map(|c| {
-            let (k, rest) = c.split_once('=')?;
-            (k == name).then(|| rest.split(';').next().unwrap_or("").to_owned())
-        })
-    }
-
-    fn cookie_line(&self, name: &str) -> String {
-        self.set_cookies
-            .iter()
-            .find(|c| c.starts_with(&format!("{name}=")))
-            .cloned()
-            .unwrap_or_default()
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(20)))
-            .build(),
-    )
-}
-
-fn call(method: &str, url: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
-    let a = agent();
-    let mut r = match method {
-        "GET" => {
-            let mut req = a.get(url);
-            for (k, v) in headers {
-                req = req.header(*k, *v);
-            }
-            req.call().unwrap()
-        }
-        _ => {
-            let mut req = a.post(url);
-            let mut typed = false;
-            for (k, v) in headers {
-                typed |= k.eq_ignore_ascii_case("content-type");
-                req = req.header(*k, *v);
-            }
-            if !typed {
-                req = req.header("Content-Type", "application/json");
-            }
-            req.send(body.map_or_else(|| String::from("{}"), Value::to_string))
-                .unwrap()
-        }
-    };
-    let set_cookies = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    let status = r.status().as_u16();
-    let text = r.body_mut().read_to_string().unwrap();
-    Answer {
-        status,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        set_cookies,
-    }
-}
-
-/// A browser that started a sign-in: the attempt and its browser secret cookie.
-struct Browser {
-    attempt: String,
-    match_code: String,
-    cookie: String,
-}
-
-impl Browser {
-    fn start(env: &Env, user: &str) -> Browser {
-        let a = call(
-            "POST",
-            &format!("{}/api/signin/start", env.url()),
-            Some(&json!({ "username": user })),
-            &[],
-        );
-        assert_eq!(a.status, 200, "{a:?}");
-        Browser {
-            attempt: a.body["attempt"].as_str().unwrap().to_owned(),
-            match_code: a.body["matchCode"].as_str().unwrap().to_owned(),
-            cookie: format!("uaf_signin={}", a.cookie("uaf_signin").unwrap()),
-        }
-    }
-
-    fn state(&self, env: &Env) -> String {
-        let a = call(
-            "GET",
-            &format!("{}/api/signin/{}", env.url(), self.attempt),
-            None,
-            &[("Cookie", &self.cookie)],
-        );
-        assert_eq!(a.status, 200, "{a:?}");
-        a.body["state"].as_str().unwrap().to_owned()
-    }
-
-    fn complete_with(&self, env: &Env, cookie: Option<&str>) -> Answer {
-        let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
-        call(
-            "POST",
-            &format!("{}/api/signin/{}/complete", env.url(), self.attempt),
-            None,
-            &headers,
-        )
-    }
-
-    fn complete(&self, env: &Env) -> Answer {
-        self.complete_with(env, Some(&self.cookie))
-    }
+/// A server with challenges of `TTL` seconds and a clock the test moves.
+fn site(name: &str) -> Env {
+    Env::builder(name).ttl(TTL).build()
 }
 
 fn me(env: &Env, cookie: Option<&str>) -> Answer {
@@ -215,26 +30,9 @@ fn me(env: &Env, cookie: Option<&str>) -> Answer {
     call("GET", &format!("{}/api/me", env.url()), None, &headers)
 }
 
-/// The phone's notification for `b`.
-fn notification(phone: &Phone, b: &Browser) -> Notification {
-    phone
-        .pending()
-        .unwrap()
-        .into_iter()
-        .find(|n| n.attempt == b.attempt)
-        .expect("the phone sees the sign-in")
-}
-
-fn refused(r: Result<(), PhoneError>) -> u16 {
-    match r {
-        Err(PhoneError::Refused { status, .. }) => status,
-        other => panic!("expected a refusal, got {other:?}"),
-    }
-}
-
 #[test]
 fn invite_enrol_sign_in_with_the_phone_and_sign_out() {
-    let env = Env::new("happy");
+    let env = site("happy");
     let mut phone = env.enroll("alice");
     let state = env.dir.join("alice.json");
     phone.save(&state).unwrap();
@@ -250,7 +48,7 @@ fn invite_enrol_sign_in_with_the_phone_and_sign_out() {
 
     let b = Browser::start(&env, "alice");
     assert_eq!(b.match_code.len(), 2);
-    assert_eq!(b.state(&env), "pending");
+    assert_eq!(b.state(), "pending");
     let n = notification(&phone, &b);
     assert_eq!(n.username, "alice");
     assert_eq!(n.match_code, b.match_code);
@@ -262,13 +60,13 @@ fn invite_enrol_sign_in_with_the_phone_and_sign_out() {
     assert!(!rest.contains(&b.match_code), "{}", n.prompt());
     assert!(n.site.starts_with("127.0.0.1:"));
     // Before the approval there is nothing to collect.
-    assert_eq!(b.complete(&env).status, 409);
+    assert_eq!(b.complete().status, 409);
 
     phone.approve(&n, PIN).unwrap();
-    assert_eq!(b.state(&env), "approved");
+    assert_eq!(b.state(), "approved");
     assert!(phone.pending().unwrap().is_empty());
 
-    let done = b.complete(&env);
+    let done = b.complete();
     assert_eq!(done.status, 200, "{done:?}");
     assert_eq!(done.body["username"], "alice");
     let line = done.cookie_line("uaf_session");
@@ -310,7 +108,7 @@ fn invite_enrol_sign_in_with_the_phone_and_sign_out() {
     let b2 = Browser::start(&env, "alice");
     let n2 = notification(&phone, &b2);
     phone.approve(&n2, PIN).unwrap();
-    let done2 = b2.complete(&env);
+    let done2 = b2.complete();
     assert_eq!(done2.status, 200, "{done2:?}");
     let session2 = format!("uaf_session={}", done2.cookie("uaf_session").unwrap());
     assert_eq!(me(&env, Some(&session2)).body["username"], "alice");
@@ -318,7 +116,7 @@ fn invite_enrol_sign_in_with_the_phone_and_sign_out() {
 
 #[test]
 fn invite_codes_are_checked_single_use_and_expire() {
-    let env = Env::new("invites");
+    let env = site("invites");
     let enroll = |user: &str, code: &str| {
         Phone::enroll(&Enrollment::new(&env.url(), user, code, PIN)).map(|_| ())
     };
@@ -358,7 +156,7 @@ fn invite_codes_are_checked_single_use_and_expire() {
 
 #[test]
 fn the_device_token_is_required_and_checked() {
-    let env = Env::new("bearer");
+    let env = site("bearer");
     let _phone = env.enroll("alice");
     let url = format!("{}/phone/notifications", env.url());
     assert_eq!(call("GET", &url, None, &[]).status, 401);
@@ -381,12 +179,12 @@ fn the_device_token_is_required_and_checked() {
         );
         assert_eq!(a.status, 401, "{path}");
     }
-    assert_eq!(b.state(&env), "pending");
+    assert_eq!(b.state(), "pending");
 }
 
 #[test]
 fn bobs_phone_cannot_approve_or_decline_alices_sign_in() {
-    let env = Env::new("bob");
+    let env = site("bob");
     let mut alice = env.enroll("alice");
     let mut bob = env.enroll("bob");
     let a = Browser::start(&env, "alice");
@@ -407,24 +205,24 @@ fn bobs_phone_cannot_approve_or_decline_alices_sign_in() {
     let na = notification(&alice, &a);
     assert!(bob.sign(&na, PIN).is_err());
     // Alice's attempt is untouched; her phone approves it.
-    assert_eq!(a.state(&env), "pending");
+    assert_eq!(a.state(), "pending");
     alice.approve(&na, PIN).unwrap();
-    assert_eq!(a.state(&env), "approved");
-    assert_eq!(a.complete(&env).body["username"], "alice");
+    assert_eq!(a.state(), "approved");
+    assert_eq!(a.complete().body["username"], "alice");
     // Bob's own response still answers his own sign-in.
     bob.send_response(&b.attempt, &response).unwrap();
-    assert_eq!(b.complete(&env).body["username"], "bob");
+    assert_eq!(b.complete().body["username"], "bob");
 }
 
 #[test]
 fn a_declined_sign_in_cannot_be_completed_or_approved() {
-    let env = Env::new("declined");
+    let env = site("declined");
     let mut phone = env.enroll("alice");
     let b = Browser::start(&env, "alice");
     let n = notification(&phone, &b);
     phone.decline(&n).unwrap();
-    assert_eq!(b.state(&env), "declined");
-    let c = b.complete(&env);
+    assert_eq!(b.state(), "declined");
+    let c = b.complete();
     assert_eq!(c.status, 409);
     assert_eq!(c.body["state"], "declined");
     assert!(c.cookie("uaf_session").is_none());
@@ -441,16 +239,16 @@ fn a_declined_sign_in_cannot_be_completed_or_approved() {
 
 #[test]
 fn completing_needs_this_browsers_cookie_and_happens_once() {
-    let env = Env::new("cookies");
+    let env = site("cookies");
     let mut phone = env.enroll("alice");
     let first = Browser::start(&env, "alice");
     let other = Browser::start(&env, "alice");
     phone.approve(&notification(&phone, &first), PIN).unwrap();
     // No cookie, another attempt's cookie, a made-up cookie: unknown.
-    assert_eq!(first.complete_with(&env, None).status, 404);
-    assert_eq!(first.complete_with(&env, Some(&other.cookie)).status, 404);
+    assert_eq!(first.complete_with(None).status, 404);
+    assert_eq!(first.complete_with(Some(&other.cookie)).status, 404);
     let fake = format!("uaf_signin={}", "B".repeat(43));
-    assert_eq!(first.complete_with(&env, Some(&fake)).status, 404);
+    assert_eq!(first.complete_with(Some(&fake)).status, 404);
     // The status is private to the browser too.
     let peek = call(
         "GET",
@@ -471,18 +269,18 @@ fn completing_needs_this_browsers_cookie_and_happens_once() {
     );
     assert_eq!(form.status, 415);
     // The right cookie, once.
-    assert_eq!(first.complete(&env).status, 200);
-    let again = first.complete(&env);
+    assert_eq!(first.complete().status, 200);
+    let again = first.complete();
     assert_eq!(again.status, 409);
     assert!(again.cookie("uaf_session").is_none());
-    assert_eq!(first.state(&env), "consumed");
+    assert_eq!(first.state(), "consumed");
     // The other attempt is still waiting.
-    assert_eq!(other.state(&env), "pending");
+    assert_eq!(other.state(), "pending");
 }
 
 #[test]
 fn the_phones_response_cannot_be_replayed() {
-    let env = Env::new("replay");
+    let env = site("replay");
     let mut phone = env.enroll("alice");
     let a = Browser::start(&env, "alice");
     let response = phone.sign(&notification(&phone, &a), PIN).unwrap();
@@ -492,15 +290,15 @@ fn the_phones_response_cannot_be_replayed() {
     // For a new attempt: it answers another challenge.
     let b = Browser::start(&env, "alice");
     assert_eq!(refused(phone.send_response(&b.attempt, &response)), 400);
-    assert_eq!(b.state(&env), "pending");
+    assert_eq!(b.state(), "pending");
     // The new attempt is still approvable by a fresh signature.
     phone.approve(&notification(&phone, &b), PIN).unwrap();
-    assert_eq!(b.complete(&env).status, 200);
+    assert_eq!(b.complete().status, 200);
 }
 
 #[test]
 fn a_wrong_pin_signs_nothing() {
-    let env = Env::new("pin");
+    let env = site("pin");
     let mut phone = env.enroll("alice");
     let b = Browser::start(&env, "alice");
     let n = notification(&phone, &b);
@@ -508,14 +306,14 @@ fn a_wrong_pin_signs_nothing() {
         phone.approve(&n, "9999"),
         Err(PhoneError::WrongPin { .. })
     ));
-    assert_eq!(b.state(&env), "pending");
+    assert_eq!(b.state(), "pending");
     phone.approve(&n, PIN).unwrap();
-    assert_eq!(b.state(&env), "approved");
+    assert_eq!(b.state(), "approved");
 }
 
 #[test]
 fn sign_ins_expire() {
-    let env = Env::new("expiry");
+    let env = site("expiry");
     let mut phone = env.enroll("alice");
     // Waiting: expires, the phone stops seeing it, approving is refused.
     let waiting = Browser::start(&env, "alice");
@@ -526,8 +324,8 @@ fn sign_ins_expire() {
         .approve(&notification(&phone, &approved), PIN)
         .unwrap();
     env.advance(TTL + 1);
-    assert_eq!(waiting.state(&env), "expired");
-    assert_eq!(approved.state(&env), "expired");
+    assert_eq!(waiting.state(), "expired");
+    assert_eq!(approved.state(), "expired");
     assert!(phone.pending().unwrap().is_empty());
     assert!(matches!(
         phone.approve(&n, PIN),
@@ -535,13 +333,13 @@ fn sign_ins_expire() {
     ));
     let response = phone.sign(&n, PIN).unwrap();
     assert_eq!(refused(phone.send_response(&n.attempt, &response)), 410);
-    assert_eq!(waiting.complete(&env).status, 409);
-    assert_eq!(approved.complete(&env).status, 409);
+    assert_eq!(waiting.complete().status, 409);
+    assert_eq!(approved.complete().status, 409);
 
     // Sessions expire too.
     let b = Browser::start(&env, "alice");
     phone.approve(&notification(&phone, &b), PIN).unwrap();
-    let done = b.complete(&env);
+    let done = b.complete();
     let session = format!("uaf_session={}", done.cookie("uaf_session").unwrap());
     assert_eq!(me(&env, Some(&session)).status, 200);
     env.advance(ServerConfig::default().session_ttl_secs + 1);
@@ -550,7 +348,7 @@ fn sign_ins_expire() {
 
 #[test]
 fn an_unknown_user_looks_like_a_known_one_from_the_browser() {
-    let env = Env::new("unknown");
+    let env = site("unknown");
     let _phone = env.enroll("alice");
     let start = |user: &str| {
         call(
@@ -582,13 +380,14 @@ fn an_unknown_user_looks_like_a_known_one_from_the_browser() {
     assert_eq!(shape(&known), shape(&unknown));
     // Both wait; the unknown one until it expires.
     let mallory = Browser {
+        url: env.url(),
         attempt: unknown.body["attempt"].as_str().unwrap().to_owned(),
         match_code: String::new(),
         cookie: format!("uaf_signin={}", unknown.cookie("uaf_signin").unwrap()),
     };
-    assert_eq!(mallory.state(&env), "pending");
+    assert_eq!(mallory.state(), "pending");
     env.advance(TTL + 1);
-    assert_eq!(mallory.state(&env), "expired");
+    assert_eq!(mallory.state(), "expired");
     // A user name that is not one: refused for everyone alike.
     assert_eq!(start("").status, 400);
 }
@@ -596,7 +395,7 @@ fn an_unknown_user_looks_like_a_known_one_from_the_browser() {
 #[test]
 fn an_approval_signed_by_another_phones_key_is_refused_before_anything_is_used() {
     use uaf_server::store::Backend as _;
-    let env = Env::new("other-key");
+    let env = site("other-key");
     let first = env.enroll("alice");
     let mut second = env.enroll("alice");
     let a = Browser::start(&env, "alice");
@@ -625,13 +424,13 @@ fn an_approval_signed_by_another_phones_key_is_refused_before_anything_is_used()
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(a.state(&env), "pending");
+    assert_eq!(a.state(), "pending");
     assert_eq!(counters(), before);
     // The challenge is untouched: the very same response, sent by the phone whose key signed
     // it, approves the attempt.
     second.send_response(&a.attempt, &response).unwrap();
-    assert_eq!(a.state(&env), "approved");
-    assert_eq!(a.complete(&env).body["username"], "alice");
+    assert_eq!(a.state(), "approved");
+    assert_eq!(a.complete().body["username"], "alice");
     // And now it is used: a replay answers 409.
     assert_eq!(refused(second.send_response(&a.attempt, &response)), 409);
 }

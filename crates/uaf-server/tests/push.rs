@@ -13,62 +13,32 @@
     clippy::result_large_err
 )]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::{Browser, Env, PIN, refused};
 use serde_json::{Value, json};
-use uaf_phone::{Enrollment, Phone, PhoneError, PushEvent, PushStream};
-use uaf_server::{
-    Limits, Server, ServerConfig, ServerHandle, SqliteDatabase, create_invite, unix_now,
-};
+use uaf_phone::{Phone, PhoneError, PushEvent, PushStream};
+use uaf_server::ServerConfig;
 use uaf_signin_api::{SignInState, StreamReady, Withdrawal};
 
-const PIN: &str = "1234";
 /// How long a test waits for something pushed (far more than it takes).
 const PATIENCE: Duration = Duration::from_secs(10);
 
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("uaf-push-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A server with no rate limits and the system clock (expiry is real time here); `tune`
+/// changes its configuration.
+fn site(name: &str, tune: impl Fn(&mut ServerConfig) + 'static) -> Env {
+    Env::builder(name)
+        .system_clock()
+        .limits_off()
+        .config(tune)
+        .build()
 }
 
-/// A server on a free loopback port with a file database and the phone model's metadata (the
-/// system clock: expiry is real time here).
-struct Env {
-    server: ServerHandle,
-    db: SqliteDatabase,
-}
-
-impl Env {
-    fn new(name: &str, tune: impl FnOnce(&mut ServerConfig)) -> Env {
-        let dir = temp(name);
-        uaf_phone::write_metadata(&dir.join("metadata")).unwrap();
-        let mut c = ServerConfig::default();
-        c.listen = "127.0.0.1:0".parse().unwrap();
-        c.database = dir.join("server.db");
-        c.metadata = Some(dir.join("metadata"));
-        c.limits = Limits::off();
-        tune(&mut c);
-        let server = Server::spawn(c).unwrap();
-        let db = SqliteDatabase::open(dir.join("server.db")).unwrap();
-        Env { server, db }
-    }
-
-    fn url(&self) -> String {
-        self.server.base_url()
-    }
-
-    fn enroll(&self, user: &str) -> Phone {
-        let code = create_invite(&self.db, user, unix_now()).unwrap().code;
-        Phone::enroll(&Enrollment::new(&self.url(), user, &code, PIN)).unwrap()
-    }
-}
-
+/// An agent for streams: no overall timeout, 20 seconds a read.
 fn agent() -> ureq::Agent {
     ureq::Agent::new_with_config(
         ureq::Agent::config_builder()
@@ -76,35 +46,6 @@ fn agent() -> ureq::Agent {
             .timeout_per_read(Some(Duration::from_secs(20)))
             .build(),
     )
-}
-
-/// A browser that started a sign-in.
-struct Browser {
-    attempt: String,
-    cookie: String,
-}
-
-impl Browser {
-    fn start(env: &Env, user: &str) -> Browser {
-        let mut r = agent()
-            .post(&format!("{}/api/signin/start", env.url()))
-            .header("Content-Type", "application/json")
-            .send(json!({ "username": user }).to_string())
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
-        let cookie = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .find(|c| c.starts_with("uaf_signin="))
-            .unwrap();
-        let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-        Browser {
-            attempt: body["attempt"].as_str().unwrap().to_owned(),
-            cookie: cookie.split(';').next().unwrap().to_owned(),
-        }
-    }
 }
 
 /// A stream read in a thread: its events arrive on a channel (`None`: the stream ended).
@@ -180,16 +121,9 @@ fn ready(pending: usize) -> PushEvent {
     PushEvent::Ready(StreamReady { pending })
 }
 
-fn status_of<T: core::fmt::Debug>(r: Result<T, PhoneError>) -> u16 {
-    match r {
-        Err(PhoneError::Refused { status, .. }) => status,
-        other => panic!("expected a refusal, got {other:?}"),
-    }
-}
-
 #[test]
 fn the_phone_is_pushed_new_sign_ins_and_withdrawals() {
-    let env = Env::new("withdrawals", |_| {});
+    let env = site("withdrawals", |_| {});
     let phone = env.enroll("alice");
     let mut other_phone = env.enroll("alice");
     let bobs = env.enroll("bob");
@@ -253,7 +187,7 @@ fn the_phone_is_pushed_new_sign_ins_and_withdrawals() {
 #[test]
 fn expiry_is_pushed_to_the_phone_and_the_page() {
     // A 2-second lifetime and the default 30-second re-check: only the expiry timers can tell.
-    let env = Env::new("expiry", |c| c.challenge_ttl_secs = 2);
+    let env = site("expiry", |c| c.challenge_ttl_secs = 2);
     let phone = env.enroll("alice");
     let s = Listener::open(&phone, None);
     assert_eq!(s.event(), ready(0));
@@ -276,7 +210,7 @@ fn expiry_is_pushed_to_the_phone_and_the_page() {
 #[test]
 fn a_reconnected_stream_resumes_from_its_cursor() {
     // (The test's dropped listeners keep reading until the stream ends: room for them.)
-    let env = Env::new("resume", |c| c.limits.streams_per_device = 10);
+    let env = site("resume", |c| c.limits.streams_per_device = 10);
     let phone = env.enroll("alice");
     let s = Listener::open(&phone, None);
     assert_eq!(s.next(), (Some(ready(0)), Some(String::from("-"))));
@@ -329,7 +263,7 @@ fn a_reconnected_stream_resumes_from_its_cursor() {
 
 #[test]
 fn the_long_poll_answers_at_a_change_or_at_its_bound() {
-    let env = Env::new("long-poll", |c| c.limits.long_poll_max_secs = 2);
+    let env = site("long-poll", |c| c.limits.long_poll_max_secs = 2);
     let phone = env.enroll("alice");
     // Without `wait`: at once, with the cursor of the list.
     let now = ch(&phone).wait_notifications(None, 0).unwrap();
@@ -384,7 +318,7 @@ fn the_long_poll_answers_at_a_change_or_at_its_bound() {
 
 #[test]
 fn streams_need_a_device_token_and_are_capped() {
-    let env = Env::new("caps", |c| {
+    let env = site("caps", |c| {
         c.limits.streams_per_device = 2;
         c.limits.stream_heartbeat_secs = 1;
     });
@@ -403,9 +337,9 @@ fn streams_need_a_device_token_and_are_capped() {
     }
     let one = ch(&phone).stream(None).unwrap();
     let two = ch(&phone).stream(None).unwrap();
-    assert_eq!(status_of(ch(&phone).stream(None)), 429);
+    assert_eq!(refused(ch(&phone).stream(None)), 429);
     // The long poll counts too.
-    assert_eq!(status_of(ch(&phone).wait_notifications(None, 1)), 429);
+    assert_eq!(refused(ch(&phone).wait_notifications(None, 1)), 429);
     // Without `wait` it is a plain read: not counted.
     assert!(ch(&phone).wait_notifications(None, 0).is_ok());
     // A stream the phone drops gives its slot back (seen at the next heartbeat).
@@ -425,7 +359,7 @@ fn streams_need_a_device_token_and_are_capped() {
 
 #[test]
 fn a_stream_outlives_the_idle_timeout_and_ends_at_its_lifetime() {
-    let env = Env::new("lifetime", |c| {
+    let env = site("lifetime", |c| {
         c.idle_timeout_secs = 1;
         c.limits.stream_max_secs = 3;
         c.limits.stream_heartbeat_secs = 10;
@@ -447,7 +381,7 @@ fn a_stream_outlives_the_idle_timeout_and_ends_at_its_lifetime() {
 
 #[test]
 fn shutdown_closes_the_streams_at_once() {
-    let env = Env::new("shutdown", |c| c.shutdown_timeout_secs = 30);
+    let env = site("shutdown", |c| c.shutdown_timeout_secs = 30);
     let phone = env.enroll("alice");
     let s = Listener::open(&phone, None);
     assert_eq!(s.event(), ready(0));
@@ -455,8 +389,8 @@ fn shutdown_closes_the_streams_at_once() {
     let page = PageStream::open(&env, &a.attempt, &a.cookie);
     assert_eq!(page.next_state(), Some(String::from("pending")));
     let t = Instant::now();
-    let Env { server, db } = env;
-    server.shutdown().unwrap();
+    let Env { mut nodes, db, .. } = env;
+    nodes.remove(0).shutdown().unwrap();
     let took = t.elapsed();
     drop(db);
     // Not the 30 s of the shutdown timeout: the streams ended with the shutdown.
@@ -516,7 +450,7 @@ impl PageStream {
 
 #[test]
 fn the_page_is_pushed_its_attempts_state() {
-    let env = Env::new("page", |_| {});
+    let env = site("page", |_| {});
     let mut phone = env.enroll("alice");
     let a = Browser::start(&env, "alice");
     let other = Browser::start(&env, "alice");
@@ -570,7 +504,7 @@ fn the_page_is_pushed_its_attempts_state() {
 
 #[test]
 fn page_streams_are_capped_per_attempt() {
-    let env = Env::new("page-cap", |_| {});
+    let env = site("page-cap", |_| {});
     let _phone = env.enroll("alice");
     let a = Browser::start(&env, "alice");
     let one = PageStream::open(&env, &a.attempt, &a.cookie);
@@ -585,7 +519,7 @@ fn page_streams_are_capped_per_attempt() {
 #[test]
 fn the_wait_loop_is_pushed_sign_ins_and_falls_back_when_the_stream_is_refused() {
     use uaf_phone::{WaitEvent, WaitOptions, Waiter};
-    let env = Env::new("waiter", |c| c.limits.streams_per_device = 1);
+    let env = site("waiter", |c| c.limits.streams_per_device = 1);
     let mut phone = env.enroll("alice");
     let signed_in = |w: &mut Waiter, phone: &mut Phone| match w.next(phone, PATIENCE) {
         Some(WaitEvent::SignIn { notification, .. }) => notification.attempt,
@@ -630,7 +564,7 @@ fn the_wait_loop_is_pushed_sign_ins_and_falls_back_when_the_stream_is_refused() 
 
 #[test]
 fn a_removed_phone_loses_its_stream() {
-    let env = Env::new("removed", |_| {});
+    let env = site("removed", |_| {});
     let mut phone = env.enroll("alice");
     let mut other = env.enroll("alice");
     let s = Listener::open(&phone, None);
@@ -651,7 +585,7 @@ fn a_removed_phone_loses_its_stream() {
 
 #[test]
 fn cancel_on_the_page_withdraws_the_prompt_from_every_phone() {
-    let env = Env::new("cancel", |_| {});
+    let env = site("cancel", |_| {});
     let phone = env.enroll("alice");
     let other = env.enroll("alice");
     let s = Listener::open(&phone, None);

@@ -18,55 +18,6 @@ const MAX_TEXT: usize = Transaction::MAX_TEXT_LEN;
 /// The longest text shown: room is left for [`uaf_signin_api::NUMBER_LINE`] and two digits.
 pub(crate) const MAX_SHOWN: usize = MAX_TEXT - 11;
 
-/// What the browser says it is, in a few words (`Chrome on Linux`), from its `User-Agent`:
-/// the family of the browser and of its operating system, or `an unknown browser`. Only for
-/// the person to recognise their own sign-in: a User-Agent is the client's claim.
-pub(crate) fn browser_of(user_agent: Option<&str>) -> String {
-    let Some(ua) = user_agent.filter(|u| !u.trim().is_empty()) else {
-        return String::from("an unknown browser");
-    };
-    let has = |s: &str| ua.contains(s);
-    // Order matters: Edge and Opera also say Chrome; Chrome also says Safari.
-    let browser = if has("Edg/") || has("EdgA/") || has("EdgiOS/") {
-        "Edge"
-    } else if has("OPR/") || has("Opera") {
-        "Opera"
-    } else if has("Firefox/") || has("FxiOS/") {
-        "Firefox"
-    } else if has("HeadlessChrome/") {
-        "Headless Chrome"
-    } else if has("Chromium/") {
-        "Chromium"
-    } else if has("Chrome/") || has("CriOS/") {
-        "Chrome"
-    } else if has("Safari/") && has("Version/") {
-        "Safari"
-    } else if has("curl/") {
-        "curl"
-    } else {
-        "an unknown browser"
-    };
-    let os = if has("Windows") {
-        Some("Windows")
-    } else if has("Android") {
-        Some("Android")
-    } else if has("iPhone") || has("iPad") || has("iPod") {
-        Some("iOS")
-    } else if has("CrOS") {
-        Some("ChromeOS")
-    } else if has("Mac OS X") || has("Macintosh") {
-        Some("macOS")
-    } else if has("Linux") || has("X11") {
-        Some("Linux")
-    } else {
-        None
-    };
-    match os {
-        Some(os) => format!("{browser} on {os}"),
-        None => String::from(browser),
-    }
-}
-
 /// `YYYY-MM-DD HH:MM UTC` of a unix time (the proleptic Gregorian calendar; H. Hinnant's
 /// days-to-civil).
 pub(crate) fn utc_minute(unix: u64) -> String {
@@ -161,49 +112,6 @@ pub(crate) fn fresh_number(taken: &[String]) -> Result<String, getrandom::Error>
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn browsers_are_named_by_family_and_os() {
-        let cases = [
-            (
-                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
-                 Chrome/131.0.0.0 Safari/537.36",
-                "Chrome on Linux",
-            ),
-            (
-                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like \
-                 Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
-                "Edge on Windows",
-            ),
-            (
-                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.7; rv:133.0) Gecko/20100101 \
-                 Firefox/133.0",
-                "Firefox on macOS",
-            ),
-            (
-                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 \
-                 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
-                "Safari on iOS",
-            ),
-            (
-                "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) \
-                 Chrome/131.0.6778.81 Mobile Safari/537.36",
-                "Chrome on Android",
-            ),
-            (
-                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
-                 HeadlessChrome/131.0.0.0 Safari/537.36",
-                "Headless Chrome on Linux",
-            ),
-            ("curl/8.5.0", "curl"),
-            ("something else", "an unknown browser"),
-        ];
-        for (ua, name) in cases {
-            assert_eq!(browser_of(Some(ua)), name, "{ua}");
-        }
-        assert_eq!(browser_of(None), "an unknown browser");
-        assert_eq!(browser_of(Some("  ")), "an unknown browser");
-    }
 
     #[test]
     fn times_are_utc_minutes() {

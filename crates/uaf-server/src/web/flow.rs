@@ -32,7 +32,7 @@ use uaf_signin_api::{
 };
 
 use super::{Invite, InviteError, issue_invite};
-use super::{attempt, secret};
+use super::{attempt, secret, user_agent};
 use crate::limits::Guard;
 use crate::push::Hub;
 use crate::reply::Reply;
@@ -98,7 +98,7 @@ pub(crate) struct WebConfig {
 /// Where a sign-in start comes from (read from the request by the HTTP layer).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StartContext {
-    /// The browser and OS, from the `User-Agent` ([`attempt::browser_of`]).
+    /// The browser and OS, from the `User-Agent` ([`user_agent::Browser::short`]).
     pub(crate) browser: String,
     /// The client address (the rate limits' notion of it: behind a trusted proxy, the
     /// forwarded address), or `unknown address`.
@@ -110,9 +110,8 @@ pub(crate) struct StartContext {
 impl StartContext {
     /// The context of a request of `client` with the `uaf_known` cookie `known`.
     pub(crate) fn of(client: &super::password::Client, known: Option<String>) -> StartContext {
-        let agent = Some(client.user_agent.as_str()).filter(|a| !a.is_empty());
         StartContext {
-            browser: attempt::browser_of(agent),
+            browser: user_agent::parse(&client.user_agent).short(),
             address: client
                 .ip
                 .map_or_else(|| String::from("unknown address"), |ip| ip.to_string()),

@@ -194,11 +194,13 @@ async fn signin_start(
                 return Reply::too_many(limited);
             }
             let from = StartContext {
-                browser: attempt::browser_of(
+                browser: user_agent::parse(
                     headers
                         .get(header::USER_AGENT)
-                        .and_then(|v| v.to_str().ok()),
-                ),
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default(),
+                )
+                .short(),
                 address: client
                     .map_or_else(|| String::from("unknown address"), |ip| ip.to_string()),
                 known: cookie_value(&headers, KNOWN_COOKIE),
