@@ -1,5 +1,6 @@
 //! The simulated browsers and conformance clients over real HTTP (ureq, plain http, one
-//! keep-alive agent per worker), and the phones' calls through `uaf_phone::Phone`.
+//! keep-alive agent per worker, an IP-literal server found without a lookup), and the
+//! phones' calls through `uaf_phone::Phone`.
 
 use std::time::{Duration, Instant};
 
@@ -87,7 +88,13 @@ impl Client {
             .http_status_as_error(false)
             .build();
         Client {
-            agent: ureq::Agent::new_with_config(config),
+            // An IP-literal server (loopback) is found without ureq's lookup thread per
+            // request: that thread would be the generator's CPU, not the server's.
+            agent: ureq::Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::default(),
+                uaf_phone::LiteralResolver::default(),
+            ),
             base: String::from(base.trim_end_matches('/')),
             token: token.map(String::from),
         }
