@@ -103,8 +103,9 @@ mod web;
 pub use limits::{Limits, Rate, RateError};
 pub use mds::{MdsConfig, MdsError, MetadataStatus};
 pub use net::{
-    BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
-    UAF_RESPONSE_BODY_LIMIT, memory_bound_bytes,
+    BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TCP_KEEPALIVE_IDLE,
+    TCP_KEEPALIVE_INTERVAL, TCP_USER_TIMEOUT, TlsError, UAF_RESPONSE_BODY_LIMIT,
+    memory_bound_bytes,
 };
 pub use password::{PasswordError, PasswordHashing};
 pub use server::{Server, ServerConfig, ServerError, ServerHandle, TlsFiles};
@@ -113,9 +114,9 @@ pub use signin::{
 };
 pub use store::{
     AttemptChange, AttemptRow, AttemptState, Backend, ChangeFeed, DeviceRow, Durability,
-    EnrollOutcome, Enrolment, InviteRow, NewSession, PendingRow, PersistedPending, PgDatabase,
-    SessionRow, SignInStore, SqliteDatabase, SqliteOptions, StoreError, Stores, Transition,
-    unix_now,
+    EnrollOutcome, Enrolment, InviteRow, KnownBrowser, NewSession, PendingRow, PersistedPending,
+    PgDatabase, SessionRow, SignInStore, SqliteDatabase, SqliteOptions, StoreError, Stores,
+    Transition, unix_now,
 };
 pub use uaf_rp::StatusCodeMode;
 pub use web::{INVITE_TTL_SECS, Invite, InviteError, create_invite};

@@ -14,7 +14,7 @@
 
 use core::fmt;
 
-use super::{SessionRow, StoreError};
+use super::{NewSession, StoreError};
 
 /// An account, as stored.
 #[derive(Clone, PartialEq, Eq)]
@@ -157,13 +157,13 @@ pub trait AccountStore: Send + Sync {
     /// [`StoreError`].
     fn second_step(&self, attempt_id: &str) -> Result<Option<(String, u64)>, StoreError>;
 
-    /// Stores a session made without a phone attempt (a password sign-in, with or without a
-    /// verification code) under `id_hash`, purging the sessions expired at
-    /// `row.created_at`.
+    /// Stores a session made without a sign-in attempt (a password alone), purging the
+    /// sessions expired at `session.now`, with its activity row and known browser
+    /// ([`NewSession`]): in one transaction, all or nothing.
     ///
     /// # Errors
-    /// [`StoreError::Database`] (a duplicate id hash included).
-    fn insert_session(&self, id_hash: &[u8], row: &SessionRow) -> Result<(), StoreError>;
+    /// [`StoreError::Database`] (a duplicate id hash included): nothing was written.
+    fn insert_session(&self, session: &NewSession) -> Result<(), StoreError>;
 }
 
 /// How a sign-in was made (or tried).
@@ -415,7 +415,6 @@ pub(crate) mod sql {
         INSERT INTO second_steps (attempt_id, username, expires_at) VALUES ($1, $2, $3)";
     pub(crate) const FIND_SECOND_STEP: &str =
         "SELECT username, expires_at FROM second_steps WHERE attempt_id = $1";
-    pub(crate) const INSERT_SESSION: &str = super::super::sql::INSERT_SESSION;
     pub(crate) const INSERT_ACTIVITY: &str = "\
         INSERT INTO activity (username, at, method, user_agent, client_ip, outcome, detail) \
         VALUES ($1, $2, $3, $4, $5, $6, $7)";

@@ -521,8 +521,9 @@ pub trait SignInStore: Send + Sync {
     fn transition(&self, id: &str, step: Transition, now: u64) -> Result<bool, StoreError>;
 
     /// In one transaction: moves attempt `id` from approved to consumed (if not expired at
-    /// `now`) and, if it moved, stores `session` (purging the expired sessions). Returns
-    /// whether it did: of concurrent calls exactly one does.
+    /// `session.now`) and, if it moved, stores `session` (purging the expired sessions) with
+    /// its activity row and known browser ([`NewSession`]). Returns whether it did: of
+    /// concurrent calls exactly one does; the others (and a failure) write nothing at all.
     ///
     /// # Errors
     /// [`StoreError`].
@@ -963,8 +964,12 @@ impl SessionRow {
     }
 }
 
-/// A session to store by [`SignInStore::consume_into_session`]: the hash of its id, the row,
-/// and the time of the consumption (the attempt must be unexpired then).
+/// A session to store by [`SignInStore::consume_into_session`] (a phone sign-in, a second
+/// step) or [`AccountStore::insert_session`] (a password alone): the hash of its id, the
+/// row, the time (an attempt consumed must be unexpired then; expired sessions are purged as
+/// of then), and what the sign-in writes besides, **in the same transaction**: its
+/// [`ActivityRow`] and the browser to remember for the account ([`KnownBrowser`]). Either
+/// everything is committed or nothing is (one commit per sign-in's last step).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NewSession {
@@ -974,13 +979,63 @@ pub struct NewSession {
     pub row: SessionRow,
     /// Now (unix seconds).
     pub now: u64,
+    /// The sign-in's activity row ([`ActivityStore::record_activity`], purging the rows
+    /// older than [`ACTIVITY_RETENTION_SECS`] before its time), if any.
+    pub activity: Option<ActivityRow>,
+    /// The browser remembered for [`SessionRow::username`] at [`NewSession::now`]
+    /// ([`AttemptStore::remember_browser`]), if any.
+    pub known_browser: Option<KnownBrowser>,
 }
 
 impl NewSession {
-    /// The session `row` under `id_hash`, made at `now`.
+    /// The session `row` under `id_hash`, made at `now`, with nothing else.
     #[must_use]
     pub fn new(id_hash: Vec<u8>, row: SessionRow, now: u64) -> NewSession {
-        NewSession { id_hash, row, now }
+        NewSession {
+            id_hash,
+            row,
+            now,
+            activity: None,
+            known_browser: None,
+        }
+    }
+
+    /// The same session, recording `activity` with it.
+    #[must_use]
+    pub fn with_activity(mut self, activity: ActivityRow) -> NewSession {
+        self.activity = Some(activity);
+        self
+    }
+
+    /// The same session, remembering `browser` for the session's account with it.
+    #[must_use]
+    pub fn with_known_browser(mut self, browser: KnownBrowser) -> NewSession {
+        self.known_browser = Some(browser);
+        self
+    }
+}
+
+/// A browser to remember with a [`NewSession`], as [`AttemptStore::remember_browser`] does:
+/// the SHA-256 of its `uaf_known` cookie, remembered for the session's account at the
+/// session's time, every browser remembered before `forget_before` being forgotten.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KnownBrowser {
+    /// SHA-256 of the browser's `uaf_known` cookie.
+    pub token_hash: Vec<u8>,
+    /// Browsers remembered before this time (unix seconds) are forgotten.
+    pub forget_before: u64,
+}
+
+impl KnownBrowser {
+    /// The browser whose cookie hashes to `token_hash`, forgetting those remembered before
+    /// `forget_before`.
+    #[must_use]
+    pub fn new(token_hash: Vec<u8>, forget_before: u64) -> KnownBrowser {
+        KnownBrowser {
+            token_hash,
+            forget_before,
+        }
     }
 }
 

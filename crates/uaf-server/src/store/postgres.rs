@@ -911,6 +911,31 @@ async fn insert_attempt_capped(
     st.execute(tx, sql::SUPERSEDE_ATTEMPTS, superseded).await
 }
 
+/// Stores session `s` in the caller's transaction: purges the sessions expired at `s.now`,
+/// inserts it, and records its activity row and remembers its browser, if any
+/// ([`NewSession`]).
+async fn insert_session_in(
+    tx: &Transaction<'_>,
+    st: &mut Statements,
+    s: &NewSession,
+) -> Result<(), StoreError> {
+    let [created, expires] = times(s.row.created_at, s.row.expires_at)?;
+    let valid_from = rows_valid_from(s.now, 0)?;
+    let expired = "expires_at < $1";
+    purge_prepared(tx, st, "sessions", "id_hash", expired, &[&valid_from]).await?;
+    let (user, method) = (&s.row.username, &s.row.method);
+    let row: &Args<'_> = &[&s.id_hash, user, method, &created, &expires];
+    st.execute(tx, sql::INSERT_SESSION, row).await?;
+    if let Some(a) = &s.activity {
+        account::insert_activity_in(tx, st, a).await?;
+    }
+    if let Some(b) = &s.known_browser {
+        let (hash, forget) = (&b.token_hash, b.forget_before);
+        super::postgres_attempt::remember_in(tx, st, hash, user, s.now, forget).await?;
+    }
+    Ok(())
+}
+
 impl SignInStore for PgDatabase {
     fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError> {
         let [created, expires] = times(invite.created_at, invite.expires_at)?;
@@ -985,17 +1010,13 @@ impl SignInStore for PgDatabase {
 
     fn consume_into_session(&self, id: &str, s: &NewSession) -> Result<bool, StoreError> {
         let (to, from, valid_from) = Transition::COLLECT.args(s.now)?;
-        let [created, expires] = times(s.row.created_at, s.row.expires_at)?;
         self.write_prepared(async |tx, st| {
             let change: &Args<'_> = &[&to, &id, &from, &valid_from];
+            // Not moved (used, expired): nothing else is written.
             if st.execute(tx, sql::TRANSITION, change).await? != 1 {
                 return Ok(false);
             }
-            let expired = "expires_at < $1";
-            purge_prepared(tx, st, "sessions", "id_hash", expired, &[&valid_from]).await?;
-            let (user, method) = (&s.row.username, &s.row.method);
-            let row: &Args<'_> = &[&s.id_hash, user, method, &created, &expires];
-            st.execute(tx, sql::INSERT_SESSION, row).await?;
+            insert_session_in(tx, st, s).await?;
             Ok(true)
         })
     }

@@ -9,8 +9,10 @@ use super::super::account::{
     AccountRow, AccountStore, ActivityRow, ActivityStore, account_of, activity_kept_from,
     activity_of, sql, stored_secret, stored_step,
 };
-use super::super::{Columns as _, SessionRow, StoreError, rows_valid_from, times, to_i64};
-use super::{Args, PgDatabase};
+use tokio_postgres::Transaction;
+
+use super::super::{Columns as _, NewSession, StoreError, rows_valid_from, to_i64};
+use super::{Args, PgDatabase, Statements, purge_prepared};
 
 impl AccountStore for PgDatabase {
     fn create_account(&self, a: &AccountRow) -> Result<bool, StoreError> {
@@ -103,37 +105,42 @@ impl AccountStore for PgDatabase {
         })
     }
 
-    fn insert_session(&self, id_hash: &[u8], s: &SessionRow) -> Result<(), StoreError> {
-        let [created, expires] = times(s.created_at, s.expires_at)?;
-        let valid_from = rows_valid_from(s.created_at, 0)?;
-        let row: &Args<'_> = &[&id_hash, &s.username, &s.method, &created, &expires];
-        self.insert_purging(
-            ("sessions", "id_hash", valid_from),
-            sql::INSERT_SESSION,
-            row,
-        )
+    fn insert_session(&self, s: &NewSession) -> Result<(), StoreError> {
+        self.write_prepared(async |tx, st| super::insert_session_in(tx, st, s).await)
     }
+}
+
+/// Appends activity row `a`, deleting the rows older than [`ACTIVITY_RETENTION_SECS`]
+/// before its time (skipping rows another transaction holds, as every purge here), in the
+/// caller's transaction: [`ActivityStore::record_activity`] and the activity of a
+/// [`NewSession`].
+///
+/// [`ACTIVITY_RETENTION_SECS`]: super::super::ACTIVITY_RETENTION_SECS
+pub(super) async fn insert_activity_in(
+    tx: &Transaction<'_>,
+    st: &mut Statements,
+    a: &ActivityRow,
+) -> Result<(), StoreError> {
+    let at = to_i64(a.at, "time")?;
+    let kept_from = activity_kept_from(a.at)?;
+    let (method, outcome) = (a.method.as_str(), a.outcome.as_str());
+    purge_prepared(tx, st, "activity", "id", "at < $1", &[&kept_from]).await?;
+    let row: &Args<'_> = &[
+        &a.username,
+        &at,
+        &method,
+        &a.user_agent,
+        &a.client_ip,
+        &outcome,
+        &a.detail,
+    ];
+    st.execute(tx, sql::INSERT_ACTIVITY, row).await?;
+    Ok(())
 }
 
 impl ActivityStore for PgDatabase {
     fn record_activity(&self, a: &ActivityRow) -> Result<(), StoreError> {
-        let at = to_i64(a.at, "time")?;
-        let kept_from = activity_kept_from(a.at)?;
-        let (method, outcome) = (a.method.as_str(), a.outcome.as_str());
-        self.write(async |tx| {
-            tx.execute(sql::PURGE_ACTIVITY, &[&kept_from]).await?;
-            let row: &Args<'_> = &[
-                &a.username,
-                &at,
-                &method,
-                &a.user_agent,
-                &a.client_ip,
-                &outcome,
-                &a.detail,
-            ];
-            tx.execute(sql::INSERT_ACTIVITY, row).await?;
-            Ok(())
-        })
+        self.write_prepared(async |tx, st| insert_activity_in(tx, st, a).await)
     }
 
     fn recent_activity(&self, username: &str, limit: u32) -> Result<Vec<ActivityRow>, StoreError> {

@@ -2,8 +2,10 @@
 //! `UPDATE` re-checks its `WHERE` on the row version it locks, so of concurrent changes of an
 //! attempt exactly one matches).
 
+use tokio_postgres::Transaction;
+
 use super::attempt::{AttemptStore, sql};
-use super::postgres::{Args, PgDatabase};
+use super::postgres::{Args, PgDatabase, Statements, purge_prepared};
 use super::{Columns as _, StoreError, Transition, rows_valid_from, to_i64};
 
 impl AttemptStore for PgDatabase {
@@ -48,12 +50,8 @@ impl AttemptStore for PgDatabase {
         now: u64,
         forget_before: u64,
     ) -> Result<(), StoreError> {
-        let (now, before) = (to_i64(now, "time")?, to_i64(forget_before, "time")?);
-        self.write(async |tx| {
-            tx.execute(sql::FORGET_BROWSERS, &[&before]).await?;
-            tx.execute(sql::REMEMBER_BROWSER, &[&token_hash, &username, &now])
-                .await?;
-            Ok(())
+        self.write_prepared(async |tx, st| {
+            remember_in(tx, st, token_hash, username, now, forget_before).await
         })
     }
 
@@ -68,4 +66,25 @@ impl AttemptStore for PgDatabase {
         let n = self.one(sql::KNOWN_BROWSER, args, |r| r.int(0))?;
         Ok(n.unwrap_or(0) > 0)
     }
+}
+
+/// Remembers the browser whose cookie hashes to `token_hash` for `username` at `now`,
+/// forgetting every browser remembered before `forget_before` (skipping rows another
+/// transaction holds, so concurrent sign-ins never wait for or deadlock with each other over
+/// the purge), in the caller's transaction: [`AttemptStore::remember_browser`] and the known
+/// browser of a [`super::NewSession`].
+pub(super) async fn remember_in(
+    tx: &Transaction<'_>,
+    st: &mut Statements,
+    token_hash: &[u8],
+    username: &str,
+    now: u64,
+    forget_before: u64,
+) -> Result<(), StoreError> {
+    let (now, before) = (to_i64(now, "time")?, to_i64(forget_before, "time")?);
+    let key = "token_hash, username";
+    purge_prepared(tx, st, "known_browsers", key, "created_at < $1", &[&before]).await?;
+    st.execute(tx, sql::REMEMBER_BROWSER, &[&token_hash, &username, &now])
+        .await?;
+    Ok(())
 }

@@ -1106,6 +1106,30 @@ fn insert_attempt_capped(
     changed(exec(tx, sql::SUPERSEDE_ATTEMPTS, superseded)?)
 }
 
+/// Stores session `s` in the caller's write transaction: purges the sessions expired at
+/// `s.now`, inserts it, and records its activity row and remembers its browser, if any
+/// ([`NewSession`]).
+fn insert_session_in(tx: &Connection, s: &NewSession) -> Result<(), StoreError> {
+    let [created, expires] = times(s.row.created_at, s.row.expires_at)?;
+    let valid_from = rows_valid_from(s.now, 0)?;
+    exec(
+        tx,
+        "DELETE FROM sessions WHERE expires_at < ?1",
+        [valid_from],
+    )?;
+    let (user, method) = (&s.row.username, &s.row.method);
+    let row = params![s.id_hash, user, method, created, expires];
+    exec(tx, sql::INSERT_SESSION, row)?;
+    if let Some(a) = &s.activity {
+        account::insert_activity(tx, a)?;
+    }
+    if let Some(b) = &s.known_browser {
+        let forget = b.forget_before;
+        super::sqlite_attempt::remember_in(tx, &b.token_hash, user, s.now, forget)?;
+    }
+    Ok(())
+}
+
 impl SignInStore for SqliteDatabase {
     fn put_invite(&self, code_hash: &[u8], invite: &InviteRow) -> Result<(), StoreError> {
         let [created, expires] = times(invite.created_at, invite.expires_at)?;
@@ -1186,19 +1210,12 @@ impl SignInStore for SqliteDatabase {
 
     fn consume_into_session(&self, id: &str, s: &NewSession) -> Result<bool, StoreError> {
         let (to, from, valid_from) = Transition::COLLECT.args(s.now)?;
-        let [created, expires] = times(s.row.created_at, s.row.expires_at)?;
         self.write(|tx| {
+            // Not moved (used, expired): nothing else is written.
             if exec(tx, sql::TRANSITION, params![to, id, from, valid_from])? != 1 {
                 return Ok(false);
             }
-            exec(
-                tx,
-                "DELETE FROM sessions WHERE expires_at < ?1",
-                [valid_from],
-            )?;
-            let (user, method) = (&s.row.username, &s.row.method);
-            let row = params![s.id_hash, user, method, created, expires];
-            exec(tx, sql::INSERT_SESSION, row)?;
+            insert_session_in(tx, s)?;
             Ok(true)
         })
     }

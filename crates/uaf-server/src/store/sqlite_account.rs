@@ -4,14 +4,14 @@
 //! code_last_step = $expected` on the single writer (compare-and-swap of the used step),
 //! `INSERT … ON CONFLICT DO UPDATE … RETURNING` (the first secret stays).
 
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
 use super::super::account::{
     ACCOUNT_COLUMNS, AccountRow, AccountStore, ActivityRow, ActivityStore, account_of,
     activity_kept_from, activity_of, sql, stored_secret, stored_step,
 };
-use super::super::{Columns as _, SessionRow, StoreError, rows_valid_from, times, to_i64};
-use super::{SqliteDatabase, changed, first, rows};
+use super::super::{Columns as _, NewSession, StoreError, rows_valid_from, to_i64};
+use super::{SqliteDatabase, changed, exec, first, rows};
 
 impl AccountStore for SqliteDatabase {
     fn create_account(&self, a: &AccountRow) -> Result<bool, StoreError> {
@@ -110,33 +110,37 @@ impl AccountStore for SqliteDatabase {
         .map(first)
     }
 
-    fn insert_session(&self, id_hash: &[u8], s: &SessionRow) -> Result<(), StoreError> {
-        let [created, expires] = times(s.created_at, s.expires_at)?;
-        let valid_from = rows_valid_from(s.created_at, 0)?;
-        let row = params![id_hash, s.username, s.method, created, expires];
-        self.purge_and_insert("sessions", valid_from, sql::INSERT_SESSION, row)
+    fn insert_session(&self, s: &NewSession) -> Result<(), StoreError> {
+        self.write(|tx| super::insert_session_in(tx, s))
     }
+}
+
+/// Appends activity row `a`, deleting the rows older than [`ACTIVITY_RETENTION_SECS`]
+/// before its time, in the caller's write transaction: [`ActivityStore::record_activity`]
+/// and the activity of a [`NewSession`].
+///
+/// [`ACTIVITY_RETENTION_SECS`]: super::super::ACTIVITY_RETENTION_SECS
+pub(super) fn insert_activity(tx: &Connection, a: &ActivityRow) -> Result<(), StoreError> {
+    let at = to_i64(a.at, "time")?;
+    let kept_from = activity_kept_from(a.at)?;
+    let (method, outcome) = (a.method.as_str(), a.outcome.as_str());
+    exec(tx, sql::PURGE_ACTIVITY, [kept_from])?;
+    let row = params![
+        a.username,
+        at,
+        method,
+        a.user_agent,
+        a.client_ip,
+        outcome,
+        a.detail
+    ];
+    exec(tx, sql::INSERT_ACTIVITY, row)?;
+    Ok(())
 }
 
 impl ActivityStore for SqliteDatabase {
     fn record_activity(&self, a: &ActivityRow) -> Result<(), StoreError> {
-        let at = to_i64(a.at, "time")?;
-        let kept_from = activity_kept_from(a.at)?;
-        let (method, outcome) = (a.method.as_str(), a.outcome.as_str());
-        self.write(|tx| {
-            tx.execute(sql::PURGE_ACTIVITY, [kept_from])?;
-            let row = params![
-                a.username,
-                at,
-                method,
-                a.user_agent,
-                a.client_ip,
-                outcome,
-                a.detail
-            ];
-            tx.execute(sql::INSERT_ACTIVITY, row)?;
-            Ok(())
-        })
+        self.write(|tx| insert_activity(tx, a))
     }
 
     fn recent_activity(&self, username: &str, limit: u32) -> Result<Vec<ActivityRow>, StoreError> {

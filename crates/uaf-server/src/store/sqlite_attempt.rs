@@ -1,9 +1,9 @@
 //! [`AttemptStore`] on SQLite: each change one statement in a write transaction of its own.
 
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
 use super::attempt::{AttemptStore, sql};
-use super::sqlite::{SqliteDatabase, first, rows};
+use super::sqlite::{SqliteDatabase, exec, first, rows};
 use super::{Columns as _, StoreError, Transition, rows_valid_from, to_i64};
 
 impl AttemptStore for SqliteDatabase {
@@ -54,12 +54,7 @@ impl AttemptStore for SqliteDatabase {
         now: u64,
         forget_before: u64,
     ) -> Result<(), StoreError> {
-        let (now, before) = (to_i64(now, "time")?, to_i64(forget_before, "time")?);
-        self.write(|tx| {
-            tx.execute(sql::FORGET_BROWSERS, [before])?;
-            tx.execute(sql::REMEMBER_BROWSER, params![token_hash, username, now])?;
-            Ok(())
-        })
+        self.write(|tx| remember_in(tx, token_hash, username, now, forget_before))
     }
 
     fn known_browser(
@@ -79,4 +74,25 @@ impl AttemptStore for SqliteDatabase {
         })?;
         Ok(first(found).unwrap_or(0) > 0)
     }
+}
+
+/// Remembers the browser whose cookie hashes to `token_hash` for `username` at `now`,
+/// forgetting every browser remembered before `forget_before`, in the caller's write
+/// transaction: [`AttemptStore::remember_browser`] and the known browser of a
+/// [`super::NewSession`].
+pub(super) fn remember_in(
+    tx: &Connection,
+    token_hash: &[u8],
+    username: &str,
+    now: u64,
+    forget_before: u64,
+) -> Result<(), StoreError> {
+    let (now, before) = (to_i64(now, "time")?, to_i64(forget_before, "time")?);
+    exec(tx, sql::FORGET_BROWSERS, [before])?;
+    exec(
+        tx,
+        sql::REMEMBER_BROWSER,
+        params![token_hash, username, now],
+    )?;
+    Ok(())
 }

@@ -40,8 +40,8 @@ use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
     AttemptChange, AttemptMove, AttemptRow, AttemptState, AttemptStore, AuthenticationWrites,
-    DeviceRow, EnrollOutcome, Enrolment, NewSession, SessionRow, SignInStore, StoreError,
-    row_expired,
+    DeviceRow, EnrollOutcome, Enrolment, KnownBrowser, NewSession, SessionRow, SignInStore,
+    StoreError, row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -1136,10 +1136,17 @@ impl Flow {
             created_at: now,
             expires_at: now.saturating_add(self.config.session_ttl_secs),
         };
-        match self.store.consume_into_session(
-            &attempt.id,
-            &NewSession::new(session.hash.to_vec(), row.clone(), now),
-        ) {
+        // The attempt consumed, the session, its activity row and the known browser: one
+        // transaction (one commit), all or nothing.
+        let known = known_token(known);
+        let phone = crate::store::SignInMethod::Phone;
+        let outcome = crate::store::ActivityOutcome::SignedIn;
+        let new = NewSession::new(session.hash.to_vec(), row.clone(), now)
+            .with_activity(self.activity(&row.username, phone, outcome, client, ""));
+        match self
+            .store
+            .consume_into_session(&attempt.id, &remembering(new, known.as_deref()))
+        {
             Ok(true) => self.changed(&attempt, AttemptState::Consumed),
             Ok(false) => {
                 return Reply::error(
@@ -1150,44 +1157,17 @@ impl Flow {
             Err(e) => return Reply::internal("session store", &e),
         }
         tracing::info!(username = row.username, "signed in with a phone");
-        self.record(
-            &row.username,
-            crate::store::SignInMethod::Phone,
-            crate::store::ActivityOutcome::SignedIn,
-            client,
-            "",
-        );
         self.accounts.signed_in(&signed_in(&row));
         let reply = Reply::ok(&session_answer(&row))
             .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
             .with_cookie(self.clear_cookie(SIGNIN_COOKIE));
-        self.known_browser(reply, known, &row.username, now)
+        self.with_known_cookie(reply, known)
     }
 
-    /// `reply` to a browser that just signed in to `username` with two factors (`known`: its
-    /// `uaf_known` cookie), with the cookie that makes it known for the account: a pause after
-    /// "it's not me" spares it. Failing to remember it is not fatal (the sign-in is made; only
-    /// the exemption is lost).
-    pub(crate) fn known_browser(
-        &self,
-        reply: Reply,
-        known: Option<&str>,
-        username: &str,
-        now: u64,
-    ) -> Reply {
-        let known = match known.filter(|k| secret::is_token(k)) {
-            Some(k) => Ok(String::from(k)),
-            None => secret::token().map(|t| t.text),
-        };
-        let known = known.ok().filter(|k| {
-            let forget = now.saturating_sub(KNOWN_BROWSER_SECS);
-            let stored = self
-                .attempts
-                .remember_browser(&secret::hash(k), username, now, forget);
-            stored
-                .inspect_err(|e| tracing::error!(error = %e, "known browser store"))
-                .is_ok()
-        });
+    /// `reply` to a browser that just signed in with two factors, with the `uaf_known`
+    /// cookie `known` (its row committed with the session, [`remembering`]) that makes it
+    /// known for the account: a pause after "it's not me" spares it.
+    pub(crate) fn with_known_cookie(&self, reply: Reply, known: Option<String>) -> Reply {
         match known {
             Some(k) => reply.with_cookie(self.cookie(KNOWN_COOKIE, k, KNOWN_BROWSER_SECS)),
             None => reply,
@@ -1241,6 +1221,32 @@ impl Flow {
             Err(r) => return r,
         };
         Reply::ok(&SignedOut { signed_out }).with_cookie(self.clear_cookie(SESSION_COOKIE))
+    }
+}
+
+/// The `uaf_known` cookie of a browser signing in with two factors: its own (`known`) when
+/// well-formed, else a new one; `None` when no randomness could be had (the browser is then
+/// not remembered: only the exemption from a pause is lost).
+pub(crate) fn known_token(known: Option<&str>) -> Option<String> {
+    match known.filter(|k| secret::is_token(k)) {
+        Some(k) => Some(String::from(k)),
+        None => secret::token()
+            .inspect_err(|e| tracing::error!(error = %e, "no OS randomness for uaf_known"))
+            .ok()
+            .map(|t| t.text),
+    }
+}
+
+/// `session` remembering the browser of the `uaf_known` cookie `known` for its account (in
+/// its transaction), forgetting the browsers remembered more than [`KNOWN_BROWSER_SECS`]
+/// ago.
+pub(crate) fn remembering(session: NewSession, known: Option<&str>) -> NewSession {
+    match known {
+        Some(k) => {
+            let forget = session.now.saturating_sub(KNOWN_BROWSER_SECS);
+            session.with_known_browser(KnownBrowser::new(secret::hash(k).to_vec(), forget))
+        }
+        None => session,
     }
 }
 

@@ -110,8 +110,30 @@ fn two_factor(method: &str) -> bool {
 pub(crate) const CODES: Totp = Totp::DEFAULT;
 
 impl Flow {
-    /// Records a sign-in outcome of `username` (failures to record are logged: the sign-in
-    /// goes on).
+    /// The activity row of a sign-in outcome of `username`, now.
+    pub(crate) fn activity(
+        &self,
+        username: &str,
+        method: SignInMethod,
+        outcome: ActivityOutcome,
+        client: &Client,
+        detail: &str,
+    ) -> ActivityRow {
+        let ip = client.ip.map(|ip| ip.to_string()).unwrap_or_default();
+        ActivityRow::new(
+            String::from(username),
+            self.now(),
+            method,
+            outcome,
+            &client.user_agent,
+            ip,
+        )
+        .with_detail(detail)
+    }
+
+    /// Records a sign-in outcome of `username` in a transaction of its own (failures to
+    /// record are logged: the sign-in goes on). An outcome that comes with another write
+    /// (a session) goes into that write's transaction instead ([`NewSession::with_activity`]).
     pub(crate) fn record(
         &self,
         username: &str,
@@ -120,24 +142,20 @@ impl Flow {
         client: &Client,
         detail: &str,
     ) {
-        let ip = client.ip.map(|ip| ip.to_string()).unwrap_or_default();
-        let row = ActivityRow::new(
-            String::from(username),
-            self.now(),
-            method,
-            outcome,
-            &client.user_agent,
-            ip,
-        )
-        .with_detail(detail);
+        let row = self.activity(username, method, outcome, client, detail);
         if let Err(e) = self.app.stores.activity.record_activity(&row) {
             tracing::error!(error = %e, "activity record");
         }
     }
 
-    /// A new session of `username` made by `method` without a phone attempt: the answer
-    /// with its cookie.
-    fn password_session(&self, username: &str, method: SignInMethod) -> Result<Reply, Reply> {
+    /// A new session of `username` made by `method` without a phone attempt, stored with
+    /// its `activity` row in one transaction: the answer with its cookie.
+    fn password_session(
+        &self,
+        username: &str,
+        method: SignInMethod,
+        activity: ActivityRow,
+    ) -> Result<Reply, Reply> {
         let session = secret::token().map_err(|e| Reply::internal("no OS randomness", &e))?;
         let now = self.now();
         let row = SessionRow::new(
@@ -146,10 +164,11 @@ impl Flow {
             now,
             now.saturating_add(self.config.session_ttl_secs),
         );
+        let new = NewSession::new(session.hash.to_vec(), row.clone(), now).with_activity(activity);
         self.app
             .stores
             .accounts
-            .insert_session(&session.hash, &row)
+            .insert_session(&new)
             .map_err(|e| Reply::internal("session store", &e))?;
         self.accounts.signed_in(&signed_in(&row));
         Ok(Reply::ok(&PasswordSignInAnswer::SignedIn {
@@ -223,15 +242,10 @@ impl Flow {
             }
         };
         if !account.two_step {
-            let reply = self.password_session(username, SignInMethod::Password)?;
+            let method = SignInMethod::Password;
+            let record = self.activity(username, method, ActivityOutcome::SignedIn, client, "");
+            let reply = self.password_session(username, method, record)?;
             tracing::info!(username, "signed in with a password (one factor)");
-            self.record(
-                username,
-                SignInMethod::Password,
-                ActivityOutcome::SignedIn,
-                client,
-                "",
-            );
             return Ok(reply);
         }
         // Two-step verification: the phones are asked (an attempt like a phone sign-in's), and
@@ -309,13 +323,16 @@ impl Flow {
         }
     }
 
-    /// Makes the session of second step `id` (approved now) by `method`; the browser (`known`:
-    /// its `uaf_known` cookie) becomes known for the account, as after a phone sign-in.
+    /// Makes the session of second step `id` (approved now) by `method` for `client`; the
+    /// browser (`known`: its `uaf_known` cookie) becomes known for the account, as after a
+    /// phone sign-in. The attempt consumed, the session, its activity row and the known
+    /// browser: one transaction.
     fn finish_second_step(
         &self,
         id: &str,
         username: &str,
         method: SignInMethod,
+        client: &Client,
         known: Option<&str>,
     ) -> Result<Reply, Reply> {
         let session = secret::token().map_err(|e| Reply::internal("no OS randomness", &e))?;
@@ -326,12 +343,12 @@ impl Flow {
             now,
             now.saturating_add(self.config.session_ttl_secs),
         );
+        let known = super::flow::known_token(known);
+        let record = self.activity(username, method, ActivityOutcome::SignedIn, client, "");
+        let new = NewSession::new(session.hash.to_vec(), row.clone(), now).with_activity(record);
         let made = self
             .store
-            .consume_into_session(
-                id,
-                &NewSession::new(session.hash.to_vec(), row.clone(), now),
-            )
+            .consume_into_session(id, &super::flow::remembering(new, known.as_deref()))
             .map_err(|e| Reply::internal("session store", &e))?;
         if !made {
             return Err(Reply::error(
@@ -345,7 +362,7 @@ impl Flow {
         let reply = Reply::ok(&session_answer(&row))
             .with_cookie(self.cookie(SESSION_COOKIE, session.text, self.config.session_ttl_secs))
             .with_cookie(self.clear_cookie(SIGNIN_COOKIE));
-        Ok(self.known_browser(reply, known, username, now))
+        Ok(self.with_known_cookie(reply, known))
     }
 
     /// `POST api/password/{id}/code {code}`: the second step by a verification code (RFC
@@ -418,17 +435,11 @@ impl Flow {
         {
             self.changed_id(&username, id, AttemptState::Approved);
         }
-        let reply = self.finish_second_step(id, &username, SignInMethod::PasswordCode, known)?;
+        let method = SignInMethod::PasswordCode;
+        let reply = self.finish_second_step(id, &username, method, client, known)?;
         tracing::info!(
             username,
             "signed in with a password and a verification code"
-        );
-        self.record(
-            &username,
-            SignInMethod::PasswordCode,
-            ActivityOutcome::SignedIn,
-            client,
-            "",
         );
         Ok(reply)
     }
@@ -453,16 +464,9 @@ impl Flow {
                     },
                 ));
             }
-            let reply =
-                self.finish_second_step(id, &username, SignInMethod::PasswordPhone, known)?;
+            let method = SignInMethod::PasswordPhone;
+            let reply = self.finish_second_step(id, &username, method, client, known)?;
             tracing::info!(username, "signed in with a password and the phone");
-            self.record(
-                &username,
-                SignInMethod::PasswordPhone,
-                ActivityOutcome::SignedIn,
-                client,
-                "",
-            );
             Ok(reply)
         })();
         result.unwrap_or_else(|refusal| refusal)
@@ -527,15 +531,10 @@ impl Flow {
                 .map_err(|e| Reply::internal("account store", &e))?;
         }
         tracing::info!(username, "account password chosen with an invite");
-        let reply = self.password_session(username, SignInMethod::Password)?;
-        self.record(
-            username,
-            SignInMethod::Password,
-            ActivityOutcome::SignedIn,
-            client,
-            "password chosen with an invite",
-        );
-        Ok(reply)
+        let method = SignInMethod::Password;
+        let detail = "password chosen with an invite";
+        let record = self.activity(username, method, ActivityOutcome::SignedIn, client, detail);
+        self.password_session(username, method, record)
     }
 
     /// The verification-code setup of `username`'s phones: its secret, made now (20 random

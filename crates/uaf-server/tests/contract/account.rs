@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use uaf_server::store::{
-    AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore, Backend, DeviceRow,
-    InviteRow, SessionRow, SignInMethod, system_clock,
+    AccountRow, AccountStore, ActivityOutcome, ActivityRow, ActivityStore, AttemptState, Backend,
+    DeviceRow, InviteRow, KnownBrowser, NewSession, SessionRow, SignInMethod, system_clock,
 };
 
-use super::{NOW, Suite, aaid, race, reg};
+use super::{NOW, StoresOf as _, Suite, aaid, attempt, race, reg};
 
 fn accounts(db: &dyn Backend) -> Arc<dyn AccountStore> {
     db.stores(300, system_clock()).accounts
@@ -127,12 +127,9 @@ pub fn deleting_an_account_deletes_its_sign_ins(suite: &Suite<'_>) {
     s.create_account(&AccountRow::new("bob".into(), Some(PHC.into()), NOW))
         .unwrap();
     let session = SessionRow::new("alice".into(), "password".into(), NOW, NOW + 60);
-    s.insert_session(&[1; 32], &session).unwrap();
-    s.insert_session(
-        &[2; 32],
-        &SessionRow::new("bob".into(), "password".into(), NOW, NOW + 60),
-    )
-    .unwrap();
+    s.insert_session(&new_session(1, &session)).unwrap();
+    let bobs = SessionRow::new("bob".into(), "password".into(), NOW, NOW + 60);
+    s.insert_session(&new_session(2, &bobs)).unwrap();
     sign_in
         .put_device(
             &[3; 32],
@@ -165,17 +162,22 @@ pub fn password_sessions_are_stored_and_expired_ones_purged(suite: &Suite<'_>) {
     let s = accounts(&*db);
     let sign_in = db.stores(300, system_clock()).sign_in;
     let old = SessionRow::new("alice".into(), "password".into(), NOW, NOW + 10);
-    s.insert_session(&[1; 32], &old).unwrap();
+    s.insert_session(&new_session(1, &old)).unwrap();
     assert_eq!(sign_in.session(&[1; 32]).unwrap(), Some(old.clone()));
     // A duplicate id hash is refused.
-    assert!(s.insert_session(&[1; 32], &old).is_err());
+    assert!(s.insert_session(&new_session(1, &old)).is_err());
     // Valid through its end: kept by an insert at NOW + 10, purged by one at NOW + 11.
     let at = |t: u64| SessionRow::new("bob".into(), "password+code".into(), t, t + 60);
-    s.insert_session(&[2; 32], &at(NOW + 10)).unwrap();
+    s.insert_session(&new_session(2, &at(NOW + 10))).unwrap();
     assert!(sign_in.session(&[1; 32]).unwrap().is_some());
-    s.insert_session(&[3; 32], &at(NOW + 11)).unwrap();
+    s.insert_session(&new_session(3, &at(NOW + 11))).unwrap();
     assert_eq!(sign_in.session(&[1; 32]).unwrap(), None);
     assert_eq!(sign_in.session(&[3; 32]).unwrap(), Some(at(NOW + 11)));
+}
+
+/// The session `row` under the id hash `[hash; 32]`, made at its creation time, alone.
+fn new_session(hash: u8, row: &SessionRow) -> NewSession {
+    NewSession::new(vec![hash; 32], row.clone(), row.created_at)
 }
 
 fn event(user: &str, at: u64, outcome: ActivityOutcome, detail: &str) -> ActivityRow {
@@ -246,4 +248,137 @@ pub fn second_steps_are_recorded_and_expired_ones_purged(suite: &Suite<'_>) {
         .unwrap();
     assert!(s.delete_account("bob").unwrap());
     assert_eq!(s.second_step("attempt-2").unwrap(), None);
+}
+
+/// The writes of a sign-in's last step ([`NewSession`]): the attempt consumed, the session
+/// (with its purge), the activity row and the known browser (with its forgetting) are one
+/// transaction: all of them or none, whoever races.
+pub fn a_consumed_attempt_stores_its_session_activity_and_browser_together(suite: &Suite<'_>) {
+    let (place, db) = suite.fresh("session_writes");
+    let nodes = suite.nodes(&place, &db, 4);
+    let stores = db.stores(300, system_clock());
+    let (rows, log, known) = (stores.sign_in, stores.activity, stores.attempts);
+    let approve = AttemptState::Pending.to(AttemptState::Approved);
+    const AT: u64 = NOW + 3;
+    let row = SessionRow::new("alice".into(), "uaf-phone".into(), AT, AT + 3600);
+    fn signed_in(detail: &str) -> ActivityRow {
+        let mut e = event("alice", AT, ActivityOutcome::SignedIn, detail);
+        e.method = SignInMethod::Phone;
+        e
+    }
+    // What a sign-in of browser `k` with session `[hash; 32]` writes.
+    fn new(hash: u8, k: u8, detail: &str) -> NewSession {
+        let row = SessionRow::new("alice".into(), "uaf-phone".into(), AT, AT + 3600);
+        NewSession::new(vec![hash; 32], row, AT)
+            .with_activity(signed_in(detail))
+            .with_known_browser(KnownBrowser::new(vec![k; 32], AT - 50))
+    }
+    let at = AT;
+    // A browser remembered long ago, forgotten by the next one remembered.
+    known
+        .remember_browser(&[9; 32], "carol", at - 100, 0)
+        .unwrap();
+
+    rows.put_attempt(&attempt("a", "alice", Some("[]"), NOW))
+        .unwrap();
+    // Not approved: nothing at all.
+    assert!(!rows.consume_into_session("a", &new(1, 1, "early")).unwrap());
+    assert!(log.recent_activity("alice", 10).unwrap().is_empty());
+    assert!(!known.known_browser(&[1; 32], "alice", 0).unwrap());
+    assert!(known.known_browser(&[9; 32], "carol", 0).unwrap());
+    assert!(rows.transition("a", approve, NOW + 2).unwrap());
+
+    // Eight racing collections, each with its own session, record and browser: one wins,
+    // and only its writes are there.
+    let won: Vec<u8> = race(8, &nodes, move |i, db| {
+        let n = 10 + u8::try_from(i).unwrap();
+        db.sign_in()
+            .consume_into_session("a", &new(n, n, &format!("collection {n}")))
+            .unwrap()
+            .then_some(n)
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    assert_eq!(won.len(), 1, "{won:?}");
+    let n = won[0];
+    assert_eq!(rows.session(&[n; 32]).unwrap(), Some(row.clone()));
+    assert_eq!(
+        log.recent_activity("alice", 10).unwrap(),
+        vec![signed_in(&format!("collection {n}"))]
+    );
+    for other in 10..18u8 {
+        assert_eq!(
+            known.known_browser(&[other; 32], "alice", at).unwrap(),
+            other == n,
+            "browser {other}"
+        );
+        assert_eq!(rows.session(&[other; 32]).unwrap().is_some(), other == n);
+    }
+    assert!(
+        !known.known_browser(&[9; 32], "carol", 0).unwrap(),
+        "forgotten"
+    );
+
+    // A second collection of the consumed attempt writes nothing.
+    assert!(
+        !rows
+            .consume_into_session("a", &new(20, 20, "again"))
+            .unwrap()
+    );
+    assert_eq!(rows.session(&[20; 32]).unwrap(), None);
+    assert_eq!(log.recent_activity("alice", 10).unwrap().len(), 1);
+    assert!(!known.known_browser(&[20; 32], "alice", 0).unwrap());
+
+    // A write that fails (the session id hash is taken) rolls everything back: the attempt
+    // stays approved, and no record or browser is stored.
+    rows.put_attempt(&attempt("b", "alice", Some("[]"), NOW))
+        .unwrap();
+    assert!(rows.transition("b", approve, NOW + 2).unwrap());
+    assert!(rows.consume_into_session("b", &new(n, 21, "dup")).is_err());
+    assert_eq!(
+        rows.attempt("b").unwrap().unwrap().state,
+        AttemptState::Approved
+    );
+    assert_eq!(log.recent_activity("alice", 10).unwrap().len(), 1);
+    assert!(!known.known_browser(&[21; 32], "alice", 0).unwrap());
+    // Then it collects once, with its writes.
+    assert!(rows.consume_into_session("b", &new(22, 22, "b")).unwrap());
+    assert_eq!(log.recent_activity("alice", 10).unwrap()[0], signed_in("b"));
+    assert!(known.known_browser(&[22; 32], "alice", at).unwrap());
+}
+
+/// A session without an attempt (a password alone) is stored with its activity row and
+/// known browser in one transaction, or none of them.
+pub fn a_password_session_stores_its_activity_and_browser_together(suite: &Suite<'_>) {
+    let (_place, db) = suite.fresh("password_session_writes");
+    let stores = db.stores(300, system_clock());
+    let (s, rows, log, known) = (
+        stores.accounts,
+        stores.sign_in,
+        stores.activity,
+        stores.attempts,
+    );
+    let row = SessionRow::new("alice".into(), "password".into(), NOW, NOW + 60);
+    let signed_in = event("alice", NOW, ActivityOutcome::SignedIn, "");
+    let new = |k: u8| {
+        new_session(1, &row)
+            .with_activity(signed_in.clone())
+            .with_known_browser(KnownBrowser::new(vec![k; 32], 0))
+    };
+    s.insert_session(&new(1)).unwrap();
+    assert_eq!(rows.session(&[1; 32]).unwrap(), Some(row.clone()));
+    assert_eq!(
+        log.recent_activity("alice", 10).unwrap(),
+        vec![signed_in.clone()]
+    );
+    assert!(known.known_browser(&[1; 32], "alice", NOW).unwrap());
+    // The same id hash again: refused, and neither its record nor its browser is stored.
+    assert!(s.insert_session(&new(2)).is_err());
+    assert_eq!(log.recent_activity("alice", 10).unwrap().len(), 1);
+    assert!(!known.known_browser(&[2; 32], "alice", 0).unwrap());
+    // Alone, as before: only the session.
+    let bobs = SessionRow::new("bob".into(), "password".into(), NOW, NOW + 60);
+    s.insert_session(&new_session(3, &bobs)).unwrap();
+    assert!(log.recent_activity("bob", 10).unwrap().is_empty());
 }

@@ -171,6 +171,8 @@ macro_rules! contract_cases {
             a_code_step_is_used_once,
             deleting_an_account_deletes_its_sign_ins,
             password_sessions_are_stored_and_expired_ones_purged,
+            a_consumed_attempt_stores_its_session_activity_and_browser_together,
+            a_password_session_stores_its_activity_and_browser_together,
             activity_is_read_newest_first_and_old_rows_purged,
             reports_are_kept_only_while_pending,
             an_attempt_ends_once,
