@@ -88,6 +88,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
+mod expiry;
 pub mod limits;
 mod mds;
 mod net;

@@ -194,6 +194,12 @@ pub struct Limits {
     pub stream_recheck_secs: u64,
     /// The longest `phone/notifications?wait=` waits, in seconds (default 25).
     pub long_poll_max_secs: u64,
+    /// Seconds between two runs of the expiry sweep (default 10; 0: no sweep), which
+    /// records each sign-in attempt that expired unanswered in its account's recent
+    /// activity ([`crate::store::AttemptStore::record_expired`]; every node sweeps, each
+    /// attempt is recorded once). Run it at least every hour: attempts expired for an hour
+    /// are purged, recorded or not.
+    pub expiry_sweep_secs: u64,
 }
 
 /// The most page streams (`GET api/signin/{id}/events`) open at once for one attempt.
@@ -217,6 +223,7 @@ impl Default for Limits {
             stream_heartbeat_secs: 15,
             stream_recheck_secs: 30,
             long_poll_max_secs: 25,
+            expiry_sweep_secs: 10,
         }
     }
 }

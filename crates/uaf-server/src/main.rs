@@ -192,6 +192,11 @@ struct Args {
     #[arg(long, env = "UAF_SERVER_LONG_POLL_MAX_SECS", default_value_t = 25,
           value_parser = clap::value_parser!(u64).range(1..=300))]
     long_poll_max_secs: u64,
+    /// Seconds between two runs of the expiry sweep, which records the sign-in attempts that
+    /// expired unanswered in their accounts' recent activity (0: off).
+    #[arg(long, env = "UAF_SERVER_EXPIRY_SWEEP_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=3_600))]
+    expiry_sweep_secs: u64,
     /// Invite code checks (enrolment calls) per client address: COUNT/SECONDS or off.
     #[arg(
         long,
@@ -479,6 +484,7 @@ fn main() -> ExitCode {
     limits.stream_heartbeat_secs = args.stream_heartbeat_secs;
     limits.stream_recheck_secs = args.stream_recheck_secs;
     limits.long_poll_max_secs = args.long_poll_max_secs;
+    limits.expiry_sweep_secs = args.expiry_sweep_secs;
     limits.enroll_per_address = args.enroll_limit_per_address;
     limits.enroll_per_account = args.enroll_limit_per_account;
     limits.password_per_address = args.password_limit_per_address;

@@ -379,7 +379,19 @@ impl PhoneSignInBuilder {
             clock: self.clock,
             facets_json,
         });
+        let every = self.limits.expiry_sweep_secs;
+        let sweeper = (every > 0)
+            .then(|| {
+                crate::expiry::Sweeper::spawn(
+                    Arc::clone(&attempts),
+                    Arc::clone(&app.clock),
+                    core::time::Duration::from_secs(every),
+                )
+            })
+            .transpose()
+            .map_err(|e| ServerError::Runtime(format!("cannot start the expiry sweep: {e}")))?;
         let flow = Flow {
+            _sweeper: sweeper,
             app,
             store,
             attempts,

@@ -358,7 +358,7 @@ impl ActivityRow {
 }
 
 /// `text` cut to at most [`ActivityRow::MAX_TEXT`] bytes at a character boundary.
-fn clip(text: &str) -> &str {
+pub(crate) fn clip(text: &str) -> &str {
     let mut end = text.len().min(ActivityRow::MAX_TEXT);
     while !text.is_char_boundary(end) {
         end -= 1;

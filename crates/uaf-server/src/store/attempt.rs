@@ -8,7 +8,12 @@
 //! of concurrent changes (a cancel on the page and an approval on the phone, two phones)
 //! exactly one wins, on every node.
 
-use super::{StoreError, Transition};
+use core::net::IpAddr;
+
+use super::{
+    ActivityOutcome, ActivityRow, Columns, SignInMethod, StoreError, Transition, rows_valid_from,
+    to_i64,
+};
 
 /// The attempt changes, pauses and known browsers of phone sign-in.
 pub trait AttemptStore: Send + Sync {
@@ -79,6 +84,118 @@ pub trait AttemptStore: Send + Sync {
         username: &str,
         since: u64,
     ) -> Result<bool, StoreError>;
+
+    /// The expiry sweep: in **one transaction**, moves at most `max` (at least 1) attempts
+    /// still `pending` whose expiry is past at `now` ([`super::row_expired`]) to
+    /// [`super::AttemptState::Expired`], oldest expiry first, and appends an activity row
+    /// (outcome [`ActivityOutcome::Expired`]) for each of them that someone could have
+    /// answered — a phone was asked (it carries a UAF request), or it is a password sign-in's
+    /// second step — with the browser and address that started it ([`expired_activity`]).
+    /// An attempt in any other state is never touched. The move is guarded by the state, so
+    /// of concurrent sweeps (two nodes) each attempt is moved, and recorded, by exactly one.
+    /// Returns what it moved; empty when nothing is left (a cheap read then, no write).
+    ///
+    /// # Errors
+    /// [`StoreError`]: nothing was moved or recorded.
+    fn record_expired(&self, now: u64, max: u32) -> Result<Vec<ExpiredAttempt>, StoreError>;
+}
+
+/// An attempt the expiry sweep moved from pending to expired
+/// ([`AttemptStore::record_expired`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExpiredAttempt {
+    /// The attempt's id.
+    pub id: String,
+    /// Its account (the name typed).
+    pub username: String,
+    /// The activity row recorded for it, or `None` when nobody could have answered it (no
+    /// phone was asked and it was no second step: an unknown name, an account without
+    /// phones): a name anyone can type is no account's activity.
+    pub activity: Option<ActivityRow>,
+}
+
+/// The activity row of an attempt that expired unanswered: at the time it was started
+/// (`created_at`), by `method`, from the browser of its `User-Agent` (`user_agent`, or the
+/// short browser description when the text was not kept) and its client address (when it is
+/// one), with a detail for the person that names the last thing a phone reported, if any.
+#[must_use]
+#[allow(clippy::too_many_arguments)]
+pub fn expired_activity(
+    username: &str,
+    created_at: u64,
+    method: SignInMethod,
+    user_agent: Option<&str>,
+    browser: Option<&str>,
+    client_ip: Option<&str>,
+    report: Option<&str>,
+) -> ActivityRow {
+    let agent = user_agent
+        .filter(|ua| !ua.is_empty())
+        .or(browser)
+        .unwrap_or_default();
+    let address = client_ip
+        .filter(|ip| ip.parse::<IpAddr>().is_ok())
+        .map(String::from)
+        .unwrap_or_default();
+    let waited = match method {
+        SignInMethod::Phone => "nobody answered it on a phone before it expired",
+        _ => "the password was right, but the second step was not completed before it expired",
+    };
+    let reported = match report {
+        Some("wrong-number") => " (a phone reported a wrong number)",
+        Some("wrong-pin") => " (a phone reported a wrong PIN)",
+        _ => "",
+    };
+    ActivityRow::new(
+        String::from(username),
+        created_at,
+        method,
+        ActivityOutcome::Expired,
+        agent,
+        address,
+    )
+    .with_detail(&format!("{waited}{reported}"))
+}
+
+/// An attempt moved by the sweep: the columns of [`sql::MOVE_EXPIRED`]'s `RETURNING`
+/// (`id, username, created_at, browser, client_ip, user_agent, report, asked, second_step`).
+pub(crate) fn expired_of(row: &impl Columns) -> Result<ExpiredAttempt, StoreError> {
+    let (id, username) = (row.text(0)?, row.text(1)?);
+    let asked = row.int(7)? != 0;
+    let second_step = row.int(8)? != 0;
+    let method = if second_step {
+        SignInMethod::PasswordPhone
+    } else {
+        SignInMethod::Phone
+    };
+    let activity = if asked || second_step {
+        Some(expired_activity(
+            &username,
+            row.uint(2, "creation time")?,
+            method,
+            row.opt_text(5)?.as_deref(),
+            row.opt_text(3)?.as_deref(),
+            row.opt_text(4)?.as_deref(),
+            row.opt_text(6)?.as_deref(),
+        ))
+    } else {
+        None
+    };
+    Ok(ExpiredAttempt {
+        id,
+        username,
+        activity,
+    })
+}
+
+/// The parameters of the sweep's statements at `now` with at most `max` rows: the cut-off
+/// of unexpired attempts (an attempt with `expires_at` below it has expired) and the limit.
+pub(crate) fn sweep_args(now: u64, max: u32) -> Result<(i64, i64), StoreError> {
+    Ok((
+        rows_valid_from(now, 0)?,
+        to_i64(u64::from(max.max(1)), "limit")?,
+    ))
 }
 
 /// The statements of both SQL backends (parameters first written in order, as in
@@ -104,4 +221,19 @@ pub(crate) mod sql {
     pub(crate) const KNOWN_BROWSER: &str = "\
         SELECT COUNT(*) FROM known_browsers WHERE token_hash = $1 AND username = $2 AND \
         created_at >= $3";
+    /// Whether any attempt is left for the sweep (`$1` the unexpired cut-off): a read, so
+    /// that an idle sweep writes nothing.
+    pub(crate) const ANY_EXPIRED: &str = "\
+        SELECT id FROM signin_attempts WHERE state = 'pending' AND expires_at < $1 LIMIT 1";
+    /// The sweep's move of at most `$2` expired pending attempts (`$1` the unexpired
+    /// cut-off), oldest expiry first, guarded by the state (of concurrent sweeps exactly one
+    /// moves an attempt); `{lock}` is where PostgreSQL skips the rows another sweep holds.
+    /// Returns what the activity row needs ([`super::expired_of`]).
+    pub(crate) const MOVE_EXPIRED: &str = "\
+        UPDATE signin_attempts SET state = 'expired' WHERE state = 'pending' AND id IN \
+        (SELECT id FROM signin_attempts WHERE state = 'pending' AND expires_at < $1 ORDER BY \
+        expires_at, id LIMIT $2{lock}) RETURNING id, username, created_at, browser, \
+        client_ip, user_agent, report, CAST(CASE WHEN request IS NULL THEN 0 ELSE 1 END AS \
+        BIGINT), (SELECT COUNT(*) FROM second_steps WHERE second_steps.attempt_id = \
+        signin_attempts.id)";
 }

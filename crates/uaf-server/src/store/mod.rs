@@ -49,7 +49,7 @@ mod postgres_attempt;
 pub mod sqlite;
 mod sqlite_attempt;
 
-pub use attempt::AttemptStore;
+pub use attempt::{AttemptStore, ExpiredAttempt, expired_activity};
 pub mod writes;
 
 pub use account::{
@@ -212,6 +212,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (token_hash, username)
      );
      CREATE INDEX known_browsers_by_age ON known_browsers (created_at);",
+    // 7 → 8: the `User-Agent` text that started a sign-in attempt (its first 512 bytes), for
+    // the activity row of an attempt that expires unanswered; the attempts the expiry sweep
+    // moved from `pending` to `expired` are found by a partial index of the pending ones'
+    // expiry (docs/server.md, "Recent activity").
+    "ALTER TABLE signin_attempts ADD COLUMN user_agent TEXT;
+     CREATE INDEX signin_attempts_pending_by_expiry ON signin_attempts (expires_at) WHERE \
+     state = 'pending';",
 ];
 
 /// What the SQL backends' schemas differ in: the words [`MIGRATIONS`] leave open.
@@ -781,6 +788,7 @@ impl DeviceRow {
 
 /// Where a sign-in attempt is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AttemptState {
     /// Waiting for the phone.
     Pending,
@@ -797,6 +805,11 @@ pub enum AttemptState {
     Cancelled,
     /// The phone denied it as "it's not me" (a security event).
     Denied,
+    /// Nobody answered it in time: the expiry sweep moved it here from pending after its
+    /// expiry and recorded it in the account's activity
+    /// ([`AttemptStore::record_expired`]). Until then an expired pending attempt stays
+    /// `Pending` in the store (it reads as expired all the same).
+    Expired,
 }
 
 impl AttemptState {
@@ -811,6 +824,7 @@ impl AttemptState {
             AttemptState::Consumed => "consumed",
             AttemptState::Cancelled => "cancelled",
             AttemptState::Denied => "denied",
+            AttemptState::Expired => "expired",
         }
     }
 
@@ -825,6 +839,7 @@ impl AttemptState {
             AttemptState::Consumed,
             AttemptState::Cancelled,
             AttemptState::Denied,
+            AttemptState::Expired,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
@@ -895,6 +910,10 @@ pub struct AttemptRow {
     pub report: Option<String>,
     /// The wrong numbers reported so far.
     pub wrong_numbers: u32,
+    /// The `User-Agent` text that started it (at most [`ActivityRow::MAX_TEXT`] bytes), if
+    /// known: the activity row of an attempt that expires unanswered names the browser by
+    /// it.
+    pub user_agent: Option<String>,
 }
 
 impl AttemptRow {
@@ -925,6 +944,7 @@ impl AttemptRow {
             client_ip: None,
             report: None,
             wrong_numbers: 0,
+            user_agent: None,
         }
     }
 
@@ -933,6 +953,14 @@ impl AttemptRow {
     pub fn with_context(mut self, browser: String, client_ip: String) -> AttemptRow {
         self.browser = Some(browser);
         self.client_ip = Some(client_ip);
+        self
+    }
+
+    /// The same attempt, started by a browser whose `User-Agent` is `user_agent` (its first
+    /// [`ActivityRow::MAX_TEXT`] bytes are kept, cut at a character boundary).
+    #[must_use]
+    pub fn with_user_agent(mut self, user_agent: &str) -> AttemptRow {
+        self.user_agent = Some(account::clip(user_agent).to_owned());
         self
     }
 }
@@ -1496,15 +1524,15 @@ pub(crate) mod sql {
         SELECT username, aaid, key_id, created_at FROM phone_devices WHERE token_hash = $1";
     pub(crate) const INSERT_ATTEMPT: &str = "\
         INSERT INTO signin_attempts (id, username, browser_hash, server_data, request, \
-        match_code, state, created_at, expires_at, browser, client_ip) VALUES ($1, $2, $3, \
-        $4, $5, $6, $7, $8, $9, $10, $11)";
+        match_code, state, created_at, expires_at, browser, client_ip, user_agent) VALUES \
+        ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     pub(crate) const FIND_ATTEMPT: &str = "\
         SELECT id, username, browser_hash, server_data, request, match_code, state, \
-        created_at, expires_at, browser, client_ip, report, wrong_numbers FROM \
+        created_at, expires_at, browser, client_ip, report, wrong_numbers, user_agent FROM \
         signin_attempts WHERE id = $1";
     pub(crate) const PENDING_ATTEMPTS: &str = "\
         SELECT id, username, browser_hash, server_data, request, match_code, state, \
-        created_at, expires_at, browser, client_ip, report, wrong_numbers FROM \
+        created_at, expires_at, browser, client_ip, report, wrong_numbers, user_agent FROM \
         signin_attempts WHERE username = $1 AND state = 'pending' AND expires_at >= $2 AND \
         request IS NOT NULL ORDER BY created_at, id";
     pub(crate) const TRANSITION: &str = "\
@@ -1557,6 +1585,8 @@ pub(crate) mod sql {
         super::attempt::sql::PAUSED_UNTIL,
         super::attempt::sql::REMEMBER_BROWSER,
         super::attempt::sql::KNOWN_BROWSER,
+        super::attempt::sql::ANY_EXPIRED,
+        super::attempt::sql::MOVE_EXPIRED,
     ];
 }
 
@@ -1595,6 +1625,7 @@ pub(crate) fn attempt_of(row: &impl Columns) -> Result<AttemptRow, StoreError> {
         client_ip: row.opt_text(10)?,
         report: row.opt_text(11)?,
         wrong_numbers: row.num(12, "wrong numbers")?,
+        user_agent: row.opt_text(13)?,
     })
 }
 

@@ -899,7 +899,11 @@ async fn insert_attempt_capped(
     let state = a.state.as_str();
     let (id, user, browser, code) = (&a.id, &a.username, &a.browser_hash, &a.match_code);
     let row: &Args<'_> = &[id, user, browser, &a.server_data, &a.request, code, &state];
-    let row: &Args<'_> = &[row, &[&created, &expires, &a.browser, &a.client_ip]].concat();
+    let row: &Args<'_> = &[
+        row,
+        &[&created, &expires, &a.browser, &a.client_ip, &a.user_agent],
+    ]
+    .concat();
     // The user's attempts, one transaction at a time (on every node): under READ
     // COMMITTED two concurrent starts would otherwise each keep the other's row.
     st.execute(tx, "SELECT pg_advisory_xact_lock($1)", &[&lock])

@@ -4,7 +4,8 @@
 
 use tokio_postgres::Transaction;
 
-use super::attempt::{AttemptStore, sql};
+use super::account::{activity_kept_from, sql as account_sql};
+use super::attempt::{AttemptStore, ExpiredAttempt, expired_of, sql, sweep_args};
 use super::postgres::{Args, PgDatabase, Statements, purge_prepared};
 use super::{Columns as _, StoreError, Transition, rows_valid_from, to_i64};
 
@@ -65,6 +66,49 @@ impl AttemptStore for PgDatabase {
         let args: &Args<'_> = &[&token_hash, &username, &since];
         let n = self.one(sql::KNOWN_BROWSER, args, |r| r.int(0))?;
         Ok(n.unwrap_or(0) > 0)
+    }
+
+    fn record_expired(&self, now: u64, max: u32) -> Result<Vec<ExpiredAttempt>, StoreError> {
+        let (valid_from, limit) = sweep_args(now, max)?;
+        // Nothing to do (the usual case): a read, no transaction.
+        if self
+            .one(sql::ANY_EXPIRED, &[&valid_from], |r| r.text(0))?
+            .is_none()
+        {
+            return Ok(Vec::new());
+        }
+        // Another node's sweep holds some rows: skip them (it moves them, or, when it rolls
+        // back, a later sweep does) rather than wait; the state guard decides the rest.
+        let moving = sql::MOVE_EXPIRED.replace("{lock}", " FOR UPDATE SKIP LOCKED");
+        self.write_prepared(async |tx, st| {
+            let moved = st
+                .query(tx, &moving, &[&valid_from, &limit])
+                .await?
+                .iter()
+                .map(expired_of)
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut purged = false;
+            for a in moved.iter().filter_map(|m| m.activity.as_ref()) {
+                if !purged {
+                    let kept_from = activity_kept_from(now)?;
+                    purge_prepared(tx, st, "activity", "id", "at < $1", &[&kept_from]).await?;
+                    purged = true;
+                }
+                let (at, method, outcome) =
+                    (to_i64(a.at, "time")?, a.method.as_str(), a.outcome.as_str());
+                let row: &Args<'_> = &[
+                    &a.username,
+                    &at,
+                    &method,
+                    &a.user_agent,
+                    &a.client_ip,
+                    &outcome,
+                    &a.detail,
+                ];
+                st.execute(tx, account_sql::INSERT_ACTIVITY, row).await?;
+            }
+            Ok(moved)
+        })
     }
 }
 

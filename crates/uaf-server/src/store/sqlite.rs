@@ -1094,7 +1094,8 @@ fn insert_attempt_capped(
         created,
         expires,
         a.browser,
-        a.client_ip
+        a.client_ip,
+        a.user_agent
     ];
     exec(
         tx,

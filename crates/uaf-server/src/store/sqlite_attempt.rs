@@ -2,7 +2,8 @@
 
 use rusqlite::{Connection, params};
 
-use super::attempt::{AttemptStore, sql};
+use super::account::{activity_kept_from, sql as account_sql};
+use super::attempt::{AttemptStore, ExpiredAttempt, expired_of, sql, sweep_args};
 use super::sqlite::{SqliteDatabase, exec, first, rows};
 use super::{Columns as _, StoreError, Transition, rows_valid_from, to_i64};
 
@@ -73,6 +74,37 @@ impl AttemptStore for SqliteDatabase {
             )
         })?;
         Ok(first(found).unwrap_or(0) > 0)
+    }
+
+    fn record_expired(&self, now: u64, max: u32) -> Result<Vec<ExpiredAttempt>, StoreError> {
+        let (valid_from, limit) = sweep_args(now, max)?;
+        // Nothing to do (the usual case): a read, no write lock taken.
+        let waiting = self.read(|c| rows(c, sql::ANY_EXPIRED, [valid_from], |r| r.text(0)))?;
+        if waiting.is_empty() {
+            return Ok(Vec::new());
+        }
+        let moving = sql::MOVE_EXPIRED.replace("{lock}", "");
+        self.write(|tx| {
+            let moved = rows(tx, &moving, params![valid_from, limit], |r| expired_of(r))?;
+            let mut purged = false;
+            for a in moved.iter().filter_map(|m| m.activity.as_ref()) {
+                if !purged {
+                    exec(tx, account_sql::PURGE_ACTIVITY, [activity_kept_from(now)?])?;
+                    purged = true;
+                }
+                let row = params![
+                    a.username,
+                    to_i64(a.at, "time")?,
+                    a.method.as_str(),
+                    a.user_agent,
+                    a.client_ip,
+                    a.outcome.as_str(),
+                    a.detail
+                ];
+                exec(tx, account_sql::INSERT_ACTIVITY, row)?;
+            }
+            Ok(moved)
+        })
     }
 }
 

@@ -237,7 +237,7 @@ fn activity_info(row: &ActivityRow) -> ActivityInfo {
         ActivityOutcome::SecondStep => "Password accepted, second step asked",
         ActivityOutcome::Declined => "Declined on the phone",
         ActivityOutcome::Failed => "Failed: the phone's answer did not verify",
-        ActivityOutcome::Expired => "Not approved in time",
+        ActivityOutcome::Expired => "Expired — not answered",
         ActivityOutcome::WrongPassword => "Wrong password",
         ActivityOutcome::WrongCode => "Wrong verification code",
         ActivityOutcome::Throttled => "Refused: too many attempts",

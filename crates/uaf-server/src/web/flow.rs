@@ -105,6 +105,9 @@ pub(crate) struct StartContext {
     pub(crate) address: String,
     /// The browser's `uaf_known` cookie, if any.
     pub(crate) known: Option<String>,
+    /// The `User-Agent` text (empty when absent), kept with the attempt for its activity
+    /// row should it expire unanswered.
+    pub(crate) user_agent: String,
 }
 
 impl StartContext {
@@ -116,6 +119,7 @@ impl StartContext {
                 .ip
                 .map_or_else(|| String::from("unknown address"), |ip| ip.to_string()),
             known,
+            user_agent: client.user_agent.clone(),
         }
     }
 }
@@ -133,6 +137,8 @@ pub(crate) struct Flow {
     pub(crate) limits: Arc<Guard>,
     /// The notification hub of the streams.
     pub(crate) push: Arc<Hub>,
+    /// The expiry sweep's thread, which ends when the flow is dropped (`None`: no sweep).
+    pub(crate) _sweeper: Option<crate::expiry::Sweeper>,
 }
 
 /// A user name the flow accepts: 1 to 128 characters, no control characters, no spaces at
@@ -746,7 +752,11 @@ impl Flow {
                 // account's activity, with where the attempt came from).
                 let from = super::password::Client {
                     ip: attempt.client_ip.as_deref().and_then(|ip| ip.parse().ok()),
-                    user_agent: attempt.browser.clone().unwrap_or_default(),
+                    user_agent: attempt
+                        .user_agent
+                        .clone()
+                        .or_else(|| attempt.browser.clone())
+                        .unwrap_or_default(),
                 };
                 self.record(
                     &attempt.username,
@@ -998,7 +1008,8 @@ impl Flow {
             now,
             expires_at,
         )
-        .with_context(from.browser.clone(), from.address.clone());
+        .with_context(from.browser.clone(), from.address.clone())
+        .with_user_agent(&from.user_agent);
         // The challenge and the attempt stored in one transaction. At most
         // `pending_per_user` attempts stay pending: the newest supersedes the oldest.
         let cap = self.limits.config().pending_per_user;
@@ -1070,6 +1081,7 @@ impl Flow {
             AttemptState::Consumed => SignInState::Consumed,
             AttemptState::Cancelled => SignInState::Cancelled,
             AttemptState::Denied => SignInState::Denied,
+            AttemptState::Expired => SignInState::Expired,
         }
     }
 

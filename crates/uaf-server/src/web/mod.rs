@@ -193,17 +193,16 @@ async fn signin_start(
             if let Err(limited) = s.limits.signin(client, &b.username) {
                 return Reply::too_many(limited);
             }
+            let agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
             let from = StartContext {
-                browser: user_agent::parse(
-                    headers
-                        .get(header::USER_AGENT)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default(),
-                )
-                .short(),
+                browser: user_agent::parse(agent).short(),
                 address: client
                     .map_or_else(|| String::from("unknown address"), |ip| ip.to_string()),
                 known: cookie_value(&headers, KNOWN_COOKIE),
+                user_agent: String::from(agent),
             };
             blocking(s, move |f| f.signin_start(&b, &from)).await
         }

@@ -177,7 +177,9 @@ macro_rules! contract_cases {
             reports_are_kept_only_while_pending,
             an_attempt_ends_once,
             pauses_and_known_browsers_round_trip,
-            second_steps_are_recorded_and_expired_ones_purged
+            second_steps_are_recorded_and_expired_ones_purged,
+            expired_attempts_are_recorded_once_with_their_browser,
+            racing_sweeps_record_each_expired_attempt_once
         );
     };
     (@account_cases $factory:expr, #[$attr:meta], $handles:ident) => {
