@@ -490,9 +490,10 @@ fn not_me_ends_the_attempt_records_it_and_pauses_new_phone_sign_ins() {
         .iter()
         .find(|e| e.outcome == ActivityOutcome::DeniedNotMe)
         .expect("the denial is recorded");
+    // (The browser's own `User-Agent` text, kept with the attempt: the page reads it.)
     assert_eq!(
         (denied.client_ip.as_str(), denied.user_agent.as_str()),
-        ("127.0.0.1", "Chrome on Linux")
+        ("127.0.0.1", CHROME_LINUX)
     );
 
     // New phone sign-ins of alice are paused: refused, and no phone is asked.
