@@ -222,6 +222,8 @@ fn a_version_2_database_keeps_its_pending_states_through_migration_3() {
              ALTER TABLE signin_attempts DROP COLUMN client_ip;
              ALTER TABLE signin_attempts DROP COLUMN report;
              ALTER TABLE signin_attempts DROP COLUMN wrong_numbers;
+             DROP INDEX signin_attempts_pending_by_expiry;
+             ALTER TABLE signin_attempts DROP COLUMN user_agent;
              DROP TABLE signin_pauses;
              DROP TABLE known_browsers;
              UPDATE schema_version SET version = 2;",
@@ -230,7 +232,7 @@ fn a_version_2_database_keeps_its_pending_states_through_migration_3() {
     }
     let db = SqliteDatabase::open(&path).unwrap();
     assert_eq!(db.schema_version().unwrap(), SqliteDatabase::SCHEMA_VERSION);
-    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 7);
+    assert_eq!(SqliteDatabase::SCHEMA_VERSION, 8);
     let auths = db.pending_authentications(300, clock);
     // A state stored before requirements were kept reads back with none.
     let got = auths.take(b"old").unwrap().unwrap();
