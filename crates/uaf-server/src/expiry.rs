@@ -47,12 +47,8 @@ impl Sweeper {
         std::thread::Builder::new()
             .name(String::from("uaf-server expiry"))
             .spawn(move || {
-                loop {
-                    match stopped.recv_timeout(every) {
-                        Err(RecvTimeoutError::Timeout) => {}
-                        // Nothing is ever sent: any other outcome is the sweeper dropped.
-                        Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
-                    }
+                // Nothing is ever sent: any outcome but the timeout is the sweeper dropped.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
                     sweep(&*attempts, clock());
                 }
             })?;
@@ -90,4 +86,40 @@ pub(crate) fn sweep(attempts: &dyn AttemptStore, now: u64) -> usize {
         }
     }
     moved
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::{AttemptRow, AttemptState, SignInStore as _, SqliteDatabase};
+
+    #[test]
+    fn a_run_moves_at_most_its_batches_and_the_next_run_the_rest() {
+        let db = SqliteDatabase::open_in_memory().unwrap();
+        let per_run = usize::try_from(BATCH).unwrap() * BATCHES_PER_RUN;
+        for i in 0..per_run + 5 {
+            let a = AttemptRow::new(
+                format!("a-{i:05}"),
+                String::from("alice"),
+                vec![1; 32],
+                Some(String::from("server-data")),
+                Some(String::from("[]")),
+                String::from("42"),
+                100,
+                200,
+            );
+            db.put_attempt(&a).unwrap();
+        }
+        // Not yet expired (valid through its end).
+        assert_eq!(sweep(&db, 200), 0);
+        assert_eq!(sweep(&db, 201), per_run);
+        assert_eq!(sweep(&db, 201), 5);
+        assert_eq!(sweep(&db, 201), 0);
+        let last = db
+            .attempt(&format!("a-{:05}", per_run + 4))
+            .unwrap()
+            .unwrap();
+        assert_eq!(last.state, AttemptState::Expired);
+    }
 }
