@@ -882,7 +882,7 @@ impl Flow {
     /// the browser secret cookie. An unknown user (or one without keys) gets the same answer;
     /// no phone will ever see that attempt, so it expires.
     pub(crate) fn signin_start(&self, body: &SignInStartRequest, from: &StartContext) -> Reply {
-        match self.start_attempt(&body.username, from, true) {
+        match self.start_attempt(&body.username, from, None) {
             Ok((answer, browser)) => Reply::ok(&answer).with_cookie(self.cookie(
                 SIGNIN_COOKIE,
                 browser,
@@ -894,16 +894,18 @@ impl Flow {
 
     /// Starts a sign-in attempt for `username` from `from` (see [`Flow::signin_start`]): its
     /// answer and the text of the browser secret (the cookie's value). A password sign-in's
-    /// second step starts one too. While the account's phone sign-ins are paused (after
-    /// "it's not me") for this browser, a phone sign-in is refused (`refuse_paused`, 403),
-    /// and a second step gets an attempt no phone is asked about (its verification code
-    /// still works).
+    /// second step starts one too (`second_step`: the right password's activity row, stored
+    /// with the attempt and its record as a second step, in the start's one transaction).
+    /// While the account's phone sign-ins are paused (after "it's not me") for this browser,
+    /// a phone sign-in is refused (403), and a second step gets an attempt no phone is asked
+    /// about (its verification code still works).
     pub(crate) fn start_attempt(
         &self,
         username: &str,
         from: &StartContext,
-        refuse_paused: bool,
+        second_step: Option<&crate::store::ActivityRow>,
     ) -> Result<(SignInStartAnswer, String), Reply> {
+        let refuse_paused = second_step.is_none();
         let body = SignInStartRequest {
             username: String::from(username),
         };
@@ -999,15 +1001,18 @@ impl Flow {
             expires_at,
         )
         .with_context(from.browser.clone(), from.address.clone());
-        // The challenge and the attempt stored in one transaction. At most
-        // `pending_per_user` attempts stay pending: the newest supersedes the oldest.
+        // The challenge and the attempt (with a second step's record and activity) stored in
+        // one transaction. At most `pending_per_user` attempts stay pending: the newest
+        // supersedes the oldest.
         let cap = self.limits.config().pending_per_user;
-        match self
-            .app
-            .stores
-            .authentication_writes
-            .put_with_attempt(&challenge, &pending, &row, cap)
-        {
+        let writes = &self.app.stores.authentication_writes;
+        let stored = match second_step {
+            None => writes.put_with_attempt(&challenge, &pending, &row, cap),
+            Some(activity) => {
+                writes.put_second_step_with_attempt(&challenge, &pending, &row, cap, activity)
+            }
+        };
+        match stored {
             Ok(0) => {}
             Ok(superseded) => {
                 tracing::info!(

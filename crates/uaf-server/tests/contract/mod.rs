@@ -164,6 +164,7 @@ macro_rules! contract_cases {
             the_database_accepts_a_write_probe,
             a_fresh_database_has_the_current_schema,
             a_challenge_and_its_attempt_are_stored_together,
+            a_second_step_is_stored_with_its_attempt_and_activity,
             a_challenge_is_taken_and_the_counter_advanced_together,
             an_approval_takes_advances_and_moves_together,
             accounts_are_unique_and_round_trip,
