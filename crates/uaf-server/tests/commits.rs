@@ -377,3 +377,40 @@ fn a_password_sign_in_and_each_of_its_two_steps_are_one_commit() {
         records + 1
     );
 }
+
+#[test]
+fn a_decline_and_a_denial_are_one_commit_each() {
+    let env = Env::new("endings");
+    let phone = env.enroll("alice");
+    let start = || {
+        let (status, started, _) = call(
+            "POST",
+            &env.url(path::SIGNIN_START),
+            Some(&json!({ "username": "alice" })),
+            &[],
+        );
+        assert_eq!(status, 200, "{started}");
+        let attempt = started["attempt"].as_str().unwrap().to_owned();
+        phone
+            .pending()
+            .unwrap()
+            .into_iter()
+            .find(|n| n.attempt == attempt)
+            .unwrap()
+    };
+    // Declined: the attempt and the activity row, one commit.
+    let n = start();
+    env.counted("POST phone/decline", 1, || phone.decline(&n).unwrap());
+    let activity = env.db.recent_activity("alice", 10).unwrap();
+    assert_eq!(activity[0].outcome, ActivityOutcome::Declined);
+    // "It's not me": the attempt, the security event and the pause, one commit.
+    let n = start();
+    env.counted("POST phone/report not-me", 1, || phone.deny(&n).unwrap());
+    let activity = env.db.recent_activity("alice", 10).unwrap();
+    assert_eq!(activity[0].outcome, ActivityOutcome::DeniedNotMe);
+    assert!(env.db.paused_until("alice").unwrap().unwrap() > unix_now());
+    // Denied again (no longer pending): nothing is written.
+    env.counted("POST phone/report not-me again", 0, || {
+        assert!(phone.deny(&n).is_err());
+    });
+}

@@ -85,6 +85,7 @@ use super::{
 // Accounts and activity (`store/postgres_account.rs`): a child module, for the helpers above.
 #[path = "postgres_account.rs"]
 mod account;
+pub(crate) use account::insert_activity_in;
 
 #[path = "postgres_feed.rs"]
 mod feed;

@@ -109,6 +109,7 @@ mod account_page;
 // Accounts and activity (`store/sqlite_account.rs`): a child module, for the helpers above.
 #[path = "sqlite_account.rs"]
 mod account;
+pub(crate) use account::insert_activity;
 
 const SQLITE: Dialect = Dialect::new("BLOB", "INTEGER", "");
 

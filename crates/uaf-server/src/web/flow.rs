@@ -39,9 +39,9 @@ use crate::reply::Reply;
 use crate::signin::{Accounts, SignedIn};
 use crate::state::{Shared, fresh_rng};
 use crate::store::{
-    AttemptChange, AttemptMove, AttemptRow, AttemptState, AttemptStore, AuthenticationWrites,
-    DeviceRow, EnrollOutcome, Enrolment, KnownBrowser, NewSession, SessionRow, SignInStore,
-    StoreError, row_expired,
+    AttemptChange, AttemptEnd, AttemptMove, AttemptRow, AttemptState, AttemptStore,
+    AuthenticationWrites, DeviceRow, EnrollOutcome, Enrolment, KnownBrowser, NewSession,
+    SessionRow, SignInStore, StoreError, row_expired,
 };
 
 /// The factors one phone approval proves.
@@ -693,21 +693,23 @@ impl Flow {
             Ok(a) => a,
             Err(r) => return r,
         };
-        match self.store.transition(
-            &attempt.id,
-            AttemptState::Pending.to(AttemptState::Declined),
-            self.now(),
-        ) {
+        // The attempt declined and the activity row: one transaction. The phone's last
+        // report stays what it was.
+        let declined = self.activity(
+            &attempt.username,
+            crate::store::SignInMethod::Phone,
+            crate::store::ActivityOutcome::Declined,
+            &super::password::Client::phone(),
+            "declined on the phone",
+        );
+        let step = AttemptState::Pending.to(AttemptState::Declined);
+        let ending = AttemptEnd::new(&attempt.id, step, self.now())
+            .with_report(attempt.report.as_deref())
+            .with_activity(declined);
+        match self.attempts.end_with(&ending) {
             Ok(true) => {
                 self.changed(&attempt, AttemptState::Declined);
                 tracing::info!(username = attempt.username, "sign-in declined by phone");
-                self.record(
-                    &attempt.username,
-                    crate::store::SignInMethod::Phone,
-                    crate::store::ActivityOutcome::Declined,
-                    &super::password::Client::phone(),
-                    "declined on the phone",
-                );
                 Reply::ok(&AttemptAnswer {
                     state: SignInState::Declined,
                 })
@@ -732,41 +734,40 @@ impl Flow {
         let no_longer = || Reply::error(StatusCode::CONFLICT, "this sign-in is no longer waiting");
         let state = match kind {
             ReportKind::NotMe => {
-                match self.attempts.end(
-                    &attempt.id,
-                    AttemptState::Pending.to(AttemptState::Denied),
-                    Some(kind.as_str()),
-                    now,
-                ) {
-                    Ok(true) => self.changed(&attempt, AttemptState::Denied),
-                    Ok(false) => return no_longer(),
-                    Err(e) => return Reply::internal("attempt transition", &e),
-                }
                 // The security event: the account's owner says someone else tried (in the
-                // account's activity, with where the attempt came from).
+                // account's activity, with where the attempt came from). The attempt denied,
+                // this activity row and the pause of the account's phone sign-ins: one
+                // transaction.
                 let from = super::password::Client {
                     ip: attempt.client_ip.as_deref().and_then(|ip| ip.parse().ok()),
                     user_agent: attempt.browser.clone().unwrap_or_default(),
                 };
-                self.record(
+                let denied = self.activity(
                     &attempt.username,
                     crate::store::SignInMethod::Phone,
                     crate::store::ActivityOutcome::DeniedNotMe,
                     &from,
                     "denied on the phone: it was not me",
                 );
+                let step = AttemptState::Pending.to(AttemptState::Denied);
+                let mut ending = AttemptEnd::new(&attempt.id, step, now)
+                    .with_report(Some(kind.as_str()))
+                    .with_activity(denied);
+                if self.config.deny_pause_secs > 0 {
+                    let until = now.saturating_add(self.config.deny_pause_secs);
+                    ending = ending.with_pause(&attempt.username, until);
+                }
+                match self.attempts.end_with(&ending) {
+                    Ok(true) => self.changed(&attempt, AttemptState::Denied),
+                    Ok(false) => return no_longer(),
+                    Err(e) => return Reply::internal("attempt transition", &e),
+                }
                 tracing::warn!(
                     username = ?attempt.username,
                     browser = ?attempt.browser,
                     client = ?attempt.client_ip,
                     "security event: a phone sign-in was denied as not the account owner's"
                 );
-                if self.config.deny_pause_secs > 0 {
-                    let until = now.saturating_add(self.config.deny_pause_secs);
-                    if let Err(e) = self.attempts.pause(&attempt.username, until) {
-                        return Reply::internal("pause", &e);
-                    }
-                }
                 SignInState::Denied
             }
             ReportKind::WrongNumber | ReportKind::WrongPin => {

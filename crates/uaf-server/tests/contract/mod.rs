@@ -177,6 +177,7 @@ macro_rules! contract_cases {
             activity_is_read_newest_first_and_old_rows_purged,
             reports_are_kept_only_while_pending,
             an_attempt_ends_once,
+            an_ending_records_and_pauses_with_it_or_not_at_all,
             pauses_and_known_browsers_round_trip,
             second_steps_are_recorded_and_expired_ones_purged
         );
