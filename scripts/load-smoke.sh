@@ -4,8 +4,11 @@
 # phone model's metadata, starts the server on a free port with a temporary SQLite database
 # and the conformance API, runs `uaf-load` for a few seconds at low concurrency (enrolment,
 # phone sign-ins, conformance authentications, the in-process comparison) and fails unless
-# it exits 0 with no errors. No timing is asserted. The server and the temporary directory
-# are removed on exit (also on failure or Ctrl-C).
+# it exits 0 with no errors; then a second short run as an open loop (`--rate`). Both read
+# the server's CPU time (`--server-pid`), and the first pins the in-process threads to the
+# first CPU this script may use (`--in-process-cpus`). No timing is asserted: the CPU figures
+# and the open loop's counts must only be there. The server and the temporary directory are
+# removed on exit (also on failure or Ctrl-C).
 #
 #   scripts/load-smoke.sh                 # 4 clients, 3 s per phase
 #   scripts/load-smoke.sh -c 8 -d 5       # extra arguments go to uaf-load
@@ -67,17 +70,53 @@ done
 [ -n "$url" ] || { echo "load-smoke: the server did not say where it listens" >&2; exit 1; }
 echo "load-smoke: server at $url"
 
+# CPU figures and pinning where there is /proc (Linux); elsewhere the report says they are
+# unavailable.
+linux=0
+if [ -r /proc/self/stat ]; then
+    linux=1
+    load_args+=(--server-pid "$server_pid")
+    first_cpu="$(awk '/^Cpus_allowed_list:/ { split($2, a, /[-,]/); print a[1] }' /proc/self/status)"
+    pin_args=(--in-process-cpus "${first_cpu:-0}")
+else
+    pin_args=()
+fi
+
 "$bin/uaf-load" --server "$url" --database "$dir/server.db" --concurrency 4 --phones 8 \
-    --duration 3 --in-process 200 --in-process-threads 2 --json "${load_args[@]}" "$@" \
-    >"$dir/result.json"
+    --duration 3 --in-process 200 --in-process-threads 2 --json "${load_args[@]}" \
+    "${pin_args[@]}" "$@" >"$dir/result.json"
 cat "$dir/result.json"
-python3 - "$dir/result.json" <<'PY'
+# The open loop: 20 operations/s offered over 4 clients for 2 s per phase.
+"$bin/uaf-load" --server "$url" --database "$dir/server.db" --concurrency 4 --phones 4 \
+    --duration 2 --rate 20 --in-process 0 --json "${load_args[@]}" "$@" >"$dir/open.json"
+cat "$dir/open.json"
+python3 - "$dir/result.json" "$dir/open.json" "$linux" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["errors"] == 0, f"errors: {r['errors']}"
-for phase, kind in (("signin", "signin"), ("respond", "auth")):
-    done = [c["count"] for c in r[phase]["calls"] if c["kind"] == kind]
-    assert done and done[0] > 0, f"no {kind} completed"
+o = json.load(open(sys.argv[2]))
+linux = sys.argv[3] == "1"
+for run in (r, o):
+    assert run["errors"] == 0, f"errors: {run['errors']}"
+    for phase, kind in (("signin", "signin"), ("respond", "auth")):
+        done = [c["count"] for c in run[phase]["calls"] if c["kind"] == kind]
+        assert done and done[0] > 0, f"no {kind} completed"
+        cpu = run[phase]["cpu"]
+        if linux:
+            assert cpu and cpu["server_ms"] is not None and cpu["load_ms_per_op"] is not None, \
+                f"no CPU figures for {phase}: {cpu} ({run['cpu']})"
+        else:
+            assert run["cpu"]["unavailable"], "no CPU figures, and no reason given"
 assert r["in_process"] and r["ratio"] is not None, "no in-process comparison"
-print(f"load-smoke: ok ({r['phones']} phones, ratio {r['ratio']:.3f}; timings not asserted)")
+assert r["respond"]["open_loop"] is None, "a closed loop reported as open"
+if linux:
+    assert r["cpu_ratio"] is not None, f"no CPU ratio ({r['cpu']})"
+    assert r["cpus"]["in_process"] is not None, "the in-process threads were not pinned"
+for phase in ("signin", "respond"):
+    ol = o[phase]["open_loop"]
+    assert ol and ol["offered_per_sec"] == 20 and ol["started"] > 0, f"no open loop in {phase}"
+    assert ol["due"] == ol["started"] + ol["not_started"], f"open-loop counts disagree: {ol}"
+cpu = r["cpu_ratio"]
+print(f"load-smoke: ok ({r['phones']} phones, ratio {r['ratio']:.3f}, CPU ratio "
+      f"{'unavailable' if cpu is None else f'{cpu:.3f}'}; open loop {o['respond']['open_loop']['started']} "
+      f"starts; timings not asserted)")
 PY

@@ -1,5 +1,6 @@
 //! The simulated browsers and conformance clients over real HTTP (ureq, plain http, one
-//! keep-alive agent per worker), and the phones' calls through `uaf_phone::Phone`.
+//! keep-alive agent per worker, an IP-literal server found without a lookup), and the
+//! phones' calls through `uaf_phone::Phone`.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,19 @@ use uaf_signin_api::{
 };
 
 use crate::stats::Stats;
+
+/// The HTTP calls of a phone sign-in, as timed.
+pub(crate) const SIGNIN_CALLS: [&str; 6] = [
+    "signin.start",
+    "phone.notifications",
+    "phone.respond",
+    "signin.status",
+    "signin.complete",
+    "me",
+];
+
+/// The HTTP calls of a conformance authentication, as timed.
+pub(crate) const AUTH_CALLS: [&str; 2] = ["conf.get", "conf.respond"];
 
 /// The largest answer read.
 const MAX_BODY: u64 = 1 << 20;
@@ -74,7 +88,13 @@ impl Client {
             .http_status_as_error(false)
             .build();
         Client {
-            agent: ureq::Agent::new_with_config(config),
+            // An IP-literal server (loopback) is found without ureq's lookup thread per
+            // request: that thread would be the generator's CPU, not the server's.
+            agent: ureq::Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::default(),
+                uaf_phone::LiteralResolver::default(),
+            ),
             base: String::from(base.trim_end_matches('/')),
             token: token.map(String::from),
         }
@@ -156,15 +176,15 @@ impl Client {
 
     /// One full phone sign-in: the browser starts it, the phone lists it, signs it with the
     /// PIN and sends it, the browser sees it approved, completes it into a session and reads
-    /// the session back. Six HTTP calls; every one timed under its kind, the whole as
-    /// `signin`.
+    /// the session back. Six HTTP calls ([`SIGNIN_CALLS`]); every one timed under its kind,
+    /// the whole as `signin` from `whole` (now, or when it was due in an open loop).
     pub(crate) fn phone_signin(
         &self,
         phone: &mut Phone,
         pin: &str,
         stats: &mut Stats,
+        whole: Instant,
     ) -> Result<(), Failure> {
-        let whole = Instant::now();
         let user = phone.username().to_owned();
 
         let t = Instant::now();
@@ -255,15 +275,16 @@ impl Client {
     }
 
     /// One bare conformance-API authentication: `POST get` (Auth for the phone's account),
-    /// the phone signs, `POST respond` must answer 1200. Timed as `conf.get`,
-    /// `conf.respond` and the whole as `auth`.
+    /// the phone signs, `POST respond` must answer 1200 ([`AUTH_CALLS`]). Timed as
+    /// `conf.get`, `conf.respond` and the whole as `auth` from `whole` (now, or when it was
+    /// due in an open loop).
     pub(crate) fn conformance_auth(
         &self,
         phone: &mut Phone,
         pin: &str,
         stats: &mut Stats,
+        whole: Instant,
     ) -> Result<(), Failure> {
-        let whole = Instant::now();
         let user = phone.username().to_owned();
         let context = json!({ "username": user }).to_string();
         let token = self.token.as_deref();

@@ -11,6 +11,14 @@
 //! authentications (`start_authentication` + the phone's signature, untimed) and, all
 //! threads together, finishes them: the rate is finished authentications per second of wall
 //! time.
+//!
+//! With `--in-process-cpus`, thread `i` runs pinned to the `i`-th CPU of the list
+//! (round-robin) from its start. The CPU time of the finishing is this process's own
+//! (`/proc/self/stat`), read when every thread has prepared and after the last has finished:
+//! nothing else of `uaf-load` runs then (the HTTP phases, their clients and progress thread
+//! have ended, the in-process server has stopped; the SQLite group sync is done by the
+//! committing threads themselves). The number of threads alive is read too, so that the
+//! report can say if any other existed.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
@@ -30,6 +38,8 @@ use uaf_server::{
 use uaf_signin_api::Notification;
 
 use crate::LoadError;
+use crate::pin::{self, CpuList};
+use crate::proc::{Meter, PhaseCpu};
 use crate::stats::{PhaseSummary, Stats};
 
 /// The challenge lifetime of the in-process relying party (the server's default).
@@ -54,13 +64,25 @@ fn err(what: &str) -> impl Fn(String) -> LoadError + '_ {
     move |e| LoadError::InProcess(format!("{what}: {e}"))
 }
 
-/// Measures `total` in-process authentications over `threads` threads (one phone each).
+/// What the in-process measurement found.
+pub(crate) struct Measured {
+    /// The rate, the latencies and (with a meter) the CPU time.
+    pub(crate) summary: PhaseSummary,
+    /// Threads of this process alive while finishing, beyond the finishing threads and the
+    /// main thread (`None`: not read).
+    pub(crate) other_threads: Option<u64>,
+}
+
+/// Measures `total` in-process authentications over `threads` threads (one phone each),
+/// pinned to `cpus` when given, with their CPU time when `meter` is given.
 pub(crate) fn measure(
     threads: usize,
     total: usize,
     pin: &str,
     sqlite: SqliteOptions,
-) -> Result<PhaseSummary, LoadError> {
+    cpus: Option<&CpuList>,
+    meter: Option<&Meter>,
+) -> Result<Measured, LoadError> {
     let threads = threads.max(1);
     let dir = TempDir(std::env::temp_dir().join(format!("uaf-load-{}", std::process::id())));
     let _ = std::fs::remove_dir_all(&dir.0);
@@ -114,17 +136,26 @@ pub(crate) fn measure(
     );
 
     let per_thread = total.div_ceil(threads).max(1);
-    let barrier = Barrier::new(threads + 1);
-    let (stats, secs) = std::thread::scope(|s| -> Result<(Stats, f64), LoadError> {
+    // `ready`: every thread has prepared (the main thread reads the CPU time then);
+    // `go`: they finish.
+    let ready = Barrier::new(threads + 1);
+    let go = Barrier::new(threads + 1);
+    let (stats, secs, cpu) = std::thread::scope(|s| -> Result<_, LoadError> {
         let mut handles = Vec::with_capacity(threads);
-        for mut phone in phones {
+        for (i, mut phone) in phones.into_iter().enumerate() {
             let service = &service;
-            let barrier = &barrier;
+            let (ready, go) = (&ready, &go);
             let writes = &stores.authentication_writes;
+            let cpu = cpus.and_then(|l| l.for_thread(i));
             handles.push(s.spawn(move || -> Result<Stats, LoadError> {
-                let prepared = prepare(service, &mut phone, per_thread, pin);
+                let prepared = match cpu {
+                    Some(c) => pin::pin_current(c).map_err(LoadError::InProcess),
+                    None => Ok(()),
+                }
+                .and_then(|()| prepare(service, &mut phone, per_thread, pin));
                 // Everyone waits, whatever happened, so that the main thread is not stuck.
-                barrier.wait();
+                ready.wait();
+                go.wait();
                 let prepared = prepared?;
                 let mut stats = Stats::default();
                 for response in prepared {
@@ -153,8 +184,10 @@ pub(crate) fn measure(
                 Ok(stats)
             }));
         }
-        barrier.wait();
+        ready.wait();
+        let start = meter.and_then(Meter::read_own);
         let t = Instant::now();
+        go.wait();
         let mut all = Stats::default();
         let mut failure = None;
         for h in handles {
@@ -165,12 +198,30 @@ pub(crate) fn measure(
             }
         }
         let secs = t.elapsed().as_secs_f64();
+        let end = meter.and_then(Meter::read_own);
         match failure {
             Some(e) => Err(e),
-            None => Ok((all, secs)),
+            None => Ok((all, secs, start.zip(end))),
         }
     })?;
-    Ok(stats.summary(secs))
+    let mut summary = stats.summary(secs);
+    let mut other_threads = None;
+    if let (Some(m), Some((start, end))) = (meter, cpu) {
+        let finished = summary.count_of("finish_authentication");
+        summary.cpu = Some(PhaseCpu::new(
+            m,
+            (start, end),
+            "finish_authentication",
+            (finished, 0),
+            secs,
+        ));
+        let expected = u64::try_from(threads).unwrap_or(u64::MAX).saturating_add(1);
+        other_threads = Some(start.own_threads.saturating_sub(expected));
+    }
+    Ok(Measured {
+        summary,
+        other_threads,
+    })
 }
 
 /// `n` authentication responses of `phone`, each to its own fresh request (in counter order).

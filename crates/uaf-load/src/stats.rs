@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::proc::PhaseCpu;
+use crate::schedule::OpenLoop;
+
 /// What one worker (or the whole run, merged) saw.
 #[derive(Default)]
 pub(crate) struct Stats {
@@ -62,6 +65,8 @@ impl Stats {
             seconds: secs,
             calls,
             errors: self.errors,
+            open_loop: None,
+            cpu: None,
         }
     }
 }
@@ -110,6 +115,10 @@ pub(crate) struct PhaseSummary {
     pub(crate) seconds: f64,
     pub(crate) calls: Vec<CallSummary>,
     pub(crate) errors: BTreeMap<String, u64>,
+    /// `--rate`: the open loop's starts (`None`: closed loop).
+    pub(crate) open_loop: Option<OpenLoop>,
+    /// CPU time of the phase (`None`: unavailable; the report says why).
+    pub(crate) cpu: Option<PhaseCpu>,
 }
 
 impl PhaseSummary {
@@ -118,6 +127,14 @@ impl PhaseSummary {
             .iter()
             .find(|c| c.kind == kind)
             .map_or(0.0, |c| c.per_sec)
+    }
+
+    /// Operations of `kind` completed.
+    pub(crate) fn count_of(&self, kind: &str) -> usize {
+        self.calls
+            .iter()
+            .find(|c| c.kind == kind)
+            .map_or(0, |c| c.count)
     }
 
     /// Human-readable lines.
@@ -133,6 +150,22 @@ impl PhaseSummary {
                 c.kind, c.count, c.per_sec, c.p50_ms, c.p90_ms, c.p99_ms, c.max_ms
             );
         }
+        if let Some(o) = &self.open_loop {
+            println!(
+                "  open loop: offered {:.1}/s, achieved {:.1}/s; {} due, {} started, {} late \
+                 (furthest {:.1} ms behind), {} not started; whole-operation latency from when due",
+                o.offered_per_sec,
+                o.achieved_per_sec,
+                o.due,
+                o.started,
+                o.late_starts,
+                o.max_behind_ms,
+                o.not_started
+            );
+        }
+        if let Some(c) = &self.cpu {
+            print_cpu(c);
+        }
         if self.errors.is_empty() {
             println!("  errors: none");
         } else {
@@ -141,6 +174,39 @@ impl PhaseSummary {
             }
         }
     }
+}
+
+fn opt_ms(v: Option<f64>) -> String {
+    v.map_or_else(|| String::from("–"), |v| format!("{v:.3}"))
+}
+
+fn print_cpu(c: &PhaseCpu) {
+    let op = c.operation;
+    if c.http_calls == 0 {
+        println!(
+            "  CPU: {} ms per {op} (uaf-load's own, {:.0} ms in all, {:.2} cores)",
+            opt_ms(c.load_ms_per_op),
+            c.load_ms,
+            c.load_cores
+        );
+        return;
+    }
+    match c.server_ms {
+        Some(ms) => println!(
+            "  server CPU: {} ms per {op}, {} ms per HTTP call ({:.0} ms in all, {:.2} cores)",
+            opt_ms(c.server_ms_per_op),
+            opt_ms(c.server_ms_per_call),
+            ms,
+            c.server_cores.unwrap_or(0.0)
+        ),
+        None => println!("  server CPU: unavailable"),
+    }
+    println!(
+        "  uaf-load CPU: {} ms per {op} ({:.0} ms in all, {:.2} cores)",
+        opt_ms(c.load_ms_per_op),
+        c.load_ms,
+        c.load_cores
+    );
 }
 
 #[cfg(test)]

@@ -103,8 +103,9 @@ mod web;
 pub use limits::{Limits, Rate, RateError};
 pub use mds::{MdsConfig, MdsError, MetadataStatus};
 pub use net::{
-    BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TlsError,
-    UAF_RESPONSE_BODY_LIMIT, memory_bound_bytes,
+    BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TCP_KEEPALIVE_IDLE,
+    TCP_KEEPALIVE_INTERVAL, TCP_USER_TIMEOUT, TlsError, UAF_RESPONSE_BODY_LIMIT,
+    memory_bound_bytes,
 };
 pub use password::{PasswordError, PasswordHashing};
 pub use server::{Server, ServerConfig, ServerError, ServerHandle, TlsFiles};

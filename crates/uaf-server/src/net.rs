@@ -249,6 +249,37 @@ impl hyper::body::Body for DeadlineBody {
 }
 
 /// No head started (`Activity::head_started_ms`), no stream open (`Activity::stream_until_ms`).
+/// How long data the server sent may stay unacknowledged before the kernel gives the
+/// connection up (`TCP_USER_TIMEOUT`, Linux). A peer that vanished without closing (a phone
+/// that lost its network, a NAT that forgot the flow) otherwise holds its connection, and a
+/// push stream's slot, until the kernel's retransmissions run out (about 15 minutes); with a
+/// stream's heartbeats, such a stream now ends within this time plus one heartbeat.
+pub const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// TCP keepalive of accepted connections: probes after this long without traffic...
+pub const TCP_KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+/// ...then every this long; the connection is dropped after a few unanswered probes.
+pub const TCP_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+
+/// An accepted connection's socket options: no Nagle delay, keepalive probes, and (Linux)
+/// [`TCP_USER_TIMEOUT`]. A failure is logged, not fatal: the connection is served as it is.
+pub(crate) fn tune(stream: &tokio::net::TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(error = %e, "TCP_NODELAY");
+    }
+    let socket = socket2::SockRef::from(stream);
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(TCP_KEEPALIVE_IDLE)
+        .with_interval(TCP_KEEPALIVE_INTERVAL);
+    if let Err(e) = socket.set_tcp_keepalive(&keepalive) {
+        tracing::debug!(error = %e, "TCP keepalive");
+    }
+    #[cfg(target_os = "linux")]
+    if let Err(e) = socket.set_tcp_user_timeout(Some(TCP_USER_TIMEOUT)) {
+        tracing::debug!(error = %e, "TCP_USER_TIMEOUT");
+    }
+}
+
 const NO_HEAD: u64 = u64::MAX;
 
 /// Marks a streaming response (Server-Sent Events): a response extension holding the longest
@@ -471,7 +502,7 @@ pub(crate) async fn serve<F>(
                         drop(stream);
                         continue;
                     };
-                    let _ = stream.set_nodelay(true);
+                    tune(&stream);
                     let router = router.clone();
                     let stop = stop_rx.clone();
                     let tls = tls.as_ref().map(|t| t.current());
@@ -728,5 +759,39 @@ mod tests {
             a.expired(header, Duration::ZERO),
             Some("idle keep-alive timeout")
         );
+    }
+}
+
+#[cfg(test)]
+mod socket_tests {
+    use super::*;
+
+    #[test]
+    fn accepted_connections_get_keepalive_and_a_user_timeout() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let client = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let (accepted, _) = listener.accept().await.unwrap();
+            let before = socket2::SockRef::from(&accepted);
+            assert!(!before.keepalive().unwrap());
+            tune(&accepted);
+            let after = socket2::SockRef::from(&accepted);
+            assert!(accepted.nodelay().unwrap());
+            assert!(after.keepalive().unwrap());
+            assert_eq!(after.tcp_keepalive_time().unwrap(), TCP_KEEPALIVE_IDLE);
+            assert_eq!(
+                after.tcp_keepalive_interval().unwrap(),
+                TCP_KEEPALIVE_INTERVAL
+            );
+            #[cfg(target_os = "linux")]
+            assert_eq!(after.tcp_user_timeout().unwrap(), Some(TCP_USER_TIMEOUT));
+            // The client's own socket is left as it was.
+            assert!(!socket2::SockRef::from(&client).keepalive().unwrap());
+        });
     }
 }

@@ -132,6 +132,16 @@ impl PasswordHashing {
         self.hash_unchecked(password.as_bytes())
     }
 
+    /// The PHC string of `password`, a password that just verified against a hash that
+    /// [`PasswordHashing::needs_rehash`], with these parameters and a fresh salt. The length
+    /// policy is not applied again: the password was accepted when it was set.
+    ///
+    /// # Errors
+    /// [`PasswordError`].
+    pub fn rehash(&self, password: &str) -> Result<String, PasswordError> {
+        self.hash_unchecked(password.as_bytes())
+    }
+
     fn hash_unchecked(&self, password: &[u8]) -> Result<String, PasswordError> {
         let mut salt = [0u8; SALT_BYTES];
         getrandom::fill(&mut salt).map_err(|e| PasswordError::Random(e.to_string()))?;
@@ -164,6 +174,26 @@ impl PasswordHashing {
             Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
             Err(e) => Err(PasswordError::StoredHash(e.to_string())),
         }
+    }
+
+    /// Whether the PHC string `stored` was made with other parameters than these (memory,
+    /// passes, lanes, output length, argon2 version): after a sign-in that verified with it,
+    /// the password is hashed again with these (the `--argon2-*` flags changed since it was
+    /// stored). An unreadable string is not rehashed (the operator resets it).
+    pub fn needs_rehash(&self, stored: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            return false;
+        };
+        let Ok(params) = Params::try_from(&parsed) else {
+            return false;
+        };
+        let version = parsed.version.and_then(|v| Version::try_from(v).ok());
+        params.m_cost() != self.memory_kib
+            || params.t_cost() != self.iterations
+            || params.p_cost() != self.parallelism
+            || params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)
+                != Params::DEFAULT_OUTPUT_LEN
+            || version != Some(Version::V0x13)
     }
 
     /// A hash of a random password with these parameters, made once per parameter set: what
@@ -232,6 +262,52 @@ mod tests {
         assert!(new.contains("m=128,t=2,p=1"));
         assert!(PasswordHashing::verify("password one", &old).unwrap());
         assert!(PasswordHashing::verify("password two", &new).unwrap());
+    }
+
+    #[test]
+    fn hashes_of_other_parameters_are_rehashed_after_a_sign_in() {
+        let now = cheap();
+        let current = now.hash("password one").unwrap();
+        assert!(!now.needs_rehash(&current));
+        for other in [
+            PasswordHashing {
+                memory_kib: now.memory_kib * 2,
+                ..now
+            },
+            PasswordHashing {
+                iterations: now.iterations + 1,
+                ..now
+            },
+            PasswordHashing {
+                parallelism: now.parallelism + 1,
+                ..now
+            },
+        ] {
+            let old = other.hash("password one").unwrap();
+            assert!(now.needs_rehash(&old), "{old}");
+            let new = now.rehash("password one").unwrap();
+            assert!(!now.needs_rehash(&new));
+            assert!(PasswordHashing::verify("password one", &new).unwrap());
+            assert_ne!(new, current, "a fresh salt");
+        }
+        // Another argon2 version or output length: rehashed.
+        let v16 = current.replace("$v=19$", "$v=16$");
+        assert!(now.needs_rehash(&v16));
+        let short = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(now.memory_kib, now.iterations, now.parallelism, Some(16)).unwrap(),
+        )
+        .hash_password_with_salt(b"password one", &[7u8; 16])
+        .unwrap()
+        .to_string();
+        assert!(now.needs_rehash(&short));
+        // Unreadable: left for the operator.
+        assert!(!now.needs_rehash("$argon2id$nonsense"));
+        assert!(!now.needs_rehash(""));
+        // A password shorter than today's policy still gets rehashed (it was accepted then).
+        assert!(PasswordHashing::acceptable("short").is_err());
+        assert!(PasswordHashing::verify("short", &now.rehash("short").unwrap()).unwrap());
     }
 
     #[test]

@@ -871,3 +871,59 @@ fn bad_argon2_parameters_stop_the_start() {
         Ok(_) => panic!("a server started with t = 0"),
     }
 }
+
+#[test]
+fn a_hash_of_older_parameters_is_upgraded_at_the_next_sign_in() {
+    let env = site("rehash", |_| {});
+    let server = PasswordHashing::default();
+    let mut older = PasswordHashing::default();
+    older.memory_kib = 1024;
+    older.iterations = 1;
+    let old = older.hash(PASSWORD).unwrap();
+    assert!(server.needs_rehash(&old));
+    let accounts = env.db.stores(300, system_clock()).accounts;
+    assert!(
+        accounts
+            .create_account(&AccountRow::new(
+                "alice".into(),
+                Some(old.clone()),
+                env.now()
+            ))
+            .unwrap()
+    );
+    let stored = || {
+        accounts
+            .account("alice")
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .unwrap()
+    };
+    // A wrong password changes nothing.
+    assert_eq!(
+        env.password_signin("alice", "wrong password", "192.0.2.1")
+            .status,
+        401
+    );
+    assert_eq!(stored(), old);
+    // The right one signs in and leaves a hash of the server's parameters behind.
+    let a = env.password_signin("alice", PASSWORD, "192.0.2.1");
+    assert_eq!(a.status, 200, "{a:?}");
+    let new = stored();
+    assert_ne!(new, old);
+    assert!(!server.needs_rehash(&new), "{new}");
+    assert!(
+        new.contains(&format!(
+            "m={},t={},p={}",
+            server.memory_kib, server.iterations, server.parallelism
+        )),
+        "{new}"
+    );
+    assert!(PasswordHashing::verify(PASSWORD, &new).unwrap());
+    // The next sign-in verifies with it and does not rehash again.
+    assert_eq!(
+        env.password_signin("alice", PASSWORD, "192.0.2.1").status,
+        200
+    );
+    assert_eq!(stored(), new);
+}

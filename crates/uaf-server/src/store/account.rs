@@ -104,6 +104,19 @@ pub trait AccountStore: Send + Sync {
     /// [`StoreError`].
     fn set_password_hash(&self, username: &str, password_hash: &str) -> Result<bool, StoreError>;
 
+    /// Replaces the password hash of `username` with `new` only if it is still `old`
+    /// (compare-and-swap: a rehash never undoes a password change made meanwhile); returns
+    /// whether it did.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn replace_password_hash(
+        &self,
+        username: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError>;
+
     /// Turns two-step verification on or off for `username`; returns whether the account
     /// exists.
     ///
@@ -390,6 +403,8 @@ pub(crate) mod sql {
         SELECT username, password_hash, created_at, two_step, code_secret, code_last_step \
         FROM users ORDER BY username";
     pub(crate) const SET_PASSWORD: &str = "UPDATE users SET password_hash = $1 WHERE username = $2";
+    pub(crate) const REPLACE_PASSWORD: &str =
+        "UPDATE users SET password_hash = $1 WHERE username = $2 AND password_hash = $3";
     pub(crate) const SET_TWO_STEP: &str = "UPDATE users SET two_step = $1 WHERE username = $2";
     /// Makes a phone-only account if none, then stores the secret if none; returns the
     /// stored one.
@@ -426,6 +441,7 @@ pub(crate) mod sql {
         INSERT_ACCOUNT,
         FIND_ACCOUNT,
         SET_PASSWORD,
+        REPLACE_PASSWORD,
         SET_TWO_STEP,
         SECRET_OR_INSERT,
         USE_CODE_STEP,

@@ -52,6 +52,15 @@ impl AccountStore for SqliteDatabase {
         Ok(self.execute(sql::SET_PASSWORD, params![hash, username])? == 1)
     }
 
+    fn replace_password_hash(
+        &self,
+        username: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self.execute(sql::REPLACE_PASSWORD, params![new, username, old])? == 1)
+    }
+
     fn set_two_step(&self, username: &str, enabled: bool) -> Result<bool, StoreError> {
         let on = i64::from(enabled);
         Ok(self.execute(sql::SET_TWO_STEP, params![on, username])? == 1)

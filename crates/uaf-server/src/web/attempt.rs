@@ -49,7 +49,7 @@ fn clip(text: &str, max: usize) -> String {
 
 /// What the phone shows for an attempt (at most [`MAX_SHOWN`] characters): `Sign in to SITE
 /// as USER from BROWSER (ADDRESS) at TIME? Type the number from the page.` Long parts are cut
-/// (an ellipsis marks it; the user name keeps at least 18 characters), never left out.
+/// (an ellipsis marks it; the user name keeps at least 11 characters), never left out.
 pub(crate) fn shown_text(
     site: &str,
     username: &str,
@@ -57,8 +57,10 @@ pub(crate) fn shown_text(
     address: &str,
     at: u64,
 ) -> String {
-    // At most 80 + 30 + 22 + 39 characters besides the user name: 18 or more are left for it.
-    let (site, browser, address) = (clip(site, 30), clip(browser, 22), clip(address, 39));
+    // At most 80 + 30 + 29 + 39 characters besides the user name: 11 or more are left for it.
+    // 29 holds every browser name `user_agent::Browser::short` gives for the usual
+    // browsers ("Samsung Internet on Android", "an unknown browser on Android").
+    let (site, browser, address) = (clip(site, 30), clip(browser, 29), clip(address, 39));
     let text = |user: &str| {
         format!(
             "Sign in to {site} as {user} from {browser} ({address}) at {}? Type the number \
@@ -144,13 +146,20 @@ mod tests {
         );
         assert!(long.chars().count() <= MAX_SHOWN, "{long}");
         assert!(
-            long.contains(&format!(" as {}… from", "u".repeat(18))),
+            long.contains(&format!(" as {}… from", "u".repeat(11))),
             "{long}"
         );
         assert!(
             long.contains("(2001:db8:ffff:ffff:ffff:ffff:ffff:ffff)"),
             "{long}"
         );
+        for browser in [
+            "Samsung Internet on Android",
+            "an unknown browser on Android",
+        ] {
+            let t = shown_text("login.example.com", "alice", browser, "203.0.113.7", 0);
+            assert!(t.contains(&format!(" from {browser} (")), "{t}");
+        }
         let confirmed = uaf_signin_api::confirmed_text(&long, "42");
         assert!(Transaction::text(&confirmed).is_ok());
     }

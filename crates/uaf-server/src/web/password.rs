@@ -241,6 +241,9 @@ impl Flow {
                 return Err(Reply::error(StatusCode::UNAUTHORIZED, WRONG_PASSWORD));
             }
         };
+        if let Some(stored) = stored.as_deref() {
+            self.rehash_if_due(username, &body.password, stored);
+        }
         if !account.two_step {
             let method = SignInMethod::Password;
             let record = self.activity(username, method, ActivityOutcome::SignedIn, client, "");
@@ -276,6 +279,36 @@ impl Flow {
             code: account.code_secret.is_some(),
         }))
         .with_cookie(self.cookie(SIGNIN_COOKIE, browser, self.config.attempt_ttl_secs)))
+    }
+
+    /// After `password` verified against `stored`: if `stored` was made with other argon2
+    /// parameters than the server's, stores a hash with the server's (compare-and-swap on
+    /// `stored`, so a password changed meanwhile is never undone). Failures are logged: the
+    /// sign-in goes on, and the next one tries again.
+    fn rehash_if_due(&self, username: &str, password: &str, stored: &str) {
+        let hashing = &self.config.password_hashing;
+        if !hashing.needs_rehash(stored) {
+            return;
+        }
+        let new = match hashing.rehash(password) {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(username, error = %e, "password rehash");
+                return;
+            }
+        };
+        match self
+            .app
+            .stores
+            .accounts
+            .replace_password_hash(username, stored, &new)
+        {
+            Ok(true) => {
+                tracing::info!(username, "password hash upgraded to the current parameters")
+            }
+            Ok(false) => tracing::info!(username, "password changed meanwhile: not rehashed"),
+            Err(e) => tracing::error!(username, error = %e, "password rehash store"),
+        }
     }
 
     /// The second step `id` of this browser (`browser`: its secret cookie), still pending or

@@ -41,6 +41,27 @@ pub fn accounts_are_unique_and_round_trip(suite: &Suite<'_>) {
         s.account("bob").unwrap().unwrap().password_hash.as_deref(),
         Some(PHC)
     );
+    // A rehash replaces the hash only while it is still the one verified.
+    let rehashed = "$argon2id$v=19$m=32768,t=3,p=1$c2FsdA$aGFzaA";
+    assert!(
+        !s.replace_password_hash("bob", "$argon2id$stale", rehashed)
+            .unwrap()
+    );
+    assert_eq!(
+        s.account("bob").unwrap().unwrap().password_hash.as_deref(),
+        Some(PHC)
+    );
+    assert!(s.replace_password_hash("bob", PHC, rehashed).unwrap());
+    assert_eq!(
+        s.account("bob").unwrap().unwrap().password_hash.as_deref(),
+        Some(rehashed)
+    );
+    assert!(
+        !s.replace_password_hash("bob", PHC, rehashed).unwrap(),
+        "only once"
+    );
+    assert!(!s.replace_password_hash("carol", PHC, rehashed).unwrap());
+    assert!(s.set_password_hash("bob", PHC).unwrap());
     assert!(s.set_two_step("alice", true).unwrap());
     assert!(!s.set_two_step("carol", true).unwrap());
     let got = s.account("alice").unwrap().unwrap();
