@@ -4,10 +4,9 @@
 
 use tokio_postgres::Transaction;
 
-use super::account::{activity_kept_from, sql as account_sql};
-use super::attempt::{AttemptStore, ExpiredAttempt, expired_of, sql, sweep_args};
-use super::postgres::{Args, PgDatabase, Statements, purge_prepared};
-use super::{Columns as _, StoreError, Transition, rows_valid_from, to_i64};
+use super::attempt::{AttemptEnd, AttemptStore, ExpiredAttempt, expired_of, sql, sweep_args};
+use super::postgres::{Args, PgDatabase, Statements, insert_activity_in, purge_prepared};
+use super::{Columns as _, StoreError, rows_valid_from, to_i64};
 
 impl AttemptStore for PgDatabase {
     fn report(
@@ -23,16 +22,26 @@ impl AttemptStore for PgDatabase {
         self.one(sql::REPORT, args, |r| r.num::<u32>(0, "wrong numbers"))
     }
 
-    fn end(
-        &self,
-        id: &str,
-        step: Transition,
-        report: Option<&str>,
-        now: u64,
-    ) -> Result<bool, StoreError> {
-        let (to, from, valid_from) = step.args(now)?;
-        let args: &Args<'_> = &[&to, &report, &id, &from, &valid_from];
-        Ok(self.execute(sql::END, args)? == 1)
+    fn end_with(&self, e: &AttemptEnd<'_>) -> Result<bool, StoreError> {
+        let (to, from, valid_from) = e.step.args(e.now)?;
+        let pause = match e.pause {
+            Some((user, until)) => Some((user, to_i64(until, "time")?)),
+            None => None,
+        };
+        self.write_prepared(async |tx, st| {
+            let change: &Args<'_> = &[&to, &e.report, &e.id, &from, &valid_from];
+            // Not moved (ended, approved, expired): nothing else is written.
+            if st.execute(tx, sql::END, change).await? != 1 {
+                return Ok(false);
+            }
+            if let Some(a) = &e.activity {
+                insert_activity_in(tx, st, a).await?;
+            }
+            if let Some((user, until)) = pause {
+                st.execute(tx, sql::PAUSE, &[&user, &until]).await?;
+            }
+            Ok(true)
+        })
     }
 
     fn pause(&self, username: &str, until: u64) -> Result<(), StoreError> {
@@ -87,25 +96,8 @@ impl AttemptStore for PgDatabase {
                 .iter()
                 .map(expired_of)
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut purged = false;
             for a in moved.iter().filter_map(|m| m.activity.as_ref()) {
-                if !purged {
-                    let kept_from = activity_kept_from(now)?;
-                    purge_prepared(tx, st, "activity", "id", "at < $1", &[&kept_from]).await?;
-                    purged = true;
-                }
-                let (at, method, outcome) =
-                    (to_i64(a.at, "time")?, a.method.as_str(), a.outcome.as_str());
-                let row: &Args<'_> = &[
-                    &a.username,
-                    &at,
-                    &method,
-                    &a.user_agent,
-                    &a.client_ip,
-                    &outcome,
-                    &a.detail,
-                ];
-                st.execute(tx, account_sql::INSERT_ACTIVITY, row).await?;
+                insert_activity_in(tx, st, a).await?;
             }
             Ok(moved)
         })
