@@ -294,15 +294,33 @@ pub(crate) mod sql {
     /// that an idle sweep writes nothing.
     pub(crate) const ANY_EXPIRED: &str = "\
         SELECT id FROM signin_attempts WHERE state = 'pending' AND expires_at < $1 LIMIT 1";
-    /// The sweep's move of at most `$2` expired pending attempts (`$1` the unexpired
-    /// cut-off), oldest expiry first, guarded by the state (of concurrent sweeps exactly one
-    /// moves an attempt); `{lock}` is where PostgreSQL skips the rows another sweep holds.
-    /// Returns what the activity row needs ([`super::expired_of`]).
-    pub(crate) const MOVE_EXPIRED: &str = "\
-        UPDATE signin_attempts SET state = 'expired' WHERE state = 'pending' AND id IN \
-        (SELECT id FROM signin_attempts WHERE state = 'pending' AND expires_at < $1 ORDER BY \
-        expires_at, id LIMIT $2{lock}) RETURNING id, username, created_at, browser, \
-        client_ip, user_agent, report, CAST(CASE WHEN request IS NULL THEN 0 ELSE 1 END AS \
-        BIGINT), (SELECT COUNT(*) FROM second_steps WHERE second_steps.attempt_id = \
-        signin_attempts.id)";
+    /// What the sweep's moves return, of the attempts they moved
+    /// ([`super::expired_of`]).
+    macro_rules! moved_columns {
+        () => {
+            " RETURNING signin_attempts.id, username, created_at, browser, client_ip, \
+             user_agent, report, CAST(CASE WHEN request IS NULL THEN 0 ELSE 1 END AS BIGINT), \
+             (SELECT COUNT(*) FROM second_steps WHERE second_steps.attempt_id = \
+             signin_attempts.id)"
+        };
+    }
+    /// SQLite's move of at most `$2` expired pending attempts (`$1` the unexpired cut-off),
+    /// oldest expiry first, guarded by the state (the write lock serialises sweeps).
+    pub(crate) const MOVE_EXPIRED: &str = concat!(
+        "UPDATE signin_attempts SET state = 'expired' WHERE state = 'pending' AND id IN \
+         (SELECT id FROM signin_attempts WHERE state = 'pending' AND expires_at < $1 ORDER BY \
+         expires_at, id LIMIT $2)",
+        moved_columns!()
+    );
+    /// PostgreSQL's: the attempts are picked once (a materialised CTE: a locking subquery
+    /// with a `LIMIT` re-run for each row would pick more), skipping the rows another
+    /// node's sweep holds (`SKIP LOCKED`: it moves them, or a later sweep does when it rolls
+    /// back), and moved only if still pending: of concurrent sweeps exactly one moves each.
+    pub(crate) const MOVE_EXPIRED_LOCKING: &str = concat!(
+        "WITH picked AS MATERIALIZED (SELECT id FROM signin_attempts WHERE state = 'pending' \
+         AND expires_at < $1 ORDER BY expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) UPDATE \
+         signin_attempts SET state = 'expired' FROM picked WHERE signin_attempts.id = \
+         picked.id AND signin_attempts.state = 'pending'",
+        moved_columns!()
+    );
 }

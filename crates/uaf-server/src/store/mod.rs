@@ -1587,6 +1587,7 @@ pub(crate) mod sql {
         super::attempt::sql::KNOWN_BROWSER,
         super::attempt::sql::ANY_EXPIRED,
         super::attempt::sql::MOVE_EXPIRED,
+        super::attempt::sql::MOVE_EXPIRED_LOCKING,
     ];
 }
 

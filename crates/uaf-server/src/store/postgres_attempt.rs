@@ -86,12 +86,9 @@ impl AttemptStore for PgDatabase {
         {
             return Ok(Vec::new());
         }
-        // Another node's sweep holds some rows: skip them (it moves them, or, when it rolls
-        // back, a later sweep does) rather than wait; the state guard decides the rest.
-        let moving = sql::MOVE_EXPIRED.replace("{lock}", " FOR UPDATE SKIP LOCKED");
         self.write_prepared(async |tx, st| {
             let moved = st
-                .query(tx, &moving, &[&valid_from, &limit])
+                .query(tx, sql::MOVE_EXPIRED_LOCKING, &[&valid_from, &limit])
                 .await?
                 .iter()
                 .map(expired_of)

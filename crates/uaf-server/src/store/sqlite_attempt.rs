@@ -92,9 +92,10 @@ impl AttemptStore for SqliteDatabase {
         if waiting.is_empty() {
             return Ok(Vec::new());
         }
-        let moving = sql::MOVE_EXPIRED.replace("{lock}", "");
         self.write(|tx| {
-            let moved = rows(tx, &moving, params![valid_from, limit], |r| expired_of(r))?;
+            let moved = rows(tx, sql::MOVE_EXPIRED, params![valid_from, limit], |r| {
+                expired_of(r)
+            })?;
             for a in moved.iter().filter_map(|m| m.activity.as_ref()) {
                 insert_activity(tx, a)?;
             }

@@ -319,7 +319,7 @@ pub fn expired_attempts_are_recorded_once_with_their_browser(suite: &Suite<'_>) 
 }
 
 pub fn racing_sweeps_record_each_expired_attempt_once(suite: &Suite<'_>) {
-    let (place, db) = suite.fresh("expired-race");
+    let (place, db) = suite.fresh("expired_race");
     let nodes = suite.nodes(&place, &db, 4);
     let rows = db.sign_in();
     let total = 30u64;
