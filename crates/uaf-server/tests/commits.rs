@@ -5,7 +5,8 @@
 //! conformance authentication and of the password sign-ins is counted by the database's own
 //! counter ([`SqliteDatabase::group_commit_stats`]): a phone sign-in is 3 commits (start,
 //! approval, collection; reads — the phone's list in each of its forms, the page's status,
-//! `api/me` — write nothing), a conformance authentication 1 + 1, a password sign-in 1.
+//! `api/me` — write nothing), a conformance authentication 1 + 1, a password sign-in 1 (with
+//! a second step: 1 for the password, 1 for the phone's approval, 1 for the completion).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -306,7 +307,7 @@ fn a_conformance_authentication_is_one_commit_per_call() {
 }
 
 #[test]
-fn a_password_sign_in_and_a_second_steps_completion_are_one_commit_each() {
+fn a_password_sign_in_and_each_of_its_two_steps_are_one_commit() {
     let env = Env::new("password");
     let mut phone = env.enroll("alice");
     let hash = PasswordHashing::default().hash(PASSWORD).unwrap();
@@ -334,14 +335,17 @@ fn a_password_sign_in_and_a_second_steps_completion_are_one_commit_each() {
     );
     assert_eq!(env.db.recent_activity("bob", 10).unwrap().len(), 1);
 
-    // A password and the phone: the second step's completion is one commit.
+    // A password and the phone: the right password (the challenge, the attempt, its record as
+    // a second step and the activity) is one commit, and so is the second step's completion.
     assert!(env.db.set_two_step("alice", true).unwrap());
-    let (status, answer, cookies) = call(
-        "POST",
-        &signin,
-        Some(&json!({ "username": "alice", "password": PASSWORD })),
-        &[],
-    );
+    let (status, answer, cookies) = env.counted("POST api/password/signin (two-step)", 1, || {
+        call(
+            "POST",
+            &signin,
+            Some(&json!({ "username": "alice", "password": PASSWORD })),
+            &[],
+        )
+    });
     assert_eq!(
         (status, answer["next"].as_str()),
         (200, Some("second-step")),
@@ -355,7 +359,9 @@ fn a_password_sign_in_and_a_second_steps_completion_are_one_commit_each() {
         .into_iter()
         .find(|n| n.attempt == attempt)
         .unwrap();
-    phone.approve(&n, PIN).unwrap();
+    env.counted("POST phone/respond (second step)", 1, || {
+        phone.approve(&n, PIN).unwrap();
+    });
     let records = env.db.recent_activity("alice", 10).unwrap().len();
     let complete = env.url(&path::PASSWORD_COMPLETE.replace("{id}", &attempt));
     let (status, session, cookies) = env.counted("POST api/password/{id}/complete", 1, || {
@@ -370,4 +376,41 @@ fn a_password_sign_in_and_a_second_steps_completion_are_one_commit_each() {
         env.db.recent_activity("alice", 10).unwrap().len(),
         records + 1
     );
+}
+
+#[test]
+fn a_decline_and_a_denial_are_one_commit_each() {
+    let env = Env::new("endings");
+    let phone = env.enroll("alice");
+    let start = || {
+        let (status, started, _) = call(
+            "POST",
+            &env.url(path::SIGNIN_START),
+            Some(&json!({ "username": "alice" })),
+            &[],
+        );
+        assert_eq!(status, 200, "{started}");
+        let attempt = started["attempt"].as_str().unwrap().to_owned();
+        phone
+            .pending()
+            .unwrap()
+            .into_iter()
+            .find(|n| n.attempt == attempt)
+            .unwrap()
+    };
+    // Declined: the attempt and the activity row, one commit.
+    let n = start();
+    env.counted("POST phone/decline", 1, || phone.decline(&n).unwrap());
+    let activity = env.db.recent_activity("alice", 10).unwrap();
+    assert_eq!(activity[0].outcome, ActivityOutcome::Declined);
+    // "It's not me": the attempt, the security event and the pause, one commit.
+    let n = start();
+    env.counted("POST phone/report not-me", 1, || phone.deny(&n).unwrap());
+    let activity = env.db.recent_activity("alice", 10).unwrap();
+    assert_eq!(activity[0].outcome, ActivityOutcome::DeniedNotMe);
+    assert!(env.db.paused_until("alice").unwrap().unwrap() > unix_now());
+    // Denied again (no longer pending): nothing is written.
+    env.counted("POST phone/report not-me again", 0, || {
+        assert!(phone.deny(&n).is_err());
+    });
 }

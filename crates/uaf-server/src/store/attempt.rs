@@ -8,7 +8,7 @@
 //! of concurrent changes (a cancel on the page and an approval on the phone, two phones)
 //! exactly one wins, on every node.
 
-use super::{StoreError, Transition};
+use super::{ActivityRow, StoreError, Transition};
 
 /// The attempt changes, pauses and known browsers of phone sign-in.
 pub trait AttemptStore: Send + Sync {
@@ -29,7 +29,7 @@ pub trait AttemptStore: Send + Sync {
 
     /// Moves attempt `id` along `step` as [`super::SignInStore::transition`] does (one
     /// statement: of concurrent changes exactly one wins), recording `report` as what ended
-    /// it. Returns whether it moved.
+    /// it. Returns whether it moved. ([`AttemptStore::end_with`] with nothing else.)
     ///
     /// # Errors
     /// [`StoreError`].
@@ -39,7 +39,17 @@ pub trait AttemptStore: Send + Sync {
         step: Transition,
         report: Option<&str>,
         now: u64,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        self.end_with(&AttemptEnd::new(id, step, now).with_report(report))
+    }
+
+    /// In one transaction: moves the attempt as [`AttemptStore::end`] does and, if it moved,
+    /// records the ending's activity row and pauses its account's phone sign-ins, if it has
+    /// them ([`AttemptEnd`]); if it did not move, writes nothing. Returns whether it moved.
+    ///
+    /// # Errors
+    /// [`StoreError`]: nothing was written.
+    fn end_with(&self, ending: &AttemptEnd<'_>) -> Result<bool, StoreError>;
 
     /// Pauses new phone sign-ins of `username` until `until` (unix seconds, inclusive),
     /// replacing an earlier pause.
@@ -79,6 +89,65 @@ pub trait AttemptStore: Send + Sync {
         username: &str,
         since: u64,
     ) -> Result<bool, StoreError>;
+}
+
+/// An ending of a sign-in attempt other than its approval (declined, denied as "it's not
+/// me", cancelled, failed), with what the same request writes besides: committed together by
+/// [`AttemptStore::end_with`], or not at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptEnd<'a> {
+    /// The attempt's id.
+    pub id: &'a str,
+    /// From which state to which.
+    pub step: Transition,
+    /// What ended it (`not-me`, …), stored as the attempt's report (`None`: no report).
+    pub report: Option<&'a str>,
+    /// Now (unix seconds): the attempt must be unexpired then.
+    pub now: u64,
+    /// The activity row recorded when the attempt moves
+    /// ([`super::ActivityStore::record_activity`]).
+    pub activity: Option<ActivityRow>,
+    /// The account whose new phone sign-ins are paused when the attempt moves, and until
+    /// when ([`AttemptStore::pause`]).
+    pub pause: Option<(&'a str, u64)>,
+}
+
+impl<'a> AttemptEnd<'a> {
+    /// Attempt `id` moved along `step` at `now`, with no report and nothing else.
+    #[must_use]
+    pub fn new(id: &'a str, step: Transition, now: u64) -> AttemptEnd<'a> {
+        AttemptEnd {
+            id,
+            step,
+            report: None,
+            now,
+            activity: None,
+            pause: None,
+        }
+    }
+
+    /// The same ending, storing `report` as what ended it.
+    #[must_use]
+    pub fn with_report(mut self, report: Option<&'a str>) -> AttemptEnd<'a> {
+        self.report = report;
+        self
+    }
+
+    /// The same ending, recording `activity` with it.
+    #[must_use]
+    pub fn with_activity(mut self, activity: ActivityRow) -> AttemptEnd<'a> {
+        self.activity = Some(activity);
+        self
+    }
+
+    /// The same ending, pausing the new phone sign-ins of `username` until `until` (unix
+    /// seconds, inclusive) with it.
+    #[must_use]
+    pub fn with_pause(mut self, username: &'a str, until: u64) -> AttemptEnd<'a> {
+        self.pause = Some((username, until));
+        self
+    }
 }
 
 /// The statements of both SQL backends (parameters first written in order, as in

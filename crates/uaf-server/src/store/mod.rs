@@ -49,7 +49,7 @@ mod postgres_attempt;
 pub mod sqlite;
 mod sqlite_attempt;
 
-pub use attempt::AttemptStore;
+pub use attempt::{AttemptEnd, AttemptStore};
 pub mod writes;
 
 pub use account::{

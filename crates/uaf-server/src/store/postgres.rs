@@ -71,10 +71,11 @@ use uaf_rp::store::{
 };
 use uaf_rp::{PendingAuthentication, Registration};
 
+use super::account::sql as account_sql;
 use super::pool::Pool;
 use super::writes::{self, Approval, AttemptMove, AuthenticationWrites};
 use super::{
-    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
+    ActivityRow, AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
     ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingRow, PendingTable,
     PersistedPending, SessionRow, SignInStore, StoreError, Stores, Transition, Waited, aaid_key,
     abort, attempt_of, device_of, enrol_outcome, inserted, invite_of, missed, reg_columns,
@@ -84,6 +85,7 @@ use super::{
 // Accounts and activity (`store/postgres_account.rs`): a child module, for the helpers above.
 #[path = "postgres_account.rs"]
 mod account;
+pub(crate) use account::insert_activity_in;
 
 #[path = "postgres_feed.rs"]
 mod feed;
@@ -862,6 +864,30 @@ impl AuthenticationWrites for PgPendingStore<PendingAuthentication> {
         self.db.write_prepared(async |tx, st| {
             self.put_in(tx, st, server_data, pending).await?;
             insert_attempt_capped(tx, st, attempt, max_pending).await
+        })
+    }
+
+    fn put_second_step_with_attempt(
+        &self,
+        server_data: &[u8],
+        pending: &PendingAuthentication,
+        attempt: &AttemptRow,
+        max_pending: u32,
+        activity: &ActivityRow,
+    ) -> Result<u64, StoreError> {
+        let expires = to_i64(attempt.expires_at, "time")?;
+        let valid_from = rows_valid_from(attempt.created_at, 0)?;
+        self.db.write_prepared(async |tx, st| {
+            self.put_in(tx, st, server_data, pending).await?;
+            let superseded = insert_attempt_capped(tx, st, attempt, max_pending).await?;
+            let expired = "expires_at < $1";
+            let key = "attempt_id";
+            purge_prepared(tx, st, "second_steps", key, expired, &[&valid_from]).await?;
+            let step: &Args<'_> = &[&attempt.id, &attempt.username, &expires];
+            st.execute(tx, account_sql::INSERT_SECOND_STEP, step)
+                .await?;
+            account::insert_activity_in(tx, st, activity).await?;
+            Ok(superseded)
         })
     }
 

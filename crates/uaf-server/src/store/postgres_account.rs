@@ -125,7 +125,7 @@ impl AccountStore for PgDatabase {
 /// [`NewSession`].
 ///
 /// [`ACTIVITY_RETENTION_SECS`]: super::super::ACTIVITY_RETENTION_SECS
-pub(super) async fn insert_activity_in(
+pub(crate) async fn insert_activity_in(
     tx: &Transaction<'_>,
     st: &mut Statements,
     a: &ActivityRow,

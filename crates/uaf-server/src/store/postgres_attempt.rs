@@ -4,9 +4,9 @@
 
 use tokio_postgres::Transaction;
 
-use super::attempt::{AttemptStore, sql};
-use super::postgres::{Args, PgDatabase, Statements, purge_prepared};
-use super::{Columns as _, StoreError, Transition, rows_valid_from, to_i64};
+use super::attempt::{AttemptEnd, AttemptStore, sql};
+use super::postgres::{Args, PgDatabase, Statements, insert_activity_in, purge_prepared};
+use super::{Columns as _, StoreError, rows_valid_from, to_i64};
 
 impl AttemptStore for PgDatabase {
     fn report(
@@ -22,16 +22,26 @@ impl AttemptStore for PgDatabase {
         self.one(sql::REPORT, args, |r| r.num::<u32>(0, "wrong numbers"))
     }
 
-    fn end(
-        &self,
-        id: &str,
-        step: Transition,
-        report: Option<&str>,
-        now: u64,
-    ) -> Result<bool, StoreError> {
-        let (to, from, valid_from) = step.args(now)?;
-        let args: &Args<'_> = &[&to, &report, &id, &from, &valid_from];
-        Ok(self.execute(sql::END, args)? == 1)
+    fn end_with(&self, e: &AttemptEnd<'_>) -> Result<bool, StoreError> {
+        let (to, from, valid_from) = e.step.args(e.now)?;
+        let pause = match e.pause {
+            Some((user, until)) => Some((user, to_i64(until, "time")?)),
+            None => None,
+        };
+        self.write_prepared(async |tx, st| {
+            let change: &Args<'_> = &[&to, &e.report, &e.id, &from, &valid_from];
+            // Not moved (ended, approved, expired): nothing else is written.
+            if st.execute(tx, sql::END, change).await? != 1 {
+                return Ok(false);
+            }
+            if let Some(a) = &e.activity {
+                insert_activity_in(tx, st, a).await?;
+            }
+            if let Some((user, until)) = pause {
+                st.execute(tx, sql::PAUSE, &[&user, &until]).await?;
+            }
+            Ok(true)
+        })
     }
 
     fn pause(&self, username: &str, until: u64) -> Result<(), StoreError> {

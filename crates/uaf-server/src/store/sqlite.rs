@@ -91,10 +91,11 @@ use uaf_rp::store::{
 };
 use uaf_rp::{PendingAuthentication, Registration};
 
+use super::account::sql as account_sql;
 use super::pool::{Pool, lock};
 use super::writes::{self, Approval, AttemptMove, AuthenticationWrites};
 use super::{
-    AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
+    ActivityRow, AttemptRow, Backend, Clock, Columns, DeviceRow, Dialect, EnrollOutcome, Enrolment,
     ExpiringPendingStore, InviteRow, MIGRATIONS, NewSession, PendingTable, PersistedPending,
     SessionRow, SignInStore, StoreError, Stores, Transition, aaid_key, abort, attempt_of,
     device_of, enrol_outcome, inserted, invite_of, missed, reg_columns, registration_of,
@@ -108,6 +109,7 @@ mod account_page;
 // Accounts and activity (`store/sqlite_account.rs`): a child module, for the helpers above.
 #[path = "sqlite_account.rs"]
 mod account;
+pub(crate) use account::insert_activity;
 
 const SQLITE: Dialect = Dialect::new("BLOB", "INTEGER", "");
 
@@ -1014,6 +1016,33 @@ impl SqlitePendingStore<PendingAuthentication> {
     }
 }
 
+impl SqlitePendingStore<PendingAuthentication> {
+    /// Stores `pending` under `server_data` (purging the expired states) and `attempt`
+    /// (capped), in the caller's write transaction.
+    fn start_in(
+        &self,
+        tx: &Connection,
+        server_data: &[u8],
+        pending: &PendingAuthentication,
+        attempt: &AttemptRow,
+        max_pending: u32,
+    ) -> Result<u64, StoreError> {
+        let r = pending.to_row();
+        let issued = to_i64(r.issued_at, "issue time")?;
+        self.purge(tx)?;
+        let row = params![
+            PendingAuthentication::KIND,
+            server_data,
+            r.request,
+            r.username,
+            issued,
+            r.requirements
+        ];
+        exec(tx, sql::PUT_PENDING, row)?;
+        insert_attempt_capped(tx, attempt, max_pending)
+    }
+}
+
 impl AuthenticationCommit for SqlitePendingStore<PendingAuthentication> {
     type Error = StoreError;
 
@@ -1037,20 +1066,31 @@ impl AuthenticationWrites for SqlitePendingStore<PendingAuthentication> {
         attempt: &AttemptRow,
         max_pending: u32,
     ) -> Result<u64, StoreError> {
-        let r = pending.to_row();
-        let issued = to_i64(r.issued_at, "issue time")?;
+        self.db
+            .write(|tx| self.start_in(tx, server_data, pending, attempt, max_pending))
+    }
+
+    fn put_second_step_with_attempt(
+        &self,
+        server_data: &[u8],
+        pending: &PendingAuthentication,
+        attempt: &AttemptRow,
+        max_pending: u32,
+        activity: &ActivityRow,
+    ) -> Result<u64, StoreError> {
+        let expires = to_i64(attempt.expires_at, "time")?;
+        let valid_from = rows_valid_from(attempt.created_at, 0)?;
         self.db.write(|tx| {
-            self.purge(tx)?;
-            let row = params![
-                PendingAuthentication::KIND,
-                server_data,
-                r.request,
-                r.username,
-                issued,
-                r.requirements
-            ];
-            exec(tx, sql::PUT_PENDING, row)?;
-            insert_attempt_capped(tx, attempt, max_pending)
+            let superseded = self.start_in(tx, server_data, pending, attempt, max_pending)?;
+            exec(
+                tx,
+                "DELETE FROM second_steps WHERE expires_at < ?1",
+                [valid_from],
+            )?;
+            let step = params![attempt.id, attempt.username, expires];
+            exec(tx, account_sql::INSERT_SECOND_STEP, step)?;
+            account::insert_activity(tx, activity)?;
+            Ok(superseded)
         })
     }
 

@@ -129,7 +129,7 @@ impl AccountStore for SqliteDatabase {
 /// and the activity of a [`NewSession`].
 ///
 /// [`ACTIVITY_RETENTION_SECS`]: super::super::ACTIVITY_RETENTION_SECS
-pub(super) fn insert_activity(tx: &Connection, a: &ActivityRow) -> Result<(), StoreError> {
+pub(crate) fn insert_activity(tx: &Connection, a: &ActivityRow) -> Result<(), StoreError> {
     let at = to_i64(a.at, "time")?;
     let kept_from = activity_kept_from(a.at)?;
     let (method, outcome) = (a.method.as_str(), a.outcome.as_str());

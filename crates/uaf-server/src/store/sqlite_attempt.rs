@@ -2,9 +2,9 @@
 
 use rusqlite::{Connection, params};
 
-use super::attempt::{AttemptStore, sql};
-use super::sqlite::{SqliteDatabase, exec, first, rows};
-use super::{Columns as _, StoreError, Transition, rows_valid_from, to_i64};
+use super::attempt::{AttemptEnd, AttemptStore, sql};
+use super::sqlite::{SqliteDatabase, exec, first, insert_activity, rows};
+use super::{Columns as _, StoreError, rows_valid_from, to_i64};
 
 impl AttemptStore for SqliteDatabase {
     fn report(
@@ -24,16 +24,26 @@ impl AttemptStore for SqliteDatabase {
         Ok(first(found))
     }
 
-    fn end(
-        &self,
-        id: &str,
-        step: Transition,
-        report: Option<&str>,
-        now: u64,
-    ) -> Result<bool, StoreError> {
-        let (to, from, valid_from) = step.args(now)?;
-        let n = self.execute(sql::END, params![to, report, id, from, valid_from])?;
-        Ok(n == 1)
+    fn end_with(&self, e: &AttemptEnd<'_>) -> Result<bool, StoreError> {
+        let (to, from, valid_from) = e.step.args(e.now)?;
+        let pause = match e.pause {
+            Some((user, until)) => Some((user, to_i64(until, "time")?)),
+            None => None,
+        };
+        self.write(|tx| {
+            let change = params![to, e.report, e.id, from, valid_from];
+            // Not moved (ended, approved, expired): nothing else is written.
+            if exec(tx, sql::END, change)? != 1 {
+                return Ok(false);
+            }
+            if let Some(a) = &e.activity {
+                insert_activity(tx, a)?;
+            }
+            if let Some((user, until)) = pause {
+                exec(tx, sql::PAUSE, params![user, until])?;
+            }
+            Ok(true)
+        })
     }
 
     fn pause(&self, username: &str, until: u64) -> Result<(), StoreError> {

@@ -5,6 +5,7 @@
 //! | step | separate calls (commits) | here (one commit) |
 //! |---|---|---|
 //! | start a phone sign-in | put the challenge; store the attempt (2) | [`AuthenticationWrites::put_with_attempt`] |
+//! | a right password asks for a second step | put the challenge; store the attempt; record it as a second step; record the activity (4) | [`AuthenticationWrites::put_second_step_with_attempt`] |
 //! | a phone approves | take the challenge; advance the counter; move the attempt; mark the phone used (4) | [`AuthenticationWrites::take_advance_and_move`] |
 //! | a conformance `respond` | take the challenge; advance the counter (2) | [`AuthenticationCommit::take_and_advance`] |
 //!
@@ -16,7 +17,7 @@
 use uaf_rp::PendingAuthentication;
 use uaf_rp::store::{AuthenticationCommit, CasOutcome, CounterAdvance};
 
-use super::{AttemptRow, StoreError, Transition};
+use super::{ActivityRow, AttemptRow, StoreError, Transition};
 
 /// An attempt to move in the transaction of an approval: attempt `id` along `step` if it is
 /// in the step's `from` state and unexpired at `now`.
@@ -59,6 +60,23 @@ pub trait AuthenticationWrites: AuthenticationCommit<Error = StoreError> + Send 
         pending: &PendingAuthentication,
         attempt: &AttemptRow,
         max_pending: u32,
+    ) -> Result<u64, StoreError>;
+
+    /// In one transaction: [`AuthenticationWrites::put_with_attempt`] and, for the second
+    /// step of a password sign-in, the record that makes `attempt` one (as
+    /// [`super::AccountStore::put_second_step`], valid as long as the attempt, purging the
+    /// expired ones as of its creation) and `activity`, the right password's activity row (as
+    /// [`super::ActivityStore::record_activity`]). Returns how many attempts were superseded.
+    ///
+    /// # Errors
+    /// [`StoreError`]: nothing was written.
+    fn put_second_step_with_attempt(
+        &self,
+        server_data: &[u8],
+        pending: &PendingAuthentication,
+        attempt: &AttemptRow,
+        max_pending: u32,
+        activity: &ActivityRow,
     ) -> Result<u64, StoreError>;
 
     /// In one transaction: [`AuthenticationCommit::take_and_advance`] and, when the

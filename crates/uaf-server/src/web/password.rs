@@ -257,12 +257,10 @@ impl Flow {
         // still works) — unless this browser is known for the account, as for a phone sign-in.
         let paused = self.paused(username, known.as_deref(), self.now())?;
         let from = super::flow::StartContext::of(client, known);
-        let (start, browser) = self.start_attempt(username, &from, false)?;
-        self.app
-            .stores
-            .accounts
-            .put_second_step(&start.attempt, username, start.expires_at, self.now())
-            .map_err(|e| Reply::internal("second step store", &e))?;
+        // The attempt, its record as a second step and this activity row: one commit.
+        let method = SignInMethod::Password;
+        let record = self.activity(username, method, ActivityOutcome::SecondStep, client, "");
+        let (start, browser) = self.start_attempt(username, &from, Some(&record))?;
         // The page says to approve on the phone only when a phone was asked.
         let phone = !paused
             && !self
@@ -272,13 +270,6 @@ impl Flow {
                 .list_by_user(username)
                 .map_err(|e| Reply::internal("key lookup", &e))?
                 .is_empty();
-        self.record(
-            username,
-            SignInMethod::Password,
-            ActivityOutcome::SecondStep,
-            client,
-            "",
-        );
         Ok(Reply::ok(&PasswordSignInAnswer::SecondStep(SecondStep {
             attempt: start.attempt,
             match_code: start.match_code,

@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use uaf_server::store::{AttemptState, AttemptStore, Backend, system_clock};
+use uaf_server::store::{
+    ActivityOutcome, ActivityRow, AttemptEnd, AttemptState, AttemptStore, Backend, SignInMethod,
+    system_clock,
+};
 
 use super::{NOW, StoresOf as _, Suite, attempt, race};
 
@@ -100,4 +103,71 @@ pub fn pauses_and_known_browsers_round_trip(suite: &Suite<'_>) {
     s.remember_browser(&k2, "bob", NOW + 100, NOW + 50).unwrap();
     assert!(!s.known_browser(&k1, "alice", 0).unwrap());
     assert!(s.known_browser(&k2, "bob", 0).unwrap());
+}
+
+/// An ending with its activity row and pause ([`AttemptEnd`]): written together when the
+/// attempt moves, and nothing at all when it does not (of racing endings exactly one writes).
+pub fn an_ending_records_and_pauses_with_it_or_not_at_all(suite: &Suite<'_>) {
+    let (place, db) = suite.fresh("endings_with");
+    let nodes = suite.nodes(&place, &db, 4);
+    let rows = db.sign_in();
+    let log = db.stores(300, system_clock()).activity;
+    fn denied(detail: &str) -> ActivityRow {
+        ActivityRow::new(
+            "alice".into(),
+            NOW + 1,
+            SignInMethod::Phone,
+            ActivityOutcome::DeniedNotMe,
+            "Chrome on Linux",
+            "203.0.113.7".into(),
+        )
+        .with_detail(detail)
+    }
+    rows.put_attempt(&attempt("a", "alice", Some("[]"), NOW))
+        .unwrap();
+    // Eight racing denials, each with its own record and pause: one moves the attempt, and
+    // only its record and pause are there.
+    let won: Vec<usize> = race(8, &nodes, |i, db| {
+        let step = AttemptState::Pending.to(AttemptState::Denied);
+        let until = NOW + 100 + u64::try_from(i).unwrap();
+        let ending = AttemptEnd::new("a", step, NOW + 1)
+            .with_report(Some("not-me"))
+            .with_activity(denied(&format!("denial {i}")))
+            .with_pause("alice", until);
+        attempts(db).end_with(&ending).unwrap().then_some(i)
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    assert_eq!(won.len(), 1, "{won:?}");
+    let i = won[0];
+    let stored = rows.attempt("a").unwrap().unwrap();
+    assert_eq!(
+        (stored.state, stored.report.as_deref()),
+        (AttemptState::Denied, Some("not-me"))
+    );
+    assert_eq!(
+        log.recent_activity("alice", 10).unwrap(),
+        vec![denied(&format!("denial {i}"))]
+    );
+    let s = attempts(&*db);
+    let until = NOW + 100 + u64::try_from(i).unwrap();
+    assert_eq!(s.paused_until("alice").unwrap(), Some(until));
+
+    // Expired: nothing moves, nothing is written.
+    rows.put_attempt(&attempt("b", "alice", Some("[]"), NOW))
+        .unwrap();
+    let decline = AttemptState::Pending.to(AttemptState::Declined);
+    let late = AttemptEnd::new("b", decline, NOW + 121)
+        .with_activity(denied("late"))
+        .with_pause("alice", NOW + 5000);
+    assert!(!s.end_with(&late).unwrap());
+    assert_eq!(log.recent_activity("alice", 10).unwrap().len(), 1);
+    assert_eq!(s.paused_until("alice").unwrap(), Some(until));
+    // In time, without a pause: the record alone.
+    let declined = AttemptEnd::new("b", decline, NOW + 120).with_activity(denied("declined"));
+    assert!(s.end_with(&declined).unwrap());
+    assert_eq!(log.recent_activity("alice", 10).unwrap().len(), 2);
+    assert_eq!(s.paused_until("alice").unwrap(), Some(until));
+    assert_eq!(rows.attempt("b").unwrap().unwrap().report, None);
 }

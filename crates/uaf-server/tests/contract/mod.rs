@@ -164,6 +164,7 @@ macro_rules! contract_cases {
             the_database_accepts_a_write_probe,
             a_fresh_database_has_the_current_schema,
             a_challenge_and_its_attempt_are_stored_together,
+            a_second_step_is_stored_with_its_attempt_and_activity,
             a_challenge_is_taken_and_the_counter_advanced_together,
             an_approval_takes_advances_and_moves_together,
             accounts_are_unique_and_round_trip,
@@ -176,6 +177,7 @@ macro_rules! contract_cases {
             activity_is_read_newest_first_and_old_rows_purged,
             reports_are_kept_only_while_pending,
             an_attempt_ends_once,
+            an_ending_records_and_pauses_with_it_or_not_at_all,
             pauses_and_known_browsers_round_trip,
             second_steps_are_recorded_and_expired_ones_purged
         );

@@ -59,6 +59,69 @@ pub fn a_challenge_and_its_attempt_are_stored_together(suite: &Suite<'_>) {
     assert_eq!(pending.peek(&challenge(&p3)).unwrap(), None);
 }
 
+/// A password sign-in's second step: the challenge, the attempt, its record as a second step
+/// and the activity row of the right password, in one transaction or not at all.
+pub fn a_second_step_is_stored_with_its_attempt_and_activity(suite: &Suite<'_>) {
+    use uaf_server::store::{ActivityOutcome, ActivityRow, SignInMethod};
+    let (_place, db) = suite.fresh("second_step_with_attempt");
+    let (_, clock) = manual_clock(NOW);
+    let w = writes(&*db, Arc::clone(&clock));
+    let pending = db.pending_authentications(60, clock);
+    let stores = db.stores(60, system_clock());
+    let (accounts, log) = (stores.accounts, stores.activity);
+    let right = |detail: &str| {
+        ActivityRow::new(
+            "alice".into(),
+            NOW,
+            SignInMethod::Password,
+            ActivityOutcome::SecondStep,
+            "Mozilla/5.0",
+            "192.0.2.7".into(),
+        )
+        .with_detail(detail)
+    };
+    // A second step expired before this one starts: purged with it.
+    accounts
+        .put_second_step("old", "alice", NOW - 1, NOW - 200)
+        .unwrap();
+
+    let p = pending_auth(Some("alice"), NOW, 1);
+    let a = attempt("s1", "alice", Some("[]"), NOW);
+    let stored = w.put_second_step_with_attempt(&challenge(&p), &p, &a, 4, &right("s1"));
+    assert_eq!(stored.unwrap(), 0);
+    assert_eq!(pending.peek(&challenge(&p)).unwrap(), Some(p.clone()));
+    assert_eq!(db.sign_in().attempt("s1").unwrap(), Some(a.clone()));
+    assert_eq!(
+        accounts.second_step("s1").unwrap(),
+        Some((String::from("alice"), a.expires_at))
+    );
+    assert_eq!(accounts.second_step("old").unwrap(), None, "purged");
+    assert_eq!(log.recent_activity("alice", 10).unwrap(), vec![right("s1")]);
+
+    // A duplicate attempt id fails it all: no challenge, no record, no activity.
+    let p2 = pending_auth(Some("alice"), NOW, 2);
+    let dup = attempt("s1", "alice", Some("[]"), NOW + 1);
+    assert!(matches!(
+        w.put_second_step_with_attempt(&challenge(&p2), &p2, &dup, 4, &right("dup")),
+        Err(StoreError::Database(_))
+    ));
+    assert_eq!(pending.peek(&challenge(&p2)).unwrap(), None);
+    assert_eq!(log.recent_activity("alice", 10).unwrap().len(), 1);
+    // A second-step record that is taken fails it too (the attempt and challenge with it).
+    let p3 = pending_auth(Some("alice"), NOW, 3);
+    accounts
+        .put_second_step("s3", "alice", NOW + 60, NOW)
+        .unwrap();
+    let a3 = attempt("s3", "alice", Some("[]"), NOW);
+    assert!(
+        w.put_second_step_with_attempt(&challenge(&p3), &p3, &a3, 4, &right("s3"))
+            .is_err()
+    );
+    assert_eq!(pending.peek(&challenge(&p3)).unwrap(), None);
+    assert_eq!(db.sign_in().attempt("s3").unwrap(), None);
+    assert_eq!(log.recent_activity("alice", 10).unwrap().len(), 1);
+}
+
 pub fn a_challenge_is_taken_and_the_counter_advanced_together(suite: &Suite<'_>) {
     let (_place, db) = suite.fresh("take_and_advance");
     let (time, clock) = manual_clock(NOW);
