@@ -101,7 +101,7 @@ mod state;
 pub mod store;
 mod web;
 
-pub use limits::{Limits, Rate, RateError};
+pub use limits::{Limits, PASSWORD_HASH_WAIT, Rate, RateError};
 pub use mds::{MdsConfig, MdsError, MetadataStatus};
 pub use net::{
     BASE_MEMORY, HEADER_BUFFER, PER_CONNECTION_OVERHEAD, SMALL_BODY_LIMIT, TCP_KEEPALIVE_IDLE,

@@ -200,6 +200,23 @@ pub struct Limits {
     /// attempt is recorded once). Run it at least every hour: attempts expired for an hour
     /// are purged, recorded or not.
     pub expiry_sweep_secs: u64,
+    /// Password hashes (argon2id: a password sign-in, an account made with a password)
+    /// computed at once, server-wide (default: the CPUs available). Each holds the argon2
+    /// memory (19 MiB by default) while it runs: this is what bounds that memory under a flood
+    /// of password sign-ins from many addresses. More wait, at most
+    /// [`PASSWORD_HASH_WAIT`], then get 503 with `Retry-After`.
+    pub password_hashes_at_once: u32,
+}
+
+/// The longest a password sign-in waits for one of [`Limits::password_hashes_at_once`].
+pub const PASSWORD_HASH_WAIT: Duration = Duration::from_secs(10);
+
+/// The CPUs this process may run on (at least 1): the default of
+/// [`Limits::password_hashes_at_once`].
+fn cpus() -> u32 {
+    std::thread::available_parallelism()
+        .map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
+        .max(1)
 }
 
 /// The most page streams (`GET api/signin/{id}/events`) open at once for one attempt.
@@ -224,6 +241,7 @@ impl Default for Limits {
             stream_recheck_secs: 30,
             long_poll_max_secs: 25,
             expiry_sweep_secs: 10,
+            password_hashes_at_once: cpus(),
         }
     }
 }
@@ -464,6 +482,8 @@ pub(crate) struct Guard<C: Clock = DefaultClock> {
     enroll_account: Bucket<String, C>,
     password_address: Bucket<IpAddr, C>,
     password_account: Bucket<String, C>,
+    /// One permit per password hash computed at once.
+    password_hashes: std::sync::Arc<tokio::sync::Semaphore>,
     warned_no_peer: AtomicBool,
 }
 
@@ -504,6 +524,9 @@ impl<C: Clock + Clone> Guard<C> {
                 clock,
             ),
             streams: std::sync::Arc::default(),
+            password_hashes: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                usize::try_from(config.password_hashes_at_once.max(1)).unwrap_or(1),
+            )),
             config,
             warned_no_peer: AtomicBool::new(false),
         }
@@ -559,6 +582,29 @@ impl<C: Clock + Clone> Guard<C> {
             self.signin_address.check(&key)?;
         }
         self.signin_user.check(&(String::from(username), key))
+    }
+
+    /// One of the [`Limits::password_hashes_at_once`] slots, waiting at most `wait` (first
+    /// come, first served); held while the hash runs. `Err` when none came free in time.
+    pub(crate) async fn password_hash_slot(
+        &self,
+        wait: Duration,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, Limited> {
+        let slots = std::sync::Arc::clone(&self.password_hashes);
+        match tokio::time::timeout(wait, slots.acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            // Timed out (or closed, which this semaphore never is).
+            _ => {
+                tracing::warn!(
+                    at_once = self.config.password_hashes_at_once,
+                    "password check refused: every password-hash slot busy"
+                );
+                Err(Limited {
+                    rule: "password-hashes-at-once",
+                    retry_after: 1,
+                })
+            }
+        }
     }
 
     /// A password sign-in (or a verification code typed) for `username` from `client`: the
@@ -745,6 +791,34 @@ mod tests {
             Some("10.0.0.1".parse().unwrap())
         );
         assert_eq!(g.client(Peer(None), &h), None);
+    }
+
+    #[test]
+    fn password_hashes_wait_for_a_slot_and_are_refused_past_the_wait() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let g = Guard::new(Limits {
+            password_hashes_at_once: 2,
+            ..Limits::default()
+        });
+        runtime.block_on(async {
+            let short = Duration::from_millis(20);
+            let one = g.password_hash_slot(short).await.unwrap();
+            let two = g.password_hash_slot(short).await.unwrap();
+            let busy = g.password_hash_slot(short).await.unwrap_err();
+            assert_eq!(busy.rule, "password-hashes-at-once");
+            assert_eq!(busy.retry_after, 1);
+            // A slot given back is taken by the next one waiting.
+            let waiting = g.password_hash_slot(Duration::from_secs(5));
+            drop(one);
+            let three = waiting.await.unwrap();
+            assert!(g.password_hash_slot(short).await.is_err());
+            drop((two, three));
+            assert!(g.password_hash_slot(short).await.is_ok());
+        });
+        assert!(Limits::default().password_hashes_at_once >= 1);
     }
 
     #[test]

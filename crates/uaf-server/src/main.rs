@@ -235,6 +235,11 @@ struct Args {
         default_value = "10/600"
     )]
     password_limit_per_account: Rate,
+    /// Password hashes computed at once, server-wide (default: the CPUs available); each
+    /// holds the argon2 memory while it runs. More wait up to 10 s, then get 503.
+    #[arg(long, env = "UAF_SERVER_PASSWORD_HASHES_AT_ONCE",
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    password_hashes_at_once: Option<u32>,
     /// argon2id memory of new password hashes, in KiB (stored hashes keep their own).
     #[arg(
         long,
@@ -296,6 +301,14 @@ struct Args {
     #[arg(long, env = "UAF_SERVER_MAX_CONNECTIONS", default_value_t = 512,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     max_connections: usize,
+    /// Threads of the blocking pool: database calls, signature verification and password
+    /// hashing run there. Fewer threads than requests in flight queue the work (first come,
+    /// first served) instead of running it all at once; a small pool avoids the lock convoy
+    /// of many threads preempting the one that holds SQLite's write lock (docs/server.md,
+    /// "Performance").
+    #[arg(long, env = "UAF_SERVER_BLOCKING_THREADS", default_value_t = 512,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4096))]
+    blocking_threads: usize,
     /// Seconds a client has to send a request's line and headers (and the TLS handshake).
     #[arg(long, env = "UAF_SERVER_HEADER_TIMEOUT", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -489,6 +502,9 @@ fn main() -> ExitCode {
     limits.enroll_per_account = args.enroll_limit_per_account;
     limits.password_per_address = args.password_limit_per_address;
     limits.password_per_account = args.password_limit_per_account;
+    if let Some(n) = args.password_hashes_at_once {
+        limits.password_hashes_at_once = n;
+    }
     limits.trusted_proxies = args.trusted_proxies;
     config.limits = limits;
     config.password_hashing = hashing;
@@ -510,6 +526,7 @@ fn main() -> ExitCode {
     // all sleep on the runtime's timer.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(args.blocking_threads)
         .build()
     {
         Ok(r) => r,

@@ -68,6 +68,20 @@ impl Reply {
         r
     }
 
+    /// HTTP 503 `{"error": …}` with `Retry-After`: the server is at a capacity bound
+    /// (`limited.rule`), not the client at a rate limit.
+    pub(crate) fn busy(limited: &crate::limits::Limited) -> Reply {
+        let mut r = Reply::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!(
+                "the server is busy ({}): try again in {} s",
+                limited.rule, limited.retry_after
+            ),
+        );
+        r.retry_after = Some(limited.retry_after);
+        r
+    }
+
     /// The HTTP status.
     pub(crate) fn status(&self) -> StatusCode {
         self.status

@@ -927,3 +927,27 @@ fn a_hash_of_older_parameters_is_upgraded_at_the_next_sign_in() {
     );
     assert_eq!(stored(), new);
 }
+
+#[test]
+fn password_checks_beyond_the_hash_slots_wait_their_turn() {
+    // One hash at a time: four sign-ins at once still all get their answer (they queue).
+    let env = site("hash-slots", |l| l.password_hashes_at_once = 1);
+    for user in ["ann", "ben", "cat", "dan"] {
+        env.add_user(user);
+    }
+    let answers: Vec<u16> = std::thread::scope(|s| {
+        let env = &env;
+        let all: Vec<_> = ["ann", "ben", "cat", "dan"]
+            .into_iter()
+            .map(|user| s.spawn(move || env.password_signin(user, PASSWORD, "192.0.2.30").status))
+            .collect();
+        all.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(answers, vec![200; 4]);
+    // A wrong password takes a slot too, and is still only a wrong password.
+    assert_eq!(
+        env.password_signin("ann", "not it at all", "192.0.2.30")
+            .status,
+        401
+    );
+}

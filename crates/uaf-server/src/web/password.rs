@@ -30,7 +30,7 @@ use super::flow::{
     Flow, KNOWN_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, session_answer, signed_in, valid_username,
 };
 use super::{Body, WebState, cookie_value, secret};
-use crate::limits::Peer;
+use crate::limits::{PASSWORD_HASH_WAIT, Peer};
 use crate::password::PasswordHashing;
 use crate::reply::{Reply, blocking, rejected_body};
 use crate::store::{
@@ -702,7 +702,17 @@ async fn password_signin(
         .await;
     }
     let known = cookie_value(&headers, KNOWN_COOKIE);
-    blocking(s, move |f| f.password_signin(&b, &client, known)).await
+    // The argon2 memory is bounded by the hashes computed at once (`Limits`).
+    let slot = match s.limits.password_hash_slot(PASSWORD_HASH_WAIT).await {
+        Ok(slot) => slot,
+        Err(busy) => return Reply::busy(&busy),
+    };
+    blocking(s, move |f| {
+        let reply = f.password_signin(&b, &client, known);
+        drop(slot);
+        reply
+    })
+    .await
 }
 
 async fn password_code(
@@ -760,7 +770,16 @@ async fn account_create(
         tracing::warn!(username = ?b.username, client = ?client.ip, "account creation refused: rate limit");
         return Reply::too_many(limited);
     }
-    blocking(s, move |f| f.account_create(&b, &client)).await
+    let slot = match s.limits.password_hash_slot(PASSWORD_HASH_WAIT).await {
+        Ok(slot) => slot,
+        Err(busy) => return Reply::busy(&busy),
+    };
+    blocking(s, move |f| {
+        let reply = f.account_create(&b, &client);
+        drop(slot);
+        reply
+    })
+    .await
 }
 
 async fn two_step_get(State(s): State<WebState>, headers: HeaderMap) -> Reply {
