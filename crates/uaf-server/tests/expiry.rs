@@ -2,7 +2,8 @@
 //! loopback, a phone sign-in left unanswered expires (the test clock moved past it), the
 //! server's expiry sweep records it once, and the account page lists it with the browser and
 //! address that started it; the sign-ins that were answered (approved, declined) are not
-//! recorded as expired (docs/server.md, "Recent activity").
+//! recorded as expired; a password sign-in's second step left unanswered is recorded the same
+//! way (docs/server.md, "Activity").
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,8 +19,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Browser, Env, PIN, call, notification};
-use serde_json::Value;
+use serde_json::{Value, json};
 use uaf_phone::Phone;
+use uaf_server::PasswordHashing;
+use uaf_server::store::{AccountRow, Backend as _, system_clock};
 
 const TTL: u64 = 120;
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -151,4 +154,58 @@ fn without_the_sweep_nothing_is_recorded() {
     // The sweep every second would have recorded it by now (the test above waits for it).
     std::thread::sleep(Duration::from_millis(2500));
     assert!(expired(&activity(&env, &session)).is_empty());
+}
+
+#[test]
+fn an_unanswered_second_step_is_listed_with_its_browser_and_address() {
+    const PASSWORD: &str = "correct horse battery";
+    let env = site("second-step", 1);
+    let hash = PasswordHashing::default().hash(PASSWORD).unwrap();
+    let accounts = env.db.stores(300, system_clock()).accounts;
+    let row = AccountRow::new(String::from("alice"), Some(hash), env.now());
+    assert!(accounts.create_account(&row).unwrap());
+    let mut phone = env.enroll("alice");
+    let session = sign_in(&env, &mut phone, "alice", CHROME);
+    let on = call(
+        "POST",
+        &env.at("api/account/two-step"),
+        Some(&json!({ "enabled": true })),
+        &[("Cookie", &session)],
+    );
+    assert_eq!(on.status, 200, "{on:?}");
+
+    // The right password from Firefox: a second step is asked, and nobody answers it.
+    let started_at = env.now();
+    let a = call(
+        "POST",
+        &env.at("api/password/signin"),
+        Some(&json!({ "username": "alice", "password": PASSWORD })),
+        &[("User-Agent", FIREFOX)],
+    );
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(a.body["next"], "second-step", "{a:?}");
+    assert_eq!(phone.pending().unwrap().len(), 1, "the phone is asked");
+
+    env.advance(TTL + 1);
+    let events = wait_for_expired(&env, &session, 1);
+    let found = expired(&events);
+    assert_eq!(found.len(), 1, "{events:?}");
+    let e = &found[0];
+    assert_eq!(e["at"].as_u64().unwrap(), started_at);
+    assert_eq!(e["method"], "password+phone");
+    assert_eq!(e["outcomeDescription"], "Expired — not answered");
+    assert_eq!(e["browser"], "Firefox 128 on Linux");
+    assert_eq!(e["clientIp"], "127.0.0.1");
+    assert_eq!(
+        e["detail"],
+        "the password was right, but the second step was not completed before it expired"
+    );
+    // The password's own record stays beside it.
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["outcome"] == "second-step")
+            .count(),
+        1
+    );
 }

@@ -100,7 +100,7 @@ pub trait AttemptStore: Send + Sync {
     /// [`super::AttemptState::Expired`], oldest expiry first, and appends an activity row
     /// (outcome [`ActivityOutcome::Expired`]) for each of them that someone could have
     /// answered — a phone was asked (it carries a UAF request), or it is a password sign-in's
-    /// second step — with the browser and address that started it ([`expired_activity`]).
+    /// second step — at its start, with the browser and address that started it.
     /// An attempt in any other state is never touched. The move is guarded by the state, so
     /// of concurrent sweeps (two nodes) each attempt is moved, and recorded, by exactly one.
     /// Returns what it moved; empty when nothing is left (a cheap read then, no write).
@@ -129,9 +129,8 @@ pub struct ExpiredAttempt {
 /// (`created_at`), by `method`, from the browser of its `User-Agent` (`user_agent`, or the
 /// short browser description when the text was not kept) and its client address (when it is
 /// one), with a detail for the person that names the last thing a phone reported, if any.
-#[must_use]
 #[allow(clippy::too_many_arguments)]
-pub fn expired_activity(
+pub(crate) fn expired_activity(
     username: &str,
     created_at: u64,
     method: SignInMethod,

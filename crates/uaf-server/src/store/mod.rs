@@ -49,7 +49,7 @@ mod postgres_attempt;
 pub mod sqlite;
 mod sqlite_attempt;
 
-pub use attempt::{AttemptEnd, AttemptStore, ExpiredAttempt, expired_activity};
+pub use attempt::{AttemptEnd, AttemptStore, ExpiredAttempt};
 pub mod writes;
 
 pub use account::{
