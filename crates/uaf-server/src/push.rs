@@ -5,8 +5,10 @@
 //! **What is published.** Every change of an attempt made by this server — created (and the
 //! older ones it superseded), approved, declined, failed, consumed, and the states other
 //! flows add — is published, next to the store call that made it, as an [`AttemptChange`]
-//! (account, attempt, new state) on the account's topic. Expiry changes no row: each stream
-//! keeps a timer at the expiry of the attempts it shows, and wakes there.
+//! (account, attempt, new state) on the account's topic. Expiry changes no row when it
+//! happens: each stream keeps a timer at the expiry of the attempts it shows, and wakes there.
+//! (The expiry sweep, `crate::expiry`, later stores an expired pending attempt as `expired`
+//! without publishing it: nothing a stream shows changes.)
 //!
 //! **What a wake-up means.** A topic is a counter ([`tokio::sync::watch`]): publishing bumps
 //! it, and every stream of the account wakes and **re-reads the store** (the phone: its

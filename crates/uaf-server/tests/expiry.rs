@@ -18,7 +18,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Browser, Env, PIN, call, notification};
+use common::{Browser, Env, PIN, call, notification, refused};
 use serde_json::{Value, json};
 use uaf_phone::Phone;
 use uaf_server::PasswordHashing;
@@ -91,7 +91,7 @@ fn an_unanswered_phone_sign_in_is_listed_once_with_its_browser_and_address() {
     // Unanswered: someone started it from Firefox; the phone was shown it.
     let started_at = env.now();
     let stranger = Browser::start_as(&env, "alice", FIREFOX);
-    let _ = notification(&phone, &stranger);
+    let shown = notification(&phone, &stranger);
     // Answered: approved (and never collected), and declined.
     let approved = Browser::start_as(&env, "alice", CHROME);
     approve(&mut phone, &approved);
@@ -123,6 +123,14 @@ fn an_unanswered_phone_sign_in_is_listed_once_with_its_browser_and_address() {
         approved.state(),
         "expired",
         "approved, but collected too late"
+    );
+    // A late answer from the phone hears "expired" (410), as before the sweep stored it.
+    let late = phone.sign(&shown, PIN).unwrap();
+    assert_eq!(refused(phone.send_response(&stranger.attempt, &late)), 410);
+    assert_eq!(refused(phone.decline(&shown)), 410);
+    assert_eq!(
+        refused(phone.report(&shown, uaf_phone::ReportKind::WrongPin)),
+        410
     );
 
     // Later sweeps record it no more (one more sign-in, then its sweep, for a bound).

@@ -591,13 +591,15 @@ impl Flow {
                 "no such sign-in for this phone",
             ));
         };
-        if attempt.state != AttemptState::Pending {
+        // Expired: whether the expiry sweep has stored it yet or not.
+        let expired = attempt.state == AttemptState::Expired;
+        if attempt.state != AttemptState::Pending && !expired {
             return Err(Reply::error(
                 StatusCode::CONFLICT,
                 "this sign-in is no longer waiting",
             ));
         }
-        if row_expired(attempt.expires_at, self.now()) {
+        if expired || row_expired(attempt.expires_at, self.now()) {
             return Err(Reply::error(StatusCode::GONE, "this sign-in has expired"));
         }
         Ok(attempt)
