@@ -126,6 +126,56 @@ fn opened_with(log: &[String]) -> (String, String) {
     (field("durability"), field("group_commit"))
 }
 
+/// The `blocking_threads` and `password_hashes_at_once` of the "worker pools" line.
+fn pools(log: &[String]) -> (usize, u32) {
+    let line = log
+        .iter()
+        .find(|l| l.contains("worker pools"))
+        .unwrap_or_else(|| panic!("no pool line in {log:?}"));
+    let field = |name: &str| {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} in {line}"))
+            .to_owned()
+    };
+    (
+        field("blocking_threads").parse().unwrap(),
+        field("password_hashes_at_once").parse().unwrap(),
+    )
+}
+
+#[test]
+fn the_pool_flags_parse_and_take_effect() {
+    let dir = temp("pools");
+    let cpus = std::thread::available_parallelism().unwrap().get();
+    let (server, _, log) = start(&[], &dir.join("default.db"), &[]);
+    assert_eq!(pools(&log), (8 * cpus, u32::try_from(cpus).unwrap()));
+    drop(server);
+    let args = ["--blocking-threads", "3", "--password-hashes-at-once", "2"];
+    let (server, _, log) = start(&args, &dir.join("set.db"), &[]);
+    assert_eq!(pools(&log), (3, 2));
+    drop(server);
+    let env = [
+        ("UAF_SERVER_BLOCKING_THREADS", "5"),
+        ("UAF_SERVER_PASSWORD_HASHES_AT_ONCE", "1"),
+    ];
+    let (server, _, log) = start(&[], &dir.join("env.db"), &env);
+    assert_eq!(pools(&log), (5, 1));
+    drop(server);
+    for bad in [
+        ["--blocking-threads", "0"],
+        ["--password-hashes-at-once", "0"],
+        ["--blocking-threads", "many"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_uaf-server"))
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn the_durability_and_group_commit_flags_parse_and_take_effect() {
     let dir = temp("flags");
