@@ -819,8 +819,10 @@ fn the_sign_ins_of_the_phone_are_in_the_activity_with_their_browser() {
     assert_eq!(events[0]["outcome"], "declined");
     assert_eq!(events[0]["method"], "phone");
     assert_eq!(events[0]["signedIn"], false);
-    // An answer on the phone records no browser and no address.
-    assert!(events[0].get("browser").is_none() && events[0].get("clientIp").is_none());
+    // An answer on the phone is recorded with the browser and address of the sign-in it
+    // answered (the phone's own request is not the sign-in's).
+    assert_eq!(events[0]["browser"], "Firefox 128 on Linux");
+    assert_eq!(events[0]["clientIp"], "127.0.0.1");
     assert_eq!(events[1]["outcome"], "signed-in");
     assert_eq!(events[1]["signedIn"], true);
     assert_eq!(events[1]["methodDescription"], "Phone");

@@ -655,7 +655,7 @@ impl Flow {
                         &attempt.username,
                         crate::store::SignInMethod::Phone,
                         crate::store::ActivityOutcome::Failed,
-                        &super::password::Client::phone(),
+                        &super::password::Client::of_attempt(&attempt),
                         "the phone's answer did not verify",
                     );
                     refused(&e)
@@ -707,7 +707,7 @@ impl Flow {
             &attempt.username,
             crate::store::SignInMethod::Phone,
             crate::store::ActivityOutcome::Declined,
-            &super::password::Client::phone(),
+            &super::password::Client::of_attempt(&attempt),
             "declined on the phone",
         );
         let step = AttemptState::Pending.to(AttemptState::Declined);
@@ -746,14 +746,7 @@ impl Flow {
                 // account's activity, with where the attempt came from). The attempt denied,
                 // this activity row and the pause of the account's phone sign-ins: one
                 // transaction.
-                let from = super::password::Client {
-                    ip: attempt.client_ip.as_deref().and_then(|ip| ip.parse().ok()),
-                    user_agent: attempt
-                        .user_agent
-                        .clone()
-                        .or_else(|| attempt.browser.clone())
-                        .unwrap_or_default(),
-                };
+                let from = super::password::Client::of_attempt(&attempt);
                 let denied = self.activity(
                     &attempt.username,
                     crate::store::SignInMethod::Phone,

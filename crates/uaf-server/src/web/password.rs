@@ -66,12 +66,19 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    /// A request of the phone (its address and user agent are not the browser's: not
-    /// recorded).
-    pub(crate) fn phone() -> Client {
+    /// The browser that started `attempt`: its address and `User-Agent` as recorded at the
+    /// start (the short browser name for attempts stored before the `User-Agent` was kept).
+    /// What the account's activity shows for an answer to that attempt given on the phone
+    /// (a decline, "it's not me", an answer that did not verify): the phone's own request
+    /// says nothing about the sign-in it answers.
+    pub(crate) fn of_attempt(attempt: &crate::store::AttemptRow) -> Client {
         Client {
-            ip: None,
-            user_agent: String::new(),
+            ip: attempt.client_ip.as_deref().and_then(|ip| ip.parse().ok()),
+            user_agent: attempt
+                .user_agent
+                .clone()
+                .or_else(|| attempt.browser.clone())
+                .unwrap_or_default(),
         }
     }
 
