@@ -1182,6 +1182,41 @@ impl Phone {
         Ok(())
     }
 
+    /// Takes the accounts of `other`, a phone enrolled in memory and never saved, into this
+    /// phone and writes them to its file (a read-modify-write, as [`Phone::persist`]); from
+    /// then on they are unlocked by this phone's PIN and counted with its wrong PINs. This is
+    /// what `uaf-phone enroll` does when another command made the state file while its own
+    /// enrolment ran ([`Phone::save`] never writes over a file it did not make). Returns the
+    /// accounts taken in.
+    ///
+    /// # Errors
+    /// [`PhoneError::AlreadyEnrolled`] when this phone holds one of them (nothing is taken);
+    /// as [`Phone::persist`].
+    pub fn absorb(&mut self, other: Phone) -> Result<Vec<AccountRef>, PhoneError> {
+        self.refresh()?;
+        if let Some(held) = other
+            .accounts
+            .iter()
+            .map(Account::reference)
+            .find(|r| self.accounts.iter().any(|a| a.is(r)))
+        {
+            return Err(PhoneError::AlreadyEnrolled(held));
+        }
+        let mut restored = Vec::with_capacity(other.accounts.len());
+        for a in other.accounts {
+            let mut account = restore(a.secrets, &self.pin, self.keystore.max_attempts)?;
+            if let Some(ca) = &self.ca_file {
+                account.http = Http::trusting(&account.secrets.server, Some(ca))?;
+            }
+            account.written = false;
+            restored.push(account);
+        }
+        let added: Vec<AccountRef> = restored.iter().map(Account::reference).collect();
+        self.accounts.extend(restored);
+        self.persist()?;
+        Ok(added)
+    }
+
     /// Writes the accounts added in memory and not yet in the phone's file, and takes in
     /// what other processes changed there (see [`Phone::refresh`]); `false` (nothing written)
     /// for a phone that has no file yet ([`Phone::save`] makes it).

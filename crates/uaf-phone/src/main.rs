@@ -457,11 +457,25 @@ fn run(args: Args) -> Result<ExitCode, PhoneError> {
                 );
             } else {
                 let mut phone = Phone::enroll(&e)?;
-                phone.save(&path)?;
-                println!(
-                    "enrolled {username} at {server}; state in {}",
-                    path.display()
-                );
+                match phone.save(&path) {
+                    Ok(()) => println!(
+                        "enrolled {username} at {server}; state in {}",
+                        path.display()
+                    ),
+                    // Another command made the file while this enrolment ran: the account
+                    // goes into that file (with this PIN), not lost.
+                    Err(PhoneError::State(_)) if path.exists() => {
+                        let mut existing = Phone::load(&path, &pin)?;
+                        existing.absorb(phone)?;
+                        println!(
+                            "enrolled {username} at {server}; {} account(s) in {} (made by \
+                             another command meanwhile)",
+                            existing.accounts().len(),
+                            path.display()
+                        );
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

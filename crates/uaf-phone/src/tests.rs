@@ -952,3 +952,37 @@ fn an_account_without_codes_or_with_a_bad_setup_says_so() {
 
 /// Several processes on one state file.
 mod shared;
+
+#[test]
+fn a_phone_enrolled_while_another_command_made_the_file_is_adopted_into_it() {
+    let path = temp("adopt");
+    let (mut first, _, _) = enrolled(5);
+    first.save(&path).unwrap();
+    // The other command's phone, made before the file existed: its save never writes over.
+    let (mut late, _, _) = enrolled(5);
+    assert!(matches!(late.save(&path), Err(PhoneError::State(_))));
+    // It holds an account the file has: refused as a whole, nothing written.
+    let mut existing = Phone::load(&path, PIN).unwrap();
+    match existing.absorb(late) {
+        Err(PhoneError::AlreadyEnrolled(a)) => assert_eq!(a, AccountRef::new(SERVER, "alice")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(Phone::load(&path, PIN).unwrap().accounts().len(), 1);
+    // A phone with new accounts: taken in and written, and they sign with the file's PIN.
+    let (mut other, _, _) = enrolled(5);
+    other.accounts.clear();
+    let bob = add_offline(&mut other, SERVER, "bob", FACET);
+    assert_eq!(existing.absorb(other).unwrap(), vec![bob.clone()]);
+    let mut again = Phone::load(&path, PIN).unwrap();
+    let names: Vec<String> = again
+        .accounts()
+        .into_iter()
+        .map(|a| a.account.username)
+        .collect();
+    assert_eq!(names, vec![String::from("alice"), String::from("bob")]);
+    assert!(
+        again
+            .sign_for(&bob, &notification_at(1, FACET, "bob"), PIN)
+            .is_ok()
+    );
+}
