@@ -17,19 +17,20 @@
     clippy::result_large_err
 )]
 
+mod common;
 #[macro_use]
 mod contract;
 // Push across nodes (LISTEN/NOTIFY).
 #[path = "push_nodes/mod.rs"]
 mod push_nodes;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common::relay;
 use contract::{Factory, Place, StoresOf, reg};
 use serde_json::{Value, json};
 use uaf_conformance::http::{CaseResult, ServerOptions, ServerSuite, Verdict, write_metadata};
@@ -278,43 +279,6 @@ impl RoundRobin {
             .map(|c| c.load(Ordering::SeqCst))
             .collect()
     }
-}
-
-/// Reads one request from `client`, sends it to `backend` with `Connection: close`, and copies
-/// the whole answer back.
-fn relay(client: TcpStream, backend: std::net::SocketAddr) -> std::io::Result<()> {
-    let mut reader = BufReader::new(client.try_clone()?);
-    let mut head = String::new();
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        if line == "\r\n" {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if lower.starts_with("connection:") || lower.starts_with("keep-alive:") {
-            continue;
-        }
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-        head.push_str(&line);
-    }
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body)?;
-    let mut upstream = TcpStream::connect(backend)?;
-    upstream.write_all(head.as_bytes())?;
-    upstream.write_all(b"Connection: close\r\n\r\n")?;
-    upstream.write_all(&body)?;
-    let mut answer = Vec::new();
-    upstream.read_to_end(&mut answer)?;
-    let mut client = client;
-    client.write_all(&answer)?;
-    client.flush()?;
-    client.shutdown(std::net::Shutdown::Both)
 }
 
 fn failed(results: &[CaseResult]) -> Vec<String> {

@@ -266,7 +266,7 @@ fn round_robin(backends: Vec<SocketAddr>) -> String {
 
 /// Reads one request from `client`, sends it to `backend` with `Connection: close`, and copies
 /// the whole answer back.
-fn relay(client: TcpStream, backend: SocketAddr) -> std::io::Result<()> {
+pub(crate) fn relay(client: TcpStream, backend: SocketAddr) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut head = String::new();
     let mut length = 0usize;
