@@ -16,9 +16,10 @@
     clippy::std_instead_of_alloc
 )]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -118,55 +119,31 @@ impl Drop for Env {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(20)))
-            .build(),
-    )
-}
-
-/// `(status, body, Set-Cookie name=value pairs)` of a request.
+/// `(status, body, Set-Cookie name=value pairs)` of a request (cleared cookies left out), by
+/// the shared harness's [`common::call`]; the conformance API's calls carry its token.
 fn call(
     method: &str,
     url: &str,
     body: Option<&Value>,
     cookies: &[&str],
 ) -> (u16, Value, Vec<String>) {
-    let a = agent();
     let cookie = cookies.join("; ");
-    let r = if method == "GET" {
-        let mut req = a.get(url);
-        if !cookie.is_empty() {
-            req = req.header("Cookie", &cookie);
-        }
-        req.call()
-    } else {
-        let mut req = a.post(url).header("Content-Type", "application/json");
-        if !cookie.is_empty() {
-            req = req.header("Cookie", &cookie);
-        }
-        if url.ends_with("/get") || url.ends_with("/respond") {
-            req = req.header("Authorization", &format!("Bearer {TOKEN}"));
-        }
-        req.send(body.map_or_else(|| String::from("{}"), Value::to_string))
-    };
-    let mut r = r.unwrap();
-    let set: Vec<String> = r
-        .headers()
-        .get_all("set-cookie")
+    let bearer = format!("Bearer {TOKEN}");
+    let mut headers = Vec::new();
+    if !cookie.is_empty() {
+        headers.push(("Cookie", cookie.as_str()));
+    }
+    if method != "GET" && (url.ends_with("/get") || url.ends_with("/respond")) {
+        headers.push(("Authorization", bearer.as_str()));
+    }
+    let a = common::call(method, url, body, &headers);
+    let set = a
+        .set_cookies
         .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .map(|c| c.split(';').next().unwrap().to_owned())
         .filter(|c| !c.ends_with('='))
         .collect();
-    let status = r.status().as_u16();
-    let text = r.body_mut().read_to_string().unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-        set,
-    )
+    (a.status, a.body, set)
 }
 
 /// The cookie `name=value` among `cookies`.
