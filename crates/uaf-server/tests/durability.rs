@@ -113,35 +113,31 @@ fn until_listening(stderr: ChildStderr) -> (String, Vec<String>) {
 
 /// The "SQLite database open" log line's fields: durability and group commit.
 fn opened_with(log: &[String]) -> (String, String) {
-    let line = log
-        .iter()
-        .find(|l| l.contains("SQLite database open"))
-        .unwrap_or_else(|| panic!("no open line in {log:?}"));
-    let field = |name: &str| {
-        line.split_whitespace()
-            .find_map(|w| w.strip_prefix(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("no {name} in {line}"))
-            .to_owned()
-    };
+    let field = logged("SQLite database open", log);
     (field("durability"), field("group_commit"))
 }
 
 /// The `blocking_threads` and `password_hashes_at_once` of the "worker pools" line.
 fn pools(log: &[String]) -> (usize, u32) {
-    let line = log
-        .iter()
-        .find(|l| l.contains("worker pools"))
-        .unwrap_or_else(|| panic!("no pool line in {log:?}"));
-    let field = |name: &str| {
-        line.split_whitespace()
-            .find_map(|w| w.strip_prefix(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("no {name} in {line}"))
-            .to_owned()
-    };
+    let field = logged("worker pools", log);
     (
         field("blocking_threads").parse().unwrap(),
         field("password_hashes_at_once").parse().unwrap(),
     )
+}
+
+/// The fields (`name=value`) of the first line of `log` that contains `message`.
+fn logged<'a>(message: &str, log: &'a [String]) -> impl Fn(&str) -> String + 'a {
+    let line = log
+        .iter()
+        .find(|l| l.contains(message))
+        .unwrap_or_else(|| panic!("no {message:?} line in {log:?}"));
+    move |name: &str| {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} in {line}"))
+            .to_owned()
+    }
 }
 
 #[test]
