@@ -709,13 +709,19 @@ async fn password_signin(
         .await;
     }
     let known = cookie_value(&headers, KNOWN_COOKIE);
-    // The argon2 memory is bounded by the hashes computed at once (`Limits`).
+    hashing(s, move |f| f.password_signin(&b, &client, known)).await
+}
+
+/// Runs `f`, which hashes a password, on the blocking pool while holding one of the
+/// password-hash slots (`Limits::password_hashes_at_once`: what bounds the argon2 memory);
+/// 503 with `Retry-After` when none came free within [`PASSWORD_HASH_WAIT`].
+async fn hashing(s: WebState, f: impl FnOnce(&Flow) -> Reply + Send + 'static) -> Reply {
     let slot = match s.limits.password_hash_slot(PASSWORD_HASH_WAIT).await {
         Ok(slot) => slot,
         Err(busy) => return Reply::busy(&busy),
     };
-    blocking(s, move |f| {
-        let reply = f.password_signin(&b, &client, known);
+    blocking(s, move |flow| {
+        let reply = f(flow);
         drop(slot);
         reply
     })
@@ -777,16 +783,7 @@ async fn account_create(
         tracing::warn!(username = ?b.username, client = ?client.ip, "account creation refused: rate limit");
         return Reply::too_many(limited);
     }
-    let slot = match s.limits.password_hash_slot(PASSWORD_HASH_WAIT).await {
-        Ok(slot) => slot,
-        Err(busy) => return Reply::busy(&busy),
-    };
-    blocking(s, move |f| {
-        let reply = f.account_create(&b, &client);
-        drop(slot);
-        reply
-    })
-    .await
+    hashing(s, move |f| f.account_create(&b, &client)).await
 }
 
 async fn two_step_get(State(s): State<WebState>, headers: HeaderMap) -> Reply {
